@@ -1,0 +1,5 @@
+"""`python -m ssg`."""
+
+from ssg.cli import main
+
+main()

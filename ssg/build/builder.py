@@ -1,0 +1,388 @@
+"""The build: load the site, plan params, render every page, write out/ and the manifest."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ssg.build.manifest import MANIFEST_VERSION, revalidate_json, write_manifest
+from ssg.build.planner import plan_params
+from ssg.build.writer import OutputWriter, handler_output_file, page_output_file
+from ssg.config import SiteConfig
+from ssg.data.memo import RequestMemo
+from ssg.errors import (
+    BuildError,
+    DynamicUsage,
+    ExportError,
+    SsgError,
+)
+from ssg.handlers.dispatch import InProcessDispatcher
+from ssg.handlers.invoke import allowed_methods
+from ssg.render.renderer import (
+    RenderedPage,
+    make_scope,
+    render_match,
+    render_not_found,
+    template_frame,
+)
+from ssg.render.scope import Clock, DataServices
+from ssg.routing.definitions import Params, RouteDefinition, RouteKind, RouteMatch
+from ssg.site import Site
+
+log = logging.getLogger("ssg.build")
+RENDER_CONCURRENCY = 16
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass
+class RouteResult:
+    """What the build did with one route (a row of the route table).
+
+    Attributes:
+        route: the route.
+        render: "static" (○), "ssg" (●), "isr" (ISR Ns), or "dynamic" (ƒ).
+        revalidate_seconds: the lowest effective revalidate of its pages (None: never).
+        url_paths: the prerendered URL paths.
+        dynamic_reason: the request API that made it dynamic at build, if any.
+        params_count: how many params generate_static_params produced (None: no function).
+    """
+
+    route: RouteDefinition
+    render: str = "static"
+    revalidate_seconds: float | None = None
+    url_paths: list[str] = field(default_factory=list)
+    dynamic_reason: str | None = None
+    params_count: int | None = None
+
+
+@dataclass
+class BuildResult:
+    """The outcome of a successful build.
+
+    Attributes:
+        out_dir: the output folder.
+        routes: one RouteResult per route, in resolution order.
+        pages_written: prerendered pages and handler files written.
+        seconds: wall time of the build (seconds).
+        manifest: the manifest as written.
+        params_calls: how many times generate_static_params functions ran.
+        fetches: upstream requests and in-process calls actually made.
+    """
+
+    out_dir: Path
+    routes: list[RouteResult]
+    pages_written: int
+    seconds: float
+    manifest: dict[str, Any]
+    params_calls: int = 0
+    fetches: int = 0
+
+
+@dataclass(frozen=True)
+class _Planned:
+    route: RouteDefinition
+    params: Params
+    url_path: str
+
+
+def make_services(site: Site, *, clock: Clock, build_memo: RequestMemo | None) -> DataServices:
+    """Data services for a build or a server: in-process dispatch, the data cache, a memo."""
+    from ssg.data.store import DataStore
+
+    return DataServices(
+        clock=clock,
+        dispatch=InProcessDispatcher(site),
+        store=DataStore(site.config.cache_dir / "data", clock=clock),
+        build_memo=build_memo,
+        fetch_timeout_seconds=site.config.fetch_timeout_seconds,
+        site_dir=site.config.site_dir,
+    )
+
+
+async def build_site(
+    config: SiteConfig,
+    *,
+    clock: Clock = time.time,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
+    """Build the site into config.out_dir.
+
+    Phases: load (scan routes, import modules) -> plan (generate_static_params)
+    -> render every page concurrently -> check export -> write a staging
+    folder -> swap it in for out/. Any failure leaves the previous out/ intact.
+
+    Args:
+        config: the site config.
+        clock: epoch seconds; pages count as generated at the build's end time.
+        on_progress: called with (pages done, pages total) while rendering.
+
+    Returns:
+        The BuildResult.
+
+    Raises:
+        SsgError: any problem in the site (route scan, modules, params,
+            templates, fetches, export), with the files involved and the fix.
+    """
+    started = time.perf_counter()
+    site = Site.load(config)
+    memo = RequestMemo()
+    services = make_services(site, clock=clock, build_memo=memo)
+    writer: OutputWriter | None = None
+    try:
+        results, planned, params_calls = await _plan(site, services)
+        rendered = await _render_all(site, services, planned, results, on_progress)
+        if config.output == "export":
+            _check_export(site, results)
+        writer = OutputWriter(config.out_dir)
+        manifest = await _write(site, writer, results, rendered, clock())
+        writer.commit()
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
+    finally:
+        await services.aclose()
+    pages_written = len(manifest["pages"])
+    return BuildResult(
+        out_dir=config.out_dir,
+        routes=list(results.values()),
+        pages_written=pages_written,
+        seconds=time.perf_counter() - started,
+        manifest=manifest,
+        params_calls=params_calls,
+        fetches=memo.calls,
+    )
+
+
+async def _plan(
+    site: Site, services: DataServices
+) -> tuple[dict[str, RouteResult], list[_Planned], int]:
+    results: dict[str, RouteResult] = {}
+    planned: list[_Planned] = []
+    calls = RequestMemo()
+    counter = [0]
+
+    def count(_file: Path) -> None:
+        counter[0] += 1
+
+    for route in site.table.routes:
+        settings = site.settings(route)
+        result = RouteResult(route=route, revalidate_seconds=settings.revalidate_seconds)
+        results[route.route_pattern] = result
+        if route.kind is RouteKind.HANDLER and not site.is_prerenderable_handler(route):
+            result.render = "dynamic"
+            continue
+        if route.kind is RouteKind.PAGE and settings.is_dynamic:
+            result.render = "dynamic"
+            continue
+        if route.is_dynamic_pattern:
+            params_list = await plan_params(site, route, services, calls=calls, on_call=count)
+            result.params_count = None if params_list is None else len(params_list)
+            result.render = "ssg"
+        else:
+            params_list = [{}]
+        for params in params_list or []:
+            url_path = site.table.build_url_path(route, params)
+            planned.append(_Planned(route, params, url_path))
+    return results, planned, counter[0]
+
+
+async def _render_all(
+    site: Site,
+    services: DataServices,
+    planned: list[_Planned],
+    results: dict[str, RouteResult],
+    on_progress: Callable[[int, int], None] | None,
+) -> dict[str, tuple[_Planned, RenderedPage]]:
+    semaphore = asyncio.Semaphore(RENDER_CONCURRENCY)
+    rendered: dict[str, tuple[_Planned, RenderedPage]] = {}
+    errors: list[SsgError] = []
+    done = 0
+
+    async def render_one(item: _Planned) -> None:
+        nonlocal done
+        result = results[item.route.route_pattern]
+        async with semaphore:
+            if result.render == "dynamic":
+                return
+            scope = make_scope(site, item.route, item.url_path, services)
+            match = RouteMatch(item.route, item.url_path, item.params)
+            try:
+                page = await render_match(site, match, scope)
+            except DynamicUsage as usage:
+                if result.render != "dynamic":
+                    result.render = "dynamic"
+                    result.dynamic_reason = usage.call
+                    log.info(
+                        "Route %s is dynamic: it used %s while rendering %s",
+                        item.route.route_pattern, usage.call, item.url_path,
+                    )
+                return
+            except SsgError as exc:
+                errors.append(_page_error(site, item, exc))
+                return
+            except Exception as exc:
+                errors.append(_page_error(site, item, exc))
+                return
+            finally:
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, len(planned))
+            rendered[item.url_path] = (item, page)
+
+    await asyncio.gather(*(render_one(item) for item in planned))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        shown = errors[:MAX_REPORTED_ERRORS]
+        more = len(errors) - len(shown)
+        text = "\n".join(f"  - {e}" for e in shown)
+        if more:
+            text += f"\n  ... and {more} more"
+        raise SsgError(f"{len(errors)} page(s) failed to render:\n{text}")
+    # A route that turned dynamic part-way drops the pages it had prerendered.
+    return {
+        url: value
+        for url, value in rendered.items()
+        if results[value[0].route.route_pattern].render != "dynamic"
+    }
+
+
+def _page_error(site: Site, item: _Planned, exc: BaseException) -> BuildError:
+    """Wrap a page's failure with its route and URL; the cause stays in __cause__."""
+    where = f"{item.route.route_pattern} ({item.url_path})"
+    if isinstance(exc, SsgError):
+        message = f"{where}: {exc}"
+    else:
+        file, line = template_frame(exc, site)
+        location = f" at {file}:{line}" if file else ""
+        message = f"{where}: {type(exc).__name__}: {exc}{location}"
+    error = BuildError(message, route_pattern=item.route.route_pattern, url_path=item.url_path)
+    error.__cause__ = exc
+    return error
+
+
+def _check_export(site: Site, results: dict[str, RouteResult]) -> None:
+    problems: list[str] = []
+    for result in results.values():
+        route = result.route
+        settings = site.settings(route)
+        where = site.relative(route.module_file or route.page_file or route.segment_dir)
+        if route.kind is RouteKind.HANDLER and result.render == "dynamic":
+            problems.append(
+                f"{route.route_pattern} ({where}): a route handler that runs per request; "
+                'prerender its GET with dynamic = "force-static" or revalidate, or remove it'
+            )
+        elif result.dynamic_reason:
+            problems.append(
+                f"{route.route_pattern} ({where}): reads the request ({result.dynamic_reason}); "
+                'stop reading it or set dynamic = "force-static"'
+            )
+        elif result.render == "dynamic":
+            problems.append(
+                f"{route.route_pattern} ({where}): renders per request "
+                f'(dynamic = "{settings.dynamic}", revalidate {settings.revalidate_seconds}); '
+                "remove that setting"
+            )
+        elif route.is_dynamic_pattern and not result.params_count:
+            missing = "returns []" if result.params_count == 0 else "has no generate_static_params"
+            problems.append(
+                f"{route.route_pattern} ({where}): a dynamic route that {missing}, so its "
+                "pages could only be rendered on demand; list them in generate_static_params"
+            )
+    if problems:
+        raise ExportError(problems)
+
+
+async def _write(
+    site: Site,
+    writer: OutputWriter,
+    results: dict[str, RouteResult],
+    rendered: dict[str, tuple[_Planned, RenderedPage]],
+    now: float,
+) -> dict[str, Any]:
+    config = site.config
+    writer.copy_tree(config.public_dir)
+    writer.copy_assets(site.theme)
+    pages: dict[str, Any] = {}
+    redirects: dict[str, Any] = {}
+    for url_path, (item, page) in sorted(rendered.items()):
+        result = results[item.route.route_pattern]
+        if item.route.kind is RouteKind.HANDLER:
+            output_file = handler_output_file(url_path)
+        else:
+            output_file = page_output_file(url_path, trailing_slash=config.trailing_slash)
+        writer.write(output_file, page.body)
+        if page.location is not None:
+            redirects[url_path] = {"location": page.location, "status": page.status}
+        result.url_paths.append(url_path)
+        if page.revalidate_seconds is not None and (
+            result.revalidate_seconds is None or page.revalidate_seconds < result.revalidate_seconds
+        ):
+            result.revalidate_seconds = page.revalidate_seconds
+        pages[url_path] = {
+            "route_pattern": item.route.route_pattern,
+            "output_file": output_file,
+            "status": page.status,
+            "content_type": page.content_type,
+            "revalidate": revalidate_json(page.revalidate_seconds),
+            "tags": list(page.tags),
+            "generated_at": now,
+            "etag": '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"',
+            "size_bytes": len(page.body),
+        }
+    for result in results.values():
+        if result.render != "dynamic" and result.revalidate_seconds:
+            result.render = "isr"
+        elif result.render == "ssg" and not result.route.is_dynamic_pattern:
+            result.render = "static"
+    scope_services = None
+    not_found = await render_not_found(site, "/404", scope=scope_services)
+    writer.write("404.html", not_found.body)
+    manifest: dict[str, Any] = {
+        "version": MANIFEST_VERSION,
+        "build_id": uuid.uuid4().hex,
+        "generated_at": now,
+        "generated_at_iso": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "config": {
+            "trailing_slash": config.trailing_slash,
+            "output": config.output,
+            "expire_seconds": config.expire_seconds,
+            "base_url": config.base_url,
+        },
+        "routes": [_route_entry(site, r) for r in results.values()],
+        "pages": pages,
+        "redirects": redirects,
+        "not_found_file": "404.html",
+    }
+    write_manifest(writer.staging_dir, manifest)
+    return manifest
+
+
+def _route_entry(site: Site, result: RouteResult) -> dict[str, Any]:
+    route = result.route
+    settings = site.settings(route)
+    entry: dict[str, Any] = {
+        "route_pattern": route.route_pattern,
+        "kind": route.kind.value,
+        "render": result.render,
+        "revalidate": revalidate_json(settings.revalidate_seconds),
+        "dynamic": settings.dynamic,
+        "dynamic_params": settings.dynamic_params,
+        "source_file": site.relative(route.page_file or route.module_file or route.segment_dir),
+        "layout_patterns": [site.layout_url_pattern(layout) for layout in route.layouts],
+    }
+    if route.kind is RouteKind.HANDLER:
+        module = site.module(route.module_file)
+        entry["methods"] = allowed_methods(module) if module else []
+    if result.dynamic_reason:
+        entry["dynamic_reason"] = result.dynamic_reason
+    return entry

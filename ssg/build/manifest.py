@@ -1,0 +1,78 @@
+"""The build manifest, out/_ssg/manifest.json: what the server needs to know about the build.
+
+Schema (version 1)::
+
+    {
+      "version": 1,
+      "build_id": "b7c1e0...",                 # changes every build; ISR entries of
+                                               # older builds are ignored by the server
+      "generated_at": 1763772000.5,            # epoch seconds (UTC) the build ended
+      "generated_at_iso": "2026-11-22T01:40:00Z",
+      "config": {"trailing_slash": false, "output": "server",
+                 "expire_seconds": 31536000, "base_url": "https://example.org"},
+      "routes": [                              # every route, in resolution order
+        {"route_pattern": "/blog/[slug]", "kind": "page" | "handler",
+         "render": "static" | "ssg" | "isr" | "dynamic",
+         "revalidate": 60 | false | 0,         # segment revalidate (false = never stale)
+         "dynamic": "auto", "dynamic_params": true,
+         "source_file": "app/blog/[slug]/page.html",
+         "layout_patterns": ["/", "/blog"],    # implicit tags for revalidate_path(..., "layout")
+         "methods": ["GET", "HEAD", "OPTIONS"],   # handlers only
+         "dynamic_reason": "cookies()"}        # why the build made it dynamic, if it did
+      ],
+      "pages": {                               # prerendered URL paths
+        "/blog/hello": {"route_pattern": "/blog/[slug]", "output_file": "blog/hello.html",
+                        "status": 200, "content_type": "text/html; charset=utf-8",
+                        "revalidate": 60 | false,   # effective: segments and data used
+                        "tags": ["posts"], "generated_at": 1763772000.1,
+                        "etag": "\"9f86d081884c7d65\"", "size_bytes": 5120}
+      },
+      "redirects": {"/old": {"location": "/new", "status": 308}},
+      "not_found_file": "404.html"
+    }
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+MANIFEST_VERSION = 1
+MANIFEST_FILE = "_ssg/manifest.json"
+
+
+def revalidate_json(seconds: float | None) -> float | int | bool:
+    """Revalidate seconds as JSON: None (never stale) -> false; whole numbers as ints."""
+    if seconds is None:
+        return False
+    return int(seconds) if float(seconds).is_integer() else seconds
+
+
+def revalidate_from_json(value: Any) -> float | None:
+    """The inverse of revalidate_json: false -> None, a number -> seconds."""
+    if value is False or value is None:
+        return None
+    return float(value)
+
+
+def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Write the manifest atomically (temp file + rename) and return its path."""
+    target = out_dir / MANIFEST_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, target)
+    return target
+
+
+def load_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """Read out/_ssg/manifest.json; None when missing, unreadable or of another version."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
+        return None
+    return manifest

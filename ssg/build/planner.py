@@ -1,0 +1,213 @@
+"""Plan params: run generate_static_params top-down and validate what it returns (SPEC 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ssg.data.memo import RequestMemo
+from ssg.errors import ParamsError
+from ssg.modules import SiteModule, call_user
+from ssg.render.renderer import make_scope
+from ssg.render.scope import DataServices, enter_scope
+from ssg.routing.definitions import Params, RouteDefinition, Segment, SegmentKind
+from ssg.routing.segments import parse_segment
+from ssg.site import Site
+
+
+@dataclass(frozen=True)
+class ParamsSource:
+    """A module defining generate_static_params for a route, and the params it owns.
+
+    Attributes:
+        module: the page.py / layout.py / route.py module.
+        owned: the param names this function must return (the segments at or
+            above its folder that no higher function returned).
+    """
+
+    module: SiteModule
+    owned: tuple[str, ...]
+
+
+def params_sources(site: Site, route: RouteDefinition) -> list[ParamsSource]:
+    """The route's generate_static_params functions, root first, with the params each owns.
+
+    | module                               | owns          |
+    | ------------------------------------ | ------------- |
+    | app/shop/[cat]/layout.py             | ("cat",)      |
+    | app/shop/[cat]/[item]/page.py        | ("item",)     |
+    | app/shop/[cat]/[item]/page.py alone  | ("cat", "item") (bottom-up) |
+    """
+    segment_of: list[tuple[Path, Segment]] = []
+    for folder in route.dir_chain:
+        if folder == site.config.app_dir:
+            continue
+        segment = parse_segment(folder.name)
+        if segment.param is not None and segment.in_url:
+            segment_of.append((folder, segment))
+    candidates: list[tuple[SiteModule, Path]] = []
+    for layout in route.layouts:
+        module = site.module(layout.module_file)
+        if module is not None and module.function("generate_static_params"):
+            candidates.append((module, layout.segment_dir))
+    own = site.module(route.module_file)
+    if own is not None and own.function("generate_static_params"):
+        candidates.append((own, route.segment_dir))
+    sources: list[ParamsSource] = []
+    provided: set[str] = set()
+    for index, (module, folder) in enumerate(candidates):
+        last = index == len(candidates) - 1
+        owned = tuple(
+            seg.param
+            for seg_dir, seg in segment_of
+            if seg.param is not None
+            and seg.param not in provided
+            and (last or folder.is_relative_to(seg_dir))
+        )
+        if not owned and not last:
+            continue  # a layout above every dynamic segment has nothing to generate
+        provided.update(owned)
+        sources.append(ParamsSource(module, owned))
+    return sources
+
+
+async def plan_params(
+    site: Site,
+    route: RouteDefinition,
+    services: DataServices,
+    *,
+    calls: RequestMemo,
+    on_call: Callable[[Path], None] | None = None,
+) -> list[Params] | None:
+    """Run the route's generate_static_params functions top-down.
+
+    A child's function gets its parents' params and runs once per parent
+    combination; a function may also return its parents' keys (bottom-up,
+    then it runs once with {}). Calls with the same module and parent params
+    are shared across routes through `calls` (a layout's function runs once
+    for all the pages below it).
+
+    Args:
+        site: the loaded site.
+        route: a route with dynamic segments.
+        services: the build's data services (fetches inside are memoized build-wide).
+        calls: the build's memo of generate_static_params calls.
+        on_call: called with the module file each time a function really runs.
+
+    Returns:
+        The list of complete params dicts (possibly empty), or None when no
+        segment of the route defines generate_static_params.
+
+    Raises:
+        ParamsError: a function returned a wrong shape (names the file and value).
+    """
+    sources = params_sources(site, route)
+    if not sources:
+        return None
+    kinds = {
+        seg.param: seg.kind
+        for seg in route.segments
+        if seg.param is not None
+    }
+    combos: list[Params] = [{}]
+    for source in sources:
+        generate = source.module.function("generate_static_params")
+        assert generate is not None
+        next_combos: list[Params] = []
+        seen: set[tuple[tuple[str, Any], ...]] = set()
+        for parent in combos:
+            key = (str(source.module.source_file), _freeze(parent))
+
+            async def run(parent: Params = parent, generate: Any = generate) -> Any:
+                if on_call is not None:
+                    on_call(source.module.source_file)
+                scope = make_scope(site, route, route.route_pattern, services)
+                with enter_scope(scope):
+                    return await call_user(generate, dict(parent))
+
+            result = await calls.get_or_run(key, run)
+            for item in _validate(site, route, source, result, parent, kinds):
+                merged = {**parent, **item}
+                frozen = _freeze(merged)
+                if frozen not in seen:
+                    seen.add(frozen)
+                    next_combos.append(merged)
+        combos = next_combos
+    return combos
+
+
+def _freeze(params: Params) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+def _validate(
+    site: Site,
+    route: RouteDefinition,
+    source: ParamsSource,
+    result: Any,
+    parent: Params,
+    kinds: dict[str, SegmentKind],
+) -> list[Params]:
+    source_file = site.relative(source.module.source_file)
+
+    def fail(message: str, value: Any) -> ParamsError:
+        return ParamsError(
+            message, source_file=source_file, route_pattern=route.route_pattern, value=value
+        )
+
+    if isinstance(result, dict) or not isinstance(result, list | tuple):
+        raise fail(
+            "must return a list of dicts such as [{'slug': 'hello'}], "
+            f"not {type(result).__name__}",
+            result,
+        )
+    items: list[Params] = []
+    expected = ", ".join(repr(k) for k in source.owned) or "(none)"
+    for item in result:
+        if not isinstance(item, dict):
+            raise fail(f"returned a {type(item).__name__} in its list; each item must be a dict "
+                       f"with the keys {expected}", item)
+        for key in item:
+            if key not in kinds:
+                takes = ", ".join(repr(k) for k in kinds) or "no params"
+                raise fail(f"returned the key {key!r}, but the route takes {takes}; "
+                           "remove it or rename the folder", item)
+            if key in parent and item[key] != parent[key]:
+                raise fail(f"returned {key}={item[key]!r}, but its parent params have "
+                           f"{key}={parent[key]!r}", item)
+        for key in source.owned:
+            if key not in item and kinds[key] is not SegmentKind.OPTIONAL_CATCH_ALL:
+                raise fail(f"returned an item without the key {key!r}; each item needs "
+                           f"{expected}", item)
+        for key, value in item.items():
+            problem = _value_problem(kinds[key], value)
+            if problem:
+                raise fail(f"returned {key}={value!r}: {problem}", item)
+        items.append({k: list(v) if isinstance(v, tuple) else v for k, v in item.items()})
+    return items
+
+
+def _value_problem(kind: SegmentKind, value: Any) -> str | None:
+    if kind is SegmentKind.DYNAMIC:
+        if not isinstance(value, str):
+            return f"[x] segments take a str; use str({value!r})"
+        return _part_problem(value)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return "catch-all segments take a list of str, e.g. ['a', 'b']"
+    if kind is SegmentKind.CATCH_ALL and not value:
+        return "[...x] needs at least one part; use [[...x]] to allow the bare path"
+    for part in value:
+        problem = _part_problem(part)
+        if problem:
+            return problem
+    return None
+
+
+def _part_problem(part: str) -> str | None:
+    if part in ("", ".", ".."):
+        return "a segment value cannot be empty, '.' or '..'"
+    if "/" in part or "\\" in part:
+        return "a segment value cannot hold '/'; use a catch-all [...x] for several segments"
+    return None

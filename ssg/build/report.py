@@ -1,0 +1,69 @@
+"""The route table printed after a build (as `next build`): ○ static, ● SSG, ISR Ns, ƒ dynamic."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ssg.build.builder import BuildResult, RouteResult
+
+SYMBOLS = {"static": "○", "ssg": "●", "dynamic": "ƒ"}
+LEGEND = (
+    "○ static: prerendered, no params   ● prerendered from generate_static_params   "
+    "ISR Ns: regenerated in the background after N seconds   ƒ dynamic: rendered per request"
+)
+
+
+def route_symbol(result: RouteResult) -> str:
+    """The table's first column for a route.
+
+    | render  | revalidate | symbol    |
+    | ------- | ---------- | --------- |
+    | static  | None       | ○         |
+    | ssg     | None       | ●         |
+    | isr     | 60         | ISR 60s   |
+    | dynamic | any        | ƒ         |
+    """
+    if result.render == "isr" and result.revalidate_seconds:
+        seconds = result.revalidate_seconds
+        return f"ISR {int(seconds) if float(seconds).is_integer() else seconds}s"
+    return SYMBOLS.get(result.render, "?")
+
+
+def print_report(result: BuildResult, console: Console) -> None:
+    """Print the route table, counts, total time and pages/s."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("", no_wrap=True)
+    table.add_column("Route")
+    table.add_column("Kind")
+    table.add_column("Pages", justify="right")
+    table.add_column("Notes")
+    counts: dict[str, int] = {}
+    for row in result.routes:
+        counts[row.render] = counts.get(row.render, 0) + 1
+        notes = []
+        if row.dynamic_reason:
+            notes.append(f"dynamic: used {row.dynamic_reason}")
+        if row.route.is_dynamic_pattern and row.render != "dynamic" and not row.url_paths:
+            notes.append("rendered on demand")
+        elif len(row.url_paths) > 3:
+            notes.append(f"{', '.join(row.url_paths[:2])}, +{len(row.url_paths) - 2} more")
+        elif row.route.is_dynamic_pattern and row.url_paths:
+            notes.append(", ".join(row.url_paths))
+        table.add_row(
+            route_symbol(row),
+            escape(row.route.route_pattern),
+            row.route.kind.value,
+            str(len(row.url_paths)),
+            escape("; ".join(notes)),
+        )
+    console.print(table)
+    console.print(f"[dim]{LEGEND}[/dim]")
+    rate = result.pages_written / result.seconds if result.seconds > 0 else 0.0
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    console.print(
+        f"[bold green]Built[/] {len(result.routes)} routes ({summary}), "
+        f"{result.pages_written} pages in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
+        f"-> {escape(str(result.out_dir))}"
+    )

@@ -1,0 +1,59 @@
+"""`ssg build SITE`: build the site, with a progress bar on long builds, then the route table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ssg.build.builder import BuildResult, build_site
+from ssg.build.report import print_report
+from ssg.config import load_config
+
+PROGRESS_MIN_PAGES = 200
+
+
+def run(
+    site_dir: Path,
+    *,
+    out_dir: Path | None = None,
+    export: bool = False,
+    console: Console | None = None,
+) -> BuildResult:
+    """Build `site_dir` and print the route table.
+
+    Raises:
+        SsgError: any site problem (the CLI prints it and exits 1).
+    """
+    console = console or Console(stderr=False)
+    config = load_config(site_dir, out_dir=out_dir, output="export" if export else None)
+    logging.getLogger("ssg").setLevel(logging.INFO)
+    progress = Progress(
+        TextColumn("Rendering"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = None
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal task
+        if total < PROGRESS_MIN_PAGES:
+            return
+        if task is None:
+            progress.start()
+            task = progress.add_task("render", total=total)
+        progress.update(task, completed=done)
+
+    try:
+        result = asyncio.run(build_site(config, on_progress=on_progress))
+    finally:
+        progress.stop()
+    print_report(result, console)
+    return result

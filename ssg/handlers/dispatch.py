@@ -1,0 +1,75 @@
+"""In-process dispatch: `ssg.fetch("/api/posts")` calls this site's route handler, no server needed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ssg.data.response import FetchResponse
+from ssg.errors import FetchError
+from ssg.handlers.request import Request
+from ssg.render.renderer import make_scope, render_match
+from ssg.render.scope import current_scope
+from ssg.routing.definitions import RouteKind
+from ssg.site import Site
+
+
+class InProcessDispatcher:
+    """Answers relative fetches by calling route handlers directly (at build and at serve).
+
+    This is what makes the classic Next.js build failure impossible: a page
+    fetching its own /api route during `next build` finds no server running.
+    Here the handler runs in-process with the same ssg.Request, params and
+    caching rules, and its revalidate and tags count for the calling page.
+    """
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    async def __call__(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> FetchResponse:
+        """Call the route handler matching `url` ("/api/posts?page=2").
+
+        Raises:
+            FetchError: no route handler matches the URL path; names the page
+                being rendered, the URL and the closest route.
+        """
+        caller = current_scope()
+        url_path = urlsplit(url).path or "/"
+        match = self.site.table.match(url_path)
+        if match is None or match.route.kind is not RouteKind.HANDLER:
+            handlers = [r.route_pattern for r in self.site.routes if r.kind is RouteKind.HANDLER]
+            closest = self.site.table.closest(url_path)
+            if closest not in handlers:
+                closest = _closest_of(url_path, handlers)
+            page = f"{caller.route_pattern} ({caller.url_path})" if caller else "this site"
+            hint = f" The closest route handler is {closest}." if closest else ""
+            found = "a page, not a route handler," if match is not None else "no route"
+            raise FetchError(
+                f"{page} fetched {url!r}, but {found} matches it.{hint} A URL starting "
+                "with '/' calls this site's own app/**/route.py in-process; use an absolute "
+                "http(s):// URL for another server.",
+                url=url,
+                route_pattern=caller.route_pattern if caller else None,
+                closest_route=closest,
+            )
+        request = Request(method, url, headers=headers, body=body or b"")
+        services = caller.services if caller else None
+        if services is None:  # pragma: no cover - fetch always runs inside a scope
+            raise FetchError(f"fetch({url!r}) outside a render", url=url)
+        scope = make_scope(
+            self.site, match.route, match.url_path, services, request=request, memo=caller.memo
+        )
+        page = await render_match(self.site, match, scope)
+        if caller is not None:
+            caller.record_revalidate(page.revalidate_seconds)
+            caller.record_tags(page.tags)
+        headers_out = (("Content-Type", page.content_type), *page.header_items)
+        return FetchResponse(page.status, headers_out, page.body, url)
+
+
+def _closest_of(url_path: str, patterns: list[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(url_path, patterns, n=1, cutoff=0.0)
+    return found[0] if found else None

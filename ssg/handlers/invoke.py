@@ -1,0 +1,121 @@
+"""Call a route handler and turn what it returns into a HandlerResponse (SPEC 6)."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from ssg.handlers.request import Request
+from ssg.modules import SiteModule, call_user
+from ssg.routing.definitions import Params
+
+
+@dataclass(frozen=True)
+class HandlerResponse:
+    """A route handler's response, fully read.
+
+    Attributes:
+        status: the HTTP status.
+        header_items: (name, value) pairs, Content-Type included.
+        body: the body bytes.
+    """
+
+    status: int
+    header_items: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value ("application/octet-stream" when absent)."""
+        for name, value in self.header_items:
+            if name.lower() == "content-type":
+                return value
+        return "application/octet-stream"
+
+
+class HandlerReturnError(TypeError):
+    """A route handler returned a value ssg cannot send."""
+
+
+def allowed_methods(module: SiteModule) -> list[str]:
+    """The methods a route answers: its handlers, HEAD when GET exists, and OPTIONS."""
+    methods = set(module.handlers)
+    if "GET" in methods:
+        methods.add("HEAD")
+    methods.add("OPTIONS")
+    order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    return [m for m in order if m in methods]
+
+
+def to_handler_response(value: Any) -> HandlerResponse:
+    """Turn a handler's return value into a HandlerResponse.
+
+    | returned                      | sent as                              |
+    | ----------------------------- | ------------------------------------ |
+    | aiohttp web.Response          | as is (status, headers, body)        |
+    | dict or list                  | 200 application/json                 |
+    | str                           | 200 text/plain; charset=utf-8        |
+    | bytes                         | 200 application/octet-stream         |
+    | None                          | 204 No Content                       |
+
+    Raises:
+        HandlerReturnError: any other value (a streaming response included).
+    """
+    if isinstance(value, web.Response):
+        body = value.body
+        if body is None:
+            data = b""
+        elif isinstance(body, bytes | bytearray):
+            data = bytes(body)
+        else:
+            raise HandlerReturnError(
+                "returned a web.Response with a streaming body; return bytes, str or a dict"
+            )
+        headers = list(value.headers.items())
+        if not any(k.lower() == "content-type" for k, _ in headers) and value.content_type:
+            ctype = value.content_type
+            if value.charset:
+                ctype += f"; charset={value.charset}"
+            headers.append(("Content-Type", ctype))
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        return HandlerResponse(value.status, tuple(headers), data)
+    if isinstance(value, dict | list):
+        data = jsonlib.dumps(value, ensure_ascii=False, default=str).encode()
+        return HandlerResponse(200, (("Content-Type", "application/json; charset=utf-8"),), data)
+    if isinstance(value, str):
+        return HandlerResponse(
+            200, (("Content-Type", "text/plain; charset=utf-8"),), value.encode("utf-8")
+        )
+    if isinstance(value, bytes | bytearray):
+        return HandlerResponse(
+            200, (("Content-Type", "application/octet-stream"),), bytes(value)
+        )
+    if value is None:
+        return HandlerResponse(204, (), b"")
+    raise HandlerReturnError(
+        f"returned {type(value).__name__}; return an aiohttp web.Response, "
+        "a dict or list (JSON), a str (text) or bytes"
+    )
+
+
+async def call_handler(
+    module: SiteModule, method: str, request: Request, params: Params
+) -> HandlerResponse:
+    """Run the handler for `method` (HEAD falls back to GET) and read its response.
+
+    The caller answers OPTIONS and unsupported methods (405) itself.
+
+    Raises:
+        HandlerReturnError: the handler returned something unsendable.
+        Whatever the handler raises (NotFound and Redirect included).
+    """
+    fn = module.handlers.get(method) or (module.handlers.get("GET") if method == "HEAD" else None)
+    if fn is None:
+        raise LookupError(method)
+    response = to_handler_response(await call_user(fn, request, params))
+    if method == "HEAD":
+        return HandlerResponse(response.status, response.header_items, b"")
+    return response

@@ -1,0 +1,170 @@
+"""Site modules: import page.py / layout.py / route.py and validate their segment config (SPEC 5)."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ssg.errors import ModuleError, ModuleErrors, SsgError
+from ssg.render.scope import DYNAMIC_MODES
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class SiteModule:
+    """One imported site module and its validated segment config.
+
+    Attributes:
+        source_file: the .py file (absolute).
+        module: the imported module.
+        revalidate: seconds (float), False (never stale), or _UNSET when absent.
+        dynamic: one of DYNAMIC_MODES, or None when absent.
+        dynamic_params: bool, or None when absent.
+        metadata: the static `metadata` dict (empty when absent).
+        handlers: for route.py, HTTP method -> function.
+    """
+
+    source_file: Path
+    module: ModuleType
+    revalidate: Any = _UNSET
+    dynamic: str | None = None
+    dynamic_params: bool | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def function(self, name: str) -> Callable[..., Any] | None:
+        """Return the module's callable `name` (generate_static_params, load, ...) or None."""
+        value = getattr(self.module, name, None)
+        return value if callable(value) else None
+
+    @property
+    def has_revalidate(self) -> bool:
+        """True when the module sets `revalidate`."""
+        return self.revalidate is not _UNSET
+
+
+def error_line(exc: BaseException, source_file: Path) -> int | None:
+    """Return the line in `source_file` where `exc` was raised (deepest frame), if any."""
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename) == source_file:
+        return exc.lineno
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == str(source_file):
+            line = frame.lineno
+    return line
+
+
+def load_site_module(source_file: Path, *, site_dir: Path) -> SiteModule:
+    """Import a site module by file path and validate its segment config.
+
+    Each module gets a unique name (from its path under the site) so two
+    `page.py` files never collide in `sys.modules`.
+
+    Raises:
+        ModuleError: the import raised (names the file and line), or a config
+            value is wrong, e.g. `revalidate = "60"` (names the fix).
+    """
+    relative = source_file.relative_to(site_dir)
+    name = "ssg_site_" + "_".join(
+        "".join(c if c.isalnum() else "_" for c in part) for part in relative.with_suffix("").parts
+    )
+    name = f"{name}_{abs(hash(str(source_file))) & 0xFFFFFF:x}"
+    spec = importlib.util.spec_from_file_location(name, source_file)
+    if spec is None or spec.loader is None:  # pragma: no cover - only for odd file systems
+        raise ModuleError("could not be imported", source_file=relative)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SsgError:
+        raise
+    except BaseException as exc:
+        sys.modules.pop(name, None)
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise ModuleError(
+            f"importing it raised {type(exc).__name__}: {exc}",
+            source_file=relative,
+            line=error_line(exc, source_file),
+        ) from exc
+    return _validate(module, source_file, relative)
+
+
+def _validate(module: ModuleType, source_file: Path, relative: Path) -> SiteModule:
+    problems: list[str] = []
+    revalidate = getattr(module, "revalidate", _UNSET)
+    if revalidate is not _UNSET and (
+        revalidate is True
+        or not (revalidate is False or isinstance(revalidate, int | float))
+        or (revalidate is not False and revalidate < 0)
+    ):
+        problems.append(
+            f"revalidate = {revalidate!r}: use a number of seconds (60), 0 to render every "
+            "request, or False to never revalidate"
+        )
+    dynamic = getattr(module, "dynamic", None)
+    if dynamic is not None and dynamic not in DYNAMIC_MODES:
+        options = ", ".join(f'"{m}"' for m in DYNAMIC_MODES)
+        problems.append(f"dynamic = {dynamic!r}: use one of {options}")
+    dynamic_params = getattr(module, "dynamic_params", None)
+    if dynamic_params is not None and not isinstance(dynamic_params, bool):
+        problems.append(f"dynamic_params = {dynamic_params!r}: use True or False")
+    if hasattr(module, "dynamicParams") or hasattr(module, "generateStaticParams"):
+        problems.append(
+            "found a Next.js spelling: use dynamic_params / generate_static_params in Python"
+        )
+    metadata = getattr(module, "metadata", {})
+    if not isinstance(metadata, dict):
+        problems.append(f"metadata = {metadata!r}: use a dict such as {{'title': 'Blog'}}")
+        metadata = {}
+    handlers = {m: getattr(module, m) for m in HTTP_METHODS if callable(getattr(module, m, None))}
+    if problems:
+        raise ModuleError("; ".join(problems), source_file=relative)
+    return SiteModule(
+        source_file=source_file,
+        module=module,
+        revalidate=revalidate,
+        dynamic=dynamic,
+        dynamic_params=dynamic_params,
+        metadata=metadata,
+        handlers=handlers,
+    )
+
+
+def load_site_modules(files: Iterable[Path], *, site_dir: Path) -> dict[Path, SiteModule]:
+    """Import every module, reporting all failures at once.
+
+    Raises:
+        ModuleErrors: one or more modules failed; `.errors` holds each ModuleError.
+    """
+    loaded: dict[Path, SiteModule] = {}
+    errors: list[ModuleError] = []
+    # Site modules import the site's own helpers (`from posts import load_posts`), as
+    # Pelican plugins and Django projects do: the site folder goes on sys.path once.
+    if str(site_dir) not in sys.path:
+        sys.path.insert(0, str(site_dir))
+    for source_file in sorted(set(files)):
+        try:
+            loaded[source_file] = load_site_module(source_file, site_dir=site_dir)
+        except ModuleError as exc:
+            errors.append(exc)
+    if errors:
+        raise ModuleErrors(errors)
+    return loaded
+
+
+async def call_user(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call a sync or async user function and return its result (SPEC 5: both work)."""
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result

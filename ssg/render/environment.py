@@ -1,0 +1,142 @@
+"""The Jinja2 environment: template lookup (app/, then the theme), filters, fingerprinted assets."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import jinja2
+
+from ssg.config import SiteConfig
+from ssg.errors import ConfigError
+
+ASSETS_URL_PREFIX = "/_assets/"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme folder: `templates/` (Jinja2) and `static/` (fingerprinted assets).
+
+    Attributes:
+        theme_dir: the theme folder (absolute).
+        assets: asset name ("style.css") -> fingerprinted output name ("style.1a2b3c4d.css").
+    """
+
+    theme_dir: Path
+    assets: dict[str, str]
+
+    @property
+    def templates_dir(self) -> Path:
+        """The theme's templates folder."""
+        return self.theme_dir / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        """The theme's static assets folder."""
+        return self.theme_dir / "static"
+
+
+def find_theme_dir(config: SiteConfig) -> Path:
+    """Return the folder of the configured theme.
+
+    `theme` is a shipped theme's name ("default") or a folder relative to the site.
+
+    Raises:
+        ConfigError: no such theme, listing the shipped ones.
+    """
+    own = config.site_dir / config.theme
+    if config.theme not in ("", ".") and own.is_dir():
+        return own
+    shipped = shipped_themes_dir()
+    candidate = shipped / config.theme
+    if candidate.is_dir():
+        return candidate
+    names = sorted(p.name for p in shipped.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    raise ConfigError(
+        config.site_dir / "ssg.toml",
+        [f"theme = {config.theme!r} is neither a shipped theme ({', '.join(names)}) "
+         "nor a folder in the site"],
+    )
+
+
+def shipped_themes_dir() -> Path:
+    """The shipped themes: ssg/themes in a wheel, or themes/ beside ssg/ in a source checkout.
+
+    (An editable install does not map the ssg.themes package, so it is found by location.)
+    """
+    package_dir = Path(__file__).resolve().parents[1]
+    inside = package_dir / "themes"
+    return inside if inside.is_dir() else package_dir.parent / "themes"
+
+
+def load_theme(config: SiteConfig) -> Theme:
+    """Find the theme and fingerprint its static assets (8 hex digits of SHA-256)."""
+    theme_dir = find_theme_dir(config)
+    assets: dict[str, str] = {}
+    static_dir = theme_dir / "static"
+    if static_dir.is_dir():
+        for source_file in sorted(static_dir.rglob("*")):
+            if source_file.is_file() and not source_file.name.startswith("."):
+                name = source_file.relative_to(static_dir).as_posix()
+                digest = hashlib.sha256(source_file.read_bytes()).hexdigest()[:8]
+                stem, dot, ext = name.rpartition(".")
+                assets[name] = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+    return Theme(theme_dir=theme_dir, assets=assets)
+
+
+def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
+    """Create the site's Jinja2 environment.
+
+    Lookup order: `app/` first, then the theme; theme templates are also
+    reachable as "theme/NAME" so `{% extends "theme/base.html" %}` works from
+    an app template that overrides "base.html" itself.
+
+    Globals: `asset_url(name)`, `absolute_url(url_path)`. Filters:
+    `date(format)`, `absolute_url`.
+    """
+    theme_loader = jinja2.FileSystemLoader(theme.templates_dir)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(config.app_dir),
+                jinja2.PrefixLoader({"theme": theme_loader}),
+                theme_loader,
+            ]
+        ),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "svg"), default_for_string=True
+        ),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+    def asset_url(name: str) -> str:
+        try:
+            return ASSETS_URL_PREFIX + theme.assets[name]
+        except KeyError:
+            known = ", ".join(sorted(theme.assets)) or "none"
+            raise jinja2.TemplateRuntimeError(
+                f"asset_url({name!r}): no such file in {theme.static_dir} (known: {known})"
+            ) from None
+
+    def absolute_url(url_path: str) -> str:
+        return urljoin(config.base_url + "/", url_path.lstrip("/")) if config.base_url else url_path
+
+    env.globals.update(asset_url=asset_url, absolute_url=absolute_url)
+    env.filters["absolute_url"] = absolute_url
+    env.filters["date"] = format_date
+    return env
+
+
+def format_date(value: Any, fmt: str = "%B %-d, %Y") -> str:
+    """Jinja filter: format a date or datetime (empty string for None)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime(fmt)
+    return str(value)

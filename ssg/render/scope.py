@@ -1,0 +1,195 @@
+"""The render scope: what one render knows (route, request, services) and what it records.
+
+One `RenderScope` exists per page render (a build page, a regeneration, an
+on-demand render or a request) and is reachable from anywhere in that render
+through `current_scope()`, which is how `ssg.fetch`, `ssg.cache` and the request
+APIs find it without module-level state (a ContextVar is per asyncio task).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from ssg.errors import DynamicUsage, DynamicUsageError
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from ssg.data.memo import RequestMemo
+    from ssg.data.response import FetchResponse
+    from ssg.data.store import DataStore
+    from ssg.handlers.request import Request
+
+Clock = Callable[[], float]
+"""Returns the current time in epoch seconds (time.time); tests pass a fake."""
+
+DynamicMode = Literal["auto", "force-dynamic", "force-static", "error"]
+DYNAMIC_MODES: tuple[str, ...] = ("auto", "force-dynamic", "force-static", "error")
+
+
+class Dispatcher(Protocol):
+    """Calls this site's own route handler in-process for a relative fetch ("/api/x")."""
+
+    async def __call__(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> FetchResponse: ...
+
+
+class Revalidator(Protocol):
+    """Marks ISR entries stale on demand; the server provides one (SPEC 6, 8)."""
+
+    async def revalidate_path(self, url_path: str, type: str | None = None) -> int: ...
+
+    async def revalidate_tag(self, tag: str) -> int: ...
+
+
+@dataclass
+class DataServices:
+    """Long-lived data services: one per build, one per server.
+
+    Attributes:
+        clock: the time source (epoch seconds).
+        dispatch: in-process route handler calls for relative URLs.
+        store: the persistent data cache, or None when disabled.
+        build_memo: the build-wide request memo; None at serve time, where each
+            render gets its own memo (as Next.js: memoization lasts one render).
+        fetch_timeout_seconds: total timeout of one upstream fetch.
+        session: the aiohttp client session, created on first use; close with `aclose()`.
+        site_dir: the site's root folder; relative content paths resolve against it.
+        shared: long-lived memos keyed by name (e.g. parsed content collections),
+            living as long as the build or the server.
+        revalidator: the server's ISR revalidator; None during a build.
+    """
+
+    clock: Clock
+    dispatch: Dispatcher
+    site_dir: Path = field(default_factory=Path.cwd)
+    shared: dict[str, Any] = field(default_factory=dict)
+    revalidator: Revalidator | None = None
+    store: DataStore | None = None
+    build_memo: RequestMemo | None = None
+    fetch_timeout_seconds: float = 30.0
+    session: aiohttp.ClientSession | None = None
+
+    def client_session(self) -> aiohttp.ClientSession:
+        """Return the shared aiohttp session, creating it on first use."""
+        import aiohttp
+
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.fetch_timeout_seconds)
+            )
+        return self.session
+
+    async def aclose(self) -> None:
+        """Close the client session and the store, if open."""
+        if self.session is not None and not self.session.closed:
+            await self.session.close()
+        if self.store is not None:
+            self.store.close()
+
+
+@dataclass
+class RenderScope:
+    """One render's context and its records.
+
+    Attributes:
+        route_pattern: e.g. "/blog/[slug]".
+        url_path: e.g. "/blog/hello".
+        dynamic: the route's effective `dynamic` mode.
+        config_file: the module where the user would set `dynamic` (for messages),
+            e.g. "app/blog/[slug]/page.py".
+        services: the build's or server's data services.
+        memo: the request memo of this render (the build-wide one at build).
+        request: the incoming request for a dynamic render; None for a static
+            render (build, regeneration, on-demand ISR render).
+        revalidate_seconds: lowest revalidate recorded by fetches and
+            ssg.cache entries during this render; None when none was recorded.
+        tags: cache tags used by fetches and ssg.cache entries.
+        dynamic_calls: request APIs read while rendering (for the build report).
+    """
+
+    route_pattern: str
+    url_path: str
+    dynamic: str
+    config_file: str
+    services: DataServices
+    memo: RequestMemo
+    request: Request | None = None
+    revalidate_seconds: float | None = None
+    tags: set[str] = field(default_factory=set)
+    dynamic_calls: list[str] = field(default_factory=list)
+
+    def record_revalidate(self, seconds: float | None) -> None:
+        """Record a data revalidate; as Next.js revalidate, the lowest value wins.
+
+        Args:
+            seconds: seconds until stale, or None / False for "never stale" (no-op).
+        """
+        if seconds is None or seconds is False:
+            return
+        if self.revalidate_seconds is None or seconds < self.revalidate_seconds:
+            self.revalidate_seconds = float(seconds)
+
+    def record_tags(self, tags: Iterable[str]) -> None:
+        """Record cache tags used by this render (for revalidate_tag)."""
+        self.tags.update(tags)
+
+    def use_dynamic(self, call: str) -> bool:
+        """Declare that this render reads the request (e.g. call="cookies()").
+
+        Returns:
+            True when a request is available (a dynamic render): read it.
+            False under dynamic = "force-static": return empty values.
+
+        Raises:
+            DynamicUsageError: dynamic = "error" (message per SPEC 6).
+            DynamicUsage: dynamic = "auto" during a static render; the builder
+                turns the route dynamic, the server reports a runtime change.
+        """
+        if self.request is not None:
+            self.dynamic_calls.append(call)
+            return True
+        if self.dynamic == "force-static":
+            return False
+        if self.dynamic == "error":
+            raise DynamicUsageError(
+                f"Route {self.route_pattern} couldn't be rendered statically because it "
+                f'used {call}. Set dynamic = "force-dynamic" in {self.config_file} to render '
+                "it per request, or stop reading the request.",
+                route_pattern=self.route_pattern,
+                call=call,
+                source_file=self.config_file,
+            )
+        raise DynamicUsage(call)
+
+
+_current: contextvars.ContextVar[RenderScope | None] = contextvars.ContextVar(
+    "ssg_render_scope", default=None
+)
+
+
+def current_scope() -> RenderScope | None:
+    """Return the scope of the render running in this task, or None outside a render."""
+    return _current.get()
+
+
+@contextmanager
+def enter_scope(scope: RenderScope) -> Iterator[RenderScope]:
+    """Make `scope` current for the code inside the `with` block."""
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+async def run_in_scope(scope: RenderScope, work: Callable[[], Awaitable[object]]) -> object:
+    """Await `work()` with `scope` current."""
+    with enter_scope(scope):
+        return await work()

@@ -1,0 +1,166 @@
+"""Site: one loaded site (config, theme, routes, modules, Jinja env), shared by build and serve."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ssg.config import SiteConfig
+from ssg.modules import SiteModule, load_site_modules
+from ssg.render.environment import Theme, load_theme, make_environment
+from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind
+from ssg.routing.scanner import scan_routes
+from ssg.routing.table import RouteTable
+
+
+@dataclass(frozen=True)
+class RouteSettings:
+    """A route's effective segment config, resolved from its layouts and its own module.
+
+    Attributes:
+        revalidate_seconds: the lowest `revalidate` of the route's segments
+            (as Next.js: the lowest value wins); None when no segment sets one
+            or all say False (never stale); 0 means render every request.
+        dynamic: the nearest `dynamic` (page or route module first, then
+            layouts from the leaf up), default "auto".
+        dynamic_params: the nearest `dynamic_params`, default True.
+        config_file: where a user sets these for this route, relative to the
+            site ("app/x/page.py"; named even when the file does not exist yet).
+        has_static_params: some segment of the route defines generate_static_params.
+    """
+
+    revalidate_seconds: float | None
+    dynamic: str
+    dynamic_params: bool
+    config_file: str
+    has_static_params: bool
+
+    @property
+    def is_dynamic(self) -> bool:
+        """True when the route renders per request (force-dynamic or revalidate 0)."""
+        return self.dynamic == "force-dynamic" or self.revalidate_seconds == 0
+
+
+class Site:
+    """A loaded site.
+
+    Attributes:
+        config: the SiteConfig.
+        theme: the Theme (templates and fingerprinted assets).
+        env: the Jinja2 environment.
+        routes: every RouteDefinition, as scanned.
+        table: the RouteTable matching URL paths.
+        modules: every imported site module by file.
+    """
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        theme: Theme,
+        env: jinja2.Environment,
+        routes: list[RouteDefinition],
+        modules: dict[Path, SiteModule],
+    ) -> None:
+        self.config = config
+        self.theme = theme
+        self.env = env
+        self.routes = routes
+        self.table = RouteTable(routes)
+        self.modules = modules
+        self._settings: dict[str, RouteSettings] = {}
+
+    @classmethod
+    def load(cls, config: SiteConfig) -> Site:
+        """Scan app/, import every module and prepare the template environment.
+
+        Raises:
+            RouteScanError: app/ has routing problems (all listed).
+            ModuleErrors: site modules failed to import (all listed).
+            ConfigError: the theme does not exist.
+        """
+        routes = scan_routes(config.app_dir)
+        files: set[Path] = set()
+        for route in routes:
+            if route.module_file is not None:
+                files.add(route.module_file)
+            files.update(l.module_file for l in route.layouts if l.module_file is not None)
+        modules = load_site_modules(files, site_dir=config.site_dir)
+        theme = load_theme(config)
+        return cls(config, theme, make_environment(config, theme), routes, modules)
+
+    def relative(self, file: Path) -> str:
+        """A site file's path relative to the site folder, with forward slashes."""
+        try:
+            return file.relative_to(self.config.site_dir).as_posix()
+        except ValueError:
+            return str(file)
+
+    def template_name(self, file: Path) -> str:
+        """The Jinja2 name of a template file: relative to app/, or "theme/..." for the theme."""
+        try:
+            return file.relative_to(self.config.app_dir).as_posix()
+        except ValueError:
+            return "theme/" + file.relative_to(self.theme.templates_dir).as_posix()
+
+    def module(self, file: Path | None) -> SiteModule | None:
+        """The imported module for `file`, or None."""
+        return None if file is None else self.modules.get(file)
+
+    def layout_modules(self, route: RouteDefinition) -> list[SiteModule]:
+        """The route's layouts' modules, root first (layouts without layout.py skipped)."""
+        found = (self.module(layout.module_file) for layout in route.layouts)
+        return [m for m in found if m is not None]
+
+    def settings(self, route: RouteDefinition) -> RouteSettings:
+        """The route's effective segment config (cached per route)."""
+        cached = self._settings.get(route.route_pattern)
+        if cached is not None:
+            return cached
+        own = self.module(route.module_file)
+        chain = [*self.layout_modules(route), *([own] if own else [])]
+        lowest = math.inf
+        for module in chain:
+            if module.has_revalidate and module.revalidate is not False:
+                lowest = min(lowest, float(module.revalidate))
+        dynamic = next((m.dynamic for m in reversed(chain) if m.dynamic is not None), "auto")
+        dynamic_params = next(
+            (m.dynamic_params for m in reversed(chain) if m.dynamic_params is not None), True
+        )
+        if route.module_file is not None:
+            config_file = self.relative(route.module_file)
+        else:
+            config_file = self.relative(route.segment_dir / "page.py")
+        settings = RouteSettings(
+            revalidate_seconds=None if lowest == math.inf else lowest,
+            dynamic=dynamic,
+            dynamic_params=dynamic_params,
+            config_file=config_file,
+            has_static_params=any(m.function("generate_static_params") for m in chain),
+        )
+        self._settings[route.route_pattern] = settings
+        return settings
+
+    def layout_url_pattern(self, layout: LayoutDefinition) -> str:
+        """The URL pattern a layout sits at: "/" for app/layout.html, "/blog" for app/(x)/blog."""
+        parts = [
+            p
+            for p in layout.segment_dir.relative_to(self.config.app_dir).parts
+            if not (p.startswith("(") or p.startswith("@"))
+        ]
+        return "/" + "/".join(parts)
+
+    def is_prerenderable_handler(self, route: RouteDefinition) -> bool:
+        """A route handler whose GET is prerendered at build (SPEC 8)."""
+        if route.kind is not RouteKind.HANDLER:
+            return False
+        module = self.module(route.module_file)
+        if module is None or "GET" not in module.handlers:
+            return False
+        return bool(
+            module.dynamic == "force-static"
+            or (module.has_revalidate and module.revalidate != 0)
+            or module.function("generate_static_params")
+        )

@@ -1,0 +1,447 @@
+"""ssg build: output files, manifest, layouts, slots, errors, dynamic usage, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ssg.errors import (
+    BuildError,
+    DynamicUsageError,
+    ExportError,
+    ModuleErrors,
+    SsgError,
+    TemplateError,
+)
+from tests.build.conftest import ROOT_LAYOUT, Build
+from tests.conftest import MakeSite
+
+BASIC = {
+    "app/layout.html": ROOT_LAYOUT,
+    "app/page.html": "<h1>Home</h1>",
+    "app/about/page.html": "<p>About</p>",
+    "public/robots.txt": "User-agent: *\n",
+    "public/img/logo.svg": "<svg/>",
+}
+
+
+@pytest.mark.parametrize(
+    ("trailing_slash", "expected"),
+    [(False, ["about.html", "index.html"]), (True, ["about/index.html", "index.html"])],
+    ids=["no-trailing-slash", "trailing-slash"],
+)
+async def test_pages_are_written_per_trailing_slash(
+    make_site: MakeSite, build: Build, trailing_slash: bool, expected: list[str]
+) -> None:
+    site = make_site({**BASIC, "ssg.toml": f"trailing_slash = {str(trailing_slash).lower()}\n"})
+    await build(site)
+    html = sorted(
+        p.relative_to(site / "out").as_posix()
+        for p in (site / "out").rglob("*.html")
+        if p.name != "404.html"
+    )
+    assert html == expected
+    assert (site / "out" / expected[0]).read_text().endswith("<p>About</p></body></html>")
+
+
+async def test_public_files_are_copied_verbatim(make_site: MakeSite, build: Build) -> None:
+    site = make_site(BASIC)
+    await build(site)
+    assert (site / "out/robots.txt").read_text() == "User-agent: *\n"
+    assert (site / "out/img/logo.svg").read_text() == "<svg/>"
+
+
+async def test_manifest_lists_routes_pages_and_generated_time(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/blog/[slug]/page.html": "{{ params.slug }}",
+            "app/blog/[slug]/page.py": "revalidate = 60\n"
+            "def generate_static_params(params):\n    return [{'slug': 'a'}]\n",
+        }
+    )
+    result = await build(site)
+    manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+    assert manifest == result.manifest
+    assert manifest["version"] == 1
+    routes = {r["route_pattern"]: r for r in manifest["routes"]}
+    assert routes["/blog/[slug]"]["render"] == "isr"
+    assert routes["/blog/[slug]"]["revalidate"] == 60
+    assert routes["/about"]["render"] == "static"
+    page = manifest["pages"]["/blog/a"]
+    assert page["revalidate"] == 60
+    assert page["output_file"] == "blog/a.html"
+    assert page["generated_at"] == manifest["generated_at"]
+    assert manifest["pages"]["/about"]["revalidate"] is False
+    assert manifest["not_found_file"] == "404.html"
+
+
+async def test_nested_and_group_layouts_wrap_pages_root_first(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/(shop)/layout.html": "<div class=shop>{{ children }}</div>",
+            "app/(shop)/cart/layout.html": "<section>{{ children }}</section>",
+            "app/(shop)/cart/page.html": "cart",
+        }
+    )
+    await build(site)
+    assert (site / "out/cart.html").read_text().endswith(
+        "<body><div class=shop><section>cart</section></div></body></html>"
+    )
+
+
+async def test_metadata_merges_root_to_leaf_with_title_template(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/layout.py": "metadata = {'title': {'default': 'Site', 'template': '%s | Site'},"
+            " 'description': 'root'}\n",
+            "app/page.html": "{{ metadata.description }}",
+            "app/post/page.html": "{{ metadata.description }}",
+            "app/post/page.py": "async def generate_metadata(params):\n"
+            "    return {'title': 'Post', 'description': 'leaf'}\n",
+        }
+    )
+    await build(site)
+    assert "<title>Site</title>" in (site / "out/index.html").read_text()
+    post = (site / "out/post.html").read_text()
+    assert "<title>Post | Site</title>" in post
+    assert post.endswith("<body>leaf</body></html>")
+
+
+async def test_slots_render_their_page_or_default(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/dash/layout.html": "[{{ slots.team }}]{{ children }}",
+            "app/dash/page.html": "main",
+            "app/dash/settings/page.html": "settings",
+            "app/dash/@team/page.html": "team-home",
+            "app/dash/@team/default.html": "team-default",
+        }
+    )
+    await build(site)
+    assert (site / "out/dash.html").read_text().endswith("<body>[team-home]main</body></html>")
+    assert (site / "out/dash/settings.html").read_text().endswith(
+        "<body>[team-default]settings</body></html>"
+    )
+
+
+async def test_markdown_page_body_never_goes_through_jinja(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/about/page.md": "---\ntitle: About us\n---\n# Hi {{ name }}\n\n*x* {% raw %}\n",
+        }
+    )
+    await build(site)
+    html = (site / "out/about.html").read_text()
+    assert "<title>About us</title>" in html
+    assert "{{ name }}" in html
+    assert "{% raw %}" in html
+    assert "<em>x</em>" in html
+
+
+async def test_not_found_page_is_written_as_404_with_noindex(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site({**BASIC, "app/not-found.html": "<p>Nothing here</p>"})
+    await build(site)
+    html = (site / "out/404.html").read_text()
+    assert "Nothing here" in html
+    assert '<meta name="robots" content="noindex">' in html
+
+
+async def test_default_404_has_noindex_without_a_not_found_file(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(BASIC)
+    await build(site)
+    assert '<meta name="robots" content="noindex">' in (site / "out/404.html").read_text()
+
+
+async def test_not_found_call_skips_the_page(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/blog/[slug]/page.html": "post",
+            "app/blog/[slug]/page.py": "import ssg.render.api as api\n"
+            "def generate_static_params(params):\n    return [{'slug': 'a'}, {'slug': 'gone'}]\n"
+            "def load(params):\n"
+            "    if params['slug'] == 'gone':\n        api.not_found()\n    return {}\n",
+        }
+    )
+    result = await build(site)
+    assert result.manifest["pages"]["/blog/gone"]["status"] == 404
+    assert result.manifest["pages"]["/blog/a"]["status"] == 200
+
+
+async def test_redirect_writes_a_refresh_page_and_manifest_entry(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/old/page.html": "x",
+            "app/old/page.py": "import ssg.render.api as api\n"
+            "def load(params):\n    api.permanent_redirect('/about')\n",
+        }
+    )
+    result = await build(site)
+    assert result.manifest["redirects"] == {"/old": {"location": "/about", "status": 308}}
+    assert 'http-equiv="refresh" content="0; url=/about"' in (site / "out/old.html").read_text()
+
+
+async def test_template_error_names_the_template_file_and_line(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site({**BASIC, "app/about/page.html": "ok\n{{ missing.attr.deeper }}\n"})
+    with pytest.raises(BuildError, match=r"app/about/page.html:2") as info:
+        await build(site)
+    assert info.value.route_pattern == "/about"
+
+
+async def test_template_syntax_error_names_file_and_line(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site({**BASIC, "app/about/page.html": "ok\n\n{% if %}\n"})
+    with pytest.raises(SsgError, match=r"app/about/page.html:3: template syntax error"):
+        await build(site)
+
+
+async def test_template_error_keeps_structured_fields(make_site: MakeSite, build: Build) -> None:
+    site = make_site({**BASIC, "app/about/page.html": "{% include 'nope.html' %}"})
+    with pytest.raises(BuildError) as info:
+        await build(site)
+    cause = info.value.__cause__
+    assert isinstance(cause, TemplateError)
+    assert cause.template_file == "app/about/page.html"
+    assert "'nope.html' not found" in str(info.value)
+
+
+async def test_every_broken_module_is_reported_at_once(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/page.py": "x = 1\nraise RuntimeError('boom')\n",
+            "app/about/page.py": "revalidate = '60'\n",
+        }
+    )
+    with pytest.raises(ModuleErrors) as info:
+        await build(site)
+    messages = [str(e) for e in info.value.errors]
+    assert any("app/page.py:2: importing it raised RuntimeError: boom" in m for m in messages)
+    assert any("app/about/page.py: revalidate = '60': use a number of seconds" in m
+               for m in messages)
+
+
+async def test_failed_build_leaves_previous_output_intact(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(BASIC)
+    await build(site)
+    before = {p: p.read_bytes() for p in (site / "out").rglob("*") if p.is_file()}
+    (site / "app/about/page.html").write_text("{{ broken(")
+    with pytest.raises(SsgError):
+        await build(site)
+    after = {p: p.read_bytes() for p in (site / "out").rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in site.iterdir() if p.name.startswith(".out.")]
+
+
+async def test_reading_cookies_makes_an_auto_route_dynamic(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/me/page.html": "hi",
+            "app/me/page.py": "import ssg.render.api as api\n"
+            "def load(params):\n    return {'c': api.cookies()}\n",
+        }
+    )
+    result = await build(site)
+    (row,) = [r for r in result.routes if r.route.route_pattern == "/me"]
+    assert row.render == "dynamic"
+    assert row.dynamic_reason == "cookies()"
+    assert "/me" not in result.manifest["pages"]
+    assert not (site / "out/me.html").exists()
+
+
+async def test_dynamic_error_names_route_call_file_and_fix(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/x/page.html": "hi",
+            "app/x/page.py": "import ssg.render.api as api\ndynamic = 'error'\n"
+            "def load(params):\n    return {'c': api.cookies()}\n",
+        }
+    )
+    with pytest.raises(BuildError) as info:
+        await build(site)
+    assert (
+        "Route /x couldn't be rendered statically because it used cookies(). Set dynamic = "
+        '"force-dynamic" in app/x/page.py to render it per request, or stop reading the request.'
+    ) in str(info.value)
+    assert isinstance(info.value.__cause__, DynamicUsageError)
+
+
+async def test_force_static_reads_empty_request_values(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/x/page.html": "[{{ c }}]",
+            "app/x/page.py": "import ssg.render.api as api\ndynamic = 'force-static'\n"
+            "def load(params):\n    return {'c': len(api.cookies()) + len(api.headers())}\n",
+        }
+    )
+    await build(site)
+    assert (site / "out/x.html").read_text().endswith("<body>[0]</body></html>")
+
+
+async def test_dynamic_settings_are_inherited_from_layouts(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/admin/layout.html": "{{ children }}",
+            "app/admin/layout.py": "dynamic = 'force-dynamic'\n",
+            "app/admin/page.html": "admin",
+        }
+    )
+    result = await build(site)
+    (row,) = [r for r in result.routes if r.route.route_pattern == "/admin"]
+    assert row.render == "dynamic"
+    assert not (site / "out/admin.html").exists()
+
+
+async def test_lowest_revalidate_of_layouts_and_page_wins(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/news/layout.html": "{{ children }}",
+            "app/news/layout.py": "revalidate = 30\n",
+            "app/news/page.html": "n",
+            "app/news/page.py": "revalidate = 300\n",
+        }
+    )
+    result = await build(site)
+    assert result.manifest["pages"]["/news"]["revalidate"] == 30
+
+
+async def test_prerendered_route_handler_is_written_with_its_content_type(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/feed.xml/route.py": "from aiohttp import web\ndynamic = 'force-static'\n"
+            "def GET(request, params):\n"
+            "    return web.Response(text='<rss/>', content_type='application/rss+xml')\n",
+            "app/api/live/route.py": "def GET(request, params):\n    return {'ok': True}\n",
+        }
+    )
+    result = await build(site)
+    assert (site / "out/feed.xml").read_text() == "<rss/>"
+    assert result.manifest["pages"]["/feed.xml"]["content_type"].startswith("application/rss+xml")
+    routes = {r["route_pattern"]: r for r in result.manifest["routes"]}
+    assert routes["/api/live"]["render"] == "dynamic"
+    assert routes["/api/live"]["methods"] == ["GET", "HEAD", "OPTIONS"]
+    assert not (site / "out/api/live").exists()
+
+
+async def test_page_fetches_its_own_route_handler_in_process(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/api/posts/route.py": "revalidate = 120\n"
+            "def GET(request, params):\n    return [{'title': 'A'}, {'title': 'B'}]\n",
+            "app/posts/page.html": "{% for p in posts %}{{ p.title }}{% endfor %}",
+            "app/posts/page.py": "import ssg.data.fetch as f\n"
+            "async def load(params):\n"
+            "    return {'posts': (await f.fetch('/api/posts')).json()}\n",
+        }
+    )
+    result = await build(site)
+    assert (site / "out/posts.html").read_text().endswith("<body>AB</body></html>")
+    assert result.manifest["pages"]["/posts"]["revalidate"] == 120
+
+
+async def test_relative_fetch_without_a_route_names_page_url_and_closest(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/api/posts/route.py": "def GET(request, params):\n    return []\n",
+            "app/list/page.html": "x",
+            "app/list/page.py": "import ssg.data.fetch as f\n"
+            "async def load(params):\n    await f.fetch('/api/post')\n    return {}\n",
+        }
+    )
+    with pytest.raises(BuildError) as info:
+        await build(site)
+    message = str(info.value)
+    assert "/list (/list) fetched '/api/post'" in message
+    assert "closest route handler is /api/posts" in message
+
+
+async def test_export_lists_every_route_that_needs_a_server(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "ssg.toml": 'output = "export"\n',
+            "app/blog/[slug]/page.html": "x",
+            "app/tags/[tag]/page.html": "x",
+            "app/tags/[tag]/page.py": "def generate_static_params(params):\n    return []\n",
+            "app/me/page.html": "x",
+            "app/me/page.py": "import ssg.render.api as api\n"
+            "def load(params):\n    return {'c': api.cookies()}\n",
+            "app/api/x/route.py": "def POST(request, params):\n    return {}\n",
+        }
+    )
+    (site / "out").mkdir()
+    (site / "out/keep.txt").write_text("previous")
+    with pytest.raises(ExportError) as info:
+        await build(site)
+    text = "\n".join(info.value.problems)
+    assert "/blog/[slug] (app/blog/[slug]/page.html): a dynamic route that has no " in text
+    assert "/tags/[tag] (app/tags/[tag]/page.py): a dynamic route that returns []" in text
+    assert "/me (app/me/page.py): reads the request (cookies())" in text
+    assert "/api/x (app/api/x/route.py): a route handler that runs per request" in text
+    assert len(info.value.problems) == 4
+    assert (site / "out/keep.txt").read_text() == "previous"
+
+
+async def test_theme_assets_are_fingerprinted(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            "app/layout.html": "<link href=\"{{ asset_url('style.css') }}\">{{ children }}",
+            "app/page.html": "x",
+        }
+    )
+    await build(site)
+    html = (site / "out/index.html").read_text()
+    href = html.split('href="')[1].split('"')[0]
+    assert href.startswith("/_assets/style.") and href.endswith(".css")
+    assert (site / "out" / href.lstrip("/")).is_file()

@@ -1,0 +1,74 @@
+"""The ssg command line: --version, --help, build output, and user errors without tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ssg import __version__
+from tests.conftest import MakeSite
+
+LAYOUT = "<html><body>{{ children }}</body></html>"
+
+
+def run_ssg(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ssg", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_version_prints_the_package_version() -> None:
+    result = run_ssg("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_every_command_has_help() -> None:
+    for command in ([], ["build"], ["serve"]):
+        result = run_ssg(*command, "--help")
+        assert result.returncode == 0, result.stderr
+        assert "Usage:" in result.stdout
+
+
+def test_build_prints_the_route_table(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/blog/[slug]/page.html": "{{ params.slug }}",
+            "app/blog/[slug]/page.py": "revalidate = 60\n"
+            "def generate_static_params(params):\n    return [{'slug': 'a'}, {'slug': 'b'}]\n",
+            "app/api/x/route.py": "def GET(request, params):\n    return {}\n",
+        }
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("○") and " / " in f"{line} " for line in lines)
+    assert any(line.startswith("ISR 60s") and "/blog/[slug]" in line for line in lines)
+    assert any(line.startswith("ƒ") and "/api/x" in line for line in lines)
+    assert "pages/s" in result.stdout
+    assert (site / "out/blog/a.html").is_file()
+
+
+def test_user_error_prints_message_without_traceback(make_site: MakeSite) -> None:
+    site = make_site({"app/page.html": "no root layout", "app/[a]/[…b]/page.html": "x"})
+    result = run_ssg("build", str(site))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Error:" in result.stderr
+    assert "app/layout.html" in result.stderr
+    assert "[...b]" in result.stderr
+
+
+def test_out_option_writes_elsewhere(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "home"})
+    result = run_ssg("build", str(site), "--out", str(tmp_path / "public_html"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "public_html/index.html").read_text() == "<html><body>home</body></html>"
