@@ -1,0 +1,253 @@
+"""The caching policy of one ssg.fetch / ssg.cache call, and its path through both layers.
+
+Request memo first (one build, or one render at serve), then the data cache on
+disk, then the producer (the upstream request or the decorated function).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from ssg.data.keys import sorted_tags
+
+if TYPE_CHECKING:
+    from ssg.render.scope import RenderScope
+
+logger = logging.getLogger("ssg.data")
+
+CACHE_MODES: tuple[str, ...] = ("force-cache", "no-store")
+"""Values of ssg.fetch's `cache=` (None, the default, is Next.js 15's "auto no cache")."""
+
+Revalidate = float | Literal[False] | None
+"""N > 0 seconds; False = cached until tag-revalidated; 0 = never cached (dynamic); None = unset."""
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """What one call asked of the caches.
+
+    Attributes:
+        stored: the data cache is used (revalidate=N>0, revalidate=False or
+            cache="force-cache").
+        revalidate_seconds: when stored, seconds until stale; None = never stale.
+        no_store: the call opted out (cache="no-store" or revalidate=0), which
+            makes the route dynamic.
+        tags: sorted, deduplicated cache tags.
+    """
+
+    stored: bool
+    revalidate_seconds: float | None
+    no_store: bool
+    tags: tuple[str, ...]
+
+    @property
+    def memo_options(self) -> tuple[object, ...]:
+        """The options part of a memo key."""
+        return (self.stored, self.revalidate_seconds, self.no_store, self.tags)
+
+
+def make_policy(*, revalidate: Revalidate, cache: str | None, tags: Iterable[str]) -> CachePolicy:
+    """Validate the caching options of one call (as Next.js fetch `cache` + `next.revalidate`).
+
+    | revalidate | cache         | result                                     |
+    |------------|---------------|--------------------------------------------|
+    | None       | None          | memoized only, not stored                  |
+    | N > 0      | (any but no-store) | stored, stale after N seconds         |
+    | False      | (any but no-store) | stored until revalidate_tag           |
+    | None       | "force-cache" | stored until revalidate_tag                |
+    | 0          | (any but force-cache) | not stored; the route becomes dynamic |
+    | None       | "no-store"    | not stored; the route becomes dynamic      |
+
+    Raises:
+        ValueError: a negative or non-number revalidate, an unknown cache mode,
+            a conflicting pair (no-store with revalidate N, force-cache with 0),
+            or tags that are not a list of strings. The message names the fix.
+    """
+    seconds = _parse_revalidate(revalidate)
+    if cache is not None and cache not in CACHE_MODES:
+        close = difflib.get_close_matches(str(cache), CACHE_MODES, n=1)
+        hint = f' Did you mean cache="{close[0]}"?' if close else ""
+        modes = ", ".join(f'"{m}"' for m in CACHE_MODES)
+        raise ValueError(f"cache={cache!r} is not one of {modes} (or None).{hint}")
+    tag_tuple = _parse_tags(tags)
+
+    if cache == "no-store" and (revalidate is False or seconds not in (None, 0.0)):
+        raise ValueError(
+            f'cache="no-store" and revalidate={revalidate!r} contradict each other; keep one'
+        )
+    if cache == "force-cache" and seconds == 0.0:
+        raise ValueError('cache="force-cache" and revalidate=0 contradict each other; keep one')
+    if cache == "no-store" or seconds == 0.0:
+        return CachePolicy(stored=False, revalidate_seconds=None, no_store=True, tags=tag_tuple)
+    stored = cache == "force-cache" or revalidate is False or seconds is not None
+    return CachePolicy(stored=stored, revalidate_seconds=seconds, no_store=False, tags=tag_tuple)
+
+
+def _parse_revalidate(revalidate: object) -> float | None:
+    """Return revalidate as seconds (None for unset or False).
+
+    Raises:
+        ValueError: not a finite number >= 0, None or False.
+    """
+    if revalidate is None or revalidate is False:
+        return None
+    if isinstance(revalidate, bool) or not isinstance(revalidate, int | float):
+        raise ValueError(
+            f"revalidate={revalidate!r} is not a number of seconds; use revalidate=N (seconds), "
+            "revalidate=False (until revalidate_tag) or revalidate=0 (never cache)"
+        )
+    if not math.isfinite(revalidate) or revalidate < 0:
+        raise ValueError(
+            f"revalidate={revalidate!r} must be 0 or more seconds; use revalidate=False to "
+            "cache until revalidate_tag"
+        )
+    return float(revalidate)
+
+
+def _parse_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Return tags sorted and deduplicated.
+
+    Raises:
+        ValueError: a bare string (which would iterate as characters) or a
+            non-string / empty tag.
+    """
+    if isinstance(tags, str):
+        raise ValueError(f'tags={tags!r} must be a list of strings, e.g. tags=["{tags}"]')
+    tag_list = list(tags)
+    bad = [t for t in tag_list if not isinstance(t, str) or not t]
+    if bad:
+        raise ValueError(f"tags must be non-empty strings; got {bad!r}")
+    return sorted_tags(tag_list)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the memo holds: the value and the tags every caller records (memo hits too)."""
+
+    value: Any
+    tags: frozenset[str]
+
+
+async def run_cached(
+    scope: RenderScope,
+    *,
+    memo_key: Hashable | None,
+    data_key: str,
+    policy: CachePolicy,
+    produce: Callable[[], Awaitable[Any]],
+    should_store: Callable[[Any], bool],
+    describe: str,
+) -> Any:
+    """Return the value of one call through the request memo and the data cache.
+
+    Args:
+        scope: the current render scope (its memo, store and clock are used).
+        memo_key: the request-memo key, or None to skip memoization (e.g. a POST).
+        data_key: the data-cache key.
+        policy: the call's caching policy.
+        produce: makes the value on a miss.
+        should_store: False to keep a produced value out of the data cache.
+        describe: names the call in log lines, e.g. 'ssg.fetch("https://api/x")'.
+
+    Side effects: records the policy's revalidate and the entry's tags into
+    `scope` (as Next.js: a page's revalidate is the lowest of its fetches').
+    """
+
+    async def load() -> _Outcome:
+        hit, previous_tags = _read(scope, data_key, policy)
+        if hit is not None:
+            return hit
+        value = await produce()
+        return _write(scope, data_key, policy, value, previous_tags, should_store, describe)
+
+    if memo_key is None:
+        outcome = await load()
+    else:
+        outcome = await scope.memo.get_or_run(memo_key, load)
+    _record(scope, policy, outcome)
+    return outcome.value
+
+
+def run_cached_sync(
+    scope: RenderScope,
+    *,
+    memo_key: Hashable,
+    data_key: str,
+    policy: CachePolicy,
+    produce: Callable[[], Any],
+    describe: str,
+) -> Any:
+    """The synchronous twin of `run_cached`, for sync functions under @ssg.cache."""
+
+    def load() -> _Outcome:
+        hit, previous_tags = _read(scope, data_key, policy)
+        if hit is not None:
+            return hit
+        value = produce()
+        return _write(scope, data_key, policy, value, previous_tags, lambda _: True, describe)
+
+    outcome: _Outcome = scope.memo.get_or_call(memo_key, load)
+    _record(scope, policy, outcome)
+    return outcome.value
+
+
+def _read(
+    scope: RenderScope, data_key: str, policy: CachePolicy
+) -> tuple[_Outcome | None, frozenset[str]]:
+    """Return (a usable data-cache hit or None, tags of any entry found)."""
+    store = scope.services.store
+    if not policy.stored or store is None:
+        return None, frozenset()
+    entry = store.get(data_key)
+    if entry is None:
+        return None, frozenset()
+    # Freshness follows the caller's revalidate, as Next.js checks an entry's age
+    # against the reading fetch's own revalidate. An entry stored without one of
+    # this call's tags is refetched, or revalidate_tag(that tag) would miss it.
+    too_old = (
+        policy.revalidate_seconds is not None
+        and scope.services.clock() > entry.stored_at + policy.revalidate_seconds
+    )
+    if too_old or not set(policy.tags) <= entry.tags:
+        return None, entry.tags
+    return _Outcome(entry.value, entry.tags), entry.tags
+
+
+def _write(
+    scope: RenderScope,
+    data_key: str,
+    policy: CachePolicy,
+    value: Any,
+    previous_tags: frozenset[str],
+    should_store: Callable[[Any], bool],
+    describe: str,
+) -> _Outcome:
+    """Store a produced value when the policy asks for it; return what the memo keeps."""
+    # Union: another call of the same request may have tagged it differently.
+    tags = previous_tags | frozenset(policy.tags)
+    store = scope.services.store
+    if policy.stored and store is not None and should_store(value):
+        try:
+            store.set(
+                data_key, value, revalidate_seconds=policy.revalidate_seconds, tags=sorted(tags)
+            )
+        except TypeError as exc:
+            logger.warning(
+                "%s: the result is not stored in the data cache (%s); it is still memoized "
+                "in memory for this build or render.",
+                describe,
+                exc,
+            )
+    return _Outcome(value, tags)
+
+
+def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome) -> None:
+    """Record revalidate and tags into the scope (per call, so memo hits record too)."""
+    if policy.stored:
+        scope.record_revalidate(policy.revalidate_seconds)
+    scope.record_tags(outcome.tags)

@@ -1,0 +1,297 @@
+"""The persistent data cache behind ssg.fetch and ssg.cache (the only module that uses diskcache).
+
+Entries survive builds and server restarts, expire by the injected clock, and are
+dropped by tag. A corrupt or incompatible cache directory never fails a build.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import shutil
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import diskcache
+
+if TYPE_CHECKING:
+    from ssg.render.scope import Clock
+
+logger = logging.getLogger("ssg.data")
+
+FORMAT = "ssg-data-cache/1"
+"""Written under `_FORMAT_KEY`; a directory holding another value is cleared on open."""
+
+SIZE_LIMIT_BYTES = 2**30
+"""Disk budget of the cache (diskcache culls the least recently stored entries beyond it)."""
+
+_FORMAT_KEY = "format"
+_ENTRY = "entry:"
+_META = "meta:"
+
+# Failures of the sqlite file or the value files at run time: a cache problem,
+# never the page's, so they are logged and treated as a miss.
+_STORE_ERRORS = (sqlite3.Error, OSError, diskcache.Timeout)
+
+
+@dataclass(frozen=True)
+class CachedValue:
+    """One data-cache entry.
+
+    Attributes:
+        value: what was cached (a FetchResponse, or an ssg.cache function's result).
+        stored_at: when it was stored, epoch seconds by the store's clock.
+        revalidate_seconds: seconds it stays fresh, or None for never stale.
+        tags: the cache tags `revalidate_tag` drops it by.
+    """
+
+    value: Any
+    stored_at: float
+    revalidate_seconds: float | None
+    tags: frozenset[str]
+
+    @property
+    def expires_at(self) -> float | None:
+        """Epoch seconds after which the entry is expired; None when it never is."""
+        if self.revalidate_seconds is None:
+            return None
+        return self.stored_at + self.revalidate_seconds
+
+    def is_fresh(self, now: float) -> bool:
+        """True while `now <= stored_at + revalidate_seconds` (the SPEC 8 freshness rule)."""
+        expires_at = self.expires_at
+        return expires_at is None or now <= expires_at
+
+
+class DataStore:
+    """A diskcache-backed map of data key -> CachedValue, owning `directory`.
+
+    Methods are synchronous: entries are at most a few MB and sqlite lookups take
+    microseconds, and diskcache keeps one sqlite connection per thread which only
+    that thread can close, so callers use it from the event loop's thread.
+
+    Args:
+        directory: the folder the store owns (e.g. `.ssg/data`); created if missing,
+            and wiped when it turns out to be corrupt.
+        clock: returns the current time in epoch seconds; expiry follows it.
+    """
+
+    def __init__(self, directory: Path, *, clock: Clock) -> None:
+        self.directory = Path(directory)
+        self._clock = clock
+        self._cache: diskcache.Cache | None = _open_cache(self.directory)
+
+    @property
+    def enabled(self) -> bool:
+        """False when the directory could not be opened or recreated (every get misses)."""
+        return self._cache is not None
+
+    def get(self, key: str) -> CachedValue | None:
+        """Return the fresh entry stored under `key`, or None when missing or expired.
+
+        An unreadable entry (e.g. pickled by an older ssg) is logged on "ssg.data",
+        dropped, and reported as missing.
+        """
+        if self._cache is None:
+            return None
+        try:
+            blob = self._cache.get(_ENTRY + key)
+        except _STORE_ERRORS as exc:
+            logger.warning(
+                "Could not read data cache entry %s (%s: %s); fetching it again.",
+                key,
+                type(exc).__name__,
+                exc,
+            )
+            return None
+        if blob is None:
+            return None
+        try:
+            entry = pickle.loads(blob)
+        except Exception as exc:  # unpickling can raise anything a class's __reduce__ can
+            logger.warning(
+                "Data cache entry %s is unreadable (%s: %s), probably written by another "
+                "ssg version; dropping it and fetching again.",
+                key,
+                type(exc).__name__,
+                exc,
+            )
+            self._delete(key)
+            return None
+        if not isinstance(entry, CachedValue):
+            logger.warning(
+                "Data cache entry %s holds a %s, not a CachedValue; dropping it and fetching "
+                "again.",
+                key,
+                type(entry).__name__,
+            )
+            self._delete(key)
+            return None
+        return entry if entry.is_fresh(self._clock()) else None
+
+    def set(
+        self,
+        key: str,
+        value: Any,
+        *,
+        revalidate_seconds: float | None,
+        tags: Iterable[str],
+    ) -> None:
+        """Store `value` under `key`, stamped with the clock's current time.
+
+        Args:
+            key: a data key from `ssg.data.keys`.
+            value: any picklable value.
+            revalidate_seconds: seconds until expired, or None for never.
+            tags: tags that `revalidate_tag` drops the entry by.
+
+        Raises:
+            TypeError: `value` cannot be pickled (nothing is stored).
+        """
+        entry = CachedValue(value, self._clock(), revalidate_seconds, frozenset(tags))
+        try:
+            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise TypeError(
+                f"cannot store a {type(value).__name__} in the data cache: it is not picklable "
+                f"({exc})"
+            ) from exc
+        if self._cache is None:
+            return
+        # Metadata is kept apart from the value so expire() and revalidate_tag()
+        # scan small JSON records instead of unpickling every body.
+        meta = json.dumps([entry.expires_at, sorted(entry.tags)])
+        try:
+            with self._cache.transact():
+                self._cache.set(_ENTRY + key, blob)
+                self._cache.set(_META + key, meta)
+        except _STORE_ERRORS as exc:
+            logger.warning(
+                "Could not write data cache entry %s (%s: %s); continuing without storing it.",
+                key,
+                type(exc).__name__,
+                exc,
+            )
+
+    def revalidate_tag(self, tag: str) -> int:
+        """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
+        dropped = 0
+        for key, _expires_at, tags in self._scan_meta():
+            if tag in tags and self._delete(key):
+                dropped += 1
+        return dropped
+
+    def expire(self) -> int:
+        """Remove entries expired by the clock; return how many (the server's scheduler runs it)."""
+        now = self._clock()
+        removed = 0
+        for key, expires_at, _tags in self._scan_meta():
+            if expires_at is not None and now > expires_at and self._delete(key):
+                removed += 1
+        return removed
+
+    def close(self) -> None:
+        """Close the sqlite connection; the store then behaves as disabled."""
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def _scan_meta(self) -> list[tuple[str, float | None, frozenset[str]]]:
+        """Return (key, expires_at, tags) of every entry; unreadable records are dropped."""
+        if self._cache is None:
+            return []
+        records: list[tuple[str, float | None, frozenset[str]]] = []
+        try:
+            # Listed first: diskcache iteration is not stable while keys are deleted.
+            meta_keys = [k for k in self._cache.iterkeys() if str(k).startswith(_META)]
+            for meta_key in meta_keys:
+                raw = self._cache.get(meta_key)
+                key = meta_key[len(_META) :]
+                try:
+                    expires_at, tags = json.loads(raw)
+                    records.append((key, expires_at, frozenset(tags)))
+                except (TypeError, ValueError):
+                    self._delete(key)
+        except _STORE_ERRORS as exc:
+            logger.warning(
+                "Could not scan the data cache at %s (%s: %s); some entries may stay until "
+                "the next scan.",
+                self.directory,
+                type(exc).__name__,
+                exc,
+            )
+        return records
+
+    def _delete(self, key: str) -> bool:
+        """Delete an entry and its metadata; True when the entry existed."""
+        if self._cache is None:
+            return False
+        try:
+            with self._cache.transact():
+                existed = bool(self._cache.delete(_ENTRY + key))
+                self._cache.delete(_META + key)
+        except _STORE_ERRORS as exc:
+            logger.warning(
+                "Could not delete data cache entry %s (%s: %s).", key, type(exc).__name__, exc
+            )
+            return False
+        return existed
+
+
+def _open_cache(directory: Path) -> diskcache.Cache | None:
+    """Open the cache at `directory`, wiping it once if it is corrupt; None if that fails too."""
+    try:
+        return _open_checked(directory)
+    except Exception as exc:  # any failure to open means "corrupt": never fail the build
+        logger.warning(
+            "The data cache at %s is unreadable (%s: %s); starting with an empty data cache.",
+            directory,
+            type(exc).__name__,
+            exc,
+        )
+    try:
+        _remove(directory)
+        return _open_checked(directory)
+    except Exception as exc:
+        logger.warning(
+            "Could not recreate the data cache at %s (%s: %s); running without a data cache, "
+            "so every cached fetch goes upstream. Check that the folder is writable.",
+            directory,
+            type(exc).__name__,
+            exc,
+        )
+        return None
+
+
+def _open_checked(directory: Path) -> diskcache.Cache:
+    """Open the cache and make sure it holds this ssg's format, clearing it otherwise."""
+    cache = diskcache.Cache(str(directory), size_limit=SIZE_LIMIT_BYTES)
+    try:
+        found = cache.get(_FORMAT_KEY)
+        if found != FORMAT:
+            if found is not None or len(cache) > 0:
+                logger.warning(
+                    "The data cache at %s was written in format %r, not %r; starting with an "
+                    "empty data cache.",
+                    directory,
+                    found,
+                    FORMAT,
+                )
+            cache.clear()
+            cache.set(_FORMAT_KEY, FORMAT)
+    except BaseException:
+        cache.close()
+        raise
+    return cache
+
+
+def _remove(directory: Path) -> None:
+    """Delete the cache folder (or a stray file in its place) so it can be recreated."""
+    if directory.is_dir() and not directory.is_symlink():
+        shutil.rmtree(directory)
+    elif directory.exists() or directory.is_symlink():
+        directory.unlink()

@@ -1,0 +1,200 @@
+"""DataStore: persistence, expiry by the injected clock, tags, and surviving a corrupt directory."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ssg.data import store as store_module
+from ssg.data.store import DataStore
+
+from .conftest import FakeClock
+
+
+@pytest.fixture
+def store(cache_dir: Path, clock: FakeClock) -> Iterator[DataStore]:
+    opened = DataStore(cache_dir, clock=clock)
+    yield opened
+    opened.close()
+
+
+@dataclass(frozen=True)
+class Legacy:
+    """A value type that a later ssg version no longer has."""
+
+    text: str
+
+
+def test_missing_key_is_none(store: DataStore) -> None:
+    assert store.get("v1:nope") is None
+
+
+def test_entry_records_value_time_revalidate_and_tags(store: DataStore, clock: FakeClock) -> None:
+    store.set("k", {"a": 1}, revalidate_seconds=60, tags=["posts"])
+    entry = store.get("k")
+    assert entry is not None
+    assert (entry.value, entry.stored_at, entry.revalidate_seconds, entry.tags) == (
+        {"a": 1},
+        clock.now,
+        60,
+        frozenset({"posts"}),
+    )
+
+
+def test_entry_survives_closing_and_reopening(
+    store: DataStore, cache_dir: Path, clock: FakeClock
+) -> None:
+    store.set("k", b"body", revalidate_seconds=None, tags=())
+    store.close()
+    reopened = DataStore(cache_dir, clock=clock)
+    try:
+        entry = reopened.get("k")
+    finally:
+        reopened.close()
+    assert entry is not None and entry.value == b"body"
+
+
+def test_entry_expires_by_the_injected_clock(store: DataStore, clock: FakeClock) -> None:
+    store.set("k", 1, revalidate_seconds=60, tags=())
+    clock.advance(60)
+    assert store.get("k") is not None
+    clock.advance(1)
+    assert store.get("k") is None
+
+
+def test_expire_removes_only_expired_entries_and_counts_them(
+    store: DataStore, clock: FakeClock
+) -> None:
+    store.set("short", 1, revalidate_seconds=10, tags=())
+    store.set("long", 2, revalidate_seconds=1000, tags=())
+    store.set("forever", 3, revalidate_seconds=None, tags=())
+    clock.advance(11)
+    assert store.expire() == 1
+    clock.advance(-11)  # back in time: an expired entry that is still there would be fresh
+    assert [store.get(k) is not None for k in ("short", "long", "forever")] == [
+        False,
+        True,
+        True,
+    ]
+
+
+def test_revalidate_tag_drops_every_tagged_entry_and_counts_them(store: DataStore) -> None:
+    store.set("a", 1, revalidate_seconds=None, tags=["posts"])
+    store.set("b", 2, revalidate_seconds=60, tags=["posts", "authors"])
+    store.set("c", 3, revalidate_seconds=None, tags=["authors"])
+    assert store.revalidate_tag("posts") == 2
+    assert [store.get(k) is not None for k in ("a", "b", "c")] == [False, False, True]
+
+
+def test_revalidate_tag_of_an_unused_tag_drops_nothing(store: DataStore) -> None:
+    store.set("a", 1, revalidate_seconds=None, tags=["posts"])
+    assert store.revalidate_tag("nope") == 0
+
+
+def test_unpicklable_value_raises_type_error(store: DataStore) -> None:
+    with pytest.raises(TypeError, match="not picklable"):
+        store.set("k", threading.Lock(), revalidate_seconds=None, tags=())
+    assert store.get("k") is None
+
+
+def test_garbage_database_file_starts_an_empty_cache_with_a_warning(
+    cache_dir: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_dir.mkdir()
+    (cache_dir / "cache.db").write_bytes(b"this is not a sqlite database" * 100)
+    (cache_dir / "junk.bin").write_bytes(b"\x00\xff" * 50)
+    with caplog.at_level(logging.WARNING, logger="ssg.data"):
+        store = DataStore(cache_dir, clock=clock)
+    try:
+        assert store.enabled
+        assert "starting with an empty data cache" in caplog.text
+        store.set("k", 1, revalidate_seconds=None, tags=())
+        entry = store.get("k")
+    finally:
+        store.close()
+    assert entry is not None and entry.value == 1
+
+
+def test_a_file_where_the_cache_folder_should_be_is_replaced(
+    cache_dir: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_dir.write_text("garbage")
+    with caplog.at_level(logging.WARNING, logger="ssg.data"):
+        store = DataStore(cache_dir, clock=clock)
+    try:
+        assert store.enabled
+    finally:
+        store.close()
+    assert cache_dir.is_dir()
+    assert "starting with an empty data cache" in caplog.text
+
+
+def test_entry_pickled_by_an_older_version_is_dropped_with_a_warning(
+    store: DataStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.set("k", Legacy("old"), revalidate_seconds=None, tags=["posts"])
+    monkeypatch.delattr(sys.modules[__name__], "Legacy")
+    with caplog.at_level(logging.WARNING, logger="ssg.data"):
+        assert store.get("k") is None
+    assert "unreadable" in caplog.text and "dropping it" in caplog.text
+    assert store.revalidate_tag("posts") == 0  # gone, metadata included
+
+
+def test_cache_written_in_another_format_is_cleared_with_a_warning(
+    store: DataStore,
+    cache_dir: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store.set("k", 1, revalidate_seconds=None, tags=())
+    store.close()
+    monkeypatch.setattr(store_module, "FORMAT", "ssg-data-cache/2")
+    with caplog.at_level(logging.WARNING, logger="ssg.data"):
+        reopened = DataStore(cache_dir, clock=clock)
+    try:
+        assert reopened.get("k") is None
+    finally:
+        reopened.close()
+    assert "starting with an empty data cache" in caplog.text
+
+
+def test_new_cache_directory_opens_without_warnings(
+    cache_dir: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="ssg.data"):
+        DataStore(cache_dir, clock=clock).close()
+    assert caplog.text == ""
+
+
+def test_closed_store_misses_and_ignores_writes(store: DataStore) -> None:
+    store.set("k", 1, revalidate_seconds=None, tags=())
+    store.close()
+    store.set("k2", 2, revalidate_seconds=None, tags=())
+    assert (store.get("k"), store.get("k2"), store.expire()) == (None, None, 0)
+
+
+def test_cache_that_cannot_be_recreated_is_disabled_with_a_warning(
+    cache_dir: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache_dir.mkdir()
+    (cache_dir / "cache.db").write_bytes(b"garbage" * 100)
+
+    def refuse(directory: Path) -> None:
+        raise PermissionError(f"cannot remove {directory}")
+
+    monkeypatch.setattr(store_module, "_remove", refuse)
+    with caplog.at_level(logging.WARNING, logger="ssg.data"):
+        store = DataStore(cache_dir, clock=clock)
+    store.set("k", 1, revalidate_seconds=None, tags=())
+    assert (store.enabled, store.get("k")) == (False, None)
+    assert "running without a data cache" in caplog.text
