@@ -1,5 +1,47 @@
-"""ssg: a Python static site generator with Next.js App Router semantics and ISR."""
+"""ssg: a Python static site generator with Next.js App Router semantics and ISR.
+
+The public API, for page, layout and route modules::
+
+    import ssg
+
+    async def load(params):
+        posts = (await ssg.fetch("/api/posts", revalidate=60)).json()
+        return {"posts": posts}
+"""
 
 from __future__ import annotations
 
+from ssg import content
+from ssg.data.cached import cache
+from ssg.data.fetch import fetch
+from ssg.data.response import FetchResponse
+from ssg.errors import SsgError
+from ssg.handlers.request import Request
+from ssg.render.api import (
+    cookies,
+    headers,
+    not_found,
+    permanent_redirect,
+    redirect,
+    search_params,
+    site_config,
+)
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "FetchResponse",
+    "Request",
+    "SsgError",
+    "__version__",
+    "cache",
+    "content",
+    "cookies",
+    "fetch",
+    "headers",
+    "not_found",
+    "permanent_redirect",
+    "redirect",
+    "search_params",
+    "site_config",
+]

@@ -86,7 +86,7 @@ class Site:
         for route in routes:
             if route.module_file is not None:
                 files.add(route.module_file)
-            files.update(l.module_file for l in route.layouts if l.module_file is not None)
+            files.update(lay.module_file for lay in route.layouts if lay.module_file is not None)
         modules = load_site_modules(files, site_dir=config.site_dir)
         theme = load_theme(config)
         return cls(config, theme, make_environment(config, theme), routes, modules)

@@ -53,6 +53,7 @@ class RouteResult:
         url_paths: the prerendered URL paths.
         dynamic_reason: the request API that made it dynamic at build, if any.
         params_count: how many params generate_static_params produced (None: no function).
+        dynamic_params: the route's dynamic_params (unlisted params on demand, or 404).
     """
 
     route: RouteDefinition
@@ -61,6 +62,7 @@ class RouteResult:
     url_paths: list[str] = field(default_factory=list)
     dynamic_reason: str | None = None
     params_count: int | None = None
+    dynamic_params: bool = True
 
 
 @dataclass
@@ -104,6 +106,7 @@ def make_services(site: Site, *, clock: Clock, build_memo: RequestMemo | None) -
         build_memo=build_memo,
         fetch_timeout_seconds=site.config.fetch_timeout_seconds,
         site_dir=site.config.site_dir,
+        site_values=site.config.template_values(),
     )
 
 
@@ -175,7 +178,11 @@ async def _plan(
 
     for route in site.table.routes:
         settings = site.settings(route)
-        result = RouteResult(route=route, revalidate_seconds=settings.revalidate_seconds)
+        result = RouteResult(
+            route=route,
+            revalidate_seconds=settings.revalidate_seconds,
+            dynamic_params=settings.dynamic_params,
+        )
         results[route.route_pattern] = result
         if route.kind is RouteKind.HANDLER and not site.is_prerenderable_handler(route):
             result.render = "dynamic"
@@ -223,7 +230,9 @@ async def _render_all(
                     result.dynamic_reason = usage.call
                     log.info(
                         "Route %s is dynamic: it used %s while rendering %s",
-                        item.route.route_pattern, usage.call, item.url_path,
+                        item.route.route_pattern,
+                        usage.call,
+                        item.url_path,
                     )
                 return
             except SsgError as exc:
@@ -292,7 +301,9 @@ def _check_export(site: Site, results: dict[str, RouteResult]) -> None:
                 f'(dynamic = "{settings.dynamic}", revalidate {settings.revalidate_seconds}); '
                 "remove that setting"
             )
-        elif route.is_dynamic_pattern and not result.params_count:
+        elif route.is_dynamic_pattern and not result.params_count and settings.dynamic_params:
+            # With dynamic_params = False unlisted params are a plain 404: no server
+            # needed (as Next.js output: "export" with dynamicParams = false).
             missing = "returns []" if result.params_count == 0 else "has no generate_static_params"
             problems.append(
                 f"{route.route_pattern} ({where}): a dynamic route that {missing}, so its "

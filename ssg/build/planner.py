@@ -106,11 +106,7 @@ async def plan_params(
     sources = params_sources(site, route)
     if not sources:
         return None
-    kinds = {
-        seg.param: seg.kind
-        for seg in route.segments
-        if seg.param is not None
-    }
+    kinds = {seg.param: seg.kind for seg in route.segments if seg.param is not None}
     combos: list[Params] = [{}]
     for source in sources:
         generate = source.module.function("generate_static_params")
@@ -120,7 +116,9 @@ async def plan_params(
         for parent in combos:
             key = (str(source.module.source_file), _freeze(parent))
 
-            async def run(parent: Params = parent, generate: Any = generate) -> Any:
+            async def run(
+                parent: Params = parent, generate: Any = generate, source: ParamsSource = source
+            ) -> Any:
                 if on_call is not None:
                     on_call(source.module.source_file)
                 scope = make_scope(site, route, route.route_pattern, services)
@@ -167,20 +165,30 @@ def _validate(
     expected = ", ".join(repr(k) for k in source.owned) or "(none)"
     for item in result:
         if not isinstance(item, dict):
-            raise fail(f"returned a {type(item).__name__} in its list; each item must be a dict "
-                       f"with the keys {expected}", item)
+            raise fail(
+                f"returned a {type(item).__name__} in its list; each item must be a dict "
+                f"with the keys {expected}",
+                item,
+            )
         for key in item:
             if key not in kinds:
                 takes = ", ".join(repr(k) for k in kinds) or "no params"
-                raise fail(f"returned the key {key!r}, but the route takes {takes}; "
-                           "remove it or rename the folder", item)
+                raise fail(
+                    f"returned the key {key!r}, but the route takes {takes}; "
+                    "remove it or rename the folder",
+                    item,
+                )
             if key in parent and item[key] != parent[key]:
-                raise fail(f"returned {key}={item[key]!r}, but its parent params have "
-                           f"{key}={parent[key]!r}", item)
+                raise fail(
+                    f"returned {key}={item[key]!r}, but its parent params have "
+                    f"{key}={parent[key]!r}",
+                    item,
+                )
         for key in source.owned:
             if key not in item and kinds[key] is not SegmentKind.OPTIONAL_CATCH_ALL:
-                raise fail(f"returned an item without the key {key!r}; each item needs "
-                           f"{expected}", item)
+                raise fail(
+                    f"returned an item without the key {key!r}; each item needs {expected}", item
+                )
         for key, value in item.items():
             problem = _value_problem(kinds[key], value)
             if problem:

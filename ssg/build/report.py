@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ssg.build.builder import BuildResult, RouteResult
+from ssg.routing.definitions import RouteKind
 
 SYMBOLS = {"static": "○", "ssg": "●", "dynamic": "ƒ"}
 LEGEND = (
@@ -46,7 +47,8 @@ def print_report(result: BuildResult, console: Console) -> None:
         if row.dynamic_reason:
             notes.append(f"dynamic: used {row.dynamic_reason}")
         if row.route.is_dynamic_pattern and row.render != "dynamic" and not row.url_paths:
-            notes.append("rendered on demand")
+            on_demand = row.route.kind is RouteKind.PAGE and row.dynamic_params
+            notes.append("rendered on demand" if on_demand else "no pages (dynamic_params = False)")
         elif len(row.url_paths) > 3:
             notes.append(f"{', '.join(row.url_paths[:2])}, +{len(row.url_paths) - 2} more")
         elif row.route.is_dynamic_pattern and row.url_paths:

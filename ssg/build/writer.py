@@ -18,10 +18,16 @@ def page_output_file(url_path: str, *, trailing_slash: bool) -> str:
     | /               | index.html           | index.html             |
     | /about          | about.html           | about/index.html       |
     | /blog/caf%C3%A9 | blog/café.html       | blog/café/index.html   |
+    | /old/post.html  | old/post.html        | old/post.html          |
+
+    A URL that already ends in ".html" (an old URL kept as an alias) is
+    written as that file, so static hosts answer it as it was.
     """
     decoded = unquote(url_path).strip("/")
     if not decoded:
         return "index.html"
+    if decoded.endswith(".html"):
+        return decoded
     return f"{decoded}/index.html" if trailing_slash else f"{decoded}.html"
 
 

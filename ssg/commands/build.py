@@ -28,7 +28,10 @@ def run(
     Raises:
         SsgError: any site problem (the CLI prints it and exits 1).
     """
-    console = console or Console(stderr=False)
+    # Piped output (CI logs) gets a wide table instead of rich's 80 columns.
+    console = console or Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
     config = load_config(site_dir, out_dir=out_dir, output="export" if export else None)
     logging.getLogger("ssg").setLevel(logging.INFO)
     progress = Progress(

@@ -54,18 +54,25 @@ class InProcessDispatcher:
                 closest_route=closest,
             )
         request = Request(method, url, headers=headers, body=body or b"")
-        services = caller.services if caller else None
-        if services is None:  # pragma: no cover - fetch always runs inside a scope
-            raise FetchError(f"fetch({url!r}) outside a render", url=url)
+        if caller is None:
+            raise FetchError(
+                f"fetch({url!r}) of this site's own route needs a render: call it inside "
+                "load(), generate_static_params() or a route handler",
+                url=url,
+            )
         scope = make_scope(
-            self.site, match.route, match.url_path, services, request=request, memo=caller.memo
+            self.site,
+            match.route,
+            match.url_path,
+            caller.services,
+            request=request,
+            memo=caller.memo,
         )
-        page = await render_match(self.site, match, scope)
-        if caller is not None:
-            caller.record_revalidate(page.revalidate_seconds)
-            caller.record_tags(page.tags)
-        headers_out = (("Content-Type", page.content_type), *page.header_items)
-        return FetchResponse(page.status, headers_out, page.body, url)
+        rendered = await render_match(self.site, match, scope)
+        caller.record_revalidate(rendered.revalidate_seconds)
+        caller.record_tags(rendered.tags)
+        headers_out = (("Content-Type", rendered.content_type), *rendered.header_items)
+        return FetchResponse(rendered.status, headers_out, rendered.body, url)
 
 
 def _closest_of(url_path: str, patterns: list[str]) -> str | None:

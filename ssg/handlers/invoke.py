@@ -90,9 +90,7 @@ def to_handler_response(value: Any) -> HandlerResponse:
             200, (("Content-Type", "text/plain; charset=utf-8"),), value.encode("utf-8")
         )
     if isinstance(value, bytes | bytearray):
-        return HandlerResponse(
-            200, (("Content-Type", "application/octet-stream"),), bytes(value)
-        )
+        return HandlerResponse(200, (("Content-Type", "application/octet-stream"),), bytes(value))
     if value is None:
         return HandlerResponse(204, (), b"")
     raise HandlerReturnError(

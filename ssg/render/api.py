@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
@@ -18,6 +18,17 @@ def _scope(call: str) -> RenderScope:
             "generate_metadata() or a route handler"
         )
     return scope
+
+
+def site_config() -> dict[str, Any]:
+    """The site's ssg.toml values, as templates see them in `site` (e.g. `base_url`, `title`).
+
+    For route handlers and page modules that build absolute URLs (feeds, sitemaps).
+
+    Raises:
+        SsgError: called outside a render.
+    """
+    return dict(_scope("site_config()").services.site_values)
 
 
 def cookies() -> dict[str, str]:

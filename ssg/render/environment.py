@@ -58,8 +58,10 @@ def find_theme_dir(config: SiteConfig) -> Path:
     names = sorted(p.name for p in shipped.iterdir() if p.is_dir() and not p.name.startswith("_"))
     raise ConfigError(
         config.site_dir / "ssg.toml",
-        [f"theme = {config.theme!r} is neither a shipped theme ({', '.join(names)}) "
-         "nor a folder in the site"],
+        [
+            f"theme = {config.theme!r} is neither a shipped theme ({', '.join(names)}) "
+            "nor a folder in the site"
+        ],
     )
 
 

@@ -70,7 +70,10 @@ def make_scope(
         dynamic=settings.dynamic,
         config_file=settings.config_file,
         services=services,
-        memo=memo or services.build_memo or RequestMemo(),
+        # `is None`, not `or`: an empty RequestMemo is falsy (it has __len__).
+        memo=memo
+        if memo is not None
+        else (services.build_memo if services.build_memo is not None else RequestMemo()),
         request=request,
     )
 
@@ -218,9 +221,7 @@ def _render_template(
     """Render a template file; a page.md body is wrapped by a minimal built-in template."""
     try:
         if builtin == "markdown_page":
-            template = site.env.from_string(
-                '<article class="prose">{{ content }}</article>'
-            )
+            template = site.env.from_string('<article class="prose">{{ content }}</article>')
         else:
             template = site.env.get_template(site.template_name(template_file))
         return template.render(context)
@@ -301,7 +302,7 @@ async def render_not_found(
     file = nearest_not_found_file(site, route, url_path)
     metadata: dict[str, Any] = {"title": "Page not found", "robots": "noindex"}
     layouts: list[LayoutDefinition] = []
-    for layout in (route.layouts if route is not None else _root_layouts(site)):
+    for layout in route.layouts if route is not None else _root_layouts(site):
         if file is None or file.parent.is_relative_to(layout.segment_dir):
             layouts.append(layout)
     context: dict[str, Any] = {
@@ -309,8 +310,9 @@ async def render_not_found(
         "url_path": url_path,
         "site": site.config.template_values(),
     }
-    body = await _render_special(site, file, "not-found.html", DEFAULT_NOT_FOUND, layouts,
-                                 metadata, context)
+    body = await _render_special(
+        site, file, "not-found.html", DEFAULT_NOT_FOUND, layouts, metadata, context
+    )
     revalidate = None if scope is None else scope.revalidate_seconds
     return RenderedPage(404, body.encode("utf-8"), HTML, revalidate)
 
@@ -332,8 +334,9 @@ async def render_error_page(
         "error": error,
     }
     metadata = {"title": "Error", "robots": "noindex"}
-    body = await _render_special(site, file, "error.html", DEFAULT_ERROR, layouts, metadata,
-                                 context)
+    body = await _render_special(
+        site, file, "error.html", DEFAULT_ERROR, layouts, metadata, context
+    )
     return RenderedPage(500, body.encode("utf-8"), HTML, 0)
 
 
@@ -369,7 +372,9 @@ async def _render_special(
     try:
         for layout in reversed(layouts):
             html = _render_template(
-                site, None, {**context, "children": Markup(html), "slots": {}},
+                site,
+                None,
+                {**context, "children": Markup(html), "slots": {}},
                 layout.template_file,
             )
     except Exception:

@@ -64,6 +64,7 @@ class DataServices:
         shared: long-lived memos keyed by name (e.g. parsed content collections),
             living as long as the build or the server.
         revalidator: the server's ISR revalidator; None during a build.
+        site_values: the site's config as templates see it (`site`), for ssg.site_config().
     """
 
     clock: Clock
@@ -71,6 +72,7 @@ class DataServices:
     site_dir: Path = field(default_factory=Path.cwd)
     shared: dict[str, Any] = field(default_factory=dict)
     revalidator: Revalidator | None = None
+    site_values: dict[str, Any] = field(default_factory=dict)
     store: DataStore | None = None
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -92,8 +91,10 @@ async def test_nested_and_group_layouts_wrap_pages_root_first(
         }
     )
     await build(site)
-    assert (site / "out/cart.html").read_text().endswith(
-        "<body><div class=shop><section>cart</section></div></body></html>"
+    assert (
+        (site / "out/cart.html")
+        .read_text()
+        .endswith("<body><div class=shop><section>cart</section></div></body></html>")
     )
 
 
@@ -131,8 +132,10 @@ async def test_slots_render_their_page_or_default(make_site: MakeSite, build: Bu
     )
     await build(site)
     assert (site / "out/dash.html").read_text().endswith("<body>[team-home]main</body></html>")
-    assert (site / "out/dash/settings.html").read_text().endswith(
-        "<body>[team-default]settings</body></html>"
+    assert (
+        (site / "out/dash/settings.html")
+        .read_text()
+        .endswith("<body>[team-default]settings</body></html>")
     )
 
 
@@ -212,9 +215,7 @@ async def test_template_error_names_the_template_file_and_line(
     assert info.value.route_pattern == "/about"
 
 
-async def test_template_syntax_error_names_file_and_line(
-    make_site: MakeSite, build: Build
-) -> None:
+async def test_template_syntax_error_names_file_and_line(make_site: MakeSite, build: Build) -> None:
     site = make_site({**BASIC, "app/about/page.html": "ok\n\n{% if %}\n"})
     with pytest.raises(SsgError, match=r"app/about/page.html:3: template syntax error"):
         await build(site)
@@ -242,8 +243,9 @@ async def test_every_broken_module_is_reported_at_once(make_site: MakeSite, buil
         await build(site)
     messages = [str(e) for e in info.value.errors]
     assert any("app/page.py:2: importing it raised RuntimeError: boom" in m for m in messages)
-    assert any("app/about/page.py: revalidate = '60': use a number of seconds" in m
-               for m in messages)
+    assert any(
+        "app/about/page.py: revalidate = '60': use a number of seconds" in m for m in messages
+    )
 
 
 async def test_failed_build_leaves_previous_output_intact(

@@ -33,7 +33,9 @@ def snapshot(out_dir: Path) -> dict[str, str]:
         if file.is_file():
             relative = file.relative_to(out_dir).as_posix()
             text = file.read_text(encoding="utf-8")
-            files[relative] = normalise_manifest(text) if relative.endswith("manifest.json") else text
+            files[relative] = (
+                normalise_manifest(text) if relative.endswith("manifest.json") else text
+            )
     return files
 
 

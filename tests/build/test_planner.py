@@ -65,8 +65,7 @@ async def test_layout_params_are_shared_by_every_route_below(
         {
             "app/layout.html": ROOT_LAYOUT,
             "app/[lang]/layout.html": "{{ children }}",
-            "app/[lang]/layout.py": COUNTING.format(up=2)
-            + "def generate_static_params(params):\n"
+            "app/[lang]/layout.py": COUNTING.format(up=2) + "def generate_static_params(params):\n"
             "    note('lang', params)\n"
             "    return [{'lang': 'en'}, {'lang': 'fr'}]\n",
             "app/[lang]/page.html": "home {{ params.lang }}",

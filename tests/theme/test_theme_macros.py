@@ -61,6 +61,14 @@ def test_post_list_links_tags_to_tag_pages(render_string):
     assert tags == [("python", "/tags/python"), ("web dev", "/tags/web%20dev")]
 
 
+def test_tags_with_their_own_url_link_there(render_string):
+    post = {"title": "T", "url": "/t", "tags": [{"name": "CI/CD", "url": "/tags/ci-cd"}]}
+    article = post_list_page(render_string, [post]).find_all("article")[0]
+
+    tags = [(a.text, a.attrs["href"]) for a in article.find("ul", class_="tag-list").find_all("a")]
+    assert tags == [("CI/CD", "/tags/ci-cd")]
+
+
 def test_post_without_date_or_tags_renders_only_its_title(render_string):
     second = post_list_page(render_string, POSTS).find_all("article")[1]
 

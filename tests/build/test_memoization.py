@@ -1,0 +1,92 @@
+"""Build-wide request memoization and the data cache, counted at a real upstream server."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.build.conftest import ROOT_LAYOUT, Build
+from tests.conftest import MakeSite
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[tuple[str, Counter[str]]]:
+    """A JSON server on 127.0.0.1 (ephemeral port) counting requests per path."""
+    hits: Counter[str] = Counter()
+
+    async def handle(request: web.Request) -> web.Response:
+        hits[request.path] += 1
+        return web.json_response({"slugs": ["a", "b", "c", "d", "e"], "name": "Shop"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}", hits
+    await runner.cleanup()
+
+
+def fetching_site(make_site: MakeSite, base: str, *, revalidate: str = "None") -> Path:
+    fetch = f"(await ssg.fetch('{base}/catalog', revalidate={revalidate})).json()"
+    return make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/shop/layout.html": "<h1>{{ name }}</h1>{{ children }}",
+            "app/shop/layout.py": f"import ssg\nasync def load(params):\n    return {fetch}\n",
+            "app/shop/[slug]/page.html": "{{ params.slug }} of {{ slugs | length }}",
+            "app/shop/[slug]/page.py": "import ssg\n"
+            f"async def generate_static_params(params):\n"
+            f"    return [{{'slug': s}} for s in {fetch}['slugs']]\n"
+            f"async def load(params):\n    return {fetch}\n"
+            f"async def generate_metadata(params):\n    return {{'title': {fetch}['name']}}\n",
+        }
+    )
+
+
+async def test_one_upstream_request_for_params_layouts_pages_and_metadata(
+    make_site: MakeSite, build: Build, upstream: tuple[str, Counter[str]]
+) -> None:
+    base, hits = upstream
+    site = fetching_site(make_site, base)
+    result = await build(site)
+    assert len([p for p in result.manifest["pages"] if p.startswith("/shop/")]) == 5
+    assert hits["/catalog"] == 1
+    assert (
+        (site / "out/shop/c.html").read_text().endswith("<body><h1>Shop</h1>c of 5</body></html>")
+    )
+
+
+async def test_data_cache_serves_the_next_build_without_a_request(
+    make_site: MakeSite, build: Build, upstream: tuple[str, Counter[str]]
+) -> None:
+    base, hits = upstream
+    site = fetching_site(make_site, base, revalidate="300")
+    first = await build(site)
+    await build(site)
+    assert hits["/catalog"] == 1
+    assert first.manifest["pages"]["/shop/a"]["revalidate"] == 300
+
+
+async def test_post_requests_are_never_memoized(
+    make_site: MakeSite, build: Build, upstream: tuple[str, Counter[str]]
+) -> None:
+    base, hits = upstream
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/[n]/page.html": "{{ params.n }}",
+            "app/[n]/page.py": "import ssg\n"
+            "def generate_static_params(params):\n    return [{'n': '1'}, {'n': '2'}]\n"
+            "async def load(params):\n"
+            f"    await ssg.fetch('{base}/hook', method='POST', json={{}})\n    return {{}}\n",
+        }
+    )
+    await build(site)
+    assert hits["/hook"] == 2
