@@ -214,7 +214,7 @@ class BuildError(SsgError):
         super().__init__(message)
 
 
-class ControlFlow(Exception):  # noqa: N818 - signals, not errors
+class ControlFlow(Exception):
     """Base of the exceptions a page raises on purpose to change the response."""
 
 
