@@ -1,0 +1,282 @@
+"""`load_collection`: a folder of Markdown files -> a memoized, sorted `Collection` of entries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import overload
+
+from ssg.content.entry import Entry, LoadedFile
+from ssg.content.pool import load_files
+from ssg.content.problems import ContentProblem
+from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, FileStamp, scan_content
+from ssg.errors import ContentError
+from ssg.render.scope import current_scope
+
+logger = logging.getLogger("ssg.content")
+
+RESCAN_SECONDS = 1.0
+"""At serve time, how long a memoized collection is trusted before files are checked again."""
+
+_MEMO_PREFIX = "ssg.content.v1:"
+_LOCK_KEY = "ssg.content.v1.lock"
+
+
+@dataclass(frozen=True)
+class Collection(Sequence[Entry]):
+    """The entries of one content folder, newest first (undated last).
+
+    A read-only sequence: `len(posts)`, `posts[0]`, `posts[:10]` (a tuple),
+    `for post in posts`.
+
+    Attributes:
+        entries: the entries, newest first.
+        content_dir: the folder they were loaded from (absolute).
+        warnings: every problem found (malformed front matter or dates,
+            shared slugs), each naming file and line.
+    """
+
+    entries: tuple[Entry, ...]
+    content_dir: Path
+    warnings: tuple[ContentProblem, ...] = ()
+    _by_slug: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_slug: dict[str, Entry] = {}
+        for entry in self.entries:
+            by_slug.setdefault(entry.slug, entry)
+        object.__setattr__(self, "_by_slug", by_slug)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Entry, ...]: ...
+    def __getitem__(self, index: int | slice) -> Entry | tuple[Entry, ...]:
+        return self.entries[index]
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def get(self, slug: str) -> Entry | None:
+        """Return the entry with this slug, or None (`ssg.not_found()` is the caller's call)."""
+        return self._by_slug.get(slug)
+
+    def filter(self, keep: Callable[[Entry], bool]) -> Collection:
+        """Return the entries for which `keep(entry)` is true, e.g. `lambda e: not e.redirect`."""
+        return replace(self, entries=tuple(entry for entry in self.entries if keep(entry)))
+
+    def by_tag(self, tag: str) -> Collection:
+        """Return the entries carrying `tag` (exact match), newest first."""
+        return self.filter(lambda entry: tag in entry.tags)
+
+    def tags(self) -> dict[str, int]:
+        """Return tag -> number of entries, most used first (ties by name)."""
+        return _ranked(tag for entry in self.entries for tag in entry.tags)
+
+    def authors(self) -> dict[str, int]:
+        """Return author -> number of entries, most prolific first (ties by name)."""
+        return _ranked(author for entry in self.entries for author in entry.authors)
+
+
+@dataclass(frozen=True)
+class _Memo:
+    stamps: tuple[FileStamp, ...]
+    collection: Collection
+    loaded: dict[str, tuple[FileStamp, LoadedFile]]  # relative_name -> what was read
+    checked_at: float = 0.0  # services.clock() of the last scan
+
+
+def load_collection(
+    folder: str | Path,
+    *,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    strict: bool = False,
+    workers: int | None = None,
+) -> Collection:
+    """Load every Markdown file under `folder` into a `Collection`, newest first.
+
+    Front matter may be YAML (`---`), TOML (`+++`) or Pelican headers. Bodies
+    are rendered as GitHub-flavoured Markdown with highlighted code, never as
+    templates. Files with no title, no redirect and no body (template stubs)
+    are skipped. During a render (a page module's `load`, a route handler)
+    the result is memoized for the whole build or server: every page asking
+    for the same folder shares one parse. A build reads the folder once; a
+    server checks file names, mtimes and sizes again once the last check is
+    `RESCAN_SECONDS` old, and re-reads only the changed files. Slugs shared
+    by several files are made unique: the oldest keeps it, the others get
+    "-2", "-3"... and a warning. Problems are logged on `ssg.content`
+    (file:line: message).
+
+    Args:
+        folder: the content folder; a relative one resolves against the site
+            folder during a render, else against the current directory.
+        pattern: glob pattern(s) of the files, relative to `folder`.
+        exclude: patterns of files to leave out (see `scan_content`); the
+            default skips a top-level README.md and Zola's `_index.md`.
+        strict: raise instead of warning about malformed content.
+        workers: processes for parsing; None = one per CPU when there are
+            64+ files to parse; 1 = parse in this process.
+
+    Returns:
+        The `Collection`; its `warnings` hold every problem found.
+
+    Raises:
+        ContentError: the folder does not exist; or, with `strict=True`, any
+            problem (the first one, its count of others in the message).
+
+    Example:
+        >>> posts = load_collection("content/posts")       # doctest: +SKIP
+        >>> posts[0].title, posts.get("hello").date          # doctest: +SKIP
+    """
+    scope = current_scope()
+    base_dir = scope.services.site_dir if scope is not None else Path.cwd()
+    content_dir = (base_dir / folder).resolve()
+    if not content_dir.is_dir():
+        where = "" if Path(folder).is_absolute() else f" ({str(folder)!r} from {base_dir})"
+        raise ContentError(
+            f"content folder{where} does not exist; create it or pass the right folder to "
+            "load_collection() (a relative one starts at the site folder)",
+            source_file=content_dir,
+        )
+    patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+    if scope is None:
+        stamps = scan_content(content_dir, patterns, exclude)
+        collection = _reload(content_dir, stamps, None, workers).collection
+    else:
+        shared = scope.services.shared
+        key = f"{_MEMO_PREFIX}{(str(content_dir), patterns, tuple(exclude))!r}"
+        # One parse at a time per build/server: a concurrent caller (aload_collection's
+        # thread) waits here, then finds the memo filled.
+        with shared.setdefault(_LOCK_KEY, threading.Lock()):
+            memo = shared.get(key)
+            now = scope.services.clock()
+            # A build reads its content once (as Next.js data at build time); a server
+            # looks for edits at most once a second, so 1,000 renders do not stat 1,000 times.
+            building = scope.services.build_memo is not None
+            if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
+                stamps = scan_content(content_dir, patterns, exclude)
+                if memo is None or memo.stamps != stamps:
+                    memo = _reload(content_dir, stamps, memo, workers)
+                memo = replace(memo, checked_at=now)
+                shared[key] = memo
+        collection = memo.collection
+    if strict and collection.warnings:
+        first = collection.warnings[0]
+        more = len(collection.warnings) - 1
+        suffix = f" (and {more} more content problem(s), logged on 'ssg.content')" if more else ""
+        raise ContentError(first.message + suffix, source_file=first.source_file, line=first.line)
+    return collection
+
+
+async def aload_collection(
+    folder: str | Path,
+    *,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    strict: bool = False,
+    workers: int | None = None,
+) -> Collection:
+    """`load_collection` in a worker thread, so an event loop keeps serving meanwhile.
+
+    Same arguments, result and errors; the render scope carries over
+    (`asyncio.to_thread` copies the context).
+    """
+    return await asyncio.to_thread(
+        load_collection, folder, pattern=pattern, exclude=exclude, strict=strict, workers=workers
+    )
+
+
+def _reload(
+    content_dir: Path,
+    stamps: tuple[FileStamp, ...],
+    previous: _Memo | None,
+    workers: int | None,
+) -> _Memo:
+    """Read the files that are new or changed since `previous` and assemble the collection."""
+    reuse = previous.loaded if previous is not None else {}
+    stale = [stamp for stamp in stamps if reuse.get(stamp.relative_name, (None,))[0] != stamp]
+    fresh = load_files(
+        [content_dir / stamp.relative_name for stamp in stale],
+        content_dir,
+        sizes=[stamp.size_bytes for stamp in stale],
+        workers=workers,
+    )
+    fresh_by_name = {
+        stamp.relative_name: (stamp, item) for stamp, item in zip(stale, fresh, strict=True)
+    }
+    loaded = {
+        stamp.relative_name: fresh_by_name.get(stamp.relative_name) or reuse[stamp.relative_name]
+        for stamp in stamps
+    }
+    for item in fresh:
+        for problem in item.problems:
+            logger.warning("%s", problem)
+    entries = [item.entry for _, item in loaded.values() if item.entry is not None]
+    entries, slug_problems = _unique_slugs(entries, content_dir)
+    for problem in slug_problems:
+        logger.warning("%s", problem)
+    entries.sort(key=_newest_first)
+    problems = [problem for _, item in loaded.values() for problem in item.problems]
+    collection = Collection(tuple(entries), content_dir, (*problems, *slug_problems))
+    return _Memo(stamps, collection, loaded)
+
+
+def _unique_slugs(
+    entries: list[Entry], content_dir: Path
+) -> tuple[list[Entry], list[ContentProblem]]:
+    """Give every entry its own slug: the oldest keeps a shared one, later ones get -2, -3."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.slug, []).append(entry)
+    taken = set(groups)
+    result: list[Entry] = []
+    problems: list[ContentProblem] = []
+    for slug, group in groups.items():
+        if len(group) == 1:
+            result.extend(group)
+            continue
+        group.sort(key=_oldest_first)
+        renamed = []
+        for entry in group[1:]:
+            suffix = 2
+            while f"{slug}-{suffix}" in taken:
+                suffix += 1
+            taken.add(f"{slug}-{suffix}")
+            renamed.append(replace(entry, slug=f"{slug}-{suffix}"))
+        result += [group[0], *renamed]
+        names = ", ".join(f"{_relative(e, content_dir)} -> {e.slug!r}" for e in renamed)
+        message = (
+            f"slug {slug!r} is shared by {len(group)} files; {_relative(group[0], content_dir)} "
+            f"keeps it, the others were renamed ({names}). Set a unique `slug` in their "
+            "front matter to choose"
+        )
+        problems.append(ContentProblem(group[1].source_file, None, message))
+    return result, problems
+
+
+def _newest_first(entry: Entry) -> tuple[bool, float, str]:
+    timestamp = entry.date.timestamp() if entry.date is not None else 0.0
+    return (entry.date is None, -timestamp, str(entry.source_file))
+
+
+def _oldest_first(entry: Entry) -> tuple[bool, float, str]:
+    timestamp = entry.date.timestamp() if entry.date is not None else 0.0
+    return (entry.date is None, timestamp, str(entry.source_file))
+
+
+def _relative(entry: Entry, content_dir: Path) -> str:
+    return entry.source_file.relative_to(content_dir).as_posix()
+
+
+def _ranked(names: Iterable[str]) -> dict[str, int]:
+    counts = Counter(names)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -1,0 +1,207 @@
+"""One content file -> one `Entry`: front matter, date, Markdown and the derived fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from ssg.content.dates import parse_date, parse_date_detailed
+from ssg.content.frontmatter import parse_front_matter_tolerant
+from ssg.content.markdown import Heading, render_markdown
+from ssg.content.problems import ContentProblem
+
+WORDS_PER_MINUTE = 200
+SUMMARY_MAX_CHARS = 280
+_BUNDLE_INDEXES = frozenset({"index.md", "index.markdown", "_index.md"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One post or page read from a Markdown file.
+
+    Routing is the site's job: an entry has a `slug`, never a URL.
+
+    Attributes:
+        slug: front-matter `slug`, else the last part of `path` (Zola), else
+            the file name without extension (`index.md` -> its folder's name).
+        title: front-matter `title`, else the first h1, else the slug.
+        date: aware UTC publication date, or None (undated or unreadable).
+        html: the rendered body (Markup: Jinja inserts it unescaped).
+        toc: the body's headings, in order.
+        metadata: the whole front matter as decoded.
+        source_file: the Markdown file.
+        summary: front-matter `summary`/`description`, else the first
+            paragraph as plain text, cut to ~280 characters.
+        tags: from `tags` (list or comma-separated) or Zola `taxonomies.tags`.
+        authors: from `authors`, `by` or `author`.
+        word_count: words in the rendered body.
+        reading_time_minutes: word_count / 200, rounded, at least 1.
+        redirect: target of a redirect stub (`redirect: /blog/x`), else None.
+        aliases: old URLs that should redirect here (Zola/Hugo `aliases`).
+    """
+
+    slug: str
+    title: str
+    date: datetime | None
+    html: Markup
+    toc: tuple[Heading, ...]
+    metadata: dict[str, Any] = field(hash=False)
+    source_file: Path
+    summary: str
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    word_count: int = 0
+    reading_time_minutes: int = 1
+    redirect: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """What reading one file produced (plain data: crosses process boundaries).
+
+    Attributes:
+        source_file: the file read.
+        entry: the entry, or None when the file is not a post (no title, no
+            redirect and an empty body, e.g. Zola's `latest.md` template stub).
+        problems: warnings about the file, in line order.
+    """
+
+    source_file: Path
+    entry: Entry | None
+    problems: tuple[ContentProblem, ...] = ()
+
+
+def load_entry(source_file: Path, content_dir: Path) -> LoadedFile:
+    """Read one Markdown file into an `Entry`, collecting problems instead of raising.
+
+    Args:
+        source_file: the Markdown file (UTF-8).
+        content_dir: the collection's folder; `index.md` directly in it is
+            slugged "index", deeper ones take their folder's name.
+
+    Returns:
+        A `LoadedFile`. Broken front matter still yields an entry (empty
+        metadata, the body after the fence) plus a problem naming the line.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    data = source_file.read_bytes()
+    problems: list[ContentProblem] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        bad_line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            ContentProblem(source_file, bad_line, "is not valid UTF-8; re-save the file as UTF-8")
+        )
+    front, front_problem = parse_front_matter_tolerant(text, source_file)
+    if front_problem is not None:
+        problems.append(front_problem)
+    meta = {key.lower(): value for key, value in front.metadata.items()}
+    if "title" not in meta and "redirect" not in meta and not front.body.strip():
+        return LoadedFile(source_file, None, tuple(problems))
+
+    date = None
+    if "date" in meta:
+        parsed = parse_date_detailed(meta["date"])
+        date = parsed.value
+        if parsed.problem is not None:
+            date_line = front.key_lines.get("date")
+            problems.append(ContentProblem(source_file, date_line, parsed.problem))
+    elif isinstance(meta.get("path"), str):
+        date = parse_date(meta["path"])  # Zola: no date field, only the path
+
+    rendered = render_markdown(front.body)
+    slug = _slug(meta, source_file, content_dir)
+    first_h1 = next((h.text for h in rendered.toc if h.level == 1), None)
+    summary = _text(meta.get("summary")) or _text(meta.get("description"))
+    taxonomies = meta.get("taxonomies")
+    zola_tags = taxonomies.get("tags") if isinstance(taxonomies, Mapping) else None
+    entry = Entry(
+        slug=slug,
+        title=_text(meta.get("title")) or first_h1 or slug,
+        date=date,
+        html=Markup(rendered.html),
+        toc=rendered.toc,
+        metadata=front.metadata,
+        source_file=source_file,
+        summary=summary or _truncate(rendered.first_paragraph, SUMMARY_MAX_CHARS),
+        tags=_strings(meta.get("tags", zola_tags)),
+        authors=_strings(meta.get("authors", meta.get("by")))
+        or _strings(meta.get("author"), split=False),
+        word_count=rendered.word_count,
+        reading_time_minutes=max(1, round(rendered.word_count / WORDS_PER_MINUTE)),
+        redirect=_text(meta.get("redirect")) or None,
+        aliases=_strings(meta.get("aliases")),
+    )
+    return LoadedFile(source_file, entry, tuple(problems))
+
+
+def load_entries(source_files: Sequence[str], content_dir: str) -> list[LoadedFile]:
+    """Load several files; the unit of work a pool worker runs.
+
+    Module-level and string-typed so it pickles for any multiprocessing start method.
+
+    Args:
+        source_files: paths of the Markdown files.
+        content_dir: the collection's folder.
+
+    Returns:
+        One `LoadedFile` per file, in the given order. A file that cannot be
+        read (deleted meanwhile) gives no entry and a problem.
+    """
+    results = []
+    for name in source_files:
+        source_file = Path(name)
+        try:
+            results.append(load_entry(source_file, Path(content_dir)))
+        except OSError as exc:
+            problem = ContentProblem(source_file, None, f"could not be read: {exc.strerror}")
+            results.append(LoadedFile(source_file, None, (problem,)))
+    return results
+
+
+def _slug(meta: Mapping[str, Any], source_file: Path, content_dir: Path) -> str:
+    explicit = meta.get("slug")
+    if isinstance(explicit, str) and explicit.strip():
+        return explicit.strip()
+    zola_path = meta.get("path")
+    if isinstance(zola_path, str):
+        last = zola_path.strip("/").rsplit("/", 1)[-1]
+        if last:
+            return last
+    if source_file.name in _BUNDLE_INDEXES:
+        # A page bundle (`Rust-1.12/index.md`) is named by its folder.
+        return source_file.parent.name if source_file.parent != content_dir else "index"
+    return source_file.stem
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _strings(value: object, *, split: bool = True) -> tuple[str, ...]:
+    """A list, or a comma-separated string when `split` ("rust, go"), as stripped strings."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = value.split(",") if split else [value]
+        return tuple(part.strip() for part in parts if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(item).strip() for item in value if str(item).strip())
+    return (str(value),)
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.-–—")
+    return f"{cut}…"

@@ -1,0 +1,140 @@
+"""GitHub-flavoured Markdown to HTML (cmark-gfm), with highlighted code and heading anchors."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+
+from ssg.content.highlight import render_code_block
+
+# UNSAFE keeps raw HTML (posts embed <img>, <details>, charts); GITHUB_PRE_LANG makes
+# fences come out as <pre lang="x">, which the single regex pass below keys on.
+_OPTIONS = (
+    Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_GITHUB_PRE_LANG
+)
+# GitHub's set minus "tagfilter", which would escape <script>, <iframe>, <style> authors wrote.
+_EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")
+
+# One pass over cmark's output: fenced code blocks with a language, and bare headings
+# (cmark writes exactly `<hN>`; a raw-HTML heading with attributes is left alone).
+_BLOCKS = re.compile(
+    r'<pre lang="(?P<lang>[^"]*)"><code>(?P<code>.*?)</code></pre>\n?'
+    r"|<h(?P<level>[1-6])>(?P<heading>.*?)</h(?P=level)>",
+    re.DOTALL,
+)
+_TAG = re.compile(r"<[^>]*>")
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+# GitHub's anchor slugs drop everything but letters, digits, `_`, `-` and spaces.
+_NOT_SLUG = re.compile(r"[^\w\- ]")
+_LANGUAGE_END = re.compile(r"[,{ ]")  # `rust,ignore`, `rust{.line-numbers}`
+
+
+class Heading(NamedTuple):
+    """One table-of-contents entry.
+
+    Attributes:
+        level: 1-6, from h1-h6.
+        id: the anchor id given to the heading (unique in the document).
+        text: the heading as plain text.
+    """
+
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    """The HTML of one Markdown document and what was learned rendering it.
+
+    Attributes:
+        html: the body as HTML (raw HTML kept, code highlighted, headings with ids).
+        toc: the headings in document order.
+        word_count: words of visible text (tags stripped, code included).
+        first_paragraph: the first non-empty paragraph as plain text ("" if none).
+    """
+
+    html: str
+    toc: tuple[Heading, ...]
+    word_count: int
+    first_paragraph: str
+
+
+def render_markdown(text: str) -> RenderedMarkdown:
+    """Render GitHub-flavoured Markdown to HTML.
+
+    Tables, task lists, autolinks (also bare `www.` links), strikethrough and
+    footnotes are on. Raw HTML is kept as written (no GFM tag filter): content
+    is trusted, like a theme. Template syntax (`{{ x }}`, `{% if %}`) is plain
+    text: bodies never go through Jinja. Fenced code with a language Pygments
+    knows is highlighted (`<div class="highlight">`); other code is escaped.
+    Every h1-h6 gets a GitHub-style `id`, deduplicated with -1, -2, ...
+
+    Args:
+        text: the Markdown body (without front matter).
+
+    Returns:
+        A `RenderedMarkdown`.
+
+    Examples:
+        | text                  | html                                  |
+        | --------------------- | ------------------------------------- |
+        | "# Hello, World!"     | `<h1 id="hello-world">Hello, World!</h1>` |
+        | "~~old~~ {{ x }}"     | `<p><del>old</del> {{ x }}</p>`       |
+        | "```rust\\nfn f(){}\\n```" | `<div class="highlight"><pre>...` |
+    """
+    raw = cmarkgfm.markdown_to_html_with_extensions(text, _OPTIONS, list(_EXTENSIONS))
+    toc: list[Heading] = []
+    used_ids: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("level") is None:
+            info = html.unescape(match.group("lang"))
+            language = _LANGUAGE_END.split(info, maxsplit=1)[0]
+            return render_code_block(html.unescape(match.group("code")), language)
+        level = int(match.group("level"))
+        inner = match.group("heading")
+        plain = _plain_text(inner)
+        anchor = _unique(_slugify(plain), used_ids)
+        toc.append(Heading(level, anchor, plain))
+        return f'<h{level} id="{anchor}">{inner}</h{level}>'
+
+    body = _BLOCKS.sub(replace, raw)
+    # Counted on cmark's output, before highlighting multiplies the tags; tags go without
+    # a space ("<em>x</em>." is one word): cmark puts a newline between blocks anyway.
+    word_count = len(_TAG.sub("", raw).split())
+    return RenderedMarkdown(body, tuple(toc), word_count, _first_paragraph(raw))
+
+
+def _plain_text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub("", fragment)).split())
+
+
+def _slugify(text: str) -> str:
+    """GitHub's heading anchor: "Hello, World!" -> "hello-world"; "" -> "section"."""
+    return _NOT_SLUG.sub("", text.lower()).replace(" ", "-") or "section"
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    # As github-slugger: the first keeps the name, repeats get -1, -2, ... skipping
+    # any suffix a heading already took ("a", "a-1" heading, then "a" -> "a-2").
+    candidate = anchor
+    suffix = 0
+    while candidate in used:
+        suffix += 1
+        candidate = f"{anchor}-{suffix}"
+    used.add(candidate)
+    return candidate
+
+
+def _first_paragraph(raw: str) -> str:
+    for match in _FIRST_PARAGRAPH.finditer(raw):
+        text = _plain_text(match.group(1))
+        if text:
+            return text
+    return ""

@@ -1,0 +1,68 @@
+"""Parallel loading: a pool gives the same entries as one process, with either start method."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from ssg.content import load_collection
+from ssg.content.pool import PARALLEL_MIN_FILES, _context, load_files
+
+from .conftest import WritePosts
+
+
+def many_posts(count: int) -> dict[str, str]:
+    return {
+        f"post-{i:03}.md": (
+            f"---\ntitle: Post {i}\ndate: 2020-01-{i % 28 + 1:02}\n---\n"
+            f"## Part {i}\n\n```python\nprint({i})\n```\n"
+        )
+        for i in range(count)
+    }
+
+
+def test_pool_and_single_process_give_the_same_collection(write_posts: WritePosts) -> None:
+    folder = write_posts(many_posts(PARALLEL_MIN_FILES + 6))
+
+    pooled = load_collection(folder, workers=2)
+    single = load_collection(folder, workers=1)
+
+    assert pooled == single
+    assert len(pooled) == PARALLEL_MIN_FILES + 6
+    assert '<span class="nb">print</span>' in pooled[0].html
+
+
+@pytest.mark.parametrize("start_method", ["fork", "forkserver"])
+def test_each_start_method_returns_files_in_order(
+    write_posts: WritePosts, start_method: str
+) -> None:
+    folder = write_posts(many_posts(PARALLEL_MIN_FILES))
+    files = sorted(folder.glob("*.md"))
+
+    loaded = load_files(files, folder, workers=2, start_method=start_method)
+
+    assert [item.source_file for item in loaded] == files
+    assert all(item.entry is not None for item in loaded)
+
+
+def test_unreadable_file_becomes_a_problem_not_a_crash(tmp_path: Path) -> None:
+    loaded = load_files([tmp_path / "gone.md"], tmp_path, workers=1)
+
+    (item,) = loaded
+    assert item.entry is None
+    assert "could not be read" in item.problems[0].message
+
+
+def test_fork_server_is_chosen_while_other_threads_run() -> None:
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        context = _context(None)
+    finally:
+        release.set()
+        other.join()
+
+    assert context.get_start_method() == "forkserver"
