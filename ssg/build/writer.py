@@ -42,6 +42,8 @@ class OutputWriter:
 
     A failed build calls `discard` and the previous out/ is untouched, so a
     broken build never takes a deployed site down (as lektor's artifacts).
+    `write` is safe to call from several threads (the builder writes pages
+    from a thread pool while it renders the next ones).
     """
 
     def __init__(self, out_dir: Path) -> None:
@@ -52,18 +54,25 @@ class OutputWriter:
         self.staging_dir.mkdir(parents=True)
         self.bytes_written = 0
         self.files_written = 0
+        # Folders known to exist: one mkdir per folder, not per file. A set is
+        # safe to share between threads here (mkdir(exist_ok=True) tolerates races).
+        self._made_dirs: set[Path] = {self.staging_dir}
 
     def write(self, relative: str, data: bytes) -> Path:
-        """Write `data` to `relative` inside the staging folder.
+        """Write `data` to `relative` (a "/"-separated path) inside the staging folder.
 
         Raises:
-            ValueError: `relative` would land outside the output folder.
+            ValueError: `relative` is absolute or climbs out with "..".
         """
-        target = (self.staging_dir / relative).resolve()
-        if not target.is_relative_to(self.staging_dir.resolve()):
+        parts = relative.split("/")
+        if relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise ValueError(f"output file {relative!r} would be outside the output folder")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        target = self.staging_dir.joinpath(*parts)
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(target.parent)
+        with open(target, "wb") as file:
+            file.write(data)
         self.bytes_written += len(data)
         self.files_written += 1
         return target

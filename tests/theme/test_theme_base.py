@@ -107,14 +107,32 @@ def test_site_layout_can_replace_one_block_and_keep_the_rest(render, app_dir):
 def test_site_can_add_to_the_head_with_super(render, app_dir):
     (app_dir / "layout.html").write_text(
         '{% extends "theme/base.html" %}'
-        '{% block head %}{{ super() }}<link rel="icon" href="/icon.svg">{% endblock %}',
+        '{% block head %}{{ super() }}<link rel="me" href="https://example.org/me">{% endblock %}',
         encoding="utf-8",
     )
 
     head = render("layout.html").find("head")
 
-    assert head.find("link", rel="icon").attrs["href"] == "/icon.svg"
+    assert head.find("link", rel="me").attrs["href"] == "https://example.org/me"
     assert head.find("title").text == "Field Notes"
+
+
+def test_theme_icon_is_linked_so_browsers_skip_favicon_ico(render, app_dir):
+    head = render("theme/base.html").find("head")
+
+    assert head.find("link", rel="icon").attrs["href"] == "/_assets/favicon.3f2a1b9c.svg"
+
+
+def test_site_can_replace_the_icon(render, app_dir):
+    (app_dir / "layout.html").write_text(
+        '{% extends "theme/base.html" %}'
+        '{% block favicon %}<link rel="icon" href="/favicon.ico">{% endblock %}',
+        encoding="utf-8",
+    )
+
+    icons = render("layout.html").find("head").find_all("link", rel="icon")
+
+    assert [icon.attrs["href"] for icon in icons] == ["/favicon.ico"]
 
 
 def test_site_partial_shadows_the_theme_partial(render, app_dir):

@@ -1,0 +1,96 @@
+"""Benchmark `ssg build` on examples/blog: a cold build of each corpus, then a rebuild with nothing changed.
+
+Prints one row per (corpus, run): posts, pages written, wall seconds, pages/s and the
+peak RSS of the build process (MB). Each build runs in a fresh `ssg build` process, as
+a user would run it. Cold = out dir and the site's data cache (.ssg/) deleted first.
+
+    python bench/build.py                       # the three corpora in ../shared/corpus + the example's own posts
+    python bench/build.py --corpus rust-blog     # one corpus
+    python bench/build.py --runs 3               # median of 3 cold builds per corpus
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO.parent / "shared" / "corpus"
+EXAMPLE = REPO / "examples" / "blog"
+CORPORA = ("rust-blog", "go-blog", "twir")
+
+
+def build_once(content_dir: Path | None, out_dir: Path) -> dict[str, float]:
+    """Run one `ssg build` in a child process; return seconds, pages and its peak RSS (MB)."""
+    env = dict(os.environ)
+    env.pop("SSG_CONTENT_DIR", None)
+    if content_dir is not None:
+        env["SSG_CONTENT_DIR"] = str(content_dir)
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "ssg", "build", str(EXAMPLE), "--out", str(out_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = child.stdout.read() if child.stdout else ""
+    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be a running maximum).
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"build failed:\n{output}")
+    manifest = json.loads((out_dir / "_ssg" / "manifest.json").read_text())
+    return {"seconds": seconds, "pages": len(manifest["pages"]), "peak_mb": usage.ru_maxrss / 1024}
+
+
+def count_posts(content_dir: Path | None) -> int:
+    folder = content_dir or EXAMPLE / "content" / "posts"
+    return sum(1 for p in folder.rglob("*") if p.suffix in (".md", ".markdown"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", action="append", choices=[*CORPORA, "example"])
+    parser.add_argument("--runs", type=int, default=1, help="cold builds per corpus (median)")
+    args = parser.parse_args()
+    names = args.corpus or [*CORPORA, "example"]
+    print(
+        f"{'corpus':<10} {'run':<8} {'files':>6} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'peak MB':>8}"
+    )
+    for name in names:
+        content_dir = None if name == "example" else CORPUS_DIR / name / "posts"
+        if content_dir is not None and not content_dir.is_dir():
+            print(f"{name:<10} skipped: {content_dir} not found")
+            continue
+        with tempfile.TemporaryDirectory(prefix="ssg-bench-") as tmp:
+            out_dir = Path(tmp) / "out"
+            cold = []
+            for _ in range(args.runs):
+                shutil.rmtree(out_dir, ignore_errors=True)
+                shutil.rmtree(EXAMPLE / ".ssg", ignore_errors=True)  # the data cache
+                cold.append(build_once(content_dir, out_dir))
+            warm = build_once(content_dir, out_dir)
+            for label, row in (("cold", _median(cold)), ("rebuild", warm)):
+                rate = row["pages"] / row["seconds"]
+                print(
+                    f"{name:<10} {label:<8} {count_posts(content_dir):>6} {int(row['pages']):>6} "
+                    f"{row['seconds']:>8.2f} {rate:>8.0f} {row['peak_mb']:>8.0f}"
+                )
+
+
+def _median(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in rows) for key in rows[0]}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The example blog's data: its posts, their URLs, and the listing helpers every route shares.
+
+Posts come from `SSG_CONTENT_DIR` (relative to the current directory) or from this
+site's own content/posts/. `ssg.content.load_collection` memoizes the parse for the
+whole build, and `@ssg.cache` memoizes the derived lists for the build (or for one
+render at serve time), so every route below can call them freely.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import ssg
+from ssg.content import Collection, Entry, load_collection
+
+SITE_DIR = Path(__file__).resolve().parent
+PAGE_SIZE = 10
+
+
+def content_dir() -> Path:
+    """The posts folder: $SSG_CONTENT_DIR (relative to the cwd) or content/posts."""
+    configured = os.environ.get("SSG_CONTENT_DIR")
+    return Path(configured).resolve() if configured else SITE_DIR / "content" / "posts"
+
+
+@ssg.cache
+def collection() -> Collection:
+    """Every entry, newest first (redirect stubs included)."""
+    return load_collection(content_dir())
+
+
+@ssg.cache
+def posts() -> list[Entry]:
+    """The listed posts: real posts (not redirect stubs), newest first."""
+    return [entry for entry in collection() if entry.redirect is None]
+
+
+def post_url(entry: Entry) -> str:
+    """A post's URL path."""
+    return f"/blog/{entry.slug}"
+
+
+def slugify(text: str) -> str:
+    """A URL-friendly slug: "The Rust Release Team" -> "the-rust-release-team"."""
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return slug or "x"
+
+
+def tag_url(tag: str) -> str:
+    """A tag page's URL path."""
+    return f"/tags/{slugify(tag)}"
+
+
+@ssg.cache
+def tags() -> dict[str, tuple[str, list[Entry]]]:
+    """Tag slug -> (display name, posts), most used first."""
+    found: dict[str, tuple[str, list[Entry]]] = {}
+    for entry in posts():
+        for tag in entry.tags:
+            found.setdefault(slugify(tag), (tag, []))[1].append(entry)
+    return dict(sorted(found.items(), key=lambda item: (-len(item[1][1]), item[0])))
+
+
+@ssg.cache
+def authors() -> dict[str, tuple[str, list[Entry]]]:
+    """Author slug -> (display name, posts)."""
+    found: dict[str, tuple[str, list[Entry]]] = {}
+    for entry in posts():
+        for author in entry.authors:
+            found.setdefault(slugify(author), (author, []))[1].append(entry)
+    return dict(sorted(found.items()))
+
+
+def page_count(total: int) -> int:
+    """How many archive pages `total` posts fill (at least 1)."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def tag_links(entry: Entry) -> list[dict[str, str]]:
+    """A post's tags as {name, url} for the theme's tag_list."""
+    return [{"name": tag, "url": tag_url(tag)} for tag in entry.tags]
+
+
+def summary(entry: Entry) -> dict[str, Any]:
+    """A post as the JSON API returns it (and the theme's post_list reads it)."""
+    return {
+        "slug": entry.slug,
+        "title": entry.title,
+        "url": post_url(entry),
+        "date": entry.date.isoformat() if entry.date else None,
+        "summary": entry.summary,
+        "tags": tag_links(entry),
+        "authors": list(entry.authors),
+        "reading_time_minutes": entry.reading_time_minutes,
+    }
+
+
+def card(entry: Entry) -> dict[str, Any]:
+    """A post for templates: the entry's fields plus its URL and tag links."""
+    return {
+        "slug": entry.slug,
+        "title": entry.title,
+        "url": post_url(entry),
+        "date": entry.date,
+        "summary": entry.summary,
+        "tags": tag_links(entry),
+        "authors": list(entry.authors),
+        "reading_time_minutes": entry.reading_time_minutes,
+        "html": entry.html,
+        "toc": entry.toc,
+    }

@@ -1,0 +1,27 @@
+"""The paginated archive, shared by /blog (page 1) and /blog/page/[n]."""
+
+from datetime import datetime
+
+import blog
+
+import ssg
+
+
+@ssg.cache
+async def all_posts() -> list[dict]:
+    """Every post summary from the JSON API (fetched in-process, decoded once per build)."""
+    response = await ssg.fetch("/api/posts")
+    return response.json()
+
+
+async def archive_page(number: int) -> dict:
+    """The template context of archive page `number` (1-based), or a 404."""
+    posts = [dict(post) for post in await all_posts()]
+    count = blog.page_count(len(posts))
+    if not 1 <= number <= count:
+        ssg.not_found()
+    start = (number - 1) * blog.PAGE_SIZE
+    shown = posts[start : start + blog.PAGE_SIZE]
+    for post in shown:
+        post["date"] = datetime.fromisoformat(post["date"]) if post["date"] else None
+    return {"posts": shown, "page": number, "page_count": count}
