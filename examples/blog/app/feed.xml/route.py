@@ -1,6 +1,7 @@
 """/feed.xml: an RSS 2.0 feed of the newest posts, prerendered at build."""
 
 from email.utils import format_datetime
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import blog
@@ -18,7 +19,7 @@ def GET(request, params):
     base_url = site["base_url"]
     items = []
     for entry in blog.posts()[:ITEMS]:
-        link = f"{base_url}{blog.post_url(entry)}"
+        link = f"{base_url}{quote(blog.post_url(entry), safe='/')}"
         date = f"<pubDate>{format_datetime(entry.date)}</pubDate>" if entry.date else ""
         items.append(
             f"<item><title>{escape(entry.title)}</title><link>{escape(link)}</link>"

@@ -1,5 +1,6 @@
 """/sitemap.xml: every page of the blog with an absolute URL, prerendered at build."""
 
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import blog
@@ -24,7 +25,10 @@ def url_paths():
 
 def GET(request, params):
     base_url = ssg.site_config()["base_url"]
-    urls = "".join(f"<url><loc>{escape(base_url + p)}</loc></url>" for p in url_paths())
+    # Sitemaps hold URLs, so non-ASCII slugs are percent-encoded (RFC 3986).
+    urls = "".join(
+        f"<url><loc>{escape(base_url + quote(p, safe='/'))}</loc></url>" for p in url_paths()
+    )
     body = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + urls + "</urlset>\n"

@@ -1,0 +1,97 @@
+"""examples/blog builds its own posts and each real corpus, and every sitemap URL exists."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from ssg.build.builder import BuildResult, build_site
+from ssg.config import load_config
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "blog"
+CORPUS = REPO.parent / "shared" / "corpus"
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+async def build_example(
+    out_dir: Path, monkeypatch: pytest.MonkeyPatch, content_dir: Path | None = None
+) -> BuildResult:
+    if content_dir is None:
+        monkeypatch.delenv("SSG_CONTENT_DIR", raising=False)
+    else:
+        monkeypatch.setenv("SSG_CONTENT_DIR", str(content_dir))
+    return await build_site(load_config(EXAMPLE, out_dir=out_dir))
+
+
+def sitemap_paths(out_dir: Path) -> list[str]:
+    tree = ET.parse(out_dir / "sitemap.xml")
+    return [urlsplit(loc.text or "").path for loc in tree.iter(f"{SITEMAP_NS}loc")]
+
+
+def assert_sitemap_urls_exist(result: BuildResult) -> list[str]:
+    paths = sitemap_paths(result.out_dir)
+    pages = result.manifest["pages"]
+    missing = [p for p in paths if p not in pages or pages[p]["status"] != 200]
+    assert missing == []
+    return paths
+
+
+async def test_own_posts_build_every_kind_of_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = await build_example(tmp_path / "out", monkeypatch)
+    out = result.out_dir
+    pages = result.manifest["pages"]
+    for url_path in ("/", "/blog", "/about", "/tags", "/blog/hello-ssg", "/tags/python"):
+        assert pages[url_path]["status"] == 200, url_path
+    assert "/authors/ada-lovelace" in pages
+    assert result.manifest["redirects"]["/blog/ssg-intro"] == {
+        "location": "/blog/hello-ssg",
+        "status": 308,
+    }
+    assert result.manifest["redirects"]["/2026/10/20/isr.html"]["location"] == (
+        "/blog/incremental-regeneration"
+    )
+    assert (out / "2026/10/20/isr.html").is_file()
+    posts = json.loads((out / "api/posts").read_text())
+    assert [p["slug"] for p in posts][:2] == ["deploying", "incremental-regeneration"]
+    assert pages["/api/posts"]["content_type"].startswith("application/json")
+    feed = ET.parse(out / "feed.xml").getroot()
+    links = [item.findtext("link") for item in feed.iter("item")]
+    assert links[0] == "https://ssg-example.netlify.app/blog/deploying"
+    about = (out / "about.html").read_text()
+    assert "{{ this }}" in about and "<table>" in about
+    assert '<meta name="robots" content="noindex">' in (out / "404.html").read_text()
+    assert_sitemap_urls_exist(result)
+
+
+async def test_export_build_needs_no_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSG_CONTENT_DIR", raising=False)
+    result = await build_site(load_config(EXAMPLE, out_dir=tmp_path / "out", output="export"))
+    assert result.manifest["config"]["output"] == "export"
+
+
+@pytest.mark.parametrize(
+    ("corpus", "min_posts"),
+    [("rust-blog", 750), ("go-blog", 274), ("twir", 668)],
+    ids=["rust-blog", "go-blog", "twir"],
+)
+async def test_real_corpus_builds_and_its_sitemap_urls_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus: str, min_posts: int
+) -> None:
+    content_dir = CORPUS / corpus / "posts"
+    if not content_dir.is_dir():
+        pytest.skip(f"{content_dir} not found (the shared corpus sits beside the repo)")
+    result = await build_example(tmp_path / "out", monkeypatch, content_dir)
+    posts = [p for p in result.manifest["pages"] if p.startswith("/blog/") and "/page/" not in p]
+    real = [p for p in posts if result.manifest["pages"][p]["status"] == 200]
+    assert len(real) >= min_posts
+    paths = assert_sitemap_urls_exist(result)
+    assert len(paths) > min_posts
