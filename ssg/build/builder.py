@@ -97,7 +97,9 @@ class _Planned:
     url_path: str
 
 
-def make_services(site: Site, *, clock: Clock, build_memo: RequestMemo | None) -> DataServices:
+def make_services(
+    site: Site, *, clock: Clock, build_memo: RequestMemo | None, strict: bool = False
+) -> DataServices:
     """Data services for a build or a server: in-process dispatch, the data cache, a memo."""
     from ssg.data.store import DataStore
 
@@ -109,6 +111,7 @@ def make_services(site: Site, *, clock: Clock, build_memo: RequestMemo | None) -
         fetch_timeout_seconds=site.config.fetch_timeout_seconds,
         site_dir=site.config.site_dir,
         site_values=site.config.template_values(),
+        strict=strict,
     )
 
 
@@ -117,6 +120,7 @@ async def build_site(
     *,
     clock: Clock = time.time,
     on_progress: Callable[[int, int], None] | None = None,
+    strict: bool = False,
 ) -> BuildResult:
     """Build the site into config.out_dir.
 
@@ -128,6 +132,7 @@ async def build_site(
         config: the site config.
         clock: epoch seconds; pages count as generated at the build's end time.
         on_progress: called with (pages done, pages total) while rendering.
+        strict: content problems fail the build instead of warning.
 
     Returns:
         The BuildResult.
@@ -139,7 +144,7 @@ async def build_site(
     started = time.perf_counter()
     site = Site.load(config)
     memo = RequestMemo()
-    services = make_services(site, clock=clock, build_memo=memo)
+    services = make_services(site, clock=clock, build_memo=memo, strict=strict)
     writer: OutputWriter | None = None
     try:
         results, planned, params_calls = await _plan(site, services)

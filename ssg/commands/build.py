@@ -21,6 +21,7 @@ def run(
     *,
     out_dir: Path | None = None,
     export: bool = False,
+    strict: bool = False,
     console: Console | None = None,
 ) -> BuildResult:
     """Build `site_dir` and print the route table.
@@ -55,7 +56,7 @@ def run(
         progress.update(task, completed=done)
 
     try:
-        result = asyncio.run(build_site(config, on_progress=on_progress))
+        result = asyncio.run(build_site(config, on_progress=on_progress, strict=strict))
     finally:
         progress.stop()
     print_report(result, console)

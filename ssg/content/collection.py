@@ -99,7 +99,7 @@ def load_collection(
     *,
     pattern: str | Sequence[str] = DEFAULT_PATTERNS,
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
-    strict: bool = False,
+    strict: bool | None = None,
     workers: int | None = None,
 ) -> Collection:
     """Load every Markdown file under `folder` into a `Collection`, newest first.
@@ -122,7 +122,8 @@ def load_collection(
         pattern: glob pattern(s) of the files, relative to `folder`.
         exclude: patterns of files to leave out (see `scan_content`); the
             default skips a top-level README.md and Zola's `_index.md`.
-        strict: raise instead of warning about malformed content.
+        strict: raise instead of warning about malformed content; None (the
+            default) follows the build (`ssg build --strict`), else False.
         workers: processes for parsing; None = one per CPU when there are
             64+ files to parse; 1 = parse in this process.
 
@@ -169,6 +170,8 @@ def load_collection(
                 memo = replace(memo, checked_at=now)
                 shared[key] = memo
         collection = memo.collection
+    if strict is None:
+        strict = scope.services.strict if scope is not None else False
     if strict and collection.warnings:
         first = collection.warnings[0]
         more = len(collection.warnings) - 1
@@ -182,7 +185,7 @@ async def aload_collection(
     *,
     pattern: str | Sequence[str] = DEFAULT_PATTERNS,
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
-    strict: bool = False,
+    strict: bool | None = None,
     workers: int | None = None,
 ) -> Collection:
     """`load_collection` in a worker thread, so an event loop keeps serving meanwhile.

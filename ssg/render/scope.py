@@ -65,6 +65,8 @@ class DataServices:
             living as long as the build or the server.
         revalidator: the server's ISR revalidator; None during a build.
         site_values: the site's config as templates see it (`site`), for ssg.site_config().
+        strict: content problems (malformed front matter or dates) fail the build
+            instead of warning (`ssg build --strict`).
     """
 
     clock: Clock
@@ -73,6 +75,7 @@ class DataServices:
     shared: dict[str, Any] = field(default_factory=dict)
     revalidator: Revalidator | None = None
     site_values: dict[str, Any] = field(default_factory=dict)
+    strict: bool = False
     store: DataStore | None = None
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0

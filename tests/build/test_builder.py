@@ -447,3 +447,35 @@ async def test_theme_assets_are_fingerprinted(make_site: MakeSite, build: Build)
     href = html.split('href="')[1].split('"')[0]
     assert href.startswith("/_assets/style.") and href.endswith(".css")
     assert (site / "out" / href.lstrip("/")).is_file()
+
+
+STRICT_SITE = {
+    "app/layout.html": ROOT_LAYOUT,
+    "app/page.html": "{{ n }}",
+    "app/page.py": "import ssg\n"
+    "def load(params):\n    return {'n': len(ssg.content.load_collection('posts'))}\n",
+    "posts/a.md": "---\ntitle: A\ndate: 2024-13-45\n---\nBody\n",
+}
+
+
+async def test_content_problems_warn_and_the_post_is_still_built(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_site(STRICT_SITE)
+    await build(site)
+    assert (site / "out/index.html").read_text() == (
+        "<!doctype html><html><head><title></title></head><body>1</body></html>"
+    )
+    assert any("posts/a.md:3" in r.getMessage() for r in caplog.records)
+
+
+async def test_strict_build_fails_on_content_problems(make_site: MakeSite) -> None:
+    from ssg.build.builder import build_site
+    from ssg.config import load_config
+    from ssg.errors import ContentError
+
+    site = make_site(STRICT_SITE)
+    with pytest.raises(BuildError, match=r"posts/a.md:3") as info:
+        await build_site(load_config(site), strict=True)
+    assert isinstance(info.value.__cause__, ContentError)
+    assert not (site / "out").exists()
