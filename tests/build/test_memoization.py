@@ -90,3 +90,22 @@ async def test_post_requests_are_never_memoized(
     )
     await build(site)
     assert hits["/hook"] == 2
+
+
+async def test_no_store_fetch_makes_an_auto_route_dynamic(
+    make_site: MakeSite, build: Build, upstream: tuple[str, Counter[str]]
+) -> None:
+    base, _hits = upstream
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/live/page.html": "{{ name }}",
+            "app/live/page.py": "import ssg\nasync def load(params):\n"
+            f"    return (await ssg.fetch('{base}/live', cache='no-store')).json()\n",
+        }
+    )
+    result = await build(site)
+    (row,) = [r for r in result.routes if r.route.route_pattern == "/live"]
+    assert row.render == "dynamic"
+    assert row.dynamic_reason is not None and "no-store" in row.dynamic_reason
+    assert "/live" not in result.manifest["pages"]
