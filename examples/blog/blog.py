@@ -74,6 +74,15 @@ def authors() -> dict[str, tuple[str, list[Entry]]]:
     return dict(sorted(found.items()))
 
 
+def group_page(groups: dict[str, tuple[str, list[Entry]]], slug: str) -> tuple[str, list]:
+    """(display name, post cards) of one tag or author slug, or a 404 when unknown."""
+    found = groups.get(slug)
+    if found is None:
+        ssg.not_found()
+    name, entries = found
+    return name, [card(e) for e in entries]
+
+
 def page_count(total: int) -> int:
     """How many archive pages `total` posts fill (at least 1)."""
     return max(1, -(-total // PAGE_SIZE))

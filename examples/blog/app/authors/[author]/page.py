@@ -2,8 +2,6 @@
 
 import blog
 
-import ssg
-
 revalidate = 3600
 
 
@@ -12,11 +10,8 @@ def generate_static_params(params):
 
 
 def load(params):
-    found = blog.authors().get(params["author"])
-    if found is None:
-        ssg.not_found()
-    name, entries = found
-    return {"author": name, "posts": [blog.card(e) for e in entries]}
+    name, posts = blog.group_page(blog.authors(), params["author"])
+    return {"author": name, "posts": posts}
 
 
 def generate_metadata(params):

@@ -2,8 +2,6 @@
 
 import blog
 
-import ssg
-
 revalidate = 3600
 
 
@@ -12,11 +10,8 @@ def generate_static_params(params):
 
 
 def load(params):
-    found = blog.tags().get(params["tag"])
-    if found is None:
-        ssg.not_found()
-    name, entries = found
-    return {"tag": name, "posts": [blog.card(e) for e in entries]}
+    name, posts = blog.group_page(blog.tags(), params["tag"])
+    return {"tag": name, "posts": posts}
 
 
 def generate_metadata(params):
