@@ -17,6 +17,7 @@ from ssg.data.fetch import fetch
 from ssg.data.response import FetchResponse
 from ssg.errors import SsgError
 from ssg.handlers.request import Request
+from ssg.isr.api import revalidate_path, revalidate_tag
 from ssg.render.api import (
     cookies,
     headers,
@@ -42,6 +43,8 @@ __all__ = [
     "not_found",
     "permanent_redirect",
     "redirect",
+    "revalidate_path",
+    "revalidate_tag",
     "search_params",
     "site_config",
 ]

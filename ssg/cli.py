@@ -35,11 +35,43 @@ def cli() -> None:
 @click.argument("site", type=click.Path(path_type=Path), default=".")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--export", is_flag=True, help='Force output = "export" (plain files only).')
-def build(site: Path, out_dir: Path | None, export: bool) -> None:
+@click.option(
+    "--strict", is_flag=True, help="Fail on content problems (bad front matter or dates)."
+)
+def build(site: Path, out_dir: Path | None, export: bool, strict: bool) -> None:
     """Build SITE (a folder holding app/) into out/."""
     from ssg.commands import build as command
 
-    command.run(site, out_dir=out_dir, export=export)
+    command.run(site, out_dir=out_dir, export=export, strict=strict)
+
+
+@cli.command()
+@click.argument("site", type=click.Path(path_type=Path), default=".")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=3000, show_default=True, type=int, help="TCP port.")
+@click.option("--prewarm", is_flag=True, help="Regenerate stale ISR pages without visitors.")
+@click.option("--no-access-log", is_flag=True, help="Do not log one line per request.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port (2 on 2 cores: ~1.7x HIT req/s, ~3x memory).",
+)
+def serve(
+    site: Path, host: str, port: int, prewarm: bool, no_access_log: bool, workers: int
+) -> None:
+    """Serve SITE's build with ISR (builds first when out/ holds no build)."""
+    from ssg.commands import serve as command
+
+    command.run(
+        site,
+        host=host,
+        port=port,
+        prewarm=prewarm,
+        access_log=not no_access_log,
+        workers=workers,
+    )
 
 
 def main() -> None:

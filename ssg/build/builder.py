@@ -27,6 +27,7 @@ from ssg.errors import (
 )
 from ssg.handlers.dispatch import InProcessDispatcher
 from ssg.handlers.invoke import allowed_methods
+from ssg.isr.tags import implicit_tags
 from ssg.render.renderer import (
     RenderedPage,
     make_scope,
@@ -375,6 +376,9 @@ async def _write(
             "content_type": page.content_type,
             "revalidate": revalidate_json(page.revalidate_seconds),
             "tags": list(page.tags),
+            "implicit_tags": sorted(
+                implicit_tags(item.route.route_pattern, url_path, layout_patterns(site, item.route))
+            ),
             "generated_at": now,
             "etag": '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"',
             "size_bytes": len(page.body),
@@ -384,7 +388,8 @@ async def _write(
             result.render = "isr"
         elif result.render == "ssg" and not result.route.is_dynamic_pattern:
             result.render = "static"
-    not_found = await render_not_found(site, "/404")
+    # The static 404.html answers every missing URL, so it names none (url_path "").
+    not_found = await render_not_found(site, "")
     writer.write("404.html", not_found.body)
     manifest: dict[str, Any] = {
         "version": MANIFEST_VERSION,
@@ -406,6 +411,11 @@ async def _write(
     return manifest
 
 
+def layout_patterns(site: Site, route: RouteDefinition) -> list[str]:
+    """The URL patterns of a route's layouts, root first ("/", "/blog")."""
+    return [site.layout_url_pattern(layout) for layout in route.layouts]
+
+
 def _route_entry(site: Site, result: RouteResult) -> dict[str, Any]:
     route = result.route
     settings = site.settings(route)
@@ -417,7 +427,7 @@ def _route_entry(site: Site, result: RouteResult) -> dict[str, Any]:
         "dynamic": settings.dynamic,
         "dynamic_params": settings.dynamic_params,
         "source_file": site.relative(route.page_file or route.module_file or route.segment_dir),
-        "layout_patterns": [site.layout_url_pattern(layout) for layout in route.layouts],
+        "layout_patterns": layout_patterns(site, route),
     }
     if route.kind is RouteKind.HANDLER:
         module = site.module(route.module_file)

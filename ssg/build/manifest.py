@@ -24,7 +24,10 @@ Schema (version 1)::
         "/blog/hello": {"route_pattern": "/blog/[slug]", "output_file": "blog/hello.html",
                         "status": 200, "content_type": "text/html; charset=utf-8",
                         "revalidate": 60 | false,   # effective: segments and data used
-                        "tags": ["posts"], "generated_at": 1763772000.1,
+                        "tags": ["posts"],            # tags of the data it used
+                        "implicit_tags": ["/blog/hello", "/layout", "/blog/layout",
+                                          "/blog/[slug]/layout", "/blog/[slug]/page"],
+                        "generated_at": 1763772000.1,
                         "etag": "\"9f86d081884c7d65\"", "size_bytes": 5120}
       },
       "redirects": {"/old": {"location": "/new", "status": 308}},

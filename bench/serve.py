@@ -1,0 +1,304 @@
+"""Benchmark `ssg serve`: HIT throughput, a STALE storm on one page, and on-demand MISS renders.
+
+Builds a synthetic site with 10,000 ISR posts in a temp dir (`app/blog/[slug]`,
+revalidate = 60), starts `ssg serve` in its own process and drives it with wrk
+from another (wrk shares the machine's cores with the server, as in the
+reference figures). Prints req/s, p50/p99 latency and the server's RSS.
+
+    python bench/serve.py                 # 10,000 pages, 10 s HIT run, 1 then 2 workers
+    python bench/serve.py --pages 2000 --seconds 5 --workers 2
+    python bench/serve.py --keep          # leave the temp site for inspection
+
+Needs wrk (`apt-get install -y wrk`). Reference, same machine, wrk -t2 -c64 -d10s on
+one post: nginx 57,800 req/s p99 3.3 ms; python -m http.server 1,084 req/s;
+next start ISR HIT 844 req/s p99 1.1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"
+
+PAGE_HTML = """<article><h1>Post {{ params.slug }}</h1>
+{% for i in range(12) %}<p>Paragraph {{ i }} of {{ params.slug }}: lorem ipsum dolor sit amet,
+consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna
+aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris.</p>
+{% endfor %}<footer>rendered {{ rendered_at }}</footer></article>"""
+
+PAGE_PY = """import asyncio, time
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parents[3]
+revalidate = 60
+
+async def generate_static_params(params):
+    return [{{"slug": f"post-{{i}}"}} for i in range({pages})]
+
+async def load(params):
+    # Simulated upstream latency (ms) while the storm runs, read at render time.
+    delay = SITE / "upstream_ms.txt"
+    if delay.exists():
+        await asyncio.sleep(float(delay.read_text()) / 1000)
+    return {{"rendered_at": time.time()}}
+"""
+
+STORM_LUA = """
+local threads = {}
+local limit = tonumber(os.getenv("STORM_PER_THREAD") or "500")
+function setup(thread) table.insert(threads, thread) end
+function init(args) count = 0; stale = 0; hit = 0; miss = 0 end
+function response(status, headers, body)
+  count = count + 1
+  local state = headers["X-SSG-Cache"]
+  if state == "STALE" then stale = stale + 1 elseif state == "HIT" then hit = hit + 1
+  elseif state == "MISS" then miss = miss + 1 end
+  if count >= limit then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  local s, h, m = 0, 0, 0
+  for _, t in ipairs(threads) do s = s + t:get("stale"); h = h + t:get("hit"); m = m + t:get("miss") end
+  io.write(string.format("STATES stale=%d hit=%d miss=%d\\n", s, h, m))
+end
+"""
+
+MISS_LUA = """
+local counter = 0
+id = 0
+function setup(thread) id = id + 1; thread:set("id", id) end
+function request()
+  counter = counter + 1
+  return wrk.format(nil, "/blog/new-" .. id .. "-" .. counter)
+end
+"""
+
+
+def make_site(root: Path, pages: int) -> Path:
+    site = root / "site"
+    files = {
+        "app/layout.html": "<!doctype html><html><head><title>bench</title></head>"
+        "<body>{{ children }}</body></html>",
+        "app/blog/[slug]/page.html": PAGE_HTML,
+        "app/blog/[slug]/page.py": PAGE_PY.format(pages=pages),
+    }
+    for relative, text in files.items():
+        target = site / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return site
+
+
+def build(site: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "ssg", "build", str(site)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str, headers: dict[str, str] | None = None, data: bytes | None = None) -> Any:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read()) if "json" in response.headers["Content-Type"] else None
+
+
+def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("ssg serve exited; see its log")
+        try:
+            urllib.request.urlopen(base + "/blog/post-1", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("ssg serve did not answer within 120 s")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    *,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
+    connections: int = 64,
+) -> dict[str, Any]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", script]
+    output = subprocess.run(
+        [*command, url],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", output)) for p in ("50", "99")}
+    states = re.search(r"STATES stale=(\d+) hit=(\d+) miss=(\d+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "requests": total,
+        "p50_ms": latency["50"],
+        "p99_ms": latency["99"],
+        "states": tuple(int(x) for x in states.groups()) if states else None,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _ms(found: re.Match[str] | None) -> float:
+    if found is None:
+        return float("nan")
+    value = found.group(1)
+    number = float(re.match(r"[\d.]+", value).group(0))  # type: ignore[union-attr]
+    unit = value[len(str(re.match(r"[\d.]+", value).group(0))) :]  # type: ignore[union-attr]
+    return number * {"us": 0.001, "ms": 1.0, "s": 1000.0}.get(unit, 1.0)
+
+
+def run_server(site: Path, root: Path, workers: int, args: argparse.Namespace) -> None:
+    """Start `ssg serve --workers N`, drive the three phases with wrk, print, stop it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(root / f"serve-{workers}.log", "wb")  # noqa: SIM115 - closed in finally
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ssg",
+            "serve",
+            str(site),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SSG_REVALIDATE_SECRET": SECRET},
+    )
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    print(f"\n== ssg serve --workers {workers}")
+    try:
+        wait_ready(base, server)
+        print(f"RSS after start: {rss_mb_tree(server.pid):.0f} MB (all processes)")
+
+        hit = wrk(base + "/blog/post-1", args.seconds)
+        print(
+            f"HIT   /blog/post-1: {hit['rps']:,.0f} req/s  p50 {hit['p50_ms']:.2f} ms  "
+            f"p99 {hit['p99_ms']:.2f} ms  ({hit['requests']:,} requests, non-2xx {hit['non_2xx']})"
+        )
+        print(f"RSS after HIT run: {rss_mb_tree(server.pid):.0f} MB")
+
+        # STALE storm: mark one page stale on demand, slow its data down, then 1,000
+        # requests at 64 connections; the regeneration counter must move by exactly 1.
+        (site / "upstream_ms.txt").write_text(str(args.upstream_ms))
+        before = get(base + "/_ssg/status", auth)["regenerations"]
+        get(
+            base + "/_ssg/revalidate",
+            {**auth, "Content-Type": "application/json"},
+            json.dumps({"path": "/blog/post-2"}).encode(),
+        )
+        time.sleep(1.5)  # the other workers apply the mark within a second ("sync-marks")
+        script = root / "storm.lua"
+        script.write_text(STORM_LUA)
+        storm = wrk(base + "/blog/post-2", 5, script=str(script), env={"STORM_PER_THREAD": "500"})
+        time.sleep(args.upstream_ms / 1000 + 1.0)  # let the one regeneration finish
+        after = get(base + "/_ssg/status", auth)["regenerations"]
+        stale, hits, misses = storm["states"] or (0, 0, 0)
+        print(
+            f"STALE storm /blog/post-2: {storm['requests']:,} requests at 64 connections, "
+            f"p50 {storm['p50_ms']:.2f} ms  p99 {storm['p99_ms']:.2f} ms; "
+            f"STALE {stale} HIT {hits} MISS {misses}; regenerations: {after - before}"
+        )
+        (site / "upstream_ms.txt").unlink()
+
+        script = root / "miss.lua"
+        script.write_text(MISS_LUA.replace("new-", f"new{workers}-"))
+        miss = wrk(base, max(3, args.seconds // 2), script=str(script))
+        print(
+            f"MISS  on-demand /blog/new-*: {miss['rps']:,.0f} req/s  p50 {miss['p50_ms']:.2f} ms  "
+            f"p99 {miss['p99_ms']:.2f} ms  ({miss['requests']:,} pages rendered and stored)"
+        )
+        print(f"RSS at the end: {rss_mb_tree(server.pid):.0f} MB")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def rss_mb_tree(pid: int) -> float:
+    """RSS of a process and its children (the supervisor and its workers), MB."""
+    total = rss_mb(pid)
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        for child in children.read_text().split():
+            total += rss_mb_tree(int(child))
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--upstream-ms",
+        type=float,
+        default=200.0,
+        help="simulated data latency of the storm's regeneration",
+    )
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+
+    root = Path(tempfile.mkdtemp(prefix="ssg-bench-serve-"))
+    site = make_site(root, args.pages)
+    print(f"site: {site} ({args.pages} pages)")
+    print(f"build: {build(site):.1f} s")
+    try:
+        for workers in args.workers:
+            run_server(site, root, workers, args)
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

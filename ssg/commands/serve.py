@@ -1,0 +1,193 @@
+"""`ssg serve SITE`: the ISR server over out/, building first when there is no build.
+
+With `--workers N > 1` a supervisor starts N worker processes that share the
+port (SO_REUSEPORT) and the ISR entries on disk (see ssg.isr.locks).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from multiprocessing.synchronize import Event as EventType
+from pathlib import Path
+from types import FrameType
+
+from aiohttp import web
+
+from ssg.build.manifest import load_manifest
+from ssg.config import load_config
+from ssg.errors import SsgError
+from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
+from ssg.server.app import create_app
+
+logger = logging.getLogger("ssg.server")
+
+SHUTDOWN_TIMEOUT_SECONDS = 10.0
+DEFAULT_WORKERS = 1
+"""Measured with bench/serve.py on 2 cores, 10,000 pages: one worker meets every target
+(~18k HIT req/s, p99 < 10 ms, ~75 MB RSS); two serve ~1.7x the HIT requests but take
+~3x the memory (each worker loads the site, plus the supervisor), over the 150 MB budget."""
+
+
+def run(
+    site_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    prewarm: bool = False,
+    access_log: bool = True,
+    workers: int = DEFAULT_WORKERS,
+) -> None:
+    """Serve `site_dir` until SIGINT or SIGTERM.
+
+    Builds the site first when out/ holds no build. aiohttp's `run_app`
+    handles the signals in each worker: it stops accepting connections, lets
+    requests finish (up to SHUTDOWN_TIMEOUT_SECONDS), then runs the app's
+    cleanup, which lets in-flight regenerations finish or cancels them
+    (entries are never torn). A supervisor forwards SIGINT/SIGTERM to workers.
+
+    Args:
+        site_dir: the site folder.
+        host: the interface to listen on.
+        port: the TCP port.
+        prewarm: regenerate stale ISR pages without waiting for visitors.
+        access_log: one line per request on the "ssg.access" logger (batched, see
+            AccessLogBuffer).
+        workers: server processes sharing the port; 1 serves in this process.
+
+    Raises:
+        SsgError: the config, the build or the site is broken (the CLI prints
+            it); with workers, a worker that fails to start stops the others.
+    """
+    config = load_config(site_dir)
+    logging.getLogger("ssg").setLevel(logging.INFO)
+    if load_manifest(config.out_dir) is None:
+        from ssg.commands import build
+
+        logger.info("No build in %s yet: building the site first.", config.out_dir)
+        build.run(site_dir)
+    if workers <= 1:
+        serve_worker(site_dir, host, port, prewarm, access_log, reuse_port=False)
+        return
+    _supervise(site_dir, host, port, prewarm, access_log, workers)
+
+
+def serve_worker(
+    site_dir: Path,
+    host: str,
+    port: int,
+    prewarm: bool,
+    access_log: bool,
+    *,
+    reuse_port: bool,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Run one server process until a signal stops it.
+
+    Announces the URL once listening, or calls `on_ready` instead (workers
+    tell their supervisor, which announces when all of them listen).
+    """
+    _quiet_scheduler_logs()
+    config = load_config(site_dir)
+    app = create_app(config, prewarm=prewarm)
+    access_buffer = AccessLogBuffer(logging.getLogger(ACCESS_LOGGER))
+    app.cleanup_ctx.append(access_buffer.run)
+
+    def announce(_message: str) -> None:
+        if on_ready is not None:
+            on_ready()
+        else:
+            _announce(site_dir, host, port, prewarm, workers=1)
+
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        print=announce,
+        access_log_class=access_logger_class(access_buffer),
+        access_log=logging.getLogger(ACCESS_LOGGER) if access_log else None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        handle_signals=True,
+        reuse_port=reuse_port,
+    )
+
+
+def _worker_main(
+    site_dir: Path, host: str, port: int, prewarm: bool, access_log: bool, ready: EventType
+) -> None:
+    """Entry point of a spawned worker: logging as the CLI sets it, then serve."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("ssg").setLevel(logging.INFO)
+    try:
+        serve_worker(site_dir, host, port, prewarm, access_log, reuse_port=True, on_ready=ready.set)
+    except SsgError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _supervise(
+    site_dir: Path, host: str, port: int, prewarm: bool, access_log: bool, workers: int
+) -> None:
+    """Start `workers` processes and wait; a signal or one worker's exit stops them all.
+
+    Raises:
+        SsgError: a worker exited with an error (its message is on stderr).
+    """
+    context = multiprocessing.get_context("spawn")  # no fork of a loaded site or its threads
+    ready = [context.Event() for _ in range(workers)]
+    processes = [
+        context.Process(
+            target=_worker_main,
+            args=(site_dir, host, port, prewarm, access_log, ready[index]),
+            name=f"ssg-worker-{index}",
+        )
+        for index in range(workers)
+    ]
+    stopping = False
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for process in processes:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for process in processes:
+            process.start()
+        sentinels = [process.sentinel for process in processes]
+        # Announce once every worker listens, so the URL printed serves with all of them.
+        while not all(event.is_set() for event in ready) and not wait(sentinels, timeout=0.05):
+            pass
+        if all(event.is_set() for event in ready):
+            _announce(site_dir, host, port, prewarm, workers=workers)
+        wait(sentinels)
+        worker_died = not stopping
+        if worker_died:
+            stop(signal.SIGTERM, None)  # do not go on serving with fewer workers silently
+        for process in processes:
+            process.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    failed = [p for p in processes if p.exitcode not in (0, -signal.SIGTERM)]
+    if failed or worker_died:
+        codes = ", ".join(f"{p.name}: {p.exitcode}" for p in processes)
+        raise SsgError(f"ssg serve stopped because a worker exited ({codes})")
+
+
+def _announce(site_dir: Path, host: str, port: int, prewarm: bool, *, workers: int) -> None:
+    extra = " (prewarming stale pages)" if prewarm else ""
+    many = f", {workers} workers" if workers > 1 else ""
+    print(f"ssg serving {site_dir} on http://{host}:{port}{many}{extra}", file=sys.stderr)
+
+
+def _quiet_scheduler_logs() -> None:
+    # apscheduler logs every job added and run at INFO: noise next to the access log.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

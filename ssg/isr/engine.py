@@ -1,0 +1,257 @@
+"""The ISR engine: cached pages of one build, their freshness, regeneration and revalidation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from ssg.build.manifest import revalidate_from_json
+from ssg.isr.cache import CachedPage, PageCache
+from ssg.isr.entries import EntryStore
+from ssg.isr.freshness import Freshness, freshness_of
+from ssg.isr.marks import RevalidationMarks
+from ssg.isr.regenerator import Outcome, Regenerator
+from ssg.isr.rendering import PageRenderer, Rendered, entry_page
+from ssg.isr.tags import RouteTags, path_tag
+from ssg.render.scope import Clock, DataServices
+from ssg.routing.definitions import RouteMatch
+from ssg.site import Site
+
+logger = logging.getLogger("ssg.isr")
+
+
+class IsrEngine:
+    """Everything the server knows about cached pages, and the `Revalidator` of its services.
+
+    Args:
+        site: the loaded site.
+        services: the server's data services (no build memo); `services.revalidator`
+            is set to this engine.
+        manifest: the build manifest (`load_manifest`).
+        clock: epoch seconds.
+        store: the ISR entry store of this build.
+        marks: on-demand revalidation marks of this build.
+        cache: the page index to fill (a new one when None).
+    """
+
+    def __init__(
+        self,
+        site: Site,
+        services: DataServices,
+        manifest: dict[str, Any],
+        *,
+        clock: Clock,
+        store: EntryStore,
+        marks: RevalidationMarks,
+        cache: PageCache | None = None,
+    ) -> None:
+        self.site = site
+        self.services = services
+        # The pages are indexed by `load` and then dropped: 10,000 pages of
+        # parsed JSON are ~12 MB the server does not need twice.
+        self.manifest = manifest
+        self.build_id = str(manifest["build_id"])
+        self.out_dir = site.config.out_dir
+        self.expire_seconds = float(site.config.expire_seconds)
+        self.clock = clock
+        self.store = store
+        self.marks = marks
+        self.cache = cache if cache is not None else PageCache()
+        self.routes: dict[str, dict[str, Any]] = {r["route_pattern"]: r for r in manifest["routes"]}
+        self.route_tags = RouteTags(
+            {pattern: list(r.get("layout_patterns", [])) for pattern, r in self.routes.items()}
+        )
+        self.renderer = PageRenderer(
+            site=site,
+            services=services,
+            build_id=self.build_id,
+            route_tags=self.route_tags,
+            cache=self.cache,
+            store=store,
+            marks=marks,
+            clock=clock,
+            expire_seconds=self.expire_seconds,
+        )
+        self.regenerator: Regenerator[Rendered | None] = Regenerator(
+            self.renderer.render, clock=clock
+        )
+        self._marks_lock = asyncio.Lock()  # serialises writes of the marks file
+        services.revalidator = self
+
+    def load(self) -> None:
+        """Index the build's pages, then this build's ISR entries over them (blocking I/O)."""
+        redirects = self.manifest.get("redirects", {})
+        out_dir = str(self.out_dir)
+        no_tags: frozenset[str] = frozenset()
+        for url_path, info in self.manifest["pages"].items():
+            self.cache.put(
+                CachedPage(
+                    url_path=url_path,
+                    route_pattern=sys.intern(info["route_pattern"]),
+                    status=int(info["status"]),
+                    content_type=sys.intern(info["content_type"]),
+                    revalidate_seconds=revalidate_from_json(info["revalidate"]),
+                    generated_at=float(info["generated_at"]),
+                    tags=frozenset(info["tags"]) if info["tags"] else no_tags,
+                    etag=info["etag"],
+                    size_bytes=int(info["size_bytes"]),
+                    body_file=f"{out_dir}/{info['output_file']}",
+                    location=redirects.get(url_path, {}).get("location"),
+                )
+            )
+        self.manifest = {k: v for k, v in self.manifest.items() if k != "pages"}
+        for counter in self.store.directory.glob("*.count"):
+            if self.build_id[:12] not in counter.name:
+                counter.unlink(missing_ok=True)  # counters of an older build
+        entries = 0
+        for stored in self.store.scan():
+            self.cache.put(entry_page(stored.meta, stored.entry_file))
+            entries += 1
+        self.marks.load()
+        stale = self.cache.mark_stale(
+            lambda page: self.marks.marked_at_or_after(self.tags_of(page), page.generated_at)
+        )
+        logger.info(
+            "Serving build %s: %d pages, %d regenerated since, %d revalidated on demand.",
+            self.build_id[:8],
+            len(self.cache),
+            entries,
+            len(stale),
+        )
+
+    def lookup(self, url_path: str) -> tuple[CachedPage | None, Freshness]:
+        """The cached page for a canonical URL path and its freshness now."""
+        page = self.cache.get(url_path)
+        return page, freshness_of(page, self.clock(), expire_seconds=self.expire_seconds)
+
+    def tags_of(self, page: CachedPage) -> frozenset[str]:
+        """Every tag of a page: explicit, its URL path, and its route's implicit tags."""
+        return self.route_tags.all_tags(page.route_pattern, page.url_path, page.tags)
+
+    def is_dynamic(self, match: RouteMatch) -> bool:
+        """True when the route renders per request (the build said so, or its settings do)."""
+        info = self.routes.get(match.route.route_pattern)
+        built_dynamic = info is not None and info.get("render") == "dynamic"
+        return built_dynamic or self.site.settings(match.route).is_dynamic
+
+    def renders_on_demand(self, match: RouteMatch) -> bool:
+        """True when an URL with no cached page may be rendered on demand (SPEC 8).
+
+        The route must be in the build (routes added since are unknown, as
+        Next.js), and a dynamic pattern needs `dynamic_params` (page or layouts).
+        """
+        if match.route.route_pattern not in self.routes:
+            return False
+        if match.route.is_dynamic_pattern:
+            return self.site.settings(match.route).dynamic_params
+        return True
+
+    async def body(self, page: CachedPage) -> bytes | None:
+        """The page's body, from memory or disk; None when its file is gone or changed."""
+        body = self.cache.body(page.etag)
+        if body is not None:
+            return body
+        body = await asyncio.to_thread(self._read_body, page)
+        if body is not None:
+            self.cache.remember_body(page.etag, body)
+        return body
+
+    def regenerate(self, page: CachedPage) -> bool:
+        """Start one background regeneration of a stale page (see Regenerator.regenerate)."""
+        return self.regenerator.regenerate(
+            page.url_path, page.route_pattern, page.revalidate_seconds
+        )
+
+    async def render(self, match: RouteMatch) -> Outcome[Rendered | None]:
+        """Render an URL while the caller waits, sharing a render already in flight."""
+        return await self.regenerator.render(match.url_path, match.route.route_pattern)
+
+    async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
+        """Mark the pages `revalidate_path` names stale (as Next.js); return how many.
+
+        Raises:
+            ValueError: a bad `type`, or a `[param]` pattern without a type.
+        """
+        return await self._mark({path_tag(url_path, type)})
+
+    async def revalidate_tag(self, tag: str) -> int:
+        """Drop data cache entries tagged `tag` and mark pages using it stale; return pages marked."""
+        if self.services.store is not None:
+            self.services.store.revalidate_tag(tag)
+        return await self._mark({tag})
+
+    def prewarm(self, limit: int) -> int:
+        """Start regenerations of stale pages, keeping at most `limit` renders in flight.
+
+        Returns:
+            How many regenerations were started.
+        """
+        now = self.clock()
+        started = 0
+        for page in self.cache:
+            if len(self.regenerator.in_flight) >= limit:
+                break
+            fresh = freshness_of(page, now, expire_seconds=self.expire_seconds)
+            if fresh is not Freshness.FRESH and page.url_path not in self.regenerator.in_flight:
+                started += int(self.regenerate(page))
+        return started
+
+    def sync_marks(self) -> int:
+        """Apply revalidations other workers saved since the last call; return pages marked.
+
+        One stat of the marks file when nothing changed; the scheduler calls
+        it every second, so a revalidation reaches every worker within ~1 s.
+        """
+        newer = self.marks.refresh()
+        if not newer:
+            return 0
+
+        def revalidated(page: CachedPage) -> bool:
+            return any(
+                newer.get(tag, float("-inf")) >= page.generated_at for tag in self.tags_of(page)
+            )
+
+        return len(self.cache.mark_stale(revalidated))
+
+    async def _mark(self, tags: set[str]) -> int:
+        marked = self.cache.mark_stale(lambda page: not self.tags_of(page).isdisjoint(tags))
+        self.marks.mark(tags, self.clock())
+        snapshot = self.marks.snapshot()  # the thread must not read a dict the loop changes
+        async with self._marks_lock:
+            try:
+                await asyncio.to_thread(self.marks.save, snapshot)
+            except OSError as exc:
+                logger.warning(
+                    "Could not save revalidation marks to %s (%s); the pages are stale now, "
+                    "but would count as fresh again after a restart.",
+                    self.marks.file,
+                    exc,
+                )
+        logger.info(
+            "Revalidated %s: %d page(s) marked stale.", ", ".join(sorted(tags)), len(marked)
+        )
+        return len(marked)
+
+    def _read_body(self, page: CachedPage) -> bytes | None:
+        if page.from_entry:
+            return self.store.read_body(Path(page.body_file), page.etag)
+        try:
+            body = Path(page.body_file).read_bytes()
+        except OSError as exc:
+            logger.error(
+                "Cannot read %s for %s (%s); out/ changed under the server: run ssg build "
+                "and restart ssg serve.",
+                page.body_file,
+                page.url_path,
+                exc,
+            )
+            return None
+        if len(body) != page.size_bytes:
+            logger.warning(
+                "%s changed since the build the server loaded; restart ssg serve after rebuilding.",
+                page.body_file,
+            )
+        return body

@@ -1,0 +1,208 @@
+"""One render per URL at a time: background regenerations, shared on-demand renders, backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ssg.errors import SsgError
+from ssg.isr.freshness import retry_delay_seconds
+from ssg.render.scope import Clock
+
+logger = logging.getLogger("ssg.isr")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RegenerationFailure:
+    """The last failed render of a URL (as lektor's build failures: recorded, not fatal).
+
+    Attributes:
+        url_path: the URL ("/blog/a").
+        route_pattern: its route ("/blog/[slug]").
+        error: the error's message.
+        failed_at: epoch seconds of the failure.
+        retry_at: epoch seconds before which no background retry starts.
+        attempts: consecutive failures so far.
+        background: True for a regeneration (the old page is still served),
+            False for an on-demand render (the visitor got a 500).
+    """
+
+    url_path: str
+    route_pattern: str
+    error: str
+    failed_at: float
+    retry_at: float
+    attempts: int
+    background: bool
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a render task ended with: a value, or the error it failed with."""
+
+    value: T | None = None
+    error: BaseException | None = None
+
+
+class Regenerator(Generic[T]):
+    """Runs `work(url_path)` at most once at a time per URL path.
+
+    `in_flight` (a dict of URL path -> task, guarded by the event loop: it is
+    only read and written between awaits) is the whole locking scheme, as
+    Next.js `lock(cacheKey)`: a second request for the same URL joins the task
+    already running instead of starting another.
+
+    Args:
+        work: `work(url_path, background)` renders and stores a URL; returns
+            what callers need (a page) or raises. It must update the cache
+            before returning, so the request after the task ends sees the new page.
+        clock: epoch seconds, for failure times and backoff.
+    """
+
+    def __init__(self, work: Callable[[str, bool], Awaitable[T]], *, clock: Clock) -> None:
+        self._work = work
+        self._clock = clock
+        self.in_flight: dict[str, asyncio.Task[Outcome[T]]] = {}
+        self.failures: dict[str, RegenerationFailure] = {}
+        self.regenerations = 0
+        self.on_demand_renders = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def backing_off(self, url_path: str) -> bool:
+        """True while a failed regeneration of `url_path` waits for its retry time."""
+        failure = self.failures.get(url_path)
+        return failure is not None and self._clock() < failure.retry_at
+
+    def regenerate(
+        self, url_path: str, route_pattern: str, revalidate_seconds: float | None
+    ) -> bool:
+        """Start a background regeneration unless one runs or the URL is backing off.
+
+        The caller has already answered (or will answer) with the stale page.
+        A failure is logged with the route and retried no sooner than
+        `clamp(revalidate, 3, 30)` seconds later (SPEC 8).
+
+        Returns:
+            True when a regeneration is running for the URL after the call.
+        """
+        if url_path in self.in_flight:
+            return True
+        if self.backing_off(url_path):
+            return False
+        self.regenerations += 1
+        self._start(url_path, route_pattern, revalidate_seconds, background=True)
+        return True
+
+    async def render(self, url_path: str, route_pattern: str) -> Outcome[T]:
+        """Render `url_path` while the caller waits, sharing a render already running.
+
+        Concurrent first requests for one URL await the same task; a client
+        that disconnects does not cancel it (the others still need it).
+        """
+        task = self.in_flight.get(url_path)
+        if task is None:
+            self.on_demand_renders += 1
+            task = self._start(url_path, route_pattern, None, background=False)
+        return await asyncio.shield(task)
+
+    async def wait_idle(self) -> None:
+        """Return once no render is running (tests and shutdown await this, never sleep)."""
+        await self._idle.wait()
+
+    async def close(self, *, grace_seconds: float = 0.0) -> None:
+        """Let renders in flight finish for up to `grace_seconds`, then cancel the rest.
+
+        Entry writes are atomic (temp file + rename), so a cancelled render
+        leaves the old entry, never half of a new one.
+        """
+        tasks = list(self.in_flight.values())
+        if not tasks:
+            return
+        if grace_seconds > 0:
+            await asyncio.wait(tasks, timeout=grace_seconds)
+        pending = [task for task in tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            logger.info("Cancelled %d regeneration(s) in flight at shutdown.", len(pending))
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(
+        self, url_path: str, route_pattern: str, revalidate: float | None, *, background: bool
+    ) -> asyncio.Task[Outcome[T]]:
+        task = asyncio.create_task(
+            self._run(url_path, route_pattern, revalidate, background),
+            name=f"ssg-render {url_path}",
+        )
+        self.in_flight[url_path] = task
+        self._idle.clear()
+        task.add_done_callback(lambda done: self._finished(url_path, done))
+        return task
+
+    def _finished(self, url_path: str, task: asyncio.Task[Outcome[T]]) -> None:
+        if self.in_flight.get(url_path) is task:
+            del self.in_flight[url_path]
+        if not self.in_flight:
+            self._idle.set()
+
+    async def _run(
+        self, url_path: str, route_pattern: str, revalidate: float | None, background: bool
+    ) -> Outcome[T]:
+        try:
+            value = await self._work(url_path, background)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._record_failure(url_path, route_pattern, revalidate, exc, background)
+            return Outcome(error=exc)
+        self.failures.pop(url_path, None)
+        return Outcome(value=value)
+
+    def _record_failure(
+        self,
+        url_path: str,
+        route_pattern: str,
+        revalidate: float | None,
+        exc: Exception,
+        background: bool,
+    ) -> None:
+        now = self._clock()
+        previous = self.failures.get(url_path)
+        delay = retry_delay_seconds(revalidate)
+        self.failures[url_path] = RegenerationFailure(
+            url_path=url_path,
+            route_pattern=route_pattern,
+            error=str(exc) or type(exc).__name__,
+            failed_at=now,
+            retry_at=now + delay,
+            attempts=(previous.attempts + 1) if previous else 1,
+            background=background,
+        )
+        # An SsgError's message names the file and the fix; anything else is a
+        # bug somewhere and keeps its traceback.
+        exc_info = None if isinstance(exc, SsgError) else exc
+        if background:
+            logger.error(
+                "Regenerating %s (route %s) failed: %s\n  Still serving the last good page; "
+                "the next try starts no sooner than %gs from now.",
+                url_path,
+                route_pattern,
+                exc,
+                delay,
+                exc_info=exc_info,
+            )
+        else:
+            logger.error(
+                "Rendering %s (route %s) on demand failed: %s\n  Answered with the error "
+                "page (500); nothing was cached.",
+                url_path,
+                route_pattern,
+                exc,
+                exc_info=exc_info,
+            )

@@ -1,0 +1,215 @@
+"""Render one URL for the ISR cache: lock it across workers, adopt or render, store, index."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssg.errors import DynamicUsage, SsgError
+from ssg.isr.cache import CachedPage, PageCache
+from ssg.isr.entries import EntryMeta, EntryStore, make_etag
+from ssg.isr.freshness import Freshness, freshness_of
+from ssg.isr.locks import RenderLocks, SharedCounter
+from ssg.isr.marks import RevalidationMarks
+from ssg.isr.tags import RouteTags
+from ssg.render.renderer import make_scope, render_match
+from ssg.render.scope import Clock, DataServices
+from ssg.site import Site
+
+logger = logging.getLogger("ssg.isr")
+
+
+class RuntimeDynamicError(SsgError):
+    """A static or ISR route read the request while the server rendered it (SPEC 8).
+
+    Attributes:
+        route_pattern: the route ("/x").
+        call: the request API it used ("cookies()").
+        source_file: where to set `dynamic` ("app/x/page.py").
+    """
+
+    def __init__(self, route_pattern: str, call: str, source_file: str) -> None:
+        self.route_pattern = route_pattern
+        self.call = call
+        self.source_file = source_file
+        super().__init__(
+            f"Route {route_pattern} changed from static to dynamic at runtime: it used {call}. "
+            f'Set dynamic = "force-dynamic" in {source_file} to render it per request, or '
+            "stop reading the request."
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A finished ISR render.
+
+    Attributes:
+        page: the page (in the cache when `cached`).
+        body: its body.
+        cached: False for results sent once and not kept: a 404 for an URL that
+            had no page, or a render that said revalidate 0.
+    """
+
+    page: CachedPage
+    body: bytes
+    cached: bool
+
+
+def entry_page(meta: EntryMeta, entry_file: Path) -> CachedPage:
+    """The CachedPage of an ISR entry."""
+    return CachedPage(
+        url_path=meta.url_path,
+        route_pattern=meta.route_pattern,
+        status=meta.status,
+        content_type=meta.content_type,
+        revalidate_seconds=meta.revalidate_seconds,
+        generated_at=meta.generated_at,
+        tags=frozenset(meta.tags),
+        etag=meta.etag,
+        size_bytes=meta.size_bytes,
+        body_file=str(entry_file),
+        location=meta.location,
+        header_items=meta.header_items,
+        from_entry=True,
+    )
+
+
+class PageRenderer:
+    """Renders URLs statically (no request) into ISR entries, one worker at a time per URL.
+
+    Args:
+        site: the loaded site.
+        services: the server's data services.
+        build_id: the manifest's build.
+        route_tags: each route's implicit tags.
+        cache: the page index to update.
+        store: where entries are written.
+        marks: revalidation marks (a render that overlaps a mark is stale at once).
+        clock: epoch seconds.
+        expire_seconds: config.expire_seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        site: Site,
+        services: DataServices,
+        build_id: str,
+        route_tags: RouteTags,
+        cache: PageCache,
+        store: EntryStore,
+        marks: RevalidationMarks,
+        clock: Clock,
+        expire_seconds: float,
+    ) -> None:
+        self.site = site
+        self.services = services
+        self.build_id = build_id
+        self.route_tags = route_tags
+        self.cache = cache
+        self.store = store
+        self.marks = marks
+        self.clock = clock
+        self.expire_seconds = expire_seconds
+        self.locks = RenderLocks(store.directory / "locks")
+        tag = build_id[:12]
+        self.regenerations = SharedCounter(store.directory / f"regenerations-{tag}.count")
+        self.on_demand_renders = SharedCounter(store.directory / f"renders-{tag}.count")
+
+    async def render(self, url_path: str, background: bool) -> Rendered | None:
+        """Render `url_path` and store it, unless another worker has it or just did.
+
+        A background regeneration whose URL is locked elsewhere is skipped
+        (None): that worker is rendering it. An on-demand render waits for the
+        lock. Either way, an entry another worker wrote since this one's page
+        is adopted instead of rendering again, so one render per page holds
+        across workers.
+
+        Raises:
+            RuntimeDynamicError: the render read the request (SPEC 8).
+            SsgError: the URL no longer matches a route, a 5xx, or a failed write.
+            Exception: whatever the page raised.
+        """
+        if background:
+            lock = self.locks.try_acquire(url_path)
+            if lock is None:
+                return None
+        else:
+            lock = await self.locks.acquire(url_path)
+        try:
+            adopted = await self._adopt(url_path)
+            if adopted is not None:
+                return adopted
+            (self.regenerations if background else self.on_demand_renders).add()
+            return await self._render_and_store(url_path)
+        finally:
+            lock.release()
+
+    async def _adopt(self, url_path: str) -> Rendered | None:
+        """The entry on disk, when another worker wrote it after our page and it is fresh."""
+        found = await asyncio.to_thread(self.store.read, url_path)
+        if found is None:
+            return None
+        meta, body = found
+        current = self.cache.get(url_path)
+        if current is not None and meta.generated_at <= current.generated_at:
+            return None
+        page = entry_page(meta, self.store.entry_file(url_path))
+        if self.marks.marked_at_or_after(self._tags(page), page.generated_at):
+            return None
+        now = self.clock()
+        if freshness_of(page, now, expire_seconds=self.expire_seconds) is not Freshness.FRESH:
+            return None
+        self.cache.put(page, body)
+        return Rendered(page, body, cached=True)
+
+    def _tags(self, page: CachedPage) -> frozenset[str]:
+        return self.route_tags.all_tags(page.route_pattern, page.url_path, page.tags)
+
+    async def _render_and_store(self, url_path: str) -> Rendered:
+        match = self.site.table.match(url_path)
+        if match is None:
+            raise SsgError(f"{url_path} no longer matches any route in app/")
+        route = match.route
+        seq = self.marks.seq
+        started_at = self.clock()
+        scope = make_scope(self.site, route, url_path, self.services)
+        try:
+            result = await render_match(self.site, match, scope)
+        except DynamicUsage as usage:
+            config_file = self.site.settings(route).config_file
+            raise RuntimeDynamicError(route.route_pattern, usage.call, config_file) from usage
+        if result.status >= 500:
+            raise SsgError(f"{url_path} answered status {result.status}; not caching it")
+        meta = EntryMeta(
+            url_path=url_path,
+            route_pattern=route.route_pattern,
+            status=result.status,
+            content_type=result.content_type,
+            revalidate_seconds=result.revalidate_seconds,
+            generated_at=started_at,
+            tags=tuple(sorted(result.tags)),
+            build_id=self.build_id,
+            etag=make_etag(result.body),
+            size_bytes=len(result.body),
+            location=result.location,
+            header_items=result.header_items,
+        )
+        if (self.cache.get(url_path) is None and result.status == 404) or (
+            result.revalidate_seconds == 0
+        ):
+            # A 404 for an unknown URL is not stored (random URLs would fill the
+            # disk); a render that says revalidate 0 is dynamic: sent, not kept.
+            page = entry_page(meta, Path())
+            return Rendered(page, result.body, cached=False)
+        try:
+            stored = await asyncio.to_thread(self.store.write, meta, result.body)
+        except OSError as exc:
+            raise SsgError(f"could not write the ISR entry of {url_path}: {exc}") from exc
+        page = entry_page(meta, stored.entry_file)
+        if self.marks.marked_since(self._tags(page), seq):
+            page = page.with_mark(True)  # revalidated while rendering: stale already
+        self.cache.put(page, result.body)
+        return Rendered(page, result.body, cached=True)

@@ -1,0 +1,89 @@
+"""The server's apscheduler jobs: prewarm stale ISR pages, expire old data cache entries."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from ssg.isr.engine import IsrEngine
+
+logger = logging.getLogger("ssg.isr")
+
+PREWARM_INTERVAL_SECONDS = 2.0
+PREWARM_CONCURRENCY = 4
+EXPIRE_INTERVAL_SECONDS = 300.0
+SYNC_INTERVAL_SECONDS = 1.0
+
+
+def make_scheduler(
+    engine: IsrEngine,
+    *,
+    prewarm: bool,
+    prewarm_interval_seconds: float = PREWARM_INTERVAL_SECONDS,
+    prewarm_concurrency: int = PREWARM_CONCURRENCY,
+    expire_interval_seconds: float = EXPIRE_INTERVAL_SECONDS,
+) -> AsyncIOScheduler:
+    """An AsyncIOScheduler (not started) with the server's jobs.
+
+    Jobs run on the server's event loop, so they share the engine's
+    in-flight dict and never render a page twice at once.
+
+    - "expire-data-cache": every `expire_interval_seconds`, remove data cache
+      entries past their revalidate (`DataStore.expire`).
+    - "sync-marks": every SYNC_INTERVAL_SECONDS, apply revalidations other
+      workers saved (one stat when there are none).
+    - "prewarm" (only with `prewarm`): every `prewarm_interval_seconds`, start
+      regenerations of stale pages without waiting for a visitor, at most
+      `prewarm_concurrency` renders in flight at once.
+
+    Start it inside the running loop (`scheduler.start()`), stop it with
+    `scheduler.shutdown(wait=False)`; the app's cleanup context does both.
+    """
+    scheduler = AsyncIOScheduler()
+
+    async def expire_data_cache() -> None:
+        store = engine.services.store
+        if store is None:
+            return
+        removed = store.expire()
+        if removed:
+            logger.info("Removed %d expired data cache entries.", removed)
+
+    async def prewarm_stale_pages() -> None:
+        started = engine.prewarm(prewarm_concurrency)
+        if started:
+            logger.info("Prewarm: regenerating %d stale page(s).", started)
+
+    scheduler.add_job(
+        expire_data_cache,
+        "interval",
+        seconds=expire_interval_seconds,
+        id="expire-data-cache",
+        coalesce=True,
+        max_instances=1,
+    )
+
+    async def sync_marks() -> None:
+        marked = engine.sync_marks()
+        if marked:
+            logger.info("Revalidated by another worker: %d page(s) marked stale.", marked)
+
+    scheduler.add_job(
+        sync_marks,
+        "interval",
+        seconds=SYNC_INTERVAL_SECONDS,
+        id="sync-marks",
+        coalesce=True,
+        max_instances=1,
+    )
+    if prewarm:
+        scheduler.add_job(
+            prewarm_stale_pages,
+            "interval",
+            seconds=prewarm_interval_seconds,
+            id="prewarm",
+            coalesce=True,
+            max_instances=1,
+        )
+    return scheduler

@@ -1,0 +1,188 @@
+"""The server's own endpoints under /_ssg/: on-demand revalidation and status, behind a bearer secret."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ssg.isr.freshness import freshness_of
+from ssg.server.responses import DYNAMIC_CACHE_CONTROL, method_not_allowed
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ssg.isr.engine import IsrEngine
+
+SECRET_ENV = "SSG_REVALIDATE_SECRET"
+REVALIDATE_PATH = "/_ssg/revalidate"
+STATUS_PATH = "/_ssg/status"
+MAX_REVALIDATE_BODY_BYTES = 16 * 1024
+
+
+class Endpoints:
+    """`POST /_ssg/revalidate` and `GET /_ssg/status` (SPEC 8).
+
+    Both need `Authorization: Bearer <secret>`; without a configured secret
+    they do not exist (404), so a server never exposes them by accident.
+
+    Args:
+        engine: the ISR engine.
+        secret: the bearer secret ($SSG_REVALIDATE_SECRET), or None.
+        not_found: makes the 404 response.
+    """
+
+    def __init__(
+        self,
+        engine: IsrEngine,
+        *,
+        secret: str | None,
+        not_found: Callable[[web.Request], web.Response],
+    ) -> None:
+        self.engine = engine
+        self._secret = secret.encode("utf-8") if secret else None
+        self._not_found = not_found
+
+    async def dispatch(self, request: web.Request, url_path: str) -> web.StreamResponse:
+        """Answer a request under /_ssg/ (anything else there is a 404, the manifest included)."""
+        if url_path not in (REVALIDATE_PATH, STATUS_PATH) or self._secret is None:
+            return self._not_found(request)
+        if not self._authorized(request):
+            return _json(
+                {"error": "unauthorized: send Authorization: Bearer $SSG_REVALIDATE_SECRET"},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="ssg"'},
+            )
+        if url_path == REVALIDATE_PATH:
+            if request.method != "POST":
+                return method_not_allowed(["POST"])
+            return await self._revalidate(request)
+        if request.method not in ("GET", "HEAD"):
+            return method_not_allowed(["GET", "HEAD"])
+        return _json(self.status(verbose=request.query.get("pages") == "1"))
+
+    def _authorized(self, request: web.Request) -> bool:
+        assert self._secret is not None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        # compare_digest takes the same time wherever the first difference is,
+        # so the secret cannot be guessed byte by byte from response times.
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode("utf-8"), self._secret
+        )
+
+    async def _revalidate(self, request: web.Request) -> web.Response:
+        """Body `{"path": "/blog/a"}`, `{"path": "/blog/[slug]", "type": "page"}` or `{"tag": "posts"}`."""
+        raw = await request.content.read(MAX_REVALIDATE_BODY_BYTES + 1)
+        if len(raw) > MAX_REVALIDATE_BODY_BYTES:
+            return _json({"error": "body too large"}, status=413)
+        try:
+            payload = json.loads(raw or b"null")
+        except ValueError:
+            return _bad('the body must be JSON such as {"path": "/blog/a"} or {"tag": "posts"}')
+        if not isinstance(payload, dict) or ("path" in payload) == ("tag" in payload):
+            return _bad('send exactly one of "path" or "tag", e.g. {"path": "/blog/a"}')
+        now = self.engine.clock()
+        if "tag" in payload:
+            tag = payload["tag"]
+            if not isinstance(tag, str) or not tag:
+                return _bad('"tag" must be a non-empty string')
+            marked = await self.engine.revalidate_tag(tag)
+            return _json({"revalidated": True, "tag": tag, "marked": marked, "now": now})
+        path, kind = payload["path"], payload.get("type")
+        if not isinstance(path, str) or not (kind is None or isinstance(kind, str)):
+            return _bad('"path" must be a string and "type" "page", "layout" or absent')
+        try:
+            marked = await self.engine.revalidate_path(path, kind)
+        except ValueError as exc:
+            return _bad(str(exc))
+        return _json(
+            {"revalidated": True, "path": path, "type": kind, "marked": marked, "now": now}
+        )
+
+    def status(self, *, verbose: bool = False) -> dict[str, Any]:
+        """Routes, page freshness counts, renders and the last failures, as JSON-ready data.
+
+        With several workers, counters of renders are shared (all workers);
+        freshness, failures and "worker" describe the worker that answered.
+
+        Args:
+            verbose: also list every cached page with its freshness.
+        """
+        engine = self.engine
+        now = engine.clock()
+        regenerator = engine.regenerator
+        counts: dict[str, Counter[str]] = {}
+        pages: dict[str, Any] = {}
+        for page in engine.cache:
+            freshness = freshness_of(page, now, expire_seconds=engine.expire_seconds).value
+            counts.setdefault(page.route_pattern, Counter())[freshness] += 1
+            if verbose:
+                pages[page.url_path] = {
+                    "route_pattern": page.route_pattern,
+                    "freshness": freshness,
+                    "generated_at": page.generated_at,
+                    "revalidate": page.revalidate_seconds,
+                    "status": page.status,
+                    "source": "isr" if page.from_entry else "build",
+                    "marked_stale": page.marked_stale,
+                }
+        routes = []
+        for pattern, info in engine.routes.items():
+            count = counts.get(pattern, Counter())
+            routes.append(
+                {
+                    "route_pattern": pattern,
+                    "kind": info.get("kind"),
+                    "render": info.get("render"),
+                    "revalidate": info.get("revalidate"),
+                    "pages": sum(count.values()),
+                    "fresh": count["fresh"],
+                    "stale": count["stale"],
+                    "expired": count["missing"],
+                }
+            )
+        status: dict[str, Any] = {
+            "build_id": engine.build_id,
+            "now": now,
+            # Renders actually run, by every worker since the build was first served.
+            "regenerations": engine.renderer.regenerations.value(),
+            "on_demand_renders": engine.renderer.on_demand_renders.value(),
+            "worker": {
+                "pid": os.getpid(),
+                "regenerations_started": regenerator.regenerations,
+                "on_demand_started": regenerator.on_demand_renders,
+                "in_flight": sorted(regenerator.in_flight),
+            },
+            "cached_pages": len(engine.cache),
+            "body_cache_bytes": engine.cache.body_bytes,
+            "routes": routes,
+            "failures": [
+                {
+                    "url_path": f.url_path,
+                    "route_pattern": f.route_pattern,
+                    "error": f.error,
+                    "failed_at": f.failed_at,
+                    "retry_at": f.retry_at,
+                    "attempts": f.attempts,
+                    "background": f.background,
+                }
+                for f in sorted(regenerator.failures.values(), key=lambda f: -f.failed_at)
+            ],
+        }
+        if verbose:
+            status["pages"] = pages
+        return status
+
+
+def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(
+        data, status=status, headers={"Cache-Control": DYNAMIC_CACHE_CONTROL, **(headers or {})}
+    )
+
+
+def _bad(message: str) -> web.Response:
+    return _json({"error": message}, status=400)

@@ -1,0 +1,304 @@
+"""The request handler: cached pages (HIT/STALE/MISS), files, dynamic pages and route handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from ssg.handlers.invoke import allowed_methods
+from ssg.handlers.request import Request
+from ssg.isr.cache import CachedPage
+from ssg.isr.freshness import Freshness
+from ssg.render.renderer import make_scope, render_error_page, render_match
+from ssg.routing.definitions import RouteKind, RouteMatch
+from ssg.server.paths import ParsedPath, PathVerdict, parse_request_path
+from ssg.server.responses import (
+    DYNAMIC_CACHE_CONTROL,
+    CacheState,
+    body_response,
+    html_response,
+    isr_cache_control,
+    method_not_allowed,
+    not_found_response,
+    options_response,
+    redirect_response,
+)
+
+if TYPE_CHECKING:
+    from ssg.isr.engine import IsrEngine
+    from ssg.server.endpoints import Endpoints
+    from ssg.server.static import StaticFiles
+
+logger = logging.getLogger("ssg.server")
+
+READ_METHODS = ("GET", "HEAD")
+PAGE_METHODS = ("GET", "HEAD", "OPTIONS")
+ENDPOINT_PREFIX = "/_ssg"
+PARSED_PATHS_KEPT = 20_000
+
+
+class SiteHandler:
+    """Answers every request of `ssg serve` (one catch-all aiohttp route).
+
+    Order: body limit -> path safety and redirects -> /_ssg/ endpoints ->
+    cached page (one dict lookup: the HIT path) -> file -> route match
+    (route handler, dynamic page, on-demand ISR render) -> 404 page.
+
+    Args:
+        engine: the ISR engine (pages, freshness, renders).
+        static: the servable files of out/.
+        endpoints: the /_ssg/ endpoints.
+        not_found_body: out/404.html.
+        body_limit_bytes: largest request body accepted (413 beyond).
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: IsrEngine,
+        static: StaticFiles,
+        endpoints: Endpoints,
+        not_found_body: bytes,
+        body_limit_bytes: int,
+    ) -> None:
+        self.engine = engine
+        self.site = engine.site
+        self.static = static
+        self.endpoints = endpoints
+        self.not_found_body = not_found_body
+        self.body_limit_bytes = body_limit_bytes
+        self.trailing_slash = engine.site.config.trailing_slash
+        self._cache_controls: dict[float | None, str] = {}
+        # Raw request target -> its parse: repeated URLs (the HIT path) skip the
+        # split / decode / re-encode. The parse is pure, so caching it is safe.
+        self._parsed: dict[str, ParsedPath] = {}
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Answer one request."""
+        length = request.content_length
+        if length is not None and length > self.body_limit_bytes:
+            return _too_large(self.body_limit_bytes, length)
+        raw_target = request.raw_path
+        if not raw_target.startswith("/"):  # absolute-form target (RFC 9112 3.2.2)
+            raw_target = request.rel_url.raw_path_qs
+        parsed = self._parsed.get(raw_target)
+        if parsed is None:
+            parsed = parse_request_path(raw_target, trailing_slash=self.trailing_slash)
+            if len(self._parsed) >= PARSED_PATHS_KEPT:
+                self._parsed.clear()  # bounded: random URLs cannot grow it without limit
+            self._parsed[raw_target] = parsed
+        if parsed.verdict is PathVerdict.NOT_FOUND:
+            return self.not_found(request)
+        if parsed.verdict is PathVerdict.REDIRECT:
+            assert parsed.location is not None
+            return redirect_response(parsed.location)
+        url_path = parsed.url_path
+        if url_path == ENDPOINT_PREFIX or url_path.startswith(ENDPOINT_PREFIX + "/"):
+            return await self.endpoints.dispatch(request, url_path)
+        method = request.method
+        page, freshness = self.engine.lookup(url_path)
+        if page is not None and method in READ_METHODS:
+            return await self._cached(request, page, freshness)
+        static_file = self.static.get(url_path)
+        if static_file is not None:
+            if method in READ_METHODS:
+                return self.static.response(static_file)
+            return (
+                options_response(PAGE_METHODS)
+                if method == "OPTIONS"
+                else (method_not_allowed(PAGE_METHODS))
+            )
+        match = self.site.table.match(url_path)
+        if match is None:
+            return self.not_found(request)
+        if match.route.kind is RouteKind.HANDLER:
+            return await self._route_handler(request, match)
+        if method == "OPTIONS":
+            return options_response(PAGE_METHODS)
+        if method not in READ_METHODS:
+            return method_not_allowed(PAGE_METHODS)
+        if self.engine.is_dynamic(match):
+            return await self._dynamic(request, match)
+        if not self.engine.renders_on_demand(match):
+            return self.not_found(request)
+        return await self._on_demand(request, match)
+
+    def not_found(self, request: web.Request) -> web.Response:
+        """The build's 404 page (noindex), status 404."""
+        return not_found_response(request, self.not_found_body)
+
+    async def _cached(
+        self, request: web.Request, page: CachedPage, freshness: Freshness
+    ) -> web.StreamResponse:
+        if freshness is Freshness.FRESH:
+            state = CacheState.HIT
+        elif freshness is Freshness.STALE:
+            # As Next.js: the stale page now, one regeneration in the background.
+            self.engine.regenerate(page)
+            state = CacheState.STALE
+        else:
+            return await self._render_missing(request, page.url_path)
+        body = await self.engine.body(page)
+        if body is None:
+            return await self._render_missing(request, page.url_path)
+        return self._page_response(request, page, body, state)
+
+    def _page_response(
+        self, request: web.Request, page: CachedPage, body: bytes, state: CacheState
+    ) -> web.Response:
+        cache_control = self._cache_controls.get(page.revalidate_seconds)
+        if cache_control is None:
+            cache_control = isr_cache_control(page.revalidate_seconds, self.engine.expire_seconds)
+            self._cache_controls[page.revalidate_seconds] = cache_control
+        return body_response(
+            request,
+            status=page.status,
+            body=body,
+            content_type=page.content_type,
+            cache_control=cache_control,
+            etag=page.etag,
+            cache_state=state,
+            location=page.location,
+            header_items=page.header_items,
+        )
+
+    async def _render_missing(self, request: web.Request, url_path: str) -> web.StreamResponse:
+        """A cached page that is past expire_seconds or unreadable: render it while waiting."""
+        match = self.site.table.match(url_path)
+        if match is None:
+            return self.not_found(request)
+        return await self._on_demand(request, match)
+
+    async def _on_demand(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
+        outcome = await self.engine.render(match)
+        if outcome.error is not None or outcome.value is None:
+            error = outcome.error or RuntimeError("render produced nothing")
+            failed = await render_error_page(self.site, match.url_path, error, route=match.route)
+            return html_response(request, 500, failed.body)
+        rendered = outcome.value
+        if rendered.cached:
+            return self._page_response(request, rendered.page, rendered.body, CacheState.MISS)
+        page = rendered.page
+        return body_response(
+            request,
+            status=page.status,
+            body=rendered.body,
+            content_type=page.content_type,
+            cache_control=DYNAMIC_CACHE_CONTROL,
+            location=page.location,
+            header_items=page.header_items,
+        )
+
+    async def _dynamic(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
+        """Render a page per request, with the request (SPEC 8: never cached)."""
+        scope = make_scope(
+            self.site,
+            match.route,
+            match.url_path,
+            self.engine.services,
+            request=to_request(request),
+        )
+        try:
+            result = await render_match(self.site, match, scope)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            logger.error(
+                "Rendering %s (route %s) failed: %s",
+                match.url_path,
+                match.route.route_pattern,
+                exc,
+                exc_info=exc,
+            )
+            failed = await render_error_page(self.site, match.url_path, exc, route=match.route)
+            return html_response(request, 500, failed.body)
+        if result.status == 200 and result.location is None:
+            return html_response(request, 200, result.body)
+        return body_response(
+            request,
+            status=result.status,
+            body=result.body,
+            content_type=result.content_type,
+            cache_control=DYNAMIC_CACHE_CONTROL,
+            location=result.location,
+        )
+
+    async def _route_handler(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
+        """Run a route.py handler: OPTIONS 204, 405 with Allow, ISR GETs, else per request."""
+        module = self.site.module(match.route.module_file)
+        if module is None:
+            return self.not_found(request)
+        allowed = allowed_methods(module)
+        method = request.method
+        if method == "OPTIONS" and "OPTIONS" not in module.handlers:
+            return options_response(allowed)
+        if method not in allowed:
+            return method_not_allowed(allowed)
+        if (
+            method in READ_METHODS
+            and self.site.is_prerenderable_handler(match.route)
+            and not self.engine.is_dynamic(match)
+        ):
+            if not self.engine.renders_on_demand(match):
+                return self.not_found(request)
+            return await self._on_demand(request, match)
+        scope = make_scope(
+            self.site,
+            match.route,
+            match.url_path,
+            self.engine.services,
+            request=to_request(request),
+        )
+        try:
+            result = await render_match(self.site, match, scope)
+        except web.HTTPException:
+            raise  # e.g. 413 from reading a body over client_max_size
+        except Exception as exc:
+            logger.error(
+                "Route handler %s %s (route %s, %s) raised: %s",
+                method,
+                match.url_path,
+                match.route.route_pattern,
+                self.site.relative(module.source_file),
+                exc,
+                exc_info=exc,
+            )
+            return web.Response(
+                status=500,
+                text="500 Internal Server Error\n",
+                headers={"Cache-Control": DYNAMIC_CACHE_CONTROL},
+            )
+        return body_response(
+            request,
+            status=result.status,
+            body=result.body,
+            content_type=result.content_type,
+            cache_control=DYNAMIC_CACHE_CONTROL,
+            location=result.location,
+            header_items=result.header_items,
+        )
+
+
+def to_request(request: web.Request) -> Request:
+    """The ssg.Request a page or route handler sees for an aiohttp request.
+
+    The body is read on first use, through aiohttp (which enforces
+    `client_max_size`, raising 413).
+    """
+    try:
+        url = str(request.url)
+    except ValueError:  # an unparsable Host header: keep the path, drop the origin
+        url = request.raw_path
+    return Request(
+        request.method, url, headers=request.headers, body=request.read, path=request.path
+    )
+
+
+def _too_large(limit: int, length: int) -> web.Response:
+    return web.Response(
+        status=413,
+        text=f"413 Request body of {length} bytes is over the limit of {limit} bytes.\n",
+        headers={"Connection": "close"},
+    )

@@ -1,0 +1,99 @@
+"""Parse a request's raw path into a canonical URL path, rejecting anything that could escape out/."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+
+class PathVerdict(enum.Enum):
+    """What to do with a request path before any lookup."""
+
+    OK = "ok"  # look it up
+    NOT_FOUND = "not-found"  # unsafe or a dotfile: answer 404 without touching the disk
+    REDIRECT = "redirect"  # repeated slashes or the trailing-slash policy: 308 to `location`
+
+
+@dataclass(frozen=True)
+class ParsedPath:
+    """A request path, checked.
+
+    Attributes:
+        verdict: what to do.
+        url_path: the canonical URL path (parts decoded then re-encoded with
+            `quote(part, safe="")`, no trailing slash except "/"), the key of
+            the manifest's pages and of the static file index.
+        location: for REDIRECT, the target (path + original query).
+    """
+
+    verdict: PathVerdict
+    url_path: str = "/"
+    location: str | None = None
+
+
+_NOT_FOUND = ParsedPath(PathVerdict.NOT_FOUND)
+
+
+def parse_request_path(raw_target: str, *, trailing_slash: bool) -> ParsedPath:
+    """Check a raw request target ("/blog/a?x=1", still percent-encoded).
+
+    Each "/"-separated part is percent-decoded once, then checked, so encoded
+    tricks are caught after decoding; the canonical form is built from the
+    decoded parts, so no lookup ever sees a raw client string.
+
+    | raw_target             | trailing_slash | verdict, url_path / location    |
+    | ---------------------- | -------------- | ------------------------------- |
+    | `/blog/a?x=1`          | False          | OK `/blog/a`                    |
+    | `/blog/caf%c3%a9`      | False          | OK `/blog/caf%C3%A9`            |
+    | `/about/?x=1`          | False          | REDIRECT `/about?x=1`           |
+    | `/about`               | True           | REDIRECT `/about/`              |
+    | `/feed.xml`            | True           | OK `/feed.xml` (has extension)  |
+    | `//about`              | either         | REDIRECT `/about` (one slash)   |
+    | `/..%2f..%2fetc/passwd`| either         | NOT_FOUND (decoded part holds ..)|
+    | `/%2e%2e/`, `/a/../b`  | either         | NOT_FOUND (dot segment)         |
+    | `/a\\b`, `/a%5Cb`      | either         | NOT_FOUND (backslash)           |
+    | `/.env`, `/x/.git/HEAD`| either         | NOT_FOUND (dotfile)             |
+
+    Args:
+        raw_target: the request target as sent (origin form), query included.
+        trailing_slash: the site's `trailing_slash` setting (SPEC 7).
+    """
+    raw_path, sep, query = raw_target.partition("?")
+    suffix = f"?{query}" if sep else ""
+    if not raw_path.startswith("/") or "\\" in raw_path:
+        return _NOT_FOUND
+    parts: list[str] = []
+    for raw in raw_path.split("/"):
+        if not raw:
+            continue  # the leading or a trailing slash, or a repeated one
+        try:
+            part = unquote(raw, errors="strict") if "%" in raw else raw
+        except UnicodeDecodeError:
+            return _NOT_FOUND
+        if not _safe_part(part):
+            return _NOT_FOUND
+        parts.append(part)
+    url_path = "/" + "/".join(quote(p, safe="") for p in parts)
+    wants_slash = _wants_slash(parts, trailing_slash)
+    has_slash = raw_path.endswith("/") and url_path != "/"
+    # Repeated slashes are collapsed (as Next.js) in the same redirect that
+    # applies the trailing-slash policy.
+    if "//" not in raw_path and has_slash == wants_slash:
+        return ParsedPath(PathVerdict.OK, url_path)
+    # quote() output never starts with "//", so the Location cannot become a
+    # protocol-relative URL pointing at another host.
+    location = url_path + ("/" if wants_slash else "") + suffix
+    return ParsedPath(PathVerdict.REDIRECT, url_path, location)
+
+
+def _wants_slash(parts: list[str], trailing_slash: bool) -> bool:
+    """Whether the canonical request form ends with "/": only with trailing_slash, no extension."""
+    return trailing_slash and bool(parts) and "." not in parts[-1]
+
+
+def _safe_part(part: str) -> bool:
+    """False for dot segments, dotfiles, NUL, backslashes and decoded slashes' tricks."""
+    if part.startswith("."):
+        return False  # ".", "..", and every dotfile (".env", ".git")
+    return not any(c in part for c in ("\x00", "\\"))

@@ -1,0 +1,137 @@
+"""HTTP responses of the ISR server: Cache-Control policy, ETag/304, 404, 405 and 500 pages."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from ssg.isr.entries import make_etag
+
+CACHE_HEADER = "X-SSG-Cache"
+NEVER_STALE_CACHE_CONTROL = "s-maxage=31536000"
+DYNAMIC_CACHE_CONTROL = "private, no-cache, no-store, max-age=0, must-revalidate"
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+PUBLIC_FILE_CACHE_CONTROL = "public, max-age=0"
+HTML = "text/html; charset=utf-8"
+
+
+class CacheState(enum.Enum):
+    """The `X-SSG-Cache` value of a cached or ISR-rendered response (SPEC 8)."""
+
+    HIT = "HIT"
+    STALE = "STALE"
+    MISS = "MISS"
+
+
+def isr_cache_control(revalidate_seconds: float | None, expire_seconds: float) -> str:
+    """The Cache-Control of a prerendered or ISR page (as Next.js, for CDNs).
+
+    | revalidate_seconds | expire_seconds | Cache-Control                                   |
+    | ------------------ | -------------- | ----------------------------------------------- |
+    | 60                 | 31536000       | `s-maxage=60, stale-while-revalidate=31535940`  |
+    | None (never stale) | any            | `s-maxage=31536000`                             |
+    | 60                 | 60             | `s-maxage=60` (nothing left to serve stale)     |
+    """
+    if revalidate_seconds is None:
+        return NEVER_STALE_CACHE_CONTROL
+    seconds = _seconds(revalidate_seconds)
+    window = _seconds(expire_seconds - revalidate_seconds)
+    if expire_seconds - revalidate_seconds <= 0:
+        return f"s-maxage={seconds}"
+    return f"s-maxage={seconds}, stale-while-revalidate={window}"
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def etag_matches(request: web.Request, etag: str) -> bool:
+    """True when If-None-Match names `etag` (weak comparison, `*` included; RFC 9110 13.1.2)."""
+    if "If-None-Match" not in request.headers:
+        return False
+    try:
+        candidates = request.if_none_match
+    except ValueError:
+        return False
+    if not candidates:
+        return False
+    value = etag.strip('"')
+    return any(c.value == "*" or c.value == value for c in candidates)
+
+
+def body_response(
+    request: web.Request,
+    *,
+    status: int,
+    body: bytes,
+    content_type: str,
+    cache_control: str | None,
+    etag: str | None = None,
+    cache_state: CacheState | None = None,
+    location: str | None = None,
+    header_items: Iterable[tuple[str, str]] = (),
+) -> web.Response:
+    """A response with a body, answering 304 when the client already has `etag`.
+
+    HEAD gets the same headers and no body (aiohttp drops it, keeping Content-Length).
+    A 304 applies only to 200 responses (RFC 9110 15.4.5: a cache can only
+    revalidate what it stored).
+    """
+    headers: CIMultiDict[str] = CIMultiDict(header_items)
+    headers["Content-Type"] = content_type
+    if cache_control is not None and "Cache-Control" not in headers:
+        headers["Cache-Control"] = cache_control
+    if etag is not None:
+        headers["ETag"] = etag
+    if cache_state is not None:
+        headers[CACHE_HEADER] = cache_state.value
+    if location is not None:
+        headers["Location"] = location
+    if etag is not None and status == 200 and etag_matches(request, etag):
+        del headers["Content-Type"]
+        return web.Response(status=304, headers=headers)
+    return web.Response(status=status, body=body, headers=headers)
+
+
+def html_response(
+    request: web.Request, status: int, body: bytes, *, cache_control: str = DYNAMIC_CACHE_CONTROL
+) -> web.Response:
+    """An HTML page that is never cached (404, 500, dynamic), with an ETag for 304s."""
+    return body_response(
+        request,
+        status=status,
+        body=body,
+        content_type=HTML,
+        cache_control=cache_control,
+        etag=make_etag(body) if status == 200 else None,
+    )
+
+
+def not_found_response(request: web.Request, not_found_body: bytes) -> web.Response:
+    """The 404 page of the build (out/404.html, which carries noindex), status 404."""
+    response = html_response(request, 404, not_found_body)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def method_not_allowed(allowed: Iterable[str]) -> web.Response:
+    """405 with the Allow header (RFC 9110 15.5.6)."""
+    allow = ", ".join(allowed)
+    return web.Response(
+        status=405,
+        text=f"405 Method Not Allowed. Allowed: {allow}\n",
+        headers={"Allow": allow, "Cache-Control": DYNAMIC_CACHE_CONTROL},
+    )
+
+
+def options_response(allowed: Iterable[str]) -> web.Response:
+    """204 answering OPTIONS with the Allow header (as Next.js route handlers)."""
+    return web.Response(status=204, headers={"Allow": ", ".join(allowed)})
+
+
+def redirect_response(location: str, status: int = 308) -> web.Response:
+    """A redirect (308 keeps the method and body, RFC 9110 15.4.9)."""
+    return web.Response(status=status, headers={"Location": location})

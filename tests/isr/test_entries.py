@@ -1,0 +1,179 @@
+"""The on-disk ISR entry store: transactions that survive kill -9, build tagging, corruption."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ssg.isr.entries import EntryMeta, EntryStore, make_etag
+
+URL = "/blog/a"
+
+
+def meta_for(body: bytes, *, build_id: str = "b1", url_path: str = URL) -> EntryMeta:
+    return EntryMeta(
+        url_path=url_path,
+        route_pattern="/blog/[slug]",
+        status=200,
+        content_type="text/html; charset=utf-8",
+        revalidate_seconds=60.0,
+        generated_at=1000.0,
+        tags=("posts",),
+        build_id=build_id,
+        etag=make_etag(body),
+        size_bytes=len(body),
+        header_items=(("X-Extra", "1"),),
+    )
+
+
+def test_written_entry_reads_back_with_its_metadata(tmp_path: Path) -> None:
+    store = EntryStore(tmp_path / "isr", "b1")
+    body = b"<p>hello\nworld</p>"
+
+    stored = store.write(meta_for(body), body)
+    found = store.read(URL)
+
+    assert found == (meta_for(body), body)
+    assert [s.meta for s in store.scan()] == [meta_for(body)]
+    assert store.read_body(stored.entry_file, stored.meta.etag) == body
+
+
+def test_entry_of_another_build_is_ignored_and_removed_on_scan(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b"old"
+    EntryStore(tmp_path / "isr", "old-build").write(meta_for(body, build_id="old-build"), body)
+    store = EntryStore(tmp_path / "isr", "new-build")
+
+    assert store.read(URL) is None
+    with caplog.at_level(logging.INFO, logger="ssg.isr"):
+        assert list(store.scan()) == []
+    assert not list((tmp_path / "isr").glob("*.entry"))
+    assert "older build" in caplog.text
+
+
+def test_header_that_disagrees_with_the_body_is_refused(tmp_path: Path) -> None:
+    store = EntryStore(tmp_path / "isr", "b1")
+
+    with pytest.raises(ValueError, match="does not match"):
+        store.write(meta_for(b"one body"), b"another body")
+    assert not list((tmp_path / "isr").iterdir())
+
+
+def test_corrupt_entry_is_logged_dropped_and_reads_as_missing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = EntryStore(tmp_path / "isr", "b1")
+    stored = store.write(meta_for(b"good body"), b"good body")
+    data = stored.entry_file.read_bytes()
+    stored.entry_file.write_bytes(data[:-3] + b"BAD")
+
+    with caplog.at_level(logging.WARNING, logger="ssg.isr"):
+        assert store.read(URL) is None
+    assert "corrupt" in caplog.text
+    assert not stored.entry_file.exists()
+
+
+def test_truncated_entry_is_skipped_by_scan(tmp_path: Path) -> None:
+    store = EntryStore(tmp_path / "isr", "b1")
+    stored = store.write(meta_for(b"0123456789"), b"0123456789")
+    stored.entry_file.write_bytes(stored.entry_file.read_bytes()[:-4])
+
+    assert list(store.scan()) == []
+
+
+def test_leftover_temp_files_of_a_killed_writer_are_removed_once_old(tmp_path: Path) -> None:
+    store = EntryStore(tmp_path / "isr", "b1")
+    leftover = store.directory / ".abc.entry.123.456.tmp"
+    leftover.write_bytes(b"half")
+    os.utime(leftover, (1.0, 1.0))
+
+    assert list(store.scan()) == []
+    assert not leftover.exists()
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from ssg.isr.entries import EntryMeta, EntryStore, make_etag
+
+    directory, mode = Path(sys.argv[1]), sys.argv[2]
+
+    def meta(body):
+        return EntryMeta("/blog/a", "/blog/[slug]", 200, "text/html", 60.0, 1.0, (), "b1",
+                         make_etag(body), len(body))
+
+    OLD, NEW = b"a" * 1_000_000, b"b" * 700_000
+    if mode == "pause":
+        EntryStore(directory, "b1").write(meta(OLD), OLD)
+        def pause(temp, target):
+            print("paused", flush=True)
+            time.sleep(3600)   # the parent kills us here, between fsync and rename
+        EntryStore(directory, "b1", before_replace=pause).write(meta(NEW), NEW)
+    else:
+        store = EntryStore(directory, "b1")
+        count = 0
+        while True:
+            body = OLD if count % 2 == 0 else NEW
+            store.write(meta(body), body)
+            count += 1
+            print(count, flush=True)
+    """
+)
+
+
+async def _child(directory: Path, mode: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CHILD,
+        str(directory),
+        mode,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_kill_9_between_temp_write_and_rename_leaves_the_old_entry(tmp_path: Path) -> None:
+    directory = tmp_path / "isr"
+    child = await _child(directory, "pause")
+    assert child.stdout is not None
+    assert (await child.stdout.readline()).strip() == b"paused"
+
+    child.send_signal(signal.SIGKILL)
+    await child.wait()
+
+    store = EntryStore(directory, "b1")
+    found = store.read(URL)
+    assert found is not None
+    assert found[1] == b"a" * 1_000_000
+    assert list(directory.glob(".*.tmp"))  # the killed writer's temp file, never renamed
+    assert [s.meta.size_bytes for s in store.scan()] == [1_000_000]
+
+
+async def test_kill_9_during_a_loop_of_writes_never_leaves_a_torn_entry(tmp_path: Path) -> None:
+    directory = tmp_path / "isr"
+    child = await _child(directory, "loop")
+    assert child.stdout is not None
+    while int(await child.stdout.readline()) < 25:
+        pass
+
+    child.send_signal(signal.SIGKILL)  # at whatever point of a write it has reached
+    await child.wait()
+
+    store = EntryStore(directory, "b1")
+    found = store.read(URL)
+    assert found is not None
+    meta, body = found
+    assert body in (b"a" * 1_000_000, b"b" * 700_000)
+    assert meta.size_bytes == len(body)
+    header = json.loads(store.entry_file(URL).read_bytes().partition(b"\n")[0])
+    assert header["etag"] == make_etag(body)

@@ -1,0 +1,84 @@
+"""Failed renders: the last good page stays, retries back off, first renders get error.html."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.conftest import MakeSite
+from tests.server.conftest import ServeSite, isr_site, renders
+
+
+async def test_failed_regeneration_keeps_the_old_page_and_backs_off(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = isr_site(make_site, settings="revalidate = 10")
+    server = await serve_site(site_dir)
+    (site_dir / "fail.txt").write_text("upstream is down")
+    server.clock.advance(11)
+
+    with caplog.at_level(logging.ERROR, logger="ssg.isr"):
+        first = await server.get("/blog/a")
+        await server.engine.regenerator.wait_idle()
+    tries = renders(site_dir).count("a")
+    server.clock.advance(9.9)  # inside clamp(10, 3, 30) = 10 s: no retry
+    during = await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+    tries_during = renders(site_dir).count("a")
+    (site_dir / "fail.txt").unlink()
+    (site_dir / "content" / "version.txt").write_text("2")
+    server.clock.advance(0.1)  # the retry time: one more try, which succeeds
+    retried = await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+    fresh = await server.get("/blog/a")
+
+    assert "Regenerating /blog/a (route /blog/[slug]) failed: upstream is down" in caplog.text
+    assert first.status == during.status == retried.status == 200
+    assert "a v=1" in first.text and "a v=1" in during.text
+    assert during.headers["X-SSG-Cache"] == "STALE"
+    assert tries_during == tries  # backing off: nothing rendered
+    assert retried.headers["X-SSG-Cache"] == "STALE"
+    assert (fresh.headers["X-SSG-Cache"], "a v=2" in fresh.text) == ("HIT", True)
+    assert server.engine.regenerator.failures == {}
+
+
+async def test_failed_first_render_is_500_with_error_html_and_caches_nothing(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = isr_site(
+        make_site,
+        extra={"app/blog/error.html": "<p class='oops'>blog error: {{ error }}</p>"},
+    )
+    server = await serve_site(site_dir)
+    (site_dir / "fail.txt").write_text("no such post")
+
+    with caplog.at_level(logging.ERROR, logger="ssg.isr"):
+        failed = await server.get("/blog/new")
+    (site_dir / "fail.txt").unlink()
+    recovered = await server.get("/blog/new")
+
+    assert failed.status == 500
+    assert "class='oops'" in failed.text
+    assert "X-SSG-Cache" not in failed.headers
+    assert "Rendering /blog/new (route /blog/[slug]) on demand failed" in caplog.text
+    assert (recovered.status, recovered.headers["X-SSG-Cache"]) == (200, "MISS")
+
+
+async def test_status_endpoint_lists_the_last_failure(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir, revalidate_secret="s3")
+    (site_dir / "fail.txt").write_text("boom")
+    server.clock.advance(61)
+    await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+
+    status = (await server.get("/_ssg/status", headers={"Authorization": "Bearer s3"})).json()
+
+    [failure] = status["failures"]
+    assert failure["url_path"] == "/blog/a"
+    assert failure["route_pattern"] == "/blog/[slug]"
+    assert "boom" in failure["error"]
+    assert failure["retry_at"] == server.clock.now + 30

@@ -1,0 +1,148 @@
+"""HIT / STALE / MISS over real HTTP, with a fake clock (SPEC 8)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import MakeSite
+from tests.server.conftest import ServeSite, hold_renders, isr_site, renders
+
+
+async def test_fresh_page_is_a_hit_without_rendering(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir)
+    built = renders(site_dir)
+
+    server.clock.advance(60)  # now == generated_at + revalidate: still fresh
+    reply = await server.get("/blog/a")
+
+    assert reply.status == 200
+    assert reply.headers["X-SSG-Cache"] == "HIT"
+    assert "a v=1" in reply.text
+    assert renders(site_dir) == built
+
+
+async def test_stale_page_is_served_then_regenerated_once_and_next_request_gets_new_page(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir)
+    built = len(renders(site_dir))
+    (site_dir / "content" / "version.txt").write_text("2")
+    server.clock.advance(61)
+
+    stale = await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+    fresh = await server.get("/blog/a")
+
+    assert stale.headers["X-SSG-Cache"] == "STALE"
+    assert "a v=1" in stale.text
+    assert fresh.headers["X-SSG-Cache"] == "HIT"
+    assert "a v=2" in fresh.text
+    assert renders(site_dir)[built:] == ["a"]
+    assert fresh.headers["ETag"] != stale.headers["ETag"]
+
+
+async def test_stale_storm_of_200_requests_runs_one_regeneration(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site, slugs=("a",))
+    server = await serve_site(site_dir)
+    built = len(renders(site_dir))
+    # Renders wait until all 200 requests were answered, so all overlap the regeneration.
+    hold = hold_renders(server, "app/blog/[slug]/page.py")
+    (site_dir / "content" / "version.txt").write_text("2")
+    server.clock.advance(61)
+
+    replies = await asyncio.gather(*(server.get("/blog/a") for _ in range(200)))
+    assert server.engine.regenerator.in_flight  # still rendering: all were answered stale
+    hold.gate.set()
+    await server.engine.regenerator.wait_idle()
+    after = await server.get("/blog/a")
+
+    assert {r.status for r in replies} == {200}
+    assert {r.headers["X-SSG-Cache"] for r in replies} <= {"STALE", "HIT"}
+    assert renders(site_dir)[built:] == ["a"]
+    assert server.engine.regenerator.regenerations == 1
+    assert after.headers["X-SSG-Cache"] == "HIT"
+    assert "a v=2" in after.text
+
+
+async def test_build_older_than_revalidate_is_stale_on_first_request(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir)
+    server.clock.advance(3600)
+
+    reply = await server.get("/blog/b")
+
+    assert reply.headers["X-SSG-Cache"] == "STALE"
+
+
+async def test_never_stale_page_stays_a_hit(make_site: MakeSite, serve_site: ServeSite) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir)
+    server.clock.advance(10 * 365 * 86400)
+
+    reply = await server.get("/")
+
+    assert reply.headers["X-SSG-Cache"] == "HIT"
+    assert reply.headers["Cache-Control"] == "s-maxage=31536000"
+
+
+async def test_regenerated_page_survives_a_restart(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir)
+    (site_dir / "content" / "version.txt").write_text("2")
+    server.clock.advance(61)
+    await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+    rendered = len(renders(site_dir))
+
+    await server.restart()
+    reply = await server.get("/blog/a")
+
+    assert reply.headers["X-SSG-Cache"] == "HIT"
+    assert "a v=2" in reply.text
+    assert len(renders(site_dir)) == rendered
+
+
+async def test_entries_of_an_older_build_are_ignored_after_a_rebuild(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    first = await serve_site(site_dir)
+    (site_dir / "content" / "version.txt").write_text("2")
+    first.clock.advance(61)
+    await first.get("/blog/a")
+    await first.engine.regenerator.wait_idle()
+    isr_dir = first.config.cache_dir / "isr"
+    assert list(isr_dir.glob("*.entry"))
+
+    (site_dir / "content" / "version.txt").write_text("3")
+    second = await serve_site(site_dir)  # rebuilds: a new build_id
+    reply = await second.get("/blog/a")
+
+    assert "a v=3" in reply.text
+    assert reply.headers["X-SSG-Cache"] == "HIT"
+    assert not list(isr_dir.glob("*.entry"))  # the old build's entry was removed
+
+
+async def test_page_past_expire_seconds_is_rendered_while_waiting(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site, extra={"ssg.toml": "expire_seconds = 600\n"})
+    server = await serve_site(site_dir)
+    (site_dir / "content" / "version.txt").write_text("2")
+    server.clock.advance(601)
+
+    reply = await server.get("/blog/a")
+
+    assert reply.headers["X-SSG-Cache"] == "MISS"
+    assert "a v=2" in reply.text
+    assert reply.headers["Cache-Control"] == "s-maxage=60, stale-while-revalidate=540"

@@ -1,0 +1,185 @@
+"""POST /_ssg/revalidate and GET /_ssg/status behind the bearer secret (SPEC 8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import MakeSite
+from tests.server.conftest import Server, ServeSite, isr_site, renders
+
+AUTH = {"Authorization": "Bearer s3cret"}
+
+
+def tagged_site(make_site: MakeSite) -> Path:
+    """/blog/[slug] (ISR) plus /about, whose data is tagged "team", under a /blog layout."""
+    return isr_site(
+        make_site,
+        extra={
+            "app/blog/layout.html": "<main>{{ children }}</main>",
+            "app/about/page.html": "about {{ n }}",
+            "app/about/page.py": (
+                "import ssg\n"
+                "from pathlib import Path\n"
+                "@ssg.cache(tags=['team'], revalidate=3600)\n"
+                "def team_size():\n"
+                "    with open(Path(__file__).parents[2] / 'team.log', 'a') as log:\n"
+                "        log.write('called\\n')\n"
+                "    return 3\n"
+                "async def load(params):\n"
+                "    return {'n': team_size()}\n"
+            ),
+        },
+    )
+
+
+async def revalidate(server: Server, payload: Any, headers: dict[str, str] = AUTH) -> Any:
+    return await server.request("POST", "/_ssg/revalidate", json=payload, headers=headers)
+
+
+def cache_states(server: Server) -> dict[str, bool]:
+    return {page.url_path: page.marked_stale for page in server.engine.cache}
+
+
+async def test_endpoint_is_404_when_the_secret_is_unset(
+    make_site: MakeSite, serve_site: ServeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSG_REVALIDATE_SECRET", raising=False)
+    server = await serve_site(tagged_site(make_site))
+
+    reply = await revalidate(server, {"path": "/blog/a"})
+    status = await server.get("/_ssg/status", headers=AUTH)
+
+    assert (reply.status, status.status) == (404, 404)
+
+
+async def test_bad_or_missing_secret_is_401(
+    make_site: MakeSite, serve_site: ServeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSG_REVALIDATE_SECRET", "s3cret")
+    server = await serve_site(tagged_site(make_site))
+
+    wrong = await revalidate(server, {"path": "/blog/a"}, {"Authorization": "Bearer nope"})
+    missing = await revalidate(server, {"path": "/blog/a"}, {})
+    basic = await revalidate(server, {"path": "/blog/a"}, {"Authorization": "Basic s3cret"})
+
+    assert (wrong.status, missing.status, basic.status) == (401, 401, 401)
+    assert not any(cache_states(server).values())
+
+
+async def test_revalidating_a_path_serves_stale_once_then_the_new_page(
+    make_site: MakeSite, serve_site: ServeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSG_REVALIDATE_SECRET", "s3cret")
+    site_dir = tagged_site(make_site)
+    server = await serve_site(site_dir)
+    (site_dir / "content" / "version.txt").write_text("2")
+
+    reply = await revalidate(server, {"path": "/blog/a"})
+    stale = await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+    fresh = await server.get("/blog/a")
+    other = await server.get("/blog/b")
+
+    assert (reply.status, reply.json()["marked"]) == (200, 1)
+    assert (stale.headers["X-SSG-Cache"], "a v=1" in stale.text) == ("STALE", True)
+    assert (fresh.headers["X-SSG-Cache"], "a v=2" in fresh.text) == ("HIT", True)
+    assert other.headers["X-SSG-Cache"] == "HIT"
+
+
+async def test_revalidating_a_tag_marks_pages_and_drops_data_cache_entries(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = tagged_site(make_site)
+    server = await serve_site(site_dir, revalidate_secret="s3cret")
+    team_log = site_dir / "team.log"
+    assert team_log.read_text().split() == ["called"]  # the build's call, now in the data cache
+
+    reply = await revalidate(server, {"tag": "team"})
+    states = cache_states(server)
+    await server.get("/about")
+    await server.engine.regenerator.wait_idle()
+
+    assert reply.json()["marked"] == 1
+    assert (states["/about"], states["/blog/a"]) == (True, False)
+    # The regeneration called team_size() again: its data cache entry was dropped.
+    assert team_log.read_text().split() == ["called", "called"]
+
+
+async def test_pattern_with_type_page_marks_every_page_of_the_route(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(tagged_site(make_site), revalidate_secret="s3cret")
+
+    reply = await revalidate(server, {"path": "/blog/[slug]", "type": "page"})
+
+    assert reply.json()["marked"] == 2
+    assert cache_states(server) == {"/": False, "/about": False, "/blog/a": True, "/blog/b": True}
+
+
+async def test_type_layout_marks_every_page_under_the_layout(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(tagged_site(make_site), revalidate_secret="s3cret")
+
+    blog = await revalidate(server, {"path": "/blog", "type": "layout"})
+    marked_after_blog = dict(cache_states(server))
+    root = await revalidate(server, {"path": "/", "type": "layout"})
+
+    assert blog.json()["marked"] == 2
+    assert marked_after_blog == {"/": False, "/about": False, "/blog/a": True, "/blog/b": True}
+    assert root.json()["marked"] == 4
+    assert all(cache_states(server).values())
+
+
+async def test_pattern_without_type_is_400_with_the_fix(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(tagged_site(make_site), revalidate_secret="s3cret")
+
+    reply = await revalidate(server, {"path": "/blog/[slug]"})
+    bad_body = await server.request("POST", "/_ssg/revalidate", data=b"not json", headers=AUTH)
+    both = await revalidate(server, {"path": "/", "tag": "x"})
+    get = await server.get("/_ssg/revalidate", headers=AUTH)
+
+    assert reply.status == 400
+    assert 'type "page"' in reply.json()["error"]
+    assert (bad_body.status, both.status) == (400, 400)
+    assert (get.status, get.headers["Allow"]) == (405, "POST")
+
+
+async def test_revalidation_survives_a_restart(make_site: MakeSite, serve_site: ServeSite) -> None:
+    site_dir = tagged_site(make_site)
+    server = await serve_site(site_dir, revalidate_secret="s3cret")
+    await revalidate(server, {"path": "/blog/b"})
+
+    await server.restart(revalidate_secret="s3cret")
+    built = len(renders(site_dir))
+    reply = await server.get("/blog/b")
+    await server.engine.regenerator.wait_idle()
+
+    assert reply.headers["X-SSG-Cache"] == "STALE"
+    assert renders(site_dir)[built:] == ["b"]
+
+
+async def test_status_lists_routes_freshness_and_regenerations(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(tagged_site(make_site), revalidate_secret="s3cret")
+    server.clock.advance(61)
+    await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+
+    status = (await server.get("/_ssg/status", headers=AUTH)).json()
+    verbose = (await server.get("/_ssg/status?pages=1", headers=AUTH)).json()
+    unauthorized = await server.get("/_ssg/status")
+
+    blog = next(r for r in status["routes"] if r["route_pattern"] == "/blog/[slug]")
+    assert (blog["pages"], blog["fresh"], blog["stale"], blog["render"]) == (2, 1, 1, "isr")
+    assert status["regenerations"] == 1
+    assert status["failures"] == []
+    assert verbose["pages"]["/blog/a"]["source"] == "isr"
+    assert verbose["pages"]["/blog/b"]["freshness"] == "stale"
+    assert unauthorized.status == 401

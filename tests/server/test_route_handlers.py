@@ -1,0 +1,162 @@
+"""Route handlers at serve time: methods, HEAD, OPTIONS, 405 + Allow, 413, 500 (SPEC 8)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeSite
+from tests.server.conftest import LAYOUT, ServeSite
+
+ROUTE_PY = """
+from aiohttp import web
+
+async def GET(request, params):
+    return web.json_response({"method": request.method, "q": request.query.get("q")},
+                             headers={"X-Handler": "yes"})
+
+async def POST(request, params):
+    data = await request.json()
+    return web.json_response({"got": data}, status=201)
+
+async def DELETE(request, params):
+    raise RuntimeError("delete exploded")
+"""
+
+
+def api_site(make_site: MakeSite, toml: str = "") -> Path:
+    return make_site(
+        {
+            "ssg.toml": toml,
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/api/items/route.py": ROUTE_PY,
+        }
+    )
+
+
+async def test_every_method_runs_its_handler(make_site: MakeSite, serve_site: ServeSite) -> None:
+    server = await serve_site(api_site(make_site))
+
+    got = await server.get("/api/items?q=1")
+    posted = await server.request("POST", "/api/items", json={"a": 1})
+
+    assert (got.status, got.json()) == (200, {"method": "GET", "q": "1"})
+    assert got.headers["X-Handler"] == "yes"
+    assert got.headers["Cache-Control"] == "private, no-cache, no-store, max-age=0, must-revalidate"
+    assert (posted.status, posted.json()) == (201, {"got": {"a": 1}})
+
+
+async def test_head_is_answered_from_get_without_a_body(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(api_site(make_site))
+
+    reply = await server.request("HEAD", "/api/items")
+
+    assert reply.status == 200
+    assert reply.body == b""
+    assert reply.headers["X-Handler"] == "yes"
+
+
+async def test_options_is_204_with_allow(make_site: MakeSite, serve_site: ServeSite) -> None:
+    server = await serve_site(api_site(make_site))
+
+    reply = await server.request("OPTIONS", "/api/items")
+
+    assert reply.status == 204
+    assert reply.headers["Allow"] == "GET, HEAD, POST, DELETE, OPTIONS"
+
+
+async def test_unsupported_method_is_405_with_allow(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(api_site(make_site))
+
+    handler = await server.request("PUT", "/api/items")
+    page = await server.request("POST", "/")
+
+    assert handler.status == 405
+    assert handler.headers["Allow"] == "GET, HEAD, POST, DELETE, OPTIONS"
+    assert page.status == 405
+    assert page.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+async def test_handler_that_raises_is_500_and_logged_with_its_route(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = await serve_site(api_site(make_site))
+
+    with caplog.at_level(logging.ERROR, logger="ssg.server"):
+        reply = await server.request("DELETE", "/api/items")
+
+    assert reply.status == 500
+    assert "Route handler DELETE /api/items (route /api/items" in caplog.text
+    assert "delete exploded" in caplog.text
+
+
+async def test_body_over_the_limit_is_413(make_site: MakeSite, serve_site: ServeSite) -> None:
+    server = await serve_site(api_site(make_site, toml="body_limit_bytes = 1000\n"))
+
+    small = await server.request("POST", "/api/items", json={"a": "x" * 100})
+    declared = await server.request("POST", "/api/items", data=b"x" * 1001)
+
+    async def chunks():  # no Content-Length: aiohttp's client_max_size stops the read
+        for _ in range(4):
+            yield b"x" * 500
+
+    chunked = await server.request("POST", "/api/items", data=chunks())
+
+    assert small.status == 201
+    assert declared.status == 413
+    assert chunked.status == 413
+
+
+async def test_default_body_limit_is_one_mebibyte(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(api_site(make_site))
+
+    body = io.BytesIO(b"x" * (1024 * 1024 + 1))
+    reply = await server.request("POST", "/api/items", data=body)
+
+    assert reply.status == 413
+
+
+async def test_route_handler_revalidates_a_path_at_serve_time(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home {{ v }}",
+            "app/page.py": (
+                "from pathlib import Path\n"
+                "async def load(params):\n"
+                "    return {'v': (Path(__file__).parents[1] / 'v.txt').read_text()}\n"
+            ),
+            "v.txt": "1",
+            "app/api/hook/route.py": (
+                # ssg re-exports these as ssg.revalidate_path / ssg.revalidate_tag.
+                "from ssg.isr.api import revalidate_path, revalidate_tag\n"
+                "async def POST(request, params):\n"
+                "    marked = await revalidate_path('/')\n"
+                "    tagged = await revalidate_tag('posts')\n"
+                "    return {'marked': marked, 'tagged': tagged}\n"
+            ),
+        }
+    )
+    server = await serve_site(site_dir)
+    (site_dir / "v.txt").write_text("2")
+
+    hook = await server.request("POST", "/api/hook")
+    stale = await server.get("/")
+    await server.engine.regenerator.wait_idle()
+    fresh = await server.get("/")
+
+    assert hook.json() == {"marked": 1, "tagged": 0}
+    assert (stale.headers["X-SSG-Cache"], "home 1" in stale.text) == ("STALE", True)
+    assert (fresh.headers["X-SSG-Cache"], "home 2" in fresh.text) == ("HIT", True)

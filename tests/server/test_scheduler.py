@@ -1,0 +1,92 @@
+"""The apscheduler jobs run with the app: prewarm stale pages, expire data cache entries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from ssg.server.app import SCHEDULER_KEY
+from tests.conftest import MakeSite
+from tests.server.conftest import ServeSite, hold_renders, isr_site, renders
+
+
+async def test_scheduler_starts_and_stops_with_the_app(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(isr_site(make_site))
+    scheduler = server.app[SCHEDULER_KEY]
+
+    running = scheduler.running
+    jobs = sorted(job.id for job in scheduler.get_jobs())
+    await server.runner.cleanup()
+    await asyncio.sleep(0)  # the scheduler's shutdown runs as a loop callback
+
+    assert running is True
+    assert jobs == ["expire-data-cache", "sync-marks"]
+    assert scheduler.running is False
+
+
+async def test_prewarm_regenerates_stale_pages_without_a_visitor(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir, prewarm=True, prewarm_interval_seconds=0.05)
+    hold = hold_renders(server, "app/blog/[slug]/page.py")
+    hold.gate.set()
+    built = len(renders(site_dir))
+    (site_dir / "content" / "version.txt").write_text("2")
+
+    server.clock.advance(61)
+    await asyncio.wait_for(hold.started.wait(), timeout=10)
+    await server.engine.regenerator.wait_idle()
+    reply = await server.get("/blog/a")
+
+    assert "prewarm" in {job.id for job in server.app[SCHEDULER_KEY].get_jobs()}
+    assert sorted(renders(site_dir)[built:]) == ["a", "b"]
+    assert (reply.headers["X-SSG-Cache"], "a v=2" in reply.text) == ("HIT", True)
+
+
+async def test_prewarm_keeps_at_most_limit_renders_in_flight(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site, slugs=("a", "b", "c", "d", "e"))
+    server = await serve_site(site_dir)
+    hold = hold_renders(server, "app/blog/[slug]/page.py")
+    server.clock.advance(61)
+
+    started = server.engine.prewarm(limit=2)
+    again = server.engine.prewarm(limit=2)
+    in_flight = len(server.engine.regenerator.in_flight)
+    hold.gate.set()
+    await server.engine.regenerator.wait_idle()
+
+    assert (started, again, in_flight) == (2, 0, 2)
+
+
+async def test_expire_job_removes_expired_data_cache_entries(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = isr_site(
+        make_site,
+        extra={
+            "app/about/page.html": "{{ n }}",
+            "app/about/page.py": (
+                "import ssg\n"
+                "@ssg.cache(revalidate=10)\n"
+                "def n():\n"
+                "    return 1\n"
+                "async def load(params):\n"
+                "    return {'n': n()}\n"
+            ),
+        },
+    )
+    server = await serve_site(site_dir)
+    job = server.app[SCHEDULER_KEY].get_job("expire-data-cache")
+    server.clock.advance(11)
+
+    with caplog.at_level(logging.INFO, logger="ssg.isr"):
+        await job.func()
+
+    assert "Removed 1 expired data cache entries." in caplog.text
