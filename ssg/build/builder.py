@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ssg.build.manifest import MANIFEST_VERSION, revalidate_json, write_manifest
+from ssg.build.export import check_export
+from ssg.build.manifest import (
+    MANIFEST_VERSION,
+    layout_patterns,
+    revalidate_json,
+    route_entry,
+    write_manifest,
+)
 from ssg.build.planner import plan_params
 from ssg.build.writer import OutputWriter, handler_output_file, page_output_file
 from ssg.config import SiteConfig
@@ -22,20 +29,14 @@ from ssg.data.memo import RequestMemo
 from ssg.errors import (
     BuildError,
     DynamicUsage,
-    ExportError,
     SsgError,
 )
 from ssg.handlers.dispatch import InProcessDispatcher
-from ssg.handlers.invoke import allowed_methods
 from ssg.isr.tags import implicit_tags
-from ssg.render.renderer import (
-    RenderedPage,
-    make_scope,
-    render_match,
-    render_not_found,
-    template_frame,
-)
+from ssg.render.renderer import RenderedPage, make_scope, render_match
 from ssg.render.scope import Clock, DataServices
+from ssg.render.special import render_not_found
+from ssg.render.templates import template_frame
 from ssg.routing.definitions import Params, RouteDefinition, RouteKind, RouteMatch
 from ssg.site import Site
 
@@ -152,7 +153,7 @@ async def build_site(
         writer = OutputWriter(config.out_dir)
         rendered = await _render_all(site, services, planned, results, writer, on_progress)
         if config.output == "export":
-            _check_export(site, results)
+            check_export(site, results.values())
         manifest = await _write(site, writer, results, rendered, clock())
         writer.commit()
     except BaseException:
@@ -313,40 +314,6 @@ def _page_error(site: Site, item: _Planned, exc: BaseException) -> BuildError:
     return error
 
 
-def _check_export(site: Site, results: dict[str, RouteResult]) -> None:
-    problems: list[str] = []
-    for result in results.values():
-        route = result.route
-        settings = site.settings(route)
-        where = site.relative(route.module_file or route.page_file or route.segment_dir)
-        if route.kind is RouteKind.HANDLER and result.render == "dynamic":
-            problems.append(
-                f"{route.route_pattern} ({where}): a route handler that runs per request; "
-                'prerender its GET with dynamic = "force-static" or revalidate, or remove it'
-            )
-        elif result.dynamic_reason:
-            problems.append(
-                f"{route.route_pattern} ({where}): reads the request ({result.dynamic_reason}); "
-                'stop reading it or set dynamic = "force-static"'
-            )
-        elif result.render == "dynamic":
-            problems.append(
-                f"{route.route_pattern} ({where}): renders per request "
-                f'(dynamic = "{settings.dynamic}", revalidate {settings.revalidate_seconds}); '
-                "remove that setting"
-            )
-        elif route.is_dynamic_pattern and not result.params_count and settings.dynamic_params:
-            # With dynamic_params = False unlisted params are a plain 404: no server
-            # needed (as Next.js output: "export" with dynamicParams = false).
-            missing = "returns []" if result.params_count == 0 else "has no generate_static_params"
-            problems.append(
-                f"{route.route_pattern} ({where}): a dynamic route that {missing}, so its "
-                "pages could only be rendered on demand; list them in generate_static_params"
-            )
-    if problems:
-        raise ExportError(problems)
-
-
 async def _write(
     site: Site,
     writer: OutputWriter,
@@ -402,36 +369,10 @@ async def _write(
             "expire_seconds": config.expire_seconds,
             "base_url": config.base_url,
         },
-        "routes": [_route_entry(site, r) for r in results.values()],
+        "routes": [route_entry(site, r) for r in results.values()],
         "pages": pages,
         "redirects": redirects,
         "not_found_file": "404.html",
     }
     write_manifest(writer.staging_dir, manifest)
     return manifest
-
-
-def layout_patterns(site: Site, route: RouteDefinition) -> list[str]:
-    """The URL patterns of a route's layouts, root first ("/", "/blog")."""
-    return [site.layout_url_pattern(layout) for layout in route.layouts]
-
-
-def _route_entry(site: Site, result: RouteResult) -> dict[str, Any]:
-    route = result.route
-    settings = site.settings(route)
-    entry: dict[str, Any] = {
-        "route_pattern": route.route_pattern,
-        "kind": route.kind.value,
-        "render": result.render,
-        "revalidate": revalidate_json(settings.revalidate_seconds),
-        "dynamic": settings.dynamic,
-        "dynamic_params": settings.dynamic_params,
-        "source_file": site.relative(route.page_file or route.module_file or route.segment_dir),
-        "layout_patterns": layout_patterns(site, route),
-    }
-    if route.kind is RouteKind.HANDLER:
-        module = site.module(route.module_file)
-        entry["methods"] = allowed_methods(module) if module else []
-    if result.dynamic_reason:
-        entry["dynamic_reason"] = result.dynamic_reason
-    return entry

@@ -40,7 +40,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ssg.handlers.invoke import allowed_methods
+from ssg.routing.definitions import RouteDefinition, RouteKind
+from ssg.site import Site
+
+if TYPE_CHECKING:
+    from ssg.build.builder import RouteResult
 
 MANIFEST_VERSION = 1
 MANIFEST_FILE = "_ssg/manifest.json"
@@ -79,3 +86,30 @@ def load_manifest(out_dir: Path) -> dict[str, Any] | None:
     if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
         return None
     return manifest
+
+
+def layout_patterns(site: Site, route: RouteDefinition) -> list[str]:
+    """The URL patterns of a route's layouts, root first ("/", "/blog")."""
+    return [site.layout_url_pattern(layout) for layout in route.layouts]
+
+
+def route_entry(site: Site, result: RouteResult) -> dict[str, Any]:
+    """One route's entry of the manifest's "routes" list (schema above)."""
+    route = result.route
+    settings = site.settings(route)
+    entry: dict[str, Any] = {
+        "route_pattern": route.route_pattern,
+        "kind": route.kind.value,
+        "render": result.render,
+        "revalidate": revalidate_json(settings.revalidate_seconds),
+        "dynamic": settings.dynamic,
+        "dynamic_params": settings.dynamic_params,
+        "source_file": site.relative(route.page_file or route.module_file or route.segment_dir),
+        "layout_patterns": layout_patterns(site, route),
+    }
+    if route.kind is RouteKind.HANDLER:
+        module = site.module(route.module_file)
+        entry["methods"] = allowed_methods(module) if module else []
+    if result.dynamic_reason:
+        entry["dynamic_reason"] = result.dynamic_reason
+    return entry

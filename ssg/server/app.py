@@ -19,8 +19,8 @@ from ssg.isr.engine import IsrEngine
 from ssg.isr.entries import BeforeReplace, EntryStore
 from ssg.isr.marks import RevalidationMarks
 from ssg.isr.scheduler import PREWARM_INTERVAL_SECONDS, make_scheduler
-from ssg.render.renderer import DEFAULT_NOT_FOUND
 from ssg.render.scope import Clock
+from ssg.render.special import DEFAULT_NOT_FOUND
 from ssg.server.endpoints import SECRET_ENV, Endpoints
 from ssg.server.handlers import SiteHandler
 from ssg.server.static import StaticFiles

@@ -11,7 +11,8 @@ from ssg.handlers.invoke import allowed_methods
 from ssg.handlers.request import Request
 from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
-from ssg.render.renderer import make_scope, render_error_page, render_match
+from ssg.render.renderer import make_scope, render_match
+from ssg.render.special import render_error_page
 from ssg.routing.definitions import RouteKind, RouteMatch
 from ssg.server.paths import ParsedPath, PathVerdict, parse_request_path
 from ssg.server.responses import (

@@ -1,0 +1,57 @@
+"""The static-export check: every route must be servable as plain files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ssg.errors import ExportError
+from ssg.routing.definitions import RouteKind
+from ssg.site import Site
+
+if TYPE_CHECKING:
+    from ssg.build.builder import RouteResult
+
+
+def check_export(site: Site, results: Iterable[RouteResult]) -> None:
+    """Fail an `output = "export"` build that has routes needing a server (SPEC 8).
+
+    A route needs a server when it renders per request (dynamic, or it read the
+    request), is a route handler other than a prerendered GET, or is a dynamic
+    route whose pages could only be rendered on demand (no params, or [] while
+    dynamic_params is True).
+
+    Raises:
+        ExportError: listing every such route with its file and the fix.
+    """
+    problems: list[str] = []
+    for result in results:
+        route = result.route
+        settings = site.settings(route)
+        where = site.relative(route.module_file or route.page_file or route.segment_dir)
+        if route.kind is RouteKind.HANDLER and result.render == "dynamic":
+            problems.append(
+                f"{route.route_pattern} ({where}): a route handler that runs per request; "
+                'prerender its GET with dynamic = "force-static" or revalidate, or remove it'
+            )
+        elif result.dynamic_reason:
+            problems.append(
+                f"{route.route_pattern} ({where}): reads the request ({result.dynamic_reason}); "
+                'stop reading it or set dynamic = "force-static"'
+            )
+        elif result.render == "dynamic":
+            problems.append(
+                f"{route.route_pattern} ({where}): renders per request "
+                f'(dynamic = "{settings.dynamic}", revalidate {settings.revalidate_seconds}); '
+                "remove that setting"
+            )
+        elif route.is_dynamic_pattern and not result.params_count and settings.dynamic_params:
+            # With dynamic_params = False unlisted params are a plain 404: no server
+            # needed (as Next.js output: "export" with dynamicParams = false).
+            missing = "returns []" if result.params_count == 0 else "has no generate_static_params"
+            problems.append(
+                f"{route.route_pattern} ({where}): a dynamic route that {missing}, so its "
+                "pages could only be rendered on demand; list them in generate_static_params"
+            )
+    if problems:
+        raise ExportError(problems)

@@ -1,0 +1,140 @@
+"""The special pages: the nearest not-found page (404), error page (500), and redirect pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ssg.render.result import HTML, RenderedPage
+from ssg.render.scope import RenderScope
+from ssg.render.templates import render_template
+from ssg.routing.definitions import LayoutDefinition, RouteDefinition
+from ssg.site import Site
+
+DEFAULT_NOT_FOUND = "<h1>404</h1><p>This page could not be found.</p>"
+DEFAULT_ERROR = "<h1>500</h1><p>Something went wrong while rendering this page.</p>"
+
+
+def nearest_not_found_file(site: Site, route: RouteDefinition | None, url_path: str) -> Path | None:
+    """The not-found.html for a URL: the route's nearest, else app/not-found.html."""
+    if route is not None and route.not_found_file is not None:
+        return route.not_found_file
+    root = site.config.app_dir / "not-found.html"
+    return root if root.is_file() else None
+
+
+async def render_not_found(
+    site: Site,
+    url_path: str,
+    *,
+    route: RouteDefinition | None = None,
+    scope: RenderScope | None = None,
+) -> RenderedPage:
+    """Render the nearest not-found page inside the layouts above it (status 404, noindex).
+
+    Falls back to the theme's not-found.html, then to a built-in page, so a
+    404 never fails; a failing layout falls back to the page without layouts.
+    """
+    file = nearest_not_found_file(site, route, url_path)
+    metadata: dict[str, Any] = {"title": "Page not found", "robots": "noindex"}
+    layouts: list[LayoutDefinition] = []
+    for layout in route.layouts if route is not None else _root_layouts(site):
+        if file is None or file.parent.is_relative_to(layout.segment_dir):
+            layouts.append(layout)
+    context: dict[str, Any] = {
+        "params": {},
+        "url_path": url_path,
+        "site": site.config.template_values(),
+    }
+    body = await _render_special(
+        site, file, "not-found.html", DEFAULT_NOT_FOUND, layouts, metadata, context
+    )
+    revalidate = None if scope is None else scope.revalidate_seconds
+    return RenderedPage(404, body.encode("utf-8"), HTML, revalidate)
+
+
+async def render_error_page(
+    site: Site, url_path: str, error: BaseException, *, route: RouteDefinition | None = None
+) -> RenderedPage:
+    """Render the nearest error.html (or a default) with status 500; never raises."""
+    file = route.error_file if route is not None else None
+    layouts = [
+        layout
+        for layout in (route.layouts if route is not None else _root_layouts(site))
+        if file is None or file.parent.is_relative_to(layout.segment_dir)
+    ]
+    context = {
+        "params": {},
+        "url_path": url_path,
+        "site": site.config.template_values(),
+        "error": error,
+    }
+    metadata = {"title": "Error", "robots": "noindex"}
+    body = await _render_special(
+        site, file, "error.html", DEFAULT_ERROR, layouts, metadata, context
+    )
+    return RenderedPage(500, body.encode("utf-8"), HTML, 0)
+
+
+def _root_layouts(site: Site) -> list[LayoutDefinition]:
+    for route in site.routes:
+        if route.layouts and route.layouts[0].segment_dir == site.config.app_dir:
+            return [route.layouts[0]]
+    return []
+
+
+async def _render_special(
+    site: Site,
+    file: Path | None,
+    theme_name: str,
+    fallback: str,
+    layouts: list[LayoutDefinition],
+    metadata: dict[str, Any],
+    context: dict[str, Any],
+) -> str:
+    """Render a not-found / error template in its layouts, degrading step by step."""
+    context = {**context, "metadata": metadata}
+    try:
+        if file is not None:
+            html = render_template(site, None, context, file)
+        else:
+            try:
+                html = site.env.get_template(theme_name).render(context)
+            except jinja2.TemplateNotFound:
+                html = fallback
+    except Exception:
+        html = fallback
+    inner = html
+    try:
+        for layout in reversed(layouts):
+            html = render_template(
+                site,
+                None,
+                {**context, "children": Markup(html), "slots": {}},
+                layout.template_file,
+            )
+    except Exception:
+        html = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="robots" content="noindex"><title>'
+            f"{Markup.escape(str(metadata.get('title', '')))}</title></head>"
+            f"<body>{inner}</body></html>"
+        )
+    if 'name="robots"' not in html and "<head>" in html:
+        html = html.replace("<head>", '<head><meta name="robots" content="noindex">', 1)
+    return html
+
+
+def redirect_page(location: str) -> bytes:
+    """A static redirect page for plain file hosting (meta refresh + canonical link)."""
+    url = Markup.escape(location)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={url}">'
+        f'<link rel="canonical" href="{url}"><meta name="robots" content="noindex">'
+        f'<title>Redirecting…</title></head><body><p>Redirecting to <a href="{url}">{url}</a>.'
+        "</p></body></html>"
+    ).encode()

@@ -1,0 +1,72 @@
+"""Render one Jinja2 template file and turn template failures into errors naming file and line."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ssg.errors import NotFound, Redirect, SsgError, TemplateError
+from ssg.site import Site
+
+
+def render_template(
+    site: Site, builtin: str | None, context: dict[str, Any], template_file: Path
+) -> str:
+    """Render a template file (or the built-in "markdown_page" wrapper of a page.md body).
+
+    Args:
+        site: the loaded site (its Jinja environment and folders).
+        builtin: "markdown_page" for a page.md body, else None.
+        context: the template variables.
+        template_file: the template (absolute), named in errors.
+
+    Returns:
+        The rendered text.
+
+    Raises:
+        TemplateError: syntax error, missing template, or an exception inside
+            the template; names the template file (relative to the site) and line.
+    """
+    try:
+        if builtin == "markdown_page":
+            template = site.env.from_string('<article class="prose">{{ content }}</article>')
+        else:
+            template = site.env.get_template(site.template_name(template_file))
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        name = site.relative(Path(exc.filename)) if exc.filename else site.relative(template_file)
+        raise TemplateError(
+            f"template syntax error: {exc.message}", template_file=name, line=exc.lineno
+        ) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"template {exc.name!r} not found in app/ or the theme "
+            f"({site.relative(site.theme.templates_dir)}); check the name in "
+            "{% extends %} / {% include %}",
+            template_file=site.relative(template_file),
+        ) from exc
+    except (SsgError, NotFound, Redirect):
+        raise
+    except Exception as exc:
+        file, line = template_frame(exc, site)
+        raise TemplateError(
+            f"{type(exc).__name__}: {exc}",
+            template_file=file or site.relative(template_file),
+            line=line,
+        ) from exc
+
+
+def template_frame(exc: BaseException, site: Site) -> tuple[str | None, int | None]:
+    """The deepest template (or site module) frame of a traceback: (relative file, line)."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        inside = path.is_relative_to(site.config.site_dir) or path.is_relative_to(
+            site.theme.theme_dir
+        )
+        if inside:
+            found = (site.relative(path), frame.lineno)
+    return found
