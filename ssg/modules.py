@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import sys
@@ -77,7 +78,10 @@ def load_site_module(source_file: Path, *, site_dir: Path) -> SiteModule:
     name = "ssg_site_" + "_".join(
         "".join(c if c.isalnum() else "_" for c in part) for part in relative.with_suffix("").parts
     )
-    name = f"{name}_{abs(hash(str(source_file))) & 0xFFFFFF:x}"
+    # A stable suffix (not hash(), which Python salts per process): ssg.cache keys
+    # include the module name, so it must be the same in every build and server.
+    digest = hashlib.sha256(relative.as_posix().encode()).hexdigest()[:8]
+    name = f"{name}_{digest}"
     spec = importlib.util.spec_from_file_location(name, source_file)
     if spec is None or spec.loader is None:  # pragma: no cover - only for odd file systems
         raise ModuleError("could not be imported", source_file=relative)

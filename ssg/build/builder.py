@@ -304,7 +304,8 @@ def _page_error(site: Site, item: _Planned, exc: BaseException) -> BuildError:
     """Wrap a page's failure with its route and URL; the cause stays in __cause__."""
     where = f"{item.route.route_pattern} ({item.url_path})"
     if isinstance(exc, SsgError):
-        message = f"{where}: {exc}"
+        # Messages that already name the page (a relative fetch with no route) keep theirs.
+        message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
     else:
         file, line = template_frame(exc, site)
         location = f" at {file}:{line}" if file else ""

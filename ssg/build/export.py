@@ -29,10 +29,22 @@ def check_export(site: Site, results: Iterable[RouteResult]) -> None:
         route = result.route
         settings = site.settings(route)
         where = site.relative(route.module_file or route.page_file or route.segment_dir)
-        if route.kind is RouteKind.HANDLER and result.render == "dynamic":
+        module = site.module(route.module_file)
+        extra_methods = sorted(set(module.handlers) - {"GET", "HEAD"}) if module else []
+        if route.kind is RouteKind.HANDLER and result.dynamic_reason:
+            problems.append(
+                f"{route.route_pattern} ({where}): a route handler that reads the request "
+                f'({result.dynamic_reason}); stop reading it or set dynamic = "force-static"'
+            )
+        elif route.kind is RouteKind.HANDLER and result.render == "dynamic":
             problems.append(
                 f"{route.route_pattern} ({where}): a route handler that runs per request; "
                 'prerender its GET with dynamic = "force-static" or revalidate, or remove it'
+            )
+        elif route.kind is RouteKind.HANDLER and extra_methods:
+            problems.append(
+                f"{route.route_pattern} ({where}): also answers {', '.join(extra_methods)}, "
+                "which needs a server; remove those functions or deploy with ssg serve"
             )
         elif result.dynamic_reason:
             problems.append(
@@ -40,9 +52,13 @@ def check_export(site: Site, results: Iterable[RouteResult]) -> None:
                 'stop reading it or set dynamic = "force-static"'
             )
         elif result.render == "dynamic":
+            setting = (
+                'dynamic = "force-dynamic"'
+                if settings.dynamic == "force-dynamic"
+                else "revalidate = 0"
+            )
             problems.append(
-                f"{route.route_pattern} ({where}): renders per request "
-                f'(dynamic = "{settings.dynamic}", revalidate {settings.revalidate_seconds}); '
+                f"{route.route_pattern} ({where}): renders per request ({setting}); "
                 "remove that setting"
             )
         elif route.is_dynamic_pattern and not result.params_count and settings.dynamic_params:

@@ -122,6 +122,8 @@ async def plan_params(
                 if on_call is not None:
                     on_call(source.module.source_file)
                 scope = make_scope(site, route, route.route_pattern, services)
+                scope.generating_params = True
+                scope.config_file = site.relative(source.module.source_file)
                 with enter_scope(scope):
                     return await call_user(generate, dict(parent))
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from ssg.data.response import FetchResponse
 from ssg.errors import FetchError
+from ssg.handlers.invoke import allowed_methods
 from ssg.handlers.request import Request
 from ssg.render.renderer import make_scope, render_match
 from ssg.render.scope import current_scope
@@ -53,6 +54,14 @@ class InProcessDispatcher:
                 route_pattern=caller.route_pattern if caller else None,
                 closest_route=closest,
             )
+        module = self.site.module(match.route.module_file)
+        allow = ", ".join(allowed_methods(module)) if module is not None else "OPTIONS"
+        method = method.upper()
+        # OPTIONS and unsupported methods are answered as the server answers them.
+        if method == "OPTIONS":
+            return FetchResponse(204, (("Allow", allow),), b"", url)
+        if method not in allow.split(", "):
+            return FetchResponse(405, (("Allow", allow),), b"", url)
         request = Request(method, url, headers=headers, body=body or b"")
         if caller is None:
             raise FetchError(
@@ -71,12 +80,19 @@ class InProcessDispatcher:
         rendered = await render_match(self.site, match, scope)
         caller.record_revalidate(rendered.revalidate_seconds)
         caller.record_tags(rendered.tags)
-        headers_out = (("Content-Type", rendered.content_type), *rendered.header_items)
+        headers_out: tuple[tuple[str, str], ...] = (
+            ("Content-Type", rendered.content_type),
+            *rendered.header_items,
+        )
+        if rendered.location is not None:
+            headers_out += (("Location", rendered.location),)
+        if method == "HEAD":
+            return FetchResponse(rendered.status, headers_out, b"", url)
         return FetchResponse(rendered.status, headers_out, rendered.body, url)
 
 
 def _closest_of(url_path: str, patterns: list[str]) -> str | None:
     import difflib
 
-    found = difflib.get_close_matches(url_path, patterns, n=1, cutoff=0.0)
+    found = difflib.get_close_matches(url_path, patterns, n=1, cutoff=0.5)
     return found[0] if found else None

@@ -24,6 +24,11 @@ class Request:
         query: the query string parameters (a read-only multidict).
         headers: case-insensitive read-only headers.
         cookies: cookie name -> value.
+
+    A prerendered route handler (at build or during a regeneration) gets a
+    stand-in request whose `query`, `headers` and `cookies` are guarded: reading
+    them makes an "auto" route dynamic, fails a dynamic = "error" route, and
+    reads empty under "force-static".
     """
 
     def __init__(
@@ -34,6 +39,7 @@ class Request:
         headers: Mapping[str, str] | CIMultiDictProxy[str] | None = None,
         body: bytes | BodyReader | None = None,
         path: str | None = None,
+        guard: Callable[[str], bool] | None = None,
     ) -> None:
         from urllib.parse import unquote
 
@@ -41,22 +47,45 @@ class Request:
         self.url = url if "://" in url else f"http://localhost{url}"
         parts = urlsplit(self.url)
         self.path = path if path is not None else unquote(parts.path or "/")
-        self.query: MultiDictProxy[str] = MultiDictProxy(
+        self._query: MultiDictProxy[str] = MultiDictProxy(
             MultiDict(parse_qsl(parts.query, keep_blank_values=True))
         )
-        self.headers: CIMultiDictProxy[str] = (
+        self._headers: CIMultiDictProxy[str] = (
             headers
             if isinstance(headers, CIMultiDictProxy)
             else CIMultiDictProxy(CIMultiDict(headers or {}))
         )
         cookie = SimpleCookie()
         try:
-            cookie.load(self.headers.get("Cookie", ""))
+            cookie.load(self._headers.get("Cookie", ""))
         except Exception:  # a malformed Cookie header reads as no cookies, as browsers send it
             cookie = SimpleCookie()
-        self.cookies: dict[str, str] = {k: m.value for k, m in cookie.items()}
+        self._cookies: dict[str, str] = {k: m.value for k, m in cookie.items()}
+        self._guard = guard
         self._body = body
         self._body_bytes: bytes | None = body if isinstance(body, bytes) else None
+
+    def _readable(self, what: str) -> bool:
+        # A prerendered handler's request is a stand-in: reading it is reading the
+        # request (as Next.js tracks dynamic access in static GET handlers).
+        return self._guard is None or self._guard(what)
+
+    @property
+    def query(self) -> MultiDictProxy[str]:
+        """The query string parameters (read-only multidict)."""
+        return self._query if self._readable("request.query") else MultiDictProxy(MultiDict())
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The request headers (case-insensitive, read-only)."""
+        if self._readable("request.headers"):
+            return self._headers
+        return CIMultiDictProxy(CIMultiDict())
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookie name -> value."""
+        return self._cookies if self._readable("request.cookies") else {}
 
     async def body(self) -> bytes:
         """The request body, read once (b"" when there is none)."""

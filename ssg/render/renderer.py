@@ -99,7 +99,7 @@ async def render_match(site: Site, match: RouteMatch, scope: RenderScope) -> Ren
 async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> RenderedPage:
     module = site.module(match.route.module_file)
     assert module is not None  # the scanner only makes handler routes for route.py files
-    request = scope.request or Request("GET", match.url_path)
+    request = scope.request or Request("GET", match.url_path, guard=scope.use_dynamic)
     response = await call_handler(module, request.method, request, match.params)
     extra = tuple((k, v) for k, v in response.header_items if k.lower() != "content-type")
     return RenderedPage(

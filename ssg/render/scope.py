@@ -30,6 +30,8 @@ Clock = Callable[[], float]
 
 DynamicMode = Literal["auto", "force-dynamic", "force-static", "error"]
 DYNAMIC_MODES: tuple[str, ...] = ("auto", "force-dynamic", "force-static", "error")
+REQUEST_APIS: tuple[str, ...] = ("cookies()", "headers()", "search_params()")
+"""The calls that read the request itself (others, like no-store fetches, only opt out of caching)."""
 
 
 class Dispatcher(Protocol):
@@ -117,6 +119,8 @@ class RenderScope:
             ssg.cache entries during this render; None when none was recorded.
         tags: cache tags used by fetches and ssg.cache entries.
         dynamic_calls: request APIs read while rendering (for the build report).
+        generating_params: this scope runs generate_static_params (build only):
+            request APIs fail with a clear error, uncached fetches are allowed.
     """
 
     route_pattern: str
@@ -129,6 +133,7 @@ class RenderScope:
     revalidate_seconds: float | None = None
     tags: set[str] = field(default_factory=set)
     dynamic_calls: list[str] = field(default_factory=list)
+    generating_params: bool = False
 
     def record_revalidate(self, seconds: float | None) -> None:
         """Record a data revalidate; as Next.js revalidate, the lowest value wins.
@@ -153,13 +158,26 @@ class RenderScope:
             False under dynamic = "force-static": return empty values.
 
         Raises:
-            DynamicUsageError: dynamic = "error" (message per SPEC 6).
+            DynamicUsageError: dynamic = "error" (message per SPEC 6), or a request
+                API read in generate_static_params.
             DynamicUsage: dynamic = "auto" during a static render; the builder
                 turns the route dynamic, the server reports a runtime change.
         """
         if self.request is not None:
             self.dynamic_calls.append(call)
             return True
+        if self.generating_params:
+            if call in REQUEST_APIS:
+                raise DynamicUsageError(
+                    f"generate_static_params in {self.config_file} used {call}, but it runs "
+                    "at build time only, where there is no request. Read the request in load() "
+                    'of a route with dynamic = "force-dynamic", or drop the call.',
+                    route_pattern=self.route_pattern,
+                    call=call,
+                    source_file=self.config_file,
+                )
+            # An uncached fetch while listing params is fine (as Next.js): fetch, don't store.
+            return False
         if self.dynamic == "force-static":
             return False
         if self.dynamic == "error":

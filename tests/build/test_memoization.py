@@ -109,3 +109,51 @@ async def test_no_store_fetch_makes_an_auto_route_dynamic(
     assert row.render == "dynamic"
     assert row.dynamic_reason is not None and "no-store" in row.dynamic_reason
     assert "/live" not in result.manifest["pages"]
+
+
+def test_ssg_cache_entries_survive_into_the_next_build_process(make_site: MakeSite) -> None:
+    import subprocess
+    import sys
+
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "{{ value }}",
+            "app/page.py": "import pathlib\nimport ssg\n"
+            "LOG = pathlib.Path(__file__).parent.parent / 'calls.log'\n"
+            "@ssg.cache(revalidate=300)\n"
+            "def expensive():\n"
+            "    with LOG.open('a') as f:\n        f.write('x')\n"
+            "    return 42\n"
+            "def load(params):\n    return {'value': expensive()}\n",
+        }
+    )
+    for _ in range(2):  # two processes: Python salts hash() differently in each
+        done = subprocess.run(
+            [sys.executable, "-m", "ssg", "build", str(site)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (site / "calls.log").read_text() == "x"
+    assert (site / "out/index.html").read_text().endswith("<body>42</body></html>")
+
+
+async def test_no_store_fetch_in_generate_static_params_is_allowed(
+    make_site: MakeSite, build: Build, upstream: tuple[str, Counter[str]]
+) -> None:
+    base, hits = upstream
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/[slug]/page.html": "{{ params.slug }}",
+            "app/[slug]/page.py": "import ssg\nasync def generate_static_params(params):\n"
+            f"    data = (await ssg.fetch('{base}/list', cache='no-store')).json()\n"
+            "    return [{'slug': s} for s in data['slugs']]\n",
+        }
+    )
+    result = await build(site)
+    assert sorted(result.manifest["pages"]) == ["/a", "/b", "/c", "/d", "/e"]
+    assert hits["/list"] == 1
