@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ssg.errors import ConfigError
+from ssg.errors import ConfigError, SsgError
 
 CONFIG_FILE = "ssg.toml"
 OUTPUTS = ("server", "export")
@@ -97,14 +97,16 @@ def load_config(
         The SiteConfig with absolute folders.
 
     Raises:
-        ConfigError: the site folder is missing, the TOML does not parse (with
-            its line), or values have the wrong type; all problems at once.
+        SsgError: the site folder does not exist.
+        ConfigError: the TOML does not parse (with its line), or values have
+            the wrong type; all problems at once.
     """
     site_dir = site_dir.resolve()
     config_file = site_dir / CONFIG_FILE
     if not site_dir.is_dir():
-        raise ConfigError(
-            config_file, [f"site folder {site_dir} does not exist: pass the folder holding app/"]
+        raise SsgError(
+            f"site folder {site_dir} does not exist: pass the folder that holds app/ "
+            "(e.g. ssg build examples/blog)"
         )
     raw: dict[str, Any] = {}
     if config_file.is_file():

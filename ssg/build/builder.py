@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ssg.build.export import check_export
 from ssg.build.manifest import (
@@ -23,7 +24,12 @@ from ssg.build.manifest import (
     write_manifest,
 )
 from ssg.build.planner import plan_params
-from ssg.build.writer import OutputWriter, handler_output_file, page_output_file
+from ssg.build.writer import (
+    OutputWriter,
+    check_out_dir,
+    handler_output_file,
+    page_output_file,
+)
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
 from ssg.errors import (
@@ -144,6 +150,11 @@ async def build_site(
             templates, fetches, export), with the files involved and the fix.
     """
     started = time.perf_counter()
+    check_out_dir(
+        config.out_dir,
+        site_dir=config.site_dir,
+        guarded=(config.app_dir, config.public_dir, config.cache_dir),
+    )
     site = Site.load(config)
     memo = RequestMemo()
     services = make_services(site, clock=clock, build_memo=memo, strict=strict)
@@ -207,8 +218,70 @@ async def _plan(
             params_list = [{}]
         for params in params_list or []:
             url_path = site.table.build_url_path(route, params)
+            owner = site.table.match(url_path)
+            if owner is None or owner.route is not route:
+                # Resolution order decides, as it does at serve time: the URL belongs
+                # to a more specific route, which renders it itself.
+                log.warning(
+                    "Skipped %s from generate_static_params of %s: that URL is served by %s "
+                    "(%s); remove it from the list",
+                    url_path,
+                    route.route_pattern,
+                    owner.route.route_pattern if owner else "no route",
+                    site.relative(owner.route.page_file or owner.route.segment_dir)
+                    if owner
+                    else "-",
+                )
+                continue
             planned.append(_Planned(route, params, url_path))
+    _check_output_files(site, planned)
     return results, planned, counter[0]
+
+
+def _check_public_files(site: Site, rendered: dict[str, tuple[_Planned, RenderedPage]]) -> None:
+    """A file in public/ must not replace a page (as Next.js "conflicting public file").
+
+    Raises:
+        SsgError: naming the public file and the route whose page it would replace.
+    """
+    public_dir = site.config.public_dir
+    if not public_dir.is_dir():
+        return
+    pages = {_output_file(site, item): item for item, _page in rendered.values()}
+    reserved = {"404.html", "_ssg", "_assets"}
+    for source_file in public_dir.rglob("*"):
+        relative = source_file.relative_to(public_dir).as_posix()
+        if not source_file.is_file():
+            continue
+        item = pages.get(relative)
+        if item is not None or relative in reserved or relative.split("/")[0] in reserved:
+            owner = (
+                f"the page {item.url_path} ({item.route.route_pattern})"
+                if item
+                else "a file ssg writes itself (404.html, _assets/, _ssg/)"
+            )
+            raise SsgError(
+                f"public/{relative} would replace {owner} in the output; "
+                "rename or remove one of them"
+            )
+
+
+def _check_output_files(site: Site, planned: list[_Planned]) -> None:
+    """Two URLs must never write one file (e.g. an alias "/a.html" and a page "/a").
+
+    Raises:
+        SsgError: naming both URLs and their routes.
+    """
+    seen: dict[str, _Planned] = {}
+    for item in planned:
+        output_file = _output_file(site, item)
+        other = seen.setdefault(output_file, item)
+        if other is not item:
+            raise SsgError(
+                f"{other.url_path} ({other.route.route_pattern}) and {item.url_path} "
+                f"({item.route.route_pattern}) would both be written to {output_file}; "
+                "rename one of the routes or drop one URL from generate_static_params"
+            )
 
 
 async def _render_all(
@@ -259,12 +332,19 @@ async def _render_all(
                 errors.append(_page_error(site, item, exc))
                 return
             except Exception as exc:
+                if template_frame(exc, site)[0] is None:
+                    raise  # no site file in the traceback: a bug in ssg, keep its traceback
                 errors.append(_page_error(site, item, exc))
                 return
             finally:
                 done += 1
                 if on_progress is not None:
                     on_progress(done, len(planned))
+            if page.status == 404:
+                # not_found() at build: no file, or a static host would serve it as 200.
+                # ssg serve answers the URL with the not-found page (404) on demand.
+                log.info("%s called not_found(): no page written", item.url_path)
+                return
             rendered[item.url_path] = (item, page)
             output_file = _output_file(site, item)
             writes.append(loop.run_in_executor(pool, writer.write, output_file, page.body))
@@ -277,6 +357,8 @@ async def _render_all(
     if len(errors) == 1:
         raise errors[0]
     if errors:
+        # Completion order is arbitrary: list failures by URL, as a reader scans them.
+        errors.sort(key=lambda e: getattr(e, "url_path", ""))
         shown = errors[:MAX_REPORTED_ERRORS]
         more = len(errors) - len(shown)
         text = "\n".join(f"  - {e}" for e in shown)
@@ -302,7 +384,7 @@ def _output_file(site: Site, item: _Planned) -> str:
 
 def _page_error(site: Site, item: _Planned, exc: BaseException) -> BuildError:
     """Wrap a page's failure with its route and URL; the cause stays in __cause__."""
-    where = f"{item.route.route_pattern} ({item.url_path})"
+    where = f"{item.route.route_pattern} ({unquote(item.url_path)})"
     if isinstance(exc, SsgError):
         # Messages that already name the page (a relative fetch with no route) keep theirs.
         message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
@@ -323,6 +405,7 @@ async def _write(
     now: float,
 ) -> dict[str, Any]:
     config = site.config
+    _check_public_files(site, rendered)
     writer.copy_tree(config.public_dir)
     writer.copy_assets(site.theme)
     pages: dict[str, Any] = {}
@@ -357,7 +440,7 @@ async def _write(
         elif result.render == "ssg" and not result.route.is_dynamic_pattern:
             result.render = "static"
     # The static 404.html answers every missing URL, so it names none (url_path "").
-    not_found = await render_not_found(site, "")
+    not_found = await render_not_found(site, "", strict=True)
     writer.write("404.html", not_found.body)
     manifest: dict[str, Any] = {
         "version": MANIFEST_VERSION,

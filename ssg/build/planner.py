@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ssg.data.memo import RequestMemo
-from ssg.errors import ParamsError
+from ssg.errors import ControlFlow, ModuleError, ParamsError, SsgError
 from ssg.modules import SiteModule, call_user
 from ssg.render.renderer import make_scope
 from ssg.render.scope import DataServices, enter_scope
+from ssg.render.templates import template_frame
 from ssg.routing.definitions import Params, RouteDefinition, Segment, SegmentKind
 from ssg.routing.segments import parse_segment
 from ssg.site import Site
@@ -57,8 +58,10 @@ def params_sources(site: Site, route: RouteDefinition) -> list[ParamsSource]:
         candidates.append((own, route.segment_dir))
     sources: list[ParamsSource] = []
     provided: set[str] = set()
-    for index, (module, folder) in enumerate(candidates):
-        last = index == len(candidates) - 1
+    for module, folder in candidates:
+        # Only the route's own module may return params of segments below its
+        # folder (bottom-up); a layout owns the segments at or above it.
+        last = module is own
         owned = tuple(
             seg.param
             for seg_dir, seg in segment_of
@@ -97,14 +100,17 @@ async def plan_params(
         on_call: called with the module file each time a function really runs.
 
     Returns:
-        The list of complete params dicts (possibly empty), or None when no
-        segment of the route defines generate_static_params.
+        The list of complete params dicts (possibly empty), or None when some
+        dynamic segment of the route has no generate_static_params covering it.
 
     Raises:
         ParamsError: a function returned a wrong shape (names the file and value).
     """
     sources = params_sources(site, route)
-    if not sources:
+    owned = {name for source in sources for name in source.owned}
+    if not sources or set(route.param_names) - owned:
+        # Some segment has no generate_static_params: its pages can only be
+        # rendered on demand (as Next.js, when a child segment lists nothing).
         return None
     kinds = {seg.param: seg.kind for seg in route.segments if seg.param is not None}
     combos: list[Params] = [{}]
@@ -125,7 +131,19 @@ async def plan_params(
                 scope.generating_params = True
                 scope.config_file = site.relative(source.module.source_file)
                 with enter_scope(scope):
-                    return await call_user(generate, dict(parent))
+                    try:
+                        return await call_user(generate, dict(parent))
+                    except (SsgError, ControlFlow):
+                        raise
+                    except Exception as exc:
+                        file, line = template_frame(exc, site)
+                        if file is None:
+                            raise  # no site file in the traceback: a bug in ssg
+                        raise ModuleError(
+                            f"generate_static_params raised {type(exc).__name__}: {exc}",
+                            source_file=file,
+                            line=line,
+                        ) from exc
 
             result = await calls.get_or_run(key, run)
             for item in _validate(site, route, source, result, parent, kinds):

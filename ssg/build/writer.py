@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
+from ssg.errors import SsgError
 from ssg.render.environment import ASSETS_URL_PREFIX, Theme
 
 
@@ -35,6 +36,37 @@ def handler_output_file(url_path: str) -> str:
     """The file a prerendered route handler is written to: its URL path ("/feed.xml" -> feed.xml)."""
     decoded = unquote(url_path).strip("/")
     return decoded or "index"
+
+
+def check_out_dir(out_dir: Path, *, site_dir: Path, guarded: tuple[Path, ...]) -> None:
+    """Refuse an output folder whose replacement would destroy something else.
+
+    A build replaces the whole output folder, so it must not be the site, hold
+    the site, sit inside app/ or public/, or be a folder that is not a previous
+    build (no _ssg/manifest.json) and not empty.
+
+    Raises:
+        SsgError: naming the folder and the fix (choose another --out / out_dir).
+    """
+    out_dir = out_dir.resolve()
+    site_dir = site_dir.resolve()
+    fix = "choose another folder with --out or out_dir in ssg.toml"
+    if site_dir.is_relative_to(out_dir):
+        raise SsgError(f"the output folder {out_dir} is or contains the site {site_dir}; {fix}")
+    for folder in guarded:
+        if out_dir.is_relative_to(folder.resolve()):
+            raise SsgError(f"the output folder {out_dir} is inside {folder}; {fix}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SsgError(f"the output folder {out_dir} is a file; {fix}")
+    if (
+        out_dir.is_dir()
+        and not (out_dir / "_ssg" / "manifest.json").is_file()
+        and any(out_dir.iterdir())
+    ):
+        raise SsgError(
+            f"the output folder {out_dir} holds files that are not an ssg build, and a build "
+            f"replaces the whole folder; empty it or {fix}"
+        )
 
 
 class OutputWriter:
@@ -78,13 +110,14 @@ class OutputWriter:
         return target
 
     def copy_tree(self, source_dir: Path, relative: str = "") -> int:
-        """Copy a folder's files (dotfiles skipped) into the staging folder; returns the count."""
+        """Copy a folder's files verbatim (dotfiles too: .nojekyll, .well-known/) into the
+        staging folder; returns the count."""
         count = 0
         if not source_dir.is_dir():
             return count
         for source_file in sorted(source_dir.rglob("*")):
             rel = source_file.relative_to(source_dir)
-            if not source_file.is_file() or any(p.startswith(".") for p in rel.parts):
+            if not source_file.is_file():
                 continue
             target = self.staging_dir / relative / rel
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -121,14 +121,14 @@ async def _render_page(site: Site, match: RouteMatch, scope: RenderScope) -> str
     metadata: dict[str, Any] = {}
     layout_data: list[dict[str, Any]] = []
     for _layout, module in layouts:
-        metadata = await _module_metadata(module, params, metadata)
-        layout_data.append(await _module_load(module, params))
+        metadata = await _module_metadata(site, module, params, metadata)
+        layout_data.append(await _module_load(site, module, params))
     markdown_html: str | None = None
     if route.page_file.suffix == ".md":
         front, markdown_html = _load_markdown_page(site, route.page_file)
         metadata = merge_metadata(metadata, front)
-    metadata = await _module_metadata(page_module, params, metadata)
-    page_data = await _module_load(page_module, params)
+    metadata = await _module_metadata(site, page_module, params, metadata)
+    page_data = await _module_load(site, page_module, params)
 
     base = {
         "params": params,
@@ -149,7 +149,7 @@ async def _render_page(site: Site, match: RouteMatch, scope: RenderScope) -> str
 
 
 async def _module_metadata(
-    module: SiteModule | None, params: Params, metadata: dict[str, Any]
+    site: Site, module: SiteModule | None, params: Params, metadata: dict[str, Any]
 ) -> dict[str, Any]:
     if module is None:
         return metadata
@@ -159,14 +159,15 @@ async def _module_metadata(
         value = await call_user(generate, params)
         if value is not None and not isinstance(value, dict):
             raise SsgError(
-                f"{module.source_file}: generate_metadata returned {type(value).__name__}; "
+                f"{site.relative(module.source_file)}: generate_metadata returned "
+                f"{type(value).__name__}; "
                 "return a dict such as {'title': ...}"
             )
         metadata = merge_metadata(metadata, value or {})
     return metadata
 
 
-async def _module_load(module: SiteModule | None, params: Params) -> dict[str, Any]:
+async def _module_load(site: Site, module: SiteModule | None, params: Params) -> dict[str, Any]:
     load = module.function("load") if module is not None else None
     if load is None:
         return {}
@@ -175,7 +176,8 @@ async def _module_load(module: SiteModule | None, params: Params) -> dict[str, A
         return {}
     if not isinstance(value, dict):
         raise SsgError(
-            f"{module.source_file if module else ''}: load returned {type(value).__name__}; "
+            f"{site.relative(module.source_file) if module else ''}: load returned "
+            f"{type(value).__name__}; "
             "return a dict, whose keys become template variables"
         )
     return value
@@ -199,9 +201,40 @@ def _render_slots(
     sub_path = "/".join([p for p in url_path.split("/") if p][depth:])
     rendered: dict[str, Markup] = {}
     for name, slot in layout.slots.items():
-        slot_file = slot.pages.get(sub_path) or slot.default_file
+        slot_file = match_slot_page(slot.pages, sub_path) or slot.default_file
         if slot_file is None:
             rendered[name] = Markup("")
             continue
         rendered[name] = Markup(render_template(site, None, context, slot_file))
     return rendered
+
+
+def match_slot_page(pages: dict[str, Path], sub_path: str) -> Path | None:
+    """The slot page for a sub-path below the slot's layout, matching like routes.
+
+    | slot pages keys              | sub_path      | page                    |
+    | ---------------------------- | ------------- | ----------------------- |
+    | "", "settings"               | "settings"    | settings (exact first)  |
+    | "[id]"                       | "5"           | [id]                    |
+    | "docs/[...rest]"             | "docs/a/b"    | docs/[...rest]          |
+    | "[[...rest]]"                | ""            | [[...rest]]             |
+    """
+    exact = pages.get(sub_path)
+    if exact is not None:
+        return exact
+    parts = [p for p in sub_path.split("/") if p]
+    for key, page in pages.items():
+        if _slot_key_matches([p for p in key.split("/") if p], parts):
+            return page
+    return None
+
+
+def _slot_key_matches(pattern: list[str], parts: list[str]) -> bool:
+    for index, segment in enumerate(pattern):
+        if segment.startswith("[[..."):
+            return True
+        if segment.startswith("[..."):
+            return len(parts) > index
+        if index >= len(parts) or (not segment.startswith("[") and segment != parts[index]):
+            return False
+    return len(pattern) == len(parts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from ssg.render.templates import render_template
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition
 from ssg.site import Site
 
+log = logging.getLogger("ssg.render")
 DEFAULT_NOT_FOUND = "<h1>404</h1><p>This page could not be found.</p>"
 DEFAULT_ERROR = "<h1>500</h1><p>Something went wrong while rendering this page.</p>"
 
@@ -32,11 +35,23 @@ async def render_not_found(
     *,
     route: RouteDefinition | None = None,
     scope: RenderScope | None = None,
+    strict: bool = False,
 ) -> RenderedPage:
     """Render the nearest not-found page inside the layouts above it (status 404, noindex).
 
-    Falls back to the theme's not-found.html, then to a built-in page, so a
-    404 never fails; a failing layout falls back to the page without layouts.
+    Args:
+        site: the loaded site.
+        url_path: the URL not found ("" for the build's 404.html, which answers any URL).
+        route: the route whose nearest not-found.html applies, if one matched.
+        scope: the render's scope (for the data revalidate it recorded).
+        strict: raise template errors (the build) instead of degrading (serve).
+
+    Returns:
+        A 404 RenderedPage. Without `strict` it never raises: it falls back to the
+        theme's not-found.html, then a built-in page, logging what failed.
+
+    Raises:
+        TemplateError: with `strict`, when not-found.html or a layout fails.
     """
     file = nearest_not_found_file(site, route, url_path)
     metadata: dict[str, Any] = {"title": "Page not found", "robots": "noindex"}
@@ -50,7 +65,7 @@ async def render_not_found(
         "site": site.config.template_values(),
     }
     body = await _render_special(
-        site, file, "not-found.html", DEFAULT_NOT_FOUND, layouts, metadata, context
+        site, file, "not-found.html", DEFAULT_NOT_FOUND, layouts, metadata, context, strict=strict
     )
     revalidate = None if scope is None else scope.revalidate_seconds
     return RenderedPage(404, body.encode("utf-8"), HTML, revalidate)
@@ -94,8 +109,15 @@ async def _render_special(
     layouts: list[LayoutDefinition],
     metadata: dict[str, Any],
     context: dict[str, Any],
+    *,
+    strict: bool = False,
 ) -> str:
-    """Render a not-found / error template in its layouts, degrading step by step."""
+    """Render a not-found / error template in its layouts.
+
+    With `strict` (the build) a broken template raises its TemplateError. At
+    serve time a 404 or 500 must still be answered, so each failure is logged
+    and the page degrades: the built-in body, then no layouts.
+    """
     context = {**context, "metadata": metadata}
     try:
         if file is not None:
@@ -105,7 +127,10 @@ async def _render_special(
                 html = site.env.get_template(theme_name).render(context)
             except jinja2.TemplateNotFound:
                 html = fallback
-    except Exception:
+    except Exception as exc:
+        if strict:
+            raise
+        log.error("%s failed, sending the built-in page instead: %s", theme_name, exc)
         html = fallback
     inner = html
     try:
@@ -116,16 +141,40 @@ async def _render_special(
                 {**context, "children": Markup(html), "slots": {}},
                 layout.template_file,
             )
-    except Exception:
+    except Exception as exc:
+        if strict:
+            raise
+        log.error("a layout failed around %s, sending it without layouts: %s", theme_name, exc)
         html = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta name="robots" content="noindex"><title>'
-            f"{Markup.escape(str(metadata.get('title', '')))}</title></head>"
+            f"<title>{Markup.escape(str(metadata.get('title', '')))}</title></head>"
             f"<body>{inner}</body></html>"
         )
-    if 'name="robots"' not in html and "<head>" in html:
-        html = html.replace("<head>", '<head><meta name="robots" content="noindex">', 1)
-    return html
+    return with_noindex(html)
+
+
+_HEAD_OR_HTML = re.compile(r"<head\b[^>]*>|<html\b[^>]*>", re.IGNORECASE)
+
+
+def with_noindex(html: str) -> str:
+    """Make sure a 404/500 page carries <meta name="robots" content="noindex">.
+
+    | page starts                      | meta inserted                    |
+    | -------------------------------- | -------------------------------- |
+    | already has name="robots"        | nowhere (kept as is)             |
+    | <html ...><head ...>             | right after <head ...>           |
+    | <html ...> (no head)             | right after <html ...>           |
+    | neither                          | at the very start                |
+    """
+    if 'name="robots"' in html:
+        return html
+    meta = '<meta name="robots" content="noindex">'
+    heads = [m for m in _HEAD_OR_HTML.finditer(html)]
+    head = next((m for m in heads if m.group(0).lower().startswith("<head")), None)
+    anchor = head or (heads[0] if heads else None)
+    if anchor is None:
+        return meta + html
+    return html[: anchor.end()] + meta + html[anchor.end() :]
 
 
 def redirect_page(location: str) -> bytes:

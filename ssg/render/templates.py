@@ -42,11 +42,13 @@ def render_template(
             f"template syntax error: {exc.message}", template_file=name, line=exc.lineno
         ) from exc
     except jinja2.TemplateNotFound as exc:
+        file, line = template_frame(exc, site)
         raise TemplateError(
             f"template {exc.name!r} not found in app/ or the theme "
-            f"({site.relative(site.theme.templates_dir)}); check the name in "
+            f"({site.theme.theme_dir.name}/templates); check the name in "
             "{% extends %} / {% include %}",
-            template_file=site.relative(template_file),
+            template_file=file or site.relative(template_file),
+            line=line,
         ) from exc
     except (SsgError, NotFound, Redirect):
         raise

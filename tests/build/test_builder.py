@@ -10,6 +10,7 @@ from ssg.errors import (
     BuildError,
     DynamicUsageError,
     ExportError,
+    ModuleError,
     ModuleErrors,
     SsgError,
     TemplateError,
@@ -174,7 +175,7 @@ async def test_default_404_has_noindex_without_a_not_found_file(
     assert '<meta name="robots" content="noindex">' in (site / "out/404.html").read_text()
 
 
-async def test_not_found_call_skips_the_page(make_site: MakeSite, build: Build) -> None:
+async def test_not_found_call_writes_no_page(make_site: MakeSite, build: Build) -> None:
     site = make_site(
         {
             **BASIC,
@@ -186,7 +187,8 @@ async def test_not_found_call_skips_the_page(make_site: MakeSite, build: Build) 
         }
     )
     result = await build(site)
-    assert result.manifest["pages"]["/blog/gone"]["status"] == 404
+    assert "/blog/gone" not in result.manifest["pages"]
+    assert not (site / "out/blog/gone.html").exists()
     assert result.manifest["pages"]["/blog/a"]["status"] == 200
 
 
@@ -251,9 +253,14 @@ async def test_every_broken_module_is_reported_at_once(make_site: MakeSite, buil
 async def test_failed_build_leaves_previous_output_intact(
     make_site: MakeSite, build: Build
 ) -> None:
-    site = make_site(BASIC)
+    site = make_site({**BASIC, "app/gone/page.html": "soon removed"})
     await build(site)
     before = {p: p.read_bytes() for p in (site / "out").rglob("*") if p.is_file()}
+    # The next build changes a page, removes a route, adds a public file, then fails:
+    # none of it may reach out/ (a build that wrote into out/ directly would show it).
+    (site / "app/page.html").write_text("<h1>Changed</h1>")
+    (site / "app/gone/page.html").unlink()
+    (site / "public/new.txt").write_text("new")
     (site / "app/about/page.html").write_text("{{ broken(")
     with pytest.raises(SsgError):
         await build(site)
@@ -422,8 +429,8 @@ async def test_export_lists_every_route_that_needs_a_server(
             "app/api/x/route.py": "def POST(request, params):\n    return {}\n",
         }
     )
-    (site / "out").mkdir()
-    (site / "out/keep.txt").write_text("previous")
+    await build(site, output="server")  # a previous, deployable build
+    before = (site / "out/index.html").read_bytes()
     with pytest.raises(ExportError) as info:
         await build(site)
     text = "\n".join(info.value.problems)
@@ -432,7 +439,7 @@ async def test_export_lists_every_route_that_needs_a_server(
     assert "/me (app/me/page.py): reads the request (cookies())" in text
     assert "/api/x (app/api/x/route.py): a route handler that runs per request" in text
     assert len(info.value.problems) == 4
-    assert (site / "out/keep.txt").read_text() == "previous"
+    assert (site / "out/index.html").read_bytes() == before
 
 
 async def test_theme_assets_are_fingerprinted(make_site: MakeSite, build: Build) -> None:
@@ -479,3 +486,149 @@ async def test_strict_build_fails_on_content_problems(make_site: MakeSite) -> No
         await build_site(load_config(site), strict=True)
     assert isinstance(info.value.__cause__, ContentError)
     assert not (site / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "out",
+    [".", "..", "app", "public/out", "elsewhere"],
+    ids=["the-site", "holds-the-site", "app", "inside-public", "a-folder-of-other-files"],
+)
+async def test_refuses_an_output_folder_it_would_destroy(
+    make_site: MakeSite, build: Build, out: str
+) -> None:
+    site = make_site({**BASIC, "elsewhere/notes.txt": "mine"})
+    with pytest.raises(SsgError, match="choose another folder with --out"):
+        await build(site, out_dir=site / out)
+    assert (site / "app/layout.html").is_file()
+    assert (site / "elsewhere/notes.txt").read_text() == "mine"
+
+
+async def test_slot_pages_under_dynamic_folders_match_the_url(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/dash/layout.html": "[{{ slots.team }}]{{ children }}",
+            "app/dash/page.html": "main",
+            "app/dash/[id]/page.html": "item",
+            "app/dash/[id]/page.py": "def generate_static_params(p):\n    return [{'id': '5'}]\n",
+            "app/dash/@team/[id]/page.html": "team-{{ params.id }}",
+            "app/dash/@team/default.html": "team-default",
+        }
+    )
+    await build(site)
+    assert (site / "out/dash/5.html").read_text().endswith("<body>[team-5]item</body></html>")
+    assert (site / "out/dash.html").read_text().endswith("<body>[team-default]main</body></html>")
+
+
+async def test_a_bug_in_ssg_keeps_its_traceback(
+    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ssg.render.renderer
+
+    def broken(*args: object) -> str:
+        raise AttributeError("internal bug")
+
+    monkeypatch.setattr(ssg.render.renderer, "render_template", broken)
+    site = make_site(BASIC)
+    with pytest.raises(AttributeError, match="internal bug"):
+        await build(site)
+
+
+async def test_user_error_in_generate_static_params_names_file_and_line(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/[x]/page.html": "x",
+            "app/[x]/page.py": "def generate_static_params(params):\n    return params['nope']\n",
+        }
+    )
+    with pytest.raises(
+        ModuleError, match=r"app/\[x\]/page.py:2: generate_static_params raised KeyError"
+    ):
+        await build(site)
+
+
+async def test_broken_not_found_template_fails_the_build(make_site: MakeSite, build: Build) -> None:
+    site = make_site({**BASIC, "app/not-found.html": "ok\n{{ 1 // 0 }}"})
+    with pytest.raises(TemplateError, match=r"app/not-found.html:2"):
+        await build(site)
+
+
+async def test_noindex_is_added_to_a_404_without_head(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {"app/layout.html": "<html><body>{{ children }}</body></html>", "app/page.html": "x"}
+    )
+    await build(site)
+    assert (
+        (site / "out/404.html")
+        .read_text()
+        .startswith('<html><meta name="robots" content="noindex"><body>')
+    )
+
+
+async def test_generated_url_owned_by_a_more_specific_route_is_skipped(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/blog/hello/page.html": "STATIC",
+            "app/blog/[slug]/page.html": "DYN {{ params.slug }}",
+            "app/blog/[slug]/page.py": "def generate_static_params(p):\n"
+            "    return [{'slug': 'hello'}, {'slug': 'x'}]\n",
+        }
+    )
+    result = await build(site)
+    assert result.manifest["pages"]["/blog/hello"]["route_pattern"] == "/blog/hello"
+    assert result.manifest["pages"]["/blog/x"]["route_pattern"] == "/blog/[slug]"
+    assert (site / "out/blog/hello.html").read_text().endswith("<body>STATIC</body></html>")
+
+
+async def test_two_urls_for_one_output_file_is_an_error(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/old/page.html": "page",
+            "app/[...alias]/page.html": "x",
+            "app/[...alias]/page.py": "def generate_static_params(p):\n"
+            "    return [{'alias': ['old.html']}]\n",
+        }
+    )
+    with pytest.raises(SsgError, match=r"would both be written to old.html"):
+        await build(site)
+
+
+async def test_public_file_may_not_replace_a_page(make_site: MakeSite, build: Build) -> None:
+    site = make_site({**BASIC, "public/about.html": "PUBLIC"})
+    with pytest.raises(SsgError, match=r"public/about.html would replace the page /about"):
+        await build(site)
+
+
+async def test_public_dotfiles_are_copied(make_site: MakeSite, build: Build) -> None:
+    site = make_site({**BASIC, "public/.nojekyll": "", "public/.well-known/security.txt": "x"})
+    await build(site)
+    assert (site / "out/.nojekyll").is_file()
+    assert (site / "out/.well-known/security.txt").read_text() == "x"
+
+
+async def test_layout_params_alone_leave_deeper_segments_on_demand(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/shop/[cat]/layout.html": "{{ children }}",
+            "app/shop/[cat]/layout.py": "def generate_static_params(p):\n"
+            "    return [{'cat': 'tea'}]\n",
+            "app/shop/[cat]/page.html": "cat",
+            "app/shop/[cat]/[item]/page.html": "item",
+        }
+    )
+    result = await build(site)
+    assert "/shop/tea" in result.manifest["pages"]
+    (row,) = [r for r in result.routes if r.route.route_pattern == "/shop/[cat]/[item]"]
+    assert row.params_count is None and row.url_paths == []
