@@ -38,11 +38,16 @@ def cli() -> None:
 @click.option(
     "--strict", is_flag=True, help="Fail on content problems (bad front matter or dates)."
 )
-def build(site: Path, out_dir: Path | None, export: bool, strict: bool) -> None:
+@click.option(
+    "--base-url", help="Override base_url (absolute URLs in feeds, sitemaps, canonical links)."
+)
+def build(
+    site: Path, out_dir: Path | None, export: bool, strict: bool, base_url: str | None
+) -> None:
     """Build SITE (a folder holding app/) into out/."""
     from ssg.commands import build as command
 
-    command.run(site, out_dir=out_dir, export=export, strict=strict)
+    command.run(site, out_dir=out_dir, export=export, strict=strict, base_url=base_url)
 
 
 @cli.command()

@@ -84,7 +84,11 @@ class SiteConfig:
 
 
 def load_config(
-    site_dir: Path, *, out_dir: Path | None = None, output: str | None = None
+    site_dir: Path,
+    *,
+    out_dir: Path | None = None,
+    output: str | None = None,
+    base_url: str | None = None,
 ) -> SiteConfig:
     """Read SITE/ssg.toml (optional) and validate every value.
 
@@ -92,6 +96,7 @@ def load_config(
         site_dir: the site folder.
         out_dir: overrides `out_dir` (the CLI's --out), relative to the cwd.
         output: overrides `output` (the CLI's --export gives "export").
+        base_url: overrides `base_url` (the CLI's --base-url, e.g. from a CI deploy).
 
     Returns:
         The SiteConfig with absolute folders.
@@ -137,6 +142,8 @@ def load_config(
             extra[key] = value
     if output is not None:
         values["output"] = output
+    if base_url is not None:
+        values["base_url"] = base_url
     if values.get("output", "server") not in OUTPUTS:
         problems.append(f'output = {values["output"]!r} must be "server" or "export"')
     if values.get("expire_seconds", 1) < 0:

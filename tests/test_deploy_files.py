@@ -11,6 +11,7 @@ import yaml
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 BUILD_COMMAND = "ssg build examples/blog --export"
+PAGES_BUILD_COMMAND = f'{BUILD_COMMAND} --base-url "${{{{ steps.pages.outputs.base_url }}}}"'
 PUBLISH_DIR = "examples/blog/out"
 HTML_CACHE_CONTROL = "public, max-age=0, must-revalidate"
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -90,7 +91,7 @@ def test_workflow_builds_the_example_as_a_static_export(workflow: dict[Any, Any]
     build = workflow["jobs"]["build"]
     runs = [step.get("run", "") for step in build["steps"]]
     assert "pip install ." in runs
-    assert BUILD_COMMAND in runs
+    assert PAGES_BUILD_COMMAND in runs
     uses = [step.get("uses", "") for step in build["steps"]]
     assert "actions/checkout@v4" in uses
     assert "actions/setup-python@v5" in uses
@@ -120,5 +121,7 @@ def test_workflow_deploys_after_the_build(workflow: dict[Any, Any]) -> None:
 def test_workflow_builds_before_it_uploads(workflow: dict[Any, Any]) -> None:
     steps = workflow["jobs"]["build"]["steps"]
     names = [step.get("run") or step.get("uses") for step in steps]
-    assert names.index("pip install .") < names.index(BUILD_COMMAND)
-    assert names.index(BUILD_COMMAND) < names.index("actions/upload-pages-artifact@v3")
+    assert names.index("pip install .") < names.index(PAGES_BUILD_COMMAND)
+    # configure-pages gives the site's address, which the build needs for absolute URLs.
+    assert names.index("actions/configure-pages@v5") < names.index(PAGES_BUILD_COMMAND)
+    assert names.index(PAGES_BUILD_COMMAND) < names.index("actions/upload-pages-artifact@v3")

@@ -17,7 +17,11 @@ import ssg
 from ssg.content import Collection, Entry, load_collection
 
 SITE_DIR = Path(__file__).resolve().parent
-PAGE_SIZE = 10
+PAGE_SIZE = 5
+# Files in the corpora that are not posts: section indexes (Zola), static pages (Pelican).
+EXCLUDE = ("/README.md", "_index.md", "pages/**")
+_RAW = re.compile(r"\{\{raw `(.*?)`\}\}", re.DOTALL)
+_ACTION = re.compile(r'\{\{(image|code|play|video) +"([^"]+)"[^}]*\}\}')
 
 
 def content_dir() -> Path:
@@ -26,16 +30,46 @@ def content_dir() -> Path:
     return Path(configured).resolve() if configured else SITE_DIR / "content" / "posts"
 
 
+def go_actions(body: str) -> str:
+    """Translate the Go blog's template actions, which Markdown would show as text.
+
+    | action in the body                | becomes                          |
+    | --------------------------------- | -------------------------------- |
+    | {{raw `<div>...</div>`}}          | <div>...</div> (kept as HTML)    |
+    | {{image "x/diagram.png"}}         | *[image: x/diagram.png]*         |
+    | {{code "x/main.go" /re/}}         | *[code sample: x/main.go]*       |
+    | {{video "https://..."}}           | [video](https://...)             |
+
+    Bodies are never run as templates; this only rewrites these known forms.
+    """
+    body = _RAW.sub(lambda m: m.group(1), body)
+
+    def action(match: re.Match[str]) -> str:
+        kind, target = match.group(1), match.group(2)
+        if kind == "video":
+            return f"[video]({target})"
+        label = "image" if kind == "image" else "code sample"
+        return f"*[{label}: {target}]*"
+
+    return _ACTION.sub(action, body)
+
+
 @ssg.cache
 def collection() -> Collection:
-    """Every entry, newest first (redirect stubs included)."""
-    return load_collection(content_dir())
+    """Every entry, newest first (redirect stubs and undated pages included)."""
+    return load_collection(content_dir(), exclude=EXCLUDE, body_filter=go_actions)
 
 
 @ssg.cache
 def posts() -> list[Entry]:
-    """The listed posts: real posts (not redirect stubs), newest first."""
-    return [entry for entry in collection() if entry.redirect is None]
+    """The listed posts: dated posts (not redirect stubs or undated pages), newest first."""
+    return [e for e in collection() if e.redirect is None and e.date is not None]
+
+
+@ssg.cache
+def published() -> list[Entry]:
+    """What gets a /blog/[slug] URL: the listed posts and the redirect stubs."""
+    return [e for e in collection() if e.redirect is not None or e.date is not None]
 
 
 def post_url(entry: Entry) -> str:

@@ -234,7 +234,6 @@ async def _plan(
                 )
                 continue
             planned.append(_Planned(route, params, url_path))
-    _check_output_files(site, planned)
     return results, planned, counter[0]
 
 
@@ -266,24 +265,6 @@ def _check_public_files(site: Site, rendered: dict[str, tuple[_Planned, Rendered
             )
 
 
-def _check_output_files(site: Site, planned: list[_Planned]) -> None:
-    """Two URLs must never write one file (e.g. an alias "/a.html" and a page "/a").
-
-    Raises:
-        SsgError: naming both URLs and their routes.
-    """
-    seen: dict[str, _Planned] = {}
-    for item in planned:
-        output_file = _output_file(site, item)
-        other = seen.setdefault(output_file, item)
-        if other is not item:
-            raise SsgError(
-                f"{other.url_path} ({other.route.route_pattern}) and {item.url_path} "
-                f"({item.route.route_pattern}) would both be written to {output_file}; "
-                "rename one of the routes or drop one URL from generate_static_params"
-            )
-
-
 async def _render_all(
     site: Site,
     services: DataServices,
@@ -306,6 +287,7 @@ async def _render_all(
     # the I/O time (on a 1,700-page build, writing after rendering cost a third).
     pool = ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="ssg-write")
     writes: list[asyncio.Future[object]] = []
+    claimed: dict[str, tuple[_Planned, bytes]] = {}  # output file -> who writes it
 
     async def render_one(item: _Planned) -> None:
         nonlocal done
@@ -347,6 +329,20 @@ async def _render_all(
                 return
             rendered[item.url_path] = (item, page)
             output_file = _output_file(site, item)
+            other = claimed.setdefault(output_file, (item, page.body))
+            if other[0] is not item:
+                # Two URLs, one file ("/a" and "/a.html" without trailing slashes): fine
+                # when they would write the same bytes, an error when they would not.
+                if other[1] != page.body:
+                    errors.append(
+                        SsgError(
+                            f"{other[0].url_path} ({other[0].route.route_pattern}) and "
+                            f"{item.url_path} ({item.route.route_pattern}) would both be "
+                            f"written to {output_file} with different content; rename one "
+                            "of the routes or drop one URL from generate_static_params"
+                        )
+                    )
+                return
             writes.append(loop.run_in_executor(pool, writer.write, output_file, page.body))
 
     try:

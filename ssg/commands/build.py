@@ -22,6 +22,7 @@ def run(
     out_dir: Path | None = None,
     export: bool = False,
     strict: bool = False,
+    base_url: str | None = None,
     console: Console | None = None,
 ) -> BuildResult:
     """Build `site_dir` and print the route table.
@@ -33,7 +34,9 @@ def run(
     console = console or Console()
     if not console.is_terminal:
         console.width = max(console.width, 120)
-    config = load_config(site_dir, out_dir=out_dir, output="export" if export else None)
+    config = load_config(
+        site_dir, out_dir=out_dir, output="export" if export else None, base_url=base_url
+    )
     logging.getLogger("ssg").setLevel(logging.INFO)
     progress = Progress(
         TextColumn("Rendering"),

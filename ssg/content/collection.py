@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
 
-from ssg.content.entry import Entry, LoadedFile
+from ssg.content.entry import Entry, FilterRef, LoadedFile
 from ssg.content.pool import load_files
 from ssg.content.problems import ContentProblem
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, FileStamp, scan_content
@@ -101,6 +102,7 @@ def load_collection(
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
     strict: bool | None = None,
     workers: int | None = None,
+    body_filter: Callable[[str], str] | None = None,
 ) -> Collection:
     """Load every Markdown file under `folder` into a `Collection`, newest first.
 
@@ -126,6 +128,10 @@ def load_collection(
             default) follows the build (`ssg build --strict`), else False.
         workers: processes for parsing; None = one per CPU when there are
             64+ files to parse; 1 = parse in this process.
+        body_filter: a function rewriting each Markdown body before it is
+            rendered, e.g. to translate another generator's shortcodes. It runs
+            in the worker processes, so it must live in a module imported by
+            name (the site's own helper module, e.g. blog.py), not in page.py.
 
     Returns:
         The `Collection`; its `warnings` hold every problem found.
@@ -149,12 +155,13 @@ def load_collection(
             source_file=content_dir,
         )
     patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+    ref = _filter_ref(body_filter) if body_filter is not None else None
     if scope is None:
         stamps = scan_content(content_dir, patterns, exclude)
-        collection = _reload(content_dir, stamps, None, workers).collection
+        collection = _reload(content_dir, stamps, None, workers, ref).collection
     else:
         shared = scope.services.shared
-        key = f"{_MEMO_PREFIX}{(str(content_dir), patterns, tuple(exclude))!r}"
+        key = f"{_MEMO_PREFIX}{(str(content_dir), patterns, tuple(exclude), ref)!r}"
         # One parse at a time per build/server: a concurrent caller (aload_collection's
         # thread) waits here, then finds the memo filled.
         with shared.setdefault(_LOCK_KEY, threading.Lock()):
@@ -166,7 +173,7 @@ def load_collection(
             if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
                 stamps = scan_content(content_dir, patterns, exclude)
                 if memo is None or memo.stamps != stamps:
-                    memo = _reload(content_dir, stamps, memo, workers)
+                    memo = _reload(content_dir, stamps, memo, workers, ref)
                 memo = replace(memo, checked_at=now)
                 shared[key] = memo
         collection = memo.collection
@@ -187,6 +194,7 @@ async def aload_collection(
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
     strict: bool | None = None,
     workers: int | None = None,
+    body_filter: Callable[[str], str] | None = None,
 ) -> Collection:
     """`load_collection` in a worker thread, so an event loop keeps serving meanwhile.
 
@@ -194,7 +202,13 @@ async def aload_collection(
     (`asyncio.to_thread` copies the context).
     """
     return await asyncio.to_thread(
-        load_collection, folder, pattern=pattern, exclude=exclude, strict=strict, workers=workers
+        load_collection,
+        folder,
+        pattern=pattern,
+        exclude=exclude,
+        strict=strict,
+        workers=workers,
+        body_filter=body_filter,
     )
 
 
@@ -203,6 +217,7 @@ def _reload(
     stamps: tuple[FileStamp, ...],
     previous: _Memo | None,
     workers: int | None,
+    body_filter: FilterRef | None = None,
 ) -> _Memo:
     """Read the files that are new or changed since `previous` and assemble the collection."""
     reuse = previous.loaded if previous is not None else {}
@@ -212,6 +227,7 @@ def _reload(
         content_dir,
         sizes=[stamp.size_bytes for stamp in stale],
         workers=workers,
+        body_filter=body_filter,
     )
     fresh_by_name = {
         stamp.relative_name: (stamp, item) for stamp, item in zip(stale, fresh, strict=True)
@@ -264,6 +280,27 @@ def _unique_slugs(
         )
         problems.append(ContentProblem(group[1].source_file, None, message))
     return result, problems
+
+
+def _filter_ref(body_filter: Callable[[str], str]) -> FilterRef:
+    """A body filter as (module, qualname, folder), after checking workers can import it.
+
+    Raises:
+        ContentError: the function is a lambda or nested, or lives in a module
+            that cannot be imported by name (page.py, __main__).
+    """
+    module_name = getattr(body_filter, "__module__", "") or ""
+    qualname = getattr(body_filter, "__qualname__", "") or ""
+    module = sys.modules.get(module_name)
+    file = getattr(module, "__file__", None)
+    if "<" in qualname or module_name in ("", "__main__") or module_name.startswith("ssg_site_"):
+        raise ContentError(
+            f"body_filter {qualname or body_filter!r} must be a module-level function in a "
+            "module imported by name (e.g. the site's blog.py), so worker processes can "
+            "import it; a lambda, a nested function or a function in page.py cannot be",
+            source_file=Path(file) if file else Path(module_name or "?"),
+        )
+    return (module_name, qualname, str(Path(file).parent) if file else "")
 
 
 def _newest_first(entry: Entry) -> tuple[bool, float, str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import importlib
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup
 
@@ -77,13 +79,38 @@ class LoadedFile:
     problems: tuple[ContentProblem, ...] = ()
 
 
-def load_entry(source_file: Path, content_dir: Path) -> LoadedFile:
+FilterRef = tuple[str, str, str]
+"""A body filter by reference: (module name, qualified name, folder to put on sys.path).
+
+Workers import it by name, which works for every multiprocessing start method."""
+
+
+def resolve_filter(ref: FilterRef) -> Callable[[str], str]:
+    """Import a body filter from its reference.
+
+    Raises:
+        ImportError / AttributeError: the module or function is gone.
+    """
+    module_name, qualname, folder = ref
+    if folder and folder not in sys.path:
+        sys.path.insert(0, folder)
+    found: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    return cast(Callable[[str], str], found)
+
+
+def load_entry(
+    source_file: Path, content_dir: Path, body_filter: Callable[[str], str] | None = None
+) -> LoadedFile:
     """Read one Markdown file into an `Entry`, collecting problems instead of raising.
 
     Args:
         source_file: the Markdown file (UTF-8).
         content_dir: the collection's folder; `index.md` directly in it is
             slugged "index", deeper ones take their folder's name.
+        body_filter: rewrites the Markdown body before it is rendered (e.g. to
+            translate another generator's shortcodes), or None.
 
     Returns:
         A `LoadedFile`. Broken front matter still yields an entry (empty
@@ -119,7 +146,8 @@ def load_entry(source_file: Path, content_dir: Path) -> LoadedFile:
     elif isinstance(meta.get("path"), str):
         date = parse_date(meta["path"])  # Zola: no date field, only the path
 
-    rendered = render_markdown(front.body)
+    body = body_filter(front.body) if body_filter is not None else front.body
+    rendered = render_markdown(body)
     slug = _slug(meta, source_file, content_dir)
     first_h1 = next((h.text for h in rendered.toc if h.level == 1), None)
     summary = _text(meta.get("summary")) or _text(meta.get("description"))
@@ -145,7 +173,9 @@ def load_entry(source_file: Path, content_dir: Path) -> LoadedFile:
     return LoadedFile(source_file, entry, tuple(problems))
 
 
-def load_entries(source_files: Sequence[str], content_dir: str) -> list[LoadedFile]:
+def load_entries(
+    source_files: Sequence[str], content_dir: str, body_filter: FilterRef | None = None
+) -> list[LoadedFile]:
     """Load several files; the unit of work a pool worker runs.
 
     Module-level and string-typed so it pickles for any multiprocessing start method.
@@ -153,16 +183,18 @@ def load_entries(source_files: Sequence[str], content_dir: str) -> list[LoadedFi
     Args:
         source_files: paths of the Markdown files.
         content_dir: the collection's folder.
+        body_filter: a reference to the body filter, or None.
 
     Returns:
         One `LoadedFile` per file, in the given order. A file that cannot be
         read (deleted meanwhile) gives no entry and a problem.
     """
     results = []
+    rewrite = resolve_filter(body_filter) if body_filter is not None else None
     for name in source_files:
         source_file = Path(name)
         try:
-            results.append(load_entry(source_file, Path(content_dir)))
+            results.append(load_entry(source_file, Path(content_dir), rewrite))
         except OSError as exc:
             problem = ContentProblem(source_file, None, f"could not be read: {exc.strerror}")
             results.append(LoadedFile(source_file, None, (problem,)))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from ssg.content.entry import LoadedFile, load_entries
+from ssg.content.entry import FilterRef, LoadedFile, load_entries
 
 PARALLEL_MIN_FILES = 64
 """Below this many files a pool's start-up costs more than it saves."""
@@ -36,6 +36,7 @@ def load_files(
     sizes: Sequence[int] | None = None,
     workers: int | None = None,
     start_method: str | None = None,
+    body_filter: FilterRef | None = None,
 ) -> list[LoadedFile]:
     """Load content files, in worker processes too when there are many.
 
@@ -52,6 +53,7 @@ def load_files(
         sizes: each file's size in bytes, for balancing; None to treat them alike.
         workers: pool processes; None = the CPUs available; 1 = no pool.
         start_method: "fork", "forkserver" or "spawn"; None picks (see `_context`).
+        body_filter: a reference to a function rewriting each body, or None.
 
     Returns:
         One `LoadedFile` per file, in the order of `source_files`.
@@ -63,14 +65,14 @@ def load_files(
     workers = default_workers() if workers is None else workers
     names = [str(path) for path in source_files]
     if workers <= 1 or len(names) < PARALLEL_MIN_FILES:
-        return load_entries(names, str(content_dir))
+        return load_entries(names, str(content_dir), body_filter)
 
     weights = list(sizes) if sizes is not None else [1] * len(names)
     queue = deque(_balanced_chunks(len(names), weights, workers * _CHUNKS_PER_WORKER))
     results: list[LoadedFile | None] = [None] * len(names)
     context = _context(start_method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        feeder = _Feeder(pool, queue, names, str(content_dir), workers)
+        feeder = _Feeder(pool, queue, names, str(content_dir), workers, body_filter)
         if context.get_start_method() == "fork":
             feeder.submit_more()  # fork every worker now, while this is the only thread
         thread = threading.Thread(target=feeder.run, name="ssg-content-feeder", daemon=True)
@@ -81,7 +83,11 @@ def load_files(
                     chunk = queue.pop()  # deque.pop/popleft are atomic: no lock needed
                 except IndexError:
                     break
-                _store(results, chunk, load_entries([names[i] for i in chunk], str(content_dir)))
+                _store(
+                    results,
+                    chunk,
+                    load_entries([names[i] for i in chunk], str(content_dir), body_filter),
+                )
         finally:
             queue.clear()  # on an error here, the feeder stops submitting
             thread.join()
@@ -104,11 +110,13 @@ class _Feeder:
         names: list[str],
         content_dir: str,
         workers: int,
+        body_filter: FilterRef | None = None,
     ) -> None:
         self.pool = pool
         self.queue = queue
         self.names = names
         self.content_dir = content_dir
+        self.body_filter = body_filter
         # One chunk per worker: a chunk waiting in the pool's queue is one this process
         # cannot take, which matters while a cold fork server boots (~0.3 s).
         self.limit = workers
@@ -124,7 +132,9 @@ class _Feeder:
             except IndexError:
                 return
             paths = [self.names[i] for i in chunk]
-            self.in_flight[self.pool.submit(load_entries, paths, self.content_dir)] = chunk
+            self.in_flight[
+                self.pool.submit(load_entries, paths, self.content_dir, self.body_filter)
+            ] = chunk
 
     def run(self) -> None:
         """Feed the pool until the queue is empty and every submitted chunk is back."""

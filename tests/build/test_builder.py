@@ -588,7 +588,9 @@ async def test_generated_url_owned_by_a_more_specific_route_is_skipped(
     assert (site / "out/blog/hello.html").read_text().endswith("<body>STATIC</body></html>")
 
 
-async def test_two_urls_for_one_output_file_is_an_error(make_site: MakeSite, build: Build) -> None:
+async def test_two_urls_writing_different_content_to_one_file_is_an_error(
+    make_site: MakeSite, build: Build
+) -> None:
     site = make_site(
         {
             **BASIC,
@@ -598,8 +600,26 @@ async def test_two_urls_for_one_output_file_is_an_error(make_site: MakeSite, bui
             "    return [{'alias': ['old.html']}]\n",
         }
     )
-    with pytest.raises(SsgError, match=r"would both be written to old.html"):
+    with pytest.raises(SsgError, match=r"would both be written to old.html with different"):
         await build(site)
+
+
+async def test_two_urls_with_the_same_content_share_one_file(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/[...alias]/page.html": "x",
+            "app/[...alias]/page.py": "import ssg\n"
+            "def generate_static_params(p):\n"
+            "    return [{'alias': ['old.html']}, {'alias': ['old']}]\n"
+            "def load(p):\n    ssg.permanent_redirect('/about')\n",
+        }
+    )
+    result = await build(site)
+    assert result.manifest["redirects"]["/old"]["location"] == "/about"
+    assert result.manifest["redirects"]["/old.html"]["location"] == "/about"
 
 
 async def test_public_file_may_not_replace_a_page(make_site: MakeSite, build: Build) -> None:

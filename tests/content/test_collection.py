@@ -420,3 +420,36 @@ async def test_async_variant_keeps_the_scope(write_posts: WritePosts, in_scope: 
 
     assert posts is again
     assert any(key.startswith("ssg.content") for key in scope.services.shared)
+
+
+FILTER_MODULE = """
+def shout(body):
+    return body.replace("quiet", "LOUD")
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "pool"])
+def test_body_filter_rewrites_bodies_before_markdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    import importlib
+    import sys
+
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    (helpers / "ssg_test_filters.py").write_text(FILTER_MODULE)
+    monkeypatch.syspath_prepend(str(helpers))
+    module = importlib.import_module("ssg_test_filters")
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for n in range(70):  # over the pool's threshold, so workers=2 really uses the pool
+        (posts / f"p{n}.md").write_text(f"---\ntitle: P{n}\n---\nquiet *words*\n")
+    collection = load_collection(posts, workers=workers, body_filter=module.shout)
+    assert all("LOUD <em>words</em>" in entry.html for entry in collection)
+    sys.modules.pop("ssg_test_filters", None)
+
+
+def test_body_filter_must_be_importable_by_name(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\nx\n")
+    with pytest.raises(ContentError, match="must be a module-level function"):
+        load_collection(tmp_path, body_filter=lambda body: body)

@@ -36,10 +36,11 @@ pytestmark = [
 
 
 @pytest.fixture
-async def blog_url(tmp_path: Path) -> AsyncIterator[str]:
+async def blog_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     """examples/blog (its own posts) built into tmp and served by `ssg serve` on 127.0.0.1."""
     from ssg.server.app import create_app
 
+    monkeypatch.delenv("SSG_CONTENT_DIR", raising=False)  # the example's own posts
     site = tmp_path / "blog"
     shutil.copytree(REPO / "examples" / "blog", site, ignore=shutil.ignore_patterns("out", ".ssg"))
     config = load_config(site)
@@ -53,10 +54,7 @@ async def blog_url(tmp_path: Path) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-async def test_reader_goes_home_post_tag_and_back(
-    blog_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("SSG_CONTENT_DIR", raising=False)
+async def test_reader_goes_home_post_tag_and_back(blog_url: str) -> None:
     from playwright.async_api import async_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -209,6 +209,19 @@ def test_toc_keeps_lists_valid_when_a_level_is_skipped(render_string):
     assert [a.text for a in page.find_all("a")] == ["A", "B", "C"]
 
 
+def test_toc_keeps_headings_after_a_skipped_level_as_siblings(render_string):
+    toc = [(2, "a", "A"), (4, "b1", "B1"), (4, "b2", "B2"), (3, "c", "C"), (2, "d", "D")]
+
+    page = render_string('{% from "theme/macros.html" import toc %}{{ toc(entries) }}', entries=toc)
+
+    assert page.errors == []
+    top = page.find("nav", aria_label="Table of contents").find("ul")
+    top_items = [li for li in top.children if not isinstance(li, str)]
+    assert [li.find("a").text for li in top_items] == ["A", "D"]
+    lists = [ul for ul in top_items[0].children if not isinstance(ul, str) and ul.tag == "ul"]
+    assert [[a.text for a in ul.find_all("a")] for ul in lists] == [["B1", "B2"], ["C"]]
+
+
 def test_toc_escapes_heading_text(render_string):
     page = render_string(
         '{% from "theme/macros.html" import toc %}{{ toc(entries) }}',

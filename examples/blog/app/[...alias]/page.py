@@ -1,4 +1,4 @@
-"""Old URLs listed in posts' `aliases` (Zola, Hugo) redirect to the post; nothing else matches."""
+"""Old URLs (posts' `aliases` and Zola `path`) redirect to the post; nothing else matches."""
 
 import blog
 
@@ -12,7 +12,10 @@ def _aliases():
     """Alias parts -> the post's URL path (memoized for the whole build by ssg.cache)."""
     found = {}
     for entry in blog.posts():
-        for alias in entry.aliases:
+        # Zola/Hugo `aliases`, and the post's old URL (`path`, as rust-blog published it).
+        old_path = entry.metadata.get("path")
+        old_paths = (old_path,) if isinstance(old_path, str) else ()
+        for alias in (*entry.aliases, *old_paths):
             parts = tuple(p for p in alias.strip("/").split("/") if p)
             if parts:
                 found[parts] = blog.post_url(entry)

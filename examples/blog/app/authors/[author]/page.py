@@ -3,6 +3,7 @@
 import blog
 
 revalidate = 3600
+dynamic_params = False  # an unknown tag or author is a 404 (and export needs no server)
 
 
 def generate_static_params(params):

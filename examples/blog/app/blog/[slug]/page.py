@@ -8,12 +8,12 @@ revalidate = 3600
 
 
 def generate_static_params(params):
-    return [{"slug": entry.slug} for entry in blog.collection()]
+    return [{"slug": entry.slug} for entry in blog.published()]
 
 
 def _find(slug):
     entry = blog.collection().get(slug)
-    if entry is None:
+    if entry is None or (entry.date is None and entry.redirect is None):
         ssg.not_found()
     return entry
 

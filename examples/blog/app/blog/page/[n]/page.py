@@ -1,4 +1,4 @@
-"""/blog/page/2, /blog/page/3, ...: the rest of the archive (page 1 is /blog)."""
+"""/blog/page/2, /blog/page/3, ...: the rest of the archive (/blog/page/1 redirects to /blog)."""
 
 import blog
 from blog_archive import archive_page
@@ -10,7 +10,7 @@ dynamic_params = False
 
 def generate_static_params(params):
     count = blog.page_count(len(blog.posts()))
-    return [{"n": str(n)} for n in range(2, count + 1)]
+    return [{"n": str(n)} for n in range(1, count + 1)]
 
 
 def generate_metadata(params):
@@ -18,6 +18,8 @@ def generate_metadata(params):
 
 
 async def load(params):
-    if not params["n"].isdigit() or params["n"] == "1":
+    if params["n"] == "1":
+        ssg.permanent_redirect("/blog")  # page 1 lives at /blog
+    if not params["n"].isdigit():
         ssg.not_found()
     return await archive_page(int(params["n"]))
