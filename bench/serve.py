@@ -1,13 +1,21 @@
 """Benchmark `ssg serve`: HIT throughput, a STALE storm on one page, and on-demand MISS renders.
 
-Builds a synthetic site with 10,000 ISR posts in a temp dir (`app/blog/[slug]`,
-revalidate = 60), starts `ssg serve` in its own process and drives it with wrk
-from another (wrk shares the machine's cores with the server, as in the
-reference figures). Prints req/s, p50/p99 latency and the server's RSS.
+By default builds a synthetic site with 10,000 ISR posts in a temp dir
+(`app/blog/[slug]`, revalidate = 60: the site the RSS budget is set for);
+`--site DIR` copies a real site (e.g. examples/blog) there instead and builds it.
+Starts `ssg serve` in its own process and drives it with wrk from another (wrk
+shares the machine's cores with the server, as in the reference figures).
+Prints req/s, p50/p99 latency and the server's RSS.
 
     python bench/serve.py                 # 10,000 pages, 10 s HIT run, 1 then 2 workers
     python bench/serve.py --pages 2000 --seconds 5 --workers 2
+    python bench/serve.py --site examples/blog --workers 1
     python bench/serve.py --keep          # leave the temp site for inspection
+
+With `--site`, the HIT run and the STALE storm use two posts (pages of the
+site's `[slug]` ISR route, see `pick_pages`; `--url` picks the HIT page); the storm has no
+simulated upstream delay and the MISS phase is skipped (a real site's unknown
+URLs are 404s, not renders worth caching).
 
 Needs wrk (`apt-get install -y wrk`). Reference, same machine, wrk -t2 -c64 -d10s on
 one post: nginx 57,800 req/s p99 3.3 ms; python -m http.server 1,084 req/s;
@@ -28,6 +36,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +97,23 @@ end
 """
 
 
+@dataclass(frozen=True)
+class Target:
+    """What to benchmark: a built site and the URLs each phase uses.
+
+    Attributes:
+        site: the site folder (a temp copy).
+        hit_url: the page of the HIT run.
+        storm_url: the page revalidated on demand for the STALE storm.
+        synthetic: the generated site (slow upstream in the storm, MISS phase).
+    """
+
+    site: Path
+    hit_url: str
+    storm_url: str
+    synthetic: bool
+
+
 def make_site(root: Path, pages: int) -> Path:
     site = root / "site"
     files = {
@@ -100,6 +127,44 @@ def make_site(root: Path, pages: int) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     return site
+
+
+def copy_site(source: Path, root: Path) -> Path:
+    """Copy a site into the temp dir without its build output and caches."""
+    site = root / "site"
+    shutil.copytree(
+        source, site, ignore=shutil.ignore_patterns("out", ".ssg", "__pycache__", "renders.log")
+    )
+    return site
+
+
+def pick_pages(site: Path, url: str | None) -> tuple[str, str]:
+    """(HIT page, STALE storm page): two pages of the site's post route.
+
+    The post route is the prerendered ISR route ending in `[slug]` with the most
+    pages (`/blog/[slug]` in examples/blog), else the ISR route with the most pages.
+
+    Raises:
+        SystemExit: the build has no ISR route with two pages, or `url` is not one of its pages.
+    """
+    manifest = json.loads((site / "out" / "_ssg" / "manifest.json").read_text())
+    pages = {
+        url_path: info
+        for url_path, info in manifest["pages"].items()
+        if info["status"] == 200
+        and info["revalidate"] not in (None, False)
+        and info["content_type"].startswith("text/html")
+    }
+    routes = Counter(info["route_pattern"] for info in pages.values())
+    candidates = [r for r, count in routes.most_common() if count >= 2]
+    if not candidates:
+        raise SystemExit(f"{site}: no ISR route with two prerendered pages to benchmark")
+    route = next((r for r in candidates if r.endswith("/[slug]")), candidates[0])
+    urls = sorted(u for u, info in pages.items() if info["route_pattern"] == route)
+    if url is not None and url not in pages:
+        raise SystemExit(f"--url {url} is not a prerendered ISR page of the build")
+    hit = url or urls[0]
+    return hit, next(u for u in urls if u != hit)
 
 
 def build(site: Path) -> float:
@@ -124,13 +189,13 @@ def get(url: str, headers: dict[str, str] | None = None, data: bytes | None = No
         return json.loads(response.read()) if "json" in response.headers["Content-Type"] else None
 
 
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+def wait_ready(base: str, url: str, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit("ssg serve exited; see its log")
         try:
-            urllib.request.urlopen(base + "/blog/post-1", timeout=1).read()
+            urllib.request.urlopen(base + url, timeout=1).read()
             return
         except OSError:
             time.sleep(0.1)
@@ -186,8 +251,9 @@ def _ms(found: re.Match[str] | None) -> float:
     return number * {"us": 0.001, "ms": 1.0, "s": 1000.0}.get(unit, 1.0)
 
 
-def run_server(site: Path, root: Path, workers: int, args: argparse.Namespace) -> None:
+def run_server(target: Target, root: Path, workers: int, args: argparse.Namespace) -> None:
     """Start `ssg serve --workers N`, drive the three phases with wrk, print, stop it."""
+    site = target.site
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(root / f"serve-{workers}.log", "wb")  # noqa: SIM115 - closed in finally
@@ -210,37 +276,43 @@ def run_server(site: Path, root: Path, workers: int, args: argparse.Namespace) -
     auth = {"Authorization": f"Bearer {SECRET}"}
     print(f"\n== ssg serve --workers {workers}")
     try:
-        wait_ready(base, server)
+        wait_ready(base, target.hit_url, server)
         print(f"RSS after start: {rss_mb_tree(server.pid):.0f} MB (all processes)")
 
-        hit = wrk(base + "/blog/post-1", args.seconds)
+        hit = wrk(base + target.hit_url, args.seconds)
         print(
-            f"HIT   /blog/post-1: {hit['rps']:,.0f} req/s  p50 {hit['p50_ms']:.2f} ms  "
+            f"HIT   {target.hit_url}: {hit['rps']:,.0f} req/s  p50 {hit['p50_ms']:.2f} ms  "
             f"p99 {hit['p99_ms']:.2f} ms  ({hit['requests']:,} requests, non-2xx {hit['non_2xx']})"
         )
         print(f"RSS after HIT run: {rss_mb_tree(server.pid):.0f} MB")
 
-        # STALE storm: mark one page stale on demand, slow its data down, then 1,000
-        # requests at 64 connections; the regeneration counter must move by exactly 1.
-        (site / "upstream_ms.txt").write_text(str(args.upstream_ms))
+        # STALE storm: mark one page stale on demand, slow its data down (synthetic
+        # site), then 1,000 requests at 64 connections; the regeneration counter
+        # must move by exactly 1.
+        upstream_ms = args.upstream_ms if target.synthetic else 0.0
+        if target.synthetic:
+            (site / "upstream_ms.txt").write_text(str(upstream_ms))
         before = get(base + "/_ssg/status", auth)["regenerations"]
         get(
             base + "/_ssg/revalidate",
             {**auth, "Content-Type": "application/json"},
-            json.dumps({"path": "/blog/post-2"}).encode(),
+            json.dumps({"path": target.storm_url}).encode(),
         )
         time.sleep(1.5)  # the other workers apply the mark within a second ("sync-marks")
         script = root / "storm.lua"
         script.write_text(STORM_LUA)
-        storm = wrk(base + "/blog/post-2", 5, script=str(script), env={"STORM_PER_THREAD": "500"})
-        time.sleep(args.upstream_ms / 1000 + 1.0)  # let the one regeneration finish
+        storm = wrk(base + target.storm_url, 5, script=str(script), env={"STORM_PER_THREAD": "500"})
+        time.sleep(upstream_ms / 1000 + 1.0)  # let the one regeneration finish
         after = get(base + "/_ssg/status", auth)["regenerations"]
         stale, hits, misses = storm["states"] or (0, 0, 0)
         print(
-            f"STALE storm /blog/post-2: {storm['requests']:,} requests at 64 connections, "
+            f"STALE storm {target.storm_url}: {storm['requests']:,} requests at 64 connections, "
             f"p50 {storm['p50_ms']:.2f} ms  p99 {storm['p99_ms']:.2f} ms; "
             f"STALE {stale} HIT {hits} MISS {misses}; regenerations: {after - before}"
         )
+        if not target.synthetic:
+            print(f"RSS at the end: {rss_mb_tree(server.pid):.0f} MB")
+            return
         (site / "upstream_ms.txt").unlink()
 
         script = root / "miss.lua"
@@ -272,7 +344,14 @@ def rss_mb_tree(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument(
+        "--site",
+        type=Path,
+        help="benchmark this site (copied and built, e.g. examples/blog) instead of the "
+        "synthetic one",
+    )
+    parser.add_argument("--url", help="with --site: the page of the HIT run")
+    parser.add_argument("--pages", type=int, default=10_000, help="pages of the synthetic site")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument(
@@ -287,12 +366,20 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
 
     root = Path(tempfile.mkdtemp(prefix="ssg-bench-serve-"))
-    site = make_site(root, args.pages)
-    print(f"site: {site} ({args.pages} pages)")
-    print(f"build: {build(site):.1f} s")
     try:
+        if args.site is None:
+            site = make_site(root, args.pages)
+            print(f"site: {site} ({args.pages} pages)")
+            print(f"build: {build(site):.1f} s")
+            target = Target(site, "/blog/post-1", "/blog/post-2", synthetic=True)
+        else:
+            site = copy_site(args.site, root)
+            print(f"site: {site} (a copy of {args.site})")
+            print(f"build: {build(site):.1f} s")
+            hit_url, storm_url = pick_pages(site, args.url)
+            target = Target(site, hit_url, storm_url, synthetic=False)
         for workers in args.workers:
-            run_server(site, root, workers, args)
+            run_server(target, root, workers, args)
     finally:
         if args.keep:
             print(f"kept {root}")

@@ -6,10 +6,12 @@ port (SO_REUSEPORT) and the ISR entries on disk (see ssg.isr.locks).
 
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from multiprocessing.connection import wait
@@ -91,6 +93,10 @@ def serve_worker(
 
     Announces the URL once listening, or calls `on_ready` instead (workers
     tell their supervisor, which announces when all of them listen).
+
+    Raises:
+        SsgError: the site fails to load, or the address cannot be listened on
+            (in use, not allowed, not on this machine).
     """
     _quiet_scheduler_logs()
     config = load_config(site_dir)
@@ -104,17 +110,71 @@ def serve_worker(
         else:
             _announce(site_dir, host, port, prewarm, workers=1)
 
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        print=announce,
-        access_log_class=access_logger_class(access_buffer),
-        access_log=logging.getLogger(ACCESS_LOGGER) if access_log else None,
-        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
-        handle_signals=True,
-        reuse_port=reuse_port,
-    )
+    try:
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            print=announce,
+            access_log_class=access_logger_class(access_buffer),
+            access_log=logging.getLogger(ACCESS_LOGGER) if access_log else None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+            handle_signals=True,
+            reuse_port=reuse_port,
+        )
+    except OSError as exc:
+        problem = listen_problem(exc, host, port)
+        if problem is None:
+            raise  # not a bind failure: a bug, keep the traceback
+        raise SsgError(problem) from exc
+
+
+def check_listen(host: str, port: int) -> None:
+    """Bind host:port as the workers will (SO_REUSEPORT) and let go at once.
+
+    Raises:
+        SsgError: the address cannot be listened on (see `listen_problem`).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _name, address in infos:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                probe.bind(address)
+    except OSError as exc:
+        problem = listen_problem(exc, host, port)
+        if problem is None:
+            raise SsgError(f"cannot listen on {host}:{port}: {exc}") from exc
+        raise SsgError(problem) from exc
+
+
+def listen_problem(exc: OSError, host: str, port: int) -> str | None:
+    """The message for a failure to listen on host:port, or None when `exc` is something else.
+
+    | errno         | message says                                          |
+    | ------------- | ----------------------------------------------------- |
+    | EADDRINUSE    | host:port is in use; pick another with --port         |
+    | EACCES        | not allowed (ports below 1024 need root); use --port  |
+    | EADDRNOTAVAIL | host is not an address of this machine; use --host    |
+    """
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {where}: the address is already in use (another ssg serve "
+            f"or server?). Stop it, or pick a free port with --port, e.g. --port {port + 1}."
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"cannot listen on {where}: permission denied (ports below 1024 need root). "
+            "Pick a port of 1024 or more with --port, e.g. --port 3000."
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"cannot listen on {where}: {host} is not an address of this machine. "
+            "Pass one of its addresses with --host, e.g. --host 127.0.0.1."
+        )
+    return None
 
 
 def _worker_main(
@@ -136,8 +196,11 @@ def _supervise(
     """Start `workers` processes and wait; a signal or one worker's exit stops them all.
 
     Raises:
-        SsgError: a worker exited with an error (its message is on stderr).
+        SsgError: the address cannot be listened on (checked once here, so the
+            message is not repeated by every worker), or a worker exited with an
+            error (its message is on stderr).
     """
+    check_listen(host, port)
     context = multiprocessing.get_context("spawn")  # no fork of a loaded site or its threads
     ready = [context.Event() for _ in range(workers)]
     processes = [

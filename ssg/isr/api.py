@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol, runtime_checkable
 
 from ssg.errors import SsgError
 from ssg.isr.tags import path_tag
-from ssg.render.scope import RenderScope, current_scope
+from ssg.render.scope import RenderScope, Revalidator, current_scope
 
 logger = logging.getLogger("ssg.isr")
+
+
+@runtime_checkable
+class ImmediateRevalidator(Protocol):
+    """A revalidator that marks pages stale synchronously (the server's `IsrEngine`).
+
+    The `Revalidator` seam of ssg.render.scope is async (the /_ssg/revalidate
+    endpoint awaits the marks being saved); these are the plain calls the
+    public API needs, so `ssg.revalidate_path("/")` works without `await`.
+    """
+
+    def revalidate_path_now(self, url_path: str, type: str | None = None) -> int:
+        """Mark the pages a path names stale now; return how many."""
+        ...
+
+    def revalidate_tag_now(self, tag: str) -> int:
+        """Drop data tagged `tag` and mark pages using it stale now; return pages marked."""
+        ...
 
 
 def _scope(call: str) -> RenderScope:
@@ -21,11 +40,23 @@ def _scope(call: str) -> RenderScope:
     return scope
 
 
-async def revalidate_path(url_path: str, type: str | None = None) -> int:
+def _immediate(revalidator: Revalidator) -> ImmediateRevalidator:
+    # Only the server sets services.revalidator, and IsrEngine has both APIs.
+    if not isinstance(revalidator, ImmediateRevalidator):
+        raise TypeError(
+            f"{type(revalidator).__name__} has no revalidate_path_now / revalidate_tag_now"
+        )
+    return revalidator
+
+
+def revalidate_path(url_path: str, type: str | None = None) -> int:
     """Mark the cached pages a path names stale, as Next.js revalidatePath.
 
-    The next request for such a page gets the stale page and starts one
-    background regeneration; the request after it gets the new page.
+    A plain call (no `await`), usable from sync and async route handlers; it
+    takes effect before it returns: the next request for such a page gets the
+    stale page and starts one background regeneration, and the request after
+    that gets the new page. Saving the mark for other workers and restarts
+    happens in the background.
 
     | call                                         | pages marked                     |
     | -------------------------------------------- | -------------------------------- |
@@ -60,14 +91,16 @@ async def revalidate_path(url_path: str, type: str | None = None) -> int:
             scope.route_pattern,
         )
         return 0
-    return await revalidator.revalidate_path(url_path, type)
+    return _immediate(revalidator).revalidate_path_now(url_path, type)
 
 
-async def revalidate_tag(tag: str) -> int:
+def revalidate_tag(tag: str) -> int:
     """Drop data cache entries tagged `tag` and mark pages that used it stale (as Next.js).
 
-    During `ssg build` only the data cache entries are dropped (no pages are
-    cached yet), so later fetches in the build get fresh data.
+    A plain call (no `await`) that takes effect before it returns, like
+    `revalidate_path`. During `ssg build` only the data cache entries are
+    dropped (no pages are cached yet), so later fetches in the build get
+    fresh data.
 
     Returns:
         How many cached pages were marked stale (0 during a build).
@@ -83,4 +116,4 @@ async def revalidate_tag(tag: str) -> int:
         if scope.services.store is not None:
             scope.services.store.revalidate_tag(tag)
         return 0
-    return await revalidator.revalidate_tag(tag)
+    return _immediate(revalidator).revalidate_tag_now(tag)

@@ -20,7 +20,8 @@ class CachedPage:
         status: the HTTP status to send.
         content_type: the Content-Type.
         revalidate_seconds: seconds it stays fresh; None = never stale.
-        generated_at: epoch seconds it was rendered.
+        generated_at: epoch seconds it was stored (a build's pages: the build's time);
+            freshness counts from here.
         tags: the explicit tags its render used (implicit ones: `RouteTags`).
         etag: the body's strong ETag.
         size_bytes: the body length.
@@ -30,6 +31,8 @@ class CachedPage:
         header_items: extra headers a route handler set.
         marked_stale: revalidated on demand since it was generated.
         from_entry: True for an ISR entry, False for the build output.
+        started_at: epoch seconds its render began, when that differs from
+            generated_at (ISR renders); see `render_started_at`.
     """
 
     url_path: str
@@ -46,6 +49,12 @@ class CachedPage:
     header_items: tuple[tuple[str, str], ...] = ()
     marked_stale: bool = False
     from_entry: bool = False
+    started_at: float | None = None
+
+    @property
+    def render_started_at(self) -> float:
+        """When its render began: a revalidation mark at or after this makes it stale."""
+        return self.generated_at if self.started_at is None else self.started_at
 
     def with_mark(self, marked_stale: bool) -> CachedPage:
         """A copy with `marked_stale` set."""

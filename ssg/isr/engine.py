@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ssg.build.manifest import revalidate_from_json
+from ssg.errors import SsgError
 from ssg.isr.cache import CachedPage, PageCache
 from ssg.isr.entries import EntryStore
 from ssg.isr.freshness import Freshness, freshness_of
@@ -78,7 +79,10 @@ class IsrEngine:
         self.regenerator: Regenerator[Rendered | None] = Regenerator(
             self.renderer.render, clock=clock
         )
-        self._marks_lock = asyncio.Lock()  # serialises writes of the marks file
+        # One task saves the marks file; marks made while it writes set the flag
+        # and are saved by its next round (no lock, no overlapping writes).
+        self._marks_saver: asyncio.Task[None] | None = None
+        self._marks_dirty = False
         services.revalidator = self
 
     def load(self) -> None:
@@ -112,7 +116,7 @@ class IsrEngine:
             entries += 1
         self.marks.load()
         stale = self.cache.mark_stale(
-            lambda page: self.marks.marked_at_or_after(self.tags_of(page), page.generated_at)
+            lambda page: self.marks.marked_at_or_after(self.tags_of(page), page.render_started_at)
         )
         logger.info(
             "Serving build %s: %d pages, %d regenerated since, %d revalidated on demand.",
@@ -169,19 +173,50 @@ class IsrEngine:
         """Render an URL while the caller waits, sharing a render already in flight."""
         return await self.regenerator.render(match.url_path, match.route.route_pattern)
 
+    def revalidate_path_now(self, url_path: str, type: str | None = None) -> int:
+        """Mark the pages `revalidate_path` names stale now (as Next.js); return how many.
+
+        Runs on the event loop thread (route handlers and load() do); saving the
+        mark for other workers and restarts is scheduled, not awaited.
+
+        Raises:
+            ValueError: a bad `type`, or a `[param]` pattern without a type.
+            SsgError: called off the event loop (e.g. from a thread).
+        """
+        return self._mark({path_tag(url_path, type)})
+
+    def revalidate_tag_now(self, tag: str) -> int:
+        """Drop data cache entries tagged `tag` and mark pages using it stale now; return pages marked.
+
+        Raises:
+            SsgError: called off the event loop (e.g. from a thread).
+        """
+        self._require_loop(f"ssg.revalidate_tag({tag!r})")
+        if self.services.store is not None:
+            self.services.store.revalidate_tag(tag)
+        return self._mark({tag})
+
     async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
-        """Mark the pages `revalidate_path` names stale (as Next.js); return how many.
+        """`revalidate_path_now`, then wait until the mark is saved (the /_ssg/revalidate endpoint).
 
         Raises:
             ValueError: a bad `type`, or a `[param]` pattern without a type.
         """
-        return await self._mark({path_tag(url_path, type)})
+        marked = self.revalidate_path_now(url_path, type)
+        await self.save_marks()
+        return marked
 
     async def revalidate_tag(self, tag: str) -> int:
-        """Drop data cache entries tagged `tag` and mark pages using it stale; return pages marked."""
-        if self.services.store is not None:
-            self.services.store.revalidate_tag(tag)
-        return await self._mark({tag})
+        """`revalidate_tag_now`, then wait until the mark is saved (the /_ssg/revalidate endpoint)."""
+        marked = self.revalidate_tag_now(tag)
+        await self.save_marks()
+        return marked
+
+    async def save_marks(self) -> None:
+        """Wait until every mark made so far is in the marks file (shutdown awaits this too)."""
+        saver = self._marks_saver
+        if saver is not None and not saver.done():
+            await asyncio.shield(saver)
 
     def prewarm(self, limit: int) -> int:
         """Start regenerations of stale pages, keeping at most `limit` renders in flight.
@@ -211,16 +246,29 @@ class IsrEngine:
 
         def revalidated(page: CachedPage) -> bool:
             return any(
-                newer.get(tag, float("-inf")) >= page.generated_at for tag in self.tags_of(page)
+                newer.get(tag, float("-inf")) >= page.render_started_at
+                for tag in self.tags_of(page)
             )
 
         return len(self.cache.mark_stale(revalidated))
 
-    async def _mark(self, tags: set[str]) -> int:
+    def _mark(self, tags: set[str]) -> int:
+        self._require_loop("ssg.revalidate_path / revalidate_tag")
         marked = self.cache.mark_stale(lambda page: not self.tags_of(page).isdisjoint(tags))
         self.marks.mark(tags, self.clock())
-        snapshot = self.marks.snapshot()  # the thread must not read a dict the loop changes
-        async with self._marks_lock:
+        self._marks_dirty = True
+        if self._marks_saver is None or self._marks_saver.done():
+            self._marks_saver = asyncio.create_task(self._save_marks(), name="ssg-save-marks")
+        logger.info(
+            "Revalidated %s: %d page(s) marked stale.", ", ".join(sorted(tags)), len(marked)
+        )
+        return len(marked)
+
+    async def _save_marks(self) -> None:
+        """Save the marks until none is left unsaved: one writer task, so saves never overlap."""
+        while self._marks_dirty:
+            self._marks_dirty = False
+            snapshot = self.marks.snapshot()  # the thread must not read a dict the loop changes
             try:
                 await asyncio.to_thread(self.marks.save, snapshot)
             except OSError as exc:
@@ -230,10 +278,18 @@ class IsrEngine:
                     self.marks.file,
                     exc,
                 )
-        logger.info(
-            "Revalidated %s: %d page(s) marked stale.", ", ".join(sorted(tags)), len(marked)
-        )
-        return len(marked)
+
+    @staticmethod
+    def _require_loop(call: str) -> None:
+        # The page index is guarded by the event loop thread (see PageCache), so a
+        # revalidation from another thread would race the requests reading it.
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise SsgError(
+                f"{call} was called off the server's event loop (from a thread?): call it "
+                "directly in the route handler or load(), not through asyncio.to_thread"
+            ) from None
 
     def _read_body(self, page: CachedPage) -> bytes | None:
         if page.from_entry:

@@ -45,13 +45,18 @@ class EntryMeta:
         status: the HTTP status (200, 404, 307, 308, or a handler's).
         content_type: the Content-Type header value.
         revalidate_seconds: seconds the page stays fresh; None = never stale.
-        generated_at: epoch seconds the render started.
+        generated_at: epoch seconds the entry was written; freshness counts from
+            here (as Next.js counts from when the cache entry is set), so a render
+            slower than revalidate is not stale on arrival.
         tags: the cache tags the render used (explicit ones; implicit tags are derived).
         build_id: the manifest build the entry belongs to.
         etag: the body's ETag (see `make_etag`).
         size_bytes: the body length in bytes.
         location: a redirect's target, else None.
         header_items: extra headers a route handler set.
+        started_at: epoch seconds the render began; a revalidation mark at or after
+            it makes the entry stale (a mark made during the render is not lost).
+            None: the same as generated_at.
     """
 
     url_path: str
@@ -66,6 +71,7 @@ class EntryMeta:
     size_bytes: int
     location: str | None = None
     header_items: tuple[tuple[str, str], ...] = ()
+    started_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The header line's JSON object."""
@@ -83,6 +89,7 @@ class EntryMeta:
             "size_bytes": self.size_bytes,
             "location": self.location,
             "headers": [list(item) for item in self.header_items],
+            "started_at": self.started_at,
         }
 
     @classmethod
@@ -96,6 +103,7 @@ class EntryMeta:
             raise ValueError(f"format {data.get('format')!r}, not {ENTRY_FORMAT!r}")
         try:
             revalidate = data["revalidate"]
+            started_at = data.get("started_at")
             return cls(
                 url_path=str(data["url_path"]),
                 route_pattern=str(data["route_pattern"]),
@@ -109,6 +117,7 @@ class EntryMeta:
                 size_bytes=int(data["size_bytes"]),
                 location=None if data.get("location") is None else str(data["location"]),
                 header_items=tuple((str(k), str(v)) for k, v in data.get("headers", [])),
+                started_at=None if started_at is None else float(started_at),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad header field: {exc!r}") from exc

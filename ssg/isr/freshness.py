@@ -46,18 +46,34 @@ def freshness_of(
 ) -> Freshness:
     """Classify a cached page at time `now` (epoch seconds).
 
-    | entry                                             | result   |
-    | ------------------------------------------------- | -------- |
-    | None                                              | MISSING  |
-    | revalidate N, now > generated_at + expire_seconds | MISSING  |
-    | marked stale on demand                            | STALE    |
-    | revalidate None (never stale)                     | FRESH    |
-    | now <= generated_at + N                           | FRESH    |
-    | now >  generated_at + N                           | STALE    |
+    With E = max(expire_seconds, N) for a page of revalidate N:
+
+    | entry                                        | result   |
+    | -------------------------------------------- | -------- |
+    | None                                         | MISSING  |
+    | revalidate N, now > generated_at + E         | MISSING  |
+    | marked stale on demand                       | STALE    |
+    | revalidate None (never stale)                | FRESH    |
+    | now <= generated_at + N                      | FRESH    |
+    | now >  generated_at + N                      | STALE    |
 
     As Next.js: a page is fresh while `now <= generated_at + revalidate`; a
     stale one may be served for `expire_seconds` after it was generated, after
     which it must be rendered again before it is sent (Next.js `expireTime`).
+
+    A page never expires while it is still fresh: when `expire_seconds` is
+    lower than its revalidate, the page expires when it turns stale (E = N),
+    so it is rendered while the visitor waits every N seconds, not every
+    `expire_seconds` (which would make revalidate meaningless). Its
+    Cache-Control then has no stale-while-revalidate (`isr_cache_control`).
+
+    | expire_seconds | revalidate | fresh until | served stale until |
+    | -------------- | ---------- | ----------- | ------------------ |
+    | 600            | 60         | +60         | +600               |
+    | 30             | 60         | +60         | +60 (never stale)  |
+
+    A never-stale page marked stale on demand expires `expire_seconds` after it
+    was generated.
 
     Args:
         entry: the page's timing, or None when nothing is cached.
@@ -68,12 +84,10 @@ def freshness_of(
     if entry is None:
         return Freshness.MISSING
     revalidate = entry.revalidate_seconds
-    if (
-        expire_seconds is not None
-        and (revalidate is not None or entry.marked_stale)
-        and now > entry.generated_at + expire_seconds
-    ):
-        return Freshness.MISSING
+    if expire_seconds is not None and (revalidate is not None or entry.marked_stale):
+        expire = expire_seconds if revalidate is None else max(expire_seconds, revalidate)
+        if now > entry.generated_at + expire:
+            return Freshness.MISSING
     if entry.marked_stale:
         return Freshness.STALE
     if revalidate is None or now <= entry.generated_at + revalidate:

@@ -120,7 +120,10 @@ class RevalidationMarks:
         """True when one of `tags` was marked after sequence number `seq` (this process)."""
         return any(self._seqs.get(tag, 0) > seq for tag in tags)
 
-    def marked_at_or_after(self, tags: Iterable[str], generated_at: float) -> bool:
-        """True when one of `tags` was marked at or after `generated_at` (any process, any run)."""
+    def marked_at_or_after(self, tags: Iterable[str], since: float) -> bool:
+        """True when one of `tags` was marked at or after `since` (any process, any run).
+
+        `since` is when the page's render began (`CachedPage.render_started_at`).
+        """
         times = self._times
-        return any(times.get(tag, -1.0) >= generated_at for tag in tags)
+        return any(times.get(tag, -1.0) >= since for tag in tags)

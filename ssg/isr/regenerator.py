@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -15,6 +16,15 @@ from ssg.render.scope import Clock
 logger = logging.getLogger("ssg.isr")
 
 T = TypeVar("T")
+
+
+def make_digest() -> str:
+    """A short random id for one failure, e.g. "3f9a0c1e" (as Next.js's error digest).
+
+    The visitor's error page shows it (`error.digest`) and the server log line
+    of the real exception carries it, so an operator can match the two.
+    """
+    return secrets.token_hex(4)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class RegenerationFailure:
         attempts: consecutive failures so far.
         background: True for a regeneration (the old page is still served),
             False for an on-demand render (the visitor got a 500).
+        digest: the failure's id, in its log line and on the visitor's error page.
     """
 
     url_path: str
@@ -39,14 +50,16 @@ class RegenerationFailure:
     retry_at: float
     attempts: int
     background: bool
+    digest: str
 
 
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
-    """What a render task ended with: a value, or the error it failed with."""
+    """What a render task ended with: a value, or the error it failed with and its digest."""
 
     value: T | None = None
     error: BaseException | None = None
+    digest: str | None = None
 
 
 class Regenerator(Generic[T]):
@@ -159,8 +172,8 @@ class Regenerator(Generic[T]):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._record_failure(url_path, route_pattern, revalidate, exc, background)
-            return Outcome(error=exc)
+            digest = self._record_failure(url_path, route_pattern, revalidate, exc, background)
+            return Outcome(error=exc, digest=digest)
         self.failures.pop(url_path, None)
         return Outcome(value=value)
 
@@ -171,8 +184,10 @@ class Regenerator(Generic[T]):
         revalidate: float | None,
         exc: Exception,
         background: bool,
-    ) -> None:
+    ) -> str:
+        """Record and log a failure; return its digest."""
         now = self._clock()
+        digest = make_digest()
         previous = self.failures.get(url_path)
         delay = retry_delay_seconds(revalidate)
         self.failures[url_path] = RegenerationFailure(
@@ -183,26 +198,30 @@ class Regenerator(Generic[T]):
             retry_at=now + delay,
             attempts=(previous.attempts + 1) if previous else 1,
             background=background,
+            digest=digest,
         )
         # An SsgError's message names the file and the fix; anything else is a
         # bug somewhere and keeps its traceback.
         exc_info = None if isinstance(exc, SsgError) else exc
         if background:
             logger.error(
-                "Regenerating %s (route %s) failed: %s\n  Still serving the last good page; "
-                "the next try starts no sooner than %gs from now.",
+                "Regenerating %s (route %s) failed: %s [digest %s]\n  Still serving the last "
+                "good page; the next try starts no sooner than %gs from now.",
                 url_path,
                 route_pattern,
                 exc,
+                digest,
                 delay,
                 exc_info=exc_info,
             )
         else:
             logger.error(
-                "Rendering %s (route %s) on demand failed: %s\n  Answered with the error "
-                "page (500); nothing was cached.",
+                "Rendering %s (route %s) on demand failed: %s [digest %s]\n  Answered with "
+                "the error page (500, showing the digest); nothing was cached.",
                 url_path,
                 route_pattern,
                 exc,
+                digest,
                 exc_info=exc_info,
             )
+        return digest

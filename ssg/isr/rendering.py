@@ -73,6 +73,7 @@ def entry_page(meta: EntryMeta, entry_file: Path) -> CachedPage:
         location=meta.location,
         header_items=meta.header_items,
         from_entry=True,
+        started_at=meta.started_at,
     )
 
 
@@ -157,7 +158,7 @@ class PageRenderer:
         if current is not None and meta.generated_at <= current.generated_at:
             return None
         page = entry_page(meta, self.store.entry_file(url_path))
-        if self.marks.marked_at_or_after(self._tags(page), page.generated_at):
+        if self.marks.marked_at_or_after(self._tags(page), page.render_started_at):
             return None
         now = self.clock()
         if freshness_of(page, now, expire_seconds=self.expire_seconds) is not Freshness.FRESH:
@@ -189,7 +190,12 @@ class PageRenderer:
             status=result.status,
             content_type=result.content_type,
             revalidate_seconds=result.revalidate_seconds,
-            generated_at=started_at,
+            # Freshness counts from when the entry is set (as Next.js), not from
+            # the render's start: a render slower than revalidate would otherwise
+            # be stale on arrival and regenerate back to back. Marks still count
+            # from the start (started_at), so one made mid-render is not lost.
+            generated_at=self.clock(),
+            started_at=started_at,
             tags=tuple(sorted(result.tags)),
             build_id=self.build_id,
             etag=make_etag(result.body),

@@ -23,6 +23,7 @@ from ssg.render.scope import Clock
 from ssg.render.special import DEFAULT_NOT_FOUND
 from ssg.server.endpoints import SECRET_ENV, Endpoints
 from ssg.server.handlers import SiteHandler
+from ssg.server.special_pages import NotFoundPages
 from ssg.server.static import StaticFiles
 from ssg.site import Site
 
@@ -99,7 +100,7 @@ def create_app(
         engine=engine,
         static=static,
         endpoints=Endpoints(engine, secret=secret, not_found=lambda r: handler.not_found(r)),
-        not_found_body=not_found_body,
+        not_found_pages=NotFoundPages(site, not_found_body),
         body_limit_bytes=config.body_limit_bytes,
     )
     scheduler = make_scheduler(
@@ -127,6 +128,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await engine.regenerator.close(grace_seconds=SHUTDOWN_GRACE_SECONDS)
+        await engine.save_marks()  # a revalidation made just before shutdown survives it
         await engine.services.aclose()
         # The scheduler's shutdown runs as a loop callback; let it run before the loop ends.
         await asyncio.sleep(0)

@@ -169,6 +169,7 @@ class Endpoints:
                     "retry_at": f.retry_at,
                     "attempts": f.attempts,
                     "background": f.background,
+                    "digest": f.digest,
                 }
                 for f in sorted(regenerator.failures.values(), key=lambda f: -f.failed_at)
             ],

@@ -11,10 +11,11 @@ from ssg.handlers.invoke import allowed_methods
 from ssg.handlers.request import Request
 from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
+from ssg.isr.regenerator import make_digest
 from ssg.render.renderer import make_scope, render_match
 from ssg.render.special import render_error_page
 from ssg.routing.definitions import RouteKind, RouteMatch
-from ssg.server.paths import ParsedPath, PathVerdict, parse_request_path
+from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_request_path
 from ssg.server.responses import (
     DYNAMIC_CACHE_CONTROL,
     CacheState,
@@ -26,6 +27,7 @@ from ssg.server.responses import (
     options_response,
     redirect_response,
 )
+from ssg.server.special_pages import NotFoundPages, PublicError
 
 if TYPE_CHECKING:
     from ssg.isr.engine import IsrEngine
@@ -36,7 +38,6 @@ logger = logging.getLogger("ssg.server")
 
 READ_METHODS = ("GET", "HEAD")
 PAGE_METHODS = ("GET", "HEAD", "OPTIONS")
-ENDPOINT_PREFIX = "/_ssg"
 PARSED_PATHS_KEPT = 20_000
 
 
@@ -45,13 +46,18 @@ class SiteHandler:
 
     Order: body limit -> path safety and redirects -> /_ssg/ endpoints ->
     cached page (one dict lookup: the HIT path) -> file -> route match
-    (route handler, dynamic page, on-demand ISR render) -> 404 page.
+    (route handler, dynamic page, on-demand ISR render) -> 404 page (the
+    nearest not-found.html, see NotFoundPages).
+
+    A failed render answers 500 with the nearest error.html, which sees a
+    `PublicError` (generic message + digest), never the exception: the digest
+    is logged next to the real error.
 
     Args:
         engine: the ISR engine (pages, freshness, renders).
         static: the servable files of out/.
         endpoints: the /_ssg/ endpoints.
-        not_found_body: out/404.html.
+        not_found_pages: the 404 bodies (out/404.html and nested not-found.html).
         body_limit_bytes: largest request body accepted (413 beyond).
     """
 
@@ -61,14 +67,14 @@ class SiteHandler:
         engine: IsrEngine,
         static: StaticFiles,
         endpoints: Endpoints,
-        not_found_body: bytes,
+        not_found_pages: NotFoundPages,
         body_limit_bytes: int,
     ) -> None:
         self.engine = engine
         self.site = engine.site
         self.static = static
         self.endpoints = endpoints
-        self.not_found_body = not_found_body
+        self.not_found_pages = not_found_pages
         self.body_limit_bytes = body_limit_bytes
         self.trailing_slash = engine.site.config.trailing_slash
         self._cache_controls: dict[float | None, str] = {}
@@ -113,7 +119,7 @@ class SiteHandler:
             )
         match = self.site.table.match(url_path)
         if match is None:
-            return self.not_found(request)
+            return await self.not_found_under(request, url_path)
         if match.route.kind is RouteKind.HANDLER:
             return await self._route_handler(request, match)
         if method == "OPTIONS":
@@ -123,12 +129,25 @@ class SiteHandler:
         if self.engine.is_dynamic(match):
             return await self._dynamic(request, match)
         if not self.engine.renders_on_demand(match):
-            return self.not_found(request)
+            return await self.not_found_under(request, url_path)
         return await self._on_demand(request, match)
 
     def not_found(self, request: web.Request) -> web.Response:
-        """The build's 404 page (noindex), status 404."""
-        return not_found_response(request, self.not_found_body)
+        """The build's 404 page (out/404.html, noindex), status 404."""
+        return not_found_response(request, self.not_found_pages.root_body)
+
+    async def not_found_under(self, request: web.Request, url_path: str) -> web.Response:
+        """The nearest not-found.html for `url_path` (noindex), status 404."""
+        return not_found_response(request, await self.not_found_pages.body(url_path))
+
+    async def error_page(
+        self, request: web.Request, match: RouteMatch, digest: str
+    ) -> web.Response:
+        """The nearest error.html, status 500; it sees `error` as a PublicError only."""
+        failed = await render_error_page(
+            self.site, match.url_path, PublicError(digest), route=match.route
+        )
+        return html_response(request, 500, failed.body)
 
     async def _cached(
         self, request: web.Request, page: CachedPage, freshness: Freshness
@@ -169,16 +188,26 @@ class SiteHandler:
         """A cached page that is past expire_seconds or unreadable: render it while waiting."""
         match = self.site.table.match(url_path)
         if match is None:
-            return self.not_found(request)
+            return await self.not_found_under(request, url_path)
         return await self._on_demand(request, match)
 
     async def _on_demand(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
         outcome = await self.engine.render(match)
-        if outcome.error is not None or outcome.value is None:
-            error = outcome.error or RuntimeError("render produced nothing")
-            failed = await render_error_page(self.site, match.url_path, error, route=match.route)
-            return html_response(request, 500, failed.body)
+        if outcome.error is not None:
+            # The regenerator logged the error with this digest.
+            return await self.error_page(request, match, outcome.digest or make_digest())
         rendered = outcome.value
+        if rendered is None:
+            # Joined a background regeneration that another worker's lock skipped.
+            digest = make_digest()
+            logger.error(
+                "Rendering %s (route %s) on demand produced nothing [digest %s]: another "
+                "worker held its lock; answered 500, the next request renders it.",
+                match.url_path,
+                match.route.route_pattern,
+                digest,
+            )
+            return await self.error_page(request, match, digest)
         if rendered.cached:
             return self._page_response(request, rendered.page, rendered.body, CacheState.MISS)
         page = rendered.page
@@ -206,15 +235,16 @@ class SiteHandler:
         except web.HTTPException:
             raise
         except Exception as exc:
+            digest = make_digest()
             logger.error(
-                "Rendering %s (route %s) failed: %s",
+                "Rendering %s (route %s) failed: %s [digest %s]",
                 match.url_path,
                 match.route.route_pattern,
                 exc,
+                digest,
                 exc_info=exc,
             )
-            failed = await render_error_page(self.site, match.url_path, exc, route=match.route)
-            return html_response(request, 500, failed.body)
+            return await self.error_page(request, match, digest)
         if result.status == 200 and result.location is None:
             return html_response(request, 200, result.body)
         return body_response(
@@ -230,7 +260,7 @@ class SiteHandler:
         """Run a route.py handler: OPTIONS 204, 405 with Allow, ISR GETs, else per request."""
         module = self.site.module(match.route.module_file)
         if module is None:
-            return self.not_found(request)
+            return await self.not_found_under(request, match.url_path)
         allowed = allowed_methods(module)
         method = request.method
         if method == "OPTIONS" and "OPTIONS" not in module.handlers:
@@ -243,32 +273,39 @@ class SiteHandler:
             and not self.engine.is_dynamic(match)
         ):
             if not self.engine.renders_on_demand(match):
-                return self.not_found(request)
+                return await self.not_found_under(request, match.url_path)
             return await self._on_demand(request, match)
+        # HEAD without its own handler runs GET, keeping GET's body so the reply
+        # carries GET's Content-Length; aiohttp sends no body to HEAD (RFC 9110 9.3.2).
+        # The handler sees request.method "GET": ssg.handlers would drop the body
+        # of a call made as HEAD.
+        as_get = method == "HEAD" and "HEAD" not in module.handlers
         scope = make_scope(
             self.site,
             match.route,
             match.url_path,
             self.engine.services,
-            request=to_request(request),
+            request=to_request(request, method="GET" if as_get else None),
         )
         try:
             result = await render_match(self.site, match, scope)
         except web.HTTPException:
             raise  # e.g. 413 from reading a body over client_max_size
         except Exception as exc:
+            digest = make_digest()
             logger.error(
-                "Route handler %s %s (route %s, %s) raised: %s",
+                "Route handler %s %s (route %s, %s) raised: %s [digest %s]",
                 method,
                 match.url_path,
                 match.route.route_pattern,
                 self.site.relative(module.source_file),
                 exc,
+                digest,
                 exc_info=exc,
             )
             return web.Response(
                 status=500,
-                text="500 Internal Server Error\n",
+                text=f"500 Internal Server Error (digest {digest})\n",
                 headers={"Cache-Control": DYNAMIC_CACHE_CONTROL},
             )
         return body_response(
@@ -282,18 +319,26 @@ class SiteHandler:
         )
 
 
-def to_request(request: web.Request) -> Request:
+def to_request(request: web.Request, *, method: str | None = None) -> Request:
     """The ssg.Request a page or route handler sees for an aiohttp request.
 
     The body is read on first use, through aiohttp (which enforces
     `client_max_size`, raising 413).
+
+    Args:
+        request: the aiohttp request.
+        method: the method to present instead of the request's (HEAD run as GET).
     """
     try:
         url = str(request.url)
     except ValueError:  # an unparsable Host header: keep the path, drop the origin
         url = request.raw_path
     return Request(
-        request.method, url, headers=request.headers, body=request.read, path=request.path
+        method or request.method,
+        url,
+        headers=request.headers,
+        body=request.read,
+        path=request.path,
     )
 
 

@@ -6,6 +6,10 @@ import enum
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+ENDPOINT_PREFIX = "/_ssg"
+"""The server's own endpoints (/_ssg/revalidate, /_ssg/status): outside the site's URL policy."""
+_ENDPOINT_PART = ENDPOINT_PREFIX.lstrip("/")
+
 
 class PathVerdict(enum.Enum):
     """What to do with a request path before any lookup."""
@@ -49,6 +53,8 @@ def parse_request_path(raw_target: str, *, trailing_slash: bool) -> ParsedPath:
     | `/about/?x=1`          | False          | REDIRECT `/about?x=1`           |
     | `/about`               | True           | REDIRECT `/about/`              |
     | `/feed.xml`            | True           | OK `/feed.xml` (has extension)  |
+    | `/_ssg/status`         | True           | OK `/_ssg/status` (endpoint)    |
+    | `/_ssg/status/`        | False          | OK `/_ssg/status` (endpoint)    |
     | `//about`              | either         | REDIRECT `/about` (one slash)   |
     | `/..%2f..%2fetc/passwd`| either         | NOT_FOUND (decoded part holds ..)|
     | `/%2e%2e/`, `/a/../b`  | either         | NOT_FOUND (dot segment)         |
@@ -75,8 +81,12 @@ def parse_request_path(raw_target: str, *, trailing_slash: bool) -> ParsedPath:
             return _NOT_FOUND
         parts.append(part)
     url_path = "/" + "/".join(quote(p, safe="") for p in parts)
-    wants_slash = _wants_slash(parts, trailing_slash)
     has_slash = raw_path.endswith("/") and url_path != "/"
+    # /_ssg/* is the server's API, not a page: a 308 there would turn a webhook's
+    # POST into a redirect most HTTP clients do not follow, so both forms are OK.
+    wants_slash = (
+        has_slash if parts[:1] == [_ENDPOINT_PART] else _wants_slash(parts, trailing_slash)
+    )
     # Repeated slashes are collapsed (as Next.js) in the same redirect that
     # applies the trailing-slash policy.
     if "//" not in raw_path and has_slash == wants_slash:

@@ -16,16 +16,24 @@ from ssg.render.scope import DataServices, RenderScope, enter_scope
 
 
 class FakeRevalidator:
+    """The server's revalidator as the API sees it: async for the endpoint, sync for ssg.*."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, ...]] = []
 
-    async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
+    def revalidate_path_now(self, url_path: str, type: str | None = None) -> int:
         self.calls.append(("path", url_path, str(type)))
         return 2
 
-    async def revalidate_tag(self, tag: str) -> int:
+    def revalidate_tag_now(self, tag: str) -> int:
         self.calls.append(("tag", tag))
         return 3
+
+    async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
+        raise AssertionError("the public API must not need an await")
+
+    async def revalidate_tag(self, tag: str) -> int:
+        raise AssertionError("the public API must not need an await")
 
 
 class NoDispatch:
@@ -46,19 +54,19 @@ def scope_with(services: DataServices) -> RenderScope:
     )
 
 
-async def test_calls_reach_the_servers_revalidator() -> None:
+def test_calls_are_plain_calls_that_reach_the_servers_revalidator() -> None:
     revalidator = FakeRevalidator()
     services = DataServices(clock=lambda: 0.0, dispatch=NoDispatch(), revalidator=revalidator)
 
     with enter_scope(scope_with(services)):
-        marked_path = await revalidate_path("/blog/[slug]", "page")
-        marked_tag = await revalidate_tag("posts")
+        marked_path = revalidate_path("/blog/[slug]", "page")
+        marked_tag = revalidate_tag("posts")
 
     assert (marked_path, marked_tag) == (2, 3)
     assert revalidator.calls == [("path", "/blog/[slug]", "page"), ("tag", "posts")]
 
 
-async def test_during_a_build_tag_drops_data_and_path_is_a_logged_no_op(
+def test_during_a_build_tag_drops_data_and_path_is_a_logged_no_op(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = DataStore(tmp_path / "data", clock=lambda: 100.0)
@@ -67,23 +75,23 @@ async def test_during_a_build_tag_drops_data_and_path_is_a_logged_no_op(
 
     try:
         with enter_scope(scope_with(services)), caplog.at_level(logging.INFO, logger="ssg.isr"):
-            assert await revalidate_tag("posts") == 0
-            assert await revalidate_path("/blog/a") == 0
+            assert revalidate_tag("posts") == 0
+            assert revalidate_path("/blog/a") == 0
         assert store.get("k1") is None
     finally:
         store.close()
     assert "nothing to revalidate" in caplog.text
 
 
-async def test_outside_a_render_is_an_error_naming_where_to_call_it() -> None:
+def test_outside_a_render_is_an_error_naming_where_to_call_it() -> None:
     with pytest.raises(SsgError, match="inside a route handler"):
-        await revalidate_path("/")
+        revalidate_path("/")
     with pytest.raises(SsgError, match="outside a render"):
-        await revalidate_tag("x")
+        revalidate_tag("x")
 
 
-async def test_pattern_without_type_is_an_error() -> None:
+def test_pattern_without_type_is_an_error() -> None:
     services = DataServices(clock=lambda: 0.0, dispatch=NoDispatch(), revalidator=FakeRevalidator())
 
     with enter_scope(scope_with(services)), pytest.raises(SsgError, match='type "page"'):
-        await revalidate_path("/blog/[slug]")
+        revalidate_path("/blog/[slug]")

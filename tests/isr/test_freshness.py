@@ -40,6 +40,10 @@ class Clock:
         (Timing(100.0, 60), 700.0, 600, Freshness.STALE),
         (Timing(100.0, 60), 700.5, 600, Freshness.MISSING),
         (Timing(100.0, 60, marked_stale=True), 701.0, 600, Freshness.MISSING),
+        (Timing(100.0, 60), 145.0, 30, Freshness.FRESH),
+        (Timing(100.0, 60), 160.0, 30, Freshness.FRESH),
+        (Timing(100.0, 60), 160.5, 30, Freshness.MISSING),
+        (Timing(100.0, 60, marked_stale=True), 145.0, 30, Freshness.STALE),
     ],
     ids=[
         "nothing-cached",
@@ -53,6 +57,10 @@ class Clock:
         "stale-within-expire",
         "past-expire",
         "marked-and-past-expire",
+        "expire-below-revalidate-still-fresh",
+        "expire-below-revalidate-fresh-until-revalidate",
+        "expire-below-revalidate-expires-when-stale",
+        "expire-below-revalidate-marked-is-served-stale",
     ],
 )
 def test_freshness_table(

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
 from tests.conftest import MakeSite
-from tests.server.conftest import ServeSite, isr_site, renders
+from tests.server.conftest import LAYOUT, ServeSite, isr_site, renders
+
+ERROR_HTML = (
+    "<p class='oops'>[{{ error }}] [{{ error.message }}] digest=<b>{{ error.digest }}</b></p>"
+)
+SECRET = "password=hunter2 at db.internal:5432"
+
+
+def shown_digest(html: str) -> str:
+    found = re.search(r"digest=<b>([0-9a-f]+)</b>", html)
+    assert found is not None, html
+    return found.group(1)
 
 
 async def test_failed_regeneration_keeps_the_old_page_and_backs_off(
@@ -82,3 +94,64 @@ async def test_status_endpoint_lists_the_last_failure(
     assert failure["route_pattern"] == "/blog/[slug]"
     assert "boom" in failure["error"]
     assert failure["retry_at"] == server.clock.now + 30
+
+
+async def test_error_page_shows_a_generic_message_and_a_digest_never_the_exception(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = isr_site(make_site, extra={"app/blog/error.html": ERROR_HTML})
+    server = await serve_site(site_dir)
+    (site_dir / "fail.txt").write_text(SECRET)
+
+    with caplog.at_level(logging.ERROR, logger="ssg.isr"):
+        failed = await server.get("/blog/new")
+    digest = shown_digest(failed.text)
+
+    assert failed.status == 500
+    assert SECRET not in failed.text
+    assert "[Internal Server Error] [Internal Server Error]" in failed.text
+    assert len(digest) == 8
+    # The operator finds the real error by the digest the visitor saw.
+    [line] = [r.getMessage() for r in caplog.records if digest in r.getMessage()]
+    assert f"on demand failed: {SECRET} [digest {digest}]" in line
+
+
+async def test_dynamic_page_error_page_hides_the_exception_and_logs_its_digest(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/error.html": ERROR_HTML,
+            "app/me/page.html": "never",
+            "app/me/page.py": (
+                'dynamic = "force-dynamic"\n'
+                "async def load(params):\n"
+                f"    raise RuntimeError({SECRET!r})\n"
+            ),
+        }
+    )
+    server = await serve_site(site_dir)
+
+    with caplog.at_level(logging.ERROR, logger="ssg.server"):
+        failed = await server.get("/me")
+    digest = shown_digest(failed.text)
+
+    assert failed.status == 500
+    assert SECRET not in failed.text
+    assert f"failed: {SECRET} [digest {digest}]" in caplog.text
+
+
+async def test_default_error_page_is_unchanged_and_shows_no_error(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)  # no error.html: the default theme's
+    server = await serve_site(site_dir)
+    (site_dir / "fail.txt").write_text(SECRET)
+
+    failed = await server.get("/blog/new")
+
+    assert failed.status == 500
+    assert "Something went wrong" in failed.text
+    assert SECRET not in failed.text
+    assert "Internal Server Error" not in failed.text

@@ -146,3 +146,71 @@ async def test_page_past_expire_seconds_is_rendered_while_waiting(
     assert reply.headers["X-SSG-Cache"] == "MISS"
     assert "a v=2" in reply.text
     assert reply.headers["Cache-Control"] == "s-maxage=60, stale-while-revalidate=540"
+
+
+async def test_render_slower_than_revalidate_is_fresh_when_it_arrives(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)  # revalidate = 60
+    server = await serve_site(site_dir)
+    built = len(renders(site_dir))
+    hold = hold_renders(server, "app/blog/[slug]/page.py")
+    (site_dir / "content" / "version.txt").write_text("2")
+    server.clock.advance(61)
+
+    stale = await server.get("/blog/a")
+    await hold.started.wait()
+    server.clock.advance(90)  # the render takes longer than revalidate
+    hold.gate.set()
+    await server.engine.regenerator.wait_idle()
+    after = await server.get("/blog/a")
+    await server.engine.regenerator.wait_idle()
+
+    page = server.engine.cache.get("/blog/a")
+    assert stale.headers["X-SSG-Cache"] == "STALE"
+    assert (after.headers["X-SSG-Cache"], "a v=2" in after.text) == ("HIT", True)
+    assert page is not None and page.generated_at == server.clock.now  # when it was written
+    assert renders(site_dir)[built:] == ["a"]  # no back-to-back regeneration
+
+
+async def test_revalidation_during_a_slow_render_still_counts_after_a_restart(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site)
+    server = await serve_site(site_dir, revalidate_secret="s")
+    hold = hold_renders(server, "app/blog/[slug]/page.py")
+    server.clock.advance(61)
+
+    await server.get("/blog/a")
+    await hold.started.wait()
+    server.clock.advance(5)
+    marked = await server.request(
+        "POST", "/_ssg/revalidate", json={"path": "/blog/a"}, headers={"Authorization": "Bearer s"}
+    )
+    server.clock.advance(5)
+    hold.gate.set()
+    await server.engine.regenerator.wait_idle()
+    await server.restart(revalidate_secret="s")
+    reply = await server.get("/blog/a")
+
+    assert marked.json()["marked"] == 1
+    # The entry was written after the mark, but its render began before it: still stale.
+    assert reply.headers["X-SSG-Cache"] == "STALE"
+
+
+async def test_fresh_page_never_expires_when_expire_seconds_is_below_revalidate(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site, extra={"ssg.toml": "expire_seconds = 30\n"})  # revalidate 60
+    server = await serve_site(site_dir)
+    built = len(renders(site_dir))
+
+    server.clock.advance(45)  # past expire_seconds, inside revalidate
+    fresh = await server.get("/blog/a")
+    server.clock.advance(16)  # past revalidate: expired, rendered while waiting
+    expired = await server.get("/blog/a")
+
+    assert fresh.headers["X-SSG-Cache"] == "HIT"
+    assert fresh.headers["Cache-Control"] == "s-maxage=60"
+    assert expired.headers["X-SSG-Cache"] == "MISS"
+    assert renders(site_dir)[built:] == ["a"]

@@ -183,3 +183,18 @@ async def test_status_lists_routes_freshness_and_regenerations(
     assert verbose["pages"]["/blog/a"]["source"] == "isr"
     assert verbose["pages"]["/blog/b"]["freshness"] == "stale"
     assert unauthorized.status == 401
+
+
+async def test_endpoints_answer_under_trailing_slash_true_without_a_redirect(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site, extra={"ssg.toml": "trailing_slash = true\n"})
+    server = await serve_site(site_dir, revalidate_secret="s3cret")
+
+    reply = await revalidate(server, {"path": "/blog/a"})
+    status = await server.get("/_ssg/status", headers=AUTH)
+    page = await server.get("/blog/a")
+
+    assert (reply.status, reply.json()["marked"]) == (200, 1)
+    assert status.status == 200
+    assert (page.status, page.headers["Location"]) == (308, "/blog/a/")  # pages keep the policy

@@ -56,10 +56,12 @@ async def test_head_is_answered_from_get_without_a_body(
     server = await serve_site(api_site(make_site))
 
     reply = await server.request("HEAD", "/api/items")
+    got = await server.get("/api/items")
 
     assert reply.status == 200
     assert reply.body == b""
     assert reply.headers["X-Handler"] == "yes"
+    assert reply.headers["Content-Length"] == str(len(got.body)) == got.headers["Content-Length"]
 
 
 async def test_options_is_204_with_allow(make_site: MakeSite, serve_site: ServeSite) -> None:
@@ -126,10 +128,9 @@ async def test_default_body_limit_is_one_mebibyte(
     assert reply.status == 413
 
 
-async def test_route_handler_revalidates_a_path_at_serve_time(
-    make_site: MakeSite, serve_site: ServeSite
-) -> None:
-    site_dir = make_site(
+def hook_site(make_site: MakeSite, route_py: str) -> Path:
+    """/ shows v.txt (static, never stale); app/api/hook/route.py is `route_py`."""
+    return make_site(
         {
             "app/layout.html": LAYOUT,
             "app/page.html": "home {{ v }}",
@@ -139,15 +140,21 @@ async def test_route_handler_revalidates_a_path_at_serve_time(
                 "    return {'v': (Path(__file__).parents[1] / 'v.txt').read_text()}\n"
             ),
             "v.txt": "1",
-            "app/api/hook/route.py": (
-                # ssg re-exports these as ssg.revalidate_path / ssg.revalidate_tag.
-                "from ssg.isr.api import revalidate_path, revalidate_tag\n"
-                "async def POST(request, params):\n"
-                "    marked = await revalidate_path('/')\n"
-                "    tagged = await revalidate_tag('posts')\n"
-                "    return {'marked': marked, 'tagged': tagged}\n"
-            ),
+            "app/api/hook/route.py": route_py,
         }
+    )
+
+
+async def test_route_handler_revalidates_a_path_at_serve_time(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = hook_site(
+        make_site,
+        "import ssg\n"
+        "async def POST(request, params):\n"
+        "    marked = ssg.revalidate_path('/')\n"
+        "    tagged = ssg.revalidate_tag('posts')\n"
+        "    return {'marked': marked, 'tagged': tagged}\n",
     )
     server = await serve_site(site_dir)
     (site_dir / "v.txt").write_text("2")
@@ -160,3 +167,24 @@ async def test_route_handler_revalidates_a_path_at_serve_time(
     assert hook.json() == {"marked": 1, "tagged": 0}
     assert (stale.headers["X-SSG-Cache"], "home 1" in stale.text) == ("STALE", True)
     assert (fresh.headers["X-SSG-Cache"], "home 2" in fresh.text) == ("HIT", True)
+
+
+async def test_sync_handler_revalidates_without_await_and_the_mark_is_saved(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    # As SPEC 6 and Next.js write it: a plain call, from a plain `def` handler.
+    site_dir = hook_site(
+        make_site,
+        "import ssg\ndef POST(request, params):\n    ssg.revalidate_path('/')\n    return None\n",
+    )
+    server = await serve_site(site_dir)
+
+    hook = await server.request("POST", "/api/hook")
+    marked = server.engine.cache.get("/")
+    await server.engine.save_marks()
+    await server.restart()
+    after_restart = server.engine.cache.get("/")
+
+    assert hook.status == 204
+    assert marked is not None and marked.marked_stale
+    assert after_restart is not None and after_restart.marked_stale

@@ -142,3 +142,39 @@ async def test_manifest_redirects_answer_with_their_real_status(
     assert server.build.manifest["redirects"]["/old"] == {"location": "/about", "status": 307}
     assert (temporary.status, temporary.headers["Location"]) == (307, "/about")
     assert (permanent.status, permanent.headers["Location"]) == (308, "/about")
+
+
+async def test_unmatched_url_gets_the_not_found_page_of_its_deepest_folder(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/not-found.html": "<p>root missing</p>",
+            "app/page.html": "home",
+            "app/posts/layout.html": "<section class='posts'>{{ children }}</section>",
+            "app/posts/not-found.html": "<p>no such post</p>",
+            "app/posts/[slug]/page.html": "post {{ params.slug }}",
+            "app/posts/[slug]/page.py": (
+                "dynamic_params = False\n"
+                "async def generate_static_params(params):\n"
+                "    return [{'slug': 'a'}]\n"
+            ),
+            "app/[lang]/docs/not-found.html": "<p>no such doc</p>",
+            "app/[lang]/docs/page.html": "docs {{ params.lang }}",
+        }
+    )
+    server = await serve_site(site_dir)
+
+    deep = await server.get("/posts/x/y")
+    unlisted = await server.get("/posts/zzz")
+    doc = await server.get("/fr/docs/missing")
+    other = await server.get("/nope/x/y")
+
+    assert (deep.status, unlisted.status, doc.status, other.status) == (404, 404, 404, 404)
+    assert "no such post" in deep.text and "class='posts'" in deep.text
+    assert '<meta name="robots" content="noindex">' in deep.text
+    assert unlisted.body == deep.body
+    assert "no such doc" in doc.text
+    assert other.body == (server.config.out_dir / "404.html").read_bytes()
+    assert "root missing" in other.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from ssg.isr.entries import EntryStore, make_etag
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT
 
@@ -134,3 +136,137 @@ async def test_two_workers_share_the_port_and_one_regeneration_counter(make_site
     assert renders == 1  # the other worker adopted the entry instead of rendering again
     assert process.returncode == 0
     assert "Traceback" not in output
+
+
+async def test_port_in_use_is_one_error_line_naming_it_and_exit_1(make_site: MakeSite) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>served</h1>"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        process = await start_serve(site_dir, port)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    lines = output.decode().splitlines()
+
+    assert process.returncode == 1
+    assert "Traceback" not in output.decode()
+    errors = [line for line in lines if "Error" in line]
+    assert errors == [
+        f"Error: cannot listen on 127.0.0.1:{port}: the address is already in use (another "
+        f"ssg serve or server?). Stop it, or pick a free port with --port, e.g. --port {port + 1}."
+    ]
+    assert errors[0] == lines[-1]
+
+
+async def test_port_in_use_with_workers_is_reported_once(make_site: MakeSite) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>served</h1>"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        process = await start_serve(site_dir, port, workers=2)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    errors = [line for line in output.decode().splitlines() if "Error" in line]
+
+    assert process.returncode == 1
+    assert len(errors) == 1
+    assert f"127.0.0.1:{port}: the address is already in use" in errors[0]
+    assert "--port" in errors[0]
+
+
+HELD_PAGE_PY = """
+import asyncio
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parents[3]
+revalidate = 3600
+
+async def generate_static_params(params):
+    return [{"slug": "a"}]
+
+async def load(params):
+    version = (SITE / "version.txt").read_text().strip()
+    if (SITE / "hold").exists():  # a slow upstream: answers once SITE/release exists
+        print(f"HOLDING {params['slug']} v={version}", flush=True)
+        while not (SITE / "release").exists():
+            await asyncio.sleep(0.01)
+    return {"version": version}
+"""
+
+
+async def test_kill_9_during_a_regeneration_leaves_a_consistent_store_and_restart_serves(
+    make_site: MakeSite,
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/blog/[slug]/page.html": "<p>{{ params.slug }} v={{ version }}</p>",
+            "app/blog/[slug]/page.py": HELD_PAGE_PY,
+            "version.txt": "1",
+        }
+    )
+    secret = {"SSG_REVALIDATE_SECRET": "s"}
+    auth = {"Authorization": "Bearer s"}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = await start_serve(site_dir, port, env=secret)
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=30)
+        async with aiohttp.ClientSession() as session:
+            # An on-demand render: its ISR entry is on disk before the reply.
+            async with session.get(base + "/blog/b") as response:
+                first = (response.headers["X-SSG-Cache"], await response.text())
+            async with session.post(
+                base + "/_ssg/revalidate", json={"path": "/blog/b"}, headers=auth
+            ) as response:
+                assert response.status == 200
+            (site_dir / "hold").touch()
+            (site_dir / "version.txt").write_text("2")
+            async with session.get(base + "/blog/b") as response:
+                stale = (response.headers["X-SSG-Cache"], await response.text())
+        await asyncio.wait_for(read_until(process, "HOLDING b v=2", seen), timeout=30)
+        process.send_signal(signal.SIGKILL)  # in the middle of the regeneration
+        await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    (site_dir / "release").touch()
+
+    build_id = json.loads((site_dir / "out" / "_ssg" / "manifest.json").read_text())["build_id"]
+    isr_dir = site_dir / ".ssg" / "isr"
+    store = EntryStore(isr_dir, build_id)
+    found = store.read("/blog/b")
+    entries = [stored.meta.url_path for stored in store.scan()]
+
+    assert first[0] == "MISS" and "b v=1" in first[1]
+    assert stale[0] == "STALE" and "b v=1" in stale[1]
+    assert process.returncode == -signal.SIGKILL
+    assert entries == ["/blog/b"]  # temp files, if any, are never read as entries
+    assert found is not None
+    meta, body = found
+    assert body.decode() == first[1]  # the old page, whole: never torn
+    assert (meta.size_bytes, meta.etag) == (len(body), make_etag(body))
+
+    port = free_port()
+    restarted = await start_serve(site_dir, port, env=secret)
+    seen = []
+    try:
+        await asyncio.wait_for(read_until(restarted, "ssg serving", seen), timeout=30)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/blog/b") as response,
+        ):
+            after = (response.status, response.headers["X-SSG-Cache"], await response.text())
+        restarted.send_signal(signal.SIGTERM)
+        rest, _ = await asyncio.wait_for(restarted.communicate(), timeout=30)
+    finally:
+        if restarted.returncode is None:
+            restarted.kill()
+            await restarted.wait()
+
+    # Still revalidated (the mark was saved before the kill): the old page, then regenerated.
+    assert after == (200, "STALE", first[1])
+    assert restarted.returncode == 0
+    assert "Traceback" not in "".join(seen) + rest.decode()
