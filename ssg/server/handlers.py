@@ -13,6 +13,7 @@ from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest
 from ssg.render.renderer import make_scope, render_match
+from ssg.render.result import RenderedPage
 from ssg.render.special import render_error_page
 from ssg.routing.definitions import RouteKind, RouteMatch
 from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_request_path
@@ -211,15 +212,7 @@ class SiteHandler:
         if rendered.cached:
             return self._page_response(request, rendered.page, rendered.body, CacheState.MISS)
         page = rendered.page
-        return body_response(
-            request,
-            status=page.status,
-            body=rendered.body,
-            content_type=page.content_type,
-            cache_control=DYNAMIC_CACHE_CONTROL,
-            location=page.location,
-            header_items=page.header_items,
-        )
+        return uncached_response(request, page, rendered.body)
 
     async def _dynamic(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
         """Render a page per request, with the request (SPEC 8: never cached)."""
@@ -308,15 +301,7 @@ class SiteHandler:
                 text=f"500 Internal Server Error (digest {digest})\n",
                 headers={"Cache-Control": DYNAMIC_CACHE_CONTROL},
             )
-        return body_response(
-            request,
-            status=result.status,
-            body=result.body,
-            content_type=result.content_type,
-            cache_control=DYNAMIC_CACHE_CONTROL,
-            location=result.location,
-            header_items=result.header_items,
-        )
+        return uncached_response(request, result, result.body)
 
 
 def to_request(request: web.Request, *, method: str | None = None) -> Request:
@@ -347,4 +332,17 @@ def _too_large(limit: int, length: int) -> web.Response:
         status=413,
         text=f"413 Request body of {length} bytes is over the limit of {limit} bytes.\n",
         headers={"Connection": "close"},
+    )
+
+
+def uncached_response(request: web.Request, page: RenderedPage, body: bytes) -> web.Response:
+    """A response that no cache may keep (dynamic renders, uncacheable results; SPEC 8)."""
+    return body_response(
+        request,
+        status=page.status,
+        body=body,
+        content_type=page.content_type,
+        cache_control=DYNAMIC_CACHE_CONTROL,
+        location=page.location,
+        header_items=page.header_items,
     )
