@@ -335,7 +335,9 @@ def _too_large(limit: int, length: int) -> web.Response:
     )
 
 
-def uncached_response(request: web.Request, page: RenderedPage, body: bytes) -> web.Response:
+def uncached_response(
+    request: web.Request, page: RenderedPage | CachedPage, body: bytes
+) -> web.Response:
     """A response that no cache may keep (dynamic renders, uncacheable results; SPEC 8)."""
     return body_response(
         request,
