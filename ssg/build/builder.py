@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from ssg.build.export import check_export
 from ssg.build.manifest import (
@@ -23,6 +20,7 @@ from ssg.build.manifest import (
     route_entry,
     write_manifest,
 )
+from ssg.build.parallel import FinishedPage, PageJob, finish_pages, page_error
 from ssg.build.planner import plan_params
 from ssg.build.writer import (
     OutputWriter,
@@ -33,13 +31,12 @@ from ssg.build.writer import (
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
 from ssg.errors import (
-    BuildError,
     DynamicUsage,
     SsgError,
 )
 from ssg.handlers.dispatch import InProcessDispatcher
 from ssg.isr.tags import implicit_tags
-from ssg.render.renderer import RenderedPage, make_scope, render_match
+from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
 from ssg.render.scope import Clock, DataServices
 from ssg.render.special import render_not_found
 from ssg.render.templates import template_frame
@@ -48,7 +45,6 @@ from ssg.site import Site
 
 log = logging.getLogger("ssg.build")
 RENDER_CONCURRENCY = 16
-WRITE_THREADS = 4
 MAX_REPORTED_ERRORS = 20
 
 
@@ -133,13 +129,18 @@ async def build_site(
     """Build the site into config.out_dir.
 
     Phases: load (scan routes, import modules) -> plan (generate_static_params)
-    -> render every page concurrently -> check export -> write a staging
-    folder -> swap it in for out/. Any failure leaves the previous out/ intact.
+    -> prepare every page's data concurrently (every fetch in this process, so
+    the build-wide memo makes an identical GET once) -> finish the templates
+    and write them into a staging folder (half in a forked process on large
+    builds) -> check export -> manifest -> swap the staging folder in for out/.
+    Any failure leaves the previous out/ intact.
 
     Args:
         config: the site config.
         clock: epoch seconds; pages count as generated at the build's end time.
-        on_progress: called with (pages done, pages total) while rendering.
+        on_progress: called with (pages done, pages total) while the templates
+            are finished (pages settled by their data, such as redirects, count
+            as done from the start).
         strict: content problems fail the build instead of warning.
 
     Returns:
@@ -237,7 +238,7 @@ async def _plan(
     return results, planned, counter[0]
 
 
-def _check_public_files(site: Site, rendered: dict[str, tuple[_Planned, RenderedPage]]) -> None:
+def _check_public_files(site: Site, rendered: dict[str, tuple[_Planned, FinishedPage]]) -> None:
     """A file in public/ must not replace a page (as Next.js "conflicting public file").
 
     Raises:
@@ -272,33 +273,90 @@ async def _render_all(
     results: dict[str, RouteResult],
     writer: OutputWriter,
     on_progress: Callable[[int, int], None] | None,
-) -> dict[str, tuple[_Planned, RenderedPage]]:
-    """Render every planned page; each one is written by a thread while the next renders.
+) -> dict[str, tuple[_Planned, FinishedPage]]:
+    """Render every planned page in two phases and write the pages kept.
+
+    Phase A prepares every page here, concurrently: all awaits (metadata, load,
+    fetches) happen in this process, so the build-wide request memo makes an
+    identical GET once. Phase B runs the Jinja work and the writes, on two
+    cores for large builds (`finish_pages` forks a child for half the pages).
 
     Returns:
-        url_path -> (planned page, rendered page) for the pages kept.
+        url_path -> (planned page, finished page) for the pages written.
+
+    Raises:
+        SsgError: the page errors (one raised as itself, several listed by URL),
+            or two URLs writing different bytes to one output file.
+    """
+    errors: list[SsgError] = []
+    ready = await _prepare_all(site, services, planned, results, errors)
+    items = {item.url_path: item for item, _page in ready}
+    jobs = [
+        PageJob(item.route.route_pattern, item.url_path, _output_file(site, item), page)
+        for item, page in ready
+    ]
+    # Phase A reports nothing: the progress bar's refresh thread would then be
+    # running when phase B forks. Pages phase A settled count as done at once.
+    settled = len(planned) - len(jobs)
+
+    def progress(done: int) -> None:
+        if on_progress is not None:
+            on_progress(settled + done, len(planned))
+
+    outcome = finish_pages(site, jobs, writer, progress)
+    errors.extend(outcome.errors)
+    for url_path in sorted(outcome.not_found):
+        log.info("%s called not_found() in a template: no page written", url_path)
+    finished = {page.url_path: page for page in outcome.finished}
+    claimed: dict[str, _Planned] = {}  # output file -> the first URL written to it
+    for job in jobs:
+        page = finished.get(job.url_path)
+        if page is None:
+            continue
+        other = claimed.setdefault(job.output_file, items[job.url_path])
+        # Two URLs, one file ("/a" and "/a.html" without trailing slashes): fine
+        # when they write the same bytes, an error when they do not.
+        if other.url_path != job.url_path and finished[other.url_path].etag != page.etag:
+            errors.append(
+                SsgError(
+                    f"{other.url_path} ({other.route.route_pattern}) and "
+                    f"{job.url_path} ({job.route_pattern}) would both be "
+                    f"written to {job.output_file} with different content; rename one "
+                    "of the routes or drop one URL from generate_static_params"
+                )
+            )
+    _raise_errors(errors)
+    return {url_path: (items[url_path], page) for url_path, page in finished.items()}
+
+
+async def _prepare_all(
+    site: Site,
+    services: DataServices,
+    planned: list[_Planned],
+    results: dict[str, RouteResult],
+    errors: list[SsgError],
+) -> list[tuple[_Planned, PreparedPage | RenderedPage]]:
+    """Phase A: prepare every planned page concurrently, in planned order.
+
+    A route that reads the request turns dynamic and drops all its pages; a page
+    that calls not_found() is dropped (no file, or a static host would serve it
+    as 200; ssg serve answers the URL with the not-found page on demand).
+    Page errors are appended to `errors`.
+
+    Raises:
+        Exception: a bug in ssg (no site file in its traceback), with its traceback.
     """
     semaphore = asyncio.Semaphore(RENDER_CONCURRENCY)
-    rendered: dict[str, tuple[_Planned, RenderedPage]] = {}
-    errors: list[SsgError] = []
-    done = 0
-    loop = asyncio.get_running_loop()
-    # File writes release the GIL: overlapping them with rendering hides most of
-    # the I/O time (on a 1,700-page build, writing after rendering cost a third).
-    pool = ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="ssg-write")
-    writes: list[asyncio.Future[object]] = []
-    claimed: dict[str, tuple[_Planned, bytes]] = {}  # output file -> who writes it
 
-    async def render_one(item: _Planned) -> None:
-        nonlocal done
+    async def prepare_one(item: _Planned) -> PreparedPage | RenderedPage | None:
         result = results[item.route.route_pattern]
         async with semaphore:
             if result.render == "dynamic":
-                return
+                return None
             scope = make_scope(site, item.route, item.url_path, services)
             match = RouteMatch(item.route, item.url_path, item.params)
             try:
-                page = await render_match(site, match, scope)
+                page = await prepare_page(site, match, scope)
             except DynamicUsage as usage:
                 if result.render != "dynamic":
                     result.render = "dynamic"
@@ -309,47 +367,27 @@ async def _render_all(
                         usage.call,
                         item.url_path,
                     )
-                return
-            except SsgError as exc:
-                errors.append(_page_error(site, item, exc))
-                return
+                return None
             except Exception as exc:
-                if template_frame(exc, site)[0] is None:
+                if not isinstance(exc, SsgError) and template_frame(exc, site)[0] is None:
                     raise  # no site file in the traceback: a bug in ssg, keep its traceback
-                errors.append(_page_error(site, item, exc))
-                return
-            finally:
-                done += 1
-                if on_progress is not None:
-                    on_progress(done, len(planned))
-            if page.status == 404:
-                # not_found() at build: no file, or a static host would serve it as 200.
-                # ssg serve answers the URL with the not-found page (404) on demand.
-                log.info("%s called not_found(): no page written", item.url_path)
-                return
-            rendered[item.url_path] = (item, page)
-            output_file = _output_file(site, item)
-            other = claimed.setdefault(output_file, (item, page.body))
-            if other[0] is not item:
-                # Two URLs, one file ("/a" and "/a.html" without trailing slashes): fine
-                # when they would write the same bytes, an error when they would not.
-                if other[1] != page.body:
-                    errors.append(
-                        SsgError(
-                            f"{other[0].url_path} ({other[0].route.route_pattern}) and "
-                            f"{item.url_path} ({item.route.route_pattern}) would both be "
-                            f"written to {output_file} with different content; rename one "
-                            "of the routes or drop one URL from generate_static_params"
-                        )
-                    )
-                return
-            writes.append(loop.run_in_executor(pool, writer.write, output_file, page.body))
+                errors.append(page_error(site, item.route.route_pattern, item.url_path, exc))
+                return None
+        if isinstance(page, RenderedPage) and page.status == 404:
+            log.info("%s called not_found(): no page written", item.url_path)
+            return None
+        return page
 
-    try:
-        await asyncio.gather(*(render_one(item) for item in planned))
-        await asyncio.gather(*writes)
-    finally:
-        pool.shutdown(wait=True)
+    pages = await asyncio.gather(*(prepare_one(item) for item in planned))
+    return [
+        (item, page)
+        for item, page in zip(planned, pages, strict=True)
+        if page is not None and results[item.route.route_pattern].render != "dynamic"
+    ]
+
+
+def _raise_errors(errors: list[SsgError]) -> None:
+    """Raise a single error as itself, several as one SsgError listing them by URL."""
     if len(errors) == 1:
         raise errors[0]
     if errors:
@@ -361,14 +399,6 @@ async def _render_all(
         if more:
             text += f"\n  ... and {more} more"
         raise SsgError(f"{len(errors)} page(s) failed to render:\n{text}")
-    # A route that turned dynamic part-way drops the pages it had prerendered.
-    kept: dict[str, tuple[_Planned, RenderedPage]] = {}
-    for url_path, (item, page) in rendered.items():
-        if results[item.route.route_pattern].render == "dynamic":
-            (writer.staging_dir / _output_file(site, item)).unlink(missing_ok=True)
-        else:
-            kept[url_path] = (item, page)
-    return kept
 
 
 def _output_file(site: Site, item: _Planned) -> str:
@@ -378,26 +408,11 @@ def _output_file(site: Site, item: _Planned) -> str:
     return page_output_file(item.url_path, trailing_slash=site.config.trailing_slash)
 
 
-def _page_error(site: Site, item: _Planned, exc: BaseException) -> BuildError:
-    """Wrap a page's failure with its route and URL; the cause stays in __cause__."""
-    where = f"{item.route.route_pattern} ({unquote(item.url_path)})"
-    if isinstance(exc, SsgError):
-        # Messages that already name the page (a relative fetch with no route) keep theirs.
-        message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
-    else:
-        file, line = template_frame(exc, site)
-        location = f" at {file}:{line}" if file else ""
-        message = f"{where}: {type(exc).__name__}: {exc}{location}"
-    error = BuildError(message, route_pattern=item.route.route_pattern, url_path=item.url_path)
-    error.__cause__ = exc
-    return error
-
-
 async def _write(
     site: Site,
     writer: OutputWriter,
     results: dict[str, RouteResult],
-    rendered: dict[str, tuple[_Planned, RenderedPage]],
+    rendered: dict[str, tuple[_Planned, FinishedPage]],
     now: float,
 ) -> dict[str, Any]:
     config = site.config
@@ -427,8 +442,8 @@ async def _write(
                 implicit_tags(item.route.route_pattern, url_path, layout_patterns(site, item.route))
             ),
             "generated_at": now,
-            "etag": '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"',
-            "size_bytes": len(page.body),
+            "etag": page.etag,
+            "size_bytes": page.size_bytes,
         }
     for result in results.values():
         if result.render != "dynamic" and result.revalidate_seconds:

@@ -1,7 +1,12 @@
-"""Render one route: page + nested layouts + slots -> HTML, or a route handler's GET -> bytes."""
+"""Render one route: page + nested layouts + slots -> HTML, or a route handler's GET -> bytes.
+
+In two phases: `prepare_page` awaits the data, `finish_page` runs the templates
+(no awaits), so the build can finish pages in a forked process.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +23,16 @@ from ssg.render.scope import DataServices, RenderScope, enter_scope
 from ssg.render.special import redirect_page, render_not_found
 from ssg.render.templates import render_template
 from ssg.routing.definitions import LayoutDefinition, Params, RouteDefinition, RouteKind, RouteMatch
-
-__all__ = ["RenderedPage", "make_scope", "render_match"]
 from ssg.site import Site
+
+__all__ = [
+    "PreparedPage",
+    "RenderedPage",
+    "finish_page",
+    "make_scope",
+    "prepare_page",
+    "render_match",
+]
 
 
 def make_scope(
@@ -60,14 +72,74 @@ def _effective_revalidate(site: Site, route: RouteDefinition, scope: RenderScope
     return min(values) if values else None
 
 
+def _redirect_page(
+    site: Site, route: RouteDefinition, scope: RenderScope, redirect: Redirect
+) -> RenderedPage:
+    return RenderedPage(
+        redirect.status,
+        redirect_page(redirect.location),
+        HTML,
+        _effective_revalidate(site, route, scope),
+        tuple(sorted(scope.tags)),
+        location=redirect.location,
+    )
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page whose data is loaded (phase 1): all that `finish_page` needs for the Jinja work.
+
+    Attributes:
+        match: the matched route and params.
+        scope: the render's scope, with the revalidate and tags its data recorded.
+        base: the variables every template of the page sees (params, metadata,
+            url_path, site).
+        page_data: what the page's `load` returned.
+        layout_data: what each layout's `load` returned, root layout first.
+        markdown_html: the body of a page.md as HTML, else None.
+    """
+
+    match: RouteMatch
+    scope: RenderScope
+    base: dict[str, Any]
+    page_data: dict[str, Any]
+    layout_data: tuple[dict[str, Any], ...]
+    markdown_html: str | None = None
+
+
 async def render_match(site: Site, match: RouteMatch, scope: RenderScope) -> RenderedPage:
     """Render a matched URL in `scope`: a page with its layouts, or a handler's GET.
 
-    NotFound renders the nearest not-found page (404); Redirect gives a
-    redirect result. DynamicUsage and DynamicUsageError propagate to the caller.
+    `prepare_page` then `finish_page`. NotFound renders the nearest not-found
+    page (404); Redirect gives a redirect result. DynamicUsage and
+    DynamicUsageError propagate to the caller.
 
     Raises:
         TemplateError: a template failed (names the template file and line).
+        SsgError: a user module failed (names the file and line).
+    """
+    prepared = await prepare_page(site, match, scope)
+    if isinstance(prepared, RenderedPage):
+        return prepared
+    try:
+        return finish_page(site, prepared)
+    except NotFound:
+        with enter_scope(scope):
+            return await render_not_found(site, match.url_path, route=match.route, scope=scope)
+
+
+async def prepare_page(
+    site: Site, match: RouteMatch, scope: RenderScope
+) -> PreparedPage | RenderedPage:
+    """Phase 1 of a render: everything that may await (metadata, load, page.md front matter).
+
+    Returns:
+        A PreparedPage for `finish_page`, or a finished RenderedPage: a route
+        handler's response, the not-found page (404) when the data called
+        not_found(), or a redirect page when it called redirect().
+
+    Raises:
+        DynamicUsage, DynamicUsageError: the data read the request (as render_match).
         SsgError: a user module failed (names the file and line).
     """
     route = match.route
@@ -75,25 +147,41 @@ async def render_match(site: Site, match: RouteMatch, scope: RenderScope) -> Ren
         try:
             if route.kind is RouteKind.HANDLER:
                 return await _render_handler(site, match, scope)
-            html = await _render_page(site, match, scope)
+            return await _load_page(site, match, scope)
         except NotFound:
             return await render_not_found(site, match.url_path, route=route, scope=scope)
         except Redirect as redirect:
-            return RenderedPage(
-                redirect.status,
-                redirect_page(redirect.location),
-                HTML,
-                _effective_revalidate(site, route, scope),
-                tuple(sorted(scope.tags)),
-                location=redirect.location,
-            )
-    return RenderedPage(
-        200,
-        html.encode("utf-8"),
-        HTML,
-        _effective_revalidate(site, route, scope),
-        tuple(sorted(scope.tags)),
-    )
+            return _redirect_page(site, route, scope, redirect)
+
+
+def finish_page(site: Site, prepared: PreparedPage) -> RenderedPage:
+    """Phase 2 of a render: the Jinja work only (page, slots, layouts from leaf to root).
+
+    No awaits and no I/O beyond reading templates, so the build can run it in a
+    forked process. The revalidate and tags come from the scope, as phase 1 left
+    it (plus anything a template recorded).
+
+    Returns:
+        The page (status 200), or a redirect page when a template called redirect().
+
+    Raises:
+        NotFound: a template called not_found() (render_match answers with the
+            not-found page; the build writes no file).
+        TemplateError: a template failed (names the template file and line).
+    """
+    route, scope = prepared.match.route, prepared.scope
+    with enter_scope(scope):
+        try:
+            html = _render_templates(site, prepared)
+        except Redirect as redirect:
+            return _redirect_page(site, route, scope, redirect)
+        return RenderedPage(
+            200,
+            html.encode("utf-8"),
+            HTML,
+            _effective_revalidate(site, route, scope),
+            tuple(sorted(scope.tags)),
+        )
 
 
 async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> RenderedPage:
@@ -112,15 +200,14 @@ async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> 
     )
 
 
-async def _render_page(site: Site, match: RouteMatch, scope: RenderScope) -> str:
+async def _load_page(site: Site, match: RouteMatch, scope: RenderScope) -> PreparedPage:
     route, params = match.route, match.params
     assert route.page_file is not None
     page_module = site.module(route.module_file)
-    layouts = [(layout, site.module(layout.module_file)) for layout in route.layouts]
-
+    layout_modules = [site.module(layout.module_file) for layout in route.layouts]
     metadata: dict[str, Any] = {}
     layout_data: list[dict[str, Any]] = []
-    for _layout, module in layouts:
+    for module in layout_modules:
         metadata = await _module_metadata(site, module, params, metadata)
         layout_data.append(await _module_load(site, module, params))
     markdown_html: str | None = None
@@ -129,21 +216,26 @@ async def _render_page(site: Site, match: RouteMatch, scope: RenderScope) -> str
         metadata = merge_metadata(metadata, front)
     metadata = await _module_metadata(site, page_module, params, metadata)
     page_data = await _module_load(site, page_module, params)
-
     base = {
         "params": params,
         "metadata": metadata,
         "url_path": match.url_path,
         "site": site.config.template_values(),
     }
-    if markdown_html is not None:
-        page_context = {**base, **page_data, "content": Markup(markdown_html)}
+    return PreparedPage(match, scope, base, page_data, tuple(layout_data), markdown_html)
+
+
+def _render_templates(site: Site, prepared: PreparedPage) -> str:
+    route, url_path, base = prepared.match.route, prepared.match.url_path, prepared.base
+    assert route.page_file is not None
+    if prepared.markdown_html is not None:
+        page_context = {**base, **prepared.page_data, "content": Markup(prepared.markdown_html)}
         html = render_template(site, "markdown_page", page_context, route.page_file)
     else:
-        html = render_template(site, None, {**base, **page_data}, route.page_file)
-    for (layout, _module), data in zip(reversed(layouts), reversed(layout_data), strict=True):
+        html = render_template(site, None, {**base, **prepared.page_data}, route.page_file)
+    for layout, data in zip(reversed(route.layouts), reversed(prepared.layout_data), strict=True):
         context = {**base, **data, "children": Markup(html)}
-        context["slots"] = _render_slots(site, layout, match.url_path, context)
+        context["slots"] = _render_slots(site, layout, url_path, context)
         html = render_template(site, None, context, layout.template_file)
     return html
 

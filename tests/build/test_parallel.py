@@ -1,0 +1,347 @@
+"""Phase B on two cores: a forked child finishes and writes every other page."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import ssg.build.parallel
+from ssg.build.builder import build_site
+from ssg.config import load_config
+from ssg.errors import BuildError, SsgError, TemplateError
+from ssg.render.renderer import PreparedPage, RenderedPage
+from ssg.site import Site
+from tests.build.conftest import ROOT_LAYOUT, Build
+from tests.build.test_golden import FIXTURE, GOLDEN, normalise_manifest, snapshot
+from tests.conftest import MakeSite
+
+NUMBERED = {
+    "app/layout.html": ROOT_LAYOUT,
+    "app/[n]/page.html": "n={{ params.n }}\n{% if params.n == fail %}{{ missing.attr }}{% endif %}",
+    "app/[n]/page.py": "def generate_static_params(p):\n"
+    "    return [{'n': str(i)} for i in range(10)]\n"
+    "def load(p):\n    return {'fail': 'none'}\n",
+}
+"""Ten pages /0 ... /9, planned in order: the child finishes the odd ones."""
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Take the parallel path from 2 pages on; the list collects each forked child's pid."""
+    monkeypatch.setattr(ssg.build.parallel, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: count >= 2)
+    pids: list[int] = []
+    fork = ssg.build.parallel._Child.fork
+
+    def spy(*args: Any) -> ssg.build.parallel._Child:
+        child = fork(*args)
+        pids.append(child.pid)
+        return child
+
+    monkeypatch.setattr(ssg.build.parallel._Child, "fork", spy)
+    return pids
+
+
+def in_child(parent_pid: int) -> bool:
+    return os.getpid() != parent_pid
+
+
+def tree(out_dir: Path) -> dict[str, bytes]:
+    """Every output file's bytes; the manifest without its build id and times."""
+    files: dict[str, bytes] = {}
+    for file in sorted(out_dir.rglob("*")):
+        if file.is_file():
+            relative = file.relative_to(out_dir).as_posix()
+            data = file.read_bytes()
+            if relative == "_ssg/manifest.json":
+                data = normalise_manifest(data.decode()).encode()
+            files[relative] = data
+    return files
+
+
+VARIED = {
+    "app/layout.html": ROOT_LAYOUT,
+    "app/layout.py": "metadata = {'title': {'default': 'Site', 'template': '%s | Site'}}\n",
+    "app/page.html": "<h1>Home</h1>",
+    "app/about/page.md": "---\ntitle: About\n---\n# About *us*\n",
+    "app/feed.xml/route.py": "from aiohttp import web\ndynamic = 'force-static'\n"
+    "def GET(request, params):\n"
+    "    return web.Response(text='<feed/>', content_type='application/xml')\n",
+    "app/dash/layout.html": "[{{ slots.team }}]{{ children }}",
+    "app/dash/page.html": "main",
+    "app/dash/@team/default.html": "team-default",
+    "app/posts/[slug]/page.html": "{{ title }} {{ shout(params.slug) }}",
+    "app/posts/[slug]/page.py": "import ssg\nrevalidate = 60\n"
+    "def generate_static_params(p):\n    return [{'slug': f'p{i}'} for i in range(40)]\n"
+    "async def generate_metadata(p):\n    return {'title': 'Post ' + p['slug']}\n"
+    "def load(p):\n"
+    "    if p['slug'] == 'p3':\n        ssg.not_found()\n"
+    "    if p['slug'] == 'p4':\n        ssg.permanent_redirect('/posts/p5')\n"
+    "    return {'title': p['slug'].upper(), 'shout': shout}\n"
+    "@ssg.cache(tags=['shout'])\ndef shout(slug):\n    return slug + '!'\n",
+}
+
+
+async def test_parallel_output_is_byte_identical_to_one_process(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forks: list[int]
+) -> None:
+    site = make_site(VARIED)
+    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: False)
+    single = await build_site(load_config(site, out_dir=tmp_path / "single"))
+    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: count >= 2)
+    parallel = await build_site(load_config(site, out_dir=tmp_path / "parallel"))
+    assert len(forks) == 1
+    assert tree(tmp_path / "parallel") == tree(tmp_path / "single")
+    assert parallel.pages_written == single.pages_written == 43  # 39 posts (p3: not found) + 4
+    assert "/posts/p3" not in parallel.manifest["pages"]
+    tags = {parallel.manifest["pages"][f"/posts/p{i}"]["tags"] == ["shout"] for i in range(5, 40)}
+    assert tags == {True}  # recorded while the templates ran, in both processes
+    assert parallel.manifest["redirects"] == {"/posts/p4": {"location": "/posts/p5", "status": 308}}
+
+
+async def test_golden_fixture_is_unchanged_on_the_parallel_path(
+    tmp_path: Path, build: Build, forks: list[int]
+) -> None:
+    site = tmp_path / "golden_site"
+    shutil.copytree(FIXTURE, site)
+    await build(site)
+    expected = {
+        f.relative_to(GOLDEN).as_posix(): f.read_text(encoding="utf-8")
+        for f in sorted(GOLDEN.rglob("*"))
+        if f.is_file()
+    }
+    assert snapshot(site / "out") == expected
+    assert len(forks) == 1
+
+
+async def test_template_error_in_a_child_page_names_the_template_file_and_line(
+    make_site: MakeSite, build: Build, forks: list[int]
+) -> None:
+    site = make_site(
+        {**NUMBERED, "app/[n]/page.py": NUMBERED["app/[n]/page.py"].replace("none", "7")}
+    )
+    with pytest.raises(BuildError, match=r"/\[n\] \(/7\): .*app/\[n\]/page.html:2") as info:
+        await build(site)
+    assert (info.value.route_pattern, info.value.url_path) == ("/[n]", "/7")
+    cause = info.value.__cause__
+    assert isinstance(cause, TemplateError)
+    assert (cause.template_file, cause.line) == ("app/[n]/page.html", 2)
+    assert "render worker process" in str(cause)  # it was the child's page
+    assert not (site / "out").exists()
+
+
+async def test_errors_of_both_processes_are_listed_by_url(
+    make_site: MakeSite, build: Build, forks: list[int]
+) -> None:
+    template = "n={{ params.n }}\n{% if params.n in ('2', '5') %}{{ missing.attr }}{% endif %}"
+    site = make_site({**NUMBERED, "app/[n]/page.html": template})
+    with pytest.raises(SsgError, match=r"2 page\(s\) failed to render") as info:
+        await build(site)
+    assert str(info.value).index("(/2)") < str(info.value).index("(/5)")
+
+
+async def test_not_found_from_a_template_writes_no_file(
+    make_site: MakeSite, build: Build, forks: list[int]
+) -> None:
+    site = make_site(
+        {
+            **NUMBERED,
+            "app/[n]/page.html": "{% if params.n in ('4', '7') %}{{ gone() }}{% endif %}ok",
+            "app/[n]/page.py": NUMBERED["app/[n]/page.py"].replace(
+                "{'fail': 'none'}", "{'gone': ssg.not_found}"
+            )
+            + "import ssg\n",
+        }
+    )
+    result = await build(site)
+    assert sorted(result.manifest["pages"]) == [f"/{n}" for n in (0, 1, 2, 3, 5, 6, 8, 9)]
+    assert not (site / "out/7.html").exists()
+    assert (site / "out/9.html").read_text().endswith("<body>ok</body></html>")
+
+
+async def test_two_urls_from_both_processes_writing_different_bytes_to_one_file(
+    make_site: MakeSite, build: Build, forks: list[int]
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/[...alias]/page.html": "{{ url_path }}",
+            "app/[...alias]/page.py": "def generate_static_params(p):\n"
+            "    return [{'alias': ['x.html']}, {'alias': ['x']}]\n",
+        }
+    )
+    with pytest.raises(SsgError, match=r"/x\.html .* and /x .* written to x.html with different"):
+        await build(site)
+    assert forks
+
+
+async def test_a_failed_page_does_not_claim_its_output_file(
+    make_site: MakeSite, build: Build, forks: list[int]
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/[...alias]/page.html": "{% if url_path == '/x.html' %}{{ missing.attr }}"
+            "{% endif %}{{ url_path }}",
+            "app/[...alias]/page.py": "def generate_static_params(p):\n"
+            "    return [{'alias': ['x.html']}, {'alias': ['x']}]\n",
+        }
+    )
+    with pytest.raises(BuildError) as info:
+        await build(site)
+    assert info.value.url_path == "/x.html"
+
+
+async def test_progress_counts_the_pages_of_both_processes(
+    make_site: MakeSite, forks: list[int]
+) -> None:
+    site = make_site(NUMBERED)
+    seen: list[tuple[int, int]] = []
+    await build_site(load_config(site), on_progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (10, 10)
+    assert [done for done, _total in seen] == sorted(done for done, _total in seen)
+
+
+async def test_the_child_leaves_the_data_store_alone(
+    make_site: MakeSite, build: Build, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ssg.data.store import DataStore
+
+    site = make_site(
+        {
+            **NUMBERED,
+            "app/[n]/page.html": "{{ square(params.n) }}",
+            "app/[n]/page.py": NUMBERED["app/[n]/page.py"].replace(
+                "{'fail': 'none'}", "{'square': square}"
+            )
+            + "import ssg\n@ssg.cache(revalidate=60)\ndef square(n):\n    return int(n) ** 2\n",
+        }
+    )
+    calls = site / "store-calls.txt"  # the child's calls would not reach a list in this process
+    get, set_ = DataStore.get, DataStore.set
+
+    def spy(method: Any) -> Any:
+        def record(self: DataStore, *args: Any, **kwargs: Any) -> Any:
+            with calls.open("a") as file:
+                file.write(f"{os.getpid()}\n")
+            return method(self, *args, **kwargs)
+
+        return record
+
+    monkeypatch.setattr(DataStore, "get", spy(get))
+    monkeypatch.setattr(DataStore, "set", spy(set_))
+    await build(site)
+    assert (site / "out/9.html").read_text().endswith("<body>81</body></html>")
+    assert set(calls.read_text().split()) == {str(os.getpid())}
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[tuple[str, Counter[str]]]:
+    """A JSON server on 127.0.0.1 (ephemeral port) counting requests per path."""
+    hits: Counter[str] = Counter()
+
+    async def handle(request: web.Request) -> web.Response:
+        hits[request.path] += 1
+        return web.json_response({"name": "Shop"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}", hits
+    await runner.cleanup()
+
+
+async def test_a_fetch_shared_by_400_pages_is_made_once_with_two_processes(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, upstream: tuple[str, Counter[str]]
+) -> None:
+    base, hits = upstream
+    forked: list[int] = []
+    fork = ssg.build.parallel._Child.fork
+    monkeypatch.setattr(
+        ssg.build.parallel._Child,
+        "fork",
+        lambda *args: forked.append(1) or fork(*args),
+    )
+    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: count >= 300)
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/[n]/page.html": "{{ name }} {{ params.n }}",
+            "app/[n]/page.py": "import ssg\n"
+            "def generate_static_params(p):\n    return [{'n': str(i)} for i in range(400)]\n"
+            f"async def load(p):\n    return (await ssg.fetch('{base}/catalog')).json()\n",
+        }
+    )
+    result = await build_site(load_config(site))
+    assert forked == [1]
+    assert hits["/catalog"] == 1
+    assert result.pages_written == 400
+    assert (site / "out/399.html").read_text().endswith("<body>Shop 399</body></html>")
+
+
+@pytest.mark.parametrize(
+    ("die", "message"),
+    [
+        (lambda: os._exit(1), "exited with status 1"),
+        (lambda: os.kill(os.getpid(), signal.SIGKILL), "was killed by signal 9"),
+    ],
+    ids=["exit", "sigkill"],
+)
+async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
+    make_site: MakeSite,
+    build: Build,
+    forks: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    die: Any,
+    message: str,
+) -> None:
+    site = make_site(NUMBERED)
+    first = await build(site)
+    before = tree(site / "out")
+    finish = ssg.build.parallel.finish_page
+    parent = os.getpid()
+
+    def dying(site: Site, prepared: PreparedPage) -> RenderedPage:
+        if in_child(parent):
+            die()
+        return finish(site, prepared)
+
+    monkeypatch.setattr(ssg.build.parallel, "finish_page", dying)
+    with pytest.raises(SsgError, match=f"render worker process .* {message} before sending"):
+        await build(site)
+    assert tree(site / "out") == before
+    manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+    assert manifest["build_id"] == first.manifest["build_id"]
+    assert [p.name for p in site.iterdir() if "staging" in p.name] == []
+
+
+async def test_a_bug_in_the_child_is_raised_with_its_traceback(
+    make_site: MakeSite, build: Build, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    finish = ssg.build.parallel.finish_page
+
+    def broken(site: Site, prepared: PreparedPage) -> RenderedPage:
+        if in_child(parent):
+            raise AttributeError("internal bug")
+        return finish(site, prepared)
+
+    monkeypatch.setattr(ssg.build.parallel, "finish_page", broken)
+    site = make_site(NUMBERED)
+    with pytest.raises(
+        RuntimeError, match=r"(?s)render worker process.*AttributeError: internal bug"
+    ):
+        await build(site)
+    assert not (site / "out").exists()
