@@ -31,7 +31,7 @@ NUMBERED = {
     "    return [{'n': str(i)} for i in range(10)]\n"
     "def load(p):\n    return {'fail': 'none'}\n",
 }
-"""Ten pages /0 ... /9, planned in order: the child finishes the odd ones."""
+"""Ten pages /0 ... /9 in one output folder: the child finishes the second half (/5 ... /9)."""
 
 
 @pytest.fixture
@@ -345,3 +345,35 @@ async def test_a_bug_in_the_child_is_raised_with_its_traceback(
     ):
         await build(site)
     assert not (site / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("folders", "expected"),
+    [
+        ({"blog": 750, "tags": 40, "": 10}, (400, 400)),
+        ({"a": 52, "b": 48}, (52, 48)),
+        ({"a": 6, "b": 4}, (5, 5)),
+        ({"a": 3, "b": 3, "c": 2, "d": 2}, (5, 5)),
+    ],
+    ids=["big-folder-cut-in-two", "whole-within-5-percent", "cut-over-5-percent", "balanced"],
+)
+def test_shares_are_balanced_and_keep_small_folders_whole(
+    folders: dict[str, int], expected: tuple[int, int]
+) -> None:
+    from ssg.build.parallel import PageJob, split_by_folder
+    from ssg.render.result import RenderedPage
+
+    page = RenderedPage(200, b"", "text/html", None)
+    jobs = [
+        PageJob("/x", f"/{name}/{n}", f"{name}/{n}.html" if name else f"{n}.html", page)
+        for name, count in folders.items()
+        for n in range(count)
+    ]
+    mine, theirs = split_by_folder(jobs)
+    assert (len(mine), len(theirs)) == expected
+    assert sorted(j.url_path for j in mine + theirs) == sorted(j.url_path for j in jobs)
+    cut = {name for name, count in folders.items() if count > len(jobs) / 2}
+    for name in set(folders) - cut:
+        in_mine = {j.output_file.rpartition("/")[0] == name for j in mine}
+        in_theirs = {j.output_file.rpartition("/")[0] == name for j in theirs}
+        assert not (True in in_mine and True in in_theirs), name
