@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from ssg.errors import SsgError
 from ssg.isr.tags import path_tag
-from ssg.render.scope import RenderScope, Revalidator, current_scope
+from ssg.render.scope import RenderScope, Revalidator, require_scope
 
 logger = logging.getLogger("ssg.isr")
 
@@ -31,13 +31,7 @@ class ImmediateRevalidator(Protocol):
 
 
 def _scope(call: str) -> RenderScope:
-    scope = current_scope()
-    if scope is None:
-        raise SsgError(
-            f"ssg.{call} was called outside a render: call it inside a route handler "
-            "(app/**/route.py) or a page's load()"
-        )
-    return scope
+    return require_scope(call, "inside a route handler (app/**/route.py) or a page's load()")
 
 
 def _immediate(revalidator: Revalidator) -> ImmediateRevalidator:

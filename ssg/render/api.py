@@ -6,18 +6,12 @@ from typing import Any, NoReturn
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
-from ssg.errors import NotFound, Redirect, SsgError
-from ssg.render.scope import RenderScope, current_scope
+from ssg.errors import NotFound, Redirect
+from ssg.render.scope import RenderScope, require_scope
 
 
 def _scope(call: str) -> RenderScope:
-    scope = current_scope()
-    if scope is None:
-        raise SsgError(
-            f"ssg.{call} was called outside a render: call it inside load(), "
-            "generate_metadata() or a route handler"
-        )
-    return scope
+    return require_scope(call, "inside load(), generate_metadata() or a route handler")
 
 
 def site_config() -> dict[str, Any]:

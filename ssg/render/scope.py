@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ssg.errors import DynamicUsage, DynamicUsageError
+from ssg.errors import DynamicUsage, DynamicUsageError, SsgError
 
 if TYPE_CHECKING:
     import aiohttp
@@ -200,6 +200,22 @@ _current: contextvars.ContextVar[RenderScope | None] = contextvars.ContextVar(
 def current_scope() -> RenderScope | None:
     """Return the scope of the render running in this task, or None outside a render."""
     return _current.get()
+
+
+def require_scope(call: str, hint: str) -> RenderScope:
+    """The current render's scope, for a public API that only works inside a render.
+
+    Args:
+        call: the API as users write it, e.g. "cookies()".
+        hint: where to call it instead, e.g. "inside load() or a route handler".
+
+    Raises:
+        SsgError: no render is running in this task.
+    """
+    scope = _current.get()
+    if scope is None:
+        raise SsgError(f"ssg.{call} was called outside a render: call it {hint}")
+    return scope
 
 
 @contextmanager
