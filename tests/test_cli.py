@@ -72,3 +72,31 @@ def test_out_option_writes_elsewhere(make_site: MakeSite, tmp_path: Path) -> Non
     result = run_ssg("build", str(site), "--out", str(tmp_path / "public_html"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "public_html/index.html").read_text() == "<html><body>home</body></html>"
+
+
+def test_build_exit_keeps_output_and_runs_atexit_handlers(make_site: MakeSite) -> None:
+    # The CLI skips the interpreter's teardown after a build; what a user sees must not change:
+    # the whole route table on a pipe, the exit status, and atexit handlers of site modules.
+    marker = "atexit-ran.txt"
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/page.py": "import atexit, pathlib\n"
+            f"atexit.register(pathlib.Path(__file__).with_name({marker!r}).write_text, 'ok')\n",
+        }
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert "Built 1 route (1 static), 1 page in" in result.stdout
+    assert result.stdout.rstrip().endswith("out")  # the summary's last word: the output folder
+    assert (site / "app" / marker).read_text() == "ok"
+
+
+def test_build_command_does_not_import_the_http_client() -> None:
+    # aiohttp costs ~0.1 s to import; a build that fetches only its own routes never needs it.
+    code = "import sys, ssg.cli, ssg.commands.build; print('aiohttp' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False"

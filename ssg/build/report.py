@@ -65,7 +65,12 @@ def print_report(result: BuildResult, console: Console) -> None:
     rate = result.pages_written / result.seconds if result.seconds > 0 else 0.0
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     console.print(
-        f"[bold green]Built[/] {len(result.routes)} routes ({summary}), "
-        f"{result.pages_written} pages in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
+        f"[bold green]Built[/] {_count(len(result.routes), 'route')} ({summary}), "
+        f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
         f"-> {escape(str(result.out_dir))}"
     )
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 page", "2 pages"."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
