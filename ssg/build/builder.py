@@ -421,6 +421,7 @@ async def _write(
     writer.copy_assets(site.theme)
     pages: dict[str, Any] = {}
     redirects: dict[str, Any] = {}
+    layouts = {r.route.route_pattern: layout_patterns(site, r.route) for r in results.values()}
     for url_path, (item, page) in sorted(rendered.items()):
         result = results[item.route.route_pattern]
         output_file = _output_file(site, item)
@@ -439,7 +440,7 @@ async def _write(
             "revalidate": revalidate_json(page.revalidate_seconds),
             "tags": list(page.tags),
             "implicit_tags": sorted(
-                implicit_tags(item.route.route_pattern, url_path, layout_patterns(site, item.route))
+                implicit_tags(item.route.route_pattern, url_path, layouts[item.route.route_pattern])
             ),
             "generated_at": now,
             "etag": page.etag,

@@ -72,9 +72,33 @@ def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
     target = out_dir / MANIFEST_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    temp.write_text(dump_manifest(manifest), encoding="utf-8")
     os.replace(temp, target)
     return target
+
+
+def dump_manifest(manifest: dict[str, Any]) -> str:
+    """The manifest as JSON text with one route, page or redirect per line.
+
+    Readable and diffable line by line, and written by json's C encoder: with
+    `indent` json falls back to its pure-Python encoder, which took ~0.1 s for a
+    2,500-page manifest.
+    """
+    lines = []
+    for key, value in manifest.items():
+        if isinstance(value, dict) and key in ("pages", "redirects") and value:
+            items = ",\n".join(f"  {_json(k)}: {_json(v)}" for k, v in value.items())
+            text = "{\n" + items + "\n }"
+        elif isinstance(value, list) and value:
+            text = "[\n" + ",\n".join(f"  {_json(item)}" for item in value) + "\n ]"
+        else:
+            text = _json(value)
+        lines.append(f" {_json(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+_json = _ENCODER.encode
 
 
 def load_manifest(out_dir: Path) -> dict[str, Any] | None:

@@ -65,9 +65,16 @@ async def test_manifest_lists_routes_pages_and_generated_time(
         }
     )
     result = await build(site)
-    manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+    text = (site / "out/_ssg/manifest.json").read_text()
+    manifest = json.loads(text)
     assert manifest == result.manifest
     assert manifest["version"] == 1
+    # One page per line: a rebuild's manifest diffs page by page.
+    page_lines = [line for line in text.splitlines() if line.startswith('  "/')]
+    from_lines = {}
+    for line in page_lines:
+        from_lines.update(json.loads("{" + line.rstrip(",") + "}"))
+    assert from_lines == manifest["pages"]
     routes = {r["route_pattern"]: r for r in manifest["routes"]}
     assert routes["/blog/[slug]"]["render"] == "isr"
     assert routes["/blog/[slug]"]["revalidate"] == 60
