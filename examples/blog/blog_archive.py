@@ -16,12 +16,13 @@ async def all_posts() -> list[dict]:
 
 async def archive_page(number: int) -> dict:
     """The template context of archive page `number` (1-based), or a 404."""
-    posts = [dict(post) for post in await all_posts()]
+    posts = await all_posts()
     count = blog.page_count(len(posts))
     if not 1 <= number <= count:
         ssg.not_found()
     start = (number - 1) * blog.PAGE_SIZE
-    shown = posts[start : start + blog.PAGE_SIZE]
+    # Copies: the cached list is shared by every page of the build.
+    shown = [dict(post) for post in posts[start : start + blog.PAGE_SIZE]]
     for post in shown:
         post["date"] = datetime.fromisoformat(post["date"]) if post["date"] else None
     return {"posts": shown, "page": number, "page_count": count}

@@ -83,6 +83,22 @@ def cache(
             signature = None
         dynamic_call = f"{function.__qualname__}() with @ssg.cache(revalidate=0)"
         describe = f"@ssg.cache {function_id}"
+        no_argument_keys: list[
+            tuple[tuple[object, ...], str]
+        ] = []  # f(): its keys, made on the first call
+
+        def keys(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[object, ...], str]:
+            """(memo key, data key) of a call; a call without arguments keys the same each time."""
+            if not args and not kwargs and no_argument_keys:
+                return no_argument_keys[0]
+            digest = _arguments_digest(function_id, signature, args, kwargs)
+            made = (
+                call_memo_key(function_id, digest, policy.memo_options),
+                call_data_key(function_id, digest),
+            )
+            if not args and not kwargs:
+                no_argument_keys.append(made)
+            return made
 
         if inspect.iscoroutinefunction(function):
 
@@ -91,7 +107,7 @@ def cache(
                 scope = current_scope()
                 if scope is None:
                     return await cast(Any, function)(*args, **kwargs)
-                digest = _arguments_digest(function_id, signature, args, kwargs)
+                memo_key, data_key = keys(args, kwargs)
                 if policy.no_store:
                     scope.use_dynamic(dynamic_call)
 
@@ -100,8 +116,8 @@ def cache(
 
                 return await run_cached(
                     scope,
-                    memo_key=call_memo_key(function_id, digest, policy.memo_options),
-                    data_key=call_data_key(function_id, digest),
+                    memo_key=memo_key,
+                    data_key=data_key,
                     policy=policy,
                     produce=produce,
                     should_store=lambda _value: True,
@@ -115,13 +131,13 @@ def cache(
             scope = current_scope()
             if scope is None:
                 return function(*args, **kwargs)
-            digest = _arguments_digest(function_id, signature, args, kwargs)
+            memo_key, data_key = keys(args, kwargs)
             if policy.no_store:
                 scope.use_dynamic(dynamic_call)
             result: R = run_cached_sync(
                 scope,
-                memo_key=call_memo_key(function_id, digest, policy.memo_options),
-                data_key=call_data_key(function_id, digest),
+                memo_key=memo_key,
+                data_key=data_key,
                 policy=policy,
                 produce=lambda: function(*args, **kwargs),
                 describe=describe,

@@ -228,3 +228,15 @@ def test_bad_options_raise_value_error_at_decoration(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         cache(**options)  # type: ignore[call-overload]
+
+
+async def test_calls_without_arguments_share_a_key_and_bad_calls_keep_raising(
+    make_scope: Callable[..., RenderScope],
+) -> None:
+    with enter_scope(make_scope()):
+        assert author_names() == author_names() == ["ada"]
+        for _ in range(2):  # a call missing its argument is never keyed as a call without any
+            with pytest.raises(TypeError):
+                word_count()  # type: ignore[call-arg]
+        assert word_count("a b") == 2
+    assert (calls["author_names"], calls["word_count"]) == (1, 1)
