@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from ssg.errors import SsgError
@@ -74,8 +77,12 @@ class OutputWriter:
 
     A failed build calls `discard` and the previous out/ is untouched, so a
     broken build never takes a deployed site down (as lektor's artifacts).
-    `write` is safe to call from several threads (the builder writes pages
-    from a thread pool while it renders the next ones).
+
+    On a rebuild, a file whose bytes equal the previous build's file is
+    hard-linked to it instead of written again: no new inode, the old
+    modification time kept (rsync and deploy tools see it unchanged), and
+    nothing is freed when the old out/ goes. File systems without hard links
+    get every file written.
     """
 
     def __init__(self, out_dir: Path) -> None:
@@ -84,48 +91,74 @@ class OutputWriter:
         if self.staging_dir.exists():
             shutil.rmtree(self.staging_dir)
         self.staging_dir.mkdir(parents=True)
-        self.bytes_written = 0
-        self.files_written = 0
-        # Folders known to exist: one mkdir per folder, not per file. A set is
-        # safe to share between threads here (mkdir(exist_ok=True) tolerates races).
+        # Only a previous build is a source of links (check_out_dir refuses other folders).
+        self._link_previous = (out_dir / "_ssg" / "manifest.json").is_file()
+        # Folders known to exist: one mkdir per folder, not per file.
         self._made_dirs: set[Path] = {self.staging_dir}
 
     def write(self, relative: str, data: bytes) -> Path:
-        """Write `data` to `relative` (a "/"-separated path) inside the staging folder.
+        """Write `data` to `relative` (a "/"-separated path) inside the staging folder,
+        or link the previous build's file when it holds the same bytes.
 
         Raises:
             ValueError: `relative` is absolute or climbs out with "..".
+            OSError: the file cannot be written (disk full, permissions).
         """
         parts = relative.split("/")
         if relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise ValueError(f"output file {relative!r} would be outside the output folder")
-        target = self.staging_dir.joinpath(*parts)
-        if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(target.parent)
-        with open(target, "wb") as file:
-            file.write(data)
-        self.bytes_written += len(data)
-        self.files_written += 1
+        target = self._target(parts)
+        if not self._link_if(parts, target, partial(_holds, data)):
+            with _create(target) as file:
+                file.write(data)
         return target
 
     def copy_tree(self, source_dir: Path, relative: str = "") -> int:
         """Copy a folder's files verbatim (dotfiles too: .nojekyll, .well-known/) into the
-        staging folder; returns the count."""
+        staging folder; returns the count. A file the previous build copied (same size and
+        modification time) is linked."""
         count = 0
         if not source_dir.is_dir():
             return count
+        prefix = [part for part in relative.split("/") if part]
         for source_file in sorted(source_dir.rglob("*")):
-            rel = source_file.relative_to(source_dir)
             if not source_file.is_file():
                 continue
-            target = self.staging_dir / relative / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source_file, target)
-            self.files_written += 1
-            self.bytes_written += target.stat().st_size
+            parts = [*prefix, *source_file.relative_to(source_dir).parts]
+            target = self._target(parts)
+            source = source_file.stat()
+            if not self._link_if(parts, target, partial(_same_copy, source)):
+                target.unlink(missing_ok=True)  # never write through a link to the old build
+                shutil.copy2(source_file, target)
             count += 1
         return count
+
+    def _target(self, parts: list[str]) -> Path:
+        target = self.staging_dir.joinpath(*parts)
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(target.parent)
+        return target
+
+    def _link_if(self, parts: list[str], target: Path, unchanged: Callable[[Path], bool]) -> bool:
+        """Hard-link the previous build's file at `parts` to `target` if `unchanged` says so."""
+        if not self._link_previous:
+            return False
+        previous = self.out_dir.joinpath(*parts)
+        try:
+            if not unchanged(previous):
+                return False
+            try:
+                os.link(previous, target)
+            except FileExistsError:  # written before by this build (two URLs, one file)
+                os.unlink(target)
+                os.link(previous, target)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return False  # no such file in the previous build
+        except OSError:  # no hard links here (EPERM, EXDEV, EMLINK...): write from now on
+            self._link_previous = False
+            return False
+        return True
 
     def copy_assets(self, theme: Theme) -> None:
         """Copy the theme's static files to /_assets/ under their fingerprinted names."""
@@ -146,3 +179,25 @@ class OutputWriter:
     def discard(self) -> None:
         """Remove the staging folder; out/ is left as it was."""
         shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+
+def _create(path: Path) -> BinaryIO:
+    """Open a new file for writing; an existing one (a link to the previous build's file,
+    made earlier in this build) is replaced, never written through."""
+    try:
+        return open(path, "xb")
+    except FileExistsError:
+        os.unlink(path)
+        return open(path, "xb")
+
+
+def _holds(data: bytes, path: Path) -> bool:
+    """True when the file at `path` holds exactly `data`."""
+    with open(path, "rb") as file:
+        return os.fstat(file.fileno()).st_size == len(data) and file.read() == data
+
+
+def _same_copy(source: os.stat_result, path: Path) -> bool:
+    """True when `path` looks like copy2's copy of `source` (same size and mtime)."""
+    copied = path.stat()
+    return copied.st_size == source.st_size and copied.st_mtime_ns == source.st_mtime_ns
