@@ -17,6 +17,7 @@ from ssg.data.fetch import fetch
 from ssg.data.response import FetchResponse
 from ssg.errors import SsgError
 from ssg.handlers.request import Request
+from ssg.handlers.response import Response
 from ssg.isr.api import revalidate_path, revalidate_tag
 from ssg.render.api import (
     cookies,
@@ -33,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FetchResponse",
     "Request",
+    "Response",
     "SsgError",
     "__version__",
     "cache",

@@ -11,6 +11,7 @@ def test_all_is_pinned() -> None:
     assert sorted(ssg.__all__) == [
         "FetchResponse",
         "Request",
+        "Response",
         "SsgError",
         "__version__",
         "cache",

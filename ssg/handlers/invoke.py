@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ssg.handlers.request import Request
+from ssg.handlers.response import Response
 from ssg.modules import SiteModule, call_user
 from ssg.routing.definitions import Params
 
@@ -57,6 +58,7 @@ def to_handler_response(value: Any) -> HandlerResponse:
 
     | returned                      | sent as                              |
     | ----------------------------- | ------------------------------------ |
+    | ssg.Response                  | as is (status, headers, body)        |
     | aiohttp web.Response          | as is (status, headers, body)        |
     | dict or list                  | 200 application/json                 |
     | str                           | 200 text/plain; charset=utf-8        |
@@ -66,6 +68,9 @@ def to_handler_response(value: Any) -> HandlerResponse:
     Raises:
         HandlerReturnError: any other value (a streaming response included).
     """
+    if isinstance(value, Response):
+        headers = [(k, v) for k, v in value.headers.items() if k.lower() != "content-length"]
+        return HandlerResponse(value.status, tuple(headers), value.body)
     if _is_web_response(value):
         body = value.body
         if body is None:
@@ -96,7 +101,7 @@ def to_handler_response(value: Any) -> HandlerResponse:
     if value is None:
         return HandlerResponse(204, (), b"")
     raise HandlerReturnError(
-        f"returned {type(value).__name__}; return an aiohttp web.Response, "
+        f"returned {type(value).__name__}; return an ssg.Response (or aiohttp web.Response), "
         "a dict or list (JSON), a str (text) or bytes"
     )
 

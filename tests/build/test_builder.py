@@ -382,6 +382,28 @@ async def test_prerendered_route_handler_is_written_with_its_content_type(
     assert not (site / "out/api/live").exists()
 
 
+async def test_prerendered_handler_returning_ssg_response_keeps_its_type_and_bytes(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/feed.xml/route.py": "import ssg\ndynamic = 'force-static'\n"
+            "def GET(request, params):\n"
+            "    return ssg.Response(text='<rss>é</rss>', content_type='application/rss+xml')\n",
+            "app/logo.bin/route.py": "import ssg\ndynamic = 'force-static'\n"
+            "def GET(request, params):\n"
+            "    return ssg.Response(body=b'\\x00\\x01')\n",
+        }
+    )
+    result = await build(site)
+    pages = result.manifest["pages"]
+    assert (site / "out/feed.xml").read_text(encoding="utf-8") == "<rss>é</rss>"
+    assert pages["/feed.xml"]["content_type"] == "application/rss+xml; charset=utf-8"
+    assert (site / "out/logo.bin").read_bytes() == b"\x00\x01"
+    assert pages["/logo.bin"]["content_type"] == "application/octet-stream"
+
+
 async def test_page_fetches_its_own_route_handler_in_process(
     make_site: MakeSite, build: Build
 ) -> None:

@@ -50,6 +50,28 @@ async def test_every_method_runs_its_handler(make_site: MakeSite, serve_site: Se
     assert (posted.status, posted.json()) == (201, {"got": {"a": 1}})
 
 
+async def test_ssg_response_sets_status_headers_and_type(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/api/gone/route.py": "import ssg\n"
+            "def GET(request, params):\n"
+            "    return ssg.Response(text='<gone/>', status=410, content_type='application/xml',\n"
+            "                        headers={'X-Reason': 'moved'})\n",
+        }
+    )
+    server = await serve_site(site)
+
+    reply = await server.get("/api/gone")
+
+    assert (reply.status, reply.body) == (410, b"<gone/>")
+    assert reply.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert reply.headers["X-Reason"] == "moved"
+
+
 async def test_head_is_answered_from_get_without_a_body(
     make_site: MakeSite, serve_site: ServeSite
 ) -> None:

@@ -5,7 +5,6 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import blog
-from aiohttp import web
 
 import ssg
 
@@ -33,4 +32,4 @@ def GET(request, params):
         + "".join(items)
         + "</channel></rss>\n"
     )
-    return web.Response(text=body, content_type="application/rss+xml")
+    return ssg.Response(text=body, content_type="application/rss+xml")

@@ -4,7 +4,6 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import blog
-from aiohttp import web
 
 import ssg
 
@@ -33,4 +32,4 @@ def GET(request, params):
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + urls + "</urlset>\n"
     )
-    return web.Response(text=body, content_type="application/xml")
+    return ssg.Response(text=body, content_type="application/xml")
