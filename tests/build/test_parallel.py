@@ -377,3 +377,20 @@ def test_shares_are_balanced_and_keep_small_folders_whole(
         in_mine = {j.output_file.rpartition("/")[0] == name for j in mine}
         in_theirs = {j.output_file.rpartition("/")[0] == name for j in theirs}
         assert not (True in in_mine and True in in_theirs), name
+
+
+def test_pages_still_to_render_weigh_more_than_finished_ones() -> None:
+    from ssg.build.parallel import PREPARED_WEIGHT, PageJob, split_by_folder
+    from ssg.render.result import RenderedPage
+
+    redirect = RenderedPage(308, b"", "text/html", None)
+    to_render = object()  # stands for a PreparedPage: anything not yet rendered
+    jobs = [PageJob("/blog/[slug]", f"/blog/{n}", f"blog/{n}.html", to_render) for n in range(24)]  # type: ignore[arg-type]
+    jobs += [PageJob("/[...old]", f"/old/{n}", f"old/{n}.html", redirect) for n in range(240)]
+    mine, theirs = split_by_folder(jobs)
+
+    def work(share: list[PageJob]) -> int:
+        return sum(1 if job.page is redirect else PREPARED_WEIGHT for job in share)
+
+    assert sorted(map(len, (mine, theirs))) == [96, 168]  # 24 posts + 72 redirects, 168 redirects
+    assert abs(work(mine) - work(theirs)) <= PREPARED_WEIGHT
