@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ssg.build.export import check_export
-from ssg.build.manifest import (
-    MANIFEST_VERSION,
-    layout_patterns,
-    revalidate_json,
-    route_entry,
-    write_manifest,
-)
-from ssg.build.parallel import FinishedPage, PageJob, finish_pages, page_error
+from ssg.build.finish import FinishedPage, PageJob
+from ssg.build.manifest import build_manifest, write_manifest
+from ssg.build.parallel import finish_pages
 from ssg.build.planner import plan_params
+from ssg.build.prepare import prepare_all
+from ssg.build.results import BuildResult, PlannedPage, RouteResult
 from ssg.build.writer import (
     OutputWriter,
     check_out_dir,
@@ -30,75 +23,15 @@ from ssg.build.writer import (
 )
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
-from ssg.errors import (
-    DynamicUsage,
-    SsgError,
-)
+from ssg.errors import SsgError
 from ssg.handlers.dispatch import InProcessDispatcher
-from ssg.isr.tags import implicit_tags
-from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
 from ssg.render.scope import Clock, DataServices
 from ssg.render.special import render_not_found
-from ssg.render.templates import template_frame
-from ssg.routing.definitions import Params, RouteDefinition, RouteKind, RouteMatch
+from ssg.routing.definitions import RouteKind
 from ssg.site import Site
 
 log = logging.getLogger("ssg.build")
-RENDER_CONCURRENCY = 16
 MAX_REPORTED_ERRORS = 20
-
-
-@dataclass
-class RouteResult:
-    """What the build did with one route (a row of the route table).
-
-    Attributes:
-        route: the route.
-        render: "static" (○), "ssg" (●), "isr" (ISR Ns), or "dynamic" (ƒ).
-        revalidate_seconds: the lowest effective revalidate of its pages (None: never).
-        url_paths: the prerendered URL paths.
-        dynamic_reason: the request API that made it dynamic at build, if any.
-        params_count: how many params generate_static_params produced (None: no function).
-        dynamic_params: the route's dynamic_params (unlisted params on demand, or 404).
-    """
-
-    route: RouteDefinition
-    render: str = "static"
-    revalidate_seconds: float | None = None
-    url_paths: list[str] = field(default_factory=list)
-    dynamic_reason: str | None = None
-    params_count: int | None = None
-    dynamic_params: bool = True
-
-
-@dataclass
-class BuildResult:
-    """The outcome of a successful build.
-
-    Attributes:
-        out_dir: the output folder.
-        routes: one RouteResult per route, in resolution order.
-        pages_written: prerendered pages and handler files written.
-        seconds: wall time of the build (seconds).
-        manifest: the manifest as written.
-        params_calls: how many times generate_static_params functions ran.
-        fetches: upstream requests and in-process calls actually made.
-    """
-
-    out_dir: Path
-    routes: list[RouteResult]
-    pages_written: int
-    seconds: float
-    manifest: dict[str, Any]
-    params_calls: int = 0
-    fetches: int = 0
-
-
-@dataclass(frozen=True)
-class _Planned:
-    route: RouteDefinition
-    params: Params
-    url_path: str
 
 
 def make_services(
@@ -188,9 +121,9 @@ async def build_site(
 
 async def _plan(
     site: Site, services: DataServices
-) -> tuple[dict[str, RouteResult], list[_Planned], int]:
+) -> tuple[dict[str, RouteResult], list[PlannedPage], int]:
     results: dict[str, RouteResult] = {}
-    planned: list[_Planned] = []
+    planned: list[PlannedPage] = []
     calls = RequestMemo()
     counter = [0]
 
@@ -234,11 +167,11 @@ async def _plan(
                     else "-",
                 )
                 continue
-            planned.append(_Planned(route, params, url_path))
+            planned.append(PlannedPage(route, params, url_path))
     return results, planned, counter[0]
 
 
-def _check_public_files(site: Site, rendered: dict[str, tuple[_Planned, FinishedPage]]) -> None:
+def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, FinishedPage]]) -> None:
     """A file in public/ must not replace a page (as Next.js "conflicting public file").
 
     Raises:
@@ -269,11 +202,11 @@ def _check_public_files(site: Site, rendered: dict[str, tuple[_Planned, Finished
 async def _render_all(
     site: Site,
     services: DataServices,
-    planned: list[_Planned],
+    planned: list[PlannedPage],
     results: dict[str, RouteResult],
     writer: OutputWriter,
     on_progress: Callable[[int, int], None] | None,
-) -> dict[str, tuple[_Planned, FinishedPage]]:
+) -> dict[str, tuple[PlannedPage, FinishedPage]]:
     """Render every planned page in two phases and write the pages kept.
 
     Phase A prepares every page here, concurrently: all awaits (metadata, load,
@@ -289,7 +222,7 @@ async def _render_all(
             or two URLs writing different bytes to one output file.
     """
     errors: list[SsgError] = []
-    ready = await _prepare_all(site, services, planned, results, errors)
+    ready = await prepare_all(site, services, planned, results, errors)
     items = {item.url_path: item for item, _page in ready}
     jobs = [
         PageJob(item.route.route_pattern, item.url_path, _output_file(site, item), page)
@@ -308,7 +241,7 @@ async def _render_all(
     for url_path in sorted(outcome.not_found):
         log.info("%s called not_found() in a template: no page written", url_path)
     finished = {page.url_path: page for page in outcome.finished}
-    claimed: dict[str, _Planned] = {}  # output file -> the first URL written to it
+    claimed: dict[str, PlannedPage] = {}  # output file -> the first URL written to it
     for job in jobs:
         page = finished.get(job.url_path)
         if page is None:
@@ -329,63 +262,6 @@ async def _render_all(
     return {url_path: (items[url_path], page) for url_path, page in finished.items()}
 
 
-async def _prepare_all(
-    site: Site,
-    services: DataServices,
-    planned: list[_Planned],
-    results: dict[str, RouteResult],
-    errors: list[SsgError],
-) -> list[tuple[_Planned, PreparedPage | RenderedPage]]:
-    """Phase A: prepare every planned page concurrently, in planned order.
-
-    A route that reads the request turns dynamic and drops all its pages; a page
-    that calls not_found() is dropped (no file, or a static host would serve it
-    as 200; ssg serve answers the URL with the not-found page on demand).
-    Page errors are appended to `errors`.
-
-    Raises:
-        Exception: a bug in ssg (no site file in its traceback), with its traceback.
-    """
-    semaphore = asyncio.Semaphore(RENDER_CONCURRENCY)
-
-    async def prepare_one(item: _Planned) -> PreparedPage | RenderedPage | None:
-        result = results[item.route.route_pattern]
-        async with semaphore:
-            if result.render == "dynamic":
-                return None
-            scope = make_scope(site, item.route, item.url_path, services)
-            match = RouteMatch(item.route, item.url_path, item.params)
-            try:
-                page = await prepare_page(site, match, scope)
-            except DynamicUsage as usage:
-                if result.render != "dynamic":
-                    result.render = "dynamic"
-                    result.dynamic_reason = usage.call
-                    log.info(
-                        "Route %s is dynamic: it used %s while rendering %s",
-                        item.route.route_pattern,
-                        usage.call,
-                        item.url_path,
-                    )
-                return None
-            except Exception as exc:
-                if not isinstance(exc, SsgError) and template_frame(exc, site)[0] is None:
-                    raise  # no site file in the traceback: a bug in ssg, keep its traceback
-                errors.append(page_error(site, item.route.route_pattern, item.url_path, exc))
-                return None
-        if isinstance(page, RenderedPage) and page.status == 404:
-            log.info("%s called not_found(): no page written", item.url_path)
-            return None
-        return page
-
-    pages = await asyncio.gather(*(prepare_one(item) for item in planned))
-    return [
-        (item, page)
-        for item, page in zip(planned, pages, strict=True)
-        if page is not None and results[item.route.route_pattern].render != "dynamic"
-    ]
-
-
 def _raise_errors(errors: list[SsgError]) -> None:
     """Raise a single error as itself, several as one SsgError listing them by URL."""
     if len(errors) == 1:
@@ -401,7 +277,7 @@ def _raise_errors(errors: list[SsgError]) -> None:
         raise SsgError(f"{len(errors)} page(s) failed to render:\n{text}")
 
 
-def _output_file(site: Site, item: _Planned) -> str:
+def _output_file(site: Site, item: PlannedPage) -> str:
     """The output file of a planned page or prerendered route handler."""
     if item.route.kind is RouteKind.HANDLER:
         return handler_output_file(item.url_path)
@@ -412,63 +288,35 @@ async def _write(
     site: Site,
     writer: OutputWriter,
     results: dict[str, RouteResult],
-    rendered: dict[str, tuple[_Planned, FinishedPage]],
+    rendered: dict[str, tuple[PlannedPage, FinishedPage]],
     now: float,
 ) -> dict[str, Any]:
-    config = site.config
+    """Copy public/ and the theme's assets, write 404.html and the manifest; return it."""
     _check_public_files(site, rendered)
-    writer.copy_tree(config.public_dir)
+    writer.copy_tree(site.config.public_dir)
     writer.copy_assets(site.theme)
-    pages: dict[str, Any] = {}
-    redirects: dict[str, Any] = {}
-    layouts = {r.route.route_pattern: layout_patterns(site, r.route) for r in results.values()}
+    _settle_results(results, rendered)
+    # The static 404.html answers every missing URL, so it names none (url_path "").
+    not_found = await render_not_found(site, "", strict=True)
+    writer.write("404.html", not_found.body)
+    manifest = build_manifest(site, results.values(), rendered.values(), now)
+    write_manifest(writer.staging_dir, manifest)
+    return manifest
+
+
+def _settle_results(
+    results: dict[str, RouteResult], rendered: dict[str, tuple[PlannedPage, FinishedPage]]
+) -> None:
+    """Give each route its URL paths, its lowest page revalidate and its render kind."""
     for url_path, (item, page) in sorted(rendered.items()):
         result = results[item.route.route_pattern]
-        output_file = _output_file(site, item)
-        if page.location is not None:
-            redirects[url_path] = {"location": page.location, "status": page.status}
         result.url_paths.append(url_path)
         if page.revalidate_seconds is not None and (
             result.revalidate_seconds is None or page.revalidate_seconds < result.revalidate_seconds
         ):
             result.revalidate_seconds = page.revalidate_seconds
-        pages[url_path] = {
-            "route_pattern": item.route.route_pattern,
-            "output_file": output_file,
-            "status": page.status,
-            "content_type": page.content_type,
-            "revalidate": revalidate_json(page.revalidate_seconds),
-            "tags": list(page.tags),
-            "implicit_tags": sorted(
-                implicit_tags(item.route.route_pattern, url_path, layouts[item.route.route_pattern])
-            ),
-            "generated_at": now,
-            "etag": page.etag,
-            "size_bytes": page.size_bytes,
-        }
     for result in results.values():
         if result.render != "dynamic" and result.revalidate_seconds:
             result.render = "isr"
         elif result.render == "ssg" and not result.route.is_dynamic_pattern:
             result.render = "static"
-    # The static 404.html answers every missing URL, so it names none (url_path "").
-    not_found = await render_not_found(site, "", strict=True)
-    writer.write("404.html", not_found.body)
-    manifest: dict[str, Any] = {
-        "version": MANIFEST_VERSION,
-        "build_id": uuid.uuid4().hex,
-        "generated_at": now,
-        "generated_at_iso": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "config": {
-            "trailing_slash": config.trailing_slash,
-            "output": config.output,
-            "expire_seconds": config.expire_seconds,
-            "base_url": config.base_url,
-        },
-        "routes": [route_entry(site, r) for r in results.values()],
-        "pages": pages,
-        "redirects": redirects,
-        "not_found_file": "404.html",
-    }
-    write_manifest(writer.staging_dir, manifest)
-    return manifest

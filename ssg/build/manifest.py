@@ -39,15 +39,20 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ssg.build.results import PlannedPage, RouteResult
 from ssg.handlers.invoke import allowed_methods
+from ssg.isr.tags import implicit_tags
 from ssg.routing.definitions import RouteDefinition, RouteKind
 from ssg.site import Site
 
 if TYPE_CHECKING:
-    from ssg.build.builder import RouteResult
+    from ssg.build.finish import FinishedPage
 
 MANIFEST_VERSION = 1
 MANIFEST_FILE = "_ssg/manifest.json"
@@ -110,6 +115,59 @@ def load_manifest(out_dir: Path) -> dict[str, Any] | None:
     if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
         return None
     return manifest
+
+
+def build_manifest(
+    site: Site,
+    results: Iterable[RouteResult],
+    rendered: Iterable[tuple[PlannedPage, FinishedPage]],
+    now: float,
+) -> dict[str, Any]:
+    """The manifest of a finished build (schema above).
+
+    Args:
+        site: the site.
+        results: one settled RouteResult per route, in resolution order.
+        rendered: every page written, with the plan it came from.
+        now: the build's end time (epoch seconds), every page's `generated_at`.
+    """
+    config = site.config
+    results = list(results)
+    layouts = {r.route.route_pattern: layout_patterns(site, r.route) for r in results}
+    pages: dict[str, Any] = {}
+    redirects: dict[str, Any] = {}
+    for item, page in sorted(rendered, key=lambda pair: pair[1].url_path):
+        pattern = item.route.route_pattern
+        if page.location is not None:
+            redirects[page.url_path] = {"location": page.location, "status": page.status}
+        pages[page.url_path] = {
+            "route_pattern": pattern,
+            "output_file": page.output_file,
+            "status": page.status,
+            "content_type": page.content_type,
+            "revalidate": revalidate_json(page.revalidate_seconds),
+            "tags": list(page.tags),
+            "implicit_tags": sorted(implicit_tags(pattern, page.url_path, layouts[pattern])),
+            "generated_at": now,
+            "etag": page.etag,
+            "size_bytes": page.size_bytes,
+        }
+    return {
+        "version": MANIFEST_VERSION,
+        "build_id": uuid.uuid4().hex,
+        "generated_at": now,
+        "generated_at_iso": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "config": {
+            "trailing_slash": config.trailing_slash,
+            "output": config.output,
+            "expire_seconds": config.expire_seconds,
+            "base_url": config.base_url,
+        },
+        "routes": [route_entry(site, r) for r in results],
+        "pages": pages,
+        "redirects": redirects,
+        "not_found_file": "404.html",
+    }
 
 
 def layout_patterns(site: Site, route: RouteDefinition) -> list[str]:

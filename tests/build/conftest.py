@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from ssg.build.builder import BuildResult, build_site
+from ssg.build.builder import build_site
+from ssg.build.results import BuildResult
 from ssg.config import load_config
 
 ROOT_LAYOUT = (

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+import ssg.build.finish
 import ssg.build.parallel
+import ssg.build.worker
 from ssg.build.builder import build_site
 from ssg.config import load_config
 from ssg.errors import BuildError, SsgError, TemplateError
@@ -40,14 +42,14 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(ssg.build.parallel, "PARALLEL_MIN_PAGES", 2)
     monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: count >= 2)
     pids: list[int] = []
-    fork = ssg.build.parallel._Child.fork
+    fork = ssg.build.worker.RenderWorker.fork
 
-    def spy(*args: Any) -> ssg.build.parallel._Child:
+    def spy(*args: Any) -> ssg.build.worker.RenderWorker:
         child = fork(*args)
         pids.append(child.pid)
         return child
 
-    monkeypatch.setattr(ssg.build.parallel._Child, "fork", spy)
+    monkeypatch.setattr(ssg.build.worker.RenderWorker, "fork", spy)
     return pids
 
 
@@ -268,9 +270,9 @@ async def test_a_fetch_shared_by_400_pages_is_made_once_with_two_processes(
 ) -> None:
     base, hits = upstream
     forked: list[int] = []
-    fork = ssg.build.parallel._Child.fork
+    fork = ssg.build.worker.RenderWorker.fork
     monkeypatch.setattr(
-        ssg.build.parallel._Child,
+        ssg.build.worker.RenderWorker,
         "fork",
         lambda *args: forked.append(1) or fork(*args),
     )
@@ -310,7 +312,7 @@ async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
     site = make_site(NUMBERED)
     first = await build(site)
     before = tree(site / "out")
-    finish = ssg.build.parallel.finish_page
+    finish = ssg.build.finish.finish_page
     parent = os.getpid()
 
     def dying(site: Site, prepared: PreparedPage) -> RenderedPage:
@@ -318,7 +320,7 @@ async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
             die()
         return finish(site, prepared)
 
-    monkeypatch.setattr(ssg.build.parallel, "finish_page", dying)
+    monkeypatch.setattr(ssg.build.finish, "finish_page", dying)
     with pytest.raises(SsgError, match=f"render worker process .* {message} before sending"):
         await build(site)
     assert tree(site / "out") == before
@@ -331,14 +333,14 @@ async def test_a_bug_in_the_child_is_raised_with_its_traceback(
     make_site: MakeSite, build: Build, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent = os.getpid()
-    finish = ssg.build.parallel.finish_page
+    finish = ssg.build.finish.finish_page
 
     def broken(site: Site, prepared: PreparedPage) -> RenderedPage:
         if in_child(parent):
             raise AttributeError("internal bug")
         return finish(site, prepared)
 
-    monkeypatch.setattr(ssg.build.parallel, "finish_page", broken)
+    monkeypatch.setattr(ssg.build.finish, "finish_page", broken)
     site = make_site(NUMBERED)
     with pytest.raises(
         RuntimeError, match=r"(?s)render worker process.*AttributeError: internal bug"
@@ -360,7 +362,8 @@ async def test_a_bug_in_the_child_is_raised_with_its_traceback(
 def test_shares_are_balanced_and_keep_small_folders_whole(
     folders: dict[str, int], expected: tuple[int, int]
 ) -> None:
-    from ssg.build.parallel import PageJob, split_by_folder
+    from ssg.build.finish import PageJob
+    from ssg.build.parallel import split_by_folder
     from ssg.render.result import RenderedPage
 
     page = RenderedPage(200, b"", "text/html", None)
@@ -380,7 +383,8 @@ def test_shares_are_balanced_and_keep_small_folders_whole(
 
 
 def test_pages_still_to_render_weigh_more_than_finished_ones() -> None:
-    from ssg.build.parallel import PREPARED_WEIGHT, PageJob, split_by_folder
+    from ssg.build.finish import PageJob
+    from ssg.build.parallel import PREPARED_WEIGHT, split_by_folder
     from ssg.render.result import RenderedPage
 
     redirect = RenderedPage(308, b"", "text/html", None)

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ssg.build.builder import BuildResult, build_site
+from ssg.build.builder import build_site
+from ssg.build.results import BuildResult
 from ssg.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]

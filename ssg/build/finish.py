@@ -1,0 +1,115 @@
+"""Finish prepared pages (their templates) and write them, in one process."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from ssg.build.writer import OutputWriter
+from ssg.errors import BuildError, NotFound, SsgError
+from ssg.render.renderer import PreparedPage, RenderedPage, finish_page
+from ssg.render.templates import template_frame
+from ssg.site import Site
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page for phase B.
+
+    Attributes:
+        route_pattern: e.g. "/blog/[slug]".
+        url_path: e.g. "/blog/hello".
+        output_file: where it is written, relative to the output folder.
+        page: the prepared page, or a page phase A finished (a handler, a redirect).
+    """
+
+    route_pattern: str
+    url_path: str
+    output_file: str
+    page: PreparedPage | RenderedPage
+
+
+@dataclass(frozen=True)
+class FinishedPage:
+    """A written page as the manifest describes it: no body, so it pickles small.
+
+    Attributes:
+        etag: '"' + 16 hex digits of the body's SHA-256 + '"'.
+        size_bytes: the body's length.
+        (the others as in RenderedPage and PageJob)
+    """
+
+    url_path: str
+    output_file: str
+    status: int
+    content_type: str
+    revalidate_seconds: float | None
+    tags: tuple[str, ...]
+    location: str | None
+    etag: str
+    size_bytes: int
+
+
+@dataclass
+class FinishOutcome:
+    """What phase B did: pages written, pages that called not_found(), page errors."""
+
+    finished: list[FinishedPage] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    errors: list[BuildError] = field(default_factory=list)
+
+
+def page_error(site: Site, route_pattern: str, url_path: str, exc: BaseException) -> BuildError:
+    """Wrap a page's failure with its route and URL; the cause stays in __cause__."""
+    where = f"{route_pattern} ({unquote(url_path)})"
+    if isinstance(exc, SsgError):
+        # Messages that already name the page (a relative fetch with no route) keep theirs.
+        message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
+    else:
+        file, line = template_frame(exc, site)
+        location = f" at {file}:{line}" if file else ""
+        message = f"{where}: {type(exc).__name__}: {exc}{location}"
+    error = BuildError(message, route_pattern=route_pattern, url_path=url_path)
+    error.__cause__ = exc
+    return error
+
+
+def finish_in_process(
+    site: Site, jobs: list[PageJob], writer: OutputWriter, on_done: Callable[[int], None] | None
+) -> FinishOutcome:
+    """Finish and write `jobs` in this process, calling `on_done(pages done so far)`.
+
+    Raises:
+        Exception: a bug in ssg (no site or theme frame in its traceback).
+    """
+    outcome = FinishOutcome()
+    for done, job in enumerate(jobs, 1):
+        try:
+            page = job.page if isinstance(job.page, RenderedPage) else finish_page(site, job.page)
+        except NotFound:
+            # not_found() from a template: no file, as when the data calls it.
+            outcome.not_found.append(job.url_path)
+        except Exception as exc:
+            if not isinstance(exc, SsgError) and template_frame(exc, site)[0] is None:
+                raise  # no site file in the traceback: a bug in ssg, keep its traceback
+            outcome.errors.append(page_error(site, job.route_pattern, job.url_path, exc))
+        else:
+            writer.write(job.output_file, page.body)
+            outcome.finished.append(
+                FinishedPage(
+                    url_path=job.url_path,
+                    output_file=job.output_file,
+                    status=page.status,
+                    content_type=page.content_type,
+                    revalidate_seconds=page.revalidate_seconds,
+                    tags=page.tags,
+                    location=page.location,
+                    etag='"' + hashlib.sha256(page.body).hexdigest()[:16] + '"',
+                    size_bytes=len(page.body),
+                )
+            )
+        if on_done is not None:
+            on_done(done)
+    return outcome

@@ -1,0 +1,64 @@
+"""What a build plans and produces: planned pages, one result per route, the build's result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ssg.routing.definitions import Params, RouteDefinition
+
+
+@dataclass
+class RouteResult:
+    """What the build did with one route (a row of the route table).
+
+    Attributes:
+        route: the route.
+        render: "static" (○), "ssg" (●), "isr" (ISR Ns), or "dynamic" (ƒ).
+        revalidate_seconds: the lowest effective revalidate of its pages (None: never).
+        url_paths: the prerendered URL paths.
+        dynamic_reason: the request API that made it dynamic at build, if any.
+        params_count: how many params generate_static_params produced (None: no function).
+        dynamic_params: the route's dynamic_params (unlisted params on demand, or 404).
+    """
+
+    route: RouteDefinition
+    render: str = "static"
+    revalidate_seconds: float | None = None
+    url_paths: list[str] = field(default_factory=list)
+    dynamic_reason: str | None = None
+    params_count: int | None = None
+    dynamic_params: bool = True
+
+
+@dataclass
+class BuildResult:
+    """The outcome of a successful build.
+
+    Attributes:
+        out_dir: the output folder.
+        routes: one RouteResult per route, in resolution order.
+        pages_written: prerendered pages and handler files written.
+        seconds: wall time of the build (seconds).
+        manifest: the manifest as written.
+        params_calls: how many times generate_static_params functions ran.
+        fetches: upstream requests and in-process calls actually made.
+    """
+
+    out_dir: Path
+    routes: list[RouteResult]
+    pages_written: int
+    seconds: float
+    manifest: dict[str, Any]
+    params_calls: int = 0
+    fetches: int = 0
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    """One page the plan will render: its route, params and URL path."""
+
+    route: RouteDefinition
+    params: Params
+    url_path: str

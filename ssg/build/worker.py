@@ -1,0 +1,192 @@
+"""The forked render worker: it finishes a share of the pages and reports through a pipe.
+
+Protocol: one _TICK byte per page done (progress), then _END and the pickled
+WorkerReport. The worker inherits the prepared pages (nothing is pickled on the
+way in) and leaves with os._exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import NamedTuple, NoReturn
+
+from ssg.build.finish import FinishedPage, PageJob, finish_in_process
+from ssg.build.writer import OutputWriter
+from ssg.errors import BuildError, SsgError, TemplateError
+from ssg.render.renderer import PreparedPage
+from ssg.render.templates import template_frame
+from ssg.site import Site
+
+_TICK = b"+"
+_END = b"="
+_WORKER_NOTE = "failed in the render worker process (see the message above for the details)"
+
+
+class PageFailure(NamedTuple):
+    """A page error as the child sends it (custom SsgError subclasses may not unpickle)."""
+
+    route_pattern: str
+    url_path: str
+    message: str
+    template_file: str | None
+    line: int | None
+
+
+@dataclass
+class WorkerReport:
+    """What the worker sends back when it is done (pickled after _END)."""
+
+    finished: list[FinishedPage]
+    not_found: list[str]
+    failures: list[PageFailure]
+    bug: str | None = None  # the formatted traceback of a bug in ssg
+
+
+def _failure(site: Site, error: BuildError) -> PageFailure:
+    cause = error.__cause__
+    file: str | None = None
+    line: int | None = None
+    if isinstance(cause, TemplateError):
+        file, line = cause.template_file, cause.line
+    elif cause is not None:
+        file, line = template_frame(cause, site)
+    return PageFailure(error.route_pattern, error.url_path, str(error), file, line)
+
+
+def rebuild_error(failure: PageFailure) -> BuildError:
+    """The BuildError of a page that failed in the worker, as this process would have made it."""
+    error = BuildError(
+        failure.message, route_pattern=failure.route_pattern, url_path=failure.url_path
+    )
+    if failure.template_file is not None:
+        error.__cause__ = TemplateError(
+            _WORKER_NOTE, template_file=failure.template_file, line=failure.line
+        )
+    return error
+
+
+class RenderWorker:
+    """A forked process finishing a share of the jobs; it reports through a pipe."""
+
+    def __init__(self, pid: int, read_fd: int, count: int) -> None:
+        self.pid = pid
+        self.count = count
+        self._read_fd = read_fd
+        self._ticks = 0
+        self._payload = bytearray()
+        self._ended = False  # _END seen: the rest is the pickled report
+        self._status: int | None = None  # the wait status once reaped
+
+    @classmethod
+    def fork(cls, site: Site, jobs: list[PageJob], writer: OutputWriter) -> RenderWorker:
+        """Fork a child that finishes and writes `jobs`, then exits with os._exit."""
+        read_fd, write_fd = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when forking with threads alive (idle executor
+            # workers of phase A here). The child takes no lock they could hold:
+            # it only runs Jinja, writes files and calls os._exit.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _child_main(site, jobs, writer, write_fd)
+        os.close(write_fd)
+        os.set_blocking(read_fd, False)
+        return cls(pid, read_fd, len(jobs))
+
+    def poll(self) -> int:
+        """Read what the child sent so far without blocking; returns its pages done."""
+        self._read(block=False)
+        return self._ticks
+
+    def report(self) -> WorkerReport:
+        """Wait for the child's report and its exit.
+
+        Raises:
+            SsgError: the child died or exited without a complete report.
+        """
+        self._read(block=True)
+        _pid, self._status = os.waitpid(self.pid, 0)
+        try:
+            report = pickle.loads(self._payload) if self._ended else None
+        except Exception:  # a torn report: the child died while sending it
+            report = None
+        if not isinstance(report, WorkerReport):
+            code = os.waitstatus_to_exitcode(self._status)
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            raise SsgError(
+                f"the render worker process (pid {self.pid}) {how} before sending the results "
+                f"of its {self.count} pages; the build stopped and the previous output was "
+                "left as it was. Run the build again; if the process keeps dying, check the "
+                "machine's memory (an out-of-memory kill is signal 9)"
+            )
+        return report
+
+    def close(self) -> None:
+        """Kill the child if it still runs (this process failed first), reap it, close the pipe."""
+        if self._status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            _pid, self._status = os.waitpid(self.pid, 0)
+        os.close(self._read_fd)
+
+    def _read(self, *, block: bool) -> None:
+        os.set_blocking(self._read_fd, block)
+        while True:
+            try:
+                chunk = os.read(self._read_fd, 1 << 16)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            if self._ended:
+                self._payload += chunk
+                continue
+            ticks, end, rest = chunk.partition(_END)
+            self._ticks += len(ticks)
+            if end:
+                self._ended = True
+                self._payload += rest
+
+
+def _child_main(site: Site, jobs: list[PageJob], writer: OutputWriter, write_fd: int) -> NoReturn:
+    """Finish `jobs`, send the report, and leave with os._exit (no atexit, no finalizers:
+    the parent's event loop, HTTP session and data store are the parent's to close)."""
+    code = 0
+    try:
+        # Ctrl-C reaches the whole process group: the child just ends, the parent reports.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # The data store's SQLite connection stays the parent's (a connection must
+        # not cross a fork): an @ssg.cache function a template calls here runs
+        # without the store (memoized in this process only), as with the cache off.
+        for job in jobs:
+            if isinstance(job.page, PreparedPage):
+                job.page.scope.services.store = None
+        report = WorkerReport([], [], [])
+        try:
+            outcome = finish_in_process(site, jobs, writer, lambda _done: _send(write_fd, _TICK))
+            report = WorkerReport(
+                outcome.finished,
+                outcome.not_found,
+                [_failure(site, error) for error in outcome.errors],
+            )
+        except BaseException:
+            report.bug = traceback.format_exc()
+        _send(write_fd, _END + pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _send(write_fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(write_fd, view) :]
