@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -74,23 +75,27 @@ def test_out_option_writes_elsewhere(make_site: MakeSite, tmp_path: Path) -> Non
     assert (tmp_path / "public_html/index.html").read_text() == "<html><body>home</body></html>"
 
 
-def test_build_exit_keeps_output_and_runs_atexit_handlers(make_site: MakeSite) -> None:
-    # The CLI skips the interpreter's teardown after a build; what a user sees must not change:
-    # the whole route table on a pipe, the exit status, and atexit handlers of site modules.
-    marker = "atexit-ran.txt"
+def test_build_exit_keeps_output_files_and_atexit_handlers(make_site: MakeSite) -> None:
+    # The CLI speeds up the interpreter's teardown after a build; what a user sees must not
+    # change: the whole route table on a pipe, the exit status, a file a site module left
+    # open (flushed at teardown), and atexit handlers of site modules.
     site = make_site(
         {
             "app/layout.html": LAYOUT,
             "app/page.html": "home",
             "app/page.py": "import atexit, pathlib\n"
-            f"atexit.register(pathlib.Path(__file__).with_name({marker!r}).write_text, 'ok')\n",
+            "HERE = pathlib.Path(__file__).parent\n"
+            "atexit.register((HERE / 'atexit-ran.txt').write_text, 'ok')\n"
+            "LOG = open(HERE / 'load.log', 'w')\n"
+            "def load(params):\n    LOG.write('loaded')\n    return {}\n",
         }
     )
     result = run_ssg("build", str(site))
     assert result.returncode == 0, result.stderr
     assert "Built 1 route (1 static), 1 page in" in result.stdout
     assert result.stdout.rstrip().endswith("out")  # the summary's last word: the output folder
-    assert (site / "app" / marker).read_text() == "ok"
+    assert (site / "app/atexit-ran.txt").read_text() == "ok"
+    assert (site / "app/load.log").read_text() == "loaded"
 
 
 def test_build_command_does_not_import_the_http_client() -> None:
@@ -100,3 +105,22 @@ def test_build_command_does_not_import_the_http_client() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_handler_returning_an_aiohttp_response_builds_in_a_fresh_process(
+    make_site: MakeSite,
+) -> None:
+    # aiohttp is imported lazily: in a fresh ssg process a handler that imported only
+    # aiohttp.web_response (not aiohttp.web) must still have its response recognised.
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/api.json/route.py": "from aiohttp.web_response import json_response\n"
+            "dynamic = 'force-static'\n"
+            "def GET(request, params):\n    return json_response({'ok': True})\n",
+        }
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((site / "out/api.json").read_text()) == {"ok": True}

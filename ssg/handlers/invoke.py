@@ -128,6 +128,7 @@ async def call_handler(
 
 def _is_web_response(value: object) -> TypeGuard[web.Response]:
     """True for an aiohttp web.Response, without importing aiohttp (~0.1 s) for builds
-    whose handlers never made one: a handler that returns one has imported it."""
-    web_module = sys.modules.get("aiohttp.web")
-    return web_module is not None and isinstance(value, web_module.Response)
+    whose handlers never made one: a handler that returns one has imported the module
+    the class lives in (`from aiohttp.web_response import json_response` included)."""
+    module = sys.modules.get("aiohttp.web_response")
+    return module is not None and isinstance(value, module.Response)
