@@ -23,14 +23,17 @@ class Response:
         text: a str sent UTF-8 encoded (content type text/plain unless
             `content_type` says otherwise; "; charset=utf-8" is added).
         status: the HTTP status code (100-599).
-        headers: more response headers; a Content-Type here wins over
-            `content_type`, as in aiohttp.
-        content_type: the media type, e.g. "application/xml".
+        headers: more response headers. A Content-Type among them replaces
+            `content_type` and `charset` (giving both is an error, as in
+            aiohttp); `text` is encoded with its charset, and gets
+            "; charset=utf-8" when it names none.
+        content_type: the media type without parameters, e.g. "application/xml".
         charset: the charset added to the content type (default "utf-8" for `text`).
 
     Raises:
-        ValueError: both `body` and `text` given, a status outside 100-599, or
-            a charset or content type holding a line break.
+        ValueError: both `body` and `text`; a status outside 100-599; a charset
+            inside `content_type`; a Content-Type header with `content_type` or
+            `charset`; an unknown charset; a header holding a line break or NUL.
         TypeError: `body` is not bytes, or `text` not a str.
     """
 
@@ -56,23 +59,55 @@ class Response:
             raise ValueError(
                 f"ssg.Response status must be an HTTP status (100-599), not {status!r}"
             )
+        if content_type is not None and "charset" in content_type:
+            raise ValueError("ssg.Response: give the charset as charset=, not in content_type")
+        items = dict(headers or {})
+        header = next((name for name in items if name.lower() == "content-type"), None)
+        if header is not None and (content_type is not None or charset is not None):
+            raise ValueError(
+                "ssg.Response: a Content-Type header and content_type or charset; give one of them"
+            )
+        for name, value in items.items():
+            if any(c in f"{name}{value}" for c in "\r\n\0"):
+                raise ValueError(f"ssg.Response header {name!r} holds a line break or NUL")
         if text is not None:
-            charset = charset or "utf-8"
-            data = text.encode(charset)
-            media_type = content_type or "text/plain"
+            if header is None:
+                header = "Content-Type"
+                charset = charset or "utf-8"
+                items[header] = f"{content_type or 'text/plain'}; charset={charset}"
+            else:  # as aiohttp: the header's charset encodes the text, utf-8 when it has none
+                charset = _charset(items[header])
+                if charset is None:
+                    charset = "utf-8"
+                    items[header] += "; charset=utf-8"
+            try:
+                data = text.encode(charset)
+            except LookupError:
+                raise ValueError(
+                    f"ssg.Response charset {charset!r} is not a known encoding"
+                ) from None
         else:
             data = bytes(body or b"")
-            media_type = content_type or "application/octet-stream"
-        if charset:
-            media_type += f"; charset={charset}"
-        if "\r" in media_type or "\n" in media_type:
-            raise ValueError(f"ssg.Response content type {media_type!r} holds a line break")
-        items = dict(headers or {})
-        if not any(name.lower() == "content-type" for name in items):
-            items["Content-Type"] = media_type
+            if header is None:
+                media_type = content_type or "application/octet-stream"
+                items["Content-Type"] = (
+                    f"{media_type}; charset={charset}" if charset else media_type
+                )
+        if any(c in items.get(header or "Content-Type", "") for c in "\r\n\0"):
+            raise ValueError("ssg.Response content type holds a line break or NUL")
         self.body: bytes = data
         self.status: int = status
         self.headers: dict[str, str] = items
 
     def __repr__(self) -> str:
-        return f"<ssg.Response {self.status} {self.headers.get('Content-Type', '')!r} {len(self.body)} bytes>"
+        kind = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+        return f"<ssg.Response {self.status} {kind!r} {len(self.body)} bytes>"
+
+
+def _charset(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type value ("text/xml; charset=latin-1" -> "latin-1")."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return None
