@@ -115,8 +115,8 @@ class OutputWriter:
 
     def copy_tree(self, source_dir: Path, relative: str = "") -> int:
         """Copy a folder's files verbatim (dotfiles too: .nojekyll, .well-known/) into the
-        staging folder; returns the count. A file the previous build copied (same size and
-        modification time) is linked."""
+        staging folder; returns the count. A file the previous build copied with the same
+        bytes is linked."""
         count = 0
         if not source_dir.is_dir():
             return count
@@ -126,8 +126,7 @@ class OutputWriter:
                 continue
             parts = [*prefix, *source_file.relative_to(source_dir).parts]
             target = self._target(parts)
-            source = source_file.stat()
-            if not self._link_if(parts, target, partial(_same_copy, source)):
+            if not self._link_if(parts, target, partial(_same_bytes, source_file)):
                 target.unlink(missing_ok=True)  # never write through a link to the old build
                 shutil.copy2(source_file, target)
             count += 1
@@ -197,7 +196,15 @@ def _holds(data: bytes, path: Path) -> bool:
         return os.fstat(file.fileno()).st_size == len(data) and file.read() == data
 
 
-def _same_copy(source: os.stat_result, path: Path) -> bool:
-    """True when `path` looks like copy2's copy of `source` (same size and mtime)."""
-    copied = path.stat()
-    return copied.st_size == source.st_size and copied.st_mtime_ns == source.st_mtime_ns
+def _same_bytes(source: Path, path: Path) -> bool:
+    """True when the files hold the same bytes (sizes first; a copy can keep a changed
+    file's size and modification time: tar, rsync -t, cp -p, whole-second file systems)."""
+    if source.stat().st_size != path.stat().st_size:
+        return False
+    with open(source, "rb") as one, open(path, "rb") as other:
+        while True:
+            block = one.read(1 << 20)
+            if block != other.read(1 << 20):
+                return False
+            if not block:
+                return True

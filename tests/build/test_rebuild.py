@@ -72,3 +72,16 @@ async def test_failed_rebuild_never_writes_through_a_linked_file(
     with pytest.raises(SsgError, match=r"would both be written to old\.html"):
         await build(site)
     assert identities(site / "out") == before
+
+
+async def test_public_file_changed_with_the_same_size_and_time_is_copied_again(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(SITE)
+    robots = site / "public/robots.txt"
+    os.utime(robots, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    await build(site)
+    robots.write_text("User-agent: x\n")  # same length, then the same mtime (as tar or cp -p)
+    os.utime(robots, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    await build(site)
+    assert (site / "out/robots.txt").read_text() == "User-agent: x\n"
