@@ -83,20 +83,24 @@ def cache(
             signature = None
         dynamic_call = f"{function.__qualname__}() with @ssg.cache(revalidate=0)"
         describe = f"@ssg.cache {function_id}"
-        no_argument_keys: list[
-            tuple[tuple[object, ...], str]
-        ] = []  # f(): its keys, made on the first call
+        # A call without arguments keys the same every time when the function takes no
+        # named parameters (a default could be a mutable object that changes).
+        constant_call = signature is not None and all(
+            p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+            for p in signature.parameters.values()
+        )
+        no_argument_keys: list[tuple[tuple[object, ...], str]] = []  # its keys, once made
 
         def keys(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[object, ...], str]:
-            """(memo key, data key) of a call; a call without arguments keys the same each time."""
-            if not args and not kwargs and no_argument_keys:
+            """(memo key, data key) of a call."""
+            if no_argument_keys and not args and not kwargs:
                 return no_argument_keys[0]
             digest = _arguments_digest(function_id, signature, args, kwargs)
             made = (
                 call_memo_key(function_id, digest, policy.memo_options),
                 call_data_key(function_id, digest),
             )
-            if not args and not kwargs:
+            if constant_call and not args and not kwargs:
                 no_argument_keys.append(made)
             return made
 

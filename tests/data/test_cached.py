@@ -240,3 +240,25 @@ async def test_calls_without_arguments_share_a_key_and_bad_calls_keep_raising(
                 word_count()  # type: ignore[call-arg]
         assert word_count("a b") == 2
     assert (calls["author_names"], calls["word_count"]) == (1, 1)
+
+
+FILTER = {"tag": "python"}
+
+
+@cache
+def tagged(options: dict[str, str] = FILTER) -> str:
+    calls["tagged"] += 1
+    return options["tag"]
+
+
+async def test_a_mutated_default_argument_is_part_of_the_key(
+    make_scope: Callable[..., RenderScope],
+) -> None:
+    with enter_scope(make_scope()):
+        assert tagged() == "python"
+        FILTER["tag"] = "rust"
+        try:
+            assert tagged() == "rust"
+        finally:
+            FILTER["tag"] = "python"
+    assert calls["tagged"] == 2
