@@ -113,8 +113,8 @@ def split_by_folder(jobs: list[PageJob]) -> tuple[list[PageJob], list[PageJob]]:
         shares[lighter].extend(group)
         loads[lighter] += _group_weight(group)
     heavy = 0 if loads[0] >= loads[1] else 1
-    excess = (loads[heavy] - loads[1 - heavy]) // 2
-    if excess > sum(loads) // 20:
+    if loads[heavy] - loads[1 - heavy] > sum(loads) // 20:
+        excess = (loads[heavy] - loads[1 - heavy]) // 2
         moved: list[PageJob] = []
         while excess > 0 and shares[heavy]:
             job = shares[heavy].pop()
