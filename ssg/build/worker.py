@@ -110,6 +110,7 @@ class RenderWorker:
 
         Raises:
             SsgError: the child died or exited without a complete report.
+            KeyboardInterrupt: the child was stopped by SIGINT (Ctrl-C).
         """
         self._read(block=True)
         _pid, self._status = os.waitpid(self.pid, 0)
@@ -119,6 +120,10 @@ class RenderWorker:
             report = None
         if not isinstance(report, WorkerReport):
             code = os.waitstatus_to_exitcode(self._status)
+            if code == -signal.SIGINT:
+                # Ctrl-C reached the whole process group: stop as the user asked
+                # (the CLI says "Aborted!"), not as if the worker had crashed.
+                raise KeyboardInterrupt
             how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
             raise SsgError(
                 f"the render worker process (pid {self.pid}) {how} before sending the results "

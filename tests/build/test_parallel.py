@@ -329,6 +329,29 @@ async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
     assert [p.name for p in site.iterdir() if "staging" in p.name] == []
 
 
+async def test_ctrl_c_in_the_child_stops_the_build_as_an_interrupt(
+    make_site: MakeSite, build: Build, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C reaches the whole process group; the worker dies of SIGINT. The build stops
+    # as interrupted (the CLI prints "Aborted!"), not with a crashed-worker message.
+    site = make_site(NUMBERED)
+    await build(site)
+    before = tree(site / "out")
+    finish = ssg.build.finish.finish_page
+    parent = os.getpid()
+
+    def interrupted(site: Site, prepared: PreparedPage) -> RenderedPage:
+        if in_child(parent):
+            os.kill(os.getpid(), signal.SIGINT)
+        return finish(site, prepared)
+
+    monkeypatch.setattr(ssg.build.finish, "finish_page", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        await build(site)
+    assert tree(site / "out") == before
+    assert [p.name for p in site.iterdir() if "staging" in p.name] == []
+
+
 async def test_a_bug_in_the_child_is_raised_with_its_traceback(
     make_site: MakeSite, build: Build, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
