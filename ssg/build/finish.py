@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ssg.build.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
+from ssg.isr.entries import make_etag
 from ssg.render.renderer import PreparedPage, RenderedPage, finish_page
 from ssg.render.templates import template_frame
 from ssg.site import Site
@@ -106,7 +106,7 @@ def finish_in_process(
                     revalidate_seconds=page.revalidate_seconds,
                     tags=page.tags,
                     location=page.location,
-                    etag='"' + hashlib.sha256(page.body).hexdigest()[:16] + '"',
+                    etag=make_etag(page.body),
                     size_bytes=len(page.body),
                 )
             )
