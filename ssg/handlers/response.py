@@ -67,9 +67,6 @@ class Response:
             raise ValueError(
                 "ssg.Response: a Content-Type header and content_type or charset; give one of them"
             )
-        for name, value in items.items():
-            if any(c in f"{name}{value}" for c in "\r\n\0"):
-                raise ValueError(f"ssg.Response header {name!r} holds a line break or NUL")
         if text is not None:
             if header is None:
                 header = "Content-Type"
@@ -93,8 +90,9 @@ class Response:
                 items["Content-Type"] = (
                     f"{media_type}; charset={charset}" if charset else media_type
                 )
-        if any(c in items.get(header or "Content-Type", "") for c in "\r\n\0"):
-            raise ValueError("ssg.Response content type holds a line break or NUL")
+        for name, value in items.items():  # the Content-Type made from the arguments too
+            if any(c in f"{name}{value}" for c in "\r\n\0"):
+                raise ValueError(f"ssg.Response header {name!r} holds a line break or NUL")
         self.body: bytes = data
         self.status: int = status
         self.headers: dict[str, str] = items
