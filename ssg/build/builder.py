@@ -180,7 +180,7 @@ def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, Finis
     public_dir = site.config.public_dir
     if not public_dir.is_dir():
         return
-    pages = {_output_file(site, item): item for item, _page in rendered.values()}
+    pages = {page.output_file: item for item, page in rendered.values()}
     reserved = {"404.html", "_ssg", "_assets"}
     for source_file in public_dir.rglob("*"):
         relative = source_file.relative_to(public_dir).as_posix()
