@@ -12,12 +12,10 @@ The public API, for page, layout and route modules::
 from __future__ import annotations
 
 from ssg import content
-from ssg.data.cached import cache
+from ssg.data.decorator import cache
 from ssg.data.fetch import fetch
 from ssg.data.response import FetchResponse
 from ssg.errors import SsgError
-from ssg.handlers.request import Request
-from ssg.handlers.response import Response
 from ssg.isr.api import revalidate_path, revalidate_tag
 from ssg.render.api import (
     cookies,
@@ -28,6 +26,8 @@ from ssg.render.api import (
     search_params,
     site_config,
 )
+from ssg.route_handlers.request import Request
+from ssg.route_handlers.response import Response
 
 __version__ = "0.1.0"
 

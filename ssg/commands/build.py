@@ -9,9 +9,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ssg.build.builder import build_site
-from ssg.build.report import print_report
-from ssg.build.results import BuildResult
+from ssg.builder.build_result import BuildResult
+from ssg.builder.builder import build_site
+from ssg.builder.report import print_report
 from ssg.config import load_config
 
 PROGRESS_MIN_PAGES = 200

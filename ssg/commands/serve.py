@@ -21,7 +21,7 @@ from types import FrameType
 
 from aiohttp import web
 
-from ssg.build.manifest import load_manifest
+from ssg.builder.manifest import load_manifest
 from ssg.config import load_config
 from ssg.errors import SsgError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class

@@ -5,7 +5,7 @@
 `from ssg.data.fetch import fetch`.
 """
 
-from ssg.data.cached import cache
+from ssg.data.decorator import cache
 from ssg.data.memo import RequestMemo
 from ssg.data.response import FetchResponse
 from ssg.data.store import CachedValue, DataStore

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-from ssg.data.caching import Revalidate, make_policy, run_cached
 from ssg.data.keys import fetch_data_key, fetch_memo_key, normalize_headers
+from ssg.data.policy import Revalidate, make_policy, run_cached
 from ssg.data.response import FetchResponse
 from ssg.errors import FetchError
 from ssg.render.scope import current_scope

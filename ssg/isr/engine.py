@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ssg.build.manifest import revalidate_from_json
+from ssg.builder.manifest import revalidate_from_json
 from ssg.errors import SsgError
 from ssg.isr.cache import CachedPage, PageCache
 from ssg.isr.entries import EntryStore

@@ -14,14 +14,14 @@ from markupsafe import Markup
 
 from ssg.data.memo import RequestMemo
 from ssg.errors import NotFound, Redirect, SsgError
-from ssg.handlers.invoke import call_handler
-from ssg.handlers.request import Request
 from ssg.modules import SiteModule, call_user
 from ssg.render.metadata import merge_metadata
-from ssg.render.result import HTML, RenderedPage
+from ssg.render.rendered_page import HTML, RenderedPage
 from ssg.render.scope import DataServices, RenderScope, enter_scope
-from ssg.render.special import redirect_page, render_not_found
+from ssg.render.special_pages import redirect_page, render_not_found
 from ssg.render.templates import render_template
+from ssg.route_handlers.invoke import call_handler
+from ssg.route_handlers.request import Request
 from ssg.routing.definitions import LayoutDefinition, Params, RouteDefinition, RouteKind, RouteMatch
 from ssg.site import Site
 

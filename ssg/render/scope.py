@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ssg.data.memo import RequestMemo
     from ssg.data.response import FetchResponse
     from ssg.data.store import DataStore
-    from ssg.handlers.request import Request
+    from ssg.route_handlers.request import Request
 
 Clock = Callable[[], float]
 """Returns the current time in epoch seconds (time.time); tests pass a fake."""

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ssg.build.builder import make_services
-from ssg.build.manifest import load_manifest
+from ssg.builder.builder import make_services
+from ssg.builder.manifest import load_manifest
 from ssg.config import SiteConfig
 from ssg.errors import SsgError
 from ssg.isr.engine import IsrEngine
@@ -20,10 +20,10 @@ from ssg.isr.entries import BeforeReplace, EntryStore
 from ssg.isr.marks import RevalidationMarks
 from ssg.isr.scheduler import PREWARM_INTERVAL_SECONDS, make_scheduler
 from ssg.render.scope import Clock
-from ssg.render.special import DEFAULT_NOT_FOUND
+from ssg.render.special_pages import DEFAULT_NOT_FOUND
 from ssg.server.endpoints import SECRET_ENV, Endpoints
-from ssg.server.handlers import SiteHandler
-from ssg.server.special_pages import NotFoundPages
+from ssg.server.not_found import NotFoundPages
+from ssg.server.site_handler import SiteHandler
 from ssg.server.static import StaticFiles
 from ssg.site import Site
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from ssg.build.manifest import MANIFEST_FILE
+from ssg.builder.manifest import MANIFEST_FILE
 from ssg.render.environment import ASSETS_URL_PREFIX
 from ssg.server.responses import IMMUTABLE_CACHE_CONTROL, PUBLIC_FILE_CACHE_CONTROL
 

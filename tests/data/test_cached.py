@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ssg.data.cached import cache
+from ssg.data.decorator import cache
 from ssg.errors import DynamicUsage
 from ssg.render.scope import DataServices, RenderScope, enter_scope
 

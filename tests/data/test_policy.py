@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ssg.data.caching import CachePolicy, make_policy
 from ssg.data.keys import fetch_data_key, fetch_memo_key, normalize_headers
+from ssg.data.policy import CachePolicy, make_policy
 
 MEMO_ONLY = CachePolicy(stored=False, revalidate_seconds=None, no_store=False, tags=())
 NO_STORE = CachePolicy(stored=False, revalidate_seconds=None, no_store=True, tags=())

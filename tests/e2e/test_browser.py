@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from ssg.build.builder import build_site
+from ssg.builder.builder import build_site
 from ssg.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ssg.build.builder import build_site
-from ssg.build.results import BuildResult
+from ssg.builder.build_result import BuildResult
+from ssg.builder.builder import build_site
 from ssg.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]

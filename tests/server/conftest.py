@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ssg.build.builder import build_site
-from ssg.build.results import BuildResult
+from ssg.builder.build_result import BuildResult
+from ssg.builder.builder import build_site
 from ssg.config import SiteConfig, load_config
 from ssg.isr.engine import IsrEngine
 from ssg.server.app import ENGINE_KEY, create_app

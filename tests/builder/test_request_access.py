@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ssg.errors import BuildError, DynamicUsageError, ExportError
-from tests.build.conftest import ROOT_LAYOUT, Build
+from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
 

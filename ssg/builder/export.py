@@ -10,7 +10,7 @@ from ssg.routing.definitions import RouteKind
 from ssg.site import Site
 
 if TYPE_CHECKING:
-    from ssg.build.results import RouteResult
+    from ssg.builder.build_result import RouteResult
 
 
 def check_export(site: Site, results: Iterable[RouteResult]) -> None:

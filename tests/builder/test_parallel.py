@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-import ssg.build.finish
-import ssg.build.parallel
-import ssg.build.worker
-from ssg.build.builder import build_site
+import ssg.builder.finish
+import ssg.builder.parallel
+import ssg.builder.worker
+from ssg.builder.builder import build_site
 from ssg.config import load_config
 from ssg.errors import BuildError, SsgError, TemplateError
 from ssg.render.renderer import PreparedPage, RenderedPage
 from ssg.site import Site
-from tests.build.conftest import ROOT_LAYOUT, Build
-from tests.build.test_golden import FIXTURE, GOLDEN, normalise_manifest, snapshot
+from tests.builder.conftest import ROOT_LAYOUT, Build
+from tests.builder.test_golden import FIXTURE, GOLDEN, normalise_manifest, snapshot
 from tests.conftest import MakeSite
 
 NUMBERED = {
@@ -39,17 +39,17 @@ NUMBERED = {
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Take the parallel path from 2 pages on; the list collects each forked child's pid."""
-    monkeypatch.setattr(ssg.build.parallel, "PARALLEL_MIN_PAGES", 2)
-    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: count >= 2)
+    monkeypatch.setattr(ssg.builder.parallel, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(ssg.builder.parallel, "_should_fork", lambda count: count >= 2)
     pids: list[int] = []
-    fork = ssg.build.worker.RenderWorker.fork
+    fork = ssg.builder.worker.RenderWorker.fork
 
-    def spy(*args: Any) -> ssg.build.worker.RenderWorker:
+    def spy(*args: Any) -> ssg.builder.worker.RenderWorker:
         child = fork(*args)
         pids.append(child.pid)
         return child
 
-    monkeypatch.setattr(ssg.build.worker.RenderWorker, "fork", spy)
+    monkeypatch.setattr(ssg.builder.worker.RenderWorker, "fork", spy)
     return pids
 
 
@@ -97,9 +97,9 @@ async def test_parallel_output_is_byte_identical_to_one_process(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forks: list[int]
 ) -> None:
     site = make_site(VARIED)
-    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: False)
+    monkeypatch.setattr(ssg.builder.parallel, "_should_fork", lambda count: False)
     single = await build_site(load_config(site, out_dir=tmp_path / "single"))
-    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: count >= 2)
+    monkeypatch.setattr(ssg.builder.parallel, "_should_fork", lambda count: count >= 2)
     parallel = await build_site(load_config(site, out_dir=tmp_path / "parallel"))
     assert len(forks) == 1
     assert tree(tmp_path / "parallel") == tree(tmp_path / "single")
@@ -270,13 +270,13 @@ async def test_a_fetch_shared_by_400_pages_is_made_once_with_two_processes(
 ) -> None:
     base, hits = upstream
     forked: list[int] = []
-    fork = ssg.build.worker.RenderWorker.fork
+    fork = ssg.builder.worker.RenderWorker.fork
     monkeypatch.setattr(
-        ssg.build.worker.RenderWorker,
+        ssg.builder.worker.RenderWorker,
         "fork",
         lambda *args: forked.append(1) or fork(*args),
     )
-    monkeypatch.setattr(ssg.build.parallel, "_should_fork", lambda count: count >= 300)
+    monkeypatch.setattr(ssg.builder.parallel, "_should_fork", lambda count: count >= 300)
     site = make_site(
         {
             "app/layout.html": ROOT_LAYOUT,
@@ -312,7 +312,7 @@ async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
     site = make_site(NUMBERED)
     first = await build(site)
     before = tree(site / "out")
-    finish = ssg.build.finish.finish_page
+    finish = ssg.builder.finish.finish_page
     parent = os.getpid()
 
     def dying(site: Site, prepared: PreparedPage) -> RenderedPage:
@@ -320,7 +320,7 @@ async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
             die()
         return finish(site, prepared)
 
-    monkeypatch.setattr(ssg.build.finish, "finish_page", dying)
+    monkeypatch.setattr(ssg.builder.finish, "finish_page", dying)
     with pytest.raises(SsgError, match=f"render worker process .* {message} before sending"):
         await build(site)
     assert tree(site / "out") == before
@@ -337,7 +337,7 @@ async def test_ctrl_c_in_the_child_stops_the_build_as_an_interrupt(
     site = make_site(NUMBERED)
     await build(site)
     before = tree(site / "out")
-    finish = ssg.build.finish.finish_page
+    finish = ssg.builder.finish.finish_page
     parent = os.getpid()
 
     def interrupted(site: Site, prepared: PreparedPage) -> RenderedPage:
@@ -345,7 +345,7 @@ async def test_ctrl_c_in_the_child_stops_the_build_as_an_interrupt(
             os.kill(os.getpid(), signal.SIGINT)
         return finish(site, prepared)
 
-    monkeypatch.setattr(ssg.build.finish, "finish_page", interrupted)
+    monkeypatch.setattr(ssg.builder.finish, "finish_page", interrupted)
     with pytest.raises(KeyboardInterrupt):
         await build(site)
     assert tree(site / "out") == before
@@ -356,14 +356,14 @@ async def test_a_bug_in_the_child_is_raised_with_its_traceback(
     make_site: MakeSite, build: Build, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent = os.getpid()
-    finish = ssg.build.finish.finish_page
+    finish = ssg.builder.finish.finish_page
 
     def broken(site: Site, prepared: PreparedPage) -> RenderedPage:
         if in_child(parent):
             raise AttributeError("internal bug")
         return finish(site, prepared)
 
-    monkeypatch.setattr(ssg.build.finish, "finish_page", broken)
+    monkeypatch.setattr(ssg.builder.finish, "finish_page", broken)
     site = make_site(NUMBERED)
     with pytest.raises(
         RuntimeError, match=r"(?s)render worker process.*AttributeError: internal bug"
@@ -385,9 +385,9 @@ async def test_a_bug_in_the_child_is_raised_with_its_traceback(
 def test_shares_are_balanced_and_keep_small_folders_whole(
     folders: dict[str, int], expected: tuple[int, int]
 ) -> None:
-    from ssg.build.finish import PageJob
-    from ssg.build.parallel import split_by_folder
-    from ssg.render.result import RenderedPage
+    from ssg.builder.finish import PageJob
+    from ssg.builder.parallel import split_by_folder
+    from ssg.render.rendered_page import RenderedPage
 
     page = RenderedPage(200, b"", "text/html", None)
     jobs = [
@@ -406,9 +406,9 @@ def test_shares_are_balanced_and_keep_small_folders_whole(
 
 
 def test_pages_still_to_render_weigh_more_than_finished_ones() -> None:
-    from ssg.build.finish import PageJob
-    from ssg.build.parallel import PREPARED_WEIGHT, split_by_folder
-    from ssg.render.result import RenderedPage
+    from ssg.builder.finish import PageJob
+    from ssg.builder.parallel import PREPARED_WEIGHT, split_by_folder
+    from ssg.render.rendered_page import RenderedPage
 
     redirect = RenderedPage(308, b"", "text/html", None)
     to_render = object()  # stands for a PreparedPage: anything not yet rendered

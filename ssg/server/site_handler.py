@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ssg.handlers.invoke import allowed_methods
-from ssg.handlers.request import Request
 from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest
+from ssg.render.rendered_page import RenderedPage
 from ssg.render.renderer import make_scope, render_match
-from ssg.render.result import RenderedPage
-from ssg.render.special import render_error_page
+from ssg.render.special_pages import render_error_page
+from ssg.route_handlers.invoke import allowed_methods
+from ssg.route_handlers.request import Request
 from ssg.routing.definitions import RouteKind, RouteMatch
+from ssg.server.not_found import NotFoundPages, PublicError
 from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_request_path
 from ssg.server.responses import (
     DYNAMIC_CACHE_CONTROL,
@@ -28,7 +29,6 @@ from ssg.server.responses import (
     options_response,
     redirect_response,
 )
-from ssg.server.special_pages import NotFoundPages, PublicError
 
 if TYPE_CHECKING:
     from ssg.isr.engine import IsrEngine
@@ -270,7 +270,7 @@ class SiteHandler:
             return await self._on_demand(request, match)
         # HEAD without its own handler runs GET, keeping GET's body so the reply
         # carries GET's Content-Length; aiohttp sends no body to HEAD (RFC 9110 9.3.2).
-        # The handler sees request.method "GET": ssg.handlers would drop the body
+        # The handler sees request.method "GET": ssg.route_handlers would drop the body
         # of a call made as HEAD.
         as_get = method == "HEAD" and "HEAD" not in module.handlers
         scope = make_scope(

@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ssg.render.result import HTML, RenderedPage
+from ssg.render.rendered_page import HTML, RenderedPage
 from ssg.render.scope import RenderScope
 from ssg.render.templates import render_template
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition

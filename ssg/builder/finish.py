@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from ssg.build.writer import OutputWriter
+from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
 from ssg.isr.entries import make_etag
 from ssg.render.renderer import PreparedPage, RenderedPage, finish_page

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ssg.build.export import check_export
-from ssg.build.finish import FinishedPage, PageJob
-from ssg.build.manifest import build_manifest, write_manifest
-from ssg.build.parallel import finish_pages
-from ssg.build.planner import plan_params
-from ssg.build.prepare import prepare_all
-from ssg.build.results import BuildResult, PlannedPage, RouteResult
-from ssg.build.writer import (
+from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
+from ssg.builder.export import check_export
+from ssg.builder.finish import FinishedPage, PageJob
+from ssg.builder.manifest import build_manifest, write_manifest
+from ssg.builder.parallel import finish_pages
+from ssg.builder.planner import plan_params
+from ssg.builder.prepare import prepare_all
+from ssg.builder.writer import (
     OutputWriter,
     check_out_dir,
     handler_output_file,
@@ -24,13 +24,13 @@ from ssg.build.writer import (
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
 from ssg.errors import SsgError
-from ssg.handlers.dispatch import InProcessDispatcher
+from ssg.render.dispatch import InProcessDispatcher
 from ssg.render.scope import Clock, DataServices
-from ssg.render.special import render_not_found
+from ssg.render.special_pages import render_not_found
 from ssg.routing.definitions import RouteKind
 from ssg.site import Site
 
-log = logging.getLogger("ssg.build")
+log = logging.getLogger("ssg.builder")
 MAX_REPORTED_ERRORS = 20
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.build.conftest import ROOT_LAYOUT, Build
+from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ssg import Response
-from ssg.handlers.invoke import HandlerReturnError, to_handler_response
+from ssg.route_handlers.invoke import HandlerReturnError, to_handler_response
 
 
 @pytest.mark.parametrize(

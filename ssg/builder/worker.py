@@ -16,8 +16,8 @@ import warnings
 from dataclasses import dataclass
 from typing import NamedTuple, NoReturn
 
-from ssg.build.finish import FinishedPage, PageJob, finish_in_process
-from ssg.build.writer import OutputWriter
+from ssg.builder.finish import FinishedPage, PageJob, finish_in_process
+from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, SsgError, TemplateError
 from ssg.render.renderer import PreparedPage
 from ssg.render.templates import template_frame

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ssg.build.finish import page_error
-from ssg.build.results import PlannedPage, RouteResult
+from ssg.builder.build_result import PlannedPage, RouteResult
+from ssg.builder.finish import page_error
 from ssg.errors import DynamicUsage, SsgError
 from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
 from ssg.render.scope import DataServices
@@ -18,7 +18,7 @@ from ssg.render.templates import template_frame
 from ssg.routing.definitions import RouteMatch
 from ssg.site import Site
 
-log = logging.getLogger("ssg.build")
+log = logging.getLogger("ssg.builder")
 
 RENDER_CONCURRENCY = 16
 """Pages whose data is awaited at once (their fetches overlap)."""

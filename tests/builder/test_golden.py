@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.build.conftest import Build
+from tests.builder.conftest import Build
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE.parent / "fixtures" / "golden_site"

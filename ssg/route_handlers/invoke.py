@@ -7,9 +7,9 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ssg.handlers.request import Request
-from ssg.handlers.response import Response
 from ssg.modules import SiteModule, call_user
+from ssg.route_handlers.request import Request
+from ssg.route_handlers.response import Response
 from ssg.routing.definitions import Params
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Phase B of the build on one or two cores: split the pages, fork a render worker for one share.
 
 Phase A awaited every page's data in the build process, so the build-wide request
-memo saw every fetch. With many pages a forked worker (`ssg.build.worker`)
+memo saw every fetch. With many pages a forked worker (`ssg.builder.worker`)
 inherits the prepared pages, finishes and writes its share, and sends back only
 small picklable summaries.
 """
@@ -12,9 +12,9 @@ import gc
 import os
 from collections.abc import Callable
 
-from ssg.build.finish import FinishOutcome, PageJob, finish_in_process
-from ssg.build.worker import RenderWorker, rebuild_error
-from ssg.build.writer import OutputWriter
+from ssg.builder.finish import FinishOutcome, PageJob, finish_in_process
+from ssg.builder.worker import RenderWorker, rebuild_error
+from ssg.builder.writer import OutputWriter
 from ssg.render.renderer import RenderedPage
 from ssg.site import Site
 

@@ -45,14 +45,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ssg.build.results import PlannedPage, RouteResult
-from ssg.handlers.invoke import allowed_methods
+from ssg.builder.build_result import PlannedPage, RouteResult
 from ssg.isr.tags import implicit_tags
+from ssg.route_handlers.invoke import allowed_methods
 from ssg.routing.definitions import RouteDefinition, RouteKind
 from ssg.site import Site
 
 if TYPE_CHECKING:
-    from ssg.build.finish import FinishedPage
+    from ssg.builder.finish import FinishedPage
 
 MANIFEST_VERSION = 1
 MANIFEST_FILE = "_ssg/manifest.json"

@@ -15,7 +15,7 @@ from ssg.errors import (
     SsgError,
     TemplateError,
 )
-from tests.build.conftest import ROOT_LAYOUT, Build
+from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
 BASIC = {
@@ -506,7 +506,7 @@ async def test_content_problems_warn_and_the_post_is_still_built(
 
 
 async def test_strict_build_fails_on_content_problems(make_site: MakeSite) -> None:
-    from ssg.build.builder import build_site
+    from ssg.builder.builder import build_site
     from ssg.config import load_config
     from ssg.errors import ContentError
 

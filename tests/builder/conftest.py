@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ssg.build.builder import build_site
-from ssg.build.results import BuildResult
+from ssg.builder.build_result import BuildResult
+from ssg.builder.builder import build_site
 from ssg.config import load_config
 
 ROOT_LAYOUT = (

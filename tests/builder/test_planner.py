@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ssg.errors import ParamsError
-from tests.build.conftest import ROOT_LAYOUT, Build
+from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
 COUNTING = """

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from urllib.parse import unquote
 
-from ssg.render.special import render_not_found
+from ssg.render.special_pages import render_not_found
 from ssg.routing.definitions import RouteDefinition, Segment, SegmentKind
 from ssg.routing.segments import parse_segment
 from ssg.site import Site

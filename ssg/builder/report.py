@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ssg.build.results import BuildResult, RouteResult
+from ssg.builder.build_result import BuildResult, RouteResult
 from ssg.routing.definitions import RouteKind
 
 SYMBOLS = {"static": "○", "ssg": "●", "dynamic": "ƒ"}
