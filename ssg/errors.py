@@ -4,7 +4,8 @@ User errors derive from `SsgError`: the CLI prints their message (no
 traceback) and exits 1. Anything else is a bug in ssg and keeps its traceback.
 
     SsgError
-    ├── ConfigError            ssg.toml is unreadable or has bad values (all at once)
+    ├── ConfigError            ssg.toml is unreadable or has bad values (all at once, `.problems`)
+    ├── SiteNotFoundError      the site folder does not exist (also a FileNotFoundError)
     ├── RouteScanError         app/ has routing problems (all at once, `.problems`)
     ├── ModuleError            page.py / layout.py / route.py failed to import or holds a bad value
     ├── ModuleErrors           several ModuleErrors, reported at once
@@ -33,19 +34,52 @@ class SsgError(Exception):
     """A problem the site author can fix. `str(err)` is the full message."""
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in ssg.toml (or in an environment override of it).
+
+    Attributes:
+        key: the key involved ("" for the file as a whole, e.g. bad TOML).
+        message: what is wrong, quoting the value.
+        fix: how to fix it (a "did you mean" for a misspelt key).
+    """
+
+    key: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.message}: {self.fix}"
+
+
 class ConfigError(SsgError):
-    """ssg.toml could not be read, or holds bad values.
+    """ssg.toml could not be read, or holds unknown keys or bad values.
 
     Attributes:
         source_file: the ssg.toml path.
-        problems: one line per problem, each with the fix.
+        problems: every ConfigProblem found, each with its fix.
     """
 
-    def __init__(self, source_file: Path, problems: Sequence[str]) -> None:
+    def __init__(self, source_file: Path, problems: Sequence[ConfigProblem]) -> None:
         self.source_file = source_file
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source_file}: {len(self.problems)} problem(s) in the config:\n{lines}")
+
+
+class SiteNotFoundError(SsgError, FileNotFoundError):
+    """The site folder given to a command does not exist.
+
+    Attributes:
+        site_dir: the folder asked for.
+    """
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        super().__init__(
+            f"site folder {site_dir} does not exist: pass the folder that holds app/ "
+            "(e.g. ssg build examples/blog)"
+        )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import jinja2
 
 from ssg.config import SiteConfig
-from ssg.errors import ConfigError
+from ssg.errors import ConfigError, ConfigProblem
 
 ASSETS_URL_PREFIX = "/_assets/"
 
@@ -59,8 +59,11 @@ def find_theme_dir(config: SiteConfig) -> Path:
     raise ConfigError(
         config.site_dir / "ssg.toml",
         [
-            f"theme = {config.theme!r} is neither a shipped theme ({', '.join(names)}) "
-            "nor a folder in the site"
+            ConfigProblem(
+                "theme",
+                f"theme = {config.theme!r} is neither a shipped theme nor a folder in the site",
+                f"use one of {', '.join(names)} or a folder that holds templates/",
+            )
         ],
     )
 
