@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from ssg.errors import ModuleError, ModuleErrors, SsgError
-from ssg.render.scope import DYNAMIC_MODES
+from ssg.scope import DynamicMode
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _UNSET: Any = object()
@@ -28,7 +28,7 @@ class SiteModule:
         source_file: the .py file (absolute).
         module: the imported module.
         revalidate: seconds (float), False (never stale), or _UNSET when absent.
-        dynamic: one of DYNAMIC_MODES, or None when absent.
+        dynamic: the `dynamic` option, or None when absent.
         dynamic_params: bool, or None when absent.
         metadata: the static `metadata` dict (empty when absent).
         handlers: for route.py, HTTP method -> function.
@@ -37,7 +37,7 @@ class SiteModule:
     source_file: Path
     module: ModuleType
     revalidate: Any = _UNSET
-    dynamic: str | None = None
+    dynamic: DynamicMode | None = None
     dynamic_params: bool | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
@@ -115,10 +115,14 @@ def _validate(module: ModuleType, source_file: Path, relative: Path) -> SiteModu
             f"revalidate = {revalidate!r}: use a number of seconds (60), 0 to render every "
             "request, or False to never revalidate"
         )
-    dynamic = getattr(module, "dynamic", None)
-    if dynamic is not None and dynamic not in DYNAMIC_MODES:
-        options = ", ".join(f'"{m}"' for m in DYNAMIC_MODES)
-        problems.append(f"dynamic = {dynamic!r}: use one of {options}")
+    dynamic_value = getattr(module, "dynamic", None)
+    dynamic: DynamicMode | None = None
+    if dynamic_value is not None:
+        try:
+            dynamic = DynamicMode(dynamic_value)
+        except ValueError:
+            options = ", ".join(f'"{m.value}"' for m in DynamicMode)
+            problems.append(f"dynamic = {dynamic_value!r}: use one of {options}")
     dynamic_params = getattr(module, "dynamic_params", None)
     if dynamic_params is not None and not isinstance(dynamic_params, bool):
         problems.append(f"dynamic_params = {dynamic_params!r}: use True or False")

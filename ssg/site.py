@@ -10,10 +10,11 @@ import jinja2
 
 from ssg.config import SiteConfig
 from ssg.modules import SiteModule, load_site_modules
-from ssg.render.environment import Theme, load_theme, make_environment
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind
 from ssg.routing.scanner import scan_routes
 from ssg.routing.table import RouteTable
+from ssg.scope import DynamicMode
+from ssg.theme import Theme, load_theme, make_environment
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class RouteSettings:
     """
 
     revalidate_seconds: float | None
-    dynamic: str
+    dynamic: DynamicMode
     dynamic_params: bool
     config_file: str
     has_static_params: bool
@@ -41,7 +42,7 @@ class RouteSettings:
     @property
     def is_dynamic(self) -> bool:
         """True when the route renders per request (force-dynamic or revalidate 0)."""
-        return self.dynamic == "force-dynamic" or self.revalidate_seconds == 0
+        return self.dynamic is DynamicMode.FORCE_DYNAMIC or self.revalidate_seconds == 0
 
 
 class Site:
@@ -125,7 +126,9 @@ class Site:
         for module in chain:
             if module.has_revalidate and module.revalidate is not False:
                 lowest = min(lowest, float(module.revalidate))
-        dynamic = next((m.dynamic for m in reversed(chain) if m.dynamic is not None), "auto")
+        dynamic = next(
+            (m.dynamic for m in reversed(chain) if m.dynamic is not None), DynamicMode.AUTO
+        )
         dynamic_params = next(
             (m.dynamic_params for m in reversed(chain) if m.dynamic_params is not None), True
         )
@@ -160,7 +163,7 @@ class Site:
         if module is None or "GET" not in module.handlers:
             return False
         return bool(
-            module.dynamic == "force-static"
+            module.dynamic is DynamicMode.FORCE_STATIC
             or (module.has_revalidate and module.revalidate != 0)
             or module.function("generate_static_params")
         )

@@ -24,32 +24,14 @@ from ssg.builder.writer import (
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
 from ssg.errors import SsgError
-from ssg.render.dispatch import InProcessDispatcher
-from ssg.render.scope import Clock, DataServices
+from ssg.render.services import make_services
 from ssg.render.special_pages import render_not_found
 from ssg.routing.definitions import RouteKind
+from ssg.scope import Clock, DataServices, ServiceMode
 from ssg.site import Site
 
 log = logging.getLogger("ssg.builder")
 MAX_REPORTED_ERRORS = 20
-
-
-def make_services(
-    site: Site, *, clock: Clock, build_memo: RequestMemo | None, strict: bool = False
-) -> DataServices:
-    """Data services for a build or a server: in-process dispatch, the data cache, a memo."""
-    from ssg.data.store import DataStore
-
-    return DataServices(
-        clock=clock,
-        dispatch=InProcessDispatcher(site),
-        store=DataStore(site.config.cache_dir / "data", clock=clock),
-        build_memo=build_memo,
-        fetch_timeout_seconds=site.config.fetch_timeout_seconds,
-        site_dir=site.config.site_dir,
-        site_values=site.config.template_values(),
-        strict=strict,
-    )
 
 
 async def build_site(
@@ -90,8 +72,7 @@ async def build_site(
         guarded=(config.app_dir, config.public_dir, config.cache_dir),
     )
     site = Site.load(config)
-    memo = RequestMemo()
-    services = make_services(site, clock=clock, build_memo=memo, strict=strict)
+    services = make_services(site, mode=ServiceMode.BUILD, clock=clock, strict=strict)
     writer: OutputWriter | None = None
     try:
         results, planned, params_calls = await _plan(site, services)
@@ -115,7 +96,7 @@ async def build_site(
         seconds=time.perf_counter() - started,
         manifest=manifest,
         params_calls=params_calls,
-        fetches=memo.calls,
+        fetches=services.build_memo.calls if services.build_memo is not None else 0,
     )
 
 

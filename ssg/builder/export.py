@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ssg.errors import ExportError
 from ssg.routing.definitions import RouteKind
+from ssg.scope import DynamicMode
 from ssg.site import Site
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def check_export(site: Site, results: Iterable[RouteResult]) -> None:
         elif result.render == "dynamic":
             setting = (
                 'dynamic = "force-dynamic"'
-                if settings.dynamic == "force-dynamic"
+                if settings.dynamic is DynamicMode.FORCE_DYNAMIC
                 else "revalidate = 0"
             )
             problems.append(

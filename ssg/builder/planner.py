@@ -11,10 +11,10 @@ from ssg.data.memo import RequestMemo
 from ssg.errors import ControlFlow, ModuleError, ParamsError, SsgError
 from ssg.modules import SiteModule, call_user
 from ssg.render.renderer import make_scope
-from ssg.render.scope import DataServices, enter_scope
 from ssg.render.templates import template_frame
 from ssg.routing.definitions import Params, RouteDefinition, Segment, SegmentKind
 from ssg.routing.segments import parse_segment
+from ssg.scope import DataServices, enter_scope
 from ssg.site import Site
 
 

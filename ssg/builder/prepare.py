@@ -13,9 +13,9 @@ from ssg.builder.build_result import PlannedPage, RouteResult
 from ssg.builder.finish import page_error
 from ssg.errors import DynamicUsage, SsgError
 from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
-from ssg.render.scope import DataServices
 from ssg.render.templates import template_frame
 from ssg.routing.definitions import RouteMatch
+from ssg.scope import DataServices
 from ssg.site import Site
 
 log = logging.getLogger("ssg.builder")

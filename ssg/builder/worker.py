@@ -8,6 +8,7 @@ way in) and leaves with os._exit.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pickle
 import signal
@@ -173,7 +174,8 @@ def _child_main(site: Site, jobs: list[PageJob], writer: OutputWriter, write_fd:
         # without the store (memoized in this process only), as with the cache off.
         for job in jobs:
             if isinstance(job.page, PreparedPage):
-                job.page.scope.services.store = None
+                scope = job.page.scope
+                scope.services = dataclasses.replace(scope.services, store=None)
         report = WorkerReport([], [], [])
         try:
             outcome = finish_in_process(site, jobs, writer, lambda _done: _send(write_fd, _TICK))

@@ -11,7 +11,7 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from ssg.errors import SsgError
-from ssg.render.environment import ASSETS_URL_PREFIX, Theme
+from ssg.theme import ASSETS_URL_PREFIX, Theme
 
 
 def page_output_file(url_path: str, *, trailing_slash: bool) -> str:

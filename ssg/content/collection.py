@@ -17,7 +17,7 @@ from ssg.content.pool import load_files
 from ssg.content.problems import ContentProblem
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, FileStamp, scan_content
 from ssg.errors import ContentError
-from ssg.render.scope import current_scope
+from ssg.scope import ServiceMode, current_scope
 
 logger = logging.getLogger("ssg.content")
 
@@ -169,7 +169,7 @@ def load_collection(
             now = scope.services.clock()
             # A build reads its content once (as Next.js data at build time); a server
             # looks for edits at most once a second, so 1,000 renders do not stat 1,000 times.
-            building = scope.services.build_memo is not None
+            building = scope.services.mode is ServiceMode.BUILD
             if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
                 stamps = scan_content(content_dir, patterns, exclude)
                 if memo is None or memo.stamps != stamps:

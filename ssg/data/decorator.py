@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from ssg.data.keys import call_data_key, call_memo_key
 from ssg.data.policy import Revalidate, make_policy, run_cached, run_cached_sync
-from ssg.render.scope import current_scope
+from ssg.scope import current_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -16,12 +16,12 @@ from ssg.data.keys import fetch_data_key, fetch_memo_key, normalize_headers
 from ssg.data.policy import Revalidate, make_policy, run_cached
 from ssg.data.response import FetchResponse
 from ssg.errors import FetchError
-from ssg.render.scope import current_scope
+from ssg.scope import current_scope
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from ssg.render.scope import RenderScope
+    from ssg.scope import RenderScope
 
 logger = logging.getLogger("ssg.data")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ssg.data.keys import sorted_tags
 
 if TYPE_CHECKING:
-    from ssg.render.scope import RenderScope
+    from ssg.scope import RenderScope
 
 logger = logging.getLogger("ssg.data")
 

@@ -11,15 +11,12 @@ import logging
 import pickle
 import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import diskcache
-
-if TYPE_CHECKING:
-    from ssg.render.scope import Clock
 
 logger = logging.getLogger("ssg.data")
 
@@ -80,7 +77,7 @@ class DataStore:
         clock: returns the current time in epoch seconds; expiry follows it.
     """
 
-    def __init__(self, directory: Path, *, clock: Clock) -> None:
+    def __init__(self, directory: Path, *, clock: Callable[[], float]) -> None:
         self.directory = Path(directory)
         self._clock = clock
         self._cache: diskcache.Cache | None = _open_cache(self.directory)

@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from ssg.errors import SsgError
 from ssg.isr.tags import path_tag
-from ssg.render.scope import RenderScope, Revalidator, require_scope
+from ssg.scope import RenderScope, Revalidator, require_scope
 
 logger = logging.getLogger("ssg.isr")
 
@@ -16,7 +16,7 @@ logger = logging.getLogger("ssg.isr")
 class ImmediateRevalidator(Protocol):
     """A revalidator that marks pages stale synchronously (the server's `IsrEngine`).
 
-    The `Revalidator` seam of ssg.render.scope is async (the /_ssg/revalidate
+    The `Revalidator` seam of ssg.scope is async (the /_ssg/revalidate
     endpoint awaits the marks being saved); these are the plain calls the
     public API needs, so `ssg.revalidate_path("/")` works without `await`.
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -17,8 +18,8 @@ from ssg.isr.marks import RevalidationMarks
 from ssg.isr.regenerator import Outcome, Regenerator
 from ssg.isr.rendering import PageRenderer, Rendered, entry_page
 from ssg.isr.tags import RouteTags, path_tag
-from ssg.render.scope import Clock, DataServices
 from ssg.routing.definitions import RouteMatch
+from ssg.scope import Clock, DataServices
 from ssg.site import Site
 
 logger = logging.getLogger("ssg.isr")
@@ -29,8 +30,8 @@ class IsrEngine:
 
     Args:
         site: the loaded site.
-        services: the server's data services (no build memo); `services.revalidator`
-            is set to this engine.
+        services: the server's data services (SERVE mode); the engine keeps a copy
+            whose `revalidator` is itself, so ssg.revalidate_* in a render reach it.
         manifest: the build manifest (`load_manifest`).
         clock: epoch seconds.
         store: the ISR entry store of this build.
@@ -50,7 +51,7 @@ class IsrEngine:
         cache: PageCache | None = None,
     ) -> None:
         self.site = site
-        self.services = services
+        self.services = dataclasses.replace(services, revalidator=self)
         # The pages are indexed by `load` and then dropped: 10,000 pages of
         # parsed JSON are ~12 MB the server does not need twice.
         self.manifest = manifest
@@ -67,7 +68,7 @@ class IsrEngine:
         )
         self.renderer = PageRenderer(
             site=site,
-            services=services,
+            services=self.services,
             build_id=self.build_id,
             route_tags=self.route_tags,
             cache=self.cache,
@@ -83,7 +84,6 @@ class IsrEngine:
         # and are saved by its next round (no lock, no overlapping writes).
         self._marks_saver: asyncio.Task[None] | None = None
         self._marks_dirty = False
-        services.revalidator = self
 
     def load(self) -> None:
         """Index the build's pages, then this build's ISR entries over them (blocking I/O)."""

@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 from ssg.errors import SsgError
 from ssg.isr.freshness import retry_delay_seconds
-from ssg.render.scope import Clock
+from ssg.scope import Clock
 
 logger = logging.getLogger("ssg.isr")
 

@@ -15,7 +15,7 @@ from ssg.isr.locks import RenderLocks, SharedCounter
 from ssg.isr.marks import RevalidationMarks
 from ssg.isr.tags import RouteTags
 from ssg.render.renderer import make_scope, render_match
-from ssg.render.scope import Clock, DataServices
+from ssg.scope import Clock, DataServices
 from ssg.site import Site
 
 logger = logging.getLogger("ssg.isr")

@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 from ssg.errors import NotFound, Redirect
-from ssg.render.scope import RenderScope, require_scope
+from ssg.scope import RenderScope, require_scope
 
 
 def _scope(call: str) -> RenderScope:

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 from ssg.data.response import FetchResponse
 from ssg.errors import FetchError
 from ssg.render.renderer import make_scope, render_match
-from ssg.render.scope import current_scope
 from ssg.route_handlers.invoke import allowed_methods
 from ssg.route_handlers.request import Request
 from ssg.routing.definitions import RouteKind
+from ssg.scope import current_scope
 from ssg.site import Site
 
 

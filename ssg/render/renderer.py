@@ -17,12 +17,12 @@ from ssg.errors import NotFound, Redirect, SsgError
 from ssg.modules import SiteModule, call_user
 from ssg.render.metadata import merge_metadata
 from ssg.render.rendered_page import HTML, RenderedPage
-from ssg.render.scope import DataServices, RenderScope, enter_scope
 from ssg.render.special_pages import redirect_page, render_not_found
 from ssg.render.templates import render_template
 from ssg.route_handlers.invoke import call_handler
 from ssg.route_handlers.request import Request
 from ssg.routing.definitions import LayoutDefinition, Params, RouteDefinition, RouteKind, RouteMatch
+from ssg.scope import DataServices, DynamicMode, RenderScope, enter_scope
 from ssg.site import Site
 
 __all__ = [
@@ -67,7 +67,7 @@ def make_scope(
 def _effective_revalidate(site: Site, route: RouteDefinition, scope: RenderScope) -> float | None:
     settings = site.settings(route)
     values = [v for v in (settings.revalidate_seconds, scope.revalidate_seconds) if v is not None]
-    if settings.dynamic == "force-dynamic":
+    if settings.dynamic is DynamicMode.FORCE_DYNAMIC:
         return 0
     return min(values) if values else None
 

@@ -11,9 +11,9 @@ import jinja2
 from markupsafe import Markup
 
 from ssg.render.rendered_page import HTML, RenderedPage
-from ssg.render.scope import RenderScope
 from ssg.render.templates import render_template
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition
+from ssg.scope import RenderScope
 from ssg.site import Site
 
 log = logging.getLogger("ssg.render")

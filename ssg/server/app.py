@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ssg.builder.builder import make_services
 from ssg.builder.manifest import load_manifest
 from ssg.config import SiteConfig
 from ssg.errors import SsgError
@@ -19,8 +18,9 @@ from ssg.isr.engine import IsrEngine
 from ssg.isr.entries import BeforeReplace, EntryStore
 from ssg.isr.marks import RevalidationMarks
 from ssg.isr.scheduler import PREWARM_INTERVAL_SECONDS, make_scheduler
-from ssg.render.scope import Clock
+from ssg.render.services import make_services
 from ssg.render.special_pages import DEFAULT_NOT_FOUND
+from ssg.scope import Clock, ServiceMode
 from ssg.server.endpoints import SECRET_ENV, Endpoints
 from ssg.server.not_found import NotFoundPages
 from ssg.server.site_handler import SiteHandler
@@ -81,7 +81,7 @@ def create_app(
             f"another ssg version): run `ssg build {config.site_dir}` first."
         )
     site = Site.load(config)
-    services = make_services(site, clock=clock, build_memo=None)
+    services = make_services(site, mode=ServiceMode.SERVE, clock=clock)
     build_id = str(manifest["build_id"])
     store = EntryStore(config.cache_dir / "isr", build_id, before_replace=before_replace)
     marks = RevalidationMarks(store.directory, build_id)

@@ -17,8 +17,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ssg.builder.manifest import MANIFEST_FILE
-from ssg.render.environment import ASSETS_URL_PREFIX
 from ssg.server.responses import IMMUTABLE_CACHE_CONTROL, PUBLIC_FILE_CACHE_CONTROL
+from ssg.theme import ASSETS_URL_PREFIX
 
 logger = logging.getLogger("ssg.server")
 

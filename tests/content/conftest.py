@@ -11,7 +11,7 @@ import pytest
 
 from ssg.data.memo import RequestMemo
 from ssg.data.response import FetchResponse
-from ssg.render.scope import DataServices, RenderScope, enter_scope
+from ssg.scope import DataServices, DynamicMode, RenderScope, ServiceMode, enter_scope
 
 WritePosts = Callable[[dict[str, str]], Path]
 
@@ -70,6 +70,7 @@ def in_scope() -> InScope:
     ) -> Iterator[RenderScope]:
         memo = RequestMemo()
         services = DataServices(
+            mode=ServiceMode.BUILD if building else ServiceMode.SERVE,
             clock=clock or FakeClock(),
             dispatch=_no_dispatch,
             site_dir=site_dir,
@@ -78,7 +79,7 @@ def in_scope() -> InScope:
         scope = RenderScope(
             route_pattern="/blog/[slug]",
             url_path="/blog/hello",
-            dynamic="auto",
+            dynamic=DynamicMode.AUTO,
             config_file="app/blog/[slug]/page.py",
             services=services,
             memo=memo,

@@ -16,7 +16,7 @@ from aiohttp import web
 from ssg.data.memo import RequestMemo
 from ssg.data.response import FetchResponse
 from ssg.data.store import DataStore
-from ssg.render.scope import DataServices, RenderScope
+from ssg.scope import DataServices, DynamicMode, RenderScope, ServiceMode
 
 TWO_MB = 2 * 1024 * 1024
 
@@ -126,6 +126,7 @@ async def make_services(
 
     def make() -> DataServices:
         services = DataServices(
+            mode=ServiceMode.SERVE,
             clock=clock,
             dispatch=dispatcher,
             store=DataStore(cache_dir, clock=clock),
@@ -156,7 +157,7 @@ def make_scope(services: DataServices) -> Callable[..., RenderScope]:
         return RenderScope(
             route_pattern="/x",
             url_path="/x",
-            dynamic=dynamic,
+            dynamic=DynamicMode(dynamic),
             config_file="app/x/page.py",
             services=on or services,
             memo=memo if memo is not None else RequestMemo(),

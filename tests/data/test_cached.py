@@ -13,7 +13,7 @@ import pytest
 
 from ssg.data.decorator import cache
 from ssg.errors import DynamicUsage
-from ssg.render.scope import DataServices, RenderScope, enter_scope
+from ssg.scope import DataServices, RenderScope, enter_scope
 
 from .conftest import FakeClock
 

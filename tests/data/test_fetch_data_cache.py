@@ -11,7 +11,7 @@ import pytest
 from ssg.data.fetch import fetch
 from ssg.data.memo import RequestMemo
 from ssg.data.response import FetchResponse
-from ssg.render.scope import DataServices, RenderScope, enter_scope
+from ssg.scope import DataServices, RenderScope, enter_scope
 
 from .conftest import TWO_MB, FakeClock, Upstream
 

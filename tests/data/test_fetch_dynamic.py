@@ -8,7 +8,7 @@ import pytest
 
 from ssg.data.fetch import fetch
 from ssg.errors import DynamicUsage, DynamicUsageError
-from ssg.render.scope import RenderScope, enter_scope
+from ssg.scope import RenderScope, enter_scope
 
 from .conftest import Upstream
 

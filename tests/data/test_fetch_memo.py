@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ssg.data.fetch import fetch
 from ssg.data.memo import RequestMemo
-from ssg.render.scope import RenderScope, enter_scope
+from ssg.scope import RenderScope, enter_scope
 
 from .conftest import FakeDispatcher, Upstream
 

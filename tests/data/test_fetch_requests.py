@@ -9,7 +9,7 @@ import pytest
 
 from ssg.data.fetch import fetch
 from ssg.errors import FetchError
-from ssg.render.scope import RenderScope, enter_scope
+from ssg.scope import RenderScope, enter_scope
 
 from .conftest import FakeDispatcher, Upstream
 

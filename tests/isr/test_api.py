@@ -12,7 +12,7 @@ from ssg.data.response import FetchResponse
 from ssg.data.store import DataStore
 from ssg.errors import SsgError
 from ssg.isr.api import revalidate_path, revalidate_tag
-from ssg.render.scope import DataServices, RenderScope, enter_scope
+from ssg.scope import DataServices, DynamicMode, RenderScope, ServiceMode, enter_scope
 
 
 class FakeRevalidator:
@@ -47,7 +47,7 @@ def scope_with(services: DataServices) -> RenderScope:
     return RenderScope(
         route_pattern="/api/hook",
         url_path="/api/hook",
-        dynamic="auto",
+        dynamic=DynamicMode.AUTO,
         config_file="app/api/hook/route.py",
         services=services,
         memo=RequestMemo(),
@@ -56,7 +56,9 @@ def scope_with(services: DataServices) -> RenderScope:
 
 def test_calls_are_plain_calls_that_reach_the_servers_revalidator() -> None:
     revalidator = FakeRevalidator()
-    services = DataServices(clock=lambda: 0.0, dispatch=NoDispatch(), revalidator=revalidator)
+    services = DataServices(
+        mode=ServiceMode.SERVE, clock=lambda: 0.0, dispatch=NoDispatch(), revalidator=revalidator
+    )
 
     with enter_scope(scope_with(services)):
         marked_path = revalidate_path("/blog/[slug]", "page")
@@ -71,7 +73,9 @@ def test_during_a_build_tag_drops_data_and_path_is_a_logged_no_op(
 ) -> None:
     store = DataStore(tmp_path / "data", clock=lambda: 100.0)
     store.set("k1", "v", revalidate_seconds=None, tags=["posts"])
-    services = DataServices(clock=lambda: 100.0, dispatch=NoDispatch(), store=store)
+    services = DataServices(
+        mode=ServiceMode.SERVE, clock=lambda: 100.0, dispatch=NoDispatch(), store=store
+    )
 
     try:
         with enter_scope(scope_with(services)), caplog.at_level(logging.INFO, logger="ssg.isr"):
@@ -91,7 +95,12 @@ def test_outside_a_render_is_an_error_naming_where_to_call_it() -> None:
 
 
 def test_pattern_without_type_is_an_error() -> None:
-    services = DataServices(clock=lambda: 0.0, dispatch=NoDispatch(), revalidator=FakeRevalidator())
+    services = DataServices(
+        mode=ServiceMode.SERVE,
+        clock=lambda: 0.0,
+        dispatch=NoDispatch(),
+        revalidator=FakeRevalidator(),
+    )
 
     with enter_scope(scope_with(services)), pytest.raises(SsgError, match='type "page"'):
         revalidate_path("/blog/[slug]")

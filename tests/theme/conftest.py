@@ -171,7 +171,7 @@ def theme_env(app_dir: Any, pytestconfig: pytest.Config) -> jinja2.Environment:
             ]
         ),
         autoescape=True,
-        # As ssg.render.environment: whitespace control must not change what renders.
+        # As ssg.theme: whitespace control must not change what renders.
         trim_blocks=True,
         lstrip_blocks=True,
     )

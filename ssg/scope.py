@@ -1,4 +1,8 @@
-"""The render scope: what one render knows (route, request, services) and what it records.
+"""The ground floor: the render scope, the data services and the seams they name.
+
+Imported by every layer above (content, modules, data, render, builder, isr), so it
+imports nothing from ssg at run time but `ssg.errors`; the concrete types its
+fields name (the memo, the data store, the request) are imported for annotations only.
 
 One `RenderScope` exists per page render (a build page, a regeneration, an
 on-demand render or a request) and is reachable from anywhere in that render
@@ -12,8 +16,9 @@ import contextvars
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ssg.errors import DynamicUsage, DynamicUsageError, SsgError
 
@@ -28,8 +33,32 @@ if TYPE_CHECKING:
 Clock = Callable[[], float]
 """Returns the current time in epoch seconds (time.time); tests pass a fake."""
 
-DynamicMode = Literal["auto", "force-dynamic", "force-static", "error"]
-DYNAMIC_MODES: tuple[str, ...] = ("auto", "force-dynamic", "force-static", "error")
+
+class DynamicMode(StrEnum):
+    """A route segment's `dynamic` option, as Next.js route segment config `dynamic`.
+
+    https://nextjs.org/docs/app/api-reference/file-conventions/route-segment-config#dynamic
+    """
+
+    AUTO = "auto"
+    """Prerender when possible; reading the request makes the route dynamic."""
+    FORCE_DYNAMIC = "force-dynamic"
+    """Render per request."""
+    FORCE_STATIC = "force-static"
+    """Prerender; request APIs return empty values."""
+    ERROR = "error"
+    """Prerender; reading the request fails the build."""
+
+
+class ServiceMode(Enum):
+    """What the data services serve: one build, or a long-running server."""
+
+    BUILD = "build"
+    """`ssg build`: one build-wide request memo; content is read once."""
+    SERVE = "serve"
+    """`ssg serve` (or `ssg dev`): a memo per render; content is re-checked for edits."""
+
+
 REQUEST_APIS: tuple[str, ...] = ("cookies()", "headers()", "search_params()")
 """The calls that read the request itself (others, like no-store fetches, only opt out of caching)."""
 
@@ -50,18 +79,28 @@ class Revalidator(Protocol):
     async def revalidate_tag(self, tag: str) -> int: ...
 
 
-@dataclass
+class _HttpClient:
+    """Holds the aiohttp session of a DataServices, created on first use."""
+
+    __slots__ = ("session", "timeout_seconds")
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self.timeout_seconds = timeout_seconds
+        self.session: aiohttp.ClientSession | None = None
+
+
+@dataclass(frozen=True)
 class DataServices:
-    """Long-lived data services: one per build, one per server.
+    """Long-lived data services: one per build, one per server (never reassigned).
 
     Attributes:
+        mode: a build or a server (decides memo lifetime and content re-checks).
         clock: the time source (epoch seconds).
         dispatch: in-process route handler calls for relative URLs.
         store: the persistent data cache, or None when disabled.
         build_memo: the build-wide request memo; None at serve time, where each
             render gets its own memo (as Next.js: memoization lasts one render).
         fetch_timeout_seconds: total timeout of one upstream fetch.
-        session: the aiohttp client session, created on first use; close with `aclose()`.
         site_dir: the site's root folder; relative content paths resolve against it.
         shared: long-lived memos keyed by name (e.g. parsed content collections),
             living as long as the build or the server.
@@ -71,6 +110,7 @@ class DataServices:
             instead of warning (`ssg build --strict`).
     """
 
+    mode: ServiceMode
     clock: Clock
     dispatch: Dispatcher
     site_dir: Path = field(default_factory=Path.cwd)
@@ -81,22 +121,31 @@ class DataServices:
     store: DataStore | None = None
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0
-    session: aiohttp.ClientSession | None = None
+    _http: _HttpClient = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_http", _HttpClient(self.fetch_timeout_seconds))
 
     def client_session(self) -> aiohttp.ClientSession:
-        """Return the shared aiohttp session, creating it on first use."""
+        """Return the shared aiohttp session, creating it on first use.
+
+        aiohttp is imported here, not at module level, so a build whose fetches
+        all stay in-process never pays for importing it.
+        """
         import aiohttp
 
-        if self.session is None or self.session.closed:
-            self.session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.fetch_timeout_seconds)
+        http = self._http
+        if http.session is None or http.session.closed:
+            http.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=http.timeout_seconds)
             )
-        return self.session
+        return http.session
 
     async def aclose(self) -> None:
         """Close the client session and the store, if open."""
-        if self.session is not None and not self.session.closed:
-            await self.session.close()
+        session = self._http.session
+        if session is not None and not session.closed:
+            await session.close()
         if self.store is not None:
             self.store.close()
 
@@ -125,7 +174,7 @@ class RenderScope:
 
     route_pattern: str
     url_path: str
-    dynamic: str
+    dynamic: DynamicMode
     config_file: str
     services: DataServices
     memo: RequestMemo
@@ -178,9 +227,9 @@ class RenderScope:
                 )
             # An uncached fetch while listing params is fine (as Next.js): fetch, don't store.
             return False
-        if self.dynamic == "force-static":
+        if self.dynamic is DynamicMode.FORCE_STATIC:
             return False
-        if self.dynamic == "error":
+        if self.dynamic is DynamicMode.ERROR:
             raise DynamicUsageError(
                 f"Route {self.route_pattern} couldn't be rendered statically because it "
                 f'used {call}. Set dynamic = "force-dynamic" in {self.config_file} to render '

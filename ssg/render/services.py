@@ -1,0 +1,47 @@
+"""make_services: the data services of a build or a server over one loaded site."""
+
+from __future__ import annotations
+
+from ssg.data.memo import RequestMemo
+from ssg.render.dispatch import InProcessDispatcher
+from ssg.scope import Clock, DataServices, Revalidator, ServiceMode
+from ssg.site import Site
+
+
+def make_services(
+    site: Site,
+    *,
+    mode: ServiceMode,
+    clock: Clock,
+    strict: bool = False,
+    revalidator: Revalidator | None = None,
+) -> DataServices:
+    """Data services for a build or a server over `site`.
+
+    Args:
+        site: the loaded site (its config names the data cache folder and timeouts).
+        mode: BUILD gives one request memo for the whole build (as Next.js: a fetch
+            is deduplicated across every page of a build); SERVE gives none, so
+            each render gets its own memo.
+        clock: epoch seconds (time.time; tests pass a fake).
+        strict: content problems fail instead of warning (`ssg build --strict`).
+        revalidator: the server's ISR revalidator (None in a build).
+
+    Returns:
+        DataServices with in-process dispatch for relative fetches and the data
+        cache under `cache_dir/data`. The caller closes them with `aclose()`.
+    """
+    from ssg.data.store import DataStore
+
+    return DataServices(
+        mode=mode,
+        clock=clock,
+        dispatch=InProcessDispatcher(site),
+        store=DataStore(site.config.cache_dir / "data", clock=clock),
+        build_memo=RequestMemo() if mode is ServiceMode.BUILD else None,
+        fetch_timeout_seconds=site.config.fetch_timeout_seconds,
+        site_dir=site.config.site_dir,
+        site_values=site.config.template_values(),
+        strict=strict,
+        revalidator=revalidator,
+    )
