@@ -12,6 +12,7 @@ from ssg.config import SiteConfig
 from ssg.modules import SiteModule, load_site_modules
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind
 from ssg.routing.scanner import scan_routes
+from ssg.routing.segments import join_route_pattern
 from ssg.routing.table import RouteTable
 from ssg.scope import DynamicMode
 from ssg.theme import Theme, load_theme, make_environment
@@ -148,12 +149,7 @@ class Site:
 
     def layout_url_pattern(self, layout: LayoutDefinition) -> str:
         """The URL pattern a layout sits at: "/" for app/layout.html, "/blog" for app/(x)/blog."""
-        parts = [
-            p
-            for p in layout.segment_dir.relative_to(self.config.app_dir).parts
-            if not (p.startswith("(") or p.startswith("@"))
-        ]
-        return "/" + "/".join(parts)
+        return join_route_pattern(layout.url_segments)
 
     def is_prerenderable_handler(self, route: RouteDefinition) -> bool:
         """A route handler whose GET is prerendered at build (SPEC 8)."""

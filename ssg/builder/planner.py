@@ -12,8 +12,7 @@ from ssg.errors import ControlFlow, ModuleError, ParamsError, SsgError
 from ssg.modules import SiteModule, call_user
 from ssg.render.renderer import make_scope
 from ssg.render.templates import template_frame
-from ssg.routing.definitions import Params, RouteDefinition, Segment, SegmentKind
-from ssg.routing.segments import parse_segment
+from ssg.routing.definitions import Params, RouteDefinition, SegmentKind
 from ssg.scope import DataServices, enter_scope
 from ssg.site import Site
 
@@ -41,13 +40,11 @@ def params_sources(site: Site, route: RouteDefinition) -> list[ParamsSource]:
     | app/shop/[cat]/[item]/page.py        | ("item",)     |
     | app/shop/[cat]/[item]/page.py alone  | ("cat", "item") (bottom-up) |
     """
-    segment_of: list[tuple[Path, Segment]] = []
-    for folder in route.dir_chain:
-        if folder == site.config.app_dir:
-            continue
-        segment = parse_segment(folder.name)
-        if segment.param is not None and segment.in_url:
-            segment_of.append((folder, segment))
+    segment_of = [
+        (folder, segment)
+        for folder, segment in route.folder_segments
+        if segment.param is not None and segment.in_url
+    ]
     candidates: list[tuple[SiteModule, Path]] = []
     for layout in route.layouts:
         module = site.module(layout.module_file)

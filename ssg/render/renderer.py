@@ -21,7 +21,15 @@ from ssg.render.special_pages import redirect_page, render_not_found
 from ssg.render.templates import render_template
 from ssg.route_handlers.invoke import call_handler
 from ssg.route_handlers.request import Request
-from ssg.routing.definitions import LayoutDefinition, Params, RouteDefinition, RouteKind, RouteMatch
+from ssg.routing.definitions import (
+    LayoutDefinition,
+    Params,
+    RouteDefinition,
+    RouteKind,
+    RouteMatch,
+    Segment,
+)
+from ssg.routing.matching import match_segments, split_url_path
 from ssg.scope import DataServices, DynamicMode, RenderScope, enter_scope
 from ssg.site import Site
 
@@ -289,11 +297,12 @@ def _render_slots(
     """Render each @slot of a layout for the URL: its page at the sub-path, else default.html."""
     if not layout.slots:
         return {}
-    depth = len([p for p in site.layout_url_pattern(layout).split("/") if p])
-    sub_path = "/".join([p for p in url_path.split("/") if p][depth:])
+    parts = split_url_path(url_path) or ()
+    # The layout's own segments match the URL's first parts (it wraps this URL).
+    sub_parts = parts[sum(1 for s in layout.url_segments if s.in_url) :]
     rendered: dict[str, Markup] = {}
     for name, slot in layout.slots.items():
-        slot_file = match_slot_page(slot.pages, sub_path) or slot.default_file
+        slot_file = match_slot_page(slot.pages, sub_parts) or slot.default_file
         if slot_file is None:
             rendered[name] = Markup("")
             continue
@@ -301,32 +310,23 @@ def _render_slots(
     return rendered
 
 
-def match_slot_page(pages: dict[str, Path], sub_path: str) -> Path | None:
-    """The slot page for a sub-path below the slot's layout, matching like routes.
+def match_slot_page(
+    pages: dict[tuple[Segment, ...], Path], sub_parts: tuple[str, ...]
+) -> Path | None:
+    """The slot page for the URL parts below the slot's layout, matching as routes do.
 
-    | slot pages keys              | sub_path      | page                    |
-    | ---------------------------- | ------------- | ----------------------- |
-    | "", "settings"               | "settings"    | settings (exact first)  |
-    | "[id]"                       | "5"           | [id]                    |
-    | "docs/[...rest]"             | "docs/a/b"    | docs/[...rest]          |
-    | "[[...rest]]"                | ""            | [[...rest]]             |
+    `pages` is most specific first (static before dynamic before catch-alls), so
+    the first match wins, as for `RouteTable.match`.
+
+    | slot pages             | sub_parts   | page           |
+    | ---------------------- | ----------- | -------------- |
+    | (), (settings,)        | settings    | settings       |
+    | (settings,), ([id],)   | settings    | settings       |
+    | ([id],)                | 5           | [id]           |
+    | (docs, [...rest])      | docs, a, b  | docs/[...rest] |
+    | ([[...rest]],)         | ()          | [[...rest]]    |
     """
-    exact = pages.get(sub_path)
-    if exact is not None:
-        return exact
-    parts = [p for p in sub_path.split("/") if p]
-    for key, page in pages.items():
-        if _slot_key_matches([p for p in key.split("/") if p], parts):
+    for segments, page in pages.items():
+        if match_segments(segments, sub_parts) is not None:
             return page
     return None
-
-
-def _slot_key_matches(pattern: list[str], parts: list[str]) -> bool:
-    for index, segment in enumerate(pattern):
-        if segment.startswith("[[..."):
-            return True
-        if segment.startswith("[..."):
-            return len(parts) > index
-        if index >= len(parts) or (not segment.startswith("[") and segment != parts[index]):
-            return False
-    return len(pattern) == len(parts)

@@ -67,14 +67,15 @@ class SlotDefinition:
     Attributes:
         name: the slot name ("team" for @team).
         slot_dir: the @team folder (absolute).
-        pages: sub-path (URL segments relative to the layout, "" for the
-            layout's own URL, e.g. "settings") -> the slot's page template file.
+        pages: the slot's page template files by their URL segments below the
+            layout, most specific first (() for the layout's own URL,
+            (settings,) for "settings", ([id],) for any one part).
         default_file: the slot's default.html, or None.
     """
 
     name: str
     slot_dir: Path
-    pages: dict[str, Path] = field(default_factory=dict)
+    pages: dict[tuple[Segment, ...], Path] = field(default_factory=dict)
     default_file: Path | None = None
 
 
@@ -84,6 +85,8 @@ class LayoutDefinition:
 
     Attributes:
         segment_dir: the folder holding layout.html (absolute).
+        url_segments: the URL-visible segments from app/ down to segment_dir
+            (the URL the layout sits at: () for app/layout.html).
         template_file: the layout.html file (absolute).
         module_file: layout.py beside it, or None.
         slots: the @slot folders directly inside segment_dir, by name.
@@ -92,6 +95,7 @@ class LayoutDefinition:
     segment_dir: Path
     template_file: Path
     module_file: Path | None = None
+    url_segments: tuple[Segment, ...] = ()
     slots: dict[str, SlotDefinition] = field(default_factory=dict)
 
 
@@ -114,6 +118,8 @@ class RouteDefinition:
         error_file: the nearest error.html at or above segment_dir, or None.
         dir_chain: every folder from app/ down to segment_dir, root first
             (absolute), including groups, for module inheritance and messages.
+        folder_segments: each folder of dir_chain below app/ paired with its
+            parsed segment (groups included), so nothing parses folder names twice.
     """
 
     route_pattern: str
@@ -126,6 +132,7 @@ class RouteDefinition:
     not_found_file: Path | None = None
     error_file: Path | None = None
     dir_chain: tuple[Path, ...] = ()
+    folder_segments: tuple[tuple[Path, Segment], ...] = ()
 
     @property
     def param_names(self) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ class _Context:
     url_segments: tuple[Segment, ...] = ()
     segment_dirs: tuple[Path, ...] = ()  # the folder of each URL segment
     dir_chain: tuple[Path, ...] = ()
+    folder_segments: tuple[tuple[Path, Segment], ...] = ()
     layouts: tuple[LayoutDefinition, ...] = ()
     not_found_file: Path | None = None
     error_file: Path | None = None
@@ -136,7 +137,7 @@ class _Scanner:
         ]
         slots = [(d, s) for d, s in children if s.kind is SegmentKind.SLOT]
         if "layout.html" in files:
-            layout = self._make_layout(segment_dir, files, slots)
+            layout = self._make_layout(segment_dir, files, slots, ctx.url_segments)
             ctx = replace(ctx, layouts=(*ctx.layouts, layout))
         else:
             self._check_orphans(segment_dir, files, slots)
@@ -148,7 +149,11 @@ class _Scanner:
         for child_dir, segment in children:
             if segment.kind in (SegmentKind.PRIVATE, SegmentKind.SLOT):
                 continue
-            child_ctx = replace(ctx, dir_chain=(*ctx.dir_chain, child_dir))
+            child_ctx = replace(
+                ctx,
+                dir_chain=(*ctx.dir_chain, child_dir),
+                folder_segments=(*ctx.folder_segments, (child_dir, segment)),
+            )
             if segment.in_url:
                 child_ctx = replace(
                     child_ctx,
@@ -220,19 +225,25 @@ class _Scanner:
             not_found_file=ctx.not_found_file,
             error_file=ctx.error_file,
             dir_chain=ctx.dir_chain,
+            folder_segments=ctx.folder_segments,
         )
         source_file = page_file or route_file
         assert source_file is not None  # a page or a route.py, checked above
         self.found.append(FoundRoute(route, ctx.segment_dirs, source_file))
 
     def _make_layout(
-        self, segment_dir: Path, files: frozenset[str], slots: list[tuple[Path, Segment]]
+        self,
+        segment_dir: Path,
+        files: frozenset[str],
+        slots: list[tuple[Path, Segment]],
+        url_segments: tuple[Segment, ...],
     ) -> LayoutDefinition:
         slot_defs: dict[str, SlotDefinition] = {}
         for slot_dir, segment in slots:
             assert segment.param is not None  # parse_segment names every slot
-            pages: dict[str, Path] = {}
+            pages: dict[tuple[Segment, ...], Path] = {}
             self._scan_slot_pages(slot_dir, (), pages)
+            pages = {key: pages[key] for key in sorted(pages, key=sort_key)}
             default = slot_dir / "default.html"
             slot_defs[segment.param] = SlotDefinition(
                 name=segment.param,
@@ -244,16 +255,17 @@ class _Scanner:
             segment_dir=segment_dir,
             template_file=segment_dir / "layout.html",
             module_file=segment_dir / "layout.py" if "layout.py" in files else None,
+            url_segments=url_segments,
             slots=slot_defs,
         )
 
     def _scan_slot_pages(
-        self, slot_dir: Path, sub: tuple[str, ...], pages: dict[str, Path]
+        self, slot_dir: Path, sub: tuple[Segment, ...], pages: dict[tuple[Segment, ...], Path]
     ) -> None:
-        """Collect a slot's page.html files keyed by URL sub-path ("" , "settings")."""
+        """Collect a slot's page.html files keyed by their URL segments below the slot."""
         files, subdirs = _list_dir(slot_dir)
         if "page.html" in files:
-            pages.setdefault("/".join(sub), slot_dir / "page.html")
+            pages.setdefault(sub, slot_dir / "page.html")
         if "page.md" in files or "route.py" in files:
             self.problem(
                 f"{self.rel(slot_dir)}: a slot folder holds page.html and default.html only "
@@ -265,7 +277,7 @@ class _Scanner:
             segment = self._parse(slot_dir / name)
             if segment is None or segment.kind in (SegmentKind.PRIVATE, SegmentKind.SLOT):
                 continue
-            child_sub = (*sub, segment.name) if segment.in_url else sub
+            child_sub = (*sub, segment) if segment.in_url else sub
             self._scan_slot_pages(slot_dir / name, child_sub, pages)
 
     def _check_orphans(

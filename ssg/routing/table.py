@@ -7,9 +7,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from ssg.routing.definitions import Params, RouteDefinition, RouteMatch, SegmentKind
+from ssg.routing.matching import split_url_path
 from ssg.routing.segments import sort_key
 
 _TAILS = (SegmentKind.CATCH_ALL, SegmentKind.OPTIONAL_CATCH_ALL)
@@ -133,8 +134,8 @@ class RouteTable:
             A RouteMatch whose `url_path` is canonical (each part re-encoded with
             `quote(part, safe="")`, no trailing slash except "/"), or None.
         """
-        parts = tuple(unquote(p) for p in url_path.split("/") if p)
-        if any(p in (".", "..") or "\x00" in p for p in parts):
+        parts = split_url_path(url_path)
+        if parts is None:
             return None
         canonical = "/" + "/".join(quote(p, safe="") for p in parts)
         route = self._static.get(parts)

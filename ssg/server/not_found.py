@@ -5,11 +5,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from urllib.parse import unquote
 
 from ssg.render.special_pages import render_not_found
 from ssg.routing.definitions import RouteDefinition, Segment, SegmentKind
-from ssg.routing.segments import parse_segment
+from ssg.routing.matching import match_segments, split_url_path
 from ssg.site import Site
 
 logger = logging.getLogger("ssg.server")
@@ -106,9 +105,11 @@ class NotFoundPages:
     def _scope_for(self, url_path: str) -> _Scope | None:
         if not self._scopes:
             return None
-        parts = [unquote(part) for part in url_path.split("/") if part]
+        parts = split_url_path(url_path)
+        if parts is None:
+            return None
         for scope in self._scopes:
-            if _is_under(scope.segments, parts):
+            if match_segments(scope.segments, parts, prefix=True) is not None:
                 return scope
         return None
 
@@ -118,8 +119,8 @@ def _scan_scopes(site: Site) -> list[_Scope]:
     found: dict[Path, _Scope] = {}
     for route in site.routes:
         segments: list[Segment] = []
-        for folder in route.dir_chain[1:]:  # dir_chain[0] is app/: the root 404 is out/404.html
-            segment = parse_segment(folder.name)
+        # Folders below app/ only: app/not-found.html is the build's out/404.html.
+        for folder, segment in route.folder_segments:
             if segment.in_url:
                 segments.append(segment)
             file = folder / NOT_FOUND_FILE
@@ -139,17 +140,3 @@ def _rank(scope: _Scope) -> tuple[int, tuple[int, ...]]:
         SegmentKind.OPTIONAL_CATCH_ALL: 3,
     }
     return (-len(scope.segments), tuple(order[s.kind] for s in scope.segments))
-
-
-def _is_under(segments: tuple[Segment, ...], parts: list[str]) -> bool:
-    """True when the URL parts start with what `segments` match (pure)."""
-    for index, segment in enumerate(segments):
-        if segment.kind is SegmentKind.OPTIONAL_CATCH_ALL:
-            return True
-        if index >= len(parts):
-            return False
-        if segment.kind is SegmentKind.CATCH_ALL:
-            return True
-        if segment.kind is SegmentKind.STATIC and parts[index] != segment.name:
-            return False
-    return True

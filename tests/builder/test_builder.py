@@ -681,3 +681,27 @@ async def test_layout_params_alone_leave_deeper_segments_on_demand(
     assert "/shop/tea" in result.manifest["pages"]
     (row,) = [r for r in result.routes if r.route.route_pattern == "/shop/[cat]/[item]"]
     assert row.params_count is None and row.url_paths == []
+
+
+async def test_a_static_slot_page_wins_over_a_dynamic_one(
+    make_site: MakeSite, build: Build
+) -> None:
+    """As routes: `@team/settings` beats `@team/[id]` for /dash/settings, `[id]` takes the rest."""
+    site_dir = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/dash/layout.html": "{{ children }}|{{ slots.team }}",
+            "app/dash/page.html": "dash",
+            "app/dash/settings/page.html": "settings",
+            "app/dash/[id]/page.html": "item",
+            "app/dash/@team/[id]/page.html": "team {{ params.id }}",
+            "app/dash/@team/settings/page.html": "team settings",
+            "app/dash/@team/default.html": "team default",
+            "app/dash/[id]/page.py": "def generate_static_params(params):\n    return [{'id': '7'}]\n",
+        }
+    )
+    await build(site_dir)
+    out = site_dir / "out"
+    assert "settings|team settings" in (out / "dash/settings.html").read_text()
+    assert "item|team" in (out / "dash/7.html").read_text()
+    assert "dash|team default" in (out / "dash.html").read_text()

@@ -120,7 +120,7 @@ def test_scan_makes_slots_of_the_layout_beside_them(make_site: MakeSite) -> None
     assert sorted(slots) == ["stats", "team"]
     team = slots["team"]
     assert team.slot_dir == dashboard / "@team"
-    assert team.pages == {
+    assert {"/".join(s.name for s in key): file for key, file in team.pages.items()} == {
         "": dashboard / "@team/page.html",
         "members": dashboard / "@team/(g)/members/page.html",
         "settings": dashboard / "@team/settings/page.html",
