@@ -190,6 +190,8 @@ class FetchError(SsgError):
         url: the URL as given to ssg.fetch.
         route_pattern: the route being rendered when it failed, if any.
         closest_route: for a relative URL with no matching route, the nearest one.
+        source_file: the site file that called ssg.fetch (relative to the site), where known.
+        line: the line of that call, where known.
     """
 
     def __init__(
@@ -199,10 +201,14 @@ class FetchError(SsgError):
         url: str,
         route_pattern: str | None = None,
         closest_route: str | None = None,
+        source_file: str | None = None,
+        line: int | None = None,
     ) -> None:
         self.url = url
         self.route_pattern = route_pattern
         self.closest_route = closest_route
+        self.source_file = source_file
+        self.line = line
         super().__init__(message)
 
 

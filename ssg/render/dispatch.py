@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import sys
+from pathlib import Path
+from types import FrameType
 from urllib.parse import urlsplit
 
 from ssg.data.response import FetchResponse
@@ -33,7 +37,8 @@ class InProcessDispatcher:
 
         Raises:
             FetchError: no route handler matches the URL path; names the page
-                being rendered, the URL and the closest route.
+                being rendered, the site file and line that called ssg.fetch
+                (`.source_file`, `.line`), the URL and the closest route.
         """
         caller = current_scope()
         url_path = urlsplit(url).path or "/"
@@ -44,15 +49,19 @@ class InProcessDispatcher:
             if closest not in handlers:
                 closest = _closest_of(url_path, handlers)
             page = f"{caller.route_pattern} ({caller.url_path})" if caller else "this site"
+            source_file, line = self._calling_site_line()
+            at = f" at {source_file}:{line}" if source_file else ""
             hint = f" The closest route handler is {closest}." if closest else ""
             found = "a page, not a route handler," if match is not None else "no route"
             raise FetchError(
-                f"{page} fetched {url!r}, but {found} matches it.{hint} A URL starting "
+                f"{page} fetched {url!r}{at}, but {found} matches it.{hint} A URL starting "
                 "with '/' calls this site's own app/**/route.py in-process; use an absolute "
                 "http(s):// URL for another server.",
                 url=url,
                 route_pattern=caller.route_pattern if caller else None,
                 closest_route=closest,
+                source_file=source_file,
+                line=line,
             )
         module = self.site.module(match.route.module_file)
         allow = ", ".join(allowed_methods(module)) if module is not None else "OPTIONS"
@@ -90,9 +99,30 @@ class InProcessDispatcher:
             return FetchResponse(rendered.status, headers_out, b"", url)
         return FetchResponse(rendered.status, headers_out, rendered.body, url)
 
+    def _calling_site_line(self) -> tuple[str | None, int | None]:
+        """The innermost frame of this call stack in the site's own files: (relative file, line).
+
+        The page's `load()` (or a helper module of the site) awaits ssg.fetch,
+        which awaits this dispatcher in the same task, so the caller's frame is
+        on the stack above this one; ssg's own frames are skipped.
+        """
+        site_dir = self.site.config.site_dir
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None:
+            file = Path(frame.f_code.co_filename)
+            if (
+                file.is_absolute()
+                and file.is_relative_to(site_dir)
+                and not file.is_relative_to(_PACKAGE_DIR)
+            ):
+                return self.site.relative(file), frame.f_lineno
+            frame = frame.f_back
+        return None, None
+
+
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
 
 def _closest_of(url_path: str, patterns: list[str]) -> str | None:
-    import difflib
-
     found = difflib.get_close_matches(url_path, patterns, n=1, cutoff=0.5)
     return found[0] if found else None

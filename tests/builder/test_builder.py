@@ -10,6 +10,7 @@ from ssg.errors import (
     BuildError,
     DynamicUsageError,
     ExportError,
+    FetchError,
     ModuleError,
     ModuleErrors,
     SsgError,
@@ -438,8 +439,31 @@ async def test_relative_fetch_without_a_route_names_page_url_and_closest(
     with pytest.raises(BuildError) as info:
         await build(site)
     message = str(info.value)
-    assert "/list (/list) fetched '/api/post'" in message
+    assert "/list (/list) fetched '/api/post' at app/list/page.py:3" in message
     assert "closest route handler is /api/posts" in message
+    cause = info.value.__cause__
+    assert isinstance(cause, FetchError)
+    assert (cause.source_file, cause.line) == ("app/list/page.py", 3)
+    assert (cause.url, cause.closest_route) == ("/api/post", "/api/posts")
+
+
+async def test_relative_fetch_without_a_route_names_the_site_helper_that_called_it(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/api/posts/route.py": "def GET(request, params):\n    return []\n",
+            "app/list/page.html": "x",
+            "app/list/page.py": "import feeds\n"
+            "async def load(params):\n    return {'posts': await feeds.posts()}\n",
+            "feeds.py": "import ssg\n\n\nasync def posts():\n"
+            "    return (await ssg.fetch('/api/post')).json()\n",
+        }
+    )
+    with pytest.raises(BuildError) as info:
+        await build(site)
+    assert "fetched '/api/post' at feeds.py:5" in str(info.value)
 
 
 async def test_export_lists_every_route_that_needs_a_server(

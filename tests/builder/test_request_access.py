@@ -125,5 +125,7 @@ async def test_no_route_error_names_the_page_once(make_site: MakeSite, build: Bu
     )
     with pytest.raises(BuildError) as info:
         await build(site)
-    assert str(info.value).startswith("/p (/p) fetched '/api/nothing-like-it', but no route")
+    assert str(info.value).startswith(
+        "/p (/p) fetched '/api/nothing-like-it' at app/p/page.py:3, but no route"
+    )
     assert str(info.value).count("/p (/p)") == 1
