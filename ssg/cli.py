@@ -39,15 +39,27 @@ def cli() -> None:
     "--strict", is_flag=True, help="Fail on content problems (bad front matter or dates)."
 )
 @click.option(
+    "--drafts",
+    is_flag=True,
+    help="Include drafts and future-dated posts (never in feeds or sitemaps).",
+)
+@click.option(
     "--base-url", help="Override base_url (absolute URLs in feeds, sitemaps, canonical links)."
 )
 def build(
-    site: Path, out_dir: Path | None, export: bool, strict: bool, base_url: str | None
+    site: Path,
+    out_dir: Path | None,
+    export: bool,
+    strict: bool,
+    drafts: bool,
+    base_url: str | None,
 ) -> None:
     """Build SITE (a folder holding app/) into out/."""
     from ssg.commands import build as command
 
-    command.run(site, out_dir=out_dir, export=export, strict=strict, base_url=base_url)
+    command.run(
+        site, out_dir=out_dir, export=export, strict=strict, drafts=drafts, base_url=base_url
+    )
 
 
 @cli.command()

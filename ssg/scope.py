@@ -13,6 +13,7 @@ APIs find it without module-level state (a ContextVar is per asyncio task).
 from __future__ import annotations
 
 import contextvars
+import math
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,6 +109,9 @@ class DataServices:
         site_values: the site's config as templates see it (`site`), for ssg.site_config().
         strict: content problems (malformed front matter or dates) fail the build
             instead of warning (`ssg build --strict`).
+        include_drafts: content collections keep drafts and future-dated
+            entries (`ssg build --drafts`, and `ssg dev`, which turns it on);
+            False leaves them out, as `ssg build` and `ssg serve` do.
     """
 
     mode: ServiceMode
@@ -118,6 +122,7 @@ class DataServices:
     revalidator: Revalidator | None = None
     site_values: dict[str, Any] = field(default_factory=dict)
     strict: bool = False
+    include_drafts: bool = False
     store: DataStore | None = None
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0
@@ -195,6 +200,20 @@ class RenderScope:
         if self.revalidate_seconds is None or seconds < self.revalidate_seconds:
             self.revalidate_seconds = float(seconds)
 
+    def record_due(self, due_at: float) -> None:
+        """Record that this render left out something published at `due_at` (epoch seconds).
+
+        A scheduled post: the page must be rendered again once it is out, so its
+        revalidate becomes at most the seconds until then (the lowest wins, as
+        for fetches), rounded up to a whole second and at least 1 (0 would make
+        the route dynamic). A cached call (`ssg.cache`) running inside
+        `collect_due()` also keeps the time, so its memo hits record it again.
+        """
+        self.record_revalidate(max(1, math.ceil(due_at - self.services.clock())))
+        collector = _due_collector.get()
+        if collector is not None:
+            collector.append(due_at)
+
     def record_tags(self, tags: Iterable[str]) -> None:
         """Record cache tags used by this render (for revalidate_tag)."""
         self.tags.update(tags)
@@ -244,6 +263,26 @@ class RenderScope:
 _current: contextvars.ContextVar[RenderScope | None] = contextvars.ContextVar(
     "ssg_render_scope", default=None
 )
+
+
+_due_collector: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
+    "ssg_due_collector", default=None
+)
+
+
+@contextmanager
+def collect_due() -> Iterator[list[float]]:
+    """Collect the `record_due` times of the code inside the block (nested blocks see theirs).
+
+    Yields:
+        The list the times are appended to (epoch seconds).
+    """
+    found: list[float] = []
+    token = _due_collector.set(found)
+    try:
+        yield found
+    finally:
+        _due_collector.reset(token)
 
 
 def current_scope() -> RenderScope | None:

@@ -40,6 +40,7 @@ async def build_site(
     clock: Clock = time.time,
     on_progress: Callable[[int, int], None] | None = None,
     strict: bool = False,
+    include_drafts: bool = False,
 ) -> BuildResult:
     """Build the site into config.out_dir.
 
@@ -57,6 +58,8 @@ async def build_site(
             are finished (pages settled by their data, such as redirects, count
             as done from the start).
         strict: content problems fail the build instead of warning.
+        include_drafts: content collections keep drafts and future-dated
+            entries (`ssg build --drafts`); they are never in feeds or sitemaps.
 
     Returns:
         The BuildResult.
@@ -72,7 +75,9 @@ async def build_site(
         guarded=(config.app_dir, config.public_dir, config.cache_dir),
     )
     site = Site.load(config)
-    services = make_services(site, mode=ServiceMode.BUILD, clock=clock, strict=strict)
+    services = make_services(
+        site, mode=ServiceMode.BUILD, clock=clock, strict=strict, include_drafts=include_drafts
+    )
     writer: OutputWriter | None = None
     try:
         results, planned, params_calls = await _plan(site, services)

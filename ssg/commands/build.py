@@ -23,6 +23,7 @@ def run(
     out_dir: Path | None = None,
     export: bool = False,
     strict: bool = False,
+    drafts: bool = False,
     base_url: str | None = None,
     console: Console | None = None,
 ) -> BuildResult:
@@ -60,7 +61,9 @@ def run(
         progress.update(task, completed=done)
 
     try:
-        result = asyncio.run(build_site(config, on_progress=on_progress, strict=strict))
+        result = asyncio.run(
+            build_site(config, on_progress=on_progress, strict=strict, include_drafts=drafts)
+        )
     finally:
         progress.stop()
     print_report(result, console)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -103,6 +104,7 @@ def load_collection(
     strict: bool | None = None,
     workers: int | None = None,
     body_filter: Callable[[str], str] | None = None,
+    drafts: bool | None = None,
 ) -> Collection:
     """Load every Markdown file under `folder` into a `Collection`, newest first.
 
@@ -118,6 +120,12 @@ def load_collection(
     "-2", "-3"... and a warning. Problems are logged on `ssg.content`
     (file:line: message).
 
+    Drafts (`draft: true`) and entries dated in the future are left out,
+    unless drafts are shown (`ssg build --drafts`, `ssg dev`), as Hugo's
+    `buildDrafts`/`buildFuture`. A render that left out a future-dated entry
+    gets a revalidate of at most the seconds until its date, so `ssg serve`
+    publishes it, and every listing that shows it, at that date.
+
     Args:
         folder: the content folder; a relative one resolves against the site
             folder during a render, else against the current directory.
@@ -132,6 +140,9 @@ def load_collection(
             rendered, e.g. to translate another generator's shortcodes. It runs
             in the worker processes, so it must live in a module imported by
             name (the site's own helper module, e.g. blog.py), not in page.py.
+        drafts: keep drafts and future-dated entries; None (the default)
+            follows the build or server (`include_drafts` of its services, on
+            under `ssg build --drafts` and `ssg dev`), else False.
 
     Returns:
         The `Collection`; its `warnings` hold every problem found.
@@ -184,7 +195,15 @@ def load_collection(
         more = len(collection.warnings) - 1
         suffix = f" (and {more} more content problem(s), logged on 'ssg.content')" if more else ""
         raise ContentError(first.message + suffix, source_file=first.source_file, line=first.line)
-    return collection
+    if drafts is None:
+        drafts = scope.services.include_drafts if scope is not None else False
+    if drafts:
+        return collection
+    now = scope.services.clock() if scope is not None else time.time()
+    published, due_at = _published(collection, now)
+    if due_at is not None and scope is not None:
+        scope.record_due(due_at)
+    return published
 
 
 async def aload_collection(
@@ -195,6 +214,7 @@ async def aload_collection(
     strict: bool | None = None,
     workers: int | None = None,
     body_filter: Callable[[str], str] | None = None,
+    drafts: bool | None = None,
 ) -> Collection:
     """`load_collection` in a worker thread, so an event loop keeps serving meanwhile.
 
@@ -209,7 +229,31 @@ async def aload_collection(
         strict=strict,
         workers=workers,
         body_filter=body_filter,
+        drafts=drafts,
     )
+
+
+def _published(collection: Collection, now: float) -> tuple[Collection, float | None]:
+    """The collection without drafts and entries dated after `now`; the earliest such date.
+
+    Returns:
+        (the published entries, epoch seconds of the next scheduled entry or None).
+        A draft's date schedules nothing: it waits for its author, not the clock.
+    """
+    kept: list[Entry] = []
+    due_at: float | None = None
+    for entry in collection.entries:
+        if entry.draft:
+            continue
+        if entry.is_scheduled(now):
+            assert entry.date is not None  # is_scheduled() checked it
+            timestamp = entry.date.timestamp()
+            due_at = timestamp if due_at is None else min(due_at, timestamp)
+            continue
+        kept.append(entry)
+    if len(kept) == len(collection.entries):
+        return collection, None
+    return replace(collection, entries=tuple(kept)), due_at
 
 
 def _reload(

@@ -45,6 +45,9 @@ class Entry:
         reading_time_minutes: word_count / 200, rounded, at least 1.
         redirect: target of a redirect stub (`redirect: /blog/x`), else None.
         aliases: old URLs that should redirect here (Zola/Hugo `aliases`).
+        draft: front-matter `draft: true` (Hugo, Zola, Jekyll) or Pelican
+            `Status: draft`; left out of collections unless drafts are shown
+            (`ssg build --drafts`, `ssg dev`).
     """
 
     slug: str
@@ -61,6 +64,11 @@ class Entry:
     reading_time_minutes: int = 1
     redirect: str | None = None
     aliases: tuple[str, ...] = ()
+    draft: bool = False
+
+    def is_scheduled(self, now: float) -> bool:
+        """True when the entry is dated after `now` (epoch seconds): published at its date."""
+        return self.date is not None and self.date.timestamp() > now
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,7 @@ def load_entry(
         reading_time_minutes=max(1, round(rendered.word_count / WORDS_PER_MINUTE)),
         redirect=_text(meta.get("redirect")) or None,
         aliases=_strings(meta.get("aliases")),
+        draft=_is_draft(meta),
     )
     return LoadedFile(source_file, entry, tuple(problems))
 
@@ -214,6 +223,15 @@ def _slug(meta: Mapping[str, Any], source_file: Path, content_dir: Path) -> str:
         # A page bundle (`Rust-1.12/index.md`) is named by its folder.
         return source_file.parent.name if source_file.parent != content_dir else "index"
     return source_file.stem
+
+
+def _is_draft(meta: Mapping[str, Any]) -> bool:
+    """`draft: true` (also "true"/"yes" from Pelican-style headers) or `status: draft`."""
+    draft = meta.get("draft")
+    if isinstance(draft, str):
+        draft = draft.strip().lower() in ("true", "yes", "1")
+    status = meta.get("status")
+    return draft is True or (isinstance(status, str) and status.strip().lower() == "draft")
 
 
 def _text(value: object) -> str:

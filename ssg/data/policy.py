@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ssg.data.keys import sorted_tags
+from ssg.scope import collect_due
 
 if TYPE_CHECKING:
     from ssg.scope import RenderScope
@@ -127,10 +128,15 @@ def _parse_tags(tags: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Outcome:
-    """What the memo holds: the value and the tags every caller records (memo hits too)."""
+    """What the memo holds: what every caller records (memo hits too) beside the value.
+
+    `due_at` is the earliest time (epoch seconds) the producer said its result
+    changes (a scheduled post it left out), or None.
+    """
 
     value: Any
     tags: frozenset[str]
+    due_at: float | None = None
 
 
 async def run_cached(
@@ -162,8 +168,18 @@ async def run_cached(
         hit, previous_tags = _read(scope, data_key, policy)
         if hit is not None:
             return hit
-        value = await produce()
-        return _write(scope, data_key, policy, value, previous_tags, should_store, describe)
+        with collect_due() as due:
+            value = await produce()
+        return _write(
+            scope,
+            data_key,
+            policy,
+            value,
+            previous_tags,
+            should_store,
+            describe,
+            min(due, default=None),
+        )
 
     if memo_key is None:
         outcome = await load()
@@ -188,8 +204,18 @@ def run_cached_sync(
         hit, previous_tags = _read(scope, data_key, policy)
         if hit is not None:
             return hit
-        value = produce()
-        return _write(scope, data_key, policy, value, previous_tags, lambda _: True, describe)
+        with collect_due() as due:
+            value = produce()
+        return _write(
+            scope,
+            data_key,
+            policy,
+            value,
+            previous_tags,
+            lambda _: True,
+            describe,
+            min(due, default=None),
+        )
 
     outcome: _Outcome = scope.memo.get_or_call(memo_key, load)
     _record(scope, policy, outcome)
@@ -226,12 +252,17 @@ def _write(
     previous_tags: frozenset[str],
     should_store: Callable[[Any], bool],
     describe: str,
+    due_at: float | None = None,
 ) -> _Outcome:
-    """Store a produced value when the policy asks for it; return what the memo keeps."""
+    """Store a produced value when the policy asks for it; return what the memo keeps.
+
+    A value that changes at `due_at` (it left out a scheduled post) is only
+    memoized: a stored copy would outlive that time.
+    """
     # Union: another call of the same request may have tagged it differently.
     tags = previous_tags | frozenset(policy.tags)
     store = scope.services.store
-    if policy.stored and store is not None and should_store(value):
+    if policy.stored and store is not None and due_at is None and should_store(value):
         try:
             store.set(
                 data_key, value, revalidate_seconds=policy.revalidate_seconds, tags=sorted(tags)
@@ -243,7 +274,7 @@ def _write(
                 describe,
                 exc,
             )
-    return _Outcome(value, tags)
+    return _Outcome(value, tags, due_at)
 
 
 def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome) -> None:
@@ -251,3 +282,5 @@ def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome) -> None:
     if policy.stored:
         scope.record_revalidate(policy.revalidate_seconds)
     scope.record_tags(outcome.tags)
+    if outcome.due_at is not None:
+        scope.record_due(outcome.due_at)

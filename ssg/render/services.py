@@ -15,6 +15,7 @@ def make_services(
     clock: Clock,
     strict: bool = False,
     revalidator: Revalidator | None = None,
+    include_drafts: bool = False,
 ) -> DataServices:
     """Data services for a build or a server over `site`.
 
@@ -26,6 +27,8 @@ def make_services(
         clock: epoch seconds (time.time; tests pass a fake).
         strict: content problems fail instead of warning (`ssg build --strict`).
         revalidator: the server's ISR revalidator (None in a build).
+        include_drafts: content collections keep drafts and future-dated
+            entries (`ssg build --drafts`, `ssg dev`).
 
     Returns:
         DataServices with in-process dispatch for relative fetches and the data
@@ -44,4 +47,5 @@ def make_services(
         site_values=site.config.template_values(),
         strict=strict,
         revalidator=revalidator,
+        include_drafts=include_drafts,
     )

@@ -17,9 +17,9 @@ WritePosts = Callable[[dict[str, str]], Path]
 
 
 class FakeClock:
-    """A clock tests move by hand: `clock.now += 5`."""
+    """A clock tests move by hand: `clock.now += 5`; it starts in 2033, after every test post."""
 
-    def __init__(self, now: float = 1_000_000.0) -> None:
+    def __init__(self, now: float = 2_000_000_000.0) -> None:
         self.now = now
 
     def __call__(self) -> float:
@@ -27,10 +27,15 @@ class FakeClock:
 
 
 class InScope(Protocol):
-    """`in_scope(site_dir, clock=..., building=...)`: make a page render current."""
+    """`in_scope(site_dir, clock=..., building=..., include_drafts=...)`: make a render current."""
 
     def __call__(
-        self, site_dir: Path, *, clock: FakeClock | None = None, building: bool = False
+        self,
+        site_dir: Path,
+        *,
+        clock: FakeClock | None = None,
+        building: bool = False,
+        include_drafts: bool = False,
     ) -> AbstractContextManager[RenderScope]: ...
 
 
@@ -61,12 +66,16 @@ def in_scope() -> InScope:
     """Return `in_scope(site_dir, clock=None, building=False)`: make a page render current.
 
     `building=True` gives the services a build-wide memo, as a build has; otherwise
-    they are a server's. The clock defaults to a `FakeClock` that never moves.
+    they are a server's; `include_drafts=True` is what `ssg dev` and `--drafts` set. The clock defaults to a `FakeClock` that never moves.
     """
 
     @contextmanager
     def enter(
-        site_dir: Path, *, clock: FakeClock | None = None, building: bool = False
+        site_dir: Path,
+        *,
+        clock: FakeClock | None = None,
+        building: bool = False,
+        include_drafts: bool = False,
     ) -> Iterator[RenderScope]:
         memo = RequestMemo()
         services = DataServices(
@@ -75,6 +84,7 @@ def in_scope() -> InScope:
             dispatch=_no_dispatch,
             site_dir=site_dir,
             build_memo=memo if building else None,
+            include_drafts=include_drafts,
         )
         scope = RenderScope(
             route_pattern="/blog/[slug]",

@@ -1,0 +1,100 @@
+"""`ssg build` leaves drafts and future posts out; `--drafts` keeps them; scheduled pages are due."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ssg.builder.builder import build_site
+from ssg.config import load_config
+from tests.conftest import MakeSite
+
+from .conftest import ROOT_LAYOUT
+
+NOW = 2_000_000_000.0  # 2033-05-18, a fake clock far from the real one
+
+
+def _site(make_site: MakeSite) -> Path:
+    return make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "{% for p in posts %}<a href='/blog/{{ p.slug }}'>{{ p.title }}</a>"
+            "{% endfor %}",
+            "app/page.py": "import blog\nrevalidate = 3600\n"
+            "def load(params):\n    return {'posts': blog.posts()}\n",
+            "app/blog/[slug]/page.html": "<h1>{{ post.title }}</h1>",
+            "app/blog/[slug]/page.py": "import blog, ssg\n"
+            "def generate_static_params(params):\n"
+            "    return [{'slug': p.slug} for p in blog.posts()]\n"
+            "def load(params):\n"
+            "    post = blog.posts().get(params['slug'])\n"
+            "    if post is None:\n        ssg.not_found()\n"
+            "    return {'post': post}\n",
+            "blog.py": "import ssg\nfrom ssg.content import load_collection\n"
+            "@ssg.cache\ndef posts():\n    return load_collection('content')\n",
+            "content/old.md": "---\ntitle: Old\ndate: 2020-05-01\n---\nOld.\n",
+            "content/draft.md": "---\ntitle: Draft\ndate: 2020-05-02\ndraft: true\n---\nD.\n",
+            # 100 s after NOW
+            "content/soon.md": "---\ntitle: Soon\ndate: 2033-05-18T03:35:00Z\n---\nS.\n",
+        }
+    )
+
+
+async def test_build_leaves_drafts_and_future_posts_out(make_site: MakeSite) -> None:
+    site = _site(make_site)
+
+    await build_site(load_config(site), clock=lambda: NOW)
+
+    home = (site / "out/index.html").read_text()
+    assert "Old" in home and "Draft" not in home and "Soon" not in home
+    assert (site / "out/blog/old.html").is_file()
+    assert not (site / "out/blog/draft.html").exists()
+    assert not (site / "out/blog/soon.html").exists()
+
+
+async def test_a_page_that_left_out_a_future_post_is_due_at_its_date(
+    make_site: MakeSite,
+) -> None:
+    site = _site(make_site)
+
+    result = await build_site(load_config(site), clock=lambda: NOW)
+
+    pages = result.manifest["pages"]
+    assert pages["/"]["revalidate"] == 100  # lower than the page's own 3600
+    # generate_static_params ran in another scope: the post pages are due too.
+    assert pages["/blog/old"]["revalidate"] == 100
+
+
+async def test_include_drafts_builds_drafts_and_future_posts(make_site: MakeSite) -> None:
+    site = _site(make_site)
+
+    await build_site(load_config(site), clock=lambda: NOW, include_drafts=True)
+
+    home = (site / "out/index.html").read_text()
+    assert "Draft" in home and "Soon" in home
+    assert (site / "out/blog/draft.html").is_file()
+    assert (site / "out/blog/soon.html").is_file()
+
+
+def test_cli_drafts_flag(make_site: MakeSite) -> None:
+    site = _site(make_site)
+    (site / "content/soon.md").write_text(
+        f"---\ntitle: Soon\ndate: {time.gmtime().tm_year + 5}-01-01\n---\nS.\n"
+    )
+
+    def built() -> set[str]:
+        manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+        return set(manifest["pages"])
+
+    command = [sys.executable, "-m", "ssg", "build", str(site)]
+    plain = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert plain.returncode == 0, plain.stderr
+    assert built() == {"/", "/blog/old"}
+    drafts = subprocess.run(
+        [*command, "--drafts"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert drafts.returncode == 0, drafts.stderr
+    assert built() == {"/", "/blog/old", "/blog/draft", "/blog/soon"}
