@@ -23,17 +23,17 @@ def _site(make_site: MakeSite) -> Path:
             "app/layout.html": ROOT_LAYOUT,
             "app/page.html": "{% for p in posts %}<a href='/blog/{{ p.slug }}'>{{ p.title }}</a>"
             "{% endfor %}",
-            "app/page.py": "import blog\nrevalidate = 3600\n"
+            "app/page.py": "import drafts_site as blog\nrevalidate = 3600\n"
             "def load(params):\n    return {'posts': blog.posts()}\n",
             "app/blog/[slug]/page.html": "<h1>{{ post.title }}</h1>",
-            "app/blog/[slug]/page.py": "import blog, ssg\n"
+            "app/blog/[slug]/page.py": "import drafts_site as blog, ssg\n"
             "def generate_static_params(params):\n"
             "    return [{'slug': p.slug} for p in blog.posts()]\n"
             "def load(params):\n"
             "    post = blog.posts().get(params['slug'])\n"
             "    if post is None:\n        ssg.not_found()\n"
             "    return {'post': post}\n",
-            "blog.py": "import ssg\nfrom ssg.content import load_collection\n"
+            "drafts_site.py": "import ssg\nfrom ssg.content import load_collection\n"
             "@ssg.cache\ndef posts():\n    return load_collection('content')\n",
             "content/old.md": "---\ntitle: Old\ndate: 2020-05-01\n---\nOld.\n",
             "content/draft.md": "---\ntitle: Draft\ndate: 2020-05-02\ndraft: true\n---\nD.\n",
