@@ -232,6 +232,48 @@ SETTINGS: tuple[Setting, ...] = (
         "total timeout of one ssg.fetch (seconds)",
         _at_least("fetch_timeout_seconds", 0, "seconds"),
     ),
+    Setting(
+        "fetch_max_bytes",
+        int,
+        33_554_432,
+        "largest upstream response body ssg.fetch reads (bytes)",
+        _at_least("fetch_max_bytes", 1, "bytes"),
+    ),
+    Setting(
+        "render_timeout_seconds",
+        (int, float),
+        60,
+        "longest an on-demand render or a regeneration may take (seconds)",
+        _at_least("render_timeout_seconds", 0, "seconds"),
+    ),
+    Setting(
+        "on_demand_max_entries",
+        int,
+        10_000,
+        "ISR entries of pages rendered on demand kept at most (least recently used evicted)",
+        _at_least("on_demand_max_entries", 1, "entries"),
+    ),
+    Setting(
+        "max_connections",
+        int,
+        4096,
+        "open client connections kept at most (the oldest idle ones are closed)",
+        _at_least("max_connections", 1, "connections"),
+    ),
+    Setting(
+        "keepalive_timeout_seconds",
+        (int, float),
+        15,
+        "an idle connection, or one still sending its headers, is closed after (seconds)",
+        _at_least("keepalive_timeout_seconds", 0, "seconds"),
+    ),
+    Setting(
+        "shutdown_grace_seconds",
+        (int, float),
+        10,
+        "how long shutdown waits for requests before answering them 503 (seconds)",
+        _at_least("shutdown_grace_seconds", 0, "seconds"),
+    ),
     # The theme's keys: only templates read them, as `site.title` etc.
     Setting("title", str, "", "the site's name", theme=True),
     Setting("description", str, "", "one sentence about the site", theme=True),
@@ -265,6 +307,17 @@ class SiteConfig:
         purge_webhook: "" or a URL told of every revalidation.
         body_limit_bytes: largest request body the server accepts (bytes).
         fetch_timeout_seconds: total timeout of one upstream fetch (seconds).
+        fetch_max_bytes: largest upstream response body ssg.fetch reads (bytes).
+        render_timeout_seconds: longest an on-demand render or a regeneration may
+            take before it fails (seconds).
+        on_demand_max_entries: ISR entries of pages rendered on demand (not
+            prerendered) kept at most; the least recently used are evicted.
+        max_connections: open client connections kept at most (the oldest idle
+            ones are closed beyond it).
+        keepalive_timeout_seconds: an idle connection, or one that has not sent
+            its request headers, is closed after this long (seconds).
+        shutdown_grace_seconds: how long shutdown waits for requests in progress
+            before answering them 503 (seconds).
         theme_values: the theme's keys (title, description, author, language,
             nav, feed_url), defaults filled in.
         params: the `[params]` table, the site's own values.
@@ -284,6 +337,12 @@ class SiteConfig:
     purge_webhook: str
     body_limit_bytes: int
     fetch_timeout_seconds: float
+    fetch_max_bytes: int
+    render_timeout_seconds: float
+    on_demand_max_entries: int
+    max_connections: int
+    keepalive_timeout_seconds: float
+    shutdown_grace_seconds: float
     theme_values: Mapping[str, Any]
     params: Mapping[str, Any]
 
@@ -463,6 +522,12 @@ def load_config(
         purge_webhook=final["purge_webhook"],
         body_limit_bytes=final["body_limit_bytes"],
         fetch_timeout_seconds=float(final["fetch_timeout_seconds"]),
+        fetch_max_bytes=final["fetch_max_bytes"],
+        render_timeout_seconds=float(final["render_timeout_seconds"]),
+        on_demand_max_entries=final["on_demand_max_entries"],
+        max_connections=final["max_connections"],
+        keepalive_timeout_seconds=float(final["keepalive_timeout_seconds"]),
+        shutdown_grace_seconds=float(final["shutdown_grace_seconds"]),
         theme_values=MappingProxyType({s.key: final[s.key] for s in SETTINGS if s.theme}),
         params=MappingProxyType(params),
     )

@@ -19,17 +19,15 @@ from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from types import FrameType
 
-from aiohttp import web
-
 from ssg.builder.manifest import load_manifest
 from ssg.config import load_config
 from ssg.errors import SsgError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
 from ssg.server.app import create_app
+from ssg.server.runner import run_server
 
 logger = logging.getLogger("ssg.server")
 
-SHUTDOWN_TIMEOUT_SECONDS = 10.0
 DEFAULT_WORKERS = 1
 """Measured with bench/serve.py on 2 cores, 10,000 pages: one worker meets every target
 (~18k HIT req/s, p99 < 10 ms, ~75 MB RSS); two serve ~1.7x the HIT requests but take
@@ -47,10 +45,10 @@ def run(
 ) -> None:
     """Serve `site_dir` until SIGINT or SIGTERM.
 
-    Builds the site first when out/ holds no build. aiohttp's `run_app`
-    handles the signals in each worker: it stops accepting connections, lets
-    requests finish (up to SHUTDOWN_TIMEOUT_SECONDS), then runs the app's
-    cleanup, which lets in-flight regenerations finish or cancels them
+    Builds the site first when out/ holds no build. Each worker handles the
+    signals (see ssg.server.runner.run_server): it stops accepting
+    connections, lets requests finish for `shutdown_grace_seconds` and answers
+    the rest 503, then lets in-flight regenerations finish or cancels them
     (entries are never torn). A supervisor forwards SIGINT/SIGTERM to workers.
 
     Args:
@@ -95,8 +93,9 @@ def serve_worker(
     tell their supervisor, which announces when all of them listen).
 
     Raises:
-        SsgError: the site fails to load, or the address cannot be listened on
-            (in use, not allowed, not on this machine).
+        SsgError: the site fails to load, the address cannot be listened on
+            (in use, not allowed, not on this machine), or shutdown abandoned
+            requests or regenerations (the exit code is then 1).
     """
     _quiet_scheduler_logs()
     config = load_config(site_dir)
@@ -104,29 +103,35 @@ def serve_worker(
     access_buffer = AccessLogBuffer(logging.getLogger(ACCESS_LOGGER))
     app.cleanup_ctx.append(access_buffer.run)
 
-    def announce(_message: str) -> None:
+    def announce() -> None:
         if on_ready is not None:
             on_ready()
         else:
             _announce(site_dir, host, port, prewarm, workers=1)
 
     try:
-        web.run_app(
+        report = run_server(
             app,
+            config,
             host=host,
             port=port,
-            print=announce,
-            access_log_class=access_logger_class(access_buffer),
-            access_log=logging.getLogger(ACCESS_LOGGER) if access_log else None,
-            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
-            handle_signals=True,
             reuse_port=reuse_port,
+            access_log=logging.getLogger(ACCESS_LOGGER) if access_log else None,
+            access_log_class=access_logger_class(access_buffer),
+            on_ready=announce,
         )
     except OSError as exc:
         problem = listen_problem(exc, host, port)
         if problem is None:
             raise  # not a bind failure: a bug, keep the traceback
         raise SsgError(problem) from exc
+    if report.abandoned:
+        raise SsgError(
+            f"shutdown abandoned work: {report.requests} request(s) answered 503 after the "
+            f"{config.shutdown_grace_seconds:g} s grace period, {report.regenerations} "
+            "regeneration(s) cancelled (their previous pages stay). Raise "
+            "shutdown_grace_seconds in ssg.toml to wait longer."
+        )
 
 
 def check_listen(host: str, port: int) -> None:

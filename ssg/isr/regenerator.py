@@ -84,6 +84,7 @@ class Regenerator(Generic[T]):
         self.failures: dict[str, RegenerationFailure] = {}
         self.regenerations = 0
         self.on_demand_renders = 0
+        self.cancelled = 0  # regenerations cut short by close()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -142,8 +143,9 @@ class Regenerator(Generic[T]):
         pending = [task for task in tasks if not task.done()]
         for task in pending:
             task.cancel()
+        self.cancelled += len(pending)
         if pending:
-            logger.info("Cancelled %d regeneration(s) in flight at shutdown.", len(pending))
+            logger.warning("Cancelled %d regeneration(s) in flight at shutdown.", len(pending))
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _start(

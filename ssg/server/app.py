@@ -29,9 +29,6 @@ from ssg.site import Site
 
 logger = logging.getLogger("ssg.server")
 
-SHUTDOWN_GRACE_SECONDS = 5.0
-"""How long shutdown lets in-flight regenerations finish before cancelling them."""
-
 CONFIG_KEY = web.AppKey("config", SiteConfig)
 ENGINE_KEY = web.AppKey("engine", IsrEngine)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
@@ -54,8 +51,8 @@ def create_app(
     build, and indexes its pages and this build's ISR entries
     (`config.cache_dir / "isr"`). The app's cleanup context starts the
     scheduler and, on shutdown, stops it, lets in-flight regenerations finish
-    for up to SHUTDOWN_GRACE_SECONDS then cancels them, and closes the data
-    services.
+    for up to `config.shutdown_grace_seconds` then cancels them, and closes the
+    data services.
 
     Args:
         config: the site config.
@@ -127,7 +124,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
-        await engine.regenerator.close(grace_seconds=SHUTDOWN_GRACE_SECONDS)
+        await engine.regenerator.close(grace_seconds=app[CONFIG_KEY].shutdown_grace_seconds)
         await engine.save_marks()  # a revalidation made just before shutdown survives it
         await engine.services.aclose()
         # The scheduler's shutdown runs as a loop callback; let it run before the loop ends.

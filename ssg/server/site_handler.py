@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -82,9 +83,61 @@ class SiteHandler:
         # Raw request target -> its parse: repeated URLs (the HIT path) skip the
         # split / decode / re-encode. The parse is pure, so caching it is safe.
         self._parsed: dict[str, ParsedPath] = {}
+        # Requests being answered (their task -> the connection), for the connection
+        # cap (never close a busy connection) and for shutdown (503 the stragglers).
+        self._in_flight: dict[asyncio.Task[Any], Any] = {}
+        self._abandoning: set[asyncio.Task[Any]] = set()
+        self.abandoned = 0
+
+    def busy_connections(self) -> list[Any]:
+        """The connections (aiohttp protocols) with a request being answered."""
+        return list(self._in_flight.values())
+
+    def abandon_in_flight(self) -> int:
+        """Answer every request still being answered with 503 (shutdown's grace is over).
+
+        The render behind a request is not waited for; the client gets a 503
+        with `Retry-After` and `Connection: close` instead of a dropped connection.
+
+        Returns:
+            The number of requests abandoned.
+        """
+        tasks = [task for task in self._in_flight if not task.done()]
+        for task in tasks:
+            self._abandoning.add(task)
+            task.cancel()
+        if tasks:
+            logger.warning(
+                "Shutdown: answered %d request(s) still in progress with 503.", len(tasks)
+            )
+        return len(tasks)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Answer one request."""
+        """Answer one request (503 if shutdown abandons it, see abandon_in_flight)."""
+        task = asyncio.current_task()  # aiohttp runs each handler in a task of its own
+        assert task is not None
+        self._in_flight[task] = request.protocol
+        try:
+            return await self._handle(request)
+        except asyncio.CancelledError:
+            if task not in self._abandoning:
+                raise
+            self._abandoning.discard(task)
+            task.uncancel()  # the cancellation was ours and is answered here
+            self.abandoned += 1
+            return web.Response(
+                status=503,
+                text="503 Service Unavailable: the server is shutting down; retry shortly.\n",
+                headers={
+                    "Retry-After": "5",
+                    "Connection": "close",
+                    "Cache-Control": DYNAMIC_CACHE_CONTROL,
+                },
+            )
+        finally:
+            del self._in_flight[task]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         length = request.content_length
         if length is not None and length > self.body_limit_bytes:
             return _too_large(self.body_limit_bytes, length)

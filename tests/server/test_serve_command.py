@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import signal
 import socket
 import sys
@@ -25,9 +26,21 @@ def free_port() -> int:
 
 
 async def start_serve(
-    site_dir: Path, port: int, workers: int = 1, env: dict[str, str] | None = None
+    site_dir: Path,
+    port: int,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    open_files: tuple[int, int] | None = None,
 ) -> asyncio.subprocess.Process:
-    """Start `ssg serve SITE --port PORT` (stderr merged into stdout, read with read_until)."""
+    """Start `ssg serve SITE --port PORT` (stderr merged into stdout, read with read_until).
+
+    `open_files` = (soft, hard) sets the server's RLIMIT_NOFILE before it starts.
+    """
+
+    def limit_files() -> None:
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, open_files)
+
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -41,6 +54,7 @@ async def start_serve(
         env={**os.environ, **(env or {})},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=limit_files if open_files is not None else None,
     )
     return process
 

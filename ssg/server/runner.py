@@ -1,0 +1,132 @@
+"""run_server: one server process on a socket, with connection limits and a bounded shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from ssg.config import SiteConfig
+from ssg.server.app import ENGINE_KEY, HANDLER_KEY
+from ssg.server.connections import (
+    AcceptFailureLog,
+    ConnectionCap,
+    connection_cap,
+    raise_open_file_limit,
+)
+
+logger = logging.getLogger("ssg.server")
+
+RESPONSE_WRITE_SECONDS = 2.0
+"""After the grace period, how long the 503 answers get to be written before connections close."""
+
+
+@dataclass(frozen=True)
+class ShutdownReport:
+    """What a server's shutdown had to abandon.
+
+    Attributes:
+        requests: requests answered 503 because they outlasted the grace period.
+        regenerations: regenerations cancelled at shutdown.
+    """
+
+    requests: int = 0
+    regenerations: int = 0
+
+    @property
+    def abandoned(self) -> bool:
+        """True when any work was cut short."""
+        return bool(self.requests or self.regenerations)
+
+
+def run_server(
+    app: web.Application,
+    config: SiteConfig,
+    *,
+    host: str,
+    port: int,
+    reuse_port: bool,
+    access_log: logging.Logger | None,
+    access_log_class: type[AbstractAccessLogger],
+    on_ready: Callable[[], None],
+) -> ShutdownReport:
+    """Serve `app` on host:port until SIGINT or SIGTERM; return what shutdown abandoned.
+
+    Start-up raises the soft open-file limit to the hard one, caps connections
+    (`config.max_connections`, within that limit; see ConnectionCap) and closes
+    connections idle, or still sending their headers, after
+    `config.keepalive_timeout_seconds` (aiohttp's keep-alive timeout, which
+    starts when a connection opens). A failing accept() is logged once.
+
+    Shutdown stops listening, closes idle connections, and gives requests in
+    progress `config.shutdown_grace_seconds`; those still running are answered
+    503 (`Retry-After`), then the app's cleanup lets regenerations finish or
+    cancels them.
+
+    Raises:
+        OSError: the address cannot be listened on (see commands.serve.listen_problem).
+    """
+    return asyncio.run(
+        _serve(
+            app,
+            config,
+            host=host,
+            port=port,
+            reuse_port=reuse_port,
+            access_log=access_log,
+            access_log_class=access_log_class,
+            on_ready=on_ready,
+        )
+    )
+
+
+async def _serve(
+    app: web.Application,
+    config: SiteConfig,
+    *,
+    host: str,
+    port: int,
+    reuse_port: bool,
+    access_log: logging.Logger | None,
+    access_log_class: type[AbstractAccessLogger],
+    on_ready: Callable[[], None],
+) -> ShutdownReport:
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(AcceptFailureLog())
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    handler = app[HANDLER_KEY]
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=access_log,
+        access_log_class=access_log_class,
+        keepalive_timeout=config.keepalive_timeout_seconds,
+        shutdown_timeout=config.shutdown_grace_seconds + RESPONSE_WRITE_SECONDS,
+    )
+    await runner.setup()
+    abandon: asyncio.TimerHandle | None = None
+    try:
+        open_files = raise_open_file_limit()
+        cap = ConnectionCap(
+            connection_cap(config.max_connections, open_files), handler.busy_connections
+        )
+        assert runner.server is not None
+        cap.install(runner.server)
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port).start()
+        on_ready()
+        await stop.wait()
+        abandon = loop.call_later(config.shutdown_grace_seconds, handler.abandon_in_flight)
+    finally:
+        await runner.cleanup()
+        if abandon is not None:
+            abandon.cancel()
+    return ShutdownReport(
+        requests=handler.abandoned, regenerations=app[ENGINE_KEY].regenerator.cancelled
+    )
