@@ -13,6 +13,7 @@ from ssg.modules import SiteModule, load_site_modules
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind
 from ssg.routing.scanner import scan_routes
 from ssg.routing.segments import join_route_pattern
+from ssg.routing.slots import match_slot_page
 from ssg.routing.table import RouteTable
 from ssg.scope import DynamicMode
 from ssg.theme import Theme, load_theme, make_environment
@@ -89,6 +90,10 @@ class Site:
             if route.module_file is not None:
                 files.add(route.module_file)
             files.update(lay.module_file for lay in route.layouts if lay.module_file is not None)
+            for layout in route.layouts:
+                for slot in layout.slots.values():
+                    found = (page.parent / "page.py" for page in slot.pages.values())
+                    files.update(file for file in found if file.is_file())
         modules = load_site_modules(files, site_dir=config.site_dir)
         theme = load_theme(config)
         return cls(config, theme, make_environment(config, theme), routes, modules)
@@ -116,13 +121,36 @@ class Site:
         found = (self.module(layout.module_file) for layout in route.layouts)
         return [m for m in found if m is not None]
 
+    def slot_modules(self, route: RouteDefinition) -> list[SiteModule]:
+        """The page.py modules of the slot pages shown with this route, root layout first.
+
+        A slot page is shown with the route when its folder pattern matches the
+        route's pattern below the slot's layout (`@team/[id]` with `/dash/[id]`,
+        `@team/settings` with `/dash/settings`); its `revalidate` and `dynamic`
+        count toward the route's (as Next.js parallel routes).
+        """
+        found: list[SiteModule] = []
+        for layout in route.layouts:
+            if not layout.slots:
+                continue
+            # The route's own folder names below the layout stand for the URL parts:
+            # `[id]` matches a slot's `[id]` or `[member]`, `settings` its `settings`.
+            depth = sum(1 for s in layout.url_segments if s.in_url)
+            sub_parts = [s.name for s in route.segments if s.in_url][depth:]
+            for slot in layout.slots.values():
+                matched = match_slot_page(slot.pages, sub_parts)
+                module = self.module(matched[0].parent / "page.py") if matched else None
+                if module is not None:
+                    found.append(module)
+        return found
+
     def settings(self, route: RouteDefinition) -> RouteSettings:
         """The route's effective segment config (cached per route)."""
         cached = self._settings.get(route.route_pattern)
         if cached is not None:
             return cached
         own = self.module(route.module_file)
-        chain = [*self.layout_modules(route), *([own] if own else [])]
+        chain = [*self.layout_modules(route), *self.slot_modules(route), *([own] if own else [])]
         lowest = math.inf
         for module in chain:
             if module.has_revalidate and module.revalidate is not False:

@@ -6,6 +6,10 @@ In two phases: `prepare_page` awaits the data, `finish_page` runs the templates
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,9 +17,10 @@ from typing import Any
 from markupsafe import Markup
 
 from ssg.data.memo import RequestMemo
-from ssg.errors import NotFound, Redirect, SsgError
+from ssg.errors import DynamicUsage, NotFound, Redirect, SsgError
 from ssg.modules import SiteModule, call_user
-from ssg.render.metadata import merge_metadata
+from ssg.render.boundaries import FailedSegment, failure_of, mark_failure
+from ssg.render.metadata import TEMPLATE_KEY, merge_metadata
 from ssg.render.rendered_page import HTML, RenderedPage
 from ssg.render.special_pages import redirect_page, render_not_found
 from ssg.render.templates import render_template
@@ -27,14 +32,18 @@ from ssg.routing.definitions import (
     RouteDefinition,
     RouteKind,
     RouteMatch,
-    Segment,
+    SlotDefinition,
 )
-from ssg.routing.matching import match_segments, split_url_path
+from ssg.routing.matching import split_url_path
+from ssg.routing.slots import match_slot_page
 from ssg.scope import DataServices, DynamicMode, RenderScope, enter_scope
 from ssg.site import Site
 
+log = logging.getLogger("ssg.render")
+
 __all__ = [
     "PreparedPage",
+    "PreparedSlot",
     "RenderedPage",
     "finish_page",
     "make_scope",
@@ -105,6 +114,7 @@ class PreparedPage:
         page_data: what the page's `load` returned.
         layout_data: what each layout's `load` returned, root layout first.
         markdown_html: the body of a page.md as HTML, else None.
+        slots: the slots of the page's layouts, resolved for the URL.
     """
 
     match: RouteMatch
@@ -113,6 +123,7 @@ class PreparedPage:
     page_data: dict[str, Any]
     layout_data: tuple[dict[str, Any], ...]
     markdown_html: str | None = None
+    slots: tuple[PreparedSlot, ...] = ()
 
 
 async def render_match(site: Site, match: RouteMatch, scope: RenderScope) -> RenderedPage:
@@ -131,9 +142,11 @@ async def render_match(site: Site, match: RouteMatch, scope: RenderScope) -> Ren
         return prepared
     try:
         return finish_page(site, prepared)
-    except NotFound:
+    except NotFound as exc:
         with enter_scope(scope):
-            return await render_not_found(site, match.url_path, route=match.route, scope=scope)
+            return await render_not_found(
+                site, match.url_path, route=match.route, scope=scope, failure=failure_of(exc)
+            )
 
 
 async def prepare_page(
@@ -156,8 +169,10 @@ async def prepare_page(
             if route.kind is RouteKind.HANDLER:
                 return await _render_handler(site, match, scope)
             return await _load_page(site, match, scope)
-        except NotFound:
-            return await render_not_found(site, match.url_path, route=route, scope=scope)
+        except NotFound as exc:
+            return await render_not_found(
+                site, match.url_path, route=route, scope=scope, failure=failure_of(exc)
+            )
         except Redirect as redirect:
             return _redirect_page(site, route, scope, redirect)
 
@@ -212,48 +227,108 @@ async def _load_page(site: Site, match: RouteMatch, scope: RenderScope) -> Prepa
     route, params = match.route, match.params
     assert route.page_file is not None
     page_module = site.module(route.module_file)
-    layout_modules = [site.module(layout.module_file) for layout in route.layouts]
     metadata: dict[str, Any] = {}
     layout_data: list[dict[str, Any]] = []
-    for module in layout_modules:
-        metadata = await _module_metadata(site, module, params, metadata)
-        layout_data.append(await _module_load(site, module, params))
-    markdown_html: str | None = None
-    if route.page_file.suffix == ".md":
-        front, markdown_html = _load_markdown_page(site, route.page_file)
-        metadata = merge_metadata(metadata, front)
-    metadata = await _module_metadata(site, page_module, params, metadata)
-    page_data = await _module_load(site, page_module, params)
+    # As Next.js: a layout's title template applies to the segments below it,
+    # not to the page in its own folder, so the page gets the one from above.
+    page_template = None
+    for index, layout in enumerate(route.layouts):
+        if layout.segment_dir == route.segment_dir:
+            page_template = metadata.get(TEMPLATE_KEY)
+        with _failing_in(_layout_failure(route, index)):
+            module = site.module(layout.module_file)
+            metadata = await _module_metadata(site, module, params, metadata)
+            layout_data.append(await _module_load(site, module, params))
+    if not route.layouts or route.layouts[-1].segment_dir != route.segment_dir:
+        page_template = metadata.get(TEMPLATE_KEY)
+    slots: list[PreparedSlot] = []
+    for index, layout in enumerate(route.layouts):
+        for slot in layout.slots.values():
+            prepared_slot = _match_slot(site, route, index, slot, match)
+            if prepared_slot.module_file is not None:
+                with _failing_in(prepared_slot.failure):
+                    module = site.module(prepared_slot.module_file)
+                    metadata = await _module_metadata(
+                        site, module, prepared_slot.params, metadata, template=page_template
+                    )
+                    data = await _module_load(site, module, prepared_slot.params)
+                prepared_slot = dataclasses.replace(prepared_slot, data=data)
+            slots.append(prepared_slot)
+    with _failing_in(FailedSegment(route.dir_chain, False, route.layouts)):
+        markdown_html: str | None = None
+        if route.page_file.suffix == ".md":
+            front, markdown_html = _load_markdown_page(site, route.page_file)
+            metadata = merge_metadata(metadata, front, template=page_template)
+        metadata = await _module_metadata(
+            site, page_module, params, metadata, template=page_template
+        )
+        page_data = await _module_load(site, page_module, params)
     base = {
         "params": params,
         "metadata": metadata,
         "url_path": match.url_path,
         "site": site.config.template_values(),
     }
-    return PreparedPage(match, scope, base, page_data, tuple(layout_data), markdown_html)
+    return PreparedPage(
+        match, scope, base, page_data, tuple(layout_data), markdown_html, tuple(slots)
+    )
 
 
 def _render_templates(site: Site, prepared: PreparedPage) -> str:
-    route, url_path, base = prepared.match.route, prepared.match.url_path, prepared.base
+    route, base = prepared.match.route, prepared.base
     assert route.page_file is not None
-    if prepared.markdown_html is not None:
-        page_context = {**base, **prepared.page_data, "content": Markup(prepared.markdown_html)}
-        html = render_template(site, "markdown_page", page_context, route.page_file)
-    else:
-        html = render_template(site, None, {**base, **prepared.page_data}, route.page_file)
-    for layout, data in zip(reversed(route.layouts), reversed(prepared.layout_data), strict=True):
+    with _failing_in(FailedSegment(route.dir_chain, False, route.layouts)):
+        if prepared.markdown_html is not None:
+            page_context = {
+                **base,
+                **prepared.page_data,
+                "content": Markup(prepared.markdown_html),
+            }
+            html = render_template(site, "markdown_page", page_context, route.page_file)
+        else:
+            html = render_template(site, None, {**base, **prepared.page_data}, route.page_file)
+    for index in range(len(route.layouts) - 1, -1, -1):
+        layout, data = route.layouts[index], prepared.layout_data[index]
         context = {**base, **data, "children": Markup(html)}
-        context["slots"] = _render_slots(site, layout, url_path, context)
-        html = render_template(site, None, context, layout.template_file)
+        context["slots"] = {
+            slot.name: _render_slot(site, slot, context)
+            for slot in prepared.slots
+            if slot.layout_index == index
+        }
+        with _failing_in(_layout_failure(route, index)):
+            html = render_template(site, None, context, layout.template_file)
     return html
 
 
+@contextmanager
+def _failing_in(failure: FailedSegment) -> Iterator[None]:
+    """Record on an exception (or not_found()) raised inside where it was raised."""
+    try:
+        yield
+    except (Redirect, DynamicUsage):
+        raise
+    except Exception as exc:
+        mark_failure(exc, failure)
+        raise
+
+
+def _layout_failure(route: RouteDefinition, index: int) -> FailedSegment:
+    layout = route.layouts[index]
+    chain = route.dir_chain[: route.dir_chain.index(layout.segment_dir) + 1]
+    return FailedSegment(chain, True, route.layouts)
+
+
 async def _module_metadata(
-    site: Site, module: SiteModule | None, params: Params, metadata: dict[str, Any]
+    site: Site,
+    module: SiteModule | None,
+    params: Params,
+    metadata: dict[str, Any],
+    **page: str | None,
 ) -> dict[str, Any]:
+    """Merge a module's `metadata` and `generate_metadata()`; `page` holds a page's `template`."""
     if module is None:
         return metadata
-    metadata = merge_metadata(metadata, module.metadata)
+    metadata = merge_metadata(metadata, module.metadata, **page)
     generate = module.function("generate_metadata")
     if generate is not None:
         value = await call_user(generate, params)
@@ -263,7 +338,7 @@ async def _module_metadata(
                 f"{type(value).__name__}; "
                 "return a dict such as {'title': ...}"
             )
-        metadata = merge_metadata(metadata, value or {})
+        metadata = merge_metadata(metadata, value or {}, **page)
     return metadata
 
 
@@ -291,42 +366,91 @@ def _load_markdown_page(site: Site, page_file: Path) -> tuple[dict[str, Any], st
     return dict(front.metadata), render_markdown(front.body).html
 
 
-def _render_slots(
-    site: Site, layout: LayoutDefinition, url_path: str, context: dict[str, Any]
-) -> dict[str, Markup]:
-    """Render each @slot of a layout for the URL: its page at the sub-path, else default.html."""
-    if not layout.slots:
-        return {}
-    parts = split_url_path(url_path) or ()
+@dataclass(frozen=True)
+class PreparedSlot:
+    """A @slot of one of the page's layouts, resolved for the URL (phase 1).
+
+    Attributes:
+        layout_index: which of the route's layouts holds the slot (root is 0).
+        name: the slot name ("team" for @team).
+        template_file: the slot's page.html for the URL, or its default.html.
+        module_file: the slot page's page.py, or None.
+        params: the page's params plus those of the slot page's own dynamic folders.
+        layouts: the slot's own layouts wrapping its page, root first (none
+            around default.html, as Next.js).
+        failure: where a failure of the slot page is located (error boundaries).
+        data: what the slot page's `load` returned.
+    """
+
+    layout_index: int
+    name: str
+    template_file: Path
+    module_file: Path | None
+    params: Params
+    layouts: tuple[LayoutDefinition, ...]
+    failure: FailedSegment
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _match_slot(
+    site: Site, route: RouteDefinition, index: int, slot: SlotDefinition, match: RouteMatch
+) -> PreparedSlot:
+    """The slot's page for the URL (with its module and layouts), else its default.html.
+
+    Raises:
+        NotFound: the slot has neither a page for the URL nor a default.html (as
+            Next.js 14/15: the URL is a 404).
+    """
+    layout = route.layouts[index]
+    parts = split_url_path(match.url_path) or ()
     # The layout's own segments match the URL's first parts (it wraps this URL).
     sub_parts = parts[sum(1 for s in layout.url_segments if s.in_url) :]
-    rendered: dict[str, Markup] = {}
-    for name, slot in layout.slots.items():
-        slot_file = match_slot_page(slot.pages, sub_parts) or slot.default_file
-        if slot_file is None:
-            rendered[name] = Markup("")
-            continue
-        rendered[name] = Markup(render_template(site, None, context, slot_file))
-    return rendered
+    above = route.dir_chain[: route.dir_chain.index(layout.segment_dir) + 1]
+    found = match_slot_page(slot.pages, sub_parts)
+    if found is None:
+        if slot.default_file is None:
+            log.info(
+                "%s: @%s has no page for this URL and no default.html, so the URL is a 404; add %s",
+                match.url_path,
+                slot.name,
+                site.relative(slot.slot_dir / "default.html"),
+            )
+            raise NotFound()
+        failure = FailedSegment((*above, slot.slot_dir), False, route.layouts[: index + 1])
+        return PreparedSlot(index, slot.name, slot.default_file, None, match.params, (), failure)
+    page_file, slot_params = found
+    folders = page_file.parent.relative_to(slot.slot_dir).parts
+    chain = (
+        slot.slot_dir,
+        *(slot.slot_dir.joinpath(*folders[: n + 1]) for n in range(len(folders))),
+    )
+    layouts = tuple(
+        LayoutDefinition(folder, folder / "layout.html")
+        for folder in chain
+        if (folder / "layout.html").is_file()
+    )
+    module_file = page_file.parent / "page.py"
+    failure = FailedSegment((*above, *chain), False, (*route.layouts[: index + 1], *layouts))
+    return PreparedSlot(
+        index,
+        slot.name,
+        page_file,
+        module_file if module_file in site.modules else None,
+        {**match.params, **slot_params},
+        layouts,
+        failure,
+    )
 
 
-def match_slot_page(
-    pages: dict[tuple[Segment, ...], Path], sub_parts: tuple[str, ...]
-) -> Path | None:
-    """The slot page for the URL parts below the slot's layout, matching as routes do.
-
-    `pages` is most specific first (static before dynamic before catch-alls), so
-    the first match wins, as for `RouteTable.match`.
-
-    | slot pages             | sub_parts   | page           |
-    | ---------------------- | ----------- | -------------- |
-    | (), (settings,)        | settings    | settings       |
-    | (settings,), ([id],)   | settings    | settings       |
-    | ([id],)                | 5           | [id]           |
-    | (docs, [...rest])      | docs, a, b  | docs/[...rest] |
-    | ([[...rest]],)         | ()          | [[...rest]]    |
-    """
-    for segments, page in pages.items():
-        if match_segments(segments, sub_parts) is not None:
-            return page
-    return None
+def _render_slot(site: Site, slot: PreparedSlot, layout_context: dict[str, Any]) -> Markup:
+    """A slot's page in its own layouts (or its default.html), in the holding layout's context."""
+    context = {**layout_context, **slot.data, "params": slot.params}
+    with _failing_in(slot.failure):
+        html = render_template(site, None, context, slot.template_file)
+    for layout in reversed(slot.layouts):
+        chain = slot.failure.chain[: slot.failure.chain.index(layout.segment_dir) + 1]
+        with _failing_in(dataclasses.replace(slot.failure, chain=chain, layout_failed=True)):
+            html = render_template(
+                site, None, {**context, "children": Markup(html), "slots": {}}, layout.template_file
+            )
+    return Markup(html)

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ssg.render.boundaries import FailedSegment, find_boundary
 from ssg.render.rendered_page import HTML, RenderedPage
 from ssg.render.templates import render_template
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition
@@ -36,6 +37,7 @@ async def render_not_found(
     route: RouteDefinition | None = None,
     scope: RenderScope | None = None,
     strict: bool = False,
+    failure: FailedSegment | None = None,
 ) -> RenderedPage:
     """Render the nearest not-found page inside the layouts above it (status 404, noindex).
 
@@ -45,6 +47,10 @@ async def render_not_found(
         route: the route whose nearest not-found.html applies, if one matched.
         scope: the render's scope (for the data revalidate it recorded).
         strict: raise template errors (the build) instead of degrading (serve).
+        failure: where not_found() was raised, when known: a layout calling it
+            is answered by the not-found.html above that layout, inside the
+            layouts above it (as Next.js); the root layout calling it gives a
+            complete built-in page.
 
     Returns:
         A 404 RenderedPage. Without `strict` it never raises: it falls back to the
@@ -53,34 +59,72 @@ async def render_not_found(
     Raises:
         TemplateError: with `strict`, when not-found.html or a layout fails.
     """
-    file = nearest_not_found_file(site, route, url_path)
     metadata: dict[str, Any] = {"title": "Page not found", "robots": "noindex"}
     layouts: list[LayoutDefinition] = []
-    for layout in route.layouts if route is not None else _root_layouts(site):
-        if file is None or file.parent.is_relative_to(layout.segment_dir):
-            layouts.append(layout)
+    theme_name = "not-found.html"
+    if failure is not None and failure.layout_failed:
+        boundary = find_boundary(failure, "not-found.html")
+        file, layouts = boundary.file, list(boundary.layouts)
+        if file is None:
+            theme_name = "theme/not-found.html"  # app/not-found.html sits below the failure
+    else:
+        file = nearest_not_found_file(site, route, url_path)
+        for layout in route.layouts if route is not None else _root_layouts(site):
+            if file is None or file.parent.is_relative_to(layout.segment_dir):
+                layouts.append(layout)
     context: dict[str, Any] = {
         "params": {},
         "url_path": url_path,
         "site": site.config.template_values(),
     }
     body = await _render_special(
-        site, file, "not-found.html", DEFAULT_NOT_FOUND, layouts, metadata, context, strict=strict
+        site, file, theme_name, DEFAULT_NOT_FOUND, layouts, metadata, context, strict=strict
     )
     revalidate = None if scope is None else scope.revalidate_seconds
     return RenderedPage(404, body.encode("utf-8"), HTML, revalidate)
 
 
 async def render_error_page(
-    site: Site, url_path: str, error: BaseException, *, route: RouteDefinition | None = None
+    site: Site,
+    url_path: str,
+    error: BaseException,
+    *,
+    route: RouteDefinition | None = None,
+    failure: FailedSegment | None = None,
 ) -> RenderedPage:
-    """Render the nearest error.html (or a default) with status 500; never raises."""
-    file = route.error_file if route is not None else None
-    layouts = [
-        layout
-        for layout in (route.layouts if route is not None else _root_layouts(site))
-        if file is None or file.parent.is_relative_to(layout.segment_dir)
-    ]
+    """Render the error boundary of a failed render (status 500); never raises.
+
+    Args:
+        site: the loaded site.
+        url_path: the URL whose render failed.
+        error: what error.html sees as `error`.
+        route: the route that failed, if one matched.
+        failure: where the render failed (`boundaries.failure_of`), when known.
+
+    Returns:
+        The nearest error.html above the failed segment, inside the layouts
+        that did not fail (as Next.js error boundaries); when the root layout
+        itself failed, app/global-error.html as a whole page, else a complete
+        built-in page. Without `failure`: the route's nearest error.html.
+    """
+    theme_name = "error.html"
+    if failure is not None:
+        boundary = find_boundary(failure, "error.html")
+        file, layouts = boundary.file, list(boundary.layouts)
+        if file is None and not layouts:
+            global_error = site.config.app_dir / "global-error.html"
+            file = global_error if global_error.is_file() else None
+        if file is None:
+            # Nothing above the failure: the theme's page, never app/error.html,
+            # which sits below the layouts that failed.
+            theme_name = "theme/error.html"
+    else:
+        file = route.error_file if route is not None else None
+        layouts = [
+            layout
+            for layout in (route.layouts if route is not None else _root_layouts(site))
+            if file is None or file.parent.is_relative_to(layout.segment_dir)
+        ]
     context = {
         "params": {},
         "url_path": url_path,
@@ -88,9 +132,7 @@ async def render_error_page(
         "error": error,
     }
     metadata = {"title": "Error", "robots": "noindex"}
-    body = await _render_special(
-        site, file, "error.html", DEFAULT_ERROR, layouts, metadata, context
-    )
+    body = await _render_special(site, file, theme_name, DEFAULT_ERROR, layouts, metadata, context)
     return RenderedPage(500, body.encode("utf-8"), HTML, 0)
 
 
@@ -150,9 +192,17 @@ async def _render_special(
             f"<title>{Markup.escape(str(metadata.get('title', '')))}</title></head>"
             f"<body>{inner}</body></html>"
         )
+    if not layouts and not _HTML_START.search(html):
+        # No layout around it (the root layout failed): still a whole page, never a fragment.
+        html = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>{Markup.escape(str(metadata.get('title', '')))}</title></head>"
+            f"<body>{html}</body></html>"
+        )
     return with_noindex(html)
 
 
+_HTML_START = re.compile(r"<html\b", re.IGNORECASE)
 _HEAD_OR_HTML = re.compile(r"<head\b[^>]*>|<html\b[^>]*>", re.IGNORECASE)
 
 

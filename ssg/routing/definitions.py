@@ -25,6 +25,7 @@ class SegmentKind(enum.Enum):
     GROUP = "group"  # (marketing)
     SLOT = "slot"  # @team
     PRIVATE = "private"  # _partials
+    INTERCEPTING = "intercepting"  # (.)photo: accepted, never matches (every load is a full one)
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,14 @@ SPECIAL_FILES = frozenset(
         "not-found.html",
         "error.html",
         "default.html",
+        "global-error.html",
+        "loading.html",
     }
 )
+
+# Folders the walk does not enter for routes: private ones, slots (scanned with
+# their layout) and intercepting routes, which never match a full page load.
+_NOT_ROUTED = (SegmentKind.PRIVATE, SegmentKind.SLOT, SegmentKind.INTERCEPTING)
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ class _Scanner:
             ctx = replace(ctx, error_file=segment_dir / "error.html")
         self._add_route(segment_dir, files, ctx)
         for child_dir, segment in children:
-            if segment.kind in (SegmentKind.PRIVATE, SegmentKind.SLOT):
+            if segment.kind in _NOT_ROUTED:
                 continue
             child_ctx = replace(
                 ctx,
@@ -268,14 +274,14 @@ class _Scanner:
             pages.setdefault(sub, slot_dir / "page.html")
         if "page.md" in files or "route.py" in files:
             self.problem(
-                f"{self.rel(slot_dir)}: a slot folder holds page.html and default.html only "
-                "(slots are Jinja templates rendered into the layout); rename page.md to "
-                "page.html or move route.py out of the slot.",
+                f"{self.rel(slot_dir)}: a slot folder holds Jinja pages (page.html, with an "
+                "optional page.py), layout.html, default.html, error.html and not-found.html; "
+                "rename page.md to page.html or move route.py out of the slot.",
                 slot_dir,
             )
         for name in subdirs:
             segment = self._parse(slot_dir / name)
-            if segment is None or segment.kind in (SegmentKind.PRIVATE, SegmentKind.SLOT):
+            if segment is None or segment.kind in _NOT_ROUTED:
                 continue
             child_sub = (*sub, segment) if segment.in_url else sub
             self._scan_slot_pages(slot_dir / name, child_sub, pages)

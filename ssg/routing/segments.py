@@ -17,6 +17,8 @@ _SPECIFICITY = {
     SegmentKind.OPTIONAL_CATCH_ALL: 3,
 }
 _ELLIPSIS = "\u2026"  # "…", what autocorrect makes of "..."
+# Intercepting route folders, as Next.js: (.)x, (..)x, (..)(..)x, (...)x.
+_INTERCEPTING = re.compile(r"^(\(\.\)|\(\.\.\.\)|(\(\.\.\))+)[^()]")
 
 SortKey = tuple[tuple[int, str], ...]
 
@@ -51,6 +53,7 @@ def parse_segment(name: str) -> Segment:
     | `(marketing)`  | GROUP              | None    |
     | `@team`        | SLOT               | "team"  |
     | `_partials`    | PRIVATE            | None    |
+    | `(.)photo`     | INTERCEPTING       | None    |
 
     Args:
         name: one folder name (no "/").
@@ -140,10 +143,10 @@ def _parse_slot(name: str) -> Segment:
 
 
 def _parse_group(name: str) -> Segment:
-    if name.startswith(("(.)", "(..)", "(...)")):
-        raise SegmentNameError(
-            name, "intercepting routes ((.)folder) are not supported; use a plain folder"
-        )
+    if _INTERCEPTING.match(name):
+        # Next.js intercepts only on client-side navigation; every ssg response is a
+        # full page load, where the folder never matches (its slot shows default.html).
+        return Segment(name, SegmentKind.INTERCEPTING)
     inner = name[1:-1] if name.endswith(")") else None
     if inner is None or "(" in inner or ")" in inner:
         core = name.strip("()")

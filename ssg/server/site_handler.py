@@ -11,6 +11,7 @@ from aiohttp import web
 from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest
+from ssg.render.boundaries import failure_of
 from ssg.render.rendered_page import RenderedPage
 from ssg.render.renderer import make_scope, render_match
 from ssg.render.special_pages import render_error_page
@@ -195,11 +196,19 @@ class SiteHandler:
         return not_found_response(request, await self.not_found_pages.body(url_path))
 
     async def error_page(
-        self, request: web.Request, match: RouteMatch, digest: str
+        self,
+        request: web.Request,
+        match: RouteMatch,
+        digest: str,
+        exc: BaseException | None = None,
     ) -> web.Response:
-        """The nearest error.html, status 500; it sees `error` as a PublicError only."""
+        """The error boundary of `exc` (error.html), status 500; it sees `error` as a PublicError only."""
         failed = await render_error_page(
-            self.site, match.url_path, PublicError(digest), route=match.route
+            self.site,
+            match.url_path,
+            PublicError(digest),
+            route=match.route,
+            failure=failure_of(exc),
         )
         return html_response(request, 500, failed.body)
 
@@ -249,7 +258,9 @@ class SiteHandler:
         outcome = await self.engine.render(match)
         if outcome.error is not None:
             # The regenerator logged the error with this digest.
-            return await self.error_page(request, match, outcome.digest or make_digest())
+            return await self.error_page(
+                request, match, outcome.digest or make_digest(), outcome.error
+            )
         rendered = outcome.value
         if rendered is None:
             # Joined a background regeneration that another worker's lock skipped.
@@ -290,7 +301,7 @@ class SiteHandler:
                 digest,
                 exc_info=exc,
             )
-            return await self.error_page(request, match, digest)
+            return await self.error_page(request, match, digest, exc)
         if result.status == 200 and result.location is None:
             return html_response(request, 200, result.body)
         return body_response(

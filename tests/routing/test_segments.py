@@ -34,6 +34,10 @@ K = SegmentKind
         pytest.param("_partials", K.PRIVATE, None, id="private"),
         pytest.param("__pycache__", K.PRIVATE, None, id="pycache-is-private"),
         pytest.param("_[slug]", K.PRIVATE, None, id="private-wins-over-brackets"),
+        pytest.param("(.)photo", K.INTERCEPTING, None, id="intercepting-same-level"),
+        pytest.param("(..)photo", K.INTERCEPTING, None, id="intercepting-one-up"),
+        pytest.param("(..)(..)photo", K.INTERCEPTING, None, id="intercepting-two-up"),
+        pytest.param("(...)photo", K.INTERCEPTING, None, id="intercepting-from-root"),
     ],
 )
 def test_parse_segment_kinds(name: str, kind: SegmentKind, param: str | None) -> None:
@@ -65,7 +69,6 @@ def test_parse_segment_kinds(name: str, kind: SegmentKind, param: str | None) ->
         pytest.param("@", "needs a name", "@team", id="slot-empty"),
         pytest.param("(group", "unbalanced parentheses", "(group)", id="group-unbalanced"),
         pytest.param("()", "needs a name", "(group)", id="group-empty"),
-        pytest.param("(.)photo", "intercepting routes", None, id="intercepting"),
     ],
 )
 def test_parse_segment_rejects_bad_names_with_the_fix(
