@@ -90,6 +90,25 @@ class _HttpClient:
         self.session: aiohttp.ClientSession | None = None
 
 
+class Schedule:
+    """The earliest time something a build or server left out falls due (a scheduled post).
+
+    Filled by `RenderScope.record_due`; a build reports it, so a static export
+    can be rebuilt then (a scheduled CI run).
+    """
+
+    __slots__ = ("next_due_at",)
+
+    def __init__(self) -> None:
+        self.next_due_at: float | None = None
+        """Epoch seconds, or None when nothing is scheduled."""
+
+    def note(self, due_at: float) -> None:
+        """Keep `due_at` (epoch seconds) when it is the earliest so far."""
+        if self.next_due_at is None or due_at < self.next_due_at:
+            self.next_due_at = due_at
+
+
 @dataclass(frozen=True)
 class DataServices:
     """Long-lived data services: one per build, one per server (never reassigned).
@@ -112,6 +131,7 @@ class DataServices:
         include_drafts: content collections keep drafts and future-dated
             entries (`ssg build --drafts`, and `ssg dev`, which turns it on);
             False leaves them out, as `ssg build` and `ssg serve` do.
+        schedule: when the next entry left out for its future date falls due.
     """
 
     mode: ServiceMode
@@ -126,6 +146,7 @@ class DataServices:
     store: DataStore | None = None
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0
+    schedule: Schedule = field(default_factory=Schedule, compare=False)
     _http: _HttpClient = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +231,7 @@ class RenderScope:
         `collect_due()` also keeps the time, so its memo hits record it again.
         """
         self.record_revalidate(max(1, math.ceil(due_at - self.services.clock())))
+        self.services.schedule.note(due_at)
         collector = _due_collector.get()
         if collector is not None:
             collector.append(due_at)

@@ -44,6 +44,8 @@ class BuildResult:
         manifest: the manifest as written.
         params_calls: how many times generate_static_params functions ran.
         fetches: upstream requests and in-process calls actually made.
+        next_due_at: when the next entry left out for its future date (a
+            scheduled post) falls due, epoch seconds; None when none is.
     """
 
     out_dir: Path
@@ -53,6 +55,7 @@ class BuildResult:
     manifest: dict[str, Any]
     params_calls: int = 0
     fetches: int = 0
+    next_due_at: float | None = None
 
 
 @dataclass(frozen=True)

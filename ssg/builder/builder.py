@@ -102,6 +102,7 @@ async def build_site(
         manifest=manifest,
         params_calls=params_calls,
         fetches=services.build_memo.calls if services.build_memo is not None else 0,
+        next_due_at=services.schedule.next_due_at,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -69,6 +71,24 @@ def print_report(result: BuildResult, console: Console) -> None:
         f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
         f"-> {escape(str(result.out_dir))}"
     )
+    if result.next_due_at is not None:
+        console.print(schedule_note(result))
+
+
+def schedule_note(result: BuildResult) -> str:
+    """The line saying when the next scheduled post falls due, and what publishes it.
+
+    With output = "export" nothing runs at that time, so the line says to
+    rebuild then (e.g. a scheduled CI job); `ssg serve` publishes it by itself.
+    """
+    assert result.next_due_at is not None  # print_report checked it
+    when = datetime.fromtimestamp(result.next_due_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if result.manifest.get("config", {}).get("output") == "export":
+        return (
+            f"Next scheduled post falls due at {when}: this export leaves it out; "
+            "rebuild at that time to publish it (e.g. a scheduled CI run)"
+        )
+    return f"Next scheduled post falls due at {when}: `ssg serve` publishes it then"
 
 
 def _count(number: int, noun: str) -> str:

@@ -8,7 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from rich.console import Console
+
 from ssg.builder.builder import build_site
+from ssg.builder.report import print_report
 from ssg.config import load_config
 from tests.conftest import MakeSite
 
@@ -98,3 +101,33 @@ def test_cli_drafts_flag(make_site: MakeSite) -> None:
     )
     assert drafts.returncode == 0, drafts.stderr
     assert built() == {"/", "/blog/old", "/blog/draft", "/blog/soon"}
+
+
+async def test_export_build_says_when_the_next_scheduled_post_falls_due(
+    make_site: MakeSite,
+) -> None:
+    site = _site(make_site)
+    console = Console(record=True, width=200)
+
+    result = await build_site(load_config(site, output="export"), clock=lambda: NOW)
+    print_report(result, console)
+
+    assert result.next_due_at == NOW + 100
+    assert (
+        "Next scheduled post falls due at 2033-05-18 03:35:00 UTC: this export leaves it out; "
+        "rebuild at that time"
+    ) in console.export_text()
+
+
+async def test_build_without_scheduled_posts_says_nothing_about_them(
+    make_site: MakeSite,
+) -> None:
+    site = _site(make_site)
+    (site / "content/soon.md").unlink()
+    console = Console(record=True, width=200)
+
+    result = await build_site(load_config(site), clock=lambda: NOW)
+    print_report(result, console)
+
+    assert result.next_due_at is None
+    assert "falls due" not in console.export_text()
