@@ -193,6 +193,9 @@ class RenderScope:
         revalidate_seconds: lowest revalidate recorded by fetches and
             ssg.cache entries during this render; None when none was recorded.
         tags: cache tags used by fetches and ssg.cache entries.
+        data_keys: the data-cache keys this render read or stored (fetches and
+            ssg.cache entries with a data cache policy); revalidate_path expires
+            them so the page's regeneration reads fresh data.
         dynamic_calls: request APIs read while rendering (for the build report).
         generating_params: this scope runs generate_static_params (build only):
             request APIs fail with a clear error, uncached fetches are allowed.
@@ -207,6 +210,7 @@ class RenderScope:
     request: Request | None = None
     revalidate_seconds: float | None = None
     tags: set[str] = field(default_factory=set)
+    data_keys: set[str] = field(default_factory=set)
     dynamic_calls: list[str] = field(default_factory=list)
     generating_params: bool = False
 

@@ -50,6 +50,7 @@ class FinishedPage:
     location: str | None
     etag: str
     size_bytes: int
+    data_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -108,6 +109,7 @@ def finish_in_process(
                     location=page.location,
                     etag=make_etag(page.body),
                     size_bytes=len(page.body),
+                    data_keys=page.data_keys,
                 )
             )
         if on_done is not None:

@@ -28,7 +28,8 @@ Schema (version 1)::
                         "implicit_tags": ["/blog/hello", "/layout", "/blog/layout",
                                           "/blog/[slug]/layout", "/blog/[slug]/page"],
                         "generated_at": 1763772000.1,
-                        "etag": "\"9f86d081884c7d65\"", "size_bytes": 5120}
+                        "etag": "\"9f86d081884c7d65\"", "size_bytes": 5120,
+                        "data_keys": ["v1:fetch:..."]}  # data-cache keys it read, if any
       },
       "redirects": {"/old": {"location": "/new", "status": 308}},
       "not_found_file": "404.html"
@@ -152,6 +153,8 @@ def build_manifest(
             "etag": page.etag,
             "size_bytes": page.size_bytes,
         }
+        if page.data_keys:
+            pages[page.url_path]["data_keys"] = list(page.data_keys)
     return {
         "version": MANIFEST_VERSION,
         "build_id": uuid.uuid4().hex,

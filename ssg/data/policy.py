@@ -185,7 +185,7 @@ async def run_cached(
         outcome = await load()
     else:
         outcome = await scope.memo.get_or_run(memo_key, load)
-    _record(scope, policy, outcome)
+    _record(scope, policy, outcome, data_key)
     return outcome.value
 
 
@@ -218,7 +218,7 @@ def run_cached_sync(
         )
 
     outcome: _Outcome = scope.memo.get_or_call(memo_key, load)
-    _record(scope, policy, outcome)
+    _record(scope, policy, outcome, data_key)
     return outcome.value
 
 
@@ -277,10 +277,11 @@ def _write(
     return _Outcome(value, tags, due_at)
 
 
-def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome) -> None:
-    """Record revalidate and tags into the scope (per call, so memo hits record too)."""
+def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key: str) -> None:
+    """Record revalidate, tags and the data-cache key into the scope (memo hits record too)."""
     if policy.stored:
         scope.record_revalidate(policy.revalidate_seconds)
+        scope.data_keys.add(data_key)
     scope.record_tags(outcome.tags)
     if outcome.due_at is not None:
         scope.record_due(outcome.due_at)

@@ -182,6 +182,10 @@ class DataStore:
                 dropped += 1
         return dropped
 
+    def drop(self, keys: Iterable[str]) -> int:
+        """Drop the entries with these keys (revalidate_path: a page's data); return how many."""
+        return sum(1 for key in keys if self._delete(key))
+
     def expire(self) -> int:
         """Remove entries expired by the clock; return how many (the server's scheduler runs it)."""
         now = self._clock()

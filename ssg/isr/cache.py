@@ -33,6 +33,7 @@ class CachedPage:
         from_entry: True for an ISR entry, False for the build output.
         started_at: epoch seconds its render began, when that differs from
             generated_at (ISR renders); see `render_started_at`.
+        data_keys: the data-cache keys its render read; revalidate_path expires them.
     """
 
     url_path: str
@@ -50,6 +51,7 @@ class CachedPage:
     marked_stale: bool = False
     from_entry: bool = False
     started_at: float | None = None
+    data_keys: tuple[str, ...] = ()
 
     @property
     def render_started_at(self) -> float:

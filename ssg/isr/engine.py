@@ -104,6 +104,7 @@ class IsrEngine:
                     size_bytes=int(info["size_bytes"]),
                     body_file=f"{out_dir}/{info['output_file']}",
                     location=redirects.get(url_path, {}).get("location"),
+                    data_keys=tuple(info.get("data_keys", ())),
                 )
             )
         self.manifest = {k: v for k, v in self.manifest.items() if k != "pages"}
@@ -177,13 +178,24 @@ class IsrEngine:
         """Mark the pages `revalidate_path` names stale now (as Next.js); return how many.
 
         Runs on the event loop thread (route handlers and load() do); saving the
-        mark for other workers and restarts is scheduled, not awaited.
+        mark for other workers and restarts is scheduled, not awaited. The
+        data-cache entries those pages' last renders read are dropped, so their
+        regenerations call the upstream again, as Next.js revalidatePath does
+        (test/e2e/app-dir/app-static, "should revalidate all fetches during
+        on-demand revalidate"); pages that did not read them keep their data.
 
         Raises:
             ValueError: a bad `type`, or a `[param]` pattern without a type.
             SsgError: called off the event loop (e.g. from a thread).
         """
-        return self._mark({path_tag(url_path, type)})
+        marked = self._mark({path_tag(url_path, type)})
+        store = self.services.store
+        if store is not None:
+            keys = {key for page in marked for key in page.data_keys}
+            if keys:
+                dropped = store.drop(keys)
+                logger.info("Revalidated %s: %d data cache entries dropped.", url_path, dropped)
+        return len(marked)
 
     def revalidate_tag_now(self, tag: str) -> int:
         """Drop data cache entries tagged `tag` and mark pages using it stale now; return pages marked.
@@ -194,7 +206,7 @@ class IsrEngine:
         self._require_loop(f"ssg.revalidate_tag({tag!r})")
         if self.services.store is not None:
             self.services.store.revalidate_tag(tag)
-        return self._mark({tag})
+        return len(self._mark({tag}))
 
     async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
         """`revalidate_path_now`, then wait until the mark is saved (the /_ssg/revalidate endpoint).
@@ -252,7 +264,7 @@ class IsrEngine:
 
         return len(self.cache.mark_stale(revalidated))
 
-    def _mark(self, tags: set[str]) -> int:
+    def _mark(self, tags: set[str]) -> list[CachedPage]:
         self._require_loop("ssg.revalidate_path / revalidate_tag")
         marked = self.cache.mark_stale(lambda page: not self.tags_of(page).isdisjoint(tags))
         self.marks.mark(tags, self.clock())
@@ -262,7 +274,7 @@ class IsrEngine:
         logger.info(
             "Revalidated %s: %d page(s) marked stale.", ", ".join(sorted(tags)), len(marked)
         )
-        return len(marked)
+        return marked
 
     async def _save_marks(self) -> None:
         """Save the marks until none is left unsaved: one writer task, so saves never overlap."""

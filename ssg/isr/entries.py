@@ -57,6 +57,7 @@ class EntryMeta:
         started_at: epoch seconds the render began; a revalidation mark at or after
             it makes the entry stale (a mark made during the render is not lost).
             None: the same as generated_at.
+        data_keys: the data-cache keys the render read; revalidate_path expires them.
     """
 
     url_path: str
@@ -72,6 +73,7 @@ class EntryMeta:
     location: str | None = None
     header_items: tuple[tuple[str, str], ...] = ()
     started_at: float | None = None
+    data_keys: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The header line's JSON object."""
@@ -90,6 +92,7 @@ class EntryMeta:
             "location": self.location,
             "headers": [list(item) for item in self.header_items],
             "started_at": self.started_at,
+            "data_keys": list(self.data_keys),
         }
 
     @classmethod
@@ -118,6 +121,7 @@ class EntryMeta:
                 location=None if data.get("location") is None else str(data["location"]),
                 header_items=tuple((str(k), str(v)) for k, v in data.get("headers", [])),
                 started_at=None if started_at is None else float(started_at),
+                data_keys=tuple(str(k) for k in data.get("data_keys", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad header field: {exc!r}") from exc

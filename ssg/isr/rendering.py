@@ -74,6 +74,7 @@ def entry_page(meta: EntryMeta, entry_file: Path) -> CachedPage:
         header_items=meta.header_items,
         from_entry=True,
         started_at=meta.started_at,
+        data_keys=meta.data_keys,
     )
 
 
@@ -202,6 +203,7 @@ class PageRenderer:
             size_bytes=len(result.body),
             location=result.location,
             header_items=result.header_items,
+            data_keys=result.data_keys,
         )
         if (self.cache.get(url_path) is None and result.status == 404) or (
             result.revalidate_seconds == 0

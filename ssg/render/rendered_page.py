@@ -20,6 +20,8 @@ class RenderedPage:
         tags: the cache tags the render used.
         location: the target of a redirect, else None.
         header_items: extra headers a route handler set.
+        data_keys: the data-cache keys the render read (fetches and ssg.cache
+            entries), sorted: what `revalidate_path` expires for this page.
     """
 
     status: int
@@ -29,3 +31,4 @@ class RenderedPage:
     tags: tuple[str, ...] = ()
     location: str | None = None
     header_items: tuple[tuple[str, str], ...] = ()
+    data_keys: tuple[str, ...] = ()

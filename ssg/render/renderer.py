@@ -99,6 +99,7 @@ def _redirect_page(
         _effective_revalidate(site, route, scope),
         tuple(sorted(scope.tags)),
         location=redirect.location,
+        data_keys=tuple(sorted(scope.data_keys)),
     )
 
 
@@ -204,6 +205,7 @@ def finish_page(site: Site, prepared: PreparedPage) -> RenderedPage:
             HTML,
             _effective_revalidate(site, route, scope),
             tuple(sorted(scope.tags)),
+            data_keys=tuple(sorted(scope.data_keys)),
         )
 
 
@@ -220,6 +222,7 @@ async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> 
         _effective_revalidate(site, match.route, scope),
         tuple(sorted(scope.tags)),
         header_items=extra,
+        data_keys=tuple(sorted(scope.data_keys)),
     )
 
 
