@@ -70,8 +70,10 @@ class Endpoints:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         # compare_digest takes the same time wherever the first difference is,
         # so the secret cannot be guessed byte by byte from response times.
+        # aiohttp decodes header bytes with surrogateescape: encoding the same way
+        # gives the bytes sent back, so a non-UTF-8 token is a wrong token (401).
         return scheme.lower() == "bearer" and hmac.compare_digest(
-            token.strip().encode("utf-8"), self._secret
+            token.strip().encode("utf-8", "surrogateescape"), self._secret
         )
 
     async def _revalidate(self, request: web.Request) -> web.Response:
@@ -81,7 +83,7 @@ class Endpoints:
             return _json({"error": "body too large"}, status=413)
         try:
             payload = json.loads(raw or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             return _bad('the body must be JSON such as {"path": "/blog/a"} or {"tag": "posts"}')
         if not isinstance(payload, dict) or ("path" in payload) == ("tag" in payload):
             return _bad('send exactly one of "path" or "tag", e.g. {"path": "/blog/a"}')
