@@ -15,6 +15,7 @@ traceback) and exits 1. Anything else is a bug in ssg and keeps its traceback.
     ├── FetchError             ssg.fetch failed (timeout, connection, no route for "/...")
     ├── DynamicUsageError      a request API was used where the route must be static
     ├── ExportError            output = "export" but some routes need a server
+    ├── PublicLinkError        public/ holds symbolic links to files outside the site
     └── BuildError             a page failed to render; wraps the cause with route and URL
 
     ControlFlow                not errors: raised by pages to change what is sent
@@ -237,6 +238,27 @@ class ExportError(SsgError):
         super().__init__(
             f'output = "export" writes plain files only, but {len(self.problems)} route(s) '
             f"need a server:\n{lines}"
+        )
+
+
+class PublicLinkError(SsgError):
+    """public/ holds symbolic links that point outside the site (never published).
+
+    A link is followed when public/ is copied, so a link to a file outside the
+    site would publish it (a private key, /etc/passwd).
+
+    Attributes:
+        links: each link (the path inside public/) and where it points (resolved).
+    """
+
+    def __init__(self, links: Sequence[tuple[Path, Path]]) -> None:
+        self.links = list(links)
+        lines = "\n".join(f"  - {link} -> {target}" for link, target in self.links)
+        super().__init__(
+            f"{len(self.links)} symbolic link(s) in public/ point outside the site, and ssg "
+            f"publishes nothing from outside it:\n{lines}\n"
+            "Copy the file into public/ instead of linking it (cp --dereference), or point "
+            "the link at a file inside the site."
         )
 
 

@@ -280,7 +280,7 @@ async def _write(
 ) -> dict[str, Any]:
     """Copy public/ and the theme's assets, write 404.html and the manifest; return it."""
     _check_public_files(site, rendered)
-    writer.copy_tree(site.config.public_dir)
+    writer.copy_tree(site.config.public_dir, inside=site.config.site_dir)
     writer.copy_assets(site.theme)
     _settle_results(results, rendered)
     # The static 404.html answers every missing URL, so it names none (url_path "").

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from ssg.errors import SsgError
+from ssg.errors import PublicLinkError, SsgError
 from ssg.theme import ASSETS_URL_PREFIX, Theme
 
 
@@ -113,15 +113,25 @@ class OutputWriter:
                 file.write(data)
         return target
 
-    def copy_tree(self, source_dir: Path, relative: str = "") -> int:
+    def copy_tree(self, source_dir: Path, relative: str = "", *, inside: Path | None = None) -> int:
         """Copy a folder's files verbatim (dotfiles too: .nojekyll, .well-known/) into the
         staging folder; returns the count. A file the previous build copied with the same
-        bytes is linked."""
+        bytes is linked.
+
+        Symbolic links are followed only when they resolve inside `inside` (the
+        site folder); nothing is copied when one does not.
+
+        Raises:
+            PublicLinkError: links that resolve outside `inside`, all of them.
+        """
         count = 0
         if not source_dir.is_dir():
             return count
+        sources = sorted(source_dir.rglob("*"))
+        if inside is not None:
+            _check_links(sources, inside.resolve())
         prefix = [part for part in relative.split("/") if part]
-        for source_file in sorted(source_dir.rglob("*")):
+        for source_file in sources:
             if not source_file.is_file():
                 continue
             parts = [*prefix, *source_file.relative_to(source_dir).parts]
@@ -178,6 +188,18 @@ class OutputWriter:
     def discard(self) -> None:
         """Remove the staging folder; out/ is left as it was."""
         shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+
+def _check_links(sources: list[Path], inside: Path) -> None:
+    """Raise PublicLinkError for every symbolic link among `sources` resolving outside `inside`."""
+    outside = []
+    for source in sources:
+        if source.is_symlink():
+            target = source.resolve()
+            if not target.is_relative_to(inside):
+                outside.append((source, target))
+    if outside:
+        raise PublicLinkError(outside)
 
 
 def _create(path: Path) -> BinaryIO:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from ssg.errors import (
     FetchError,
     ModuleError,
     ModuleErrors,
+    PublicLinkError,
     SsgError,
     TemplateError,
 )
@@ -686,6 +688,34 @@ async def test_public_dotfiles_are_copied(make_site: MakeSite, build: Build) -> 
     await build(site)
     assert (site / "out/.nojekyll").is_file()
     assert (site / "out/.well-known/security.txt").read_text() == "x"
+
+
+async def test_public_links_outside_the_site_fail_the_build_naming_each_link(
+    make_site: MakeSite, build: Build, tmp_path: Path
+) -> None:
+    site = make_site(BASIC)
+    await build(site)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PRIVATE")
+    (site / "public/leak.txt").symlink_to(secret)
+    (site / "public/img/up").symlink_to(tmp_path)
+
+    with pytest.raises(PublicLinkError, match=r"public/leak.txt -> .*secret.txt") as caught:
+        await build(site)
+
+    assert [link.name for link, _target in caught.value.links] == ["up", "leak.txt"]
+    assert "cp --dereference" in str(caught.value)
+    assert not (site / "out/leak.txt").exists()  # the previous build is kept
+    assert (site / "out/robots.txt").is_file()
+
+
+async def test_public_links_inside_the_site_are_copied(make_site: MakeSite, build: Build) -> None:
+    site = make_site({**BASIC, "content/shared.txt": "shared"})
+    (site / "public/shared.txt").symlink_to(site / "content/shared.txt")
+
+    await build(site)
+
+    assert (site / "out/shared.txt").read_text() == "shared"
 
 
 async def test_layout_params_alone_leave_deeper_segments_on_demand(
