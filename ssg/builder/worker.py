@@ -23,6 +23,7 @@ from ssg.errors import BuildError, SsgError, TemplateError
 from ssg.render.renderer import PreparedPage
 from ssg.render.templates import template_frame
 from ssg.site import Site
+from ssg.syscalls import die_with_parent
 
 _TICK = b"+"
 _END = b"="
@@ -88,6 +89,7 @@ class RenderWorker:
     def fork(cls, site: Site, jobs: list[PageJob], writer: OutputWriter) -> RenderWorker:
         """Fork a child that finishes and writes `jobs`, then exits with os._exit."""
         read_fd, write_fd = os.pipe()
+        parent_pid = os.getpid()
         with warnings.catch_warnings():
             # Python 3.12+ warns when forking with threads alive (idle executor
             # workers of phase A here). The child takes no lock they could hold:
@@ -96,7 +98,7 @@ class RenderWorker:
             pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child_main(site, jobs, writer, write_fd)
+            _child_main(site, jobs, writer, write_fd, parent_pid)
         os.close(write_fd)
         os.set_blocking(read_fd, False)
         return cls(pid, read_fd, len(jobs))
@@ -161,11 +163,14 @@ class RenderWorker:
                 self._payload += rest
 
 
-def _child_main(site: Site, jobs: list[PageJob], writer: OutputWriter, write_fd: int) -> NoReturn:
+def _child_main(
+    site: Site, jobs: list[PageJob], writer: OutputWriter, write_fd: int, parent_pid: int
+) -> NoReturn:
     """Finish `jobs`, send the report, and leave with os._exit (no atexit, no finalizers:
     the parent's event loop, HTTP session and data store are the parent's to close)."""
     code = 0
     try:
+        die_with_parent(parent_pid)  # a build killed with SIGKILL takes its worker with it
         # Ctrl-C reaches the whole process group: the child just ends, the parent reports.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -11,7 +12,10 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from ssg.errors import PublicLinkError, SsgError
+from ssg.syscalls import exchange_paths, fsync_directory, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
+
+logger = logging.getLogger("ssg.builder")
 
 
 def page_output_file(url_path: str, *, trailing_slash: bool) -> str:
@@ -88,6 +92,7 @@ class OutputWriter:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.staging_dir = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+        recover_output(out_dir)
         if self.staging_dir.exists():
             shutil.rmtree(self.staging_dir)
         self.staging_dir.mkdir(parents=True)
@@ -177,17 +182,78 @@ class OutputWriter:
             self.write(f"{prefix}/{hashed}", data)
 
     def commit(self) -> None:
-        """Replace out/ with the staging folder (two renames; the old one is then removed)."""
-        old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
-        if self.out_dir.exists():
-            os.replace(self.out_dir, old)
-        os.replace(self.staging_dir, self.out_dir)
+        """Replace out/ with the staging folder in one atomic step, then remove the old build.
+
+        The staging folder is flushed to disk first (syncfs), so after a power
+        loss out/ holds either the old build or the complete new one. The swap
+        is one renameat2(RENAME_EXCHANGE); where the system lacks it, two
+        renames, and a kill between them is repaired by `recover_output` on the
+        next build or serve.
+        """
+        sync_file_system(self.staging_dir)
+        if self.out_dir.exists() and exchange_paths(self.staging_dir, self.out_dir):
+            old = self.staging_dir  # now holds the previous build
+        else:
+            old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+            if self.out_dir.exists():
+                os.replace(self.out_dir, old)
+            os.replace(self.staging_dir, self.out_dir)
+        fsync_directory(self.out_dir.parent)
         if old.exists():
             shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
         """Remove the staging folder; out/ is left as it was."""
         shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+
+def recover_output(out_dir: Path) -> list[Path]:
+    """Repair what a killed build left next to `out_dir`; return the folders removed.
+
+    A build killed between the two renames of a commit leaves no out/ and the
+    previous build in `.out.old-PID`: it is renamed back. Every
+    `.out.staging-PID` / `.out.old-PID` of a process that no longer runs is
+    removed (a build still running keeps its own).
+
+    Side effects: renames and deletes folders next to `out_dir`.
+    """
+    removed: list[Path] = []
+    if not out_dir.parent.is_dir():
+        return removed
+    leftovers = []
+    for prefix in (f".{out_dir.name}.staging-", f".{out_dir.name}.old-"):
+        for folder in out_dir.parent.glob(prefix + "*"):
+            pid = folder.name[len(prefix) :]
+            if pid.isdigit() and not _running(int(pid)):
+                leftovers.append(folder)
+    if not out_dir.exists():
+        old_builds = [f for f in leftovers if ".old-" in f.name and (f / "_ssg").is_dir()]
+        if old_builds:
+            newest = max(old_builds, key=lambda f: f.stat().st_mtime)
+            os.replace(newest, out_dir)
+            leftovers.remove(newest)
+            logger.warning(
+                "%s was missing (a build was killed while switching it): restored the "
+                "previous build from %s.",
+                out_dir,
+                newest.name,
+            )
+    for folder in leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _check_links(sources: list[Path], inside: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from ssg.builder.manifest import load_manifest
+from ssg.builder.writer import recover_output
 from ssg.config import load_config
 from ssg.errors import SsgError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
@@ -66,6 +67,7 @@ def run(
     """
     config = load_config(site_dir)
     logging.getLogger("ssg").setLevel(logging.INFO)
+    recover_output(config.out_dir)  # a build killed while switching out/ left it aside
     if load_manifest(config.out_dir) is None:
         from ssg.commands import build
 

@@ -11,6 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 
 from ssg.content.entry import FilterRef, LoadedFile, load_entries
+from ssg.syscalls import die_with_parent
 
 PARALLEL_MIN_FILES = 64
 """Below this many files a pool's start-up costs more than it saves."""
@@ -71,7 +72,16 @@ def load_files(
     queue = deque(_balanced_chunks(len(names), weights, workers * _CHUNKS_PER_WORKER))
     results: list[LoadedFile | None] = [None] * len(names)
     context = _context(start_method)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # Workers die with this process: a build killed with SIGKILL cannot stop them,
+    # and a forked worker never sees EOF on the queue whose write end it inherited.
+    # (A fork server's workers hold its "alive" pipe open, so it outlives this
+    # process as long as they do: they watch this process themselves.)
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         feeder = _Feeder(pool, queue, names, str(content_dir), workers, body_filter)
         if context.get_start_method() == "fork":
             feeder.submit_more()  # fork every worker now, while this is the only thread
