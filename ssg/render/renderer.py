@@ -166,9 +166,9 @@ async def prepare_page(
     """
     route = match.route
     with enter_scope(scope):
+        if route.kind is RouteKind.HANDLER:
+            return await _render_handler(site, match, scope)
         try:
-            if route.kind is RouteKind.HANDLER:
-                return await _render_handler(site, match, scope)
             return await _load_page(site, match, scope)
         except NotFound as exc:
             return await render_not_found(
@@ -213,7 +213,23 @@ async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> 
     module = site.module(match.route.module_file)
     assert module is not None  # the scanner only makes handler routes for route.py files
     request = scope.request or Request("GET", match.url_path, guard=scope.use_dynamic)
-    response = await call_handler(module, request.method, request, match.params)
+    try:
+        response = await call_handler(module, request.method, request, match.params)
+    except (NotFound, Redirect) as signal:
+        # As Next.js route handlers (test/e2e/app-dir/app-routes, "hooks"): notFound()
+        # is a bare 404 and redirect() a bare 307/308 with Location, no HTML page.
+        status, location = (
+            (signal.status, signal.location) if isinstance(signal, Redirect) else (404, None)
+        )
+        return RenderedPage(
+            status,
+            b"",
+            "text/plain; charset=utf-8",
+            _effective_revalidate(site, match.route, scope),
+            tuple(sorted(scope.tags)),
+            location=location,
+            data_keys=tuple(sorted(scope.data_keys)),
+        )
     extra = tuple((k, v) for k, v in response.header_items if k.lower() != "content-type")
     return RenderedPage(
         response.status,

@@ -82,6 +82,11 @@ def to_handler_response(value: Any) -> HandlerResponse:
                 "returned a web.Response with a streaming body; return bytes, str or a dict"
             )
         headers = list(value.headers.items())
+        # set_cookie() keeps cookies apart until aiohttp prepares the response; add
+        # them as aiohttp would (one Set-Cookie each), or they would be lost.
+        headers.extend(
+            ("Set-Cookie", morsel.output(header="")[1:]) for morsel in value.cookies.values()
+        )
         if not any(k.lower() == "content-type" for k, _ in headers) and value.content_type:
             ctype = value.content_type
             if value.charset:

@@ -115,3 +115,33 @@ async def test_a_slot_with_no_page_and_no_default_makes_the_url_a_404(
     assert (dynamic.status, on_demand.status, home.status) == (404, 404, 200)
     assert "This page could not be found" in dynamic.text
     assert "@bar slot" in home.text
+
+
+async def test_params_from_a_parent_only_prerender_the_parent_and_render_children_on_demand(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    """generate-static-params docs ("Generate params from the top down", "subset of paths"):
+    a child segment without its own function is rendered on its first request."""
+    import json
+
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/shop/[category]/layout.html": "{{ children }}",
+            "app/shop/[category]/layout.py": (
+                "def generate_static_params(p):\n    return [{'category': 'shoes'}]\n"
+            ),
+            "app/shop/[category]/page.html": "cat {{ params.category }}",
+            "app/shop/[category]/[product]/page.html": (
+                "prod {{ params.category }}/{{ params.product }}"
+            ),
+        }
+    )
+    server = await serve_site(site)
+
+    manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+    category, product = await server.get("/shop/shoes"), await server.get("/shop/shoes/red")
+
+    assert sorted(manifest["pages"]) == ["/shop/shoes"]
+    assert (category.headers["X-SSG-Cache"], product.headers["X-SSG-Cache"]) == ("HIT", "MISS")
+    assert "prod shoes/red" in product.text
