@@ -7,6 +7,18 @@ The public API, for page, layout and route modules::
     async def load(params):
         posts = (await ssg.fetch("/api/posts", revalidate=60)).json()
         return {"posts": posts}
+
+The exceptions a page may catch: `FetchError` (ssg.fetch failed),
+`RevalidateError` (a bad revalidate_path/revalidate_tag argument), and their
+base `SsgError`; `ControlFlow` (`NotFound`, `Redirect`) is what not_found() and
+redirect() raise, so a broad `except Exception` should re-raise it::
+
+    try:
+        post = (await ssg.fetch(url)).json()
+    except ssg.ControlFlow:
+        raise
+    except ssg.FetchError:
+        post = None
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ from ssg import content
 from ssg.data.decorator import cache
 from ssg.data.fetch import fetch
 from ssg.data.response import FetchResponse
-from ssg.errors import SsgError
+from ssg.errors import ControlFlow, FetchError, NotFound, Redirect, RevalidateError, SsgError
 from ssg.isr.api import revalidate_path, revalidate_tag
 from ssg.render.api import (
     cookies,
@@ -32,9 +44,14 @@ from ssg.route_handlers.response import Response
 __version__ = "0.1.0"
 
 __all__ = [
+    "ControlFlow",
+    "FetchError",
     "FetchResponse",
+    "NotFound",
+    "Redirect",
     "Request",
     "Response",
+    "RevalidateError",
     "SsgError",
     "__version__",
     "cache",

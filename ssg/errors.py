@@ -2,21 +2,37 @@
 
 User errors derive from `SsgError`: the CLI prints their message (no
 traceback) and exits 1. Anything else is a bug in ssg and keeps its traceback.
+Where a stdlib base helps callers, a class has it as a second base (as
+werkzeug's `BuildError(RoutingException, LookupError)`). Pages may catch the
+ones `ssg` exports: `SsgError`, `FetchError`, `ControlFlow`, `NotFound`, `Redirect`.
 
     SsgError
     ├── ConfigError            ssg.toml is unreadable or has bad values (all at once, `.problems`)
-    ├── SiteNotFoundError      the site folder does not exist (also a FileNotFoundError)
+    ├── SiteNotFoundError      the site folder does not exist (also FileNotFoundError)
+    ├── BuildNotFoundError     `ssg serve` finds no build in out/ (also FileNotFoundError)
+    ├── SegmentNameError       a folder name under app/ breaks the grammar (also ValueError)
     ├── RouteScanError         app/ has routing problems (all at once, `.problems`)
     ├── ModuleError            page.py / layout.py / route.py failed to import or holds a bad value
-    ├── ModuleErrors           several ModuleErrors, reported at once
+    ├── ModuleErrors           several ModuleErrors, reported at once (`.errors`)
     ├── ParamsError            generate_static_params returned a wrong shape
     ├── TemplateError          a Jinja2 template failed to compile or render
     ├── ContentError           malformed front matter (errors only with --strict)
     ├── FetchError             ssg.fetch failed (timeout, connection, no route for "/...")
+    ├── HandlerReturnError     a route handler returned a value ssg cannot send (also TypeError)
+    ├── OutsideRenderError     a render-only API called outside a render (also RuntimeError)
+    ├── RevalidateError        revalidate_path / revalidate_tag got a bad argument (also ValueError)
     ├── DynamicUsageError      a request API was used where the route must be static
-    ├── ExportError            output = "export" but some routes need a server
+    │   └── RuntimeDynamicError    ... found while the server rendered it
+    ├── ExportError            output = "export" but some routes need a server (`.problems`)
+    ├── OutputDirError         the output folder would destroy something if replaced
+    ├── OutputConflictError    two sources would write one output file
     ├── PublicLinkError        public/ holds symbolic links to files outside the site
-    └── BuildError             a page failed to render; wraps the cause with route and URL
+    ├── BuildError             a page failed to render; wraps the cause with route and URL
+    ├── PagesFailedError       several pages failed to render (`.failures`)
+    ├── RegenerationError      a server render could not be cached (route gone, 5xx, disk)
+    ├── WorkerExitError        a render or server worker process died
+    ├── ListenError            `ssg serve` cannot listen on the address (also OSError)
+    └── ShutdownError          `ssg serve` stopped with requests or regenerations abandoned
 
     ControlFlow                not errors: raised by pages to change what is sent
     ├── NotFound               ssg.not_found()
@@ -81,6 +97,41 @@ class SiteNotFoundError(SsgError, FileNotFoundError):
             f"site folder {site_dir} does not exist: pass the folder that holds app/ "
             "(e.g. ssg build examples/blog)"
         )
+
+
+class BuildNotFoundError(SsgError, FileNotFoundError):
+    """`ssg serve` found no build (or one from another ssg version) in the output folder.
+
+    Attributes:
+        out_dir: the output folder searched.
+        site_dir: the site folder (for the `ssg build` hint).
+    """
+
+    def __init__(self, out_dir: Path, site_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.site_dir = site_dir
+        super().__init__(
+            f"No build found in {out_dir} (out/_ssg/manifest.json is missing or from "
+            f"another ssg version): run `ssg build {site_dir}` first."
+        )
+
+
+class SegmentNameError(SsgError, ValueError):
+    """A folder name under app/ that breaks the grammar; the scanner turns it into a RouteProblem.
+
+    Attributes:
+        name: the folder name as written, e.g. "[my-slug]".
+        reason: what is wrong, e.g. "'my-slug' is not a Python identifier".
+        suggestion: the corrected folder name ("[my_slug]"), or None when there is
+            no single right answer.
+    """
+
+    def __init__(self, name: str, reason: str, suggestion: str | None = None) -> None:
+        self.name = name
+        self.reason = reason
+        self.suggestion = suggestion
+        fix = f"; rename it to {suggestion}" if suggestion else ""
+        super().__init__(f"folder name {name!r}: {reason}{fix}")
 
 
 @dataclass(frozen=True)
@@ -213,6 +264,46 @@ class FetchError(SsgError):
         super().__init__(message)
 
 
+class HandlerReturnError(SsgError, TypeError):
+    """A route handler returned a value ssg cannot send (a set, a streaming response...).
+
+    Attributes:
+        value_type: the returned value's type name, e.g. "set".
+        source_file: the route.py that returned it, where known.
+    """
+
+    def __init__(self, message: str, *, value_type: str, source_file: str | None = None) -> None:
+        self.value_type = value_type
+        self.source_file = source_file
+        super().__init__(f"{source_file}: {message}" if source_file else message)
+
+
+class OutsideRenderError(SsgError, RuntimeError):
+    """An API that needs a render (or the server's event loop) was called elsewhere.
+
+    Attributes:
+        call: the API as users write it, e.g. "cookies()".
+    """
+
+    def __init__(self, message: str, *, call: str) -> None:
+        self.call = call
+        super().__init__(message)
+
+
+class RevalidateError(SsgError, ValueError):
+    """ssg.revalidate_path or ssg.revalidate_tag got an argument it cannot use.
+
+    Attributes:
+        call: "revalidate_path" or "revalidate_tag".
+        value: the argument as given.
+    """
+
+    def __init__(self, message: str, *, call: str, value: object) -> None:
+        self.call = call
+        self.value = value
+        super().__init__(message)
+
+
 class DynamicUsageError(SsgError):
     """A request API (cookies(), headers(), ...) was used where the route must be static.
 
@@ -227,6 +318,25 @@ class DynamicUsageError(SsgError):
         self.call = call
         self.source_file = source_file
         super().__init__(message)
+
+
+class RuntimeDynamicError(DynamicUsageError):
+    """A static or ISR route read the request while the server rendered it.
+
+    Next.js fails such a render with "Route ... changed from static to
+    dynamic at runtime"; so does ssg, and the last good page keeps being served.
+    (Fields as DynamicUsageError; `source_file` is where to set `dynamic`.)
+    """
+
+    def __init__(self, route_pattern: str, call: str, source_file: str) -> None:
+        super().__init__(
+            f"Route {route_pattern} changed from static to dynamic at runtime: it used {call}. "
+            f'Set dynamic = "force-dynamic" in {source_file} to render it per request, or '
+            "stop reading the request.",
+            route_pattern=route_pattern,
+            call=call,
+            source_file=source_file,
+        )
 
 
 class ExportError(SsgError):
@@ -262,17 +372,126 @@ class PublicLinkError(SsgError):
         )
 
 
+class OutputDirError(SsgError):
+    """The output folder cannot be replaced by a build without destroying something.
+
+    Attributes:
+        out_dir: the output folder (absolute).
+    """
+
+    def __init__(self, message: str, *, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        super().__init__(message)
+
+
+class OutputConflictError(SsgError):
+    """Two sources (pages, public/ files, ssg's own files) would write one output file.
+
+    Attributes:
+        output_file: the output file, relative to the output folder.
+        url_path: the later page's URL where a page is involved, else None.
+    """
+
+    def __init__(self, message: str, *, output_file: str, url_path: str | None = None) -> None:
+        self.output_file = output_file
+        self.url_path = url_path
+        super().__init__(message)
+
+
 class BuildError(SsgError):
     """Rendering a page failed during the build.
 
     Attributes:
         route_pattern: the route, e.g. "/blog/[slug]".
         url_path: the URL being rendered, e.g. "/blog/hello".
+        source_file: the site or theme file where it failed (relative to the
+            site), where known.
+        line: the line in that file, where known.
     """
 
-    def __init__(self, message: str, *, route_pattern: str, url_path: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        route_pattern: str,
+        url_path: str,
+        source_file: str | None = None,
+        line: int | None = None,
+    ) -> None:
         self.route_pattern = route_pattern
         self.url_path = url_path
+        self.source_file = source_file
+        self.line = line
+        super().__init__(message)
+
+
+class PagesFailedError(SsgError):
+    """Several pages failed during the build; `failures` holds each page's error.
+
+    Attributes:
+        failures: every error (BuildError or OutputConflictError), by URL.
+        shown: how many of them the message lists (the rest are counted).
+    """
+
+    def __init__(self, failures: Sequence[SsgError], *, shown: int) -> None:
+        self.failures = list(failures)
+        self.shown = shown
+        text = "\n".join(f"  - {e}" for e in self.failures[:shown])
+        more = len(self.failures) - shown
+        if more > 0:
+            text += f"\n  ... and {more} more"
+        super().__init__(f"{len(self.failures)} page(s) failed to render:\n{text}")
+
+
+class RegenerationError(SsgError):
+    """A render at serve time produced nothing to cache; the last good page stays.
+
+    Attributes:
+        url_path: the URL being regenerated.
+    """
+
+    def __init__(self, message: str, *, url_path: str) -> None:
+        self.url_path = url_path
+        super().__init__(message)
+
+
+class WorkerExitError(SsgError):
+    """A worker process (a build's render worker, or a server worker) died.
+
+    Attributes:
+        exit_codes: each dead worker's exit code (negative: killed by that signal).
+    """
+
+    def __init__(self, message: str, *, exit_codes: Sequence[int | None]) -> None:
+        self.exit_codes = tuple(exit_codes)
+        super().__init__(message)
+
+
+class ListenError(SsgError, OSError):
+    """`ssg serve` cannot listen on host:port (in use, not an address of this machine...).
+
+    Attributes:
+        host: the host asked for.
+        port: the port asked for.
+    """
+
+    def __init__(self, message: str, *, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(message)
+
+
+class ShutdownError(SsgError):
+    """`ssg serve` shut down before its work was done (the process exits 1).
+
+    Attributes:
+        requests: requests answered 503 after the grace period.
+        regenerations: regenerations cancelled (their previous pages stay).
+    """
+
+    def __init__(self, message: str, *, requests: int, regenerations: int) -> None:
+        self.requests = requests
+        self.regenerations = regenerations
         super().__init__(message)
 
 

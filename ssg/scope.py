@@ -21,7 +21,7 @@ from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ssg.errors import DynamicUsage, DynamicUsageError, SsgError
+from ssg.errors import DynamicUsage, DynamicUsageError, OutsideRenderError
 
 if TYPE_CHECKING:
     import aiohttp
@@ -324,11 +324,13 @@ def require_scope(call: str, hint: str) -> RenderScope:
         hint: where to call it instead, e.g. "inside load() or a route handler".
 
     Raises:
-        SsgError: no render is running in this task.
+        OutsideRenderError: no render is running in this task.
     """
     scope = _current.get()
     if scope is None:
-        raise SsgError(f"ssg.{call} was called outside a render: call it {hint}")
+        raise OutsideRenderError(
+            f"ssg.{call} was called outside a render: call it {hint}", call=call
+        )
     return scope
 
 

@@ -9,9 +9,14 @@ import ssg
 
 def test_all_is_pinned() -> None:
     assert sorted(ssg.__all__) == [
+        "ControlFlow",
+        "FetchError",
         "FetchResponse",
+        "NotFound",
+        "Redirect",
         "Request",
         "Response",
+        "RevalidateError",
         "SsgError",
         "__version__",
         "cache",

@@ -23,7 +23,7 @@ from ssg.builder.writer import (
 )
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
-from ssg.errors import SsgError
+from ssg.errors import OutputConflictError, PagesFailedError, SsgError
 from ssg.render.services import make_services
 from ssg.render.special_pages import render_not_found
 from ssg.routing.definitions import RouteKind
@@ -162,7 +162,7 @@ def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, Finis
     """A file in public/ must not replace a page (as Next.js "conflicting public file").
 
     Raises:
-        SsgError: naming the public file and the route whose page it would replace.
+        OutputConflictError: naming the public file and the route whose page it would replace.
     """
     public_dir = site.config.public_dir
     if not public_dir.is_dir():
@@ -180,9 +180,11 @@ def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, Finis
                 if item
                 else "a file ssg writes itself (404.html, _assets/, _ssg/)"
             )
-            raise SsgError(
+            raise OutputConflictError(
                 f"public/{relative} would replace {owner} in the output; "
-                "rename or remove one of them"
+                "rename or remove one of them",
+                output_file=relative,
+                url_path=item.url_path if item else None,
             )
 
 
@@ -205,8 +207,9 @@ async def _render_all(
         url_path -> (planned page, finished page) for the pages written.
 
     Raises:
-        SsgError: the page errors (one raised as itself, several listed by URL),
-            or two URLs writing different bytes to one output file.
+        BuildError: one page failed.
+        OutputConflictError: two URLs write different bytes to one output file.
+        PagesFailedError: several of those, listed by URL (`.failures`).
     """
     errors: list[SsgError] = []
     ready = await prepare_all(site, services, planned, results, errors)
@@ -238,11 +241,13 @@ async def _render_all(
         # when they write the same bytes, an error when they do not.
         if other.url_path != job.url_path and finished[other.url_path].etag != page.etag:
             errors.append(
-                SsgError(
+                OutputConflictError(
                     f"{other.url_path} ({other.route.route_pattern}) and "
                     f"{job.url_path} ({job.route_pattern}) would both be "
                     f"written to {job.output_file} with different content; rename one "
-                    "of the routes or drop one URL from generate_static_params"
+                    "of the routes or drop one URL from generate_static_params",
+                    output_file=job.output_file,
+                    url_path=job.url_path,
                 )
             )
     _raise_errors(errors)
@@ -250,18 +255,13 @@ async def _render_all(
 
 
 def _raise_errors(errors: list[SsgError]) -> None:
-    """Raise a single error as itself, several as one SsgError listing them by URL."""
+    """Raise a single error as itself, several as one PagesFailedError listing them by URL."""
     if len(errors) == 1:
         raise errors[0]
     if errors:
         # Completion order is arbitrary: list failures by URL, as a reader scans them.
-        errors.sort(key=lambda e: getattr(e, "url_path", ""))
-        shown = errors[:MAX_REPORTED_ERRORS]
-        more = len(errors) - len(shown)
-        text = "\n".join(f"  - {e}" for e in shown)
-        if more:
-            text += f"\n  ... and {more} more"
-        raise SsgError(f"{len(errors)} page(s) failed to render:\n{text}")
+        errors.sort(key=lambda e: getattr(e, "url_path", None) or "")
+        raise PagesFailedError(errors, shown=MAX_REPORTED_ERRORS)
 
 
 def _output_file(site: Site, item: PlannedPage) -> str:

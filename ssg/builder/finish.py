@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ssg.builder.writer import OutputWriter
-from ssg.errors import BuildError, NotFound, SsgError
+from ssg.errors import BuildError, NotFound, SsgError, TemplateError
 from ssg.isr.entries import make_etag
 from ssg.render.renderer import PreparedPage, RenderedPage, finish_page
 from ssg.render.templates import template_frame
@@ -63,18 +63,34 @@ class FinishOutcome:
 
 
 def page_error(site: Site, route_pattern: str, url_path: str, exc: BaseException) -> BuildError:
-    """Wrap a page's failure with its route and URL; the cause stays in __cause__."""
+    """Wrap a page's failure with its route, URL, and the file and line where known.
+
+    The cause stays in __cause__.
+    """
     where = f"{route_pattern} ({unquote(url_path)})"
+    file, line = _failure_location(site, exc)
     if isinstance(exc, SsgError):
         # Messages that already name the page (a relative fetch with no route) keep theirs.
         message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
     else:
-        file, line = template_frame(exc, site)
         location = f" at {file}:{line}" if file else ""
         message = f"{where}: {type(exc).__name__}: {exc}{location}"
-    error = BuildError(message, route_pattern=route_pattern, url_path=url_path)
+    error = BuildError(
+        message, route_pattern=route_pattern, url_path=url_path, source_file=file, line=line
+    )
     error.__cause__ = exc
     return error
+
+
+def _failure_location(site: Site, exc: BaseException) -> tuple[str | None, int | None]:
+    """(file, line) of a page failure: from the error's fields, else its traceback."""
+    if isinstance(exc, TemplateError):
+        return exc.template_file, exc.line
+    source_file = getattr(exc, "source_file", None)
+    if isinstance(exc, SsgError) and isinstance(source_file, str):
+        line = getattr(exc, "line", None)
+        return source_file, line if isinstance(line, int) else None
+    return template_frame(exc, site)
 
 
 def finish_in_process(

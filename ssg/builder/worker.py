@@ -19,9 +19,8 @@ from typing import NamedTuple, NoReturn
 
 from ssg.builder.finish import FinishedPage, PageJob, finish_in_process
 from ssg.builder.writer import OutputWriter
-from ssg.errors import BuildError, SsgError, TemplateError
+from ssg.errors import BuildError, TemplateError, WorkerExitError
 from ssg.render.renderer import PreparedPage
-from ssg.render.templates import template_frame
 from ssg.site import Site
 from ssg.syscalls import die_with_parent
 
@@ -50,21 +49,20 @@ class WorkerReport:
     bug: str | None = None  # the formatted traceback of a bug in ssg
 
 
-def _failure(site: Site, error: BuildError) -> PageFailure:
-    cause = error.__cause__
-    file: str | None = None
-    line: int | None = None
-    if isinstance(cause, TemplateError):
-        file, line = cause.template_file, cause.line
-    elif cause is not None:
-        file, line = template_frame(cause, site)
-    return PageFailure(error.route_pattern, error.url_path, str(error), file, line)
+def _failure(error: BuildError) -> PageFailure:
+    return PageFailure(
+        error.route_pattern, error.url_path, str(error), error.source_file, error.line
+    )
 
 
 def rebuild_error(failure: PageFailure) -> BuildError:
     """The BuildError of a page that failed in the worker, as this process would have made it."""
     error = BuildError(
-        failure.message, route_pattern=failure.route_pattern, url_path=failure.url_path
+        failure.message,
+        route_pattern=failure.route_pattern,
+        url_path=failure.url_path,
+        source_file=failure.template_file,
+        line=failure.line,
     )
     if failure.template_file is not None:
         error.__cause__ = TemplateError(
@@ -112,7 +110,7 @@ class RenderWorker:
         """Wait for the child's report and its exit.
 
         Raises:
-            SsgError: the child died or exited without a complete report.
+            WorkerExitError: the child died or exited without a complete report.
             KeyboardInterrupt: the child was stopped by SIGINT (Ctrl-C).
         """
         self._read(block=True)
@@ -128,11 +126,12 @@ class RenderWorker:
                 # (the CLI says "Aborted!"), not as if the worker had crashed.
                 raise KeyboardInterrupt
             how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
-            raise SsgError(
+            raise WorkerExitError(
                 f"the render worker process (pid {self.pid}) {how} before sending the results "
                 f"of its {self.count} pages; the build stopped and the previous output was "
                 "left as it was. Run the build again; if the process keeps dying, check the "
-                "machine's memory (an out-of-memory kill is signal 9)"
+                "machine's memory (an out-of-memory kill is signal 9)",
+                exit_codes=(code,),
             )
         return report
 
@@ -187,7 +186,7 @@ def _child_main(
             report = WorkerReport(
                 outcome.finished,
                 outcome.not_found,
-                [_failure(site, error) for error in outcome.errors],
+                [_failure(error) for error in outcome.errors],
             )
         except BaseException:
             report.bug = traceback.format_exc()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from ssg.errors import PublicLinkError, SsgError
+from ssg.errors import OutputDirError, PublicLinkError
 from ssg.syscalls import exchange_paths, fsync_directory, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
 
@@ -53,26 +53,32 @@ def check_out_dir(out_dir: Path, *, site_dir: Path, guarded: tuple[Path, ...]) -
     build (no _ssg/manifest.json) and not empty.
 
     Raises:
-        SsgError: naming the folder and the fix (choose another --out / out_dir).
+        OutputDirError: naming the folder and the fix (choose another --out / out_dir).
     """
     out_dir = out_dir.resolve()
     site_dir = site_dir.resolve()
     fix = "choose another folder with --out or out_dir in ssg.toml"
     if site_dir.is_relative_to(out_dir):
-        raise SsgError(f"the output folder {out_dir} is or contains the site {site_dir}; {fix}")
+        raise OutputDirError(
+            f"the output folder {out_dir} is or contains the site {site_dir}; {fix}",
+            out_dir=out_dir,
+        )
     for folder in guarded:
         if out_dir.is_relative_to(folder.resolve()):
-            raise SsgError(f"the output folder {out_dir} is inside {folder}; {fix}")
+            raise OutputDirError(
+                f"the output folder {out_dir} is inside {folder}; {fix}", out_dir=out_dir
+            )
     if out_dir.exists() and not out_dir.is_dir():
-        raise SsgError(f"the output folder {out_dir} is a file; {fix}")
+        raise OutputDirError(f"the output folder {out_dir} is a file; {fix}", out_dir=out_dir)
     if (
         out_dir.is_dir()
         and not (out_dir / "_ssg" / "manifest.json").is_file()
         and any(out_dir.iterdir())
     ):
-        raise SsgError(
+        raise OutputDirError(
             f"the output folder {out_dir} holds files that are not an ssg build, and a build "
-            f"replaces the whole folder; empty it or {fix}"
+            f"replaces the whole folder; empty it or {fix}",
+            out_dir=out_dir,
         )
 
 

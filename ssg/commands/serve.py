@@ -22,7 +22,7 @@ from types import FrameType
 from ssg.builder.manifest import load_manifest
 from ssg.builder.writer import recover_output
 from ssg.config import load_config
-from ssg.errors import SsgError
+from ssg.errors import ListenError, ShutdownError, SsgError, WorkerExitError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
 from ssg.server.app import create_app
 from ssg.server.runner import run_server
@@ -95,9 +95,11 @@ def serve_worker(
     tell their supervisor, which announces when all of them listen).
 
     Raises:
-        SsgError: the site fails to load, the address cannot be listened on
-            (in use, not allowed, not on this machine), or shutdown abandoned
-            requests or regenerations (the exit code is then 1).
+        SsgError: the site fails to load.
+        ListenError: the address cannot be listened on (in use, not allowed, not
+            on this machine).
+        ShutdownError: shutdown abandoned requests or regenerations (the exit
+            code is then 1).
     """
     _quiet_scheduler_logs()
     config = load_config(site_dir)
@@ -126,13 +128,15 @@ def serve_worker(
         problem = listen_problem(exc, host, port)
         if problem is None:
             raise  # not a bind failure: a bug, keep the traceback
-        raise SsgError(problem) from exc
+        raise ListenError(problem, host=host, port=port) from exc
     if report.abandoned:
-        raise SsgError(
+        raise ShutdownError(
             f"shutdown abandoned work: {report.requests} request(s) answered 503 after the "
             f"{config.shutdown_grace_seconds:g} s grace period, {report.regenerations} "
             "regeneration(s) cancelled (their previous pages stay). Raise "
-            "shutdown_grace_seconds in ssg.toml to wait longer."
+            "shutdown_grace_seconds in ssg.toml to wait longer.",
+            requests=report.requests,
+            regenerations=report.regenerations,
         )
 
 
@@ -140,7 +144,7 @@ def check_listen(host: str, port: int) -> None:
     """Bind host:port as the workers will (SO_REUSEPORT) and let go at once.
 
     Raises:
-        SsgError: the address cannot be listened on (see `listen_problem`).
+        ListenError: the address cannot be listened on (see `listen_problem`).
     """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -152,8 +156,10 @@ def check_listen(host: str, port: int) -> None:
     except OSError as exc:
         problem = listen_problem(exc, host, port)
         if problem is None:
-            raise SsgError(f"cannot listen on {host}:{port}: {exc}") from exc
-        raise SsgError(problem) from exc
+            raise ListenError(
+                f"cannot listen on {host}:{port}: {exc}", host=host, port=port
+            ) from exc
+        raise ListenError(problem, host=host, port=port) from exc
 
 
 def listen_problem(exc: OSError, host: str, port: int) -> str | None:
@@ -203,9 +209,9 @@ def _supervise(
     """Start `workers` processes and wait; a signal or one worker's exit stops them all.
 
     Raises:
-        SsgError: the address cannot be listened on (checked once here, so the
-            message is not repeated by every worker), or a worker exited with an
-            error (its message is on stderr).
+        ListenError: the address cannot be listened on (checked once here, so the
+            message is not repeated by every worker).
+        WorkerExitError: a worker exited with an error (its message is on stderr).
     """
     check_listen(host, port)
     context = multiprocessing.get_context("spawn")  # no fork of a loaded site or its threads
@@ -249,7 +255,10 @@ def _supervise(
     failed = [p for p in processes if p.exitcode not in (0, -signal.SIGTERM)]
     if failed or worker_died:
         codes = ", ".join(f"{p.name}: {p.exitcode}" for p in processes)
-        raise SsgError(f"ssg serve stopped because a worker exited ({codes})")
+        raise WorkerExitError(
+            f"ssg serve stopped because a worker exited ({codes})",
+            exit_codes=[p.exitcode for p in failed],
+        )
 
 
 def _announce(site_dir: Path, host: str, port: int, prewarm: bool, *, workers: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol, runtime_checkable
 
-from ssg.errors import SsgError
+from ssg.errors import RevalidateError
 from ssg.isr.tags import path_tag
 from ssg.scope import RenderScope, Revalidator, require_scope
 
@@ -68,14 +68,16 @@ def revalidate_path(url_path: str, type: str | None = None) -> int:
         How many cached pages were marked stale (0 during a build).
 
     Raises:
-        SsgError: called outside a render, a bad `type`, or a `[param]`
-            pattern without a type.
+        OutsideRenderError: called outside a render.
+        RevalidateError: a bad `type`, or a `[param]` pattern without a type.
     """
     scope = _scope("revalidate_path()")
     try:
         path_tag(url_path, type)
     except ValueError as exc:
-        raise SsgError(f"ssg.revalidate_path({url_path!r}): {exc}") from exc
+        raise RevalidateError(
+            f"ssg.revalidate_path({url_path!r}): {exc}", call="revalidate_path", value=url_path
+        ) from exc
     revalidator = scope.services.revalidator
     if revalidator is None:
         logger.info(
@@ -100,11 +102,16 @@ def revalidate_tag(tag: str) -> int:
         How many cached pages were marked stale (0 during a build).
 
     Raises:
-        SsgError: called outside a render, or `tag` is not a non-empty str.
+        OutsideRenderError: called outside a render.
+        RevalidateError: `tag` is not a non-empty str.
     """
     scope = _scope("revalidate_tag()")
     if not isinstance(tag, str) or not tag:
-        raise SsgError(f"ssg.revalidate_tag({tag!r}): the tag must be a non-empty str")
+        raise RevalidateError(
+            f"ssg.revalidate_tag({tag!r}): the tag must be a non-empty str",
+            call="revalidate_tag",
+            value=tag,
+        )
     revalidator = scope.services.revalidator
     if revalidator is None:
         if scope.services.store is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ssg.builder.manifest import revalidate_from_json
-from ssg.errors import SsgError
+from ssg.errors import OutsideRenderError
 from ssg.isr.cache import CachedPage, PageCache
 from ssg.isr.entries import EntryStore
 from ssg.isr.freshness import Freshness, freshness_of
@@ -186,7 +186,7 @@ class IsrEngine:
 
         Raises:
             ValueError: a bad `type`, or a `[param]` pattern without a type.
-            SsgError: called off the event loop (e.g. from a thread).
+            OutsideRenderError: called off the event loop (e.g. from a thread).
         """
         marked = self._mark({path_tag(url_path, type)})
         store = self.services.store
@@ -201,7 +201,7 @@ class IsrEngine:
         """Drop data cache entries tagged `tag` and mark pages using it stale now; return pages marked.
 
         Raises:
-            SsgError: called off the event loop (e.g. from a thread).
+            OutsideRenderError: called off the event loop (e.g. from a thread).
         """
         self._require_loop(f"ssg.revalidate_tag({tag!r})")
         if self.services.store is not None:
@@ -298,9 +298,10 @@ class IsrEngine:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            raise SsgError(
+            raise OutsideRenderError(
                 f"{call} was called off the server's event loop (from a thread?): call it "
-                "directly in the route handler or load(), not through asyncio.to_thread"
+                "directly in the route handler or load(), not through asyncio.to_thread",
+                call=call,
             ) from None
 
     def _read_body(self, page: CachedPage) -> bytes | None:

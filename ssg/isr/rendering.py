@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssg.errors import DynamicUsage, SsgError
+from ssg.errors import DynamicUsage, RegenerationError, RuntimeDynamicError
 from ssg.isr.cache import CachedPage, PageCache
 from ssg.isr.entries import EntryMeta, EntryStore, make_etag
 from ssg.isr.freshness import Freshness, freshness_of
@@ -19,26 +19,6 @@ from ssg.scope import Clock, DataServices
 from ssg.site import Site
 
 logger = logging.getLogger("ssg.isr")
-
-
-class RuntimeDynamicError(SsgError):
-    """A static or ISR route read the request while the server rendered it (SPEC 8).
-
-    Attributes:
-        route_pattern: the route ("/x").
-        call: the request API it used ("cookies()").
-        source_file: where to set `dynamic` ("app/x/page.py").
-    """
-
-    def __init__(self, route_pattern: str, call: str, source_file: str) -> None:
-        self.route_pattern = route_pattern
-        self.call = call
-        self.source_file = source_file
-        super().__init__(
-            f"Route {route_pattern} changed from static to dynamic at runtime: it used {call}. "
-            f'Set dynamic = "force-dynamic" in {source_file} to render it per request, or '
-            "stop reading the request."
-        )
 
 
 @dataclass(frozen=True)
@@ -131,7 +111,7 @@ class PageRenderer:
 
         Raises:
             RuntimeDynamicError: the render read the request (SPEC 8).
-            SsgError: the URL no longer matches a route, a 5xx, or a failed write.
+            RegenerationError: the URL no longer matches a route, a 5xx, or a failed write.
             Exception: whatever the page raised.
         """
         if background:
@@ -173,7 +153,9 @@ class PageRenderer:
     async def _render_and_store(self, url_path: str) -> Rendered:
         match = self.site.table.match(url_path)
         if match is None:
-            raise SsgError(f"{url_path} no longer matches any route in app/")
+            raise RegenerationError(
+                f"{url_path} no longer matches any route in app/", url_path=url_path
+            )
         route = match.route
         seq = self.marks.seq
         started_at = self.clock()
@@ -184,7 +166,10 @@ class PageRenderer:
             config_file = self.site.settings(route).config_file
             raise RuntimeDynamicError(route.route_pattern, usage.call, config_file) from usage
         if result.status >= 500:
-            raise SsgError(f"{url_path} answered status {result.status}; not caching it")
+            raise RegenerationError(
+                f"{url_path} answered status {result.status}; not caching it",
+                url_path=url_path,
+            )
         meta = EntryMeta(
             url_path=url_path,
             route_pattern=route.route_pattern,
@@ -215,7 +200,9 @@ class PageRenderer:
         try:
             stored = await asyncio.to_thread(self.store.write, meta, result.body)
         except OSError as exc:
-            raise SsgError(f"could not write the ISR entry of {url_path}: {exc}") from exc
+            raise RegenerationError(
+                f"could not write the ISR entry of {url_path}: {exc}", url_path=url_path
+            ) from exc
         page = entry_page(meta, stored.entry_file)
         if self.marks.marked_since(self._tags(page), seq):
             page = page.with_mark(True)  # revalidated while rendering: stale already

@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ssg.data.memo import RequestMemo
-from ssg.errors import DynamicUsage, NotFound, Redirect, SsgError
+from ssg.errors import DynamicUsage, ModuleError, NotFound, Redirect
 from ssg.modules import SiteModule, call_user
 from ssg.render.boundaries import FailedSegment, failure_of, mark_failure
 from ssg.render.metadata import TEMPLATE_KEY, merge_metadata
@@ -352,10 +352,10 @@ async def _module_metadata(
     if generate is not None:
         value = await call_user(generate, params)
         if value is not None and not isinstance(value, dict):
-            raise SsgError(
-                f"{site.relative(module.source_file)}: generate_metadata returned "
-                f"{type(value).__name__}; "
-                "return a dict such as {'title': ...}"
+            raise ModuleError(
+                f"generate_metadata returned {type(value).__name__}; "
+                "return a dict such as {'title': ...}",
+                source_file=site.relative(module.source_file),
             )
         metadata = merge_metadata(metadata, value or {}, **page)
     return metadata
@@ -363,16 +363,16 @@ async def _module_metadata(
 
 async def _module_load(site: Site, module: SiteModule | None, params: Params) -> dict[str, Any]:
     load = module.function("load") if module is not None else None
-    if load is None:
+    if module is None or load is None:
         return {}
     value = await call_user(load, params)
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise SsgError(
-            f"{site.relative(module.source_file) if module else ''}: load returned "
-            f"{type(value).__name__}; "
-            "return a dict, whose keys become template variables"
+        raise ModuleError(
+            f"load returned {type(value).__name__}; "
+            "return a dict, whose keys become template variables",
+            source_file=site.relative(module.source_file),
         )
     return value
 

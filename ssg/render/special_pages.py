@@ -87,7 +87,7 @@ async def render_not_found(
 async def render_error_page(
     site: Site,
     url_path: str,
-    error: BaseException,
+    error: object,
     *,
     route: RouteDefinition | None = None,
     failure: FailedSegment | None = None,
@@ -97,7 +97,8 @@ async def render_error_page(
     Args:
         site: the loaded site.
         url_path: the URL whose render failed.
-        error: what error.html sees as `error`.
+        error: what error.html sees as `error` (the server passes a redacted
+            value with `message` and `digest`, never the exception itself).
         route: the route that failed, if one matched.
         failure: where the render failed (`boundaries.failure_of`), when known.
 

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from ssg.errors import HandlerReturnError
 from ssg.modules import SiteModule, call_user
 from ssg.route_handlers.request import Request
 from ssg.route_handlers.response import Response
@@ -37,10 +38,6 @@ class HandlerResponse:
             if name.lower() == "content-type":
                 return value
         return "application/octet-stream"
-
-
-class HandlerReturnError(TypeError):
-    """A route handler returned a value ssg cannot send."""
 
 
 def allowed_methods(module: SiteModule) -> list[str]:
@@ -79,7 +76,8 @@ def to_handler_response(value: Any) -> HandlerResponse:
             data = bytes(body)
         else:
             raise HandlerReturnError(
-                "returned a web.Response with a streaming body; return bytes, str or a dict"
+                "returned a web.Response with a streaming body; return bytes, str or a dict",
+                value_type=type(value).__name__,
             )
         headers = list(value.headers.items())
         # set_cookie() keeps cookies apart until aiohttp prepares the response; add
@@ -107,7 +105,8 @@ def to_handler_response(value: Any) -> HandlerResponse:
         return HandlerResponse(204, (), b"")
     raise HandlerReturnError(
         f"returned {type(value).__name__}; return an ssg.Response (or aiohttp web.Response), "
-        "a dict or list (JSON), a str (text) or bytes"
+        "a dict or list (JSON), a str (text) or bytes",
+        value_type=type(value).__name__,
     )
 
 
@@ -119,13 +118,19 @@ async def call_handler(
     The caller answers OPTIONS and unsupported methods (405) itself.
 
     Raises:
-        HandlerReturnError: the handler returned something unsendable.
+        HandlerReturnError: the handler returned something unsendable (naming the file).
         Whatever the handler raises (NotFound and Redirect included).
     """
     fn = module.handlers.get(method) or (module.handlers.get("GET") if method == "HEAD" else None)
     if fn is None:
         raise LookupError(method)
-    response = to_handler_response(await call_user(fn, request, params))
+    value = await call_user(fn, request, params)
+    try:
+        response = to_handler_response(value)
+    except HandlerReturnError as exc:
+        raise HandlerReturnError(
+            f"{fn.__name__} {exc}", value_type=exc.value_type, source_file=str(module.source_file)
+        ) from None
     if method == "HEAD":
         return HandlerResponse(response.status, response.header_items, b"")
     return response

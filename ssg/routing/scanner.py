@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ssg.errors import RouteProblem, RouteScanError
+from ssg.errors import RouteProblem, RouteScanError, SegmentNameError
 from ssg.routing.conflicts import FoundRoute, find_conflicts
 from ssg.routing.definitions import (
     LayoutDefinition,
@@ -21,7 +21,7 @@ from ssg.routing.definitions import (
     SegmentKind,
     SlotDefinition,
 )
-from ssg.routing.segments import SegmentNameError, join_route_pattern, parse_segment, sort_key
+from ssg.routing.segments import join_route_pattern, parse_segment, sort_key
 
 SPECIAL_FILES = frozenset(
     {

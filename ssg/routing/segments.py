@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ssg.errors import SegmentNameError
 from ssg.routing.definitions import Segment, SegmentKind
 
 # Lower is more specific, as Next.js `getSegmentSpecificity` (sortable-routes.ts).
@@ -21,24 +22,6 @@ _ELLIPSIS = "\u2026"  # "…", what autocorrect makes of "..."
 _INTERCEPTING = re.compile(r"^(\(\.\)|\(\.\.\.\)|(\(\.\.\))+)[^()]")
 
 SortKey = tuple[tuple[int, str], ...]
-
-
-class SegmentNameError(ValueError):
-    """A folder name under app/ that breaks the grammar; the scanner turns it into a RouteProblem.
-
-    Attributes:
-        name: the folder name as written, e.g. "[my-slug]".
-        reason: what is wrong, e.g. "'my-slug' is not a Python identifier".
-        suggestion: the corrected folder name ("[my_slug]"), or None when there is
-            no single right answer.
-    """
-
-    def __init__(self, name: str, reason: str, suggestion: str | None = None) -> None:
-        self.name = name
-        self.reason = reason
-        self.suggestion = suggestion
-        fix = f"; rename it to {suggestion}" if suggestion else ""
-        super().__init__(f"folder name {name!r}: {reason}{fix}")
 
 
 def parse_segment(name: str) -> Segment:

@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ssg.builder.manifest import load_manifest
 from ssg.config import SiteConfig
-from ssg.errors import SsgError
+from ssg.errors import BuildNotFoundError
 from ssg.isr.engine import IsrEngine
 from ssg.isr.entries import BeforeReplace, EntryStore
 from ssg.isr.marks import RevalidationMarks
@@ -68,15 +68,12 @@ def create_app(
         SCHEDULER_KEY, STATIC_KEY, HANDLER_KEY).
 
     Raises:
-        SsgError: there is no build in config.out_dir (run `ssg build`), or the
-            site fails to load (routes, modules, theme).
+        BuildNotFoundError: there is no build in config.out_dir (run `ssg build`).
+        SsgError: the site fails to load (routes, modules, theme).
     """
     manifest = load_manifest(config.out_dir)
     if manifest is None:
-        raise SsgError(
-            f"No build found in {config.out_dir} (out/_ssg/manifest.json is missing or from "
-            f"another ssg version): run `ssg build {config.site_dir}` first."
-        )
+        raise BuildNotFoundError(config.out_dir, config.site_dir)
     site = Site.load(config)
     services = make_services(site, mode=ServiceMode.SERVE, clock=clock)
     build_id = str(manifest["build_id"])

@@ -17,26 +17,26 @@ NOT_FOUND_FILE = "not-found.html"
 GENERIC_ERROR_MESSAGE = "Internal Server Error"
 
 
-class PublicError(Exception):
+@dataclasses.dataclass(frozen=True)
+class RedactedError:
     """What error.html sees as `error` at serve time: nothing of the real exception.
 
     As Next.js in production, a server error's message never reaches the
     visitor: `error.message` is a generic text and `error.digest` a short id
     that the server logs next to the real exception, so an operator can find
-    it from a visitor's report. `{{ error }}` prints the generic text.
-
-    It is an Exception only because `render_error_page` takes one; it is
-    never raised.
+    it from a visitor's report. `{{ error }}` prints the generic text. (A value,
+    not an exception: it is never raised.)
 
     Attributes:
-        message: always GENERIC_ERROR_MESSAGE.
         digest: the failure's id (`ssg.isr.regenerator.make_digest`).
+        message: always GENERIC_ERROR_MESSAGE.
     """
 
-    def __init__(self, digest: str) -> None:
-        super().__init__(GENERIC_ERROR_MESSAGE)
-        self.message = GENERIC_ERROR_MESSAGE
-        self.digest = digest
+    digest: str
+    message: str = GENERIC_ERROR_MESSAGE
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ssg.render.special_pages import render_error_page
 from ssg.route_handlers.invoke import allowed_methods
 from ssg.route_handlers.request import Request
 from ssg.routing.definitions import RouteKind, RouteMatch
-from ssg.server.not_found import NotFoundPages, PublicError
+from ssg.server.not_found import NotFoundPages, RedactedError
 from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_request_path
 from ssg.server.responses import (
     DYNAMIC_CACHE_CONTROL,
@@ -53,7 +53,7 @@ class SiteHandler:
     nearest not-found.html, see NotFoundPages).
 
     A failed render answers 500 with the nearest error.html, which sees a
-    `PublicError` (generic message + digest), never the exception: the digest
+    `RedactedError` (generic message + digest), never the exception: the digest
     is logged next to the real error.
 
     Args:
@@ -202,11 +202,11 @@ class SiteHandler:
         digest: str,
         exc: BaseException | None = None,
     ) -> web.Response:
-        """The error boundary of `exc` (error.html), status 500; it sees `error` as a PublicError only."""
+        """The error boundary of `exc` (error.html), status 500; it sees `error` as a RedactedError only."""
         failed = await render_error_page(
             self.site,
             match.url_path,
-            PublicError(digest),
+            RedactedError(digest),
             route=match.route,
             failure=failure_of(exc),
         )

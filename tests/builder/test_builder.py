@@ -14,6 +14,8 @@ from ssg.errors import (
     FetchError,
     ModuleError,
     ModuleErrors,
+    OutputConflictError,
+    OutputDirError,
     PublicLinkError,
     SsgError,
     TemplateError,
@@ -225,6 +227,7 @@ async def test_template_error_names_the_template_file_and_line(
     with pytest.raises(BuildError, match=r"app/about/page.html:2") as info:
         await build(site)
     assert info.value.route_pattern == "/about"
+    assert (info.value.source_file, info.value.line) == ("app/about/page.html", 2)
 
 
 async def test_template_syntax_error_names_file_and_line(make_site: MakeSite, build: Build) -> None:
@@ -552,8 +555,9 @@ async def test_refuses_an_output_folder_it_would_destroy(
     make_site: MakeSite, build: Build, out: str
 ) -> None:
     site = make_site({**BASIC, "elsewhere/notes.txt": "mine"})
-    with pytest.raises(SsgError, match="choose another folder with --out"):
+    with pytest.raises(OutputDirError, match="choose another folder with --out") as info:
         await build(site, out_dir=site / out)
+    assert info.value.out_dir == (site / out).resolve()
     assert (site / "app/layout.html").is_file()
     assert (site / "elsewhere/notes.txt").read_text() == "mine"
 
@@ -655,8 +659,11 @@ async def test_two_urls_writing_different_content_to_one_file_is_an_error(
             "    return [{'alias': ['old.html']}]\n",
         }
     )
-    with pytest.raises(SsgError, match=r"would both be written to old.html with different"):
+    with pytest.raises(
+        OutputConflictError, match=r"would both be written to old.html with different"
+    ) as info:
         await build(site)
+    assert info.value.output_file == "old.html"
 
 
 async def test_two_urls_with_the_same_content_share_one_file(
@@ -679,8 +686,11 @@ async def test_two_urls_with_the_same_content_share_one_file(
 
 async def test_public_file_may_not_replace_a_page(make_site: MakeSite, build: Build) -> None:
     site = make_site({**BASIC, "public/about.html": "PUBLIC"})
-    with pytest.raises(SsgError, match=r"public/about.html would replace the page /about"):
+    with pytest.raises(
+        OutputConflictError, match=r"public/about.html would replace the page /about"
+    ) as info:
         await build(site)
+    assert (info.value.output_file, info.value.url_path) == ("about.html", "/about")
 
 
 async def test_public_dotfiles_are_copied(make_site: MakeSite, build: Build) -> None:
@@ -759,3 +769,22 @@ async def test_a_static_slot_page_wins_over_a_dynamic_one(
     assert "settings|team settings" in (out / "dash/settings.html").read_text()
     assert "item|team" in (out / "dash/7.html").read_text()
     assert "dash|team default" in (out / "dash.html").read_text()
+
+
+async def test_a_route_handler_returning_an_unsendable_value_names_its_file(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/feed.json/route.py": 'dynamic = "force-static"\n'
+            "def GET(request, params):\n    return {1}\n",
+        }
+    )
+    with pytest.raises(
+        BuildError, match=r"route.py: GET returned set; return an ssg.Response"
+    ) as info:
+        await build(site)
+    assert info.value.route_pattern == "/feed.json"
+    assert info.value.source_file is not None
+    assert info.value.source_file.endswith("app/feed.json/route.py")

@@ -19,7 +19,7 @@ import ssg.builder.parallel
 import ssg.builder.worker
 from ssg.builder.builder import build_site
 from ssg.config import load_config
-from ssg.errors import BuildError, SsgError, TemplateError
+from ssg.errors import BuildError, PagesFailedError, SsgError, TemplateError, WorkerExitError
 from ssg.render.renderer import PreparedPage, RenderedPage
 from ssg.site import Site
 from tests.builder.conftest import ROOT_LAYOUT, Build
@@ -134,6 +134,7 @@ async def test_template_error_in_a_child_page_names_the_template_file_and_line(
     with pytest.raises(BuildError, match=r"/\[n\] \(/7\): .*app/\[n\]/page.html:2") as info:
         await build(site)
     assert (info.value.route_pattern, info.value.url_path) == ("/[n]", "/7")
+    assert (info.value.source_file, info.value.line) == ("app/[n]/page.html", 2)
     cause = info.value.__cause__
     assert isinstance(cause, TemplateError)
     assert (cause.template_file, cause.line) == ("app/[n]/page.html", 2)
@@ -146,9 +147,15 @@ async def test_errors_of_both_processes_are_listed_by_url(
 ) -> None:
     template = "n={{ params.n }}\n{% if params.n in ('2', '5') %}{{ missing.attr }}{% endif %}"
     site = make_site({**NUMBERED, "app/[n]/page.html": template})
-    with pytest.raises(SsgError, match=r"2 page\(s\) failed to render") as info:
+    with pytest.raises(PagesFailedError, match=r"2 page\(s\) failed to render") as info:
         await build(site)
     assert str(info.value).index("(/2)") < str(info.value).index("(/5)")
+    failures = info.value.failures
+    assert all(isinstance(f, BuildError) for f in failures)
+    assert [(f.url_path, f.source_file, f.line) for f in failures] == [
+        ("/2", "app/[n]/page.html", 2),
+        ("/5", "app/[n]/page.html", 2),
+    ]
 
 
 async def test_not_found_from_a_template_writes_no_file(
@@ -321,8 +328,11 @@ async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
         return finish(site, prepared)
 
     monkeypatch.setattr(ssg.builder.finish, "finish_page", dying)
-    with pytest.raises(SsgError, match=f"render worker process .* {message} before sending"):
+    with pytest.raises(
+        WorkerExitError, match=f"render worker process .* {message} before sending"
+    ) as info:
         await build(site)
+    assert len(info.value.exit_codes) == 1
     assert tree(site / "out") == before
     manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
     assert manifest["build_id"] == first.manifest["build_id"]

@@ -10,7 +10,7 @@ import pytest
 from ssg.data.memo import RequestMemo
 from ssg.data.response import FetchResponse
 from ssg.data.store import DataStore
-from ssg.errors import SsgError
+from ssg.errors import OutsideRenderError, RevalidateError
 from ssg.isr.api import revalidate_path, revalidate_tag
 from ssg.scope import DataServices, DynamicMode, RenderScope, ServiceMode, enter_scope
 
@@ -88,9 +88,10 @@ def test_during_a_build_tag_drops_data_and_path_is_a_logged_no_op(
 
 
 def test_outside_a_render_is_an_error_naming_where_to_call_it() -> None:
-    with pytest.raises(SsgError, match="inside a route handler"):
+    with pytest.raises(OutsideRenderError, match="inside a route handler") as info:
         revalidate_path("/")
-    with pytest.raises(SsgError, match="outside a render"):
+    assert info.value.call == "revalidate_path()"
+    with pytest.raises(RuntimeError, match="outside a render"):
         revalidate_tag("x")
 
 
@@ -102,5 +103,10 @@ def test_pattern_without_type_is_an_error() -> None:
         revalidator=FakeRevalidator(),
     )
 
-    with enter_scope(scope_with(services)), pytest.raises(SsgError, match='type "page"'):
+    with (
+        enter_scope(scope_with(services)),
+        pytest.raises(RevalidateError, match='type "page"') as info,
+    ):
         revalidate_path("/blog/[slug]")
+    assert (info.value.call, info.value.value) == ("revalidate_path", "/blog/[slug]")
+    assert isinstance(info.value, ValueError)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ssg import Response
-from ssg.route_handlers.invoke import HandlerReturnError, to_handler_response
+from ssg.errors import HandlerReturnError
+from ssg.route_handlers.invoke import to_handler_response
 
 
 @pytest.mark.parametrize(

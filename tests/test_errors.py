@@ -1,0 +1,125 @@
+"""ssg.errors: the whole exception tree in one module, drawn in its docstring, with stdlib bases."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import ssg
+import ssg.errors
+from ssg.config import load_config
+from ssg.errors import (
+    BuildNotFoundError,
+    HandlerReturnError,
+    ListenError,
+    OutsideRenderError,
+    RevalidateError,
+    SegmentNameError,
+    SiteNotFoundError,
+    SsgError,
+)
+from ssg.server.app import create_app
+from tests.conftest import MakeSite
+
+PACKAGE_DIR = Path(ssg.__file__).parent
+
+
+def _modules() -> list[str]:
+    names = [
+        info.name
+        for info in pkgutil.walk_packages([str(PACKAGE_DIR)], prefix="ssg.")
+        if not info.name.endswith("__main__")
+    ]
+    return ["ssg", *names]
+
+
+def _exception_classes() -> list[type[BaseException]]:
+    return [
+        value
+        for _name, value in inspect.getmembers(ssg.errors, inspect.isclass)
+        if issubclass(value, BaseException) and value.__module__ == "ssg.errors"
+    ]
+
+
+def test_every_exception_class_of_ssg_is_defined_in_errors() -> None:
+    outside = []
+    for name in _modules():
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == name
+                and name != "ssg.errors"
+            ):
+                outside.append(f"{name}.{attr}")
+    assert outside == []
+
+
+def test_the_docstring_draws_every_class() -> None:
+    doc = ssg.errors.__doc__ or ""
+    drawn = set(re.findall(r"^[ │├└─]*(\w+)", doc, flags=re.MULTILINE))
+    missing = [cls.__name__ for cls in _exception_classes() if cls.__name__ not in drawn]
+    assert missing == []
+
+
+def test_no_bare_ssg_error_is_raised() -> None:
+    """A case with a name raises its class; SsgError itself is only the base."""
+    bare = []
+    for source_file in sorted(PACKAGE_DIR.rglob("*.py")):
+        if source_file.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(source_file.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "SsgError"
+            ):
+                bare.append(f"{source_file.relative_to(PACKAGE_DIR)}:{node.lineno}")
+    assert bare == []
+
+
+@pytest.mark.parametrize(
+    ("cls", "stdlib_base"),
+    [
+        (SiteNotFoundError, FileNotFoundError),
+        (BuildNotFoundError, FileNotFoundError),
+        (SegmentNameError, ValueError),
+        (HandlerReturnError, TypeError),
+        (OutsideRenderError, RuntimeError),
+        (RevalidateError, ValueError),
+        (ListenError, OSError),
+    ],
+    ids=lambda value: value.__name__,
+)
+def test_errors_with_a_stdlib_meaning_have_that_base(
+    cls: type[SsgError], stdlib_base: type[Exception]
+) -> None:
+    assert issubclass(cls, SsgError)
+    assert issubclass(cls, stdlib_base)
+
+
+def test_a_page_can_catch_the_exported_errors_from_ssg() -> None:
+    for name in (
+        "SsgError",
+        "FetchError",
+        "RevalidateError",
+        "ControlFlow",
+        "NotFound",
+        "Redirect",
+    ):
+        assert getattr(ssg, name) is getattr(ssg.errors, name)
+
+
+def test_serving_without_a_build_names_the_build_command(make_site: MakeSite) -> None:
+    site_dir = make_site({"app/layout.html": "{{ children }}", "app/page.html": "hi"})
+    with pytest.raises(BuildNotFoundError, match=r"run `ssg build .*` first") as info:
+        create_app(load_config(site_dir, environ={}))
+    assert info.value.out_dir == site_dir / "out"
+    assert isinstance(info.value, FileNotFoundError)
