@@ -10,7 +10,7 @@ import jinja2
 
 from ssg.config import SiteConfig
 from ssg.modules import SiteModule, load_site_modules
-from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind
+from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind, SlotDefinition
 from ssg.routing.scanner import scan_routes
 from ssg.routing.segments import join_route_pattern
 from ssg.routing.slots import match_slot_page
@@ -92,8 +92,7 @@ class Site:
             files.update(lay.module_file for lay in route.layouts if lay.module_file is not None)
             for layout in route.layouts:
                 for slot in layout.slots.values():
-                    found = (page.parent / "page.py" for page in slot.pages.values())
-                    files.update(file for file in found if file.is_file())
+                    files.update(_slot_module_files(slot))
         modules = load_site_modules(files, site_dir=config.site_dir)
         theme = load_theme(config)
         return cls(config, theme, make_environment(config, theme), routes, modules)
@@ -122,7 +121,7 @@ class Site:
         return [m for m in found if m is not None]
 
     def slot_modules(self, route: RouteDefinition) -> list[SiteModule]:
-        """The page.py modules of the slot pages shown with this route, root layout first.
+        """The modules of the slot pages shown with this route (their layout.py, then page.py).
 
         A slot page is shown with the route when its folder pattern matches the
         route's pattern below the slot's layout (`@team/[id]` with `/dash/[id]`,
@@ -139,9 +138,12 @@ class Site:
             sub_parts = [s.name for s in route.segments if s.in_url][depth:]
             for slot in layout.slots.values():
                 matched = match_slot_page(slot.pages, sub_parts)
-                module = self.module(matched[0].parent / "page.py") if matched else None
-                if module is not None:
-                    found.append(module)
+                if matched is None:
+                    continue
+                folders = [matched[0].parent, *matched[0].parent.parents]
+                chain = reversed(folders[: folders.index(slot.slot_dir) + 1])
+                files = [*(folder / "layout.py" for folder in chain), matched[0].parent / "page.py"]
+                found.extend(m for m in map(self.module, files) if m is not None)
         return found
 
     def settings(self, route: RouteDefinition) -> RouteSettings:
@@ -191,3 +193,14 @@ class Site:
             or (module.has_revalidate and module.revalidate != 0)
             or module.function("generate_static_params")
         )
+
+
+def _slot_module_files(slot: SlotDefinition) -> set[Path]:
+    """The page.py of each slot page and the layout.py of the slot folders down to it."""
+    files: set[Path] = set()
+    for page in slot.pages.values():
+        folders = [page.parent, *page.parent.parents]
+        chain = folders[: folders.index(slot.slot_dir) + 1]
+        candidates = [page.parent / "page.py", *(folder / "layout.py" for folder in chain)]
+        files.update(file for file in candidates if file.is_file())
+    return files

@@ -264,14 +264,7 @@ async def _load_page(site: Site, match: RouteMatch, scope: RenderScope) -> Prepa
     for index, layout in enumerate(route.layouts):
         for slot in layout.slots.values():
             prepared_slot = _match_slot(site, route, index, slot, match)
-            if prepared_slot.module_file is not None:
-                with _failing_in(prepared_slot.failure):
-                    module = site.module(prepared_slot.module_file)
-                    metadata = await _module_metadata(
-                        site, module, prepared_slot.params, metadata, template=page_template
-                    )
-                    data = await _module_load(site, module, prepared_slot.params)
-                prepared_slot = dataclasses.replace(prepared_slot, data=data)
+            prepared_slot, metadata = await _load_slot(site, prepared_slot, metadata, page_template)
             slots.append(prepared_slot)
     with _failing_in(FailedSegment(route.dir_chain, False, route.layouts)):
         markdown_html: str | None = None
@@ -399,6 +392,7 @@ class PreparedSlot:
             around default.html, as Next.js).
         failure: where a failure of the slot page is located (error boundaries).
         data: what the slot page's `load` returned.
+        layout_data: what each slot layout's `load` returned, aligned with `layouts`.
     """
 
     layout_index: int
@@ -409,6 +403,7 @@ class PreparedSlot:
     layouts: tuple[LayoutDefinition, ...]
     failure: FailedSegment
     data: dict[str, Any] = dataclasses.field(default_factory=dict)
+    layout_data: tuple[dict[str, Any], ...] = ()
 
 
 def _match_slot(
@@ -444,7 +439,11 @@ def _match_slot(
         *(slot.slot_dir.joinpath(*folders[: n + 1]) for n in range(len(folders))),
     )
     layouts = tuple(
-        LayoutDefinition(folder, folder / "layout.html")
+        LayoutDefinition(
+            folder,
+            folder / "layout.html",
+            folder / "layout.py" if folder / "layout.py" in site.modules else None,
+        )
         for folder in chain
         if (folder / "layout.html").is_file()
     )
@@ -461,15 +460,43 @@ def _match_slot(
     )
 
 
+async def _load_slot(
+    site: Site, slot: PreparedSlot, metadata: dict[str, Any], page_template: str | None
+) -> tuple[PreparedSlot, dict[str, Any]]:
+    """Run a slot's layout.py modules, then its page.py: their data, and metadata merged."""
+    layout_data: list[dict[str, Any]] = []
+    for layout in slot.layouts:
+        with _failing_in(_slot_layout_failure(slot, layout)):
+            module = site.module(layout.module_file)
+            metadata = await _module_metadata(site, module, slot.params, metadata)
+            layout_data.append(await _module_load(site, module, slot.params))
+    data: dict[str, Any] = {}
+    if slot.module_file is not None:
+        with _failing_in(slot.failure):
+            module = site.module(slot.module_file)
+            metadata = await _module_metadata(
+                site, module, slot.params, metadata, template=page_template
+            )
+            data = await _module_load(site, module, slot.params)
+    return dataclasses.replace(slot, data=data, layout_data=tuple(layout_data)), metadata
+
+
+def _slot_layout_failure(slot: PreparedSlot, layout: LayoutDefinition) -> FailedSegment:
+    chain = slot.failure.chain[: slot.failure.chain.index(layout.segment_dir) + 1]
+    return dataclasses.replace(slot.failure, chain=chain, layout_failed=True)
+
+
 def _render_slot(site: Site, slot: PreparedSlot, layout_context: dict[str, Any]) -> Markup:
     """A slot's page in its own layouts (or its default.html), in the holding layout's context."""
     context = {**layout_context, **slot.data, "params": slot.params}
     with _failing_in(slot.failure):
         html = render_template(site, None, context, slot.template_file)
-    for layout in reversed(slot.layouts):
-        chain = slot.failure.chain[: slot.failure.chain.index(layout.segment_dir) + 1]
-        with _failing_in(dataclasses.replace(slot.failure, chain=chain, layout_failed=True)):
+    for layout, data in zip(reversed(slot.layouts), reversed(slot.layout_data), strict=True):
+        with _failing_in(_slot_layout_failure(slot, layout)):
             html = render_template(
-                site, None, {**context, "children": Markup(html), "slots": {}}, layout.template_file
+                site,
+                None,
+                {**layout_context, **data, "params": slot.params, "children": Markup(html)},
+                layout.template_file,
             )
     return Markup(html)

@@ -204,3 +204,29 @@ async def test_an_intercepting_folder_in_a_slot_never_matches_and_its_default_re
     html = (site / "out/photo/1.html").read_text()
 
     assert html == "<html><body>photo 1[no modal]</body></html>"
+
+
+async def test_a_layout_module_inside_a_slot_loads_data_for_its_layout(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/dash/layout.html": "[{{ slots.team }}]{{ children }}",
+            "app/dash/page.html": "main",
+            "app/dash/@team/layout.html": "<h2>{{ heading }}</h2>{{ children }}",
+            "app/dash/@team/layout.py": "revalidate = 45\n\ndef load(params):\n"
+            "    return {'heading': 'Team'}\n",
+            "app/dash/@team/page.html": "members",
+        }
+    )
+    await build(site)
+
+    manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+
+    assert (
+        (site / "out/dash.html")
+        .read_text()
+        .endswith("<body>[<h2>Team</h2>members]main</body></html>")
+    )
+    assert manifest["pages"]["/dash"]["revalidate"] == 45
