@@ -38,6 +38,7 @@ from ssg.render.api import (
     search_params,
     site_config,
 )
+from ssg.route_handlers.feeds import feed, sitemap
 from ssg.route_handlers.request import Request
 from ssg.route_handlers.response import Response
 
@@ -57,6 +58,7 @@ __all__ = [
     "cache",
     "content",
     "cookies",
+    "feed",
     "fetch",
     "headers",
     "not_found",
@@ -66,4 +68,5 @@ __all__ = [
     "revalidate_tag",
     "search_params",
     "site_config",
+    "sitemap",
 ]

@@ -109,6 +109,21 @@ class Schedule:
             self.next_due_at = due_at
 
 
+class PageIndex:
+    """The URL paths of the build's prerendered pages that belong in a sitemap.
+
+    Pages only (no route handler files, redirects or 404s) without `noindex`
+    in their metadata's `robots`. A build fills it once every page's data is
+    loaded and before its route handlers run; a server fills it from the
+    build's manifest. None until then (and in `ssg dev`, which has no build).
+    """
+
+    __slots__ = ("url_paths",)
+
+    def __init__(self) -> None:
+        self.url_paths: tuple[str, ...] | None = None
+
+
 @dataclass(frozen=True)
 class DataServices:
     """Long-lived data services: one per build, one per server (never reassigned).
@@ -132,6 +147,7 @@ class DataServices:
             entries (`ssg build --drafts`, and `ssg dev`, which turns it on);
             False leaves them out, as `ssg build` and `ssg serve` do.
         schedule: when the next entry left out for its future date falls due.
+        page_index: the build's prerendered, indexable pages (for sitemaps).
     """
 
     mode: ServiceMode
@@ -147,6 +163,7 @@ class DataServices:
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0
     schedule: Schedule = field(default_factory=Schedule, compare=False)
+    page_index: PageIndex = field(default_factory=PageIndex, compare=False)
     _http: _HttpClient = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

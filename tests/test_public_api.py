@@ -22,6 +22,7 @@ def test_all_is_pinned() -> None:
         "cache",
         "content",
         "cookies",
+        "feed",
         "fetch",
         "headers",
         "not_found",
@@ -31,6 +32,7 @@ def test_all_is_pinned() -> None:
         "revalidate_tag",
         "search_params",
         "site_config",
+        "sitemap",
     ]
 
 

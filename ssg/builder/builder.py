@@ -85,7 +85,8 @@ async def build_site(
         rendered = await _render_all(site, services, planned, results, writer, on_progress)
         if config.output == "export":
             check_export(site, results.values())
-        manifest = await _write(site, writer, results, rendered, clock())
+        indexed = services.page_index.url_paths or ()
+        manifest = await _write(site, writer, results, rendered, clock(), indexed)
         writer.commit()
     except BaseException:
         if writer is not None:
@@ -277,6 +278,7 @@ async def _write(
     results: dict[str, RouteResult],
     rendered: dict[str, tuple[PlannedPage, FinishedPage]],
     now: float,
+    indexed: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Copy public/ and the theme's assets, write 404.html and the manifest; return it."""
     _check_public_files(site, rendered)
@@ -286,7 +288,13 @@ async def _write(
     # The static 404.html answers every missing URL, so it names none (url_path "").
     not_found = await render_not_found(site, "", strict=True)
     writer.write("404.html", not_found.body)
-    manifest = build_manifest(site, results.values(), rendered.values(), now)
+    manifest = build_manifest(
+        site,
+        results.values(),
+        rendered.values(),
+        now,
+        indexed=[url_path for url_path in indexed if url_path in rendered],
+    )
     write_manifest(writer.staging_dir, manifest)
     return manifest
 

@@ -32,6 +32,8 @@ Schema (version 1)::
                         "data_keys": ["v1:fetch:..."]}  # data-cache keys it read, if any
       },
       "redirects": {"/old": {"location": "/new", "status": 308}},
+      "indexed_pages": ["/", "/blog/hello"],   # pages a sitemap lists: no handlers,
+                                               # redirects, 404s or robots "noindex"
       "not_found_file": "404.html"
     }
 """
@@ -95,7 +97,8 @@ def dump_manifest(manifest: dict[str, Any]) -> str:
         if isinstance(value, dict) and key in ("pages", "redirects") and value:
             items = ",\n".join(f"  {_json(k)}: {_json(v)}" for k, v in value.items())
             text = "{\n" + items + "\n }"
-        elif isinstance(value, list) and value:
+        elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+            # Records one per line; a list of URL paths (indexed_pages) stays on one.
             text = "[\n" + ",\n".join(f"  {_json(item)}" for item in value) + "\n ]"
         else:
             text = _json(value)
@@ -123,6 +126,8 @@ def build_manifest(
     results: Iterable[RouteResult],
     rendered: Iterable[tuple[PlannedPage, FinishedPage]],
     now: float,
+    *,
+    indexed: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The manifest of a finished build (schema above).
 
@@ -131,6 +136,7 @@ def build_manifest(
         results: one settled RouteResult per route, in resolution order.
         rendered: every page written, with the plan it came from.
         now: the build's end time (epoch seconds), every page's `generated_at`.
+        indexed: the URL paths of the written pages a sitemap lists.
     """
     config = site.config
     results = list(results)
@@ -169,6 +175,7 @@ def build_manifest(
         "routes": [route_entry(site, r) for r in results],
         "pages": pages,
         "redirects": redirects,
+        "indexed_pages": sorted(indexed),
         "not_found_file": "404.html",
     }
 

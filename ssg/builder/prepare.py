@@ -14,7 +14,7 @@ from ssg.builder.finish import page_error
 from ssg.errors import DynamicUsage, SsgError
 from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
 from ssg.render.templates import template_frame
-from ssg.routing.definitions import RouteMatch
+from ssg.routing.definitions import RouteKind, RouteMatch
 from ssg.scope import DataServices
 from ssg.site import Site
 
@@ -33,6 +33,8 @@ async def prepare_all(
 ) -> list[tuple[PlannedPage, PreparedPage | RenderedPage]]:
     """Phase A: prepare every planned page concurrently, in planned order.
 
+    Pages first, then route handlers: a handler (a sitemap) may list the
+    build's pages, which `services.page_index` holds once they are prepared.
     A route that reads the request turns dynamic and drops all its pages; a page
     that calls not_found() is dropped (no file, or a static host would serve it
     as 200; ssg serve answers the URL with the not-found page on demand).
@@ -73,9 +75,32 @@ async def prepare_all(
             return None
         return page
 
-    pages = await asyncio.gather(*(prepare_one(item) for item in planned))
+    page_items = [item for item in planned if item.route.kind is not RouteKind.HANDLER]
+    handler_items = [item for item in planned if item.route.kind is RouteKind.HANDLER]
+    page_results = await asyncio.gather(*(prepare_one(item) for item in page_items))
+    services.page_index.url_paths = tuple(
+        item.url_path
+        for item, page in zip(page_items, page_results, strict=True)
+        if isinstance(page, PreparedPage)
+        and results[item.route.route_pattern].render != "dynamic"
+        and not _noindex(page)
+    )
+    handler_results = await asyncio.gather(*(prepare_one(item) for item in handler_items))
+    found = {
+        id(item): page
+        for item, page in zip(
+            [*page_items, *handler_items], [*page_results, *handler_results], strict=True
+        )
+    }
+    pages = [found[id(item)] for item in planned]
     return [
         (item, page)
         for item, page in zip(planned, pages, strict=True)
         if page is not None and results[item.route.route_pattern].render != "dynamic"
     ]
+
+
+def _noindex(page: PreparedPage) -> bool:
+    """The page asks search engines to stay away (metadata `robots` holds "noindex")."""
+    metadata = page.base.get("metadata") or {}
+    return "noindex" in str(metadata.get("robots") or "").lower()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MakeSite
 
 from .conftest import LAYOUT, FakeClock, ServeSite
@@ -15,6 +17,7 @@ DUE_IN = 100  # soon.md is dated 2033-05-18T03:35:00Z
 def scheduled_site(make_site: MakeSite) -> Path:
     return make_site(
         {
+            "ssg.toml": 'base_url = "https://example.org"\n',
             "app/layout.html": LAYOUT,
             "app/page.html": "{% for p in posts %}[{{ p.title }}]{% endfor %}",
             "app/page.py": "import scheduled_posts as posts\nrevalidate = 3600\n"
@@ -28,6 +31,12 @@ def scheduled_site(make_site: MakeSite) -> Path:
             "    post = posts.load().get(params['slug'])\n"
             "    if post is None:\n        ssg.not_found()\n"
             "    return {'post': post}\n",
+            "app/feed.xml/route.py": "import scheduled_posts as posts, ssg\nrevalidate = 3600\n"
+            "def GET(request, params):\n"
+            "    return ssg.feed(posts.load(), url=lambda e: '/blog/' + e.slug)\n",
+            "app/sitemap.xml/route.py": "import scheduled_posts as posts, ssg\nrevalidate = 3600\n"
+            "def GET(request, params):\n"
+            "    return ssg.sitemap(posts.load(), url=lambda e: '/blog/' + e.slug)\n",
             "scheduled_posts.py": "import ssg\nfrom ssg.content import load_collection\n"
             "@ssg.cache\ndef load():\n    return load_collection('content')\n",
             "content/old.md": "---\ntitle: Old\ndate: 2020-05-01\n---\nOld.\n",
@@ -72,3 +81,22 @@ async def test_listing_that_left_out_a_scheduled_post_shows_it_after_its_date(
     assert "[Soon][Old]" in published.text
     # Nothing else is scheduled: back to the page's own revalidate.
     assert published.headers["Cache-Control"].startswith("s-maxage=3600,")
+
+
+@pytest.mark.parametrize("url_path", ["/feed.xml", "/sitemap.xml"])
+async def test_feed_and_sitemap_list_a_scheduled_post_after_its_date(
+    make_site: MakeSite, serve_site: ServeSite, url_path: str
+) -> None:
+    clock = FakeClock(NOW)
+    server = await serve_site(scheduled_site(make_site), clock=clock)
+
+    before = await server.get(url_path)
+    clock.advance(DUE_IN + 1)
+    await server.get(url_path)  # stale: sent as it was, regenerated in the background
+    await server.engine.regenerator.wait_idle()
+    after = await server.get(url_path)
+
+    assert before.headers["X-SSG-Cache"] == "HIT"
+    assert "/blog/soon" not in before.text and "/blog/old" in before.text
+    assert after.headers["X-SSG-Cache"] == "HIT"
+    assert "https://example.org/blog/soon" in after.text
