@@ -36,7 +36,9 @@ def cli() -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--export", is_flag=True, help='Force output = "export" (plain files only).')
 @click.option(
-    "--strict", is_flag=True, help="Fail on content problems (bad front matter or dates)."
+    "--strict",
+    is_flag=True,
+    help="Fail on content problems (bad front matter or dates) and broken links.",
 )
 @click.option(
     "--drafts",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ssg.builder.links import BrokenLink
 from ssg.routing.definitions import Params, RouteDefinition
 
 
@@ -46,6 +47,9 @@ class BuildResult:
         fetches: upstream requests and in-process calls actually made.
         next_due_at: when the next entry left out for its future date (a
             scheduled post) falls due, epoch seconds; None when none is.
+        broken_links: internal links nothing in the build answers (warnings).
+        link_check_seconds: CPU seconds the link check took (reading links out
+            of pages, in both render processes, then resolving them).
     """
 
     out_dir: Path
@@ -56,6 +60,8 @@ class BuildResult:
     params_calls: int = 0
     fetches: int = 0
     next_due_at: float | None = None
+    broken_links: list[BrokenLink] = field(default_factory=list)
+    link_check_seconds: float = 0.0
 
 
 @dataclass(frozen=True)

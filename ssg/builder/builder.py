@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
 from ssg.builder.export import check_export
 from ssg.builder.finish import FinishedPage, PageJob
+from ssg.builder.links import BrokenLink, broken_links_message, extract_links, find_broken_links
 from ssg.builder.manifest import build_manifest, write_manifest
 from ssg.builder.parallel import finish_pages
 from ssg.builder.planner import plan_params
 from ssg.builder.prepare import prepare_all
+from ssg.builder.static_hosts import (
+    HEADERS_FILE,
+    REDIRECTS_FILE,
+    merged,
+    render_headers,
+    render_redirects,
+)
 from ssg.builder.writer import (
     OutputWriter,
     check_out_dir,
@@ -82,11 +92,21 @@ async def build_site(
     try:
         results, planned, params_calls = await _plan(site, services)
         writer = OutputWriter(config.out_dir)
-        rendered = await _render_all(site, services, planned, results, writer, on_progress)
+        rendered, link_seconds = await _render_all(
+            site, services, planned, results, writer, on_progress
+        )
         if config.output == "export":
             check_export(site, results.values())
         indexed = services.page_index.url_paths or ()
-        manifest = await _write(site, writer, results, rendered, clock(), indexed)
+        manifest, not_found_links = await _write(site, writer, results, rendered, clock(), indexed)
+        started_check = time.process_time()
+        broken = _check_links(site, writer, results, rendered, not_found_links, manifest)
+        link_seconds += time.process_time() - started_check
+        if broken:
+            message = broken_links_message(broken)
+            if strict:
+                raise SsgError(f"{message}\n(--strict makes broken links errors)")
+            log.warning("%s", message)
         writer.commit()
     except BaseException:
         if writer is not None:
@@ -104,6 +124,8 @@ async def build_site(
         params_calls=params_calls,
         fetches=services.build_memo.calls if services.build_memo is not None else 0,
         next_due_at=services.schedule.next_due_at,
+        broken_links=broken,
+        link_check_seconds=link_seconds,
     )
 
 
@@ -196,7 +218,7 @@ async def _render_all(
     results: dict[str, RouteResult],
     writer: OutputWriter,
     on_progress: Callable[[int, int], None] | None,
-) -> dict[str, tuple[PlannedPage, FinishedPage]]:
+) -> tuple[dict[str, tuple[PlannedPage, FinishedPage]], float]:
     """Render every planned page in two phases and write the pages kept.
 
     Phase A prepares every page here, concurrently: all awaits (metadata, load,
@@ -205,7 +227,8 @@ async def _render_all(
     cores for large builds (`finish_pages` forks a child for half the pages).
 
     Returns:
-        url_path -> (planned page, finished page) for the pages written.
+        url_path -> (planned page, finished page) for the pages written, and the
+        CPU seconds spent reading their links.
 
     Raises:
         BuildError: one page failed.
@@ -252,7 +275,8 @@ async def _render_all(
                 )
             )
     _raise_errors(errors)
-    return {url_path: (items[url_path], page) for url_path, page in finished.items()}
+    rendered = {url_path: (items[url_path], page) for url_path, page in finished.items()}
+    return rendered, outcome.link_seconds
 
 
 def _raise_errors(errors: list[SsgError]) -> None:
@@ -279,8 +303,12 @@ async def _write(
     rendered: dict[str, tuple[PlannedPage, FinishedPage]],
     now: float,
     indexed: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """Copy public/ and the theme's assets, write 404.html and the manifest; return it."""
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Copy public/ and the theme's assets, write 404.html and the manifest.
+
+    Returns:
+        The manifest, and the links of 404.html.
+    """
     _check_public_files(site, rendered)
     writer.copy_tree(site.config.public_dir, inside=site.config.site_dir)
     writer.copy_assets(site.theme)
@@ -295,8 +323,73 @@ async def _write(
         now,
         indexed=[url_path for url_path in indexed if url_path in rendered],
     )
+    _write_static_host_files(site, writer, manifest["redirects"])
     write_manifest(writer.staging_dir, manifest)
-    return manifest
+    return manifest, extract_links(not_found.body)
+
+
+def _write_static_host_files(site: Site, writer: OutputWriter, redirects: dict[str, Any]) -> None:
+    """Write out/_redirects and out/_headers (after the site's own public/ ones, if any)."""
+    config = site.config
+    base_path = getattr(config, "base_path", "")
+    rules = render_redirects(redirects, base_path=base_path, trailing_slash=config.trailing_slash)
+    headers = render_headers(base_path=base_path) if site.theme.assets else ""
+    for name, generated in ((REDIRECTS_FILE, rules), (HEADERS_FILE, headers)):
+        text = merged(config.public_dir / name, generated)
+        if text:
+            writer.write(name, text.encode("utf-8"))
+
+
+def _check_links(
+    site: Site,
+    writer: OutputWriter,
+    results: dict[str, RouteResult],
+    rendered: dict[str, tuple[PlannedPage, FinishedPage]],
+    not_found_links: tuple[str, ...],
+    manifest: dict[str, Any],
+) -> list[BrokenLink]:
+    """The links of every written page (and 404.html) that nothing in the build answers.
+
+    A link is answered by a prerendered page, a file of the output (as static
+    hosts look it up: `x`, `x.html`, `x/index.html`), or, with `output =
+    "server"`, a route that renders per request or on demand (a dynamic route
+    with `dynamic_params = True`; unlisted params of one with
+    `dynamic_params = False` are broken).
+    """
+    config = site.config
+    pages = manifest["pages"]
+    files: set[str] = set()
+    staging = writer.staging_dir
+    for folder, _dirs, names in os.walk(staging):
+        relative = os.path.relpath(folder, staging)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        files.update(prefix + name for name in names)
+    serves = config.output != "export"
+
+    def answers(url_path: str) -> bool:
+        if url_path in pages:
+            return True
+        relative = unquote(url_path).strip("/")
+        if not relative:
+            return "index.html" in files
+        if relative in files or f"{relative}.html" in files or f"{relative}/index.html" in files:
+            return True
+        match = site.table.match(url_path) if serves else None
+        if match is None:
+            return False
+        result = results[match.route.route_pattern]
+        if result.render == "dynamic":
+            return True
+        return match.route.is_dynamic_pattern and result.dynamic_params
+
+    listed = [(url_path, page.links) for url_path, (_item, page) in sorted(rendered.items())]
+    listed.append(("404.html", not_found_links))
+    return find_broken_links(
+        listed,
+        answers=answers,
+        base_path=getattr(config, "base_path", ""),
+        trailing_slash=config.trailing_slash,
+    )
 
 
 def _settle_results(

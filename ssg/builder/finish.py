@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from ssg.builder.links import extract_links
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError, TemplateError
 from ssg.isr.entries import make_etag
@@ -38,6 +40,7 @@ class FinishedPage:
     Attributes:
         etag: '"' + 16 hex digits of the body's SHA-256 + '"'.
         size_bytes: the body's length.
+        links: the internal href/src values of an HTML page (`extract_links`), else ().
         (the others as in RenderedPage and PageJob)
     """
 
@@ -51,15 +54,18 @@ class FinishedPage:
     etag: str
     size_bytes: int
     data_keys: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
 
 
 @dataclass
 class FinishOutcome:
-    """What phase B did: pages written, pages that called not_found(), page errors."""
+    """What phase B did: pages written, pages that called not_found(), page errors, and the
+    CPU seconds spent reading links out of the pages (the link check's share of the build)."""
 
     finished: list[FinishedPage] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     errors: list[BuildError] = field(default_factory=list)
+    link_seconds: float = 0.0
 
 
 def page_error(site: Site, route_pattern: str, url_path: str, exc: BaseException) -> BuildError:
@@ -93,6 +99,11 @@ def _failure_location(site: Site, exc: BaseException) -> tuple[str | None, int |
     return template_frame(exc, site)
 
 
+def is_html(content_type: str) -> bool:
+    """True for an HTML Content-Type ("text/html; charset=utf-8")."""
+    return content_type.split(";", 1)[0].strip().lower() == "text/html"
+
+
 def finish_in_process(
     site: Site, jobs: list[PageJob], writer: OutputWriter, on_done: Callable[[int], None] | None
 ) -> FinishOutcome:
@@ -114,6 +125,11 @@ def finish_in_process(
             outcome.errors.append(page_error(site, job.route_pattern, job.url_path, exc))
         else:
             writer.write(job.output_file, page.body)
+            links: tuple[str, ...] = ()
+            if is_html(page.content_type):
+                started = time.process_time()
+                links = extract_links(page.body)
+                outcome.link_seconds += time.process_time() - started
             outcome.finished.append(
                 FinishedPage(
                     url_path=job.url_path,
@@ -126,6 +142,7 @@ def finish_in_process(
                     etag=make_etag(page.body),
                     size_bytes=len(page.body),
                     data_keys=page.data_keys,
+                    links=links,
                 )
             )
         if on_done is not None:

@@ -75,6 +75,7 @@ def finish_pages(
     outcome.finished.extend(report.finished)
     outcome.not_found.extend(report.not_found)
     outcome.errors.extend(rebuild_error(failure) for failure in report.failures)
+    outcome.link_seconds += report.link_seconds
     return outcome
 
 

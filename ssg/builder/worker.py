@@ -47,6 +47,7 @@ class WorkerReport:
     not_found: list[str]
     failures: list[PageFailure]
     bug: str | None = None  # the formatted traceback of a bug in ssg
+    link_seconds: float = 0.0  # CPU seconds reading links out of its pages
 
 
 def _failure(error: BuildError) -> PageFailure:
@@ -187,6 +188,7 @@ def _child_main(
                 outcome.finished,
                 outcome.not_found,
                 [_failure(error) for error in outcome.errors],
+                link_seconds=outcome.link_seconds,
             )
         except BaseException:
             report.bug = traceback.format_exc()

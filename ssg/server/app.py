@@ -12,6 +12,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ssg.builder.manifest import load_manifest
+from ssg.builder.static_hosts import HEADERS_FILE, REDIRECTS_FILE
 from ssg.config import SiteConfig
 from ssg.errors import BuildNotFoundError
 from ssg.isr.engine import IsrEngine
@@ -85,7 +86,9 @@ def create_app(
     engine.load()
     not_found_file = str(manifest.get("not_found_file", "404.html"))
     page_files = {str(info["output_file"]) for info in manifest["pages"].values()}
-    static = StaticFiles(config.out_dir, exclude=page_files | {not_found_file})
+    # _redirects and _headers are rules for static hosts, which never serve them either.
+    host_files = {REDIRECTS_FILE, HEADERS_FILE}
+    static = StaticFiles(config.out_dir, exclude=page_files | {not_found_file} | host_files)
     try:
         not_found_body = (config.out_dir / not_found_file).read_bytes()
     except OSError:

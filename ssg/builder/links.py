@@ -1,0 +1,197 @@
+"""The link check: every internal `href` and `src` of the HTML a build wrote must answer.
+
+Links are read with an HTML5 parser (lexbor, through selectolax) while each page is
+written, in whichever process wrote it; `find_broken_links` then resolves them all
+against the build output and the routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+# The elements whose attribute names a resource the browser loads or navigates to
+# (HTML Living Standard, "links" and "embedded content").
+_SELECTOR = ", ".join(
+    [
+        *(f"{tag}[href]" for tag in ("a", "area", "link")),
+        *(
+            f"{tag}[src]"
+            for tag in ("img", "script", "iframe", "source", "video", "audio", "track", "embed")
+        ),
+    ]
+)
+# Non-navigating <link> relations whose href need not be a document of this site.
+_SKIPPED_RELS = frozenset({"canonical", "preconnect", "dns-prefetch", "me"})
+MAX_SHOWN = 20
+
+
+def extract_links(body: bytes) -> tuple[str, ...]:
+    """The internal link targets of an HTML document, first occurrence order, no repeats.
+
+    Internal means without a scheme or host: `/blog/a`, `../img.png`, `x?y=1`.
+    Fragment-only links (`#top`) and empty values are left out; so are
+    `<link rel="canonical">` and other non-navigating relations.
+
+    | markup                                   | kept        |
+    | ---------------------------------------- | ----------- |
+    | `<a href="/blog/a#c">`                   | `/blog/a#c` |
+    | `<img src="diagram.png">`                | `diagram.png` |
+    | `<a href="https://x.org/">`, `//x.org/`  | no          |
+    | `<a href="mailto:a@b.c">`, `#top`        | no          |
+
+    Args:
+        body: the page's bytes (UTF-8 or declared in the document).
+    """
+    found: dict[str, None] = {}
+    for node in LexborHTMLParser(body).css(_SELECTOR):
+        attributes = node.attributes
+        value = attributes.get("href") if "href" in attributes else attributes.get("src")
+        if not value:
+            continue
+        value = value.strip()
+        if not value or value[0] == "#" or value in found:
+            continue
+        if node.tag == "link" and (attributes.get("rel") or "").lower() in _SKIPPED_RELS:
+            continue
+        if _is_internal(value):
+            found[value] = None
+    return tuple(found)
+
+
+def _is_internal(value: str) -> bool:
+    """True for a link without a scheme or host (the check cannot see other origins)."""
+    if value.startswith("//"):
+        return False
+    colon = value.find(":")
+    if colon == -1:
+        return True
+    # A colon before any "/", "?" or "#" is a scheme (mailto:, https:, data:, javascript:).
+    return any(c in value[:colon] for c in "/?#")
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """A link no page, file or route answers.
+
+    Attributes:
+        page: the URL path of the page holding it ("/blog/a"; "404.html" for the 404 page).
+        link: the link as written in the HTML.
+        target: the URL path it resolves to, base path removed ("/blog/missing").
+        reason: why it is broken, for the message.
+    """
+
+    page: str
+    link: str
+    target: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.page}: {self.link} ({self.reason})"
+
+
+def find_broken_links(
+    pages: Iterable[tuple[str, tuple[str, ...]]],
+    *,
+    answers: Callable[[str], bool],
+    base_path: str = "",
+    trailing_slash: bool = False,
+) -> list[BrokenLink]:
+    """Resolve every page's links as a browser would and keep those nothing answers.
+
+    A link is resolved against the page's own address (`base_path` + URL path,
+    with a final "/" when `trailing_slash` is on, as the page is visited), its
+    query and fragment dropped, then checked once per distinct target.
+
+    | page (base_path "/docs") | link           | target checked    |
+    | ------------------------ | -------------- | ----------------- |
+    | /blog/a                  | /docs/blog/b   | /blog/b           |
+    | /blog/a                  | c.png          | /blog/c.png       |
+    | /blog/a                  | /blog/b        | broken: outside /docs |
+
+    Args:
+        pages: (URL path of the page, its links from `extract_links`).
+        answers: whether a canonical URL path (parts percent-encoded, no
+            trailing slash) is answered by the build: a page, a file or a route.
+        base_path: the site's base path ("" or "/docs").
+        trailing_slash: the site's trailing_slash setting.
+
+    Returns:
+        The broken links, in page order.
+    """
+    verdicts: dict[str, bool] = {}
+    # Root-relative links (most of them) resolve the same on every page: once each.
+    resolved: dict[str, BrokenLink | None] = {}
+    broken: list[BrokenLink] = []
+    for page, links in pages:
+        if not links:
+            continue
+        page_url = base_path + (page if page.startswith("/") else "/")
+        if trailing_slash and not page_url.endswith("/") and "." not in page_url.rsplit("/", 1)[1]:
+            page_url += "/"
+        for link in links:
+            rooted = link.startswith("/")
+            if rooted and link in resolved:
+                found = resolved[link]
+            else:
+                found = _resolve(link, page_url, base_path, answers, verdicts)
+                if rooted:
+                    resolved[link] = found
+            if found is not None:
+                broken.append(BrokenLink(page, link, found.target, found.reason))
+    return broken
+
+
+def _resolve(
+    link: str,
+    page_url: str,
+    base_path: str,
+    answers: Callable[[str], bool],
+    verdicts: dict[str, bool],
+) -> BrokenLink | None:
+    """None when `link` on the page at `page_url` is answered, else why not (page left empty)."""
+    path = urlsplit(urljoin(page_url, link)).path
+    if base_path and path != base_path and not path.startswith(base_path + "/"):
+        reason = f"outside the base path {base_path}: write it as {{{{ url(...) }}}}"
+        return BrokenLink("", link, path, reason)
+    target = canonical_url_path(path[len(base_path) :])
+    verdict = verdicts.get(target)
+    if verdict is None:
+        verdict = verdicts[target] = answers(target)
+    return None if verdict else BrokenLink("", link, target, "no page, file or route answers it")
+
+
+def canonical_url_path(path: str) -> str:
+    """A URL path as the server and the manifest key it: parts decoded then re-encoded once.
+
+    | path              | canonical         |
+    | ----------------- | ----------------- |
+    | ``                | `/`               |
+    | `/blog/`          | `/blog`           |
+    | `/blog/caf%c3%a9` | `/blog/caf%C3%A9` |
+    | `/a b/./c/../d`   | `/a%20b/d`        |
+    """
+    parts: list[str] = []
+    for raw in path.split("/"):
+        part = unquote(raw)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(quote(part, safe=""))
+    return "/" + "/".join(parts)
+
+
+def broken_links_message(broken: list[BrokenLink]) -> str:
+    """The report of broken links: at most MAX_SHOWN, then how many more."""
+    shown = broken[:MAX_SHOWN]
+    lines = [f"{len(broken)} broken link(s) in the build output:"]
+    lines += [f"  - {link}" for link in shown]
+    if len(broken) > len(shown):
+        lines.append(f"  ... and {len(broken) - len(shown)} more")
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""The files static hosts read beside the pages: out/_redirects and out/_headers.
+
+Netlify and Cloudflare Pages both read `_redirects` (`/old /new 308`, one rule a
+line) and `_headers` (a path pattern, then indented `Name: value` lines) from the
+published folder. Hosts that read neither (GitHub Pages, S3) still get the
+meta-refresh page the build writes at each redirect's URL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ssg.render.environment import ASSETS_URL_PREFIX
+
+REDIRECTS_FILE = "_redirects"
+HEADERS_FILE = "_headers"
+IMMUTABLE = "public, max-age=31536000, immutable"
+NETLIFY_ENV = "NETLIFY"
+"""Set to "true" by Netlify in its builds (Netlify's build environment variables)."""
+
+
+def render_redirects(
+    redirects: Mapping[str, Mapping[str, Any]],
+    *,
+    base_path: str = "",
+    trailing_slash: bool = False,
+    force: bool | None = None,
+) -> str:
+    """The `_redirects` rules of a build's redirects, one per line, sorted by source.
+
+    The source is the URL a visitor requests (base path included, a final "/"
+    with `trailing_slash` on); the target is the redirect's location as the
+    page gave it.
+
+    | redirect (base_path "/docs")       | line                          |
+    | ---------------------------------- | ----------------------------- |
+    | /old -> /docs/new, 308             | `/docs/old /docs/new 308`     |
+    | /old -> https://x.org/, 307        | `/docs/old https://x.org/ 307` |
+    | same, force=True (Netlify)         | `/docs/old /docs/new 308!`    |
+
+    Netlify skips a rule whose source is a file that exists ("shadowing"), and
+    the meta-refresh page is such a file, so on Netlify the rules are forced
+    with "!". Cloudflare Pages always applies rules and rejects a status with
+    "!" (its `parseRedirects` reads the status with `Number`), so elsewhere
+    the status stays plain.
+
+    Args:
+        redirects: the manifest's "redirects": url_path -> {"location", "status"}.
+        base_path: the site's base path ("" or "/docs").
+        trailing_slash: the site's trailing_slash setting.
+        force: add "!" to each status; None reads $NETLIFY == "true".
+
+    Returns:
+        The file's text ("" when there are no redirects).
+    """
+    if force is None:
+        force = os.environ.get(NETLIFY_ENV, "").lower() == "true"
+    lines = []
+    for url_path in sorted(redirects):
+        entry = redirects[url_path]
+        source = base_path + url_path
+        if trailing_slash and url_path != "/" and "." not in url_path.rsplit("/", 1)[1]:
+            source += "/"
+        status = f"{entry['status']}{'!' if force else ''}"
+        lines.append(f"{source or '/'} {entry['location']} {status}\n")
+    return "".join(lines)
+
+
+def render_headers(*, base_path: str = "") -> str:
+    """The `_headers` rules: fingerprinted theme assets are cached for a year, immutable.
+
+    A changed asset gets a new name (its hash), so a browser never needs to ask
+    again (RFC 8246 `immutable`).
+    """
+    return f"{base_path}{ASSETS_URL_PREFIX}*\n  Cache-Control: {IMMUTABLE}\n"
+
+
+def merged(own_file: Path, generated: str) -> str:
+    """The site's own public/ file (if any) first, then the generated rules.
+
+    Netlify applies the first matching redirect rule, so a site's own rules win.
+    """
+    try:
+        own = own_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return generated
+    if own and not own.endswith("\n"):
+        own += "\n"
+    return own + generated

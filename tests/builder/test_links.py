@@ -1,0 +1,166 @@
+"""The link check after every build: internal href/src of the written HTML must answer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from ssg.builder.builder import build_site
+from ssg.builder.links import canonical_url_path, extract_links, find_broken_links
+from ssg.config import load_config
+from ssg.errors import SsgError
+from tests.builder.conftest import ROOT_LAYOUT, Build
+from tests.conftest import MakeSite
+
+
+@pytest.mark.parametrize(
+    ("markup", "links"),
+    [
+        ('<a href="/blog/a#c">x</a>', ("/blog/a#c",)),
+        ('<img src="diagram.png">', ("diagram.png",)),
+        ('<a href="https://x.org/">x</a><a href="//x.org/">y</a>', ()),
+        ('<a href="mailto:a@b.c">x</a><a href="#top">y</a>', ()),
+        ('<link rel="canonical" href="/a"><link rel="stylesheet" href="/s.css">', ("/s.css",)),
+        ('<a href="/a">1</a><a href="/a">2</a>', ("/a",)),
+        ('<script src="/app.js"></script>', ("/app.js",)),
+        # A real parser: markup inside a comment or as text is not a link.
+        ('<!-- <a href="/gone">x</a> --><p>&lt;a href="/gone"&gt;</p>', ()),
+        ('<a href="a:b/c">x</a>', ()),
+        ('<a href="./a:b">x</a>', ("./a:b",)),
+    ],
+    ids=[
+        "fragment-kept",
+        "relative-image",
+        "other-origins",
+        "mailto-and-fragment-only",
+        "canonical-skipped",
+        "repeat-once",
+        "script",
+        "comment-and-text",
+        "scheme",
+        "colon-after-slash",
+    ],
+)
+def test_extract_links(markup: str, links: tuple[str, ...]) -> None:
+    assert extract_links(f"<!doctype html><html><body>{markup}</body></html>".encode()) == links
+
+
+@pytest.mark.parametrize(
+    ("path", "canonical"),
+    [
+        ("", "/"),
+        ("/blog/", "/blog"),
+        ("/blog/caf%c3%a9", "/blog/caf%C3%A9"),
+        ("/a b/./c/../d", "/a%20b/d"),
+    ],
+)
+def test_canonical_url_path(path: str, canonical: str) -> None:
+    assert canonical_url_path(path) == canonical
+
+
+def test_links_resolve_against_the_page_address_under_the_base_path() -> None:
+    known = {"/blog/b", "/blog/c.png", "/"}
+    broken = find_broken_links(
+        [("/blog/a", ("/docs/blog/b", "c.png", "/blog/b", "../..", "/docs"))],
+        answers=known.__contains__,
+        base_path="/docs",
+    )
+    # "../.." climbs above the base path, as "/blog/b" starts outside it.
+    assert [(b.link, b.target) for b in broken] == [("/blog/b", "/blog/b"), ("../..", "/")]
+    assert all("outside the base path /docs" in b.reason for b in broken)
+
+
+def test_relative_links_of_a_trailing_slash_page_resolve_inside_its_folder() -> None:
+    broken = find_broken_links(
+        [("/blog/a", ("c.png",))], answers={"/blog/a/c.png"}.__contains__, trailing_slash=True
+    )
+    assert broken == []
+
+
+def _site(make_site: MakeSite, page: str, **extra: str) -> Path:
+    return make_site({"app/layout.html": ROOT_LAYOUT, "app/page.html": page, **extra})
+
+
+async def test_build_warns_naming_the_page_and_the_broken_link(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(
+        make_site,
+        '<a href="/about">ok</a> <a href="/nowhere">broken</a>',
+        **{
+            "app/about/page.html": '<img src="/logo.png"><a href="/">home</a>',
+            "public/logo.png": "png",
+        },
+    )
+    with caplog.at_level(logging.WARNING, logger="ssg"):
+        result = await build(site)
+    assert [(b.page, b.link) for b in result.broken_links] == [("/", "/nowhere")]
+    assert any("/: /nowhere" in r.getMessage() for r in caplog.records)
+    assert (site / "out" / "index.html").is_file()  # a warning: the build is written
+
+
+async def test_strict_build_fails_on_broken_links_and_keeps_the_previous_output(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = _site(make_site, '<a href="/">home</a>')
+    await build(site)
+    (site / "app" / "page.html").write_text('<a href="/nowhere">x</a>', encoding="utf-8")
+    with pytest.raises(SsgError, match=r"(?s)1 broken link.*/: /nowhere"):
+        await build_site(load_config(site), strict=True)
+    assert 'href="/"' in (site / "out" / "index.html").read_text(encoding="utf-8")
+
+
+async def test_at_most_twenty_broken_links_are_shown_then_a_count(
+    make_site: MakeSite, build: Build
+) -> None:
+    anchors = "".join(f'<a href="/missing-{n}">{n}</a>' for n in range(25))
+    site = _site(make_site, anchors)
+    with pytest.raises(SsgError) as raised:
+        await build_site(load_config(site), strict=True)
+    message = str(raised.value)
+    assert "25 broken link(s)" in message
+    assert "/missing-19" in message and "/missing-20" not in message
+    assert "... and 5 more" in message
+
+
+async def test_routes_that_answer_on_demand_count_and_unlisted_params_do_not(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = _site(
+        make_site,
+        '<a href="/posts/unlisted">on demand</a><a href="/fixed/unlisted">404</a>'
+        '<a href="/fixed/a">listed</a><a href="/api/now">handler</a>',
+        **{
+            "app/posts/[slug]/page.html": "{{ params.slug }}",
+            "app/posts/[slug]/page.py": "def generate_static_params(params):\n    return []\n",
+            "app/fixed/[slug]/page.html": "{{ params.slug }}",
+            "app/fixed/[slug]/page.py": (
+                "dynamic_params = False\n"
+                "def generate_static_params(params):\n    return [{'slug': 'a'}]\n"
+            ),
+            "app/api/now/route.py": "def GET(request, params):\n    return {'ok': True}\n",
+        },
+    )
+    result = await build(site)
+    assert [b.link for b in result.broken_links] == ["/fixed/unlisted"]
+
+
+async def test_files_pages_and_assets_answer(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ('{% extends "theme/base.html" %}'),
+            "app/page.html": (
+                '<a href="/docs/guide.pdf">pdf</a><a href="/blog">blog</a>'
+                '<a href="/feed.xml">feed</a><a href="/blog?page=2#top">q</a>'
+            ),
+            "app/blog/page.html": "blog",
+            "app/feed.xml/route.py": (
+                'dynamic = "force-static"\ndef GET(request, params):\n    return "<rss/>"\n'
+            ),
+            "public/docs/guide.pdf": "%PDF",
+        }
+    )
+    result = await build(site)
+    assert result.broken_links == []
