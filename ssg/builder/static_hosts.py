@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ssg.render.environment import ASSETS_URL_PREFIX
+from ssg.theme import ASSETS_URL_PREFIX
 
 REDIRECTS_FILE = "_redirects"
 HEADERS_FILE = "_headers"
