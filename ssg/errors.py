@@ -210,11 +210,13 @@ class TemplateError(SsgError):
 
     Attributes:
         template_file: the template file (as a path when known, else its name).
+        source_file: the same as template_file (the field every located error has).
         line: the line in the template where known.
     """
 
     def __init__(self, message: str, *, template_file: str, line: int | None = None) -> None:
         self.template_file = template_file
+        self.source_file = template_file
         self.line = line
         where = f"{template_file}:{line}" if line else template_file
         super().__init__(f"{where}: {message}")

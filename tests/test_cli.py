@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,15 @@ from tests.conftest import MakeSite
 LAYOUT = "<html><body>{{ children }}</body></html>"
 
 
-def run_ssg(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_ssg(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ssg", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
+        env={**os.environ, **(env or {})},
         timeout=120,
         check=False,
     )
@@ -66,6 +70,33 @@ def test_user_error_prints_message_without_traceback(make_site: MakeSite) -> Non
     assert "Error:" in result.stderr
     assert "app/layout.html" in result.stderr
     assert "[...b]" in result.stderr
+
+
+def test_a_misspelt_config_key_fails_with_the_fix(make_site: MakeSite) -> None:
+    site = make_site(
+        {"ssg.toml": 'titel = "Mine"\n', "app/layout.html": LAYOUT, "app/page.html": "x"}
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "ssg.toml" in result.stderr
+    assert "unknown key 'titel': did you mean 'title'?" in result.stderr
+
+
+def test_base_url_comes_from_the_environment_and_the_flag_beats_it(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "ssg.toml": 'base_url = "https://file.example"\n',
+            "app/layout.html": LAYOUT,
+            "app/page.html": "{{ site.base_url }}",
+        }
+    )
+    env = {"SSG_BASE_URL": "https://env.example"}
+    assert run_ssg("build", str(site), env=env).returncode == 0
+    assert (site / "out/index.html").read_text() == "<html><body>https://env.example</body></html>"
+    result = run_ssg("build", str(site), "--base-url", "https://flag.example", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (site / "out/index.html").read_text() == "<html><body>https://flag.example</body></html>"
 
 
 def test_out_option_writes_elsewhere(make_site: MakeSite, tmp_path: Path) -> None:

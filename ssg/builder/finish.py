@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from ssg.builder.links import extract_links
 from ssg.builder.writer import OutputWriter
-from ssg.errors import BuildError, NotFound, SsgError, TemplateError
+from ssg.errors import BuildError, NotFound, SsgError
 from ssg.isr.entries import make_etag
 from ssg.render.renderer import PreparedPage, RenderedPage, finish_page
 from ssg.render.templates import template_frame
@@ -90,8 +90,6 @@ def page_error(site: Site, route_pattern: str, url_path: str, exc: BaseException
 
 def _failure_location(site: Site, exc: BaseException) -> tuple[str | None, int | None]:
     """(file, line) of a page failure: from the error's fields, else its traceback."""
-    if isinstance(exc, TemplateError):
-        return exc.template_file, exc.line
     source_file = getattr(exc, "source_file", None)
     if isinstance(exc, SsgError) and isinstance(source_file, str):
         line = getattr(exc, "line", None)
