@@ -159,3 +159,20 @@ async def test_not_found_in_the_root_layout_is_a_complete_page(
     assert reply.status == 404
     assert "<html" in reply.text and reply.text.rstrip().endswith("</html>")
     assert "<main id=root>" not in reply.text and "root-404" not in reply.text
+
+
+async def test_not_found_in_a_static_layout_writes_no_page_and_serves_the_parent_not_found(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    layout_py = "import ssg\n\ndef load(params):\n    ssg.not_found()\n"
+    files = dash_site(make_site, {"app/dash/layout.py": layout_py})
+    files["app/dash/page.py"] = "revalidate = 60\n"
+    site = make_site(files)
+    server = await serve_site(site)
+
+    reply = await server.get("/dash")
+
+    assert not (site / "out/dash.html").exists()
+    assert reply.status == 404
+    assert "<main id=root><p id=root-404>root not found</p></main>" in reply.text
+    assert "dash-404" not in reply.text
