@@ -214,6 +214,8 @@ class RenderScope:
             ssg.cache entries with a data cache policy); revalidate_path expires
             them so the page's regeneration reads fresh data.
         dynamic_calls: request APIs read while rendering (for the build report).
+        bundle_dirs: page-bundle folders whose files are published next to
+            this page's URL (the entries it looked up with `Collection.get`).
         generating_params: this scope runs generate_static_params (build only):
             request APIs fail with a clear error, uncached fetches are allowed.
     """
@@ -230,6 +232,7 @@ class RenderScope:
     data_keys: set[str] = field(default_factory=set)
     dynamic_calls: list[str] = field(default_factory=list)
     generating_params: bool = False
+    bundle_dirs: dict[Path, tuple[str, ...]] = field(default_factory=dict)
 
     def record_revalidate(self, seconds: float | None) -> None:
         """Record a data revalidate; as Next.js revalidate, the lowest value wins.
@@ -256,6 +259,10 @@ class RenderScope:
         collector = _due_collector.get()
         if collector is not None:
             collector.append(due_at)
+
+    def record_bundle(self, bundle_dir: Path, names: tuple[str, ...]) -> None:
+        """Publish a page bundle's files (`names`, relative to `bundle_dir`) beside this page."""
+        self.bundle_dirs[bundle_dir] = names
 
     def record_tags(self, tags: Iterable[str]) -> None:
         """Record cache tags used by this render (for revalidate_tag)."""

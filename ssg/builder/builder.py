@@ -34,6 +34,8 @@ from ssg.builder.writer import (
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
 from ssg.errors import OutputConflictError, PagesFailedError, SsgError
+from ssg.render.rendered_page import RenderedPage
+from ssg.render.renderer import PreparedPage
 from ssg.render.services import make_services
 from ssg.render.special_pages import render_not_found
 from ssg.routing.definitions import RouteKind
@@ -237,6 +239,7 @@ async def _render_all(
     """
     errors: list[SsgError] = []
     ready = await prepare_all(site, services, planned, results, errors)
+    _publish_bundles(ready, writer)
     items = {item.url_path: item for item, _page in ready}
     jobs = [
         PageJob(item.route.route_pattern, item.url_path, _output_file(site, item), page)
@@ -277,6 +280,24 @@ async def _render_all(
     _raise_errors(errors)
     rendered = {url_path: (items[url_path], page) for url_path, page in finished.items()}
     return rendered, outcome.link_seconds
+
+
+def _publish_bundles(
+    ready: list[tuple[PlannedPage, PreparedPage | RenderedPage]], writer: OutputWriter
+) -> None:
+    """Write the page-bundle files each page looked up next to its URL (/blog/hello/diagram.png).
+
+    Raises:
+        OSError: a bundle file cannot be read (deleted during the build).
+    """
+    for item, page in ready:
+        if not isinstance(page, PreparedPage):
+            continue
+        folder = unquote(item.url_path).strip("/")
+        for bundle_dir, names in page.scope.bundle_dirs.items():
+            for name in names:
+                target = f"{folder}/{name}" if folder else name
+                writer.write(target, (bundle_dir / name).read_bytes())
 
 
 def _raise_errors(errors: list[SsgError]) -> None:

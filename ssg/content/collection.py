@@ -13,9 +13,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
 
+from markupsafe import Markup
+
 from ssg.content.entry import Entry, FilterRef, LoadedFile
 from ssg.content.pool import load_files
 from ssg.content.problems import ContentProblem
+from ssg.content.references import point_at
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, FileStamp, scan_content
 from ssg.errors import ContentError
 from ssg.scope import ServiceMode, current_scope
@@ -68,8 +71,25 @@ class Collection(Sequence[Entry]):
         return iter(self.entries)
 
     def get(self, slug: str) -> Entry | None:
-        """Return the entry with this slug, or None (`ssg.not_found()` is the caller's call)."""
-        return self._by_slug.get(slug)
+        """Return the entry with this slug, or None (`ssg.not_found()` is the caller's call).
+
+        During a render, looking an entry up by slug makes the page its page:
+        a page bundle's files (`hello/index.md` + `diagram.png`) are published
+        next to the page's URL (`/blog/hello/diagram.png`), and the returned
+        entry's `html` refers to them there (with the site's `base_path`), so
+        `![](diagram.png)` works whatever the URL and trailing-slash style.
+        """
+        entry = self._by_slug.get(slug)
+        if entry is None or not entry.bundle_files:
+            return entry
+        scope = current_scope()
+        if scope is None:
+            return entry
+        scope.record_bundle(entry.source_file.parent, entry.bundle_files)
+        base_path = str(scope.services.site_values.get("base_path") or "").rstrip("/")
+        prefix = base_path + scope.url_path.rstrip("/")
+        html = point_at(entry.html, frozenset(entry.bundle_files), prefix)
+        return replace(entry, html=Markup(html))
 
     def filter(self, keep: Callable[[Entry], bool]) -> Collection:
         """Return the entries for which `keep(entry)` is true, e.g. `lambda e: not e.redirect`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ from ssg.content.dates import parse_date, parse_date_detailed
 from ssg.content.frontmatter import parse_front_matter_tolerant
 from ssg.content.markdown import Heading, render_markdown
 from ssg.content.problems import ContentProblem
+from ssg.content.references import is_file_reference, line_of, relative_targets, scan_bundle
 
 WORDS_PER_MINUTE = 200
 SUMMARY_MAX_CHARS = 280
 _BUNDLE_INDEXES = frozenset({"index.md", "index.markdown", "_index.md"})
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_EMPTY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+#*)?[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Entry:
         draft: front-matter `draft: true` (Hugo, Zola, Jekyll) or Pelican
             `Status: draft`; left out of collections unless drafts are shown
             (`ssg build --drafts`, `ssg dev`).
+        bundle_files: for a page bundle (`hello/index.md`), the files beside it
+            (relative POSIX names, e.g. "diagram.png"), published next to the
+            post's URL by `Collection.get` during a render; else ().
     """
 
     slug: str
@@ -65,6 +72,7 @@ class Entry:
     redirect: str | None = None
     aliases: tuple[str, ...] = ()
     draft: bool = False
+    bundle_files: tuple[str, ...] = ()
 
     def is_scheduled(self, now: float) -> bool:
         """True when the entry is dated after `now` (epoch seconds): published at its date."""
@@ -156,6 +164,9 @@ def load_entry(
 
     body = body_filter(front.body) if body_filter is not None else front.body
     rendered = render_markdown(body)
+    problems += _missing_files(rendered.html, source_file, front.body, front.body_line)
+    problems += _empty_headings(source_file, front.body, front.body_line)
+    is_bundle = source_file.name in _BUNDLE_INDEXES and source_file.parent != content_dir
     slug = _slug(meta, source_file, content_dir)
     first_h1 = next((h.text for h in rendered.toc if h.level == 1), None)
     summary = _text(meta.get("summary")) or _text(meta.get("description"))
@@ -178,6 +189,7 @@ def load_entry(
         redirect=_text(meta.get("redirect")) or None,
         aliases=_strings(meta.get("aliases")),
         draft=_is_draft(meta),
+        bundle_files=scan_bundle(source_file.parent) if is_bundle else (),
     )
     return LoadedFile(source_file, entry, tuple(problems))
 
@@ -223,6 +235,50 @@ def _slug(meta: Mapping[str, Any], source_file: Path, content_dir: Path) -> str:
         # A page bundle (`Rust-1.12/index.md`) is named by its folder.
         return source_file.parent.name if source_file.parent != content_dir else "index"
     return source_file.stem
+
+
+def _missing_files(
+    body_html: str, source_file: Path, body: str, body_line: int
+) -> list[ContentProblem]:
+    """A problem per relative image or link to a file that is not there (`![](gone.png)`)."""
+    problems = []
+    for target in relative_targets(body_html):
+        if not is_file_reference(target) or (source_file.parent / target).is_file():
+            continue
+        problems.append(
+            ContentProblem(
+                source_file,
+                line_of(target, body, body_line),
+                f"refers to {target!r}, which is not in {source_file.parent}; add the file "
+                "there or fix the link (a relative link starts at the post's folder)",
+            )
+        )
+    return problems
+
+
+def _empty_headings(source_file: Path, body: str, body_line: int) -> list[ContentProblem]:
+    """A problem per ATX heading with no text (`##` alone on its line), outside code fences."""
+    problems = []
+    fence: str | None = None
+    for number, line in enumerate(body.splitlines(), start=body_line):
+        opening = _FENCE.match(line)
+        if opening is not None:
+            marker = opening.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is None and _EMPTY_HEADING.match(line):
+            problems.append(
+                ContentProblem(
+                    source_file,
+                    number,
+                    f"has a heading without text ({line.strip()!r}); write its text or "
+                    "remove the line",
+                )
+            )
+    return problems
 
 
 def _is_draft(meta: Mapping[str, Any]) -> bool:

@@ -1,0 +1,105 @@
+"""Relative references in a rendered body: find them, check the files exist, point them at a URL.
+
+A page bundle (`posts/hello/index.md` with `diagram.png` beside it, as Hugo's
+leaf bundles and Zola's colocated assets) refers to its files relatively
+(`![](diagram.png)`); once the post's URL is known they become root-relative.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote
+
+# src="..." / href="..." as cmark writes them (double quotes; raw HTML usually agrees).
+_REFERENCE = re.compile(r'(?P<attr>\b(?:src|href))="(?P<target>[^"]*)"')
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Relative links to these are page URLs of an older site, not files beside the post.
+_PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".php"})
+_MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+
+
+def relative_targets(body_html: str) -> list[str]:
+    """The relative `src`/`href` targets of `body_html`, decoded, in order, each once.
+
+    | target in the HTML        | returned          |
+    | ------------------------- | ----------------- |
+    | diagram.png               | diagram.png       |
+    | img/a%20b.png?v=2#x       | img/a b.png       |
+    | /blog/x, #top, https://.. | (left out)        |
+    """
+    found: dict[str, None] = {}
+    for match in _REFERENCE.finditer(body_html):
+        target = _file_part(match.group("target"))
+        if target is not None:
+            found.setdefault(target, None)
+    return list(found)
+
+
+def is_file_reference(target: str) -> bool:
+    """True when a relative target names a file (an image, a PDF), not a page of an old site."""
+    return PurePosixPath(target).suffix.lower() not in _PAGE_SUFFIXES
+
+
+def scan_bundle(bundle_dir: Path) -> tuple[str, ...]:
+    """The files of a page bundle's folder to publish: relative POSIX names, sorted.
+
+    Markdown files (the post itself, other languages) and dotfiles stay out.
+    """
+    names = []
+    for path in bundle_dir.rglob("*"):
+        relative = path.relative_to(bundle_dir)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in _MARKDOWN_SUFFIXES:
+            continue
+        names.append(relative.as_posix())
+    return tuple(sorted(names))
+
+
+def point_at(body_html: str, names: frozenset[str], url_prefix: str) -> str:
+    """Rewrite relative references to bundle files `names` as `url_prefix/name`.
+
+    Example: ('<img src="diagram.png">', {"diagram.png"}, "/docs/blog/hello")
+    -> '<img src="/docs/blog/hello/diagram.png">'. Query and fragment are kept;
+    other references are left as written.
+    """
+    prefix = url_prefix.rstrip("/")
+
+    def replace(match: re.Match[str]) -> str:
+        raw = match.group("target")
+        target = _file_part(raw)
+        if target is None or target not in names:
+            return match.group(0)
+        rest = raw[len(raw.split("#", 1)[0].split("?", 1)[0]) :]
+        url = f"{prefix}/{quote(target)}{rest}"
+        return f'{match.group("attr")}="{html.escape(url)}"'
+
+    return _REFERENCE.sub(replace, body_html)
+
+
+def line_of(target: str, body: str, body_line: int) -> int | None:
+    """The file line where `target` first appears in the Markdown `body`, else None."""
+    for needle in (target, quote(target)):
+        index = body.find(needle)
+        if index >= 0:
+            return body_line + body.count("\n", 0, index)
+    return None
+
+
+def _file_part(raw: str) -> str | None:
+    """A relative reference's path, decoded, without query or fragment; None if not relative."""
+    target = html.unescape(raw).strip()
+    if (
+        not target
+        or target.startswith(("/", "#", "?"))
+        or _SCHEME.match(target)
+        or "{{" in target
+        or "{%" in target
+    ):
+        return None
+    target = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    if target.startswith("./"):
+        target = target[2:]
+    return target or None
