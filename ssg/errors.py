@@ -20,7 +20,8 @@ ones `ssg` exports: `SsgError`, `FetchError`, `ControlFlow`, `NotFound`, `Redire
     ├── FetchError             ssg.fetch failed (timeout, connection, no route for "/...")
     ├── HandlerReturnError     a route handler returned a value ssg cannot send (also TypeError)
     ├── OutsideRenderError     a render-only API called outside a render (also RuntimeError)
-    ├── RevalidateError        revalidate_path / revalidate_tag got a bad argument (also ValueError)
+    ├── ArgumentError          a public API got a bad argument (also TypeError and ValueError)
+    │   └── RevalidateError        ... revalidate_path / revalidate_tag
     ├── DynamicUsageError      a request API was used where the route must be static
     │   └── RuntimeDynamicError    ... found while the server rendered it
     ├── ExportError            output = "export" but some routes need a server (`.problems`)
@@ -29,6 +30,7 @@ ones `ssg` exports: `SsgError`, `FetchError`, `ControlFlow`, `NotFound`, `Redire
     ├── PublicLinkError        public/ holds symbolic links to files outside the site
     ├── BuildError             a page failed to render; wraps the cause with route and URL
     ├── PagesFailedError       several pages failed to render (`.failures`)
+    ├── BrokenLinksError       --strict: the output links to URLs nothing answers (`.links`)
     ├── RegenerationError      a server render could not be cached (route gone, 5xx, disk)
     ├── WorkerExitError        a render or server worker process died
     ├── ListenError            `ssg serve` cannot listen on the address (also OSError)
@@ -42,9 +44,11 @@ ones `ssg` exports: `SsgError`, `FetchError`, `ControlFlow`, `NotFound`, `Redire
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 
 class SsgError(Exception):
@@ -292,18 +296,39 @@ class OutsideRenderError(SsgError, RuntimeError):
         super().__init__(message)
 
 
-class RevalidateError(SsgError, ValueError):
+class ArgumentError(SsgError, TypeError, ValueError):
+    """A public function or class of ssg got an argument it cannot use.
+
+    Both a TypeError and a ValueError, so code that catches either keeps
+    working (as numpy's `AxisError(ValueError, IndexError)`). The message
+    starts with the file and line that made the call: the first frame on the
+    stack outside ssg, the standard library and installed packages.
+
+    Attributes:
+        call: the API as users write it, e.g. "ssg.Response".
+        source_file: the calling file (absolute), or None when not found.
+        line: the calling line, or None.
+    """
+
+    def __init__(self, message: str, *, call: str) -> None:
+        self.call = call
+        self.source_file, self.line = _calling_line()
+        where = f"{self.source_file}:{self.line}: " if self.source_file else ""
+        super().__init__(f"{where}{message}")
+
+
+class RevalidateError(ArgumentError):
     """ssg.revalidate_path or ssg.revalidate_tag got an argument it cannot use.
 
     Attributes:
         call: "revalidate_path" or "revalidate_tag".
         value: the argument as given.
+        (source_file, line: as ArgumentError.)
     """
 
     def __init__(self, message: str, *, call: str, value: object) -> None:
-        self.call = call
         self.value = value
-        super().__init__(message)
+        super().__init__(message, call=call)
 
 
 class DynamicUsageError(SsgError):
@@ -445,6 +470,19 @@ class PagesFailedError(SsgError):
         super().__init__(f"{len(self.failures)} page(s) failed to render:\n{text}")
 
 
+class BrokenLinksError(SsgError):
+    """A --strict build whose pages link to URLs no page, file or route answers.
+
+    Attributes:
+        links: each broken link (`ssg.builder.links.BrokenLink`: page, link,
+            target, reason).
+    """
+
+    def __init__(self, message: str, *, links: Sequence[object]) -> None:
+        self.links = list(links)
+        super().__init__(message)
+
+
 class RegenerationError(SsgError):
     """A render at serve time produced nothing to cache; the last good page stays.
 
@@ -532,3 +570,18 @@ class DynamicUsage(ControlFlow):
     def __init__(self, call: str) -> None:
         self.call = call
         super().__init__(call)
+
+
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0] + "/"
+_LIBRARY_DIRS = tuple({sys.prefix + "/", sys.base_prefix + "/", sys.exec_prefix + "/"})
+
+
+def _calling_line() -> tuple[str | None, int | None]:
+    """The innermost frame outside ssg, the standard library and installed packages."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if not file.startswith((_PACKAGE_DIR, "<", *_LIBRARY_DIRS)):
+            return file, frame.f_lineno
+        frame = frame.f_back
+    return None, None

@@ -15,6 +15,7 @@ import ssg
 import ssg.errors
 from ssg.config import load_config
 from ssg.errors import (
+    ArgumentError,
     BuildNotFoundError,
     HandlerReturnError,
     ListenError,
@@ -123,3 +124,19 @@ def test_serving_without_a_build_names_the_build_command(make_site: MakeSite) ->
         create_app(load_config(site_dir, environ={}))
     assert info.value.out_dir == site_dir / "out"
     assert isinstance(info.value, FileNotFoundError)
+
+
+def test_a_bad_argument_to_a_public_api_names_the_calling_line() -> None:
+    with pytest.raises(ArgumentError, match=r"ssg.Response body must be bytes") as info:
+        ssg.Response(body="not bytes")  # type: ignore[arg-type]
+    line = inspect.currentframe().f_lineno - 1  # type: ignore[union-attr]
+    assert (info.value.source_file, info.value.line) == (__file__, line)
+    assert str(info.value).startswith(f"{__file__}:{line}: ")
+    assert info.value.call == "ssg.Response"
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+
+
+def test_a_bad_cache_option_is_an_argument_error_at_decoration() -> None:
+    with pytest.raises(ArgumentError, match=r"revalidate=-1 must be 0 or more seconds") as info:
+        ssg.cache(revalidate=-1)
+    assert info.value.source_file == __file__

@@ -33,7 +33,7 @@ from ssg.builder.writer import (
 )
 from ssg.config import SiteConfig
 from ssg.data.memo import RequestMemo
-from ssg.errors import OutputConflictError, PagesFailedError, SsgError
+from ssg.errors import BrokenLinksError, OutputConflictError, PagesFailedError, SsgError
 from ssg.render.rendered_page import RenderedPage
 from ssg.render.renderer import PreparedPage
 from ssg.render.services import make_services
@@ -107,7 +107,9 @@ async def build_site(
         if broken:
             message = broken_links_message(broken)
             if strict:
-                raise SsgError(f"{message}\n(--strict makes broken links errors)")
+                raise BrokenLinksError(
+                    f"{message}\n(--strict makes broken links errors)", links=broken
+                )
             log.warning("%s", message)
         writer.commit()
     except BaseException:

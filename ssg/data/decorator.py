@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from ssg.data.keys import call_data_key, call_memo_key
 from ssg.data.policy import Revalidate, make_policy, run_cached, run_cached_sync
+from ssg.errors import ArgumentError
 from ssg.scope import current_scope
 
 P = ParamSpec("P")
@@ -71,7 +72,7 @@ def cache(
         The wrapped function, or a decorator when called with options.
 
     Raises:
-        ValueError: bad `revalidate` or `tags` (at decoration time).
+        ArgumentError: bad `revalidate` or `tags` (at decoration time).
     """
     policy = make_policy(revalidate=revalidate, cache=None, tags=tags)
 
@@ -166,8 +167,9 @@ def _arguments_digest(
     Example: for `def f(x, y=2)`, `f(1)` and `f(x=1, y=2)` give the same digest.
 
     Raises:
-        TypeError: an argument cannot be pickled, or the arguments do not fit
-            the signature (the same error calling the function would raise).
+        ArgumentError: an argument cannot be pickled (also a TypeError).
+        TypeError: the arguments do not fit the signature (the same error
+            calling the function would raise).
     """
     if signature is not None:
         bound = signature.bind(*args, **kwargs)
@@ -185,9 +187,10 @@ def _arguments_digest(
     try:
         blob = pickle.dumps(parts, protocol=_KEY_PICKLE_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        raise TypeError(
+        raise ArgumentError(
             f"@ssg.cache: {function_id} was called with an argument that cannot be pickled "
             f"({exc}), and its cache key is made from the pickled arguments. Pass plain values "
-            "(str, int, float, tuples, lists, dicts, dataclasses) or remove @ssg.cache."
+            "(str, int, float, tuples, lists, dicts, dataclasses) or remove @ssg.cache.",
+            call="ssg.cache",
         ) from exc
     return hashlib.sha256(blob).hexdigest()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ssg.data.keys import sorted_tags
+from ssg.errors import ArgumentError
 from ssg.scope import collect_due
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def make_policy(*, revalidate: Revalidate, cache: str | None, tags: Iterable[str
     | None       | "no-store"    | not stored; the route becomes dynamic      |
 
     Raises:
-        ValueError: a negative or non-number revalidate, an unknown cache mode,
+        ArgumentError: a negative or non-number revalidate, an unknown cache mode,
             a conflicting pair (no-store with revalidate N, force-cache with 0),
             or tags that are not a list of strings. The message names the fix.
     """
@@ -74,15 +75,22 @@ def make_policy(*, revalidate: Revalidate, cache: str | None, tags: Iterable[str
         close = difflib.get_close_matches(str(cache), CACHE_MODES, n=1)
         hint = f' Did you mean cache="{close[0]}"?' if close else ""
         modes = ", ".join(f'"{m}"' for m in CACHE_MODES)
-        raise ValueError(f"cache={cache!r} is not one of {modes} (or None).{hint}")
+        raise ArgumentError(
+            f"cache={cache!r} is not one of {modes} (or None).{hint}",
+            call="ssg.cache / ssg.fetch options",
+        )
     tag_tuple = _parse_tags(tags)
 
     if cache == "no-store" and (revalidate is False or seconds not in (None, 0.0)):
-        raise ValueError(
-            f'cache="no-store" and revalidate={revalidate!r} contradict each other; keep one'
+        raise ArgumentError(
+            f'cache="no-store" and revalidate={revalidate!r} contradict each other; keep one',
+            call="ssg.cache / ssg.fetch options",
         )
     if cache == "force-cache" and seconds == 0.0:
-        raise ValueError('cache="force-cache" and revalidate=0 contradict each other; keep one')
+        raise ArgumentError(
+            'cache="force-cache" and revalidate=0 contradict each other; keep one',
+            call="ssg.cache / ssg.fetch options",
+        )
     if cache == "no-store" or seconds == 0.0:
         return CachePolicy(stored=False, revalidate_seconds=None, no_store=True, tags=tag_tuple)
     stored = cache == "force-cache" or revalidate is False or seconds is not None
@@ -93,19 +101,21 @@ def _parse_revalidate(revalidate: object) -> float | None:
     """Return revalidate as seconds (None for unset or False).
 
     Raises:
-        ValueError: not a finite number >= 0, None or False.
+        ArgumentError: not a finite number >= 0, None or False.
     """
     if revalidate is None or revalidate is False:
         return None
     if isinstance(revalidate, bool) or not isinstance(revalidate, int | float):
-        raise ValueError(
+        raise ArgumentError(
             f"revalidate={revalidate!r} is not a number of seconds; use revalidate=N (seconds), "
-            "revalidate=False (until revalidate_tag) or revalidate=0 (never cache)"
+            "revalidate=False (until revalidate_tag) or revalidate=0 (never cache)",
+            call="ssg.cache / ssg.fetch options",
         )
     if not math.isfinite(revalidate) or revalidate < 0:
-        raise ValueError(
+        raise ArgumentError(
             f"revalidate={revalidate!r} must be 0 or more seconds; use revalidate=False to "
-            "cache until revalidate_tag"
+            "cache until revalidate_tag",
+            call="ssg.cache / ssg.fetch options",
         )
     return float(revalidate)
 
@@ -114,15 +124,20 @@ def _parse_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Return tags sorted and deduplicated.
 
     Raises:
-        ValueError: a bare string (which would iterate as characters) or a
+        ArgumentError: a bare string (which would iterate as characters) or a
             non-string / empty tag.
     """
     if isinstance(tags, str):
-        raise ValueError(f'tags={tags!r} must be a list of strings, e.g. tags=["{tags}"]')
+        raise ArgumentError(
+            f'tags={tags!r} must be a list of strings, e.g. tags=["{tags}"]',
+            call="ssg.cache / ssg.fetch options",
+        )
     tag_list = list(tags)
     bad = [t for t in tag_list if not isinstance(t, str) or not t]
     if bad:
-        raise ValueError(f"tags must be non-empty strings; got {bad!r}")
+        raise ArgumentError(
+            f"tags must be non-empty strings; got {bad!r}", call="ssg.cache / ssg.fetch options"
+        )
     return sorted_tags(tag_list)
 
 

@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote
 
 from ssg.content.dates import parse_date
 from ssg.content.entry import Entry
+from ssg.errors import ArgumentError
 from ssg.route_handlers.response import Response
 from ssg.scope import RenderScope, require_scope
 
@@ -80,12 +81,12 @@ def feed(
 
     Raises:
         SsgError: called outside a render (a route handler or page module).
-        ValueError: an unknown `format`.
+        ArgumentError: an unknown `format`.
     """
     from feedgen.feed import FeedGenerator
 
     if format not in CONTENT_TYPES:
-        raise ValueError(f'format={format!r} is not "rss" or "atom"')
+        raise ArgumentError(f'format={format!r} is not "rss" or "atom"', call="ssg.feed")
     scope = require_scope("feed()", "in a route handler, e.g. GET of app/feed.xml/route.py")
     site = scope.services.site_values
     origin = site_origin(site)
@@ -157,7 +158,7 @@ def sitemap(
 
     Raises:
         SsgError: called outside a render.
-        ValueError: `entries` given without `url`.
+        ArgumentError: `entries` given without `url`.
     """
     scope = require_scope("sitemap()", "in a route handler, e.g. GET of app/sitemap.xml/route.py")
     origin = site_origin(scope.services.site_values)
@@ -168,8 +169,9 @@ def sitemap(
     lastmod: dict[str, datetime | None] = dict.fromkeys(unquote(p) for p in pages or ())
     entries = list(entries)
     if entries and url is None:
-        raise ValueError(
-            "sitemap(entries, url=...) needs `url`: a function giving an entry's URL path"
+        raise ArgumentError(
+            "sitemap(entries, url=...) needs `url`: a function giving an entry's URL path",
+            call="ssg.sitemap",
         )
     if url is not None:
         listed = published(entries, scope)

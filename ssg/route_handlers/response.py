@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ssg.errors import ArgumentError
+
 
 class Response:
     """A route handler's response, as aiohttp's `web.Response` without importing aiohttp.
@@ -31,10 +33,11 @@ class Response:
         charset: the charset added to the content type (default "utf-8" for `text`).
 
     Raises:
-        ValueError: both `body` and `text`; a status outside 100-599; a charset
-            inside `content_type`; a Content-Type header with `content_type` or
-            `charset`; an unknown charset; a header holding a line break or NUL.
-        TypeError: `body` is not bytes, or `text` not a str.
+        ArgumentError (a TypeError and a ValueError): both `body` and `text`;
+            `body` not bytes or `text` not a str; a status outside 100-599; a
+            charset inside `content_type`; a Content-Type header with
+            `content_type` or `charset`; an unknown charset; a header holding a
+            line break or NUL. The message names the calling line.
     """
 
     __slots__ = ("body", "headers", "status")
@@ -50,22 +53,33 @@ class Response:
         charset: str | None = None,
     ) -> None:
         if body is not None and text is not None:
-            raise ValueError("ssg.Response takes body (bytes) or text (str), not both")
+            raise ArgumentError(
+                "ssg.Response takes body (bytes) or text (str), not both", call="ssg.Response"
+            )
         if body is not None and not isinstance(body, bytes | bytearray):
-            raise TypeError(f"ssg.Response body must be bytes, not {type(body).__name__}")
+            raise ArgumentError(
+                f"ssg.Response body must be bytes, not {type(body).__name__}", call="ssg.Response"
+            )
         if text is not None and not isinstance(text, str):
-            raise TypeError(f"ssg.Response text must be a str, not {type(text).__name__}")
+            raise ArgumentError(
+                f"ssg.Response text must be a str, not {type(text).__name__}", call="ssg.Response"
+            )
         if not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError(
-                f"ssg.Response status must be an HTTP status (100-599), not {status!r}"
+            raise ArgumentError(
+                f"ssg.Response status must be an HTTP status (100-599), not {status!r}",
+                call="ssg.Response",
             )
         if content_type is not None and "charset" in content_type:
-            raise ValueError("ssg.Response: give the charset as charset=, not in content_type")
+            raise ArgumentError(
+                "ssg.Response: give the charset as charset=, not in content_type",
+                call="ssg.Response",
+            )
         items = dict(headers or {})
         header = next((name for name in items if name.lower() == "content-type"), None)
         if header is not None and (content_type is not None or charset is not None):
-            raise ValueError(
-                "ssg.Response: a Content-Type header and content_type or charset; give one of them"
+            raise ArgumentError(
+                "ssg.Response: a Content-Type header and content_type or charset; give one of them",
+                call="ssg.Response",
             )
         if text is not None:
             if header is None:
@@ -80,8 +94,8 @@ class Response:
             try:
                 data = text.encode(charset)
             except LookupError:
-                raise ValueError(
-                    f"ssg.Response charset {charset!r} is not a known encoding"
+                raise ArgumentError(
+                    f"ssg.Response charset {charset!r} is not a known encoding", call="ssg.Response"
                 ) from None
         else:
             data = bytes(body or b"")
@@ -92,7 +106,9 @@ class Response:
                 )
         for name, value in items.items():  # the Content-Type made from the arguments too
             if any(c in f"{name}{value}" for c in "\r\n\0"):
-                raise ValueError(f"ssg.Response header {name!r} holds a line break or NUL")
+                raise ArgumentError(
+                    f"ssg.Response header {name!r} holds a line break or NUL", call="ssg.Response"
+                )
         self.body: bytes = data
         self.status: int = status
         self.headers: dict[str, str] = items

@@ -10,7 +10,7 @@ import pytest
 from ssg.builder.builder import build_site
 from ssg.builder.links import canonical_url_path, extract_links, find_broken_links
 from ssg.config import load_config
-from ssg.errors import SsgError
+from ssg.errors import BrokenLinksError, SsgError
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
@@ -107,8 +107,9 @@ async def test_strict_build_fails_on_broken_links_and_keeps_the_previous_output(
     site = _site(make_site, '<a href="/">home</a>')
     await build(site)
     (site / "app" / "page.html").write_text('<a href="/nowhere">x</a>', encoding="utf-8")
-    with pytest.raises(SsgError, match=r"(?s)1 broken link.*/: /nowhere"):
+    with pytest.raises(BrokenLinksError, match=r"(?s)1 broken link.*/: /nowhere") as info:
         await build_site(load_config(site), strict=True)
+    assert [(b.page, b.link) for b in info.value.links] == [("/", "/nowhere")]
     assert 'href="/"' in (site / "out" / "index.html").read_text(encoding="utf-8")
 
 
