@@ -93,6 +93,24 @@ def serve(
     )
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--template",
+    type=click.Choice(["blog", "docs", "minimal"]),
+    default="blog",
+    show_default=True,
+    help="The starter to copy.",
+)
+def new(directory: Path, template: str) -> None:
+    """Write a new site into DIRECTORY (new or empty) that builds and serves as it is."""
+    from ssg.commands import new as command
+
+    written = command.run(directory, template=template)
+    click.echo(f"Created a {template} site in {directory} ({len(written)} files). Next:")
+    click.echo(f"  ssg build {directory} && ssg serve {directory}")
+
+
 def main() -> None:
     """Console-script entry point (`ssg`, `python -m ssg`).
 

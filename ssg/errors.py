@@ -34,7 +34,8 @@ ones `ssg` exports: `SsgError`, `FetchError`, `ControlFlow`, `NotFound`, `Redire
     ├── RegenerationError      a server render could not be cached (route gone, 5xx, disk)
     ├── WorkerExitError        a render or server worker process died
     ├── ListenError            `ssg serve` cannot listen on the address (also OSError)
-    └── ShutdownError          `ssg serve` stopped with requests or regenerations abandoned
+    ├── ShutdownError          `ssg serve` stopped with requests or regenerations abandoned
+    └── NewSiteError           `ssg new` was given a folder that is not empty (also FileExistsError)
 
     ControlFlow                not errors: raised by pages to change what is sent
     ├── NotFound               ssg.not_found()
@@ -532,6 +533,18 @@ class ShutdownError(SsgError):
     def __init__(self, message: str, *, requests: int, regenerations: int) -> None:
         self.requests = requests
         self.regenerations = regenerations
+        super().__init__(message)
+
+
+class NewSiteError(SsgError, FileExistsError):
+    """`ssg new DIR` refused DIR: it exists and is not empty, or is a file.
+
+    Attributes:
+        target_dir: the folder given.
+    """
+
+    def __init__(self, message: str, *, target_dir: Path) -> None:
+        self.target_dir = target_dir
         super().__init__(message)
 
 

@@ -1,0 +1,93 @@
+"""`ssg new`: each starter builds with --strict and serves as written; a non-empty folder is refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import feedparser
+import pytest
+from aiohttp import web
+
+from ssg.commands.new import TEMPLATES
+from ssg.config import load_config
+from ssg.server.app import create_app
+
+# What each starter must answer once served: its home, its first post and its route handler.
+PAGES = {
+    "blog": ("/", "/blog/hello-world", "/blog/hello-world/picture.svg", "/feed.xml"),
+    "docs": ("/", "/docs", "/docs/getting-started", "/sitemap.xml"),
+    "minimal": ("/", "/posts/first-post", "/feed.xml"),
+}
+
+
+def ssg(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ssg", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+async def test_new_site_builds_strictly_and_serves(tmp_path: Path, template: str) -> None:
+    site = tmp_path / "my-site"
+
+    created = ssg("new", str(site), "--template", template)
+    built = ssg("build", str(site), "--strict")
+
+    assert created.returncode == 0, created.stderr
+    assert built.returncode == 0, built.stderr + built.stdout
+    assert "Traceback" not in built.stderr
+    app = create_app(load_config(site), clock=time.time)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    server = web.TCPSite(runner, "127.0.0.1", 0)
+    await server.start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession() as session:
+            for url_path in PAGES[template]:
+                async with session.get(f"http://127.0.0.1:{port}{url_path}") as response:
+                    body = await response.read()
+                    assert response.status == 200, url_path
+                    if url_path == "/feed.xml":
+                        feed = feedparser.parse(body)
+                        assert feed.bozo == 0 and len(feed.entries) == 1
+                    if url_path == "/":
+                        assert b"My Site" in body
+    finally:
+        await runner.cleanup()
+
+
+def test_every_template_is_offered_by_the_cli() -> None:
+    result = ssg("new", "--help")
+    for template in TEMPLATES:
+        assert template in result.stdout
+
+
+def test_a_non_empty_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
+    site = tmp_path / "existing"
+    site.mkdir()
+    (site / "notes.txt").write_text("mine")
+
+    result = ssg("new", str(site))
+
+    assert result.returncode == 1
+    assert "is not empty" in result.stderr and "Traceback" not in result.stderr
+    assert [p.name for p in site.iterdir()] == ["notes.txt"]
+
+
+def test_an_empty_folder_is_accepted(tmp_path: Path) -> None:
+    site = tmp_path / "empty"
+    site.mkdir()
+
+    result = ssg("new", str(site), "--template", "minimal")
+
+    assert result.returncode == 0, result.stderr
+    assert (site / "ssg.toml").is_file() and (site / "app/layout.html").is_file()
