@@ -28,6 +28,7 @@ ones `ssg` exports: `SsgError`, `FetchError`, `ControlFlow`, `NotFound`, `Redire
     ├── OutputDirError         the output folder would destroy something if replaced
     ├── OutputConflictError    two sources would write one output file
     ├── PublicLinkError        public/ holds symbolic links to files outside the site
+    ├── RenderTimeoutError     an on-demand render or a regeneration took too long (also a TimeoutError)
     ├── BuildError             a page failed to render; wraps the cause with route and URL
     ├── PagesFailedError       several pages failed to render (`.failures`)
     ├── BrokenLinksError       --strict: the output links to URLs nothing answers (`.links`)
@@ -424,6 +425,27 @@ class OutputConflictError(SsgError):
         self.output_file = output_file
         self.url_path = url_path
         super().__init__(message)
+
+
+class RenderTimeoutError(SsgError, TimeoutError):
+    """An on-demand render or a regeneration ran past `render_timeout_seconds` and was stopped.
+
+    Attributes:
+        url_path: the URL being rendered, e.g. "/blog/hello".
+        route_pattern: its route, e.g. "/blog/[slug]".
+        timeout_seconds: the limit it ran past (seconds).
+    """
+
+    def __init__(self, *, url_path: str, route_pattern: str, timeout_seconds: float) -> None:
+        self.url_path = url_path
+        self.route_pattern = route_pattern
+        self.timeout_seconds = timeout_seconds
+        super().__init__(
+            f"rendering {url_path} (route {route_pattern}) took longer than "
+            f"render_timeout_seconds = {timeout_seconds:g} s and was stopped. Find what its "
+            "load() or fetches wait for (an upstream that never answers?), or raise "
+            "render_timeout_seconds in ssg.toml."
+        )
 
 
 class BuildError(SsgError):

@@ -136,6 +136,7 @@ class DataServices:
         build_memo: the build-wide request memo; None at serve time, where each
             render gets its own memo (as Next.js: memoization lasts one render).
         fetch_timeout_seconds: total timeout of one upstream fetch.
+        fetch_max_bytes: largest upstream response body a fetch reads (bytes).
         site_dir: the site's root folder; relative content paths resolve against it.
         shared: long-lived memos keyed by name (e.g. parsed content collections),
             living as long as the build or the server.
@@ -162,6 +163,7 @@ class DataServices:
     store: DataStore | None = None
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0
+    fetch_max_bytes: int = 33_554_432
     schedule: Schedule = field(default_factory=Schedule, compare=False)
     page_index: PageIndex = field(default_factory=PageIndex, compare=False)
     _http: _HttpClient = field(init=False, repr=False, compare=False)

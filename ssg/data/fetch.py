@@ -31,6 +31,9 @@ MAX_CACHED_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_TIMEOUT_SECONDS = 30.0
 """Total timeout of a fetch made outside a render (inside one, the services' setting applies)."""
 
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+"""Largest body read by a fetch made outside a render (inside one, the services' setting)."""
+
 
 async def fetch(
     url: str,
@@ -123,7 +126,9 @@ async def fetch(
         import aiohttp  # here: builds that fetch only their own routes never load it (~0.1 s)
 
         async with aiohttp.ClientSession() as session:
-            return await _request(session, method, url, request_headers, body, one_off, None)
+            return await _request(
+                session, method, url, request_headers, body, one_off, None, DEFAULT_MAX_BYTES
+            )
 
     if policy.no_store:
         # Raises in "auto"/"error"; True (a request render) or False
@@ -196,7 +201,8 @@ async def _send(
         return await scope.services.dispatch(method, url, dict(headers), body)
     seconds = timeout if timeout is not None else scope.services.fetch_timeout_seconds
     session = scope.services.client_session()
-    return await _request(session, method, url, headers, body, seconds, scope)
+    max_bytes = scope.services.fetch_max_bytes
+    return await _request(session, method, url, headers, body, seconds, scope, max_bytes)
 
 
 async def _request(
@@ -207,11 +213,13 @@ async def _request(
     body: bytes | None,
     timeout_seconds: float,
     scope: RenderScope | None,
+    max_bytes: int,
 ) -> FetchResponse:
-    """Send one HTTP request and read the whole response.
+    """Send one HTTP request and read the whole response, of at most `max_bytes` (decoded).
 
     Raises:
-        FetchError: on a timeout or a connection/protocol error.
+        FetchError: on a timeout, a connection/protocol error, or a body over
+            `max_bytes` (refused from its Content-Length, or once that much is read).
     """
     import aiohttp
 
@@ -224,7 +232,17 @@ async def _request(
             data=body,
             timeout=aiohttp.ClientTimeout(total=timeout_seconds),
         ) as resp:
-            payload = await resp.read()
+            declared = resp.content_length
+            if declared is not None and declared > max_bytes:
+                raise _too_large(url, scope, declared, max_bytes)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.content.iter_chunked(1 << 16):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _too_large(url, scope, None, max_bytes)
+                chunks.append(chunk)
+            payload = b"".join(chunks)
             return FetchResponse(
                 status=resp.status,
                 header_items=tuple(resp.headers.items()),
@@ -246,6 +264,17 @@ async def _request(
             url=url,
             route_pattern=route_pattern,
         ) from exc
+
+
+def _too_large(url: str, scope: RenderScope | None, size: int | None, max_bytes: int) -> FetchError:
+    size_text = f"{size} bytes" if size is not None else "more"
+    return FetchError(
+        f'ssg.fetch("{url}") got a response body of {size_text}, over the limit of '
+        f"{max_bytes} bytes{_where(scope)}; it was not read. Fetch a smaller resource, "
+        "or raise fetch_max_bytes in ssg.toml.",
+        url=url,
+        route_pattern=scope.route_pattern if scope is not None else None,
+    )
 
 
 def _should_store(url: str, response: FetchResponse) -> bool:

@@ -78,7 +78,9 @@ class IsrEngine:
             expire_seconds=self.expire_seconds,
         )
         self.regenerator: Regenerator[Rendered | None] = Regenerator(
-            self.renderer.render, clock=clock
+            self.renderer.render,
+            clock=clock,
+            timeout_seconds=site.config.render_timeout_seconds,
         )
         # One task saves the marks file; marks made while it writes set the flag
         # and are saved by its next round (no lock, no overlapping writes).

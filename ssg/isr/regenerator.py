@@ -9,13 +9,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ssg.errors import SsgError
+from ssg.errors import RenderTimeoutError, SsgError
 from ssg.isr.freshness import retry_delay_seconds
 from ssg.scope import Clock
 
 logger = logging.getLogger("ssg.isr")
 
 T = TypeVar("T")
+
+FAILURES_KEPT = 1000
+"""Failure records kept at most (the oldest are dropped first)."""
 
 
 def make_digest() -> str:
@@ -75,11 +78,24 @@ class Regenerator(Generic[T]):
             what callers need (a page) or raises. It must update the cache
             before returning, so the request after the task ends sees the new page.
         clock: epoch seconds, for failure times and backoff.
+        timeout_seconds: a render running longer fails with RenderTimeoutError
+            (its page keeps being served); None: no limit.
+        failures_kept: failure records kept at most (the oldest go first), so
+            URLs that fail by the thousand cannot grow memory without bound.
     """
 
-    def __init__(self, work: Callable[[str, bool], Awaitable[T]], *, clock: Clock) -> None:
+    def __init__(
+        self,
+        work: Callable[[str, bool], Awaitable[T]],
+        *,
+        clock: Clock,
+        timeout_seconds: float | None = None,
+        failures_kept: int = FAILURES_KEPT,
+    ) -> None:
         self._work = work
         self._clock = clock
+        self._timeout_seconds = timeout_seconds
+        self._failures_kept = failures_kept
         self.in_flight: dict[str, asyncio.Task[Outcome[T]]] = {}
         self.failures: dict[str, RegenerationFailure] = {}
         self.regenerations = 0
@@ -169,13 +185,25 @@ class Regenerator(Generic[T]):
     async def _run(
         self, url_path: str, route_pattern: str, revalidate: float | None, background: bool
     ) -> Outcome[T]:
+        deadline = asyncio.timeout(self._timeout_seconds)
         try:
-            value = await self._work(url_path, background)
+            async with deadline:
+                value = await self._work(url_path, background)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            digest = self._record_failure(url_path, route_pattern, revalidate, exc, background)
-            return Outcome(error=exc, digest=digest)
+            error = exc
+            if deadline.expired() and self._timeout_seconds is not None:
+                # The render hung (a load() or an upstream that never answers): every
+                # visitor waiting on it would hang too.
+                error = RenderTimeoutError(
+                    url_path=url_path,
+                    route_pattern=route_pattern,
+                    timeout_seconds=self._timeout_seconds,
+                )
+                error.__cause__ = exc
+            digest = self._record_failure(url_path, route_pattern, revalidate, error, background)
+            return Outcome(error=error, digest=digest)
         self.failures.pop(url_path, None)
         return Outcome(value=value)
 
@@ -190,8 +218,10 @@ class Regenerator(Generic[T]):
         """Record and log a failure; return its digest."""
         now = self._clock()
         digest = make_digest()
-        previous = self.failures.get(url_path)
+        previous = self.failures.pop(url_path, None)  # re-inserted last: newest at the end
         delay = retry_delay_seconds(revalidate)
+        while len(self.failures) >= self._failures_kept:
+            del self.failures[next(iter(self.failures))]  # the oldest failure
         self.failures[url_path] = RegenerationFailure(
             url_path=url_path,
             route_pattern=route_pattern,

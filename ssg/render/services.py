@@ -43,6 +43,7 @@ def make_services(
         store=DataStore(site.config.cache_dir / "data", clock=clock),
         build_memo=RequestMemo() if mode is ServiceMode.BUILD else None,
         fetch_timeout_seconds=site.config.fetch_timeout_seconds,
+        fetch_max_bytes=site.config.fetch_max_bytes,
         site_dir=site.config.site_dir,
         site_values=site.config.template_values(),
         strict=strict,

@@ -38,7 +38,8 @@ class FakeClock:
 class Upstream:
     """A real HTTP server on 127.0.0.1 that counts requests per path.
 
-    Paths: /status/<code> answers that status; /bytes/<n> answers n bytes;
+    Paths: /status/<code> answers that status; /bytes/<n> answers n bytes
+    (/chunked/<n> the same without a Content-Length);
     /slow never answers; /echo answers the request's method, headers and body;
     anything else answers JSON {"path", "method", "hit"}.
     """
@@ -62,6 +63,16 @@ async def upstream() -> AsyncIterator[Upstream]:
             return web.Response(status=int(path.rsplit("/", 1)[1]), text="status")
         if path.startswith("/bytes/"):
             return web.Response(body=b"x" * int(path.rsplit("/", 1)[1]))
+        if path.startswith("/chunked/"):  # no Content-Length: the size shows only as it is read
+            response = web.StreamResponse()
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            remaining = int(path.rsplit("/", 1)[1])
+            while remaining > 0:
+                await response.write(b"x" * min(1000, remaining))
+                remaining -= 1000
+            await response.write_eof()
+            return response
         if path == "/slow":
             await never.wait()
             return web.Response(text="late")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ import pytest
 
 from ssg.data.fetch import fetch
 from ssg.errors import FetchError
-from ssg.scope import RenderScope, enter_scope
+from ssg.scope import DataServices, RenderScope, enter_scope
 
 from .conftest import FakeDispatcher, Upstream
 
@@ -138,3 +139,29 @@ async def test_outside_a_render_fetch_is_a_plain_one_off_request(upstream: Upstr
 async def test_relative_url_outside_a_render_raises_fetch_error() -> None:
     with pytest.raises(FetchError, match="only inside a page, layout or route module"):
         await fetch("/api/posts")
+
+
+@pytest.mark.parametrize("path", ["/bytes/5000", "/chunked/5000"], ids=["length", "chunked"])
+async def test_a_body_over_fetch_max_bytes_raises_fetch_error_naming_the_route(
+    upstream: Upstream, make_scope: Callable[..., RenderScope], services: DataServices, path: str
+) -> None:
+    limited = dataclasses.replace(services, fetch_max_bytes=4096)
+    url = upstream.url(path)
+    with enter_scope(make_scope(on=limited)), pytest.raises(FetchError) as caught:
+        await fetch(url)
+    await limited.aclose()
+
+    assert "over the limit of 4096 bytes while rendering /x (route /x)" in str(caught.value)
+    assert "fetch_max_bytes" in str(caught.value)
+    assert (caught.value.url, caught.value.route_pattern) == (url, "/x")
+
+
+async def test_a_body_within_fetch_max_bytes_is_read_whole(
+    upstream: Upstream, make_scope: Callable[..., RenderScope], services: DataServices
+) -> None:
+    limited = dataclasses.replace(services, fetch_max_bytes=4096)
+    with enter_scope(make_scope(on=limited)):
+        response = await fetch(upstream.url("/chunked/4096"))
+    await limited.aclose()
+
+    assert response.text() == "x" * 4096

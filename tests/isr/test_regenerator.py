@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from ssg.errors import RenderTimeoutError
 from ssg.isr.regenerator import Regenerator
 
 
@@ -139,3 +140,40 @@ async def test_close_lets_renders_finish_within_the_grace_period() -> None:
     await regenerator.close(grace_seconds=5)
 
     assert task.result().value == "page /a #1"
+
+
+async def test_a_render_past_the_timeout_fails_naming_the_route_and_frees_its_waiters() -> None:
+    work = Work()
+    work.gate.clear()  # never opened: the render hangs
+    regenerator = Regenerator(work, clock=Clock(), timeout_seconds=0.05)
+
+    outcomes = await asyncio.gather(*(regenerator.render("/a", "/[x]") for _ in range(5)))
+
+    assert [type(o.error).__name__ for o in outcomes] == ["RenderTimeoutError"] * 5
+    assert isinstance(outcomes[0].error, RenderTimeoutError)
+    assert (outcomes[0].error.url_path, outcomes[0].error.route_pattern) == ("/a", "/[x]")
+    assert "render_timeout_seconds = 0.05 s" in regenerator.failures["/a"].error
+    assert work.calls == ["/a"]
+
+
+async def test_a_timeout_raised_by_the_page_itself_is_not_called_a_render_timeout() -> None:
+    work = Work()
+    work.error = TimeoutError("upstream said so")
+    regenerator = Regenerator(work, clock=Clock(), timeout_seconds=60)
+
+    outcome = await regenerator.render("/a", "/[x]")
+
+    assert not isinstance(outcome.error, RenderTimeoutError)
+
+
+async def test_failure_records_are_bounded_keeping_the_newest() -> None:
+    work = Work()
+    work.error = RuntimeError("boom")
+    regenerator = Regenerator(work, clock=Clock(), failures_kept=3)
+
+    for index in range(10):
+        await regenerator.render(f"/{index}", "/[x]")
+    await regenerator.render("/7", "/[x]")  # fails again: now the newest
+
+    assert list(regenerator.failures) == ["/8", "/9", "/7"]
+    assert regenerator.failures["/7"].attempts == 2

@@ -155,3 +155,30 @@ async def test_default_error_page_is_unchanged_and_shows_no_error(
     assert "Something went wrong" in failed.text
     assert SECRET not in failed.text
     assert "Internal Server Error" not in failed.text
+
+
+async def test_an_on_demand_render_that_never_returns_fails_with_the_error_page(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = make_site(
+        {
+            "ssg.toml": "render_timeout_seconds = 0.2\n",
+            "app/layout.html": LAYOUT,
+            "app/error.html": ERROR_HTML,
+            "app/page.html": "home",
+            "app/slow/[slug]/page.html": "never",
+            "app/slow/[slug]/page.py": (
+                "import asyncio\n\nasync def load(params):\n    await asyncio.Event().wait()\n"
+            ),
+        }
+    )
+    server = await serve_site(site_dir)
+
+    with caplog.at_level(logging.ERROR, logger="ssg.isr"):
+        replies = [await server.get("/slow/x"), await server.get("/slow/x")]
+
+    assert [reply.status for reply in replies] == [500, 500]
+    failure = server.engine.regenerator.failures["/slow/x"]
+    assert failure.route_pattern == "/slow/[slug]"
+    assert "render_timeout_seconds = 0.2 s" in failure.error
+    assert "rendering /slow/x (route /slow/[slug]) took longer" in caplog.text
