@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib.util
 import inspect
@@ -14,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from ssg.errors import ModuleError, ModuleErrors, SsgError
-from ssg.scope import DynamicMode
+from ssg.scope import DynamicMode, ServiceMode, current_scope
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _UNSET: Any = object()
@@ -171,8 +172,21 @@ def load_site_modules(files: Iterable[Path], *, site_dir: Path) -> dict[Path, Si
 
 
 async def call_user(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call a sync or async user function and return its result (SPEC 5: both work)."""
-    result = fn(*args)
+    """Call a sync or async user function and return its result (both work, as Next.js).
+
+    In a server a sync function runs in a worker thread (`asyncio.to_thread`,
+    which carries the render scope over), so a slow one never stalls the other
+    requests; in a build it runs inline.
+    """
+    scope = current_scope()
+    if (
+        scope is not None
+        and scope.services.mode is ServiceMode.SERVE
+        and not inspect.iscoroutinefunction(fn)
+    ):
+        result = await asyncio.to_thread(fn, *args)
+    else:
+        result = fn(*args)
     if inspect.isawaitable(result):
         result = await result
     return result

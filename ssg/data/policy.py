@@ -18,6 +18,7 @@ from ssg.errors import ArgumentError
 from ssg.scope import collect_due
 
 if TYPE_CHECKING:
+    from ssg.data.store import CachedValue
     from ssg.scope import RenderScope
 
 logger = logging.getLogger("ssg.data")
@@ -179,22 +180,26 @@ async def run_cached(
     `scope` (as Next.js: a page's revalidate is the lowest of its fetches').
     """
 
+    store = scope.services.store
+
     async def load() -> _Outcome:
-        hit, previous_tags = _read(scope, data_key, policy)
+        # The store's async methods keep sqlite (and a lock another process holds
+        # on it) off a server's event loop.
+        entry = await store.aget(data_key) if policy.stored and store is not None else None
+        hit, previous_tags = _usable(scope, policy, entry)
         if hit is not None:
             return hit
         with collect_due() as due:
             value = await produce()
-        return _write(
-            scope,
-            data_key,
-            policy,
-            value,
-            previous_tags,
-            should_store,
-            describe,
-            min(due, default=None),
-        )
+        outcome, to_store = _to_store(scope, policy, value, previous_tags, should_store, due)
+        if to_store is not None and store is not None:
+            try:
+                await store.aset(
+                    data_key, value, revalidate_seconds=policy.revalidate_seconds, tags=to_store
+                )
+            except TypeError as exc:
+                _not_stored(describe, exc)
+        return outcome
 
     if memo_key is None:
         outcome = await load()
@@ -244,7 +249,13 @@ def _read(
     store = scope.services.store
     if not policy.stored or store is None:
         return None, frozenset()
-    entry = store.get(data_key)
+    return _usable(scope, policy, store.get(data_key))
+
+
+def _usable(
+    scope: RenderScope, policy: CachePolicy, entry: CachedValue | None
+) -> tuple[_Outcome | None, frozenset[str]]:
+    """Return (`entry` as a hit if still usable for this call, else None; its tags)."""
     if entry is None:
         return None, frozenset()
     # Freshness follows the caller's revalidate, as Next.js checks an entry's age
@@ -283,13 +294,33 @@ def _write(
                 data_key, value, revalidate_seconds=policy.revalidate_seconds, tags=sorted(tags)
             )
         except TypeError as exc:
-            logger.warning(
-                "%s: the result is not stored in the data cache (%s); it is still memoized "
-                "in memory for this build or render.",
-                describe,
-                exc,
-            )
+            _not_stored(describe, exc)
     return _Outcome(value, tags, due_at)
+
+
+def _to_store(
+    scope: RenderScope,
+    policy: CachePolicy,
+    value: Any,
+    previous_tags: frozenset[str],
+    should_store: Callable[[Any], bool],
+    due: list[float],
+) -> tuple[_Outcome, list[str] | None]:
+    """`_write`'s decision without the write: (what the memo keeps, tags to store with or None)."""
+    tags = previous_tags | frozenset(policy.tags)
+    due_at = min(due, default=None)
+    store = scope.services.store
+    keep = policy.stored and store is not None and due_at is None and should_store(value)
+    return _Outcome(value, tags, due_at), sorted(tags) if keep else None
+
+
+def _not_stored(describe: str, exc: TypeError) -> None:
+    logger.warning(
+        "%s: the result is not stored in the data cache (%s); it is still memoized "
+        "in memory for this build or render.",
+        describe,
+        exc,
+    )
 
 
 def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key: str) -> None:

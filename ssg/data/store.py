@@ -6,15 +6,17 @@ dropped by tag. A corrupt or incompatible cache directory never fails a build.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import pickle
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import diskcache
 
@@ -25,6 +27,8 @@ FORMAT = "ssg-data-cache/1"
 
 SIZE_LIMIT_BYTES = 2**30
 """Disk budget of the cache (diskcache culls the least recently stored entries beyond it)."""
+
+T = TypeVar("T")
 
 _FORMAT_KEY = "format"
 _ENTRY = "entry:"
@@ -67,25 +71,72 @@ class CachedValue:
 class DataStore:
     """A diskcache-backed map of data key -> CachedValue, owning `directory`.
 
-    Methods are synchronous: entries are at most a few MB and sqlite lookups take
-    microseconds, and diskcache keeps one sqlite connection per thread which only
-    that thread can close, so callers use it from the event loop's thread.
+    diskcache keeps one sqlite connection per thread, which only that thread
+    can close, and a lookup waits (up to a minute) while another process holds
+    the database's lock. So with `own_thread` (a server) every sqlite call
+    runs on the store's one thread: the async methods (`aget`, `aset`,
+    `aexpire`) let the event loop serve meanwhile, the `*_soon` methods queue
+    work without waiting (the thread runs calls in order, so a read queued
+    later sees it), and the sync methods wait for the thread. Without it (a
+    build, which forks and must not start threads) every call runs in the
+    caller's thread.
 
     Args:
         directory: the folder the store owns (e.g. `.ssg/data`); created if missing,
             and wiped when it turns out to be corrupt.
         clock: returns the current time in epoch seconds; expiry follows it.
+        own_thread: run sqlite calls on a thread of the store's own.
     """
 
-    def __init__(self, directory: Path, *, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, directory: Path, *, clock: Callable[[], float], own_thread: bool = False
+    ) -> None:
         self.directory = Path(directory)
         self._clock = clock
-        self._cache: diskcache.Cache | None = _open_cache(self.directory)
+        self._thread: ThreadPoolExecutor | None = (
+            ThreadPoolExecutor(1, thread_name_prefix="ssg-data-cache") if own_thread else None
+        )
+        self._cache: diskcache.Cache | None = self._call(_open_cache, self.directory)
 
-    @property
-    def enabled(self) -> bool:
-        """False when the directory could not be opened or recreated (every get misses)."""
-        return self._cache is not None
+    def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `function` on the store's thread (waiting for it), or here without one."""
+        if self._thread is None:
+            return function(*args, **kwargs)
+        return self._thread.submit(function, *args, **kwargs).result()
+
+    async def _run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._thread is None:
+            return function(*args, **kwargs)
+        return await asyncio.wrap_future(self._thread.submit(function, *args, **kwargs))
+
+    async def aget(self, key: str) -> CachedValue | None:
+        """`get` without blocking the event loop."""
+        return await self._run(self._get, key)
+
+    async def aset(
+        self, key: str, value: Any, *, revalidate_seconds: float | None, tags: Iterable[str]
+    ) -> None:
+        """`set` without blocking the event loop (raises TypeError as `set` does)."""
+        await self._run(self._set, key, value, revalidate_seconds=revalidate_seconds, tags=tags)
+
+    async def aexpire(self) -> int:
+        """`expire` without blocking the event loop."""
+        return await self._run(self._expire)
+
+    def drop_soon(self, keys: Iterable[str]) -> None:
+        """Queue `drop(keys)`: done before any read queued after it; never waits."""
+        self._later(self._drop, list(keys))
+
+    def revalidate_tag_soon(self, tag: str) -> None:
+        """Queue `revalidate_tag(tag)`: done before any read queued after it; never waits."""
+        self._later(self._revalidate_tag, tag)
+
+    def _later(self, function: Callable[..., int], *args: Any) -> None:
+        if self._thread is None:
+            function(*args)
+            return
+        future = self._thread.submit(function, *args)
+        future.add_done_callback(_log_failure)
 
     def get(self, key: str) -> CachedValue | None:
         """Return the fresh entry stored under `key`, or None when missing or expired.
@@ -93,6 +144,54 @@ class DataStore:
         An unreadable entry (e.g. pickled by an older ssg) is logged on "ssg.data",
         dropped, and reported as missing.
         """
+        return self._call(self._get, key)
+
+    def set(
+        self,
+        key: str,
+        value: Any,
+        *,
+        revalidate_seconds: float | None,
+        tags: Iterable[str],
+    ) -> None:
+        """Store `value` under `key`, stamped with the clock's current time.
+
+        Args:
+            key: a data key from `ssg.data.keys`.
+            value: any picklable value.
+            revalidate_seconds: seconds until expired, or None for never.
+            tags: tags that `revalidate_tag` drops the entry by.
+
+        Raises:
+            TypeError: `value` cannot be pickled (nothing is stored).
+        """
+        self._call(self._set, key, value, revalidate_seconds=revalidate_seconds, tags=tags)
+
+    def revalidate_tag(self, tag: str) -> int:
+        """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
+        return self._call(self._revalidate_tag, tag)
+
+    def drop(self, keys: Iterable[str]) -> int:
+        """Drop the entries with these keys (revalidate_path: a page's data); return how many."""
+        return self._call(self._drop, list(keys))
+
+    def expire(self) -> int:
+        """Remove entries expired by the clock; return how many (the server's scheduler runs it)."""
+        return self._call(self._expire)
+
+    def close(self) -> None:
+        """Close the sqlite connection (and the store's thread); the store then behaves as disabled."""
+        self._call(self._close)
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+    @property
+    def enabled(self) -> bool:
+        """False when the directory could not be opened or recreated (every get misses)."""
+        return self._cache is not None
+
+    def _get(self, key: str) -> CachedValue | None:
         if self._cache is None:
             return None
         try:
@@ -130,25 +229,9 @@ class DataStore:
             return None
         return entry if entry.is_fresh(self._clock()) else None
 
-    def set(
-        self,
-        key: str,
-        value: Any,
-        *,
-        revalidate_seconds: float | None,
-        tags: Iterable[str],
+    def _set(
+        self, key: str, value: Any, *, revalidate_seconds: float | None, tags: Iterable[str]
     ) -> None:
-        """Store `value` under `key`, stamped with the clock's current time.
-
-        Args:
-            key: a data key from `ssg.data.keys`.
-            value: any picklable value.
-            revalidate_seconds: seconds until expired, or None for never.
-            tags: tags that `revalidate_tag` drops the entry by.
-
-        Raises:
-            TypeError: `value` cannot be pickled (nothing is stored).
-        """
         entry = CachedValue(value, self._clock(), revalidate_seconds, frozenset(tags))
         try:
             blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
@@ -174,20 +257,17 @@ class DataStore:
                 exc,
             )
 
-    def revalidate_tag(self, tag: str) -> int:
-        """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
+    def _revalidate_tag(self, tag: str) -> int:
         dropped = 0
         for key, _expires_at, tags in self._scan_meta():
             if tag in tags and self._delete(key):
                 dropped += 1
         return dropped
 
-    def drop(self, keys: Iterable[str]) -> int:
-        """Drop the entries with these keys (revalidate_path: a page's data); return how many."""
+    def _drop(self, keys: list[str]) -> int:
         return sum(1 for key in keys if self._delete(key))
 
-    def expire(self) -> int:
-        """Remove entries expired by the clock; return how many (the server's scheduler runs it)."""
+    def _expire(self) -> int:
         now = self._clock()
         removed = 0
         for key, expires_at, _tags in self._scan_meta():
@@ -195,8 +275,7 @@ class DataStore:
                 removed += 1
         return removed
 
-    def close(self) -> None:
-        """Close the sqlite connection; the store then behaves as disabled."""
+    def _close(self) -> None:
         if self._cache is not None:
             self._cache.close()
             self._cache = None
@@ -241,6 +320,12 @@ class DataStore:
             )
             return False
         return existed
+
+
+def _log_failure(future: Future[int]) -> None:
+    error = future.exception()
+    if error is not None:
+        logger.error("A queued data cache operation failed: %s", error, exc_info=error)
 
 
 def _open_cache(directory: Path) -> diskcache.Cache | None:

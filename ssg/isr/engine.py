@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ class IsrEngine:
         # One task saves the marks file; marks made while it writes set the flag
         # and are saved by its next round (no lock, no overlapping writes).
         self._marks_saver: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by attach_loop
         self._marks_dirty = False
 
     def load(self) -> None:
@@ -188,15 +190,19 @@ class IsrEngine:
 
         Raises:
             ValueError: a bad `type`, or a `[param]` pattern without a type.
-            OutsideRenderError: called off the event loop (e.g. from a thread).
+            OutsideRenderError: called off the event loop (e.g. from a thread)
+                before the server runs.
         """
+        if self._off_loop():  # a sync route handler or load() runs in a worker thread
+            return self._on_loop(self.revalidate_path_now, url_path, type)
         marked = self._mark({path_tag(url_path, type)})
         store = self.services.store
         if store is not None:
             keys = {key for page in marked for key in page.data_keys}
             if keys:
-                dropped = store.drop(keys)
-                logger.info("Revalidated %s: %d data cache entries dropped.", url_path, dropped)
+                # Queued on the store's thread, ahead of the regeneration's reads.
+                store.drop_soon(keys)
+                logger.info("Revalidated %s: dropping %d data cache entries.", url_path, len(keys))
         return len(marked)
 
     def revalidate_tag_now(self, tag: str) -> int:
@@ -205,9 +211,11 @@ class IsrEngine:
         Raises:
             OutsideRenderError: called off the event loop (e.g. from a thread).
         """
+        if self._off_loop():
+            return self._on_loop(self.revalidate_tag_now, tag)
         self._require_loop(f"ssg.revalidate_tag({tag!r})")
         if self.services.store is not None:
-            self.services.store.revalidate_tag(tag)
+            self.services.store.revalidate_tag_soon(tag)  # before the regenerations' reads
         return len(self._mark({tag}))
 
     async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
@@ -292,6 +300,28 @@ class IsrEngine:
                     self.marks.file,
                     exc,
                 )
+
+    def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Remember the server's loop: revalidations from worker threads are run on it."""
+        self._loop = loop
+
+    def _off_loop(self) -> bool:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return False
+        try:
+            return asyncio.get_running_loop() is not loop
+        except RuntimeError:
+            return True
+
+    def _on_loop(self, function: Callable[..., int], *args: Any) -> int:
+        """Run `function(*args)` on the server's loop from a worker thread and wait for it."""
+
+        async def call() -> int:
+            return function(*args)
+
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result()
 
     @staticmethod
     def _require_loop(call: str) -> None:

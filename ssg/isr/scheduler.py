@@ -46,12 +46,7 @@ def make_scheduler(
         store = engine.services.store
         if store is None:
             return
-        # On the loop thread on purpose, although it blocks (~0.3 s per 10,000
-        # entries, measured): DataStore's diskcache keeps one sqlite connection
-        # per thread that only that thread can close (see its docstring), so
-        # asyncio.to_thread would leave a worker thread's connection unclosed.
-        # Moving it off the loop needs DataStore to own its thread.
-        removed = store.expire()
+        removed = await store.aexpire()  # on the store's own thread, off the loop
         if removed:
             logger.info("Removed %d expired data cache entries.", removed)
 

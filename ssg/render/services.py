@@ -40,7 +40,10 @@ def make_services(
         mode=mode,
         clock=clock,
         dispatch=InProcessDispatcher(site),
-        store=DataStore(site.config.cache_dir / "data", clock=clock),
+        # A server keeps sqlite off its event loop; a build forks and keeps it inline.
+        store=DataStore(
+            site.config.cache_dir / "data", clock=clock, own_thread=mode is ServiceMode.SERVE
+        ),
         build_memo=RequestMemo() if mode is ServiceMode.BUILD else None,
         fetch_timeout_seconds=site.config.fetch_timeout_seconds,
         fetch_max_bytes=site.config.fetch_max_bytes,

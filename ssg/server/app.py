@@ -120,6 +120,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     """Start the scheduler with the app; on shutdown stop it, end renders, close services."""
     scheduler = app[SCHEDULER_KEY]
     engine = app[ENGINE_KEY]
+    engine.attach_loop(asyncio.get_running_loop())
     scheduler.start()
     try:
         yield
