@@ -98,6 +98,10 @@ class PageCache:
         if body is not None:
             self.remember_body(page.etag, body)
 
+    def remove(self, url_path: str) -> CachedPage | None:
+        """Forget a page (its body stays in the LRU until evicted); return it, or None."""
+        return self._pages.pop(url_path, None)
+
     def mark_stale(self, matches: Callable[[CachedPage], bool]) -> list[CachedPage]:
         """Mark every page `matches` accepts as stale; return the pages marked."""
         marked: list[CachedPage] = []

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import sys
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,12 @@ class IsrEngine:
         # One task saves the marks file; marks made while it writes set the flag
         # and are saved by its next round (no lock, no overlapping writes).
         self._marks_saver: asyncio.Task[None] | None = None
+        # Pages rendered on demand (URLs the build did not list), least recently
+        # used first: anyone can request new URLs, so they are bounded.
+        self.on_demand_max_entries = site.config.on_demand_max_entries
+        self._prerendered: frozenset[str] = frozenset(manifest["pages"])
+        self._on_demand: OrderedDict[str, None] = OrderedDict()
+        self.evicted = 0
         self._loop: asyncio.AbstractEventLoop | None = None  # set by attach_loop
         self._marks_dirty = False
 
@@ -116,9 +123,15 @@ class IsrEngine:
             if self.build_id[:12] not in counter.name:
                 counter.unlink(missing_ok=True)  # counters of an older build
         entries = 0
+        on_demand = []
         for stored in self.store.scan():
-            self.cache.put(entry_page(stored.meta, stored.entry_file))
+            page = entry_page(stored.meta, stored.entry_file)
+            self.cache.put(page)
             entries += 1
+            if page.url_path not in self._prerendered:
+                on_demand.append(page)
+        for page in sorted(on_demand, key=lambda p: p.generated_at):  # newest kept
+            self._admit(page.url_path)
         self.marks.load()
         stale = self.cache.mark_stale(
             lambda page: self.marks.marked_at_or_after(self.tags_of(page), page.render_started_at)
@@ -134,7 +147,37 @@ class IsrEngine:
     def lookup(self, url_path: str) -> tuple[CachedPage | None, Freshness]:
         """The cached page for a canonical URL path and its freshness now."""
         page = self.cache.get(url_path)
+        if page is not None and url_path in self._on_demand:
+            self._on_demand.move_to_end(url_path)  # recently used
         return page, freshness_of(page, self.clock(), expire_seconds=self.expire_seconds)
+
+    @property
+    def on_demand_entries(self) -> int:
+        """Cached pages rendered on demand (bounded by `on_demand_max_entries`)."""
+        return len(self._on_demand)
+
+    def _admit(self, url_path: str) -> None:
+        """Count a cached page rendered on demand; evict the least recently used beyond the budget.
+
+        An evicted page leaves the index and its ISR entry file is deleted; the
+        next request for it renders it again.
+        """
+        if url_path in self._prerendered or self.cache.get(url_path) is None:
+            return
+        self._on_demand[url_path] = None
+        self._on_demand.move_to_end(url_path)
+        rendering: list[str] = []
+        while len(self._on_demand) > self.on_demand_max_entries:
+            evicted_path, _ = self._on_demand.popitem(last=False)
+            if evicted_path in self.regenerator.in_flight:
+                rendering.append(evicted_path)  # being rendered: keep it, evict another
+                continue
+            page = self.cache.remove(evicted_path)
+            if page is not None and page.from_entry:
+                Path(page.body_file).unlink(missing_ok=True)
+            self.evicted += 1
+        for kept in rendering:
+            self._on_demand[kept] = None
 
     def tags_of(self, page: CachedPage) -> frozenset[str]:
         """Every tag of a page: explicit, its URL path, and its route's implicit tags."""
@@ -175,8 +218,14 @@ class IsrEngine:
         )
 
     async def render(self, match: RouteMatch) -> Outcome[Rendered | None]:
-        """Render an URL while the caller waits, sharing a render already in flight."""
-        return await self.regenerator.render(match.url_path, match.route.route_pattern)
+        """Render an URL while the caller waits, sharing a render already in flight.
+
+        A page the build did not list counts against `on_demand_max_entries`.
+        """
+        outcome = await self.regenerator.render(match.url_path, match.route.route_pattern)
+        if outcome.value is not None and outcome.value.cached:
+            self._admit(match.url_path)
+        return outcome
 
     def revalidate_path_now(self, url_path: str, type: str | None = None) -> int:
         """Mark the pages `revalidate_path` names stale now (as Next.js); return how many.

@@ -22,6 +22,10 @@ SECRET_ENV = "SSG_REVALIDATE_SECRET"
 REVALIDATE_PATH = "/_ssg/revalidate"
 STATUS_PATH = "/_ssg/status"
 MAX_REVALIDATE_BODY_BYTES = 16 * 1024
+MAX_PAGES_LISTED = 1000
+"""Cached pages listed at most by one /_ssg/status?pages=1 answer (page on with offset)."""
+FAILURES_LISTED = 100
+"""Failures listed by /_ssg/status, newest first (the server keeps up to 1,000)."""
 
 
 class Endpoints:
@@ -63,7 +67,14 @@ class Endpoints:
             return await self._revalidate(request)
         if request.method not in ("GET", "HEAD"):
             return method_not_allowed(["GET", "HEAD"])
-        return _json(self.status(verbose=request.query.get("pages") == "1"))
+        try:
+            offset = max(0, int(request.query.get("offset", "0")))
+            limit = min(MAX_PAGES_LISTED, max(0, int(request.query.get("limit", MAX_PAGES_LISTED))))
+        except ValueError:
+            return _bad("offset and limit must be whole numbers, e.g. ?pages=1&offset=0&limit=100")
+        return _json(
+            self.status(verbose=request.query.get("pages") == "1", offset=offset, limit=limit)
+        )
 
     def _authorized(self, request: web.Request) -> bool:
         assert self._secret is not None
@@ -105,24 +116,34 @@ class Endpoints:
             {"revalidated": True, "path": path, "type": kind, "marked": marked, "now": now}
         )
 
-    def status(self, *, verbose: bool = False) -> dict[str, Any]:
+    def status(
+        self, *, verbose: bool = False, offset: int = 0, limit: int = 1000
+    ) -> dict[str, Any]:
         """Routes, page freshness counts, renders and the last failures, as JSON-ready data.
+
+        Bounded whatever the site's size: the newest FAILURES_LISTED failures
+        (`failures_total` counts all kept), and with `verbose` one page of the
+        cached pages (`offset`, `limit`; `pages_total` counts them all).
 
         With several workers, counters of renders are shared (all workers);
         freshness, failures and "worker" describe the worker that answered.
 
         Args:
-            verbose: also list every cached page with its freshness.
+            verbose: also list cached pages with their freshness, `limit` of them from `offset`.
+            offset: the first page listed (in index order).
+            limit: pages listed at most.
         """
         engine = self.engine
         now = engine.clock()
         regenerator = engine.regenerator
         counts: dict[str, Counter[str]] = {}
         pages: dict[str, Any] = {}
+        listed = 0
         for page in engine.cache:
             freshness = freshness_of(page, now, expire_seconds=engine.expire_seconds).value
             counts.setdefault(page.route_pattern, Counter())[freshness] += 1
-            if verbose:
+            listed += 1
+            if verbose and offset < listed <= offset + limit:
                 pages[page.url_path] = {
                     "route_pattern": page.route_pattern,
                     "freshness": freshness,
@@ -173,11 +194,18 @@ class Endpoints:
                     "background": f.background,
                     "digest": f.digest,
                 }
-                for f in sorted(regenerator.failures.values(), key=lambda f: -f.failed_at)
+                for f in sorted(regenerator.failures.values(), key=lambda f: -f.failed_at)[
+                    :FAILURES_LISTED
+                ]
             ],
+            "failures_total": len(regenerator.failures),
+            "on_demand_entries": engine.on_demand_entries,
+            "on_demand_max_entries": engine.on_demand_max_entries,
+            "on_demand_evicted": engine.evicted,
         }
         if verbose:
             status["pages"] = pages
+            status["pages_total"] = listed
         return status
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ssg.config import load_config
 from tests.conftest import MakeSite
 from tests.server.conftest import (
     LAYOUT,
@@ -146,3 +147,42 @@ async def test_not_found_from_load_is_404_and_not_cached(
     assert (first.status, second.status) == (404, 404)
     assert "X-SSG-Cache" not in first.headers
     assert server.engine.cache.get("/p/missing") is None
+
+
+async def test_on_demand_entries_are_bounded_evicting_the_least_recently_used(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site, extra={"ssg.toml": "on_demand_max_entries = 3\n"})
+    server = await serve_site(site_dir)
+    built = len(renders(site_dir))
+
+    for slug in ("n1", "n2", "n3"):
+        await server.get(f"/blog/{slug}")
+    await server.get("/blog/n1")  # used again: n2 is now the least recently used
+    await server.get("/blog/n4")  # over the budget: n2 goes
+    again = await server.get("/blog/n2")  # rendered again, which evicts n3
+    prerendered = await server.get("/blog/a")  # listed by the build: never counted
+
+    entry_urls = {page.url_path for page in server.engine.cache if page.from_entry}
+    assert entry_urls == {"/blog/n1", "/blog/n4", "/blog/n2"}
+    assert len(list(server.config.cache_dir.joinpath("isr").glob("*.entry"))) == 3
+    assert (again.headers["X-SSG-Cache"], prerendered.headers["X-SSG-Cache"]) == ("MISS", "HIT")
+    assert renders(site_dir)[built:] == ["n1", "n2", "n3", "n4", "n2"]
+    assert server.engine.evicted == 2
+
+
+async def test_a_restart_keeps_only_the_newest_on_demand_entries(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = isr_site(make_site, extra={"ssg.toml": "on_demand_max_entries = 5\n"})
+    server = await serve_site(site_dir)
+    for index in range(5):
+        await server.get(f"/blog/n{index}")
+        server.clock.advance(1)
+    site_dir.joinpath("ssg.toml").write_text("on_demand_max_entries = 2\n")
+    server.config = load_config(site_dir)
+    await server.restart()
+
+    entry_urls = {page.url_path for page in server.engine.cache if page.from_entry}
+    assert entry_urls == {"/blog/n3", "/blog/n4"}
+    assert len(list(server.config.cache_dir.joinpath("isr").glob("*.entry"))) == 2

@@ -198,3 +198,21 @@ async def test_endpoints_answer_under_trailing_slash_true_without_a_redirect(
     assert (reply.status, reply.json()["marked"]) == (200, 1)
     assert status.status == 200
     assert (page.status, page.headers["Location"]) == (308, "/blog/a/")  # pages keep the policy
+
+
+async def test_status_lists_pages_one_slice_at_a_time(
+    make_site: MakeSite, serve_site: ServeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSG_REVALIDATE_SECRET", "s3cret")
+    server = await serve_site(tagged_site(make_site))
+
+    first = (await server.get("/_ssg/status?pages=1&limit=2", headers=AUTH)).json()
+    rest = (await server.get("/_ssg/status?pages=1&offset=2", headers=AUTH)).json()
+    bad = await server.get("/_ssg/status?pages=1&limit=x", headers=AUTH)
+
+    assert len(first["pages"]) == 2
+    assert first["pages_total"] == rest["pages_total"] == len(server.engine.cache)
+    assert set(first["pages"]).isdisjoint(rest["pages"])
+    assert len(first["pages"]) + len(rest["pages"]) == first["pages_total"]
+    assert (first["failures_total"], first["on_demand_entries"]) == (0, 0)
+    assert bad.status == 400
