@@ -14,7 +14,7 @@ from typing import Any
 from ssg.builder.manifest import revalidate_from_json
 from ssg.errors import OutsideRenderError
 from ssg.isr.cache import CachedPage, PageCache
-from ssg.isr.entries import EntryStore
+from ssg.isr.entries import EntryStore, make_etag
 from ssg.isr.freshness import Freshness, freshness_of
 from ssg.isr.marks import RevalidationMarks
 from ssg.isr.regenerator import Outcome, Regenerator
@@ -399,9 +399,16 @@ class IsrEngine:
                 exc,
             )
             return None
-        if len(body) != page.size_bytes:
+        if len(body) != page.size_bytes or make_etag(body) != page.etag:
+            # Another build replaced out/ under the server: these bytes belong to
+            # another version than the page's ETag, and pairing them would let a
+            # client's If-None-Match get 304 for changed content. Not served: the
+            # caller renders the page again.
             logger.warning(
-                "%s changed since the build the server loaded; restart ssg serve after rebuilding.",
+                "%s changed since the build the server loaded; rendering %s again. Restart "
+                "ssg serve after rebuilding.",
                 page.body_file,
+                page.url_path,
             )
+            return None
         return body

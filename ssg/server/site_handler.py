@@ -166,6 +166,8 @@ class SiteHandler:
         static_file = self.static.get(url_path)
         if static_file is not None:
             if method in READ_METHODS:
+                if not static_file.file.is_file():  # deleted by a build since the server started
+                    return await self.not_found_under(request, url_path)
                 return self.static.response(static_file)
             return (
                 options_response(PAGE_METHODS)

@@ -1,0 +1,48 @@
+"""A build that replaces out/ under a running server: never a body with another version's ETag."""
+
+from __future__ import annotations
+
+from ssg.builder.builder import build_site
+from ssg.isr.entries import make_etag
+from tests.conftest import MakeSite
+from tests.server.conftest import LAYOUT, ServeSite
+
+
+async def test_a_page_changed_by_a_rebuild_is_sent_with_its_own_etag(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site(
+        {"app/layout.html": LAYOUT, "app/page.html": "v1", "app/about/page.html": "about"}
+    )
+    server = await serve_site(site_dir)
+    old_etag = server.engine.cache.get("/").etag  # type: ignore[union-attr]
+    (site_dir / "app/page.html").write_text("v2")
+    await build_site(server.config, clock=server.clock)
+
+    reply = await server.get("/")
+    revalidated = await server.get("/", headers={"If-None-Match": old_etag})
+
+    assert "v2" in reply.text
+    assert reply.headers["ETag"] == make_etag(reply.body) != old_etag
+    assert revalidated.status == 200  # never 304 for content that changed
+
+
+async def test_a_public_file_deleted_by_a_rebuild_gets_the_404_page(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/not-found.html": "<p>nothing here</p>",
+            "public/gone.txt": "soon gone",
+        }
+    )
+    server = await serve_site(site_dir)
+    (site_dir / "public/gone.txt").unlink()
+    await build_site(server.config, clock=server.clock)
+
+    reply = await server.get("/gone.txt")
+
+    assert reply.status == 404
+    assert "nothing here" in reply.text
