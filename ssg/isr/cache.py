@@ -99,8 +99,16 @@ class PageCache:
             self.remember_body(page.etag, body)
 
     def remove(self, url_path: str) -> CachedPage | None:
-        """Forget a page (its body stays in the LRU until evicted); return it, or None."""
-        return self._pages.pop(url_path, None)
+        """Forget a page and its body in memory; return the page, or None.
+
+        A page sharing the body (same ETag) reads it from disk again when asked.
+        """
+        page = self._pages.pop(url_path, None)
+        if page is not None:
+            body = self._bodies.pop(page.etag, None)
+            if body is not None:
+                self._body_bytes -= len(body)
+        return page
 
     def mark_stale(self, matches: Callable[[CachedPage], bool]) -> list[CachedPage]:
         """Mark every page `matches` accepts as stale; return the pages marked."""

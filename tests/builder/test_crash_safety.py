@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ssg.builder import writer
 from ssg.builder.writer import recover_output
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
@@ -142,3 +143,25 @@ async def test_content_pool_workers_die_with_a_killed_parent(
 
     assert len(workers) == 2
     assert gone == [True, True]
+
+
+async def test_the_new_output_is_flushed_to_disk_before_the_switch(
+    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    steps: list[str] = []
+    real_exchange = writer.exchange_paths
+
+    def exchange(first: Path, second: Path) -> bool:
+        steps.append(f"switch {Path(first).name} {Path(second).name}")
+        return real_exchange(first, second)
+
+    monkeypatch.setattr(
+        writer, "sync_file_system", lambda path: steps.append(f"sync {Path(path).name}")
+    )
+    monkeypatch.setattr(writer, "exchange_paths", exchange)
+    await build(site)
+
+    pid = os.getpid()
+    assert steps == [f"sync .out.staging-{pid}", f"switch .out.staging-{pid} out"]
