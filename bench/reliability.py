@@ -10,6 +10,7 @@ ends only the processes it started.
     python bench/reliability.py upstream 10       # upstream 500 / hang / refuse for 10 s each
     python bench/reliability.py growth 5000       # random on-demand URLs: RSS, disk, entries
     python bench/reliability.py loop-lag          # request latency during blocking work
+    python bench/reliability.py first-regen       # examples/blog: the first regenerations
     python bench/reliability.py shutdown          # SIGTERM during a render longer than the grace
     python bench/reliability.py all               # every scenario with small counts
 
@@ -43,6 +44,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+REPO = Path(__file__).resolve().parents[1]
 LAYOUT = "<html><head><title>t</title></head><body>{{ children }}</body></html>"
 
 
@@ -540,6 +542,50 @@ def _probe_during(server: Server, work: Callable[[], Any]) -> dict[str, float]:
     }
 
 
+def first_regen(tmp: Path) -> dict[str, Any]:
+    """examples/blog on a corpus: a static file's latency while revalidated pages regenerate.
+
+    The first regeneration after start parses the whole content collection:
+    in a worker thread for the sync load() of /blog/[slug]; the archive's async
+    load() calls the sync collection helper on the loop (see README).
+    Corpus: $SSG_BENCH_CORPUS, else ../shared/corpus/rust-blog/posts, else the blog's own posts.
+    """
+    import shutil
+
+    site = tmp / "blog"
+    shutil.copytree(REPO / "examples" / "blog", site, ignore=shutil.ignore_patterns("out", ".ssg"))
+    corpus = Path(
+        os.environ.get("SSG_BENCH_CORPUS", REPO.parent / "shared/corpus/rust-blog/posts")
+    ).resolve()
+    env = {"SSG_REVALIDATE_SECRET": "bench"}
+    if corpus.is_dir():
+        env["SSG_CONTENT_DIR"] = str(corpus)
+    subprocess.run(
+        ssg("build", str(site)), check=True, capture_output=True, env={**os.environ, **env}
+    )
+    manifest = json.loads((site / "out" / "_ssg" / "manifest.json").read_text())
+    post = next(u for u, i in manifest["pages"].items() if i["route_pattern"] == "/blog/[slug]")
+    server = Server(site, env=env)
+    figures: dict[str, Any] = {"corpus": str(corpus) if corpus.is_dir() else "examples/blog"}
+    try:
+        for name, url_path in (("archive (async load)", "/blog"), ("post (sync load)", post)):
+            request = urllib.request.Request(
+                server.url("/_ssg/revalidate"),
+                data=json.dumps({"path": url_path}).encode(),
+                headers={"Authorization": "Bearer bench", "Content-Type": "application/json"},
+            )
+            urllib.request.urlopen(request, timeout=10).read()
+
+            def regenerate(url_path: str = url_path) -> None:
+                probe(server.url(url_path))  # the stale page; starts the regeneration
+                time.sleep(2.0)
+
+            figures[name] = _probe_during(server, regenerate)
+    finally:
+        server.stop()
+    return figures
+
+
 HANGING_PAGE = (
     "import asyncio\n\nasync def load(params):\n    await asyncio.sleep(60)\n    return {}\n"
 )
@@ -584,6 +630,7 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "upstream": upstream,
     "growth": growth,
     "loop-lag": loop_lag,
+    "first-regen": first_regen,
     "shutdown": shutdown,
 }
 SMALL: dict[str, tuple[Any, ...]] = {

@@ -9,6 +9,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from ssg.syscalls import fsync_directory
+
 logger = logging.getLogger("ssg.isr")
 
 MARKS_FILE = "revalidations.json"
@@ -86,6 +88,7 @@ class RevalidationMarks:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, self.file)
+            fsync_directory(self.file.parent)  # the rename itself survives a power loss
 
     def _read(self) -> dict[str, float]:
         """The marks in the file for this build; {} when missing, corrupt or of another build."""
