@@ -398,3 +398,27 @@ def test_problems_below_a_badly_named_folder_are_reported_too(make_site: MakeSit
         ("app/[\u2026parts]",),
         ("app/[\u2026parts]", "app/[\u2026parts]/x/page.html"),
     ]
+
+
+def test_intercepting_folders_are_accepted_and_add_no_route(make_site: MakeSite) -> None:
+    """A Next.js app with (.)/(..)/(...) folders scans as it is (parallel-routes docs:
+    intercepting routes apply only to client-side navigation)."""
+    _, routes = _scan(
+        make_site,
+        {
+            "app/page.html": "feed",
+            "app/layout.html": "<html><body>{{ children }}{{ slots.modal }}</body></html>",
+            "app/photo/[id]/page.html": "photo",
+            "app/@modal/(.)photo/[id]/page.html": "modal",
+            "app/@modal/default.html": "",
+            "app/feed/(..)photo/[id]/page.html": "intercepted",
+            "app/feed/(...)about/page.html": "intercepted",
+            "app/feed/page.html": "feed page",
+            "app/feed/loading.html": "Loading…",
+            "app/global-error.html": "<html><body>failed</body></html>",
+        },
+    )
+
+    assert sorted(_by_pattern(routes)) == ["/", "/feed", "/photo/[id]"]
+    slot = _by_pattern(routes)["/"].layouts[0].slots["modal"]
+    assert slot.pages == {}
