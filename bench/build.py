@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -52,7 +53,13 @@ def build_once(content_dir: Path | None, out_dir: Path) -> dict[str, float]:
     if child.returncode != 0:
         sys.exit(f"build failed:\n{output}")
     manifest = json.loads((out_dir / "_ssg" / "manifest.json").read_text())
-    return {"seconds": seconds, "pages": len(manifest["pages"]), "peak_mb": usage.ru_maxrss / 1024}
+    found = re.search(r"Link check: ([0-9.]+) s of CPU", output)
+    return {
+        "seconds": seconds,
+        "pages": len(manifest["pages"]),
+        "peak_mb": usage.ru_maxrss / 1024,
+        "links": float(found.group(1)) if found else 0.0,
+    }
 
 
 def count_posts(content_dir: Path | None) -> int:
@@ -70,7 +77,8 @@ def main() -> None:
     args = parser.parse_args()
     names = args.corpus or [*CORPORA, "example"]
     print(
-        f"{'corpus':<10} {'run':<8} {'files':>6} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'peak MB':>8}"
+        f"{'corpus':<10} {'run':<8} {'files':>6} {'pages':>6} {'seconds':>8} {'pages/s':>8} "
+        f"{'peak MB':>8} {'links s':>8} {'links %':>8}"
     )
     # Outputs go to the repository's disk, as a user's out/ would, and are deleted only at
     # the very end (see RUNS for why deleting between builds would skew the next one).
@@ -97,7 +105,8 @@ def main() -> None:
                 rate = row["pages"] / row["seconds"]
                 print(
                     f"{name:<10} {label:<8} {count_posts(content_dir):>6} {int(row['pages']):>6} "
-                    f"{row['seconds']:>8.2f} {rate:>8.0f} {row['peak_mb']:>8.0f}"
+                    f"{row['seconds']:>8.2f} {rate:>8.0f} {row['peak_mb']:>8.0f} "
+                    f"{row['links']:>8.2f} {100 * row['links'] / row['seconds']:>7.1f}%"
                 )
     print(RUNS)
 
@@ -110,6 +119,9 @@ ext4 without a journal (as on this machine) the kernel skips inodes freed in the
 minutes when it allocates new ones: creating 2,000 files in a folder where thousands were
 just deleted took 0.9-2.2 s here instead of 0.1 s. Any rm -rf of many files in the
 minutes before (another benchmark, a test run) slows every row the same way.
+links s: CPU seconds of the link check (reading every page's links, in both render
+processes, then resolving them), as the build reports it; links %: that against the
+build's wall seconds (the pages are read on two cores, so the wall cost is about half).
 """
 
 

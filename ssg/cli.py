@@ -48,6 +48,11 @@ def cli() -> None:
 @click.option(
     "--base-url", help="Override base_url (absolute URLs in feeds, sitemaps, canonical links)."
 )
+@click.option(
+    "--base-path",
+    help='Override base_path: serve the site under a prefix, e.g. "/repo" (a GitHub Pages '
+    "project site).",
+)
 def build(
     site: Path,
     out_dir: Path | None,
@@ -55,12 +60,19 @@ def build(
     strict: bool,
     drafts: bool,
     base_url: str | None,
+    base_path: str | None,
 ) -> None:
     """Build SITE (a folder holding app/) into out/."""
     from ssg.commands import build as command
 
     command.run(
-        site, out_dir=out_dir, export=export, strict=strict, drafts=drafts, base_url=base_url
+        site,
+        out_dir=out_dir,
+        export=export,
+        strict=strict,
+        drafts=drafts,
+        base_url=base_url,
+        base_path=base_path,
     )
 
 

@@ -356,16 +356,39 @@ class SiteConfig:
         """Files copied verbatim to the output root, SITE/public."""
         return self.site_dir / "public"
 
+    @property
+    def site_url(self) -> str:
+        """The site's public address: base_url with base_path ("" without a base_url).
+
+        | base_url             | base_path | site_url                  |
+        | -------------------- | --------- | ------------------------- |
+        | https://x.org        | ""        | https://x.org             |
+        | https://x.org        | /docs     | https://x.org/docs        |
+        | https://x.org/docs   | /docs     | https://x.org/docs (kept) |
+        | ""                   | /docs     | ""                        |
+
+        As Next.js `basePath`, the prefix is part of every URL of the site, so
+        `site_url + url_path` is a page's absolute address. A base_url that
+        already ends with the base path (actions/configure-pages' `base_url`
+        output does) is not given it twice.
+        """
+        if not self.base_url or not self.base_path:
+            return self.base_url
+        if urlsplit(self.base_url).path.rstrip("/") == self.base_path:
+            return self.base_url
+        return self.base_url + self.base_path
+
     def template_values(self) -> dict[str, Any]:
         """The `site` value templates see (and ssg.site_config() returns).
 
         The theme's keys (`site.title`, `site.nav`...), the settings a page
         may need (`base_url`, `base_path`, `trailing_slash`, `theme`,
-        `output`) and the site's own values as `site.params`.
+        `output`) and the site's own values as `site.params`. `base_url` is
+        `site_url`: it includes the base path.
         """
         values: dict[str, Any] = dict(self.theme_values)
         values.update(
-            base_url=self.base_url,
+            base_url=self.site_url,
             base_path=self.base_path,
             trailing_slash=self.trailing_slash,
             theme=self.theme,
@@ -448,6 +471,7 @@ def load_config(
     out_dir: Path | None = None,
     output: str | None = None,
     base_url: str | None = None,
+    base_path: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> SiteConfig:
     """Read SITE/ssg.toml (optional), apply overrides, and validate every value.
@@ -460,6 +484,7 @@ def load_config(
         out_dir: overrides `out_dir` (the CLI's --out), relative to the cwd.
         output: overrides `output` (the CLI's --export gives "export").
         base_url: overrides `base_url` (the CLI's --base-url).
+        base_path: overrides `base_path` (the CLI's --base-path).
         environ: the environment to read overrides from (default `os.environ`).
 
     Returns:
@@ -497,7 +522,7 @@ def load_config(
         os.environ if environ is None else environ
     ).items():
         values[key] = (value, f" (from the environment variable {variable})")
-    for key, value in (("output", output), ("base_url", base_url)):
+    for key, value in (("output", output), ("base_url", base_url), ("base_path", base_path)):
         if value is not None:
             values[key] = (value, f" (from the command line's --{key.replace('_', '-')})")
     for key, (value, origin) in values.items():

@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 import jinja2
 
+from ssg.base_path import with_base_path
 from ssg.config import SiteConfig
 from ssg.errors import ConfigError, ConfigProblem
 
@@ -100,8 +101,11 @@ def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
     reachable as "theme/NAME" so `{% extends "theme/base.html" %}` works from
     an app template that overrides "base.html" itself.
 
-    Globals: `asset_url(name)`, `absolute_url(url_path)`. Filters:
-    `date(format)`, `absolute_url`.
+    Globals: `url(url_path)` (the path under the site's base path, as
+    Next.js `<Link href>`: `{{ url("/blog/a") }}` -> "/docs/blog/a"),
+    `asset_url(name)` (a theme asset's fingerprinted URL, base path
+    included), `absolute_url(url_path)` (site_url + path, for feeds and
+    canonical links). Filters: `date(format)`, `absolute_url`, `url`.
     """
     theme_loader = jinja2.FileSystemLoader(theme.templates_dir)
     env = jinja2.Environment(
@@ -122,18 +126,24 @@ def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
 
     def asset_url(name: str) -> str:
         try:
-            return ASSETS_URL_PREFIX + theme.assets[name]
+            return config.base_path + ASSETS_URL_PREFIX + theme.assets[name]
         except KeyError:
             known = ", ".join(sorted(theme.assets)) or "none"
             raise jinja2.TemplateRuntimeError(
                 f"asset_url({name!r}): no such file in {theme.static_dir} (known: {known})"
             ) from None
 
-    def absolute_url(url_path: str) -> str:
-        return urljoin(config.base_url + "/", url_path.lstrip("/")) if config.base_url else url_path
+    site_url = config.site_url
 
-    env.globals.update(asset_url=asset_url, absolute_url=absolute_url)
+    def absolute_url(url_path: str) -> str:
+        return urljoin(site_url + "/", url_path.lstrip("/")) if site_url else url(url_path)
+
+    def url(url_path: str) -> str:
+        return with_base_path(str(url_path), config.base_path, trailing_slash=config.trailing_slash)
+
+    env.globals.update(asset_url=asset_url, absolute_url=absolute_url, url=url)
     env.filters["absolute_url"] = absolute_url
+    env.filters["url"] = url
     env.filters["date"] = format_date
     return env
 

@@ -77,6 +77,11 @@ def post_url(entry: Entry) -> str:
     return f"/blog/{entry.slug}"
 
 
+def archive_url(number: int) -> str:
+    """The URL path of archive page `number`: page 1 is /blog itself."""
+    return "/blog" if number == 1 else f"/blog/page/{number}"
+
+
 def slugify(text: str) -> str:
     """A URL-friendly slug: "The Rust Release Team" -> "the-rust-release-team"."""
     slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")

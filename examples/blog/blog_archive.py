@@ -25,4 +25,4 @@ async def archive_page(number: int) -> dict:
     shown = [dict(post) for post in posts[start : start + blog.PAGE_SIZE]]
     for post in shown:
         post["date"] = datetime.fromisoformat(post["date"]) if post["date"] else None
-    return {"posts": shown, "page": number, "page_count": count}
+    return {"posts": shown, "page": number, "page_count": count, "page_url": blog.archive_url}

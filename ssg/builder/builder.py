@@ -354,7 +354,7 @@ async def _write(
 def _write_static_host_files(site: Site, writer: OutputWriter, redirects: dict[str, Any]) -> None:
     """Write out/_redirects and out/_headers (after the site's own public/ ones, if any)."""
     config = site.config
-    base_path = getattr(config, "base_path", "")
+    base_path = config.base_path
     rules = render_redirects(redirects, base_path=base_path, trailing_slash=config.trailing_slash)
     headers = render_headers(base_path=base_path) if site.theme.assets else ""
     for name, generated in ((REDIRECTS_FILE, rules), (HEADERS_FILE, headers)):
@@ -410,7 +410,7 @@ def _check_links(
     return find_broken_links(
         listed,
         answers=answers,
-        base_path=getattr(config, "base_path", ""),
+        base_path=config.base_path,
         trailing_slash=config.trailing_slash,
     )
 

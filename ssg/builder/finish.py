@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from ssg.builder.links import extract_links
+from ssg.builder.links import extract_links, is_internal
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
 from ssg.isr.entries import make_etag
@@ -124,7 +124,10 @@ def finish_in_process(
         else:
             writer.write(job.output_file, page.body)
             links: tuple[str, ...] = ()
-            if is_html(page.content_type):
+            if page.location is not None:
+                # A redirect page's one link is its target: no need to parse it.
+                links = (page.location,) if is_internal(page.location) else ()
+            elif is_html(page.content_type):
                 started = time.process_time()
                 links = extract_links(page.body)
                 outcome.link_seconds += time.process_time() - started

@@ -57,12 +57,12 @@ def extract_links(body: bytes) -> tuple[str, ...]:
             continue
         if node.tag == "link" and (attributes.get("rel") or "").lower() in _SKIPPED_RELS:
             continue
-        if _is_internal(value):
+        if is_internal(value):
             found[value] = None
     return tuple(found)
 
 
-def _is_internal(value: str) -> bool:
+def is_internal(value: str) -> bool:
     """True for a link without a scheme or host (the check cannot see other origins)."""
     if value.startswith("//"):
         return False

@@ -9,7 +9,9 @@ Schema (version 1)::
       "generated_at": 1763772000.5,            # epoch seconds (UTC) the build ended
       "generated_at_iso": "2026-11-22T01:40:00Z",
       "config": {"trailing_slash": false, "output": "server",
-                 "expire_seconds": 31536000, "base_url": "https://example.org"},
+                 "expire_seconds": 31536000, "base_url": "https://example.org",
+                 "base_path": "/docs"},           # only with a base path: the prefix
+                                                  # the pages' links carry
       "routes": [                              # every route, in resolution order
         {"route_pattern": "/blog/[slug]", "kind": "page" | "handler",
          "render": "static" | "ssg" | "isr" | "dynamic",
@@ -171,6 +173,8 @@ def build_manifest(
             "output": config.output,
             "expire_seconds": config.expire_seconds,
             "base_url": config.base_url,
+            # Only under a prefix: a build without one keeps the manifest it always had.
+            **({"base_path": config.base_path} if config.base_path else {}),
         },
         "routes": [route_entry(site, r) for r in results],
         "pages": pages,

@@ -71,6 +71,11 @@ def print_report(result: BuildResult, console: Console) -> None:
         f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
         f"-> {escape(str(result.out_dir))}"
     )
+    broken = len(result.broken_links)
+    console.print(
+        f"[dim]Link check: {result.link_check_seconds:.2f} s of CPU, "
+        f"{_count(broken, 'broken link')}{' (listed above)' if broken else ''}[/dim]"
+    )
     if result.next_due_at is not None:
         console.print(schedule_note(result))
 

@@ -25,6 +25,7 @@ def run(
     strict: bool = False,
     drafts: bool = False,
     base_url: str | None = None,
+    base_path: str | None = None,
     console: Console | None = None,
 ) -> BuildResult:
     """Build `site_dir` and print the route table.
@@ -37,7 +38,11 @@ def run(
     if not console.is_terminal:
         console.width = max(console.width, 120)
     config = load_config(
-        site_dir, out_dir=out_dir, output="export" if export else None, base_url=base_url
+        site_dir,
+        out_dir=out_dir,
+        output="export" if export else None,
+        base_url=base_url,
+        base_path=base_path,
     )
     logging.getLogger("ssg").setLevel(logging.INFO)
     progress = Progress(

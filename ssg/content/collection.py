@@ -16,6 +16,7 @@ from typing import overload
 from markupsafe import Markup
 
 from ssg.content.entry import Entry, FilterRef, LoadedFile
+from ssg.content.markdown import prefix_root_links
 from ssg.content.pool import load_files
 from ssg.content.problems import ContentProblem
 from ssg.content.references import point_at
@@ -190,9 +191,11 @@ def load_collection(
     if scope is None:
         stamps = scan_content(content_dir, patterns, exclude)
         collection = _reload(content_dir, stamps, None, workers, ref).collection
+        base_path = ""
     else:
         shared = scope.services.shared
-        key = f"{_MEMO_PREFIX}{(str(content_dir), patterns, tuple(exclude), ref)!r}"
+        base_path = str(scope.services.site_values.get("base_path", ""))
+        key = f"{_MEMO_PREFIX}{(str(content_dir), patterns, tuple(exclude), ref, base_path)!r}"
         # One parse at a time per build/server: a concurrent caller (aload_collection's
         # thread) waits here, then finds the memo filled.
         with shared.setdefault(_LOCK_KEY, threading.Lock()):
@@ -204,7 +207,7 @@ def load_collection(
             if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
                 stamps = scan_content(content_dir, patterns, exclude)
                 if memo is None or memo.stamps != stamps:
-                    memo = _reload(content_dir, stamps, memo, workers, ref)
+                    memo = _reload(content_dir, stamps, memo, workers, ref, base_path)
                 memo = replace(memo, checked_at=now)
                 shared[key] = memo
         collection = memo.collection
@@ -282,8 +285,12 @@ def _reload(
     previous: _Memo | None,
     workers: int | None,
     body_filter: FilterRef | None = None,
+    base_path: str = "",
 ) -> _Memo:
-    """Read the files that are new or changed since `previous` and assemble the collection."""
+    """Read the files that are new or changed since `previous` and assemble the collection.
+
+    With a base path, each entry's html has it on its root-relative links and images.
+    """
     reuse = previous.loaded if previous is not None else {}
     stale = [stamp for stamp in stamps if reuse.get(stamp.relative_name, (None,))[0] != stamp]
     fresh = load_files(
@@ -304,6 +311,11 @@ def _reload(
         for problem in item.problems:
             logger.warning("%s", problem)
     entries = [item.entry for _, item in loaded.values() if item.entry is not None]
+    if base_path:
+        entries = [
+            replace(entry, html=Markup(prefix_root_links(entry.html, base_path)))
+            for entry in entries
+        ]
     entries, slug_problems = _unique_slugs(entries, content_dir)
     for problem in slug_problems:
         logger.warning("%s", problem)

@@ -32,6 +32,12 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 # GitHub's anchor slugs drop everything but letters, digits, `_`, `-` and spaces.
 _NOT_SLUG = re.compile(r"[^\w\- ]")
 _LANGUAGE_END = re.compile(r"[,{ ]")  # `rust,ignore`, `rust{.line-numbers}`
+# A root-relative link or image target, as cmark writes them (`<a href="/x"`,
+# `<img src="/x"`) and as raw HTML in a body usually does; code is escaped by then.
+_ROOTED = re.compile(
+    r"""(<(?:a|img|source|video|audio|iframe)\b[^>]*?\s(?:href|src)=)(["'])/(?!/)""",
+    re.IGNORECASE,
+)
 
 
 class Heading(NamedTuple):
@@ -65,7 +71,7 @@ class RenderedMarkdown:
     first_paragraph: str
 
 
-def render_markdown(text: str) -> RenderedMarkdown:
+def render_markdown(text: str, *, base_path: str = "") -> RenderedMarkdown:
     """Render GitHub-flavoured Markdown to HTML.
 
     Tables, task lists, autolinks (also bare `www.` links), strikethrough and
@@ -74,9 +80,13 @@ def render_markdown(text: str) -> RenderedMarkdown:
     text: bodies never go through Jinja. Fenced code with a language Pygments
     knows is highlighted (`<div class="highlight">`); other code is escaped.
     Every h1-h6 gets a GitHub-style `id`, deduplicated with -1, -2, ...
+    With a base path, root-relative link and image targets get it in front
+    (`[x](/blog/y)` -> `href="/docs/blog/y"`), as Next.js `basePath` does
+    for every URL the site makes.
 
     Args:
         text: the Markdown body (without front matter).
+        base_path: "" or the site's base path ("/docs").
 
     Returns:
         A `RenderedMarkdown`.
@@ -105,10 +115,29 @@ def render_markdown(text: str) -> RenderedMarkdown:
         return f'<h{level} id="{anchor}">{inner}</h{level}>'
 
     body = _BLOCKS.sub(replace, raw)
+    body = prefix_root_links(body, base_path)
     # Counted on cmark's output, before highlighting multiplies the tags; tags go without
     # a space ("<em>x</em>." is one word): cmark puts a newline between blocks anyway.
     word_count = len(_TAG.sub("", raw).split())
     return RenderedMarkdown(body, tuple(toc), word_count, _first_paragraph(raw))
+
+
+def prefix_root_links(html_text: str, base_path: str) -> str:
+    """Put the base path in front of root-relative link and image targets of rendered Markdown.
+
+    | html (base_path "/docs")      | result                          |
+    | ----------------------------- | ------------------------------- |
+    | `<a href="/blog/y">`          | `<a href="/docs/blog/y">`       |
+    | `<img alt="" src="/i.png">`   | `<img alt="" src="/docs/i.png">` |
+    | `<a href="//x.org/">`, `<a href="y">` | unchanged               |
+
+    Args:
+        html_text: HTML as `render_markdown` makes it.
+        base_path: "" (nothing changes) or the site's base path.
+    """
+    if not base_path:
+        return html_text
+    return _ROOTED.sub(lambda m: f"{m.group(1)}{m.group(2)}{base_path}/", html_text)
 
 
 def _plain_text(fragment: str) -> str:

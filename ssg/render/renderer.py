@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ssg.base_path import with_base_path
 from ssg.data.memo import RequestMemo
 from ssg.errors import DynamicUsage, ModuleError, NotFound, Redirect
 from ssg.modules import SiteModule, call_user
@@ -92,13 +93,18 @@ def _effective_revalidate(site: Site, route: RouteDefinition, scope: RenderScope
 def _redirect_page(
     site: Site, route: RouteDefinition, scope: RenderScope, redirect: Redirect
 ) -> RenderedPage:
+    # As Next.js redirect(): a root-relative target is under the base path.
+    config = site.config
+    location = with_base_path(
+        redirect.location, config.base_path, trailing_slash=config.trailing_slash
+    )
     return RenderedPage(
         redirect.status,
-        redirect_page(redirect.location),
+        redirect_page(location),
         HTML,
         _effective_revalidate(site, route, scope),
         tuple(sorted(scope.tags)),
-        location=redirect.location,
+        location=location,
         data_keys=tuple(sorted(scope.data_keys)),
     )
 
@@ -375,7 +381,7 @@ def _load_markdown_page(site: Site, page_file: Path) -> tuple[dict[str, Any], st
 
     text = page_file.read_text(encoding="utf-8")
     front = parse_front_matter(text, page_file)
-    return dict(front.metadata), render_markdown(front.body).html
+    return dict(front.metadata), render_markdown(front.body, base_path=site.config.base_path).html
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
 ENDPOINT_PREFIX = "/_ssg"
@@ -107,3 +107,55 @@ def _safe_part(part: str) -> bool:
     if part.startswith("."):
         return False  # ".", "..", and every dotfile (".env", ".git")
     return not any(c in part for c in ("\x00", "\\"))
+
+
+def parse_site_path(raw_target: str, *, base_path: str, trailing_slash: bool) -> ParsedPath:
+    """`parse_request_path` for a site served under a base path (Next.js `basePath`).
+
+    Only URLs under the prefix belong to the site; its `url_path` is the rest
+    (what routes, pages and files are keyed by), and every redirect location
+    keeps the prefix. The bare prefix is the home page: without
+    `trailing_slash` it is "/docs" ("/docs/" redirects there), with it
+    "/docs/" ("/docs" redirects there). `ssg serve` and `ssg dev` both answer
+    through this function.
+
+    | raw_target (base_path "/docs") | trailing_slash | verdict, url_path / location |
+    | ------------------------------ | -------------- | ---------------------------- |
+    | `/docs/blog/a?x=1`             | False          | OK `/blog/a`                 |
+    | `/docs`                        | False          | OK `/`                       |
+    | `/docs/?x=1`                   | False          | REDIRECT `/docs?x=1`         |
+    | `/docs`                        | True           | REDIRECT `/docs/`            |
+    | `/docs/about/`                 | False          | REDIRECT `/docs/about`       |
+    | `/blog/a`, `/docsx`, `/`       | either         | NOT_FOUND (outside the prefix) |
+
+    Args:
+        raw_target: the request target as sent (origin form), query included.
+        base_path: "" (every URL is the site's) or the prefix ("/docs").
+        trailing_slash: the site's `trailing_slash` setting.
+    """
+    if not base_path:
+        return parse_request_path(raw_target, trailing_slash=trailing_slash)
+    raw_path, sep, query = raw_target.partition("?")
+    suffix = f"?{query}" if sep else ""
+    if raw_path == base_path:
+        if trailing_slash:
+            return ParsedPath(PathVerdict.REDIRECT, "/", f"{base_path}/{suffix}")
+        return ParsedPath(PathVerdict.OK, "/")
+    if not raw_path.startswith(base_path + "/"):
+        return _NOT_FOUND
+    rest = raw_path[len(base_path) :]
+    parsed = parse_request_path(rest + suffix, trailing_slash=trailing_slash)
+    if parsed.verdict is PathVerdict.REDIRECT:
+        assert parsed.location is not None
+        return replace(parsed, location=_under(base_path, parsed.location, trailing_slash))
+    if parsed.verdict is PathVerdict.OK and parsed.url_path == "/" and not trailing_slash:
+        # "/docs/" is not the canonical home page: "/docs" is (as Next.js without trailingSlash).
+        return ParsedPath(PathVerdict.REDIRECT, "/", f"{base_path}{suffix}")
+    return parsed
+
+
+def _under(base_path: str, location: str, trailing_slash: bool) -> str:
+    """A redirect location of the site ("/about?x", "/?x") with the prefix put back."""
+    if location == "/" or location.startswith("/?"):
+        return base_path + ("/" if trailing_slash else "") + location[1:]
+    return base_path + location

@@ -19,7 +19,7 @@ from ssg.route_handlers.invoke import allowed_methods
 from ssg.route_handlers.request import Request
 from ssg.routing.definitions import RouteKind, RouteMatch
 from ssg.server.not_found import NotFoundPages, RedactedError
-from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_request_path
+from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_site_path
 from ssg.server.responses import (
     DYNAMIC_CACHE_CONTROL,
     CacheState,
@@ -80,6 +80,7 @@ class SiteHandler:
         self.not_found_pages = not_found_pages
         self.body_limit_bytes = body_limit_bytes
         self.trailing_slash = engine.site.config.trailing_slash
+        self.base_path = engine.site.config.base_path
         self._cache_controls: dict[float | None, str] = {}
         # Raw request target -> its parse: repeated URLs (the HIT path) skip the
         # split / decode / re-encode. The parse is pure, so caching it is safe.
@@ -147,7 +148,9 @@ class SiteHandler:
             raw_target = request.rel_url.raw_path_qs
         parsed = self._parsed.get(raw_target)
         if parsed is None:
-            parsed = parse_request_path(raw_target, trailing_slash=self.trailing_slash)
+            parsed = parse_site_path(
+                raw_target, base_path=self.base_path, trailing_slash=self.trailing_slash
+            )
             if len(self._parsed) >= PARSED_PATHS_KEPT:
                 self._parsed.clear()  # bounded: random URLs cannot grow it without limit
             self._parsed[raw_target] = parsed

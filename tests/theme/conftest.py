@@ -2,7 +2,7 @@
 
 The environment follows the renderer's contract: the site's `app/` folder
 first, then the theme (also reachable as `theme/...`), autoescape on, and an
-`asset_url` global that returns fingerprinted URLs.
+`asset_url` global that returns fingerprinted URLs, and `url()`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 import jinja2
 import pytest
 from markupsafe import Markup
+
+from ssg.base_path import with_base_path
 
 THEME_TEMPLATES_DIR = "themes/default/templates"
 # Elements that never have an end tag (HTML Living Standard, "void elements").
@@ -176,6 +178,8 @@ def theme_env(app_dir: Any, pytestconfig: pytest.Config) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["asset_url"] = fake_asset_url
+    # The renderer's url(): the site's base path ("" here) on root-relative URLs.
+    env.globals["url"] = lambda url_path: with_base_path(url_path, "")
     return env
 
 

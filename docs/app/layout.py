@@ -1,0 +1,1 @@
+metadata = {"title": {"default": "ssg", "template": "%s · ssg"}}

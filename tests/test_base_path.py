@@ -1,0 +1,130 @@
+"""base_path (Next.js basePath): every URL ssg makes carries the prefix; out/ keeps its paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ssg.base_path import with_base_path
+from ssg.builder.builder import build_site
+from ssg.config import load_config
+from ssg.content.markdown import prefix_root_links, render_markdown
+from tests.conftest import MakeSite
+
+
+@pytest.mark.parametrize(
+    ("url", "base_path", "trailing_slash", "result"),
+    [
+        ("/blog/a?x=1#c", "/docs", False, "/docs/blog/a?x=1#c"),
+        ("/", "/docs", False, "/docs"),
+        ("/", "/docs", True, "/docs/"),
+        ("/#top", "/docs", True, "/docs/#top"),
+        ("/?q=1", "/docs", False, "/docs?q=1"),
+        ("/blog/a", "", False, "/blog/a"),
+        ("https://x.org/a", "/docs", False, "https://x.org/a"),
+        ("//x.org/a", "/docs", False, "//x.org/a"),
+        ("a.png", "/docs", False, "a.png"),
+        ("#top", "/docs", False, "#top"),
+    ],
+)
+def test_with_base_path(url: str, base_path: str, trailing_slash: bool, result: str) -> None:
+    assert with_base_path(url, base_path, trailing_slash=trailing_slash) == result
+
+
+def test_markdown_root_relative_links_and_images_get_the_prefix() -> None:
+    html = render_markdown(
+        "[post](/blog/y) [rel](y) [out](https://x.org/) ![i](/img/a.png)\n\n"
+        '<a class="x" href="/raw">raw</a>\n\n```html\n<a href="/code">\n```\n',
+        base_path="/docs",
+    ).html
+    assert 'href="/docs/blog/y"' in html and 'src="/docs/img/a.png"' in html
+    assert 'href="y"' in html and 'href="https://x.org/"' in html
+    assert 'href="/docs/raw"' in html
+    assert "/docs/code" not in html  # code is text, not a link
+    assert prefix_root_links('<a href="/a">', "") == '<a href="/a">'
+
+
+@pytest.mark.parametrize(
+    ("base_url", "base_path", "site_url"),
+    [
+        ("https://x.org", "", "https://x.org"),
+        ("https://x.org", "/docs", "https://x.org/docs"),
+        ("https://x.org/docs", "/docs", "https://x.org/docs"),
+        ("", "/docs", ""),
+    ],
+)
+def test_site_config_base_url_includes_the_base_path(
+    make_site: MakeSite, base_url: str, base_path: str, site_url: str
+) -> None:
+    site = make_site({"app/layout.html": "{{ children }}"})
+    config = load_config(site, base_url=base_url, base_path=base_path, environ={})
+    assert config.site_url == site_url
+    assert config.template_values()["base_url"] == site_url
+    assert config.template_values()["base_path"] == base_path
+
+
+def test_ssg_base_path_overrides_the_file(make_site: MakeSite) -> None:
+    site = make_site({"app/layout.html": "{{ children }}", "ssg.toml": 'base_path = "/a"\n'})
+    assert load_config(site, environ={"SSG_BASE_PATH": "/b/"}).base_path == "/b"
+    assert load_config(site, base_path="/c", environ={"SSG_BASE_PATH": "/b"}).base_path == "/c"
+
+
+SITE = {
+    "ssg.toml": 'base_url = "https://x.org"\nbase_path = "/repo"\ntitle = "T"\n'
+    'nav = [{ title = "About", url = "/about" }]\n',
+    "app/layout.html": '{% extends "theme/base.html" %}',
+    "app/page.html": '<a id="t" href="{{ url(\'/about\') }}">about</a>'
+    "<img src=\"{{ url('/logo.png') }}\">",
+    "app/about/page.md": "---\ntitle: About\n---\n[home](/) ![logo](/logo.png)\n",
+    "app/old/page.py": "import ssg\ndef load(params):\n    ssg.permanent_redirect('/about')\n",
+    "app/old/page.html": "never",
+    "app/feed.xml/route.py": (
+        'import ssg\ndynamic = "force-static"\n'
+        "def GET(request, params):\n"
+        "    return ssg.site_config()['base_url'] + '/about'\n"
+    ),
+    "app/not-found.html": "<a href=\"{{ url('/') }}\">home</a>",
+    "public/logo.png": "png",
+}
+
+
+async def test_a_build_under_a_base_path_prefixes_every_url_and_keeps_out_paths(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(SITE)
+    result = await build_site(load_config(site, environ={}))
+    out = site / "out"
+    home = (out / "index.html").read_text()
+    assert 'href="/repo/about"' in home and 'src="/repo/logo.png"' in home
+    assert 'href="/repo/_assets/style.' in home  # theme assets
+    assert 'href="/repo/feed.xml"' in home and 'href="/repo"' in home  # feed link, home link
+    assert '<link rel="canonical" href="https://x.org/repo/">' in home
+    about = (out / "about.html").read_text()
+    assert 'href="/repo"' in about and 'src="/repo/logo.png"' in about  # Markdown body
+    assert (out / "feed.xml").read_text() == "https://x.org/repo/about"
+    assert result.manifest["redirects"]["/old"]["location"] == "/repo/about"
+    assert 'url=/repo/about"' in (out / "old.html").read_text()
+    assert (out / "_redirects").read_text().startswith("/repo/old /repo/about 308")
+    assert (out / "_headers").read_text().startswith("/repo/_assets/*")
+    assert 'href="/repo"' in (out / "404.html").read_text()
+    assert (out / "logo.png").is_file() and not (out / "repo").exists()
+    assert result.broken_links == []
+
+
+async def test_a_link_that_forgets_the_base_path_is_reported(make_site: MakeSite) -> None:
+    site = make_site({**SITE, "app/page.html": '<a href="/about">about</a>'})
+    result = await build_site(load_config(site, environ={}))
+    assert [(b.page, b.link) for b in result.broken_links] == [("/", "/about")]
+    assert "outside the base path /repo" in result.broken_links[0].reason
+
+
+def test_build_command_takes_base_path(make_site: MakeSite, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ssg.cli import cli
+
+    site = make_site({**SITE, "ssg.toml": 'title = "T"\n'})
+    outcome = CliRunner().invoke(cli, ["build", str(site), "--base-path", "/x"])
+    assert outcome.exit_code == 0, outcome.output
+    assert 'href="/x/about"' in (site / "out" / "index.html").read_text()
