@@ -13,7 +13,14 @@ from urllib.parse import unquote
 from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
 from ssg.builder.export import check_export
 from ssg.builder.finish import FinishedPage, PageJob
-from ssg.builder.links import BrokenLink, broken_links_message, extract_links, find_broken_links
+from ssg.builder.links import (
+    BrokenLink,
+    broken_links_message,
+    extract_links,
+    find_broken_links,
+    load_known_links,
+    write_known_links,
+)
 from ssg.builder.manifest import build_manifest, write_manifest
 from ssg.builder.parallel import finish_pages
 from ssg.builder.planner import plan_params
@@ -94,8 +101,9 @@ async def build_site(
     try:
         results, planned, params_calls = await _plan(site, services)
         writer = OutputWriter(config.out_dir)
+        known_links = load_known_links(config.cache_dir)
         rendered, link_seconds = await _render_all(
-            site, services, planned, results, writer, on_progress
+            site, services, planned, results, writer, on_progress, known_links
         )
         if config.output == "export":
             check_export(site, results.values())
@@ -118,6 +126,13 @@ async def build_site(
         raise
     finally:
         await services.aclose()
+    try:
+        write_known_links(
+            config.cache_dir,
+            ((page.etag, page.links) for _item, page in rendered.values() if page.links),
+        )
+    except OSError as exc:  # only a rebuild's speed depends on it
+        log.warning("Could not keep the links for the next build in %s: %s", config.cache_dir, exc)
     pages_written = len(manifest["pages"])
     return BuildResult(
         out_dir=config.out_dir,
@@ -222,6 +237,7 @@ async def _render_all(
     results: dict[str, RouteResult],
     writer: OutputWriter,
     on_progress: Callable[[int, int], None] | None,
+    known_links: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[dict[str, tuple[PlannedPage, FinishedPage]], float]:
     """Render every planned page in two phases and write the pages kept.
 
@@ -255,7 +271,7 @@ async def _render_all(
         if on_progress is not None:
             on_progress(settled + done, len(planned))
 
-    outcome = finish_pages(site, jobs, writer, progress)
+    outcome = finish_pages(site, jobs, writer, progress, known_links)
     errors.extend(outcome.errors)
     for url_path in sorted(outcome.not_found):
         log.info("%s called not_found() in a template: no page written", url_path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -103,9 +103,16 @@ def is_html(content_type: str) -> bool:
 
 
 def finish_in_process(
-    site: Site, jobs: list[PageJob], writer: OutputWriter, on_done: Callable[[int], None] | None
+    site: Site,
+    jobs: list[PageJob],
+    writer: OutputWriter,
+    on_done: Callable[[int], None] | None,
+    known_links: Mapping[str, tuple[str, ...]] | None = None,
 ) -> FinishOutcome:
     """Finish and write `jobs` in this process, calling `on_done(pages done so far)`.
+
+    `known_links` (ETag -> links, from the previous build) spares reading the
+    links of a page whose bytes did not change.
 
     Raises:
         Exception: a bug in ssg (no site or theme frame in its traceback).
@@ -123,13 +130,15 @@ def finish_in_process(
             outcome.errors.append(page_error(site, job.route_pattern, job.url_path, exc))
         else:
             writer.write(job.output_file, page.body)
+            etag = make_etag(page.body)
             links: tuple[str, ...] = ()
             if page.location is not None:
                 # A redirect page's one link is its target: no need to parse it.
                 links = (page.location,) if is_internal(page.location) else ()
             elif is_html(page.content_type):
                 started = time.process_time()
-                links = extract_links(page.body)
+                known = known_links.get(etag) if known_links else None
+                links = extract_links(page.body) if known is None else known
                 outcome.link_seconds += time.process_time() - started
             outcome.finished.append(
                 FinishedPage(
@@ -140,7 +149,7 @@ def finish_in_process(
                     revalidate_seconds=page.revalidate_seconds,
                     tags=page.tags,
                     location=page.location,
-                    etag=make_etag(page.body),
+                    etag=etag,
                     size_bytes=len(page.body),
                     data_keys=page.data_keys,
                     links=links,

@@ -7,8 +7,11 @@ against the build output and the routes.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -195,3 +198,32 @@ def broken_links_message(broken: list[BrokenLink]) -> str:
     if len(broken) > len(shown):
         lines.append(f"  ... and {len(broken) - len(shown)} more")
     return "\n".join(lines)
+
+
+LINKS_FILE = "build/links.json"
+"""Under the site's cache_dir: the last build's links by page ETag, so a rebuild reads
+only the pages whose bytes changed."""
+
+
+def load_known_links(cache_dir: Path) -> dict[str, tuple[str, ...]]:
+    """The links the last build read, by page ETag; {} when missing or unreadable."""
+    try:
+        raw = json.loads((cache_dir / LINKS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {str(etag): tuple(links) for etag, links in raw.items() if isinstance(links, list)}
+
+
+def write_known_links(cache_dir: Path, pages: Iterable[tuple[str, tuple[str, ...]]]) -> None:
+    """Keep (ETag, links) of this build's HTML pages for the next one (temp file + rename).
+
+    Raises:
+        OSError: the cache folder cannot be written.
+    """
+    target = cache_dir / LINKS_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(dict(pages), ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, target)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ssg.builder.finish import FinishOutcome, PageJob, finish_in_process
 from ssg.builder.worker import RenderWorker, rebuild_error
@@ -27,6 +27,7 @@ def finish_pages(
     jobs: list[PageJob],
     writer: OutputWriter,
     on_progress: Callable[[int], None] | None = None,
+    known_links: Mapping[str, tuple[str, ...]] | None = None,
 ) -> FinishOutcome:
     """Finish and write every job; from PARALLEL_MIN_PAGES jobs a forked child takes half.
 
@@ -37,6 +38,7 @@ def finish_pages(
     Args:
         on_progress: called with the number of jobs done so far (both processes;
             the child's count arrives between this process's pages).
+        known_links: the previous build's links by page ETag (see finish_in_process).
 
     Returns:
         The outcome; `finished` holds this process's pages, then the child's.
@@ -47,13 +49,13 @@ def finish_pages(
         Exception: a bug in ssg in this process, with its own traceback.
     """
     if not _should_fork(len(jobs)):
-        return finish_in_process(site, jobs, writer, on_progress)
+        return finish_in_process(site, jobs, writer, on_progress, known_links)
     # Frozen objects are skipped by the collector: neither process's collections
     # walk (and so copy-on-write) the prepared pages and the site they share.
     gc.freeze()
     try:
         mine, theirs = split_by_folder(jobs)
-        child = RenderWorker.fork(site, theirs, writer)
+        child = RenderWorker.fork(site, theirs, writer, known_links)
         try:
 
             def progress(done: int) -> None:
@@ -62,7 +64,7 @@ def finish_pages(
                 if on_progress is not None:
                     on_progress(done + child_done)
 
-            outcome = finish_in_process(site, mine, writer, progress)
+            outcome = finish_in_process(site, mine, writer, progress, known_links)
             report = child.report()
         finally:
             child.close()

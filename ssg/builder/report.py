@@ -66,15 +66,15 @@ def print_report(result: BuildResult, console: Console) -> None:
     console.print(f"[dim]{LEGEND}[/dim]")
     rate = result.pages_written / result.seconds if result.seconds > 0 else 0.0
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-    console.print(
-        f"[bold green]Built[/] {_count(len(result.routes), 'route')} ({summary}), "
-        f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
-        f"-> {escape(str(result.out_dir))}"
-    )
     broken = len(result.broken_links)
     console.print(
         f"[dim]Link check: {result.link_check_seconds:.2f} s of CPU, "
         f"{_count(broken, 'broken link')}{' (listed above)' if broken else ''}[/dim]"
+    )
+    console.print(
+        f"[bold green]Built[/] {_count(len(result.routes), 'route')} ({summary}), "
+        f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
+        f"-> {escape(str(result.out_dir))}"
     )
     if result.next_due_at is not None:
         console.print(schedule_note(result))

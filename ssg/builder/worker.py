@@ -14,6 +14,7 @@ import pickle
 import signal
 import traceback
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple, NoReturn
 
@@ -85,7 +86,13 @@ class RenderWorker:
         self._status: int | None = None  # the wait status once reaped
 
     @classmethod
-    def fork(cls, site: Site, jobs: list[PageJob], writer: OutputWriter) -> RenderWorker:
+    def fork(
+        cls,
+        site: Site,
+        jobs: list[PageJob],
+        writer: OutputWriter,
+        known_links: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> RenderWorker:
         """Fork a child that finishes and writes `jobs`, then exits with os._exit."""
         read_fd, write_fd = os.pipe()
         parent_pid = os.getpid()
@@ -97,7 +104,7 @@ class RenderWorker:
             pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child_main(site, jobs, writer, write_fd, parent_pid)
+            _child_main(site, jobs, writer, write_fd, parent_pid, known_links)
         os.close(write_fd)
         os.set_blocking(read_fd, False)
         return cls(pid, read_fd, len(jobs))
@@ -164,7 +171,12 @@ class RenderWorker:
 
 
 def _child_main(
-    site: Site, jobs: list[PageJob], writer: OutputWriter, write_fd: int, parent_pid: int
+    site: Site,
+    jobs: list[PageJob],
+    writer: OutputWriter,
+    write_fd: int,
+    parent_pid: int,
+    known_links: Mapping[str, tuple[str, ...]] | None = None,
 ) -> NoReturn:
     """Finish `jobs`, send the report, and leave with os._exit (no atexit, no finalizers:
     the parent's event loop, HTTP session and data store are the parent's to close)."""
@@ -183,7 +195,9 @@ def _child_main(
                 scope.services = dataclasses.replace(scope.services, store=None)
         report = WorkerReport([], [], [])
         try:
-            outcome = finish_in_process(site, jobs, writer, lambda _done: _send(write_fd, _TICK))
+            outcome = finish_in_process(
+                site, jobs, writer, lambda _done: _send(write_fd, _TICK), known_links
+            )
             report = WorkerReport(
                 outcome.finished,
                 outcome.not_found,

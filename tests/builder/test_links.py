@@ -165,3 +165,24 @@ async def test_files_pages_and_assets_answer(make_site: MakeSite, build: Build) 
     )
     result = await build(site)
     assert result.broken_links == []
+
+
+async def test_a_rebuild_reads_only_the_pages_whose_bytes_changed(
+    make_site: MakeSite, build: Build
+) -> None:
+    import json
+
+    from ssg.builder.links import LINKS_FILE
+
+    site = _site(make_site, '<a href="/about">about</a>', **{"app/about/page.html": "about"})
+    first = await build(site)
+    assert first.broken_links == []
+    kept = site / ".ssg" / LINKS_FILE
+    links = json.loads(kept.read_text())
+    etag = first.manifest["pages"]["/"]["etag"]
+    assert links[etag] == ["/about"]
+    # The home page's bytes are unchanged, so its links come from the kept file.
+    kept.write_text(json.dumps({etag: ["/kept-from-last-build"]}))
+    (site / "app" / "about" / "page.html").write_text('<a href="/gone">x</a>')
+    second = await build(site)
+    assert sorted(b.link for b in second.broken_links) == ["/gone", "/kept-from-last-build"]
