@@ -12,6 +12,7 @@ ends only the processes it started.
     python bench/reliability.py loop-lag          # request latency during blocking work
     python bench/reliability.py first-regen       # examples/blog: the first regenerations
     python bench/reliability.py shutdown          # SIGTERM during a render longer than the grace
+    python bench/reliability.py endpoint-fuzz 4000  # hypothesis cases at /_ssg/*: no 5xx
     python bench/reliability.py all               # every scenario with small counts
 
 Figures are printed as JSON, one object per scenario.
@@ -586,6 +587,67 @@ def first_regen(tmp: Path) -> dict[str, Any]:
     return figures
 
 
+def endpoint_fuzz(tmp: Path, cases: int = 4000) -> dict[str, Any]:
+    """Hypothesis-made headers and bodies at /_ssg/*: no 5xx (needs the test extra)."""
+    from collections import Counter
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    site = write_site(tmp / "fuzz", {"app/layout.html": LAYOUT, "app/page.html": "home"})
+    build(site)
+    server = Server(site, env={"SSG_REVALIDATE_SECRET": "fuzz"})
+    statuses: Counter[int] = Counter()
+    raw = st.binary(max_size=60).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
+    headers = st.one_of(raw, raw.map(lambda b: b"Bearer " + b), st.just(b"Bearer fuzz"))
+    bodies = st.one_of(
+        st.binary(max_size=300),
+        st.integers(1, 30_000).map(lambda depth: b"[" * depth + b"]" * depth),
+        st.dictionaries(st.sampled_from(["path", "tag", "type"]), st.text(max_size=40)).map(
+            lambda v: json.dumps(v).encode()
+        ),
+    )
+
+    @settings(max_examples=cases, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        method=st.sampled_from(["GET", "POST", "HEAD", "PUT"]),
+        path=st.sampled_from(["/_ssg/revalidate", "/_ssg/status", "/_ssg/status?pages=1"]),
+        authorization=headers,
+        content_type=headers,
+        body=bodies,
+    )
+    def send(
+        method: str, path: str, authorization: bytes, content_type: bytes, body: bytes
+    ) -> None:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".encode()
+            + b"Authorization: "
+            + authorization
+            + b"\r\nContent-Type: "
+            + content_type
+            + f"\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        )
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(head + body)
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+        statuses[int(reply.split(b" ", 2)[1])] += 1
+
+    started = time.monotonic()
+    try:
+        send()
+    finally:
+        server.stop()
+    return {
+        "cases": sum(statuses.values()),
+        "seconds": round(time.monotonic() - started, 1),
+        "statuses": dict(sorted(statuses.items())),
+        "server_errors": sum(n for status, n in statuses.items() if status >= 500),
+        "tracebacks_logged": server.log.read_text(errors="replace").count("Traceback"),
+    }
+
+
 HANGING_PAGE = (
     "import asyncio\n\nasync def load(params):\n    await asyncio.sleep(60)\n    return {}\n"
 )
@@ -632,12 +694,14 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "loop-lag": loop_lag,
     "first-regen": first_regen,
     "shutdown": shutdown,
+    "endpoint-fuzz": endpoint_fuzz,
 }
 SMALL: dict[str, tuple[Any, ...]] = {
     "build-kill": (5,),
     "regen-kill": (3,),
     "upstream": (5.0,),
     "growth": (2000, 500),
+    "endpoint-fuzz": (1000,),
 }
 
 

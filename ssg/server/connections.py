@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 
 logger = logging.getLogger("ssg.server")
@@ -115,6 +116,19 @@ class ConnectionCap:
                 "these are real visitors.",
                 self.cap,
             )
+
+
+class MalformedRequestFilter(logging.Filter):
+    """Drop aiohttp's traceback for a request it could not parse (answered 400).
+
+    aiohttp logs "Error handling request" with a traceback for every malformed
+    request line or header, ~0.5 KB each: anyone could fill the disk with it.
+    The access log keeps one line per such request.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, HttpProcessingError)
 
 
 class AcceptFailureLog:

@@ -16,6 +16,7 @@ from ssg.server.app import ENGINE_KEY, HANDLER_KEY
 from ssg.server.connections import (
     AcceptFailureLog,
     ConnectionCap,
+    MalformedRequestFilter,
     connection_cap,
     raise_open_file_limit,
 )
@@ -61,7 +62,8 @@ def run_server(
     (`config.max_connections`, within that limit; see ConnectionCap) and closes
     connections idle, or still sending their headers, after
     `config.keepalive_timeout_seconds` (aiohttp's keep-alive timeout, which
-    starts when a connection opens). A failing accept() is logged once.
+    starts when a connection opens). A failing accept() is logged once, and a
+    malformed request only by its access-log line (no traceback).
 
     Shutdown stops listening, closes idle connections, and gives requests in
     progress `config.shutdown_grace_seconds`; those still running are answered
@@ -98,6 +100,9 @@ async def _serve(
 ) -> ShutdownReport:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(AcceptFailureLog())
+    malformed = MalformedRequestFilter()
+    server_log = logging.getLogger("aiohttp.server")
+    server_log.addFilter(malformed)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
@@ -127,6 +132,7 @@ async def _serve(
         await runner.cleanup()
         if abandon is not None:
             abandon.cancel()
+        server_log.removeFilter(malformed)
     return ShutdownReport(
         requests=handler.abandoned, regenerations=app[ENGINE_KEY].regenerator.cancelled
     )

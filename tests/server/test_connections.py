@@ -78,7 +78,7 @@ async def test_a_visitor_gets_the_page_while_2000_idle_connections_are_open(
     assert "Traceback" not in output
 
 
-async def test_a_connection_that_never_finishes_its_headers_is_closed_after_the_timeout(
+async def test_slow_headers_time_out_and_a_malformed_request_logs_one_line(
     make_site: MakeSite,
 ) -> None:
     site_dir = served_site(make_site, "keepalive_timeout_seconds = 0.5\n")
@@ -92,12 +92,19 @@ async def test_a_connection_that_never_finishes_its_headers_is_closed_after_the_
         closed_with = await asyncio.wait_for(reader.read(), timeout=10)
         writer.close()
         limits = Path(f"/proc/{process.pid}/limits").read_text()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nX-Bad: \x00\x01\r\nConnection: close\r\n\r\n")
+        malformed = await asyncio.wait_for(reader.read(), timeout=10)
+        writer.close()
     finally:
-        await stop(process)
+        output = "".join(seen) + await stop(process)
 
     assert closed_with == b""  # the server hung up; nothing was answered
     soft = next(line for line in limits.splitlines() if line.startswith("Max open files"))
     assert soft.split()[3:5] == ["4096", "4096"]  # the soft limit was raised to the hard one
+    assert malformed.startswith(b"HTTP/1.0 400")
+    assert '"UNKNOWN /" 400' in output  # its access-log line, and no traceback
+    assert "Traceback" not in output
 
 
 @pytest.mark.parametrize(
