@@ -23,7 +23,7 @@ WORDS_PER_MINUTE = 200
 SUMMARY_MAX_CHARS = 280
 _BUNDLE_INDEXES = frozenset({"index.md", "index.markdown", "_index.md"})
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_EMPTY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+#*)?[ \t]*$")
+_EMPTY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+#*)?[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -258,6 +258,8 @@ def _missing_files(
 
 def _empty_headings(source_file: Path, body: str, body_line: int) -> list[ContentProblem]:
     """A problem per ATX heading with no text (`##` alone on its line), outside code fences."""
+    if _EMPTY_HEADING.search(body) is None:
+        return []  # the usual case, found by one search instead of a walk over the lines
     problems = []
     fence: str | None = None
     for number, line in enumerate(body.splitlines(), start=body_line):

@@ -13,7 +13,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote
 
 # src="..." / href="..." as cmark writes them (double quotes; raw HTML usually agrees).
-_REFERENCE = re.compile(r'(?P<attr>\b(?:src|href))="(?P<target>[^"]*)"')
+# Two patterns with a literal start: re finds those fast, where one alternation
+# (`\b(?:src|href)=`) walked highlighted code character by character, ~10x slower.
+_REFERENCES = (re.compile(r'src="([^"]*)"'), re.compile(r'href="([^"]*)"'))
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Relative links to these are page URLs of an older site, not files beside the post.
 _PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".php"})
@@ -30,8 +32,8 @@ def relative_targets(body_html: str) -> list[str]:
     | /blog/x, #top, https://.. | (left out)        |
     """
     found: dict[str, None] = {}
-    for match in _REFERENCE.finditer(body_html):
-        target = _file_part(match.group("target"))
+    for match in _matches(body_html):
+        target = _file_part(match.group(1))
         if target is not None:
             found.setdefault(target, None)
     return list(found)
@@ -65,18 +67,31 @@ def point_at(body_html: str, names: frozenset[str], url_prefix: str) -> str:
     -> '<img src="/docs/blog/hello/diagram.png">'. Query and fragment are kept;
     other references are left as written.
     """
+    body_html = str(body_html)  # a Markup would escape the pieces joined to it
     prefix = url_prefix.rstrip("/")
-
-    def replace(match: re.Match[str]) -> str:
-        raw = match.group("target")
+    parts = []
+    done = 0
+    for match in _matches(body_html):
+        raw = match.group(1)
         target = _file_part(raw)
         if target is None or target not in names:
-            return match.group(0)
+            continue
         rest = raw[len(raw.split("#", 1)[0].split("?", 1)[0]) :]
-        url = f"{prefix}/{quote(target)}{rest}"
-        return f'{match.group("attr")}="{html.escape(url)}"'
+        parts += [body_html[done : match.start(1)], html.escape(f"{prefix}/{quote(target)}{rest}")]
+        done = match.end(1)
+    return "".join(parts) + body_html[done:] if parts else body_html
 
-    return _REFERENCE.sub(replace, body_html)
+
+def _matches(body_html: str) -> list[re.Match[str]]:
+    """The src="..." and href="..." attributes of `body_html`, in document order."""
+    found = [
+        match
+        for pattern in _REFERENCES
+        for match in pattern.finditer(body_html)
+        if match.start() == 0 or body_html[match.start() - 1] in " \t\n"
+    ]
+    found.sort(key=lambda match: match.start())
+    return found
 
 
 def line_of(target: str, body: str, body_line: int) -> int | None:
