@@ -123,6 +123,22 @@ def new(directory: Path, template: str) -> None:
     click.echo(f"  ssg build {directory} && ssg serve {directory}")
 
 
+@cli.command()
+@click.argument("site", type=click.Path(path_type=Path), default=".")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=3000, show_default=True, type=int, help="TCP port (0: any free port)."
+)
+@click.option(
+    "--strict", is_flag=True, help="Content problems (bad front matter or dates) are errors."
+)
+def dev(site: Path, host: str, port: int, strict: bool) -> None:
+    """Serve SITE from its sources while you write it: no build, pages reload on save."""
+    from ssg.commands import dev as command
+
+    command.run(site, host=host, port=port, strict=strict)
+
+
 def main() -> None:
     """Console-script entry point (`ssg`, `python -m ssg`).
 

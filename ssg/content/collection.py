@@ -396,3 +396,40 @@ def _relative(entry: Entry, content_dir: Path) -> str:
 def _ranked(names: Iterable[str]) -> dict[str, int]:
     counts = Counter(names)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def memoized_folders(shared: dict[str, object]) -> set[Path]:
+    """The content folders a build or server has loaded so far (what `ssg dev` watches).
+
+    Args:
+        shared: `DataServices.shared`, where `load_collection` keeps its memos.
+
+    Returns:
+        The absolute folders of every memoized collection.
+    """
+    return {
+        memo.collection.content_dir
+        for key, memo in list(shared.items())
+        if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
+    }
+
+
+def expire_memoized(shared: dict[str, object]) -> int:
+    """Make every memoized collection look at its files again on its next use.
+
+    Unchanged files are still reused (only new or changed ones are parsed);
+    `ssg dev` calls this when its watcher sees a content file change, so the
+    next request sees the edit without waiting `RESCAN_SECONDS`.
+
+    Args:
+        shared: `DataServices.shared`, where `load_collection` keeps its memos.
+
+    Returns:
+        How many collections were expired.
+    """
+    expired = 0
+    for key, memo in list(shared.items()):
+        if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo):
+            shared[key] = replace(memo, checked_at=float("-inf"))
+            expired += 1
+    return expired

@@ -83,6 +83,11 @@ class NotFoundPages:
         """How many folders below app/ have their own not-found.html."""
         return len(self._scopes)
 
+    def route_for(self, url_path: str) -> RouteDefinition | None:
+        """A route to render a URL's nested not-found.html with; None for the root one."""
+        scope = self._scope_for(url_path)
+        return None if scope is None else scope.route
+
     def file_for(self, url_path: str) -> Path | None:
         """The nested not-found.html for a canonical URL path; None for the root one."""
         scope = self._scope_for(url_path)

@@ -1,0 +1,83 @@
+"""`ssg dev SITE`: serve the site from its sources, reloading pages as files change."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+from pathlib import Path
+
+from ssg.commands.serve import listen_problem
+from ssg.dev.supervisor import Supervisor
+from ssg.errors import SsgError
+
+DEFAULT_PORT = 3000
+
+
+def run(
+    site_dir: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, strict: bool = False
+) -> None:
+    """Serve `site_dir` from its sources until SIGINT or SIGTERM.
+
+    Binds host:port here (port 0 picks a free one), prints
+    `ssg dev serving SITE on http://HOST:PORT` once a worker serves, then
+    watches the site's code (see Supervisor) until a signal arrives.
+
+    Args:
+        site_dir: the site folder.
+        host: the interface to listen on.
+        port: the TCP port; 0 = any free port (the printed URL names it).
+        strict: content problems (bad front matter or dates) are errors.
+
+    Raises:
+        SsgError: the site folder does not exist, or host:port cannot be listened on.
+    """
+    if not site_dir.is_dir():
+        raise SsgError(
+            f"site folder {site_dir} does not exist: pass the folder that holds app/ "
+            "(e.g. ssg dev examples/blog)"
+        )
+    logging.getLogger("ssg").setLevel(logging.INFO)
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
+    sock = _listen(host, port)
+    supervisor = Supervisor(site_dir, sock, strict=strict)
+    supervisor.handle_signals()
+    try:
+        supervisor.start()
+        bound = sock.getsockname()[1]
+
+        def announce() -> None:
+            print(
+                f"ssg dev serving {site_dir} on http://{host}:{bound} (pages reload as you "
+                "edit; Ctrl-C stops)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        supervisor.watch(on_watching=announce)
+    finally:
+        supervisor.stop()
+        sock.close()
+    print("ssg dev stopped", file=sys.stderr, flush=True)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port, shared with the workers.
+
+    Raises:
+        SsgError: the address cannot be listened on (see `listen_problem`).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _name, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        problem = listen_problem(exc, host, port)
+        if problem is None:
+            raise SsgError(f"cannot listen on {host}:{port}: {exc}") from exc
+        raise SsgError(problem) from exc
+    sock.set_inheritable(True)
+    return sock

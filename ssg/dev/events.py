@@ -1,0 +1,154 @@
+"""Live reload: the Server-Sent Events stream at /_ssg/dev/events and the script every page gets.
+
+The stream follows the HTML standard's EventSource model: each event has an id
+`GENERATION:N`, and `retry:` makes browsers reconnect quickly after the worker
+restarts. A client that last saw another generation (its `Last-Event-ID`, or
+the `generation` the page was rendered with) is sent `reload` at once, so a
+page reloads after a restart of the site code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import re
+
+from aiohttp import web
+
+logger = logging.getLogger("ssg.dev")
+
+EVENTS_PATH = "/_ssg/dev/events"
+RETRY_MILLISECONDS = 250
+"""How soon a browser reconnects after the stream ends (a worker restart)."""
+KEEPALIVE_SECONDS = 15.0
+"""A comment line this often, so a vanished client is noticed and proxies keep the stream."""
+
+
+class DevEvent(enum.Enum):
+    """What a page is told to do."""
+
+    RELOAD = "reload"
+    """Reload the page."""
+    CSS = "css"
+    """Fetch the stylesheets again, without reloading."""
+
+
+class EventBroker:
+    """Sends DevEvents to every open page of one worker.
+
+    Args:
+        generation: this worker's id; a client that saw another one reloads.
+    """
+
+    def __init__(self, generation: str) -> None:
+        self.generation = generation
+        self._queues: set[asyncio.Queue[str | None]] = set()
+        self._sequence = 0
+
+    @property
+    def clients(self) -> int:
+        """How many pages listen now."""
+        return len(self._queues)
+
+    def publish(self, event: DevEvent, data: object = None) -> int:
+        """Send `event` (with JSON `data`) to every listening page; return how many listen."""
+        self._sequence += 1
+        message = self._format(event.value, json.dumps(data))
+        for queue in self._queues:
+            queue.put_nowait(message)
+        return len(self._queues)
+
+    async def close(self) -> None:
+        """End every stream (on shutdown), so the browsers reconnect to the next worker."""
+        for queue in self._queues:
+            queue.put_nowait(None)
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        """Answer GET /_ssg/dev/events with a text/event-stream that lasts until shutdown."""
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-store",
+                "X-Robots-Tag": "noindex",
+                "X-Accel-Buffering": "no",
+            }
+        )
+        await response.prepare(request)
+        seen = request.query.get("generation") or request.headers.get("Last-Event-ID") or ""
+        seen_generation = seen.partition(":")[0]
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._queues.add(queue)
+        try:
+            await response.write(
+                f"retry: {RETRY_MILLISECONDS}\n".encode()
+                + self._format("hello", json.dumps(self.generation)).encode()
+            )
+            if seen_generation and seen_generation != self.generation:
+                await response.write(self._format(DevEvent.RELOAD.value, "null").encode())
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    message = ": keepalive\n\n"
+                if message is None:
+                    break
+                await response.write(message.encode())
+        except (ConnectionResetError, ConnectionError):
+            pass  # the page went away
+        finally:
+            self._queues.discard(queue)
+        return response
+
+    def _format(self, event: str, data: str) -> str:
+        return f"id: {self.generation}:{self._sequence}\nevent: {event}\ndata: {data}\n\n"
+
+
+_SCRIPT = """<script data-ssg-dev>(() => {
+  const url = "%(url)s?generation=%(generation)s";
+  const swap = () => {
+    for (const link of document.querySelectorAll('link[rel~="stylesheet"]')) {
+      const next = link.cloneNode();
+      const href = new URL(link.href);
+      href.searchParams.set("ssg-dev", Date.now());
+      next.href = href.href;
+      next.onload = () => link.remove();
+      link.after(next);
+    }
+  };
+  const connect = () => {
+    const source = new EventSource(url);
+    source.addEventListener("reload", () => location.reload());
+    source.addEventListener("css", swap);
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, %(retry)d);
+    };
+  };
+  connect();
+})();</script>"""
+
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+
+def live_reload_script(generation: str) -> bytes:
+    """The script that listens to the events stream (reload; swap stylesheets on `css`)."""
+    return (
+        _SCRIPT % {"url": EVENTS_PATH, "generation": generation, "retry": RETRY_MILLISECONDS}
+    ).encode()
+
+
+def inject_script(html: bytes, script: bytes) -> bytes:
+    """Insert `script` before the last `</body>` of an HTML page (at the end when there is none).
+
+    | page                           | result                                |
+    | ------------------------------ | ------------------------------------- |
+    | `<body><p>x</p></body></html>` | `<body><p>x</p><script…></body></html>` |
+    | `<p>x</p>` (a fragment)        | `<p>x</p><script…>`                   |
+    """
+    last = None
+    for last in _BODY_END.finditer(html):  # noqa: B007 - only the last match is wanted
+        pass
+    if last is None:
+        return html + script
+    return html[: last.start()] + script + html[last.start() :]

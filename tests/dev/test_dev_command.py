@@ -1,0 +1,201 @@
+"""`ssg dev` as a process: renders from sources, watches edits, restarts on code, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import aiohttp
+
+from tests.conftest import MakeSite
+from tests.dev.conftest import LAYOUT, DevServer, open_events, start_dev
+
+POSTS_PAGE_PY = """
+from ssg.content import load_collection
+
+def load(params):
+    return {"posts": load_collection("posts")}
+"""
+POSTS_PAGE_HTML = "{% for post in posts %}<h2>{{ post.title }}</h2>{{ post.html }}{% endfor %}"
+
+
+async def test_pages_render_from_sources_without_a_build(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>from source</h1>"})
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session, session.get(server.url + "/") as response:
+        body = await response.text()
+        assert response.status == 200
+        assert response.headers["X-Robots-Tag"] == "noindex"
+        assert response.headers["Cache-Control"] == "no-store"
+    assert "<h1>from source</h1>" in body
+    assert body.index("/_ssg/dev/events") < body.index("</body>")
+    assert not (site / "out").exists()
+    line = await server.wait_for_line("GET / 200")
+    assert line.rstrip().endswith("ms")
+
+
+async def test_template_edit_reloads_pages_and_the_next_request_has_it(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>before</h1>"})
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with open_events(session, server.url) as stream:
+            (site / "app" / "page.html").write_text("<h1>after</h1>", encoding="utf-8")
+            await stream.next_named("reload")
+        async with session.get(server.url + "/") as response:
+            assert "<h1>after</h1>" in await response.text()
+    await server.wait_for_line("app/page.html changed: 1 page reloaded")
+
+
+async def test_content_edit_is_seen_by_the_next_request(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.py": POSTS_PAGE_PY,
+            "app/page.html": POSTS_PAGE_HTML,
+            "posts/a.md": "---\ntitle: First title\n---\nbody one\n",
+        }
+    )
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/") as response:
+            assert "First title" in await response.text()
+        await server.wait_for_line("Watching posts (content the site reads)")
+        async with open_events(session, server.url) as stream:
+            (site / "posts" / "a.md").write_text("---\ntitle: Second title\n---\nbody two\n")
+            await stream.next_named("reload")
+        async with session.get(server.url + "/") as response:
+            body = await response.text()
+    assert "Second title" in body and "body two" in body
+
+
+async def test_stylesheet_edit_swaps_stylesheets_without_a_reload(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site(
+        {"app/layout.html": LAYOUT, "app/page.html": "x", "public/site.css": "a { color: red }"}
+    )
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with open_events(session, server.url) as stream:
+            (site / "public" / "site.css").write_text("a { color: blue }")
+            event = await stream.next()
+        assert event is not None and event.event == "css"
+        async with session.get(server.url + "/site.css") as response:
+            assert await response.text() == "a { color: blue }"
+
+
+async def test_python_edit_restarts_the_worker_without_refusing_connections(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.py": 'def load(params):\n    return {"word": "old"}\n',
+            "app/page.html": "<p>{{ word }}</p>",
+        }
+    )
+    server = await start_dev(site)
+    dev_server.append(server)
+    statuses: list[int] = []
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/") as response:
+            assert "<p>old</p>" in await response.text()
+        async with open_events(session, server.url) as stream:
+            mark = len(server.lines)
+            (site / "app" / "page.py").write_text('def load(params):\n    return {"word": "new"}\n')
+            restarting = asyncio.create_task(server.wait_for_line("Site code reloaded", start=mark))
+            # New connections keep being answered (by the old worker, then the new) during
+            # the restart. (A browser retries a request that meets a closing keep-alive
+            # connection, so each request here opens its own connection.)
+            connector = aiohttp.TCPConnector(force_close=True)
+            async with aiohttp.ClientSession(connector=connector) as fresh:
+                while not restarting.done():
+                    async with fresh.get(server.url + "/") as response:
+                        statuses.append(response.status)
+            await restarting
+            assert await stream.next() is None  # the old worker ended its stream
+            last_id = stream.last_id
+            assert last_id
+        async with open_events(session, server.url, last_event_id=last_id) as stream:
+            await stream.next_named("reload")  # a page of the previous worker reloads
+        async with session.get(server.url + "/") as response:
+            assert "<p>new</p>" in await response.text()
+    assert statuses and set(statuses) == {200}
+    await server.wait_for_line("app/page.py changed: reloading the site code", start=mark)
+
+
+async def test_new_and_removed_route_folders_are_picked_up(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "home"})
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/about") as response:
+            assert response.status == 404
+        mark = len(server.lines)
+        (site / "app" / "about").mkdir()
+        (site / "app" / "about" / "page.html").write_text("<h1>About us</h1>")
+        await server.wait_for_line("Site code reloaded", start=mark)
+        async with session.get(server.url + "/about") as response:
+            assert response.status == 200
+            assert "About us" in await response.text()
+        mark = len(server.lines)
+        (site / "app" / "about" / "page.html").unlink()
+        (site / "app" / "about").rmdir()
+        await server.wait_for_line("Site code reloaded", start=mark)
+        async with session.get(server.url + "/about") as response:
+            assert response.status == 404
+
+
+async def test_broken_module_shows_the_overlay_and_the_fix_recovers(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.py": 'def load(params):\n    return {"word": "fine"}\n',
+            "app/page.html": "<p>{{ word }}</p>",
+        }
+    )
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        mark = len(server.lines)
+        (site / "app" / "page.py").write_text("def load(params)\n    return {}\n")
+        await server.wait_for_line("Site code reloaded", start=mark)
+        async with session.get(server.url + "/") as response:
+            body = await response.text()
+            assert response.status == 500
+        assert "app/page.py:1" in body and "SyntaxError" in body
+        assert "def load(params)" in body  # the source line is quoted
+        mark = len(server.lines)
+        (site / "app" / "page.py").write_text('def load(params):\n    return {"word": "fixed"}\n')
+        await server.wait_for_line("Site code reloaded", start=mark)
+        async with session.get(server.url + "/") as response:
+            assert response.status == 200
+            assert "<p>fixed</p>" in await response.text()
+
+
+async def test_ctrl_c_stops_the_dev_server_cleanly(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "x"})
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session, open_events(session, server.url) as stream:
+        server.process.send_signal(signal.SIGINT)
+        assert await stream.next() is None
+    assert await asyncio.wait_for(server.process.wait(), 30) == 0
+    await server.wait_for_line("ssg dev stopped")
+    assert not any("Traceback" in line for line in server.lines), "".join(server.lines)
