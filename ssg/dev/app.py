@@ -24,10 +24,10 @@ from ssg.dev.files import DevFiles
 from ssg.dev.overlay import make_report, render_overlay
 from ssg.render.dispatch import InProcessDispatcher
 from ssg.render.renderer import make_scope, render_match
-from ssg.render.scope import Clock, DataServices
 from ssg.render.special_pages import render_not_found
 from ssg.route_handlers.invoke import allowed_methods
 from ssg.routing.definitions import RouteKind, RouteMatch
+from ssg.scope import Clock, DataServices, ServiceMode
 from ssg.server.not_found import NotFoundPages
 from ssg.server.paths import ENDPOINT_PREFIX, PathVerdict, parse_request_path
 from ssg.server.responses import (
@@ -92,6 +92,7 @@ def load_dev_site(site_dir: Path, *, strict: bool = False, clock: Clock = time.t
         return dev
     site = dev.site
     dev.services = DataServices(
+        mode=ServiceMode.SERVE,
         clock=clock,
         dispatch=InProcessDispatcher(site),
         store=None,  # no data cache: every fetch and @ssg.cache is fresh in dev
@@ -99,6 +100,7 @@ def load_dev_site(site_dir: Path, *, strict: bool = False, clock: Clock = time.t
         site_dir=dev.config.site_dir,
         site_values=dev.config.template_values(),
         strict=strict,
+        include_drafts=True,  # as `ssg build --drafts`: drafts and scheduled posts show
     )
     dev.files = DevFiles(site)
     dev.not_found_pages = NotFoundPages(site, b"")

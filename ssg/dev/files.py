@@ -8,9 +8,9 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ssg.render.environment import ASSETS_URL_PREFIX, load_theme
 from ssg.server.static import StaticFiles
 from ssg.site import Site
+from ssg.theme import ASSETS_URL_PREFIX, load_theme
 
 DEV_FILE_CACHE_CONTROL = "no-cache"
 """Browsers ask again every time (304 when unchanged), so an edit shows on the next load."""

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
@@ -71,7 +72,8 @@ class Supervisor:
         self.strict = strict
         self.app_dir = self.site_dir / "app"  # as SiteConfig.app_dir
         self.stopping = threading.Event()
-        self.worker: SpawnProcess | None = None
+        self.worker: _Worker | None = None
+        self.standby: _Worker | None = None
         self._context = multiprocessing.get_context("spawn")  # a clean interpreter each time
         self._generation = 0
         self._routes = self._scan()
@@ -83,16 +85,20 @@ class Supervisor:
         self.filter = CodeFilter(self.site_dir, self.app_dir, ignored)
 
     def start(self) -> None:
-        """Start the first worker and wait until it listens.
+        """Start the first worker, wait until it listens, and prepare a standby.
 
         Raises:
             SsgError: the worker exited before listening (a bug: site errors
                 are shown in the browser, never fatal).
         """
-        worker, ready = self._spawn()
-        if not self._wait_ready(worker, ready):
-            raise SsgError(f"the dev worker exited before serving (exit code {worker.exitcode})")
+        worker = self._spawn()
+        worker.go.set()
+        if not self._wait_ready(worker):
+            raise SsgError(
+                f"the dev worker exited before serving (exit code {worker.process.exitcode})"
+            )
         self.worker = worker
+        self.standby = self._spawn()
 
     def watch(self, on_watching: Callable[[], None] | None = None) -> None:
         """Watch the code until `stop()` (or SIGINT/SIGTERM via `handle_signals`).
@@ -115,7 +121,7 @@ class Supervisor:
             if self.stopping.is_set():
                 break
             reason = self._restart_reason(changes)
-            if reason is None and self.worker is not None and not self.worker.is_alive():
+            if reason is None and self.worker is not None and not self.worker.process.is_alive():
                 if not changes:
                     continue  # wait for an edit before trying again
                 reason = "the worker had exited"
@@ -123,27 +129,40 @@ class Supervisor:
                 self.restart(reason)
 
     def restart(self, reason: str) -> None:
-        """Start a new worker; once it listens, stop the old one (its pages reconnect and reload)."""
+        """Switch to a new worker; once it listens, stop the old one (its pages reconnect and reload).
+
+        The new worker is the standby, which has imported ssg already and
+        only loads the site now (a fresh interpreter still: nothing of the old
+        site code is in it); a new standby is prepared afterwards.
+        """
         started = time.perf_counter()
         logger.info("%s: reloading the site code", reason)
-        worker, ready = self._spawn()
-        if not self._wait_ready(worker, ready):
+        worker = (
+            self.standby if self.standby is not None and self.standby.process.is_alive() else None
+        )
+        self.standby = None
+        if worker is None:
+            worker = self._spawn()
+        worker.go.set()
+        if not self._wait_ready(worker):
             logger.error(
                 "The new dev worker exited before serving (exit code %s); %s",
-                worker.exitcode,
+                worker.process.exitcode,
                 "still serving the previous code." if self._alive() else "waiting for an edit.",
             )
-            return
-        old, self.worker = self.worker, worker
-        if old is not None:
-            _stop_process(old)
-        logger.info("Site code reloaded in %.2f s", time.perf_counter() - started)
+        else:
+            old, self.worker = self.worker, worker
+            if old is not None:
+                _stop_process(old.process)
+            logger.info("Site code reloaded in %.2f s", time.perf_counter() - started)
+        self.standby = self._spawn()
 
     def stop(self) -> None:
         """Stop watching and stop the worker (it finishes its requests first)."""
         self.stopping.set()
-        if self.worker is not None:
-            _stop_process(self.worker)
+        for worker in (self.standby, self.worker):
+            if worker is not None:
+                _stop_process(worker.process)
 
     def handle_signals(self) -> None:
         """SIGINT and SIGTERM stop the watch loop (then `stop()` ends the worker)."""
@@ -155,7 +174,7 @@ class Supervisor:
         signal.signal(signal.SIGTERM, on_signal)
 
     def _alive(self) -> bool:
-        return self.worker is not None and self.worker.is_alive()
+        return self.worker is not None and self.worker.process.is_alive()
 
     def _restart_reason(self, changes: set[tuple[watchfiles.Change, str]]) -> str | None:
         """Why the changes need a new worker, or None: code, config, or different routes."""
@@ -181,27 +200,37 @@ class Supervisor:
         except OSError as exc:
             return f"cannot scan {self.app_dir}: {exc}"
 
-    def _spawn(self) -> tuple[SpawnProcess, EventType]:
+    def _spawn(self) -> _Worker:
+        """Start a worker process; it imports ssg, then waits for `go` before loading the site."""
         self._generation += 1
         generation = f"{os.getpid()}-{self._generation}"
-        ready = self._context.Event()
-        worker = self._context.Process(
+        ready, go = self._context.Event(), self._context.Event()
+        process = self._context.Process(
             target=worker_main,
-            args=(self.site_dir, self.sock, generation, self.strict, ready),
+            args=(self.site_dir, self.sock, generation, self.strict, ready, go),
             name=f"ssg-dev-{self._generation}",
         )
-        worker.start()
-        return worker, ready
+        process.start()
+        return _Worker(process, ready, go)
 
-    def _wait_ready(self, worker: SpawnProcess, ready: EventType) -> bool:
+    def _wait_ready(self, worker: _Worker) -> bool:
         """Wait until the worker listens (True) or exits (False)."""
         deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
-            if ready.wait(0.02):
+            if worker.ready.wait(0.01):
                 return True
-            if not worker.is_alive():
-                return ready.is_set()
+            if not worker.process.is_alive():
+                return worker.ready.is_set()
         return False
+
+
+@dataclass(frozen=True)
+class _Worker:
+    """A worker process and its two signals: `go` (load the site and serve) and `ready` (serving)."""
+
+    process: SpawnProcess
+    ready: EventType
+    go: EventType
 
 
 def _stop_process(process: SpawnProcess) -> None:

@@ -20,7 +20,7 @@ from aiohttp.typedefs import Handler, Middleware
 from ssg.dev.app import DevHandler, load_dev_site, make_dev_middleware
 from ssg.dev.events import EventBroker
 from ssg.dev.watcher import SiteWatcher
-from ssg.render.scope import Clock
+from ssg.scope import Clock
 
 SHUTDOWN_TIMEOUT_SECONDS = 2.0
 """How long a stopping worker lets requests finish (event streams end at once)."""
@@ -95,12 +95,26 @@ def create_dev_app(
 
 
 def worker_main(
-    site_dir: Path, sock: socket.socket, generation: str, strict: bool, ready: EventType
+    site_dir: Path,
+    sock: socket.socket,
+    generation: str,
+    strict: bool,
+    ready: EventType,
+    go: EventType,
 ) -> None:
     """Entry point of a spawned worker: serve on `sock` until SIGINT/SIGTERM or the supervisor dies.
 
-    Sets `ready` once it accepts connections.
+    The process starts ahead of need (a standby: Python and ssg are imported
+    by the time this runs), waits for `go`, then loads the site and serves;
+    it sets `ready` once it accepts connections.
     """
+    parent_pid = os.getppid()
+    try:
+        while not go.wait(PARENT_CHECK_SECONDS):
+            if os.getppid() != parent_pid:
+                return  # the supervisor is gone (killed with -9)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
+        return
     # No .pyc files for the site's modules: an edit within the same second that keeps
     # the file's size would otherwise be hidden by the bytecode of the previous worker
     # (pyc files are checked by whole-second mtime and size).
@@ -109,7 +123,7 @@ def worker_main(
     logging.getLogger("ssg").setLevel(logging.INFO)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
     app = create_dev_app(site_dir, generation=generation, strict=strict)
-    app.cleanup_ctx.append(_exit_with_parent(os.getppid()))
+    app.cleanup_ctx.append(_exit_with_parent(parent_pid))
     web.run_app(
         app,
         sock=sock,

@@ -1,0 +1,269 @@
+"""Benchmark `ssg dev` on examples/blog: start-up, then save -> reload event -> new HTML for four edits.
+
+Copies examples/blog and a corpus's posts (rust-blog by default) to a temporary
+folder, starts `ssg dev` there on an ephemeral port with SSG_CONTENT_DIR pointing
+at the copy, opens the live-reload stream as a browser would, and edits in turn:
+a post's body, a post's front matter (its title), the layout template
+(app/layout.html) and a page module (app/blog/[slug]/page.py). For each edit it
+prints the time from the write to the `reload` event, and to the first response
+of the post's page that has the new HTML. Medians of `--runs` rounds.
+
+    python bench/dev.py                     # rust-blog, 3 rounds
+    python bench/dev.py --corpus go-blog --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO.parent / "shared" / "corpus"
+EXAMPLE = REPO / "examples" / "blog"
+EVENTS_PATH = "/_ssg/dev/events"
+
+
+class Dev:
+    """A running `ssg dev` and its terminal output."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self.url = ""
+        self.drain: asyncio.Task[None] | None = None
+
+    async def read_url(self) -> None:
+        assert self.process.stdout is not None
+        while line := (await self.process.stdout.readline()).decode():
+            self.lines.append(line)
+            if "ssg dev serving" in line:
+                self.url = line.split(" on ", 1)[1].split()[0]
+                self.drain = asyncio.create_task(self._drain())
+                return
+        sys.exit("ssg dev exited:\n" + "".join(self.lines))
+
+    async def _drain(self) -> None:
+        assert self.process.stdout is not None
+        while line := (await self.process.stdout.readline()).decode():
+            self.lines.append(line)
+
+
+async def next_event(response: aiohttp.ClientResponse) -> tuple[str, str] | None:
+    """(event, id) of the next Server-Sent Event, or None when the stream ends."""
+    name, event_id = "", ""
+    while raw := await response.content.readline():
+        line = raw.decode().rstrip("\n")
+        if not line:
+            if name:
+                return name, event_id
+            continue
+        key, _, value = line.partition(": ")
+        if key == "event":
+            name = value
+        elif key == "id":
+            event_id = value
+    return None
+
+
+async def until_reload(
+    session: aiohttp.ClientSession, url: str, stream: aiohttp.ClientResponse
+) -> aiohttp.ClientResponse:
+    """Wait for `reload`, reconnecting (with Last-Event-ID) when a worker restart ends the stream."""
+    last_id = ""
+    while True:
+        event = await next_event(stream)
+        if event is None:
+            stream.release()
+            stream = await session.get(
+                url + EVENTS_PATH,
+                headers={"Last-Event-ID": last_id},
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+            continue
+        name, event_id = event
+        last_id = event_id or last_id
+        if name == "reload":
+            return stream
+
+
+async def until_html(session: aiohttp.ClientSession, page_url: str, marker: str) -> None:
+    """Ask for the page until its HTML holds `marker` (as the reloaded browser would)."""
+    while True:
+        async with session.get(page_url) as response:
+            if marker in await response.text():
+                return
+
+
+async def measure_edit(
+    session: aiohttp.ClientSession, url: str, page_url: str, edit: Callable[[], object], marker: str
+) -> tuple[float, float]:
+    stream = await session.get(url + EVENTS_PATH, timeout=aiohttp.ClientTimeout(total=None))
+    first = await next_event(stream)
+    assert first is not None and first[0] == "hello", first
+    started = time.perf_counter()
+    edit()
+    stream = await until_reload(session, url, stream)
+    reload_seconds = time.perf_counter() - started
+    stream.release()
+    await until_html(session, page_url, marker)
+    return reload_seconds, time.perf_counter() - started
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", default="rust-blog")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="ssg-bench-dev-") as tmp:
+        site = Path(tmp) / "blog"
+        shutil.copytree(EXAMPLE, site, ignore=shutil.ignore_patterns("out", ".ssg", "__pycache__"))
+        posts = Path(tmp) / "posts"
+        shutil.copytree(CORPUS_DIR / args.corpus / "posts", posts)
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "ssg",
+            "dev",
+            str(site),
+            "--port",
+            "0",
+            env={**os.environ, "SSG_CONTENT_DIR": str(posts), "PYTHONUNBUFFERED": "1"},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        dev = Dev(process)
+        try:
+            await dev.read_url()
+            async with aiohttp.ClientSession() as session:
+                async with session.get(dev.url + "/") as response:
+                    assert response.status == 200, await response.text()
+                first_response = time.perf_counter() - started
+                async with session.get(dev.url + "/blog") as response:
+                    body = await response.text()
+                slug = re.search(r'href="/blog/([^"/]+)"', body)
+                assert slug is not None
+                page_url = f"{dev.url}/blog/{slug.group(1)}"
+                async with session.get(page_url) as response:
+                    assert response.status == 200
+                    title = re.search(r'class="post__title"[^>]*>([^<]+)<', await response.text())
+                assert title is not None
+                post_file = _post_file(posts, html.unescape(title.group(1)).strip())
+                print(
+                    f"ssg dev on examples/blog + {args.corpus} ({sum(1 for _ in posts.rglob('*.md'))} posts)"
+                )
+                print(f"first response after start-up: {first_response * 1000:.0f} ms")
+                layout = site / "app" / "layout.html"
+                page_py = site / "app" / "blog" / "[slug]" / "page.py"
+                original = {f: f.read_text() for f in (post_file, layout, page_py)}
+                results: dict[str, list[tuple[float, float]]] = {}
+                for run in range(args.runs):
+                    marker = f"bench{run}x{time.time_ns()}"
+                    edits = {
+                        "post body": (
+                            lambda m=marker: post_file.write_text(
+                                original[post_file] + f"\n\n{m}\n"
+                            ),
+                            marker,
+                        ),
+                        "post front matter": (
+                            lambda m=marker: post_file.write_text(_retitle(original[post_file], m)),
+                            marker,
+                        ),
+                        "layout template": (
+                            lambda m=marker: layout.write_text(
+                                original[layout]
+                                + "{% block footer %}{{ super() }}<p>"
+                                + m
+                                + "</p>{% endblock %}\n"
+                            ),
+                            marker,
+                        ),
+                        "page module (restart)": (
+                            lambda m=marker: page_py.write_text(
+                                original[page_py] + f"\nBENCH = {m!r}\n"
+                            ),
+                            "",  # any page of the new worker: see below
+                        ),
+                    }
+                    for name, (edit, wanted) in edits.items():
+                        if not wanted:
+                            # The new worker's pages carry its generation in the live-reload script.
+                            async with session.get(page_url) as response:
+                                old = re.search(r"generation=([\w-]+)", await response.text())
+                            assert old is not None
+                            reload_s, html_s = await _measure_restart(
+                                session, dev.url, page_url, edit, old.group(1)
+                            )
+                        else:
+                            reload_s, html_s = await measure_edit(
+                                session, dev.url, page_url, edit, wanted
+                            )
+                        results.setdefault(name, []).append((reload_s, html_s))
+                    for file, text in original.items():
+                        file.write_text(text)
+                    await asyncio.sleep(1.5)  # let the restores settle before the next round
+                print(
+                    f"{'edit':<24}{'save -> reload event':>22}{'save -> new HTML':>20}   (median of {args.runs})"
+                )
+                for name, rows in results.items():
+                    reload_ms = statistics.median(r for r, _ in rows) * 1000
+                    html_ms = statistics.median(h for _, h in rows) * 1000
+                    print(f"{name:<24}{reload_ms:>19.0f} ms{html_ms:>17.0f} ms")
+        finally:
+            process.terminate()
+            await process.wait()
+
+
+async def _measure_restart(
+    session: aiohttp.ClientSession,
+    url: str,
+    page_url: str,
+    edit: Callable[[], object],
+    old_generation: str,
+) -> tuple[float, float]:
+    stream = await session.get(url + EVENTS_PATH, timeout=aiohttp.ClientTimeout(total=None))
+    assert (await next_event(stream)) is not None
+    started = time.perf_counter()
+    edit()
+    stream = await until_reload(session, url, stream)
+    reload_seconds = time.perf_counter() - started
+    stream.release()
+    while True:
+        async with session.get(page_url) as response:
+            text = await response.text()
+        if f"generation={old_generation}" not in text and response.status == 200:
+            return reload_seconds, time.perf_counter() - started
+
+
+def _post_file(posts: Path, title: str) -> Path:
+    """The post whose front matter has this title."""
+    for file in sorted(posts.rglob("*.md")):
+        head = file.read_text(encoding="utf-8", errors="replace")[:800]
+        if re.search(r"^title\s*[=:]\s*[\"']?" + re.escape(title), head, flags=re.M):
+            return file
+    sys.exit(f"no post titled {title!r} in {posts}")
+
+
+def _retitle(text: str, marker: str) -> str:
+    """The post with `marker` added to its title (TOML or YAML front matter)."""
+    return re.sub(
+        r'^(title\s*[=:]\s*"?)', lambda m: m.group(1) + marker + " ", text, count=1, flags=re.M
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
