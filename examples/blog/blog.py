@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,18 @@ def summary(entry: Entry) -> dict[str, Any]:
         "tags": tag_links(entry),
         "authors": list(entry.authors),
         "reading_time_minutes": entry.reading_time_minutes,
+        **status(entry),
     }
+
+
+def status(entry: Entry) -> dict[str, bool]:
+    """{"draft": True} or {"scheduled": True} for posts that only `ssg dev` and
+    `ssg build --drafts` show (the theme marks them in the byline); {} otherwise."""
+    if entry.draft:
+        return {"draft": True}
+    if entry.is_scheduled(time.time()):
+        return {"scheduled": True}
+    return {}
 
 
 def card(entry: Entry) -> dict[str, Any]:
@@ -159,4 +171,5 @@ def card(entry: Entry) -> dict[str, Any]:
         "reading_time_minutes": entry.reading_time_minutes,
         "html": entry.html,
         "toc": entry.toc,
+        **status(entry),
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ssg.commands.serve import listen_problem
 from ssg.dev.supervisor import Supervisor
-from ssg.errors import SsgError
+from ssg.errors import ListenError, SiteNotFoundError
 
 DEFAULT_PORT = 3000
 
@@ -30,13 +30,12 @@ def run(
         strict: content problems (bad front matter or dates) are errors.
 
     Raises:
-        SsgError: the site folder does not exist, or host:port cannot be listened on.
+        SiteNotFoundError: the site folder does not exist.
+        ListenError: host:port cannot be listened on.
+        WorkerExitError: the first worker exited before serving.
     """
     if not site_dir.is_dir():
-        raise SsgError(
-            f"site folder {site_dir} does not exist: pass the folder that holds app/ "
-            "(e.g. ssg dev examples/blog)"
-        )
+        raise SiteNotFoundError(site_dir)
     logging.getLogger("ssg").setLevel(logging.INFO)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
     sock = _listen(host, port)
@@ -65,7 +64,7 @@ def _listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port, shared with the workers.
 
     Raises:
-        SsgError: the address cannot be listened on (see `listen_problem`).
+        ListenError: the address cannot be listened on (see `listen_problem`).
     """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -75,9 +74,7 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.bind(address)
         sock.listen(128)
     except OSError as exc:
-        problem = listen_problem(exc, host, port)
-        if problem is None:
-            raise SsgError(f"cannot listen on {host}:{port}: {exc}") from exc
-        raise SsgError(problem) from exc
+        problem = listen_problem(exc, host, port) or f"cannot listen on {host}:{port}: {exc}"
+        raise ListenError(problem, host=host, port=port) from exc
     sock.set_inheritable(True)
     return sock

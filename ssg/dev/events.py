@@ -119,6 +119,7 @@ _SCRIPT = """<script data-ssg-dev>(() => {
   };
   const connect = () => {
     const source = new EventSource(url);
+    source.addEventListener("hello", () => { document.documentElement.dataset.ssgDev = "live"; });
     source.addEventListener("reload", () => location.reload());
     source.addEventListener("css", swap);
     source.onerror = () => {

@@ -29,7 +29,7 @@ from ssg.config import load_config
 from ssg.dev.changes import CONFIG_FILE_NAME
 from ssg.dev.changes import describe as describe_files
 from ssg.dev.worker import worker_main
-from ssg.errors import SsgError
+from ssg.errors import SsgError, WorkerExitError
 from ssg.routing.scanner import scan_routes
 
 logger = logging.getLogger("ssg.dev")
@@ -88,14 +88,15 @@ class Supervisor:
         """Start the first worker, wait until it listens, and prepare a standby.
 
         Raises:
-            SsgError: the worker exited before listening (a bug: site errors
+            WorkerExitError: the worker exited before listening (a bug: site errors
                 are shown in the browser, never fatal).
         """
         worker = self._spawn()
         worker.go.set()
         if not self._wait_ready(worker):
-            raise SsgError(
-                f"the dev worker exited before serving (exit code {worker.process.exitcode})"
+            code = worker.process.exitcode
+            raise WorkerExitError(
+                f"the dev worker exited before serving (exit code {code})", exit_codes=[code]
             )
         self.worker = worker
         self.standby = self._spawn()

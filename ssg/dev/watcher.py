@@ -72,6 +72,7 @@ class SiteWatcher:
         while True:
             self._rewatch = asyncio.Event()
             roots = self.folders.roots()
+            watching = self.folders.content_dirs
             async for changes in watchfiles.awatch(
                 *roots,
                 watch_filter=_not_code,
@@ -84,12 +85,12 @@ class SiteWatcher:
                 # The first yield comes once the new watch is in place: only then are
                 # edits of a newly read folder sure to be seen.
                 self.started.set()
-                for folder in sorted(self._announce):
+                for folder in sorted(self._announce & watching):
                     logger.info(
                         "Watching %s (content the site reads)",
                         describe([folder], self.folders.site_dir),
                     )
-                self._announce.clear()
+                self._announce -= watching
                 if changes:
                     self.apply({Path(file) for _change, file in changes})
             if not self._rewatch.is_set():

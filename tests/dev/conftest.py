@@ -76,21 +76,26 @@ async def start_dev(site_dir: Path, *args: str, env: dict[str, str] | None = Non
     return server
 
 
+async def stop_dev(server: DevServer) -> None:
+    """Stop a `start_dev` process (SIGTERM, then SIGKILL after 15 s) and its reader."""
+    if server.process.returncode is None:
+        server.process.terminate()
+        try:
+            await asyncio.wait_for(server.process.wait(), 15)
+        except TimeoutError:
+            server.process.kill()
+            await server.process.wait()
+    if server._reader is not None:
+        await server._reader
+
+
 @pytest.fixture
 async def dev_server() -> AsyncIterator[list[DevServer]]:
     """Processes started with `start_dev` are appended here and stopped after the test."""
     started: list[DevServer] = []
     yield started
     for server in started:
-        if server.process.returncode is None:
-            server.process.terminate()
-            try:
-                await asyncio.wait_for(server.process.wait(), 15)
-            except TimeoutError:
-                server.process.kill()
-                await server.process.wait()
-        if server._reader is not None:
-            await server._reader
+        await stop_dev(server)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from aiohttp import web
 from ssg.dev.worker import create_dev_app
 from tests.conftest import MakeSite
 from tests.dev.conftest import LAYOUT
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blog"
 
 
 @asynccontextmanager
@@ -208,3 +211,25 @@ async def test_malformed_front_matter_is_an_overlay_with_strict(
         assert status == 500 and "posts/a.md" in body
     else:
         assert status == 200
+
+
+async def test_drafts_and_scheduled_posts_are_shown_and_marked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSG_CONTENT_DIR", raising=False)
+    site = tmp_path / "blog"
+    shutil.copytree(EXAMPLE, site, ignore=shutil.ignore_patterns("out", ".ssg", "__pycache__"))
+    posts = site / "content" / "posts"
+    (posts / "unfinished.md").write_text(
+        "---\ntitle: Unfinished thoughts\ndate: 2026-11-30\ndraft: true\n---\nSoon.\n"
+    )
+    (posts / "next-year.md").write_text(
+        "---\ntitle: From the future\ndate: 2999-01-01\n---\nLater.\n"
+    )
+    async with serving(site) as url:
+        _, listing, _ = await fetch(url + "/blog")
+        status, draft_page, _ = await fetch(url + "/blog/unfinished")
+    assert "Unfinished thoughts" in listing and "From the future" in listing
+    assert status == 200
+    assert '<strong class="post-meta__status">Draft</strong>' in draft_page
+    assert '<strong class="post-meta__status">Scheduled</strong>' in listing
