@@ -28,6 +28,7 @@ def card(entry: Entry) -> dict:
         "summary": entry.summary,
         "authors": list(entry.authors),
         "reading_time_minutes": entry.reading_time_minutes,
+        "draft": entry.draft,
         "html": entry.html,
         "toc": entry.toc,
     }
