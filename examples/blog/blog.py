@@ -169,7 +169,6 @@ def card(entry: Entry) -> dict[str, Any]:
         "tags": tag_links(entry),
         "authors": list(entry.authors),
         "reading_time_minutes": entry.reading_time_minutes,
-        "draft": entry.draft,
         "html": entry.html,
         "toc": entry.toc,
         **status(entry),

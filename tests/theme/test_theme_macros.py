@@ -250,12 +250,3 @@ def test_toc_accepts_the_markdown_renderers_headings(render_string):
 
     assert [a.attrs["href"] for a in page.find_all("a")] == ["#install", "#with-pip", "#use"]
     assert page.errors == []
-
-
-def test_post_list_marks_a_draft(render_string):
-    draft = {**POSTS[0], "draft": True}
-
-    first, second = post_list_page(render_string, [draft, POSTS[1]]).find_all("article")
-
-    assert first.find("strong", class_="post-meta__draft").text == "Draft"
-    assert "Draft" not in second.text
