@@ -35,12 +35,13 @@ def test_with_base_path(url: str, base_path: str, trailing_slash: bool, result: 
 def test_markdown_root_relative_links_and_images_get_the_prefix() -> None:
     html = render_markdown(
         "[post](/blog/y) [rel](y) [out](https://x.org/) ![i](/img/a.png)\n\n"
-        '<a class="x" href="/raw">raw</a>\n\n```html\n<a href="/code">\n```\n',
+        '<a class="x" href="/raw">raw</a>\n\n<script src="/s.js"></script>\n\n'
+        '```html\n<a href="/code">\n```\n',
         base_path="/docs",
     ).html
     assert 'href="/docs/blog/y"' in html and 'src="/docs/img/a.png"' in html
     assert 'href="y"' in html and 'href="https://x.org/"' in html
-    assert 'href="/docs/raw"' in html
+    assert 'href="/docs/raw"' in html and 'src="/docs/s.js"' in html
     assert "/docs/code" not in html  # code is text, not a link
     assert prefix_root_links('<a href="/a">', "") == '<a href="/a">'
 

@@ -35,7 +35,7 @@ _LANGUAGE_END = re.compile(r"[,{ ]")  # `rust,ignore`, `rust{.line-numbers}`
 # A root-relative link or image target, as cmark writes them (`<a href="/x"`,
 # `<img src="/x"`) and as raw HTML in a body usually does; code is escaped by then.
 _ROOTED = re.compile(
-    r"""(<(?:a|img|source|video|audio|iframe)\b[^>]*?\s(?:href|src)=)(["'])/(?!/)""",
+    r"""(<(?:a|img|source|video|audio|iframe|script|link)\b[^>]*?\s(?:href|src)=)(["'])/(?!/)""",
     re.IGNORECASE,
 )
 
