@@ -91,3 +91,14 @@ def test_an_empty_folder_is_accepted(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert (site / "ssg.toml").is_file() and (site / "app/layout.html").is_file()
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_new_site_builds_strictly_under_a_base_path(tmp_path: Path, template: str) -> None:
+    # --strict fails on a link that forgets the prefix, so every link goes through url().
+    site = tmp_path / "my-site"
+    assert ssg("new", str(site), "--template", template).returncode == 0
+    built = ssg("build", str(site), "--strict", "--base-path", "/repo")
+    assert built.returncode == 0, built.stderr + built.stdout
+    home = (site / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/repo/' in home
