@@ -29,7 +29,7 @@ from ssg.route_handlers.invoke import allowed_methods
 from ssg.routing.definitions import RouteKind, RouteMatch
 from ssg.scope import Clock, DataServices, ServiceMode
 from ssg.server.not_found import NotFoundPages
-from ssg.server.paths import ENDPOINT_PREFIX, PathVerdict, parse_request_path
+from ssg.server.paths import ENDPOINT_PREFIX, PathVerdict, parse_site_path
 from ssg.server.responses import (
     DYNAMIC_CACHE_CONTROL,
     HTML,
@@ -124,13 +124,20 @@ class DevHandler:
         self.dev = dev
         self.broker = broker
         self.trailing_slash = dev.config.trailing_slash if dev.config is not None else False
+        self.base_path = dev.config.base_path if dev.config is not None else ""
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request."""
         raw_target = request.raw_path
         if not raw_target.startswith("/"):  # absolute-form target (RFC 9112 3.2.2)
             raw_target = request.rel_url.raw_path_qs
-        parsed = parse_request_path(raw_target, trailing_slash=self.trailing_slash)
+        if self.base_path and raw_target.partition("?")[0] == EVENTS_PATH:
+            # The live-reload stream the injected script opens stays at the root.
+            return await self.broker.stream(request)
+        # Under a base path only URLs below it are the site's (as `ssg serve`).
+        parsed = parse_site_path(
+            raw_target, base_path=self.base_path, trailing_slash=self.trailing_slash
+        )
         if parsed.verdict is PathVerdict.REDIRECT:
             assert parsed.location is not None
             return redirect_response(parsed.location)

@@ -233,3 +233,30 @@ async def test_drafts_and_scheduled_posts_are_shown_and_marked(
     assert status == 200
     assert '<strong class="post-meta__status">Draft</strong>' in draft_page
     assert '<strong class="post-meta__status">Scheduled</strong>' in listing
+
+
+async def test_under_a_base_path_the_dev_server_answers_below_it_only(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(
+        {
+            "ssg.toml": 'base_path = "/docs"\n',
+            "app/layout.html": LAYOUT,
+            "app/page.html": "<a href=\"{{ url('/about') }}\">about</a>",
+            "app/about/page.html": "<h1>about</h1>",
+        }
+    )
+    async with serving(site) as url:
+        status, body, _ = await fetch(url + "/docs")
+        assert status == 200 and 'href="/docs/about"' in body
+        assert "/_ssg/dev/events" in body  # the live-reload script
+        assert (await fetch(url + "/docs/about"))[0] == 200
+        assert (await fetch(url + "/about"))[0] == 404
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                url + "/_ssg/dev/events", timeout=aiohttp.ClientTimeout(sock_read=10)
+            ) as events,
+        ):
+            assert events.status == 200
+            assert events.headers["Content-Type"].startswith("text/event-stream")
