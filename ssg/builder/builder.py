@@ -39,6 +39,7 @@ from ssg.builder.writer import (
     page_output_file,
 )
 from ssg.config import SiteConfig
+from ssg.content.collection import collections_read, write_collection_specs
 from ssg.data.memo import RequestMemo
 from ssg.errors import BrokenLinksError, OutputConflictError, PagesFailedError, SsgError
 from ssg.render.rendered_page import RenderedPage
@@ -133,6 +134,10 @@ async def build_site(
         )
     except OSError as exc:  # only a rebuild's speed depends on it
         log.warning("Could not keep the links for the next build in %s: %s", config.cache_dir, exc)
+    try:  # the server preloads them off its event loop
+        write_collection_specs(config.cache_dir, collections_read(services))
+    except OSError as exc:
+        log.warning("Could not list the content read in %s: %s", config.cache_dir, exc)
     pages_written = len(manifest["pages"])
     return BuildResult(
         out_dir=config.out_dir,

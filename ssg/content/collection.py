@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -11,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, Any, overload
 
 from markupsafe import Markup
 
@@ -24,6 +26,9 @@ from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, FileStamp, scan_
 from ssg.errors import ContentError
 from ssg.scope import ServiceMode, current_scope
 
+if TYPE_CHECKING:
+    from ssg.scope import DataServices
+
 logger = logging.getLogger("ssg.content")
 
 RESCAN_SECONDS = 1.0
@@ -31,6 +36,9 @@ RESCAN_SECONDS = 1.0
 
 _MEMO_PREFIX = "ssg.content.v1:"
 _LOCK_KEY = "ssg.content.v1.lock"
+_SPECS_KEY = "ssg.content.v1.specs"
+SPECS_FILE = "content-collections.json"
+"""In the cache folder: the collections the last build read, preloaded by the server."""
 
 
 @dataclass(frozen=True)
@@ -193,24 +201,9 @@ def load_collection(
         collection = _reload(content_dir, stamps, None, workers, ref).collection
         base_path = ""
     else:
-        shared = scope.services.shared
         base_path = str(scope.services.site_values.get("base_path", ""))
-        key = f"{_MEMO_PREFIX}{(str(content_dir), patterns, tuple(exclude), ref, base_path)!r}"
-        # One parse at a time per build/server: a concurrent caller (aload_collection's
-        # thread) waits here, then finds the memo filled.
-        with shared.setdefault(_LOCK_KEY, threading.Lock()):
-            memo = shared.get(key)
-            now = scope.services.clock()
-            # A build reads its content once (as Next.js data at build time); a server
-            # looks for edits at most once a second, so 1,000 renders do not stat 1,000 times.
-            building = scope.services.mode is ServiceMode.BUILD
-            if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
-                stamps = scan_content(content_dir, patterns, exclude)
-                if memo is None or memo.stamps != stamps:
-                    memo = _reload(content_dir, stamps, memo, workers, ref, base_path)
-                memo = replace(memo, checked_at=now)
-                shared[key] = memo
-        collection = memo.collection
+        spec = CollectionSpec(str(content_dir), patterns, tuple(exclude), ref)
+        collection = _memoized(scope.services, spec, workers, base_path).collection
     if strict is None:
         strict = scope.services.strict if scope is not None else False
     if strict and collection.warnings:
@@ -277,6 +270,105 @@ def _published(collection: Collection, now: float) -> tuple[Collection, float | 
     if len(kept) == len(collection.entries):
         return collection, None
     return replace(collection, entries=tuple(kept)), due_at
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """What identifies a collection a build read: folder (absolute), patterns, exclude, filter."""
+
+    content_dir: str
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...]
+    body_filter: FilterRef | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "content_dir": self.content_dir,
+            "patterns": list(self.patterns),
+            "exclude": list(self.exclude),
+            "body_filter": list(self.body_filter) if self.body_filter else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CollectionSpec:
+        ref = data.get("body_filter")
+        return cls(
+            str(data["content_dir"]),
+            tuple(data["patterns"]),
+            tuple(data["exclude"]),
+            (str(ref[0]), str(ref[1]), str(ref[2])) if ref else None,
+        )
+
+
+def _memoized(
+    services: DataServices, spec: CollectionSpec, workers: int | None, base_path: str
+) -> _Memo:
+    """The memo of one collection for this build or server, read or re-checked as needed."""
+    shared = services.shared
+    content_dir = Path(spec.content_dir)
+    key = f"{_MEMO_PREFIX}{(spec.content_dir, spec.patterns, spec.exclude, spec.body_filter, base_path)!r}"
+    # One parse at a time per build/server: a concurrent caller (aload_collection's
+    # thread, the server's start-up preload) waits here, then finds the memo filled.
+    with shared.setdefault(_LOCK_KEY, threading.Lock()):
+        memo = shared.get(key)
+        now = services.clock()
+        # A build reads its content once (as Next.js data at build time); a server
+        # looks for edits at most once a second, so 1,000 renders do not stat 1,000 times.
+        building = services.mode is ServiceMode.BUILD
+        if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
+            stamps = scan_content(content_dir, spec.patterns, spec.exclude)
+            if memo is None or memo.stamps != stamps:
+                memo = _reload(content_dir, stamps, memo, workers, spec.body_filter, base_path)
+            memo = replace(memo, checked_at=now)
+            shared[key] = memo
+            shared.setdefault(_SPECS_KEY, {})[key] = spec
+    return memo
+
+
+def collections_read(services: DataServices) -> list[CollectionSpec]:
+    """The collections read so far by this build's or server's renders."""
+    return list(services.shared.get(_SPECS_KEY, {}).values())
+
+
+def write_collection_specs(cache_dir: Path, specs: Iterable[CollectionSpec]) -> None:
+    """Save what a build read (SITE/.ssg/content-collections.json) for the server to preload.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / SPECS_FILE
+    temp = target.with_name(f".{target.name}.tmp")
+    temp.write_text(json.dumps([spec.to_json() for spec in specs]), encoding="utf-8")
+    os.replace(temp, target)
+
+
+def preload_collections(services: DataServices, cache_dir: Path) -> int:
+    """Parse the collections the last build read into the server's memo; return how many.
+
+    The server runs this in a worker thread at start-up, so the first render
+    that reads a collection (even from an `async def load()`, which calls the
+    sync `load_collection` on the event loop) finds it parsed. A missing or
+    unreadable file preloads nothing; a collection that fails is left to the
+    render that asks for it (and its error).
+    """
+    try:
+        raw = json.loads((cache_dir / SPECS_FILE).read_text(encoding="utf-8"))
+        specs = [CollectionSpec.from_json(item) for item in raw]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return 0
+    base_path = str(services.site_values.get("base_path", ""))
+    loaded = 0
+    for spec in specs:
+        if not Path(spec.content_dir).is_dir():
+            continue
+        try:
+            _memoized(services, spec, None, base_path)
+        except Exception as exc:  # the render that needs it reports it properly
+            logger.info("Could not preload the content in %s: %s", spec.content_dir, exc)
+            continue
+        loaded += 1
+    return loaded
 
 
 def _reload(

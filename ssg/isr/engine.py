@@ -94,6 +94,8 @@ class IsrEngine:
         self._on_demand: OrderedDict[str, None] = OrderedDict()
         self.evicted = 0
         self._loop: asyncio.AbstractEventLoop | None = None  # set by attach_loop
+        # The server's start-up task preloading content collections (ssg.server.app).
+        self.content_preload: asyncio.Task[int] | None = None
         self._marks_dirty = False
 
     def load(self) -> None:

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from ssg.builder.manifest import load_manifest
 from ssg.builder.static_hosts import HEADERS_FILE, REDIRECTS_FILE
 from ssg.config import SiteConfig
+from ssg.content.collection import preload_collections
 from ssg.errors import BuildNotFoundError
 from ssg.isr.engine import IsrEngine
 from ssg.isr.entries import BeforeReplace, EntryStore
@@ -135,9 +136,17 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     engine = app[ENGINE_KEY]
     engine.attach_loop(asyncio.get_running_loop())
     scheduler.start()
+    # The content the build read, parsed in a worker thread now rather than on the
+    # event loop by the first render that asks for it.
+    preload = asyncio.create_task(
+        asyncio.to_thread(preload_collections, engine.services, app[CONFIG_KEY].cache_dir),
+        name="ssg-preload-content",
+    )
+    engine.content_preload = preload
     try:
         yield
     finally:
+        await asyncio.gather(preload, return_exceptions=True)
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await engine.regenerator.close(grace_seconds=app[CONFIG_KEY].shutdown_grace_seconds)

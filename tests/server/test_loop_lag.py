@@ -88,3 +88,51 @@ async def test_a_data_cache_locked_by_another_process_does_not_stall_the_loop(
 
     assert (reply.status, "cached abab" in reply.text) == (200, True)
     assert lag < MAX_LAG_SECONDS
+
+
+POST = """---
+title: Post {n}
+date: 1970-01-{day:02d}
+---
+# Post {n}
+
+Some text with `code` and a list:
+
+- one
+- two
+
+```python
+def f{n}(x):
+    return [i * x for i in range({n})]  # highlighted by Pygments
+```
+"""
+
+
+async def test_the_content_the_build_read_is_parsed_off_the_loop_at_start(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    posts = {f"content/posts/p{n}.md": POST.format(n=n, day=n % 10 + 1) for n in range(150)}
+    listing = (
+        "import ssg.content\n\nasync def load(params):\n"
+        "    posts = ssg.content.load_collection('content/posts')  # sync, on the loop\n"
+        "    return {'count': len(posts)}\n"
+    )
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "{{ count }} posts",
+            "app/page.py": listing,
+            "app/tags/[tag]/page.html": "{{ count }} posts tagged",
+            "app/tags/[tag]/page.py": listing,
+            **posts,
+        }
+    )
+    server = await serve_site(site_dir)
+    assert server.engine.content_preload is not None
+    preloaded = await server.engine.content_preload
+
+    lag, reply = await max_loop_lag(server.get("/tags/python"))  # first render on demand
+
+    assert preloaded == 1
+    assert (reply.status, "150 posts tagged" in reply.text) == (200, True)
+    assert lag < MAX_LAG_SECONDS
