@@ -137,7 +137,7 @@ class SiteHandler:
                 },
             )
         finally:
-            del self._in_flight[task]
+            self._in_flight.pop(task, None)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         length = request.content_length
