@@ -282,6 +282,7 @@ class CollectionSpec:
     body_filter: FilterRef | None
 
     def to_json(self) -> dict[str, object]:
+        """The spec as JSON-ready data (see `from_json`)."""
         return {
             "content_dir": self.content_dir,
             "patterns": list(self.patterns),
@@ -291,6 +292,11 @@ class CollectionSpec:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CollectionSpec:
+        """The spec `to_json` wrote.
+
+        Raises:
+            KeyError / TypeError / IndexError: `data` is not such a spec.
+        """
         ref = data.get("body_filter")
         return cls(
             str(data["content_dir"]),
