@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ssg.builder.manifest import load_manifest
+
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret"
 
@@ -147,20 +149,22 @@ def pick_pages(site: Path, url: str | None) -> tuple[str, str]:
     Raises:
         SystemExit: the build has no ISR route with two pages, or `url` is not one of its pages.
     """
-    manifest = json.loads((site / "out" / "_ssg" / "manifest.json").read_text())
+    manifest = load_manifest(site / "out")
+    if manifest is None:
+        raise SystemExit(f"{site}: no build found (out/_ssg/manifest.json)")
     pages = {
-        url_path: info
-        for url_path, info in manifest["pages"].items()
-        if info["status"] == 200
-        and info["revalidate"] not in (None, False)
-        and info["content_type"].startswith("text/html")
+        url_path: page
+        for url_path, page in manifest.pages.items()
+        if page.status == 200
+        and page.revalidate.is_timed
+        and page.content_type.startswith("text/html")
     }
-    routes = Counter(info["route_pattern"] for info in pages.values())
+    routes = Counter(page.route_pattern for page in pages.values())
     candidates = [r for r, count in routes.most_common() if count >= 2]
     if not candidates:
         raise SystemExit(f"{site}: no ISR route with two prerendered pages to benchmark")
     route = next((r for r in candidates if r.endswith("/[slug]")), candidates[0])
-    urls = sorted(u for u, info in pages.items() if info["route_pattern"] == route)
+    urls = sorted(u for u, page in pages.items() if page.route_pattern == route)
     if url is not None and url not in pages:
         raise SystemExit(f"--url {url} is not a prerendered ISR page of the build")
     hit = url or urls[0]

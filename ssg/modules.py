@@ -15,10 +15,10 @@ from types import ModuleType
 from typing import Any
 
 from ssg.errors import ModuleError, ModuleErrors, SsgError
+from ssg.revalidate import Revalidate
 from ssg.scope import DynamicMode, ServiceMode, current_scope
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-_UNSET: Any = object()
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class SiteModule:
     Attributes:
         source_file: the .py file (absolute).
         module: the imported module.
-        revalidate: seconds (float), False (never stale), or _UNSET when absent.
+        revalidate: the module's `revalidate`, parsed; None when it sets none.
         dynamic: the `dynamic` option, or None when absent.
         dynamic_params: bool, or None when absent.
         metadata: the static `metadata` dict (empty when absent).
@@ -37,7 +37,7 @@ class SiteModule:
 
     source_file: Path
     module: ModuleType
-    revalidate: Any = _UNSET
+    revalidate: Revalidate | None = None
     dynamic: DynamicMode | None = None
     dynamic_params: bool | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -47,11 +47,6 @@ class SiteModule:
         """Return the module's callable `name` (generate_static_params, load, ...) or None."""
         value = getattr(self.module, name, None)
         return value if callable(value) else None
-
-    @property
-    def has_revalidate(self) -> bool:
-        """True when the module sets `revalidate`."""
-        return self.revalidate is not _UNSET
 
 
 def error_line(exc: BaseException, source_file: Path) -> int | None:
@@ -106,16 +101,15 @@ def load_site_module(source_file: Path, *, site_dir: Path) -> SiteModule:
 
 def _validate(module: ModuleType, source_file: Path, relative: Path) -> SiteModule:
     problems: list[str] = []
-    revalidate = getattr(module, "revalidate", _UNSET)
-    if revalidate is not _UNSET and (
-        revalidate is True
-        or not (revalidate is False or isinstance(revalidate, int | float))
-        or (revalidate is not False and revalidate < 0)
-    ):
-        problems.append(
-            f"revalidate = {revalidate!r}: use a number of seconds (60), 0 to render every "
-            "request, or False to never revalidate"
-        )
+    revalidate: Revalidate | None = None
+    if hasattr(module, "revalidate"):
+        try:
+            revalidate = Revalidate.parse(module.revalidate)
+        except ValueError:
+            problems.append(
+                f"revalidate = {module.revalidate!r}: use a number of seconds (60), 0 to "
+                "render every request, or False to never revalidate"
+            )
     dynamic_value = getattr(module, "dynamic", None)
     dynamic: DynamicMode | None = None
     if dynamic_value is not None:

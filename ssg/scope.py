@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ssg.errors import DynamicUsage, DynamicUsageError, OutsideRenderError
+from ssg.revalidate import Revalidate
 
 if TYPE_CHECKING:
     import aiohttp
@@ -209,8 +210,8 @@ class RenderScope:
         memo: the request memo of this render (the build-wide one at build).
         request: the incoming request for a dynamic render; None for a static
             render (build, regeneration, on-demand ISR render).
-        revalidate_seconds: lowest revalidate recorded by fetches and
-            ssg.cache entries during this render; None when none was recorded.
+        revalidate: lowest revalidate recorded by cached fetches and ssg.cache
+            entries during this render; NEVER when none was recorded.
         tags: cache tags used by fetches and ssg.cache entries.
         data_keys: the data-cache keys this render read or stored (fetches and
             ssg.cache entries with a data cache policy); revalidate_path expires
@@ -229,23 +230,16 @@ class RenderScope:
     services: DataServices
     memo: RequestMemo
     request: Request | None = None
-    revalidate_seconds: float | None = None
+    revalidate: Revalidate = Revalidate.NEVER
     tags: set[str] = field(default_factory=set)
     data_keys: set[str] = field(default_factory=set)
     dynamic_calls: list[str] = field(default_factory=list)
     generating_params: bool = False
     bundle_dirs: dict[Path, tuple[str, ...]] = field(default_factory=dict)
 
-    def record_revalidate(self, seconds: float | None) -> None:
-        """Record a data revalidate; as Next.js revalidate, the lowest value wins.
-
-        Args:
-            seconds: seconds until stale, or None / False for "never stale" (no-op).
-        """
-        if seconds is None or seconds is False:
-            return
-        if self.revalidate_seconds is None or seconds < self.revalidate_seconds:
-            self.revalidate_seconds = float(seconds)
+    def record_revalidate(self, revalidate: Revalidate) -> None:
+        """Record a data revalidate; as Next.js revalidate, the lowest value wins."""
+        self.revalidate = self.revalidate.lowest(revalidate)
 
     def record_due(self, due_at: float) -> None:
         """Record that this render left out something published at `due_at` (epoch seconds).
@@ -256,7 +250,7 @@ class RenderScope:
         the route dynamic). A cached call (`ssg.cache`) running inside
         `collect_due()` also keeps the time, so its memo hits record it again.
         """
-        self.record_revalidate(max(1, math.ceil(due_at - self.services.clock())))
+        self.record_revalidate(Revalidate.after(max(1, math.ceil(due_at - self.services.clock()))))
         self.services.schedule.note(due_at)
         collector = _due_collector.get()
         if collector is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import jinja2
 
 from ssg.config import SiteConfig
 from ssg.modules import SiteModule, load_site_modules
+from ssg.revalidate import Revalidate
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind, SlotDefinition
 from ssg.routing.scanner import scan_routes
 from ssg.routing.segments import join_route_pattern
@@ -24,9 +24,8 @@ class RouteSettings:
     """A route's effective segment config, resolved from its layouts and its own module.
 
     Attributes:
-        revalidate_seconds: the lowest `revalidate` of the route's segments
-            (as Next.js: the lowest value wins); None when no segment sets one
-            or all say False (never stale); 0 means render every request.
+        revalidate: the lowest `revalidate` of the route's segments (as
+            Next.js: the lowest value wins); NEVER when no segment sets one.
         dynamic: the nearest `dynamic` (page or route module first, then
             layouts from the leaf up), default "auto".
         dynamic_params: the nearest `dynamic_params`, default True.
@@ -35,7 +34,7 @@ class RouteSettings:
         has_static_params: some segment of the route defines generate_static_params.
     """
 
-    revalidate_seconds: float | None
+    revalidate: Revalidate
     dynamic: DynamicMode
     dynamic_params: bool
     config_file: str
@@ -44,7 +43,7 @@ class RouteSettings:
     @property
     def is_dynamic(self) -> bool:
         """True when the route renders per request (force-dynamic or revalidate 0)."""
-        return self.dynamic is DynamicMode.FORCE_DYNAMIC or self.revalidate_seconds == 0
+        return self.dynamic is DynamicMode.FORCE_DYNAMIC or self.revalidate.is_every_request
 
 
 class Site:
@@ -153,10 +152,7 @@ class Site:
             return cached
         own = self.module(route.module_file)
         chain = [*self.layout_modules(route), *self.slot_modules(route), *([own] if own else [])]
-        lowest = math.inf
-        for module in chain:
-            if module.has_revalidate and module.revalidate is not False:
-                lowest = min(lowest, float(module.revalidate))
+        revalidate = Revalidate.lowest_of(m.revalidate for m in chain if m.revalidate is not None)
         dynamic = next(
             (m.dynamic for m in reversed(chain) if m.dynamic is not None), DynamicMode.AUTO
         )
@@ -168,7 +164,7 @@ class Site:
         else:
             config_file = self.relative(route.segment_dir / "page.py")
         settings = RouteSettings(
-            revalidate_seconds=None if lowest == math.inf else lowest,
+            revalidate=revalidate,
             dynamic=dynamic,
             dynamic_params=dynamic_params,
             config_file=config_file,
@@ -190,7 +186,7 @@ class Site:
             return False
         return bool(
             module.dynamic is DynamicMode.FORCE_STATIC
-            or (module.has_revalidate and module.revalidate != 0)
+            or (module.revalidate is not None and not module.revalidate.is_every_request)
             or module.function("generate_static_params")
         )
 

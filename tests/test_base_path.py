@@ -104,7 +104,7 @@ async def test_a_build_under_a_base_path_prefixes_every_url_and_keeps_out_paths(
     about = (out / "about.html").read_text()
     assert 'href="/repo"' in about and 'src="/repo/logo.png"' in about  # Markdown body
     assert (out / "feed.xml").read_text() == "https://x.org/repo/about"
-    assert result.manifest["redirects"]["/old"]["location"] == "/repo/about"
+    assert result.manifest.redirects["/old"].location == "/repo/about"
     assert 'url=/repo/about"' in (out / "old.html").read_text()
     assert (out / "_redirects").read_text().startswith("/repo/old /repo/about 308")
     assert (out / "_headers").read_text().startswith("/repo/_assets/*")

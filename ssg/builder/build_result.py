@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ssg.builder.links import BrokenLink
+from ssg.records import Manifest
+from ssg.revalidate import Revalidate
 from ssg.routing.definitions import Params, RouteDefinition
 
 
@@ -17,7 +18,8 @@ class RouteResult:
     Attributes:
         route: the route.
         render: "static" (○), "ssg" (●), "isr" (ISR Ns), or "dynamic" (ƒ).
-        revalidate_seconds: the lowest effective revalidate of its pages (None: never).
+        revalidate: the lowest effective revalidate of its pages (its segments'
+            before any page is rendered).
         url_paths: the prerendered URL paths.
         dynamic_reason: the request API that made it dynamic at build, if any.
         params_count: how many params generate_static_params produced (None: no function).
@@ -26,7 +28,7 @@ class RouteResult:
 
     route: RouteDefinition
     render: str = "static"
-    revalidate_seconds: float | None = None
+    revalidate: Revalidate = Revalidate.NEVER
     url_paths: list[str] = field(default_factory=list)
     dynamic_reason: str | None = None
     params_count: int | None = None
@@ -42,7 +44,7 @@ class BuildResult:
         routes: one RouteResult per route, in resolution order.
         pages_written: prerendered pages and handler files written.
         seconds: wall time of the build (seconds).
-        manifest: the manifest as written.
+        manifest: the manifest as written to out/_ssg/manifest.json.
         params_calls: how many times generate_static_params functions ran.
         fetches: upstream requests and in-process calls actually made.
         next_due_at: when the next entry left out for its future date (a
@@ -50,18 +52,20 @@ class BuildResult:
         broken_links: internal links nothing in the build answers (warnings).
         link_check_seconds: CPU seconds the link check took (reading links out
             of pages, in both render processes, then resolving them).
+        exported: the build was a static export (output = "export").
     """
 
     out_dir: Path
     routes: list[RouteResult]
     pages_written: int
     seconds: float
-    manifest: dict[str, Any]
+    manifest: Manifest
     params_calls: int = 0
     fetches: int = 0
     next_due_at: float | None = None
     broken_links: list[BrokenLink] = field(default_factory=list)
     link_check_seconds: float = 0.0
+    exported: bool = False
 
 
 @dataclass(frozen=True)

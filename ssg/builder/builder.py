@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
 from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
@@ -42,6 +41,7 @@ from ssg.config import SiteConfig
 from ssg.content.collection import collections_read, write_collection_specs
 from ssg.data.memo import RequestMemo
 from ssg.errors import BrokenLinksError, OutputConflictError, PagesFailedError, SsgError
+from ssg.records import Manifest, PageRecord
 from ssg.render.rendered_page import RenderedPage
 from ssg.render.renderer import PreparedPage
 from ssg.render.services import make_services
@@ -130,7 +130,7 @@ async def build_site(
     try:
         write_known_links(
             config.cache_dir,
-            ((page.etag, page.links) for _item, page in rendered.values() if page.links),
+            ((page.record.etag, page.links) for _item, page in rendered.values() if page.links),
         )
     except OSError as exc:  # only a rebuild's speed depends on it
         log.warning("Could not keep the links for the next build in %s: %s", config.cache_dir, exc)
@@ -138,11 +138,10 @@ async def build_site(
         write_collection_specs(config.cache_dir, collections_read(services))
     except OSError as exc:
         log.warning("Could not list the content read in %s: %s", config.cache_dir, exc)
-    pages_written = len(manifest["pages"])
     return BuildResult(
         out_dir=config.out_dir,
         routes=list(results.values()),
-        pages_written=pages_written,
+        pages_written=len(manifest.pages),
         seconds=time.perf_counter() - started,
         manifest=manifest,
         params_calls=params_calls,
@@ -150,6 +149,7 @@ async def build_site(
         next_due_at=services.schedule.next_due_at,
         broken_links=broken,
         link_check_seconds=link_seconds,
+        exported=config.output == "export",
     )
 
 
@@ -168,7 +168,7 @@ async def _plan(
         settings = site.settings(route)
         result = RouteResult(
             route=route,
-            revalidate_seconds=settings.revalidate_seconds,
+            revalidate=settings.revalidate,
             dynamic_params=settings.dynamic_params,
         )
         results[route.route_pattern] = result
@@ -214,7 +214,7 @@ def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, Finis
     public_dir = site.config.public_dir
     if not public_dir.is_dir():
         return
-    pages = {page.output_file: item for item, page in rendered.values()}
+    pages = {page.record.output_file: item for item, page in rendered.values()}
     reserved = {"404.html", "_ssg", "_assets"}
     for source_file in public_dir.rglob("*"):
         relative = source_file.relative_to(public_dir).as_posix()
@@ -280,7 +280,7 @@ async def _render_all(
     errors.extend(outcome.errors)
     for url_path in sorted(outcome.not_found):
         log.info("%s called not_found() in a template: no page written", url_path)
-    finished = {page.url_path: page for page in outcome.finished}
+    finished = {page.record.url_path: page for page in outcome.finished}
     claimed: dict[str, PlannedPage] = {}  # output file -> the first URL written to it
     for job in jobs:
         page = finished.get(job.url_path)
@@ -289,7 +289,10 @@ async def _render_all(
         other = claimed.setdefault(job.output_file, items[job.url_path])
         # Two URLs, one file ("/a" and "/a.html" without trailing slashes): fine
         # when they write the same bytes, an error when they do not.
-        if other.url_path != job.url_path and finished[other.url_path].etag != page.etag:
+        if (
+            other.url_path != job.url_path
+            and finished[other.url_path].record.etag != page.record.etag
+        ):
             errors.append(
                 OutputConflictError(
                     f"{other.url_path} ({other.route.route_pattern}) and "
@@ -347,7 +350,7 @@ async def _write(
     rendered: dict[str, tuple[PlannedPage, FinishedPage]],
     now: float,
     indexed: tuple[str, ...] = (),
-) -> tuple[dict[str, Any], tuple[str, ...]]:
+) -> tuple[Manifest, tuple[str, ...]]:
     """Copy public/ and the theme's assets, write 404.html and the manifest.
 
     Returns:
@@ -363,16 +366,18 @@ async def _write(
     manifest = build_manifest(
         site,
         results.values(),
-        rendered.values(),
+        (page.record for _item, page in rendered.values()),
         now,
         indexed=[url_path for url_path in indexed if url_path in rendered],
     )
-    _write_static_host_files(site, writer, manifest["redirects"])
+    _write_static_host_files(site, writer, manifest.redirects)
     write_manifest(writer.staging_dir, manifest)
     return manifest, extract_links(not_found.body)
 
 
-def _write_static_host_files(site: Site, writer: OutputWriter, redirects: dict[str, Any]) -> None:
+def _write_static_host_files(
+    site: Site, writer: OutputWriter, redirects: dict[str, PageRecord]
+) -> None:
     """Write out/_redirects and out/_headers (after the site's own public/ ones, if any)."""
     config = site.config
     base_path = config.base_path
@@ -390,7 +395,7 @@ def _check_links(
     results: dict[str, RouteResult],
     rendered: dict[str, tuple[PlannedPage, FinishedPage]],
     not_found_links: tuple[str, ...],
-    manifest: dict[str, Any],
+    manifest: Manifest,
 ) -> list[BrokenLink]:
     """The links of every written page (and 404.html) that nothing in the build answers.
 
@@ -401,7 +406,7 @@ def _check_links(
     `dynamic_params = False` are broken).
     """
     config = site.config
-    pages = manifest["pages"]
+    pages = manifest.pages
     files: set[str] = set()
     staging = writer.staging_dir
     for folder, _dirs, names in os.walk(staging):
@@ -443,12 +448,9 @@ def _settle_results(
     for url_path, (item, page) in sorted(rendered.items()):
         result = results[item.route.route_pattern]
         result.url_paths.append(url_path)
-        if page.revalidate_seconds is not None and (
-            result.revalidate_seconds is None or page.revalidate_seconds < result.revalidate_seconds
-        ):
-            result.revalidate_seconds = page.revalidate_seconds
+        result.revalidate = result.revalidate.lowest(page.record.revalidate)
     for result in results.values():
-        if result.render != "dynamic" and result.revalidate_seconds:
+        if result.render != "dynamic" and result.revalidate.is_timed:
             result.render = "isr"
         elif result.render == "ssg" and not result.route.is_dynamic_pattern:
             result.render = "static"

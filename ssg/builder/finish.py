@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from ssg.builder.links import extract_links, is_internal
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
-from ssg.isr.entries import make_etag
+from ssg.records import PageRecord
 from ssg.render.renderer import PreparedPage, RenderedPage, finish_page
 from ssg.render.templates import template_frame
 from ssg.site import Site
@@ -35,25 +35,16 @@ class PageJob:
 
 @dataclass(frozen=True)
 class FinishedPage:
-    """A written page as the manifest describes it: no body, so it pickles small.
+    """A written page: its record (no body, so it pickles small) and its links.
 
     Attributes:
-        etag: '"' + 16 hex digits of the body's SHA-256 + '"'.
-        size_bytes: the body's length.
-        links: the internal href/src values of an HTML page (`extract_links`), else ().
-        (the others as in RenderedPage and PageJob)
+        record: the page as the manifest holds it; `generated_at` is 0 until the
+            manifest stamps the build's end time.
+        links: the internal href/src values of an HTML page (`extract_links`), else ();
+            for the link check, not part of the record.
     """
 
-    url_path: str
-    output_file: str
-    status: int
-    content_type: str
-    revalidate_seconds: float | None
-    tags: tuple[str, ...]
-    location: str | None
-    etag: str
-    size_bytes: int
-    data_keys: tuple[str, ...] = ()
+    record: PageRecord
     links: tuple[str, ...] = ()
 
 
@@ -130,31 +121,22 @@ def finish_in_process(
             outcome.errors.append(page_error(site, job.route_pattern, job.url_path, exc))
         else:
             writer.write(job.output_file, page.body)
-            etag = make_etag(page.body)
+            record = page.to_record(
+                url_path=job.url_path,
+                route_pattern=job.route_pattern,
+                output_file=job.output_file,
+                generated_at=0.0,
+            )
             links: tuple[str, ...] = ()
             if page.location is not None:
                 # A redirect page's one link is its target: no need to parse it.
                 links = (page.location,) if is_internal(page.location) else ()
             elif is_html(page.content_type):
                 started = time.process_time()
-                known = known_links.get(etag) if known_links else None
+                known = known_links.get(record.etag) if known_links else None
                 links = extract_links(page.body) if known is None else known
                 outcome.link_seconds += time.process_time() - started
-            outcome.finished.append(
-                FinishedPage(
-                    url_path=job.url_path,
-                    output_file=job.output_file,
-                    status=page.status,
-                    content_type=page.content_type,
-                    revalidate_seconds=page.revalidate_seconds,
-                    tags=page.tags,
-                    location=page.location,
-                    etag=etag,
-                    size_bytes=len(page.body),
-                    data_keys=page.data_keys,
-                    links=links,
-                )
-            )
+            outcome.finished.append(FinishedPage(record, links))
         if on_done is not None:
             on_done(done)
     return outcome

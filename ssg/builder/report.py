@@ -28,9 +28,8 @@ def route_symbol(result: RouteResult) -> str:
     | isr     | 60         | ISR 60s   |
     | dynamic | any        | ƒ         |
     """
-    if result.render == "isr" and result.revalidate_seconds:
-        seconds = result.revalidate_seconds
-        return f"ISR {int(seconds) if float(seconds).is_integer() else seconds}s"
+    if result.render == "isr" and result.revalidate.is_timed:
+        return f"ISR {result.revalidate}"
     return SYMBOLS.get(result.render, "?")
 
 
@@ -88,7 +87,7 @@ def schedule_note(result: BuildResult) -> str:
     """
     assert result.next_due_at is not None  # print_report checked it
     when = datetime.fromtimestamp(result.next_due_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    if result.manifest.get("config", {}).get("output") == "export":
+    if result.exported:
         return (
             f"Next scheduled post falls due at {when}: this export leaves it out; "
             "rebuild at that time to publish it (e.g. a scheduled CI run)"

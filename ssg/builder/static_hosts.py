@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
+from ssg.records import PageRecord
 from ssg.theme import ASSETS_URL_PREFIX
 
 REDIRECTS_FILE = "_redirects"
@@ -23,7 +23,7 @@ NETLIFY_ENV = "NETLIFY"
 
 
 def render_redirects(
-    redirects: Mapping[str, Mapping[str, Any]],
+    redirects: Mapping[str, PageRecord],
     *,
     base_path: str = "",
     trailing_slash: bool = False,
@@ -48,7 +48,7 @@ def render_redirects(
     the status stays plain.
 
     Args:
-        redirects: the manifest's "redirects": url_path -> {"location", "status"}.
+        redirects: url_path -> the page record of each redirect (`Manifest.redirects`).
         base_path: the site's base path ("" or "/docs").
         trailing_slash: the site's trailing_slash setting.
         force: add "!" to each status; None reads $NETLIFY == "true".
@@ -60,12 +60,12 @@ def render_redirects(
         force = os.environ.get(NETLIFY_ENV, "").lower() == "true"
     lines = []
     for url_path in sorted(redirects):
-        entry = redirects[url_path]
+        page = redirects[url_path]
         source = base_path + url_path
         if trailing_slash and url_path != "/" and "." not in url_path.rsplit("/", 1)[1]:
             source += "/"
-        status = f"{entry['status']}{'!' if force else ''}"
-        lines.append(f"{source or '/'} {entry['location']} {status}\n")
+        status = f"{page.status}{'!' if force else ''}"
+        lines.append(f"{source or '/'} {page.location} {status}\n")
     return "".join(lines)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from ssg.data.keys import call_data_key, call_memo_key
-from ssg.data.policy import Revalidate, make_policy, run_cached, run_cached_sync
+from ssg.data.policy import RevalidateOption, make_policy, run_cached, run_cached_sync
 from ssg.errors import ArgumentError
 from ssg.scope import current_scope
 
@@ -31,7 +31,7 @@ def cache(fn: Callable[P, R], /) -> Callable[P, R]: ...
 
 @overload
 def cache(
-    fn: None = None, /, *, revalidate: Revalidate = None, tags: Iterable[str] = ()
+    fn: None = None, /, *, revalidate: RevalidateOption = None, tags: Iterable[str] = ()
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
@@ -39,7 +39,7 @@ def cache(
     fn: Callable[P, R] | None = None,
     /,
     *,
-    revalidate: Revalidate = None,
+    revalidate: RevalidateOption = None,
     tags: Iterable[str] = (),
 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Memoize a sync or async function like ssg.fetch: `@ssg.cache` or `@ssg.cache(revalidate=60)`.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from ssg.data.keys import fetch_data_key, fetch_memo_key, normalize_headers
-from ssg.data.policy import Revalidate, make_policy, run_cached
+from ssg.data.policy import RevalidateOption, make_policy, run_cached
 from ssg.data.response import FetchResponse
 from ssg.errors import FetchError
 from ssg.scope import current_scope
@@ -42,7 +42,7 @@ async def fetch(
     headers: Mapping[str, str] | None = None,
     json: Any = None,
     data: bytes | str | Mapping[str, str] | None = None,
-    revalidate: Revalidate = None,
+    revalidate: RevalidateOption = None,
     tags: Iterable[str] = (),
     cache: str | None = None,
     timeout: float | None = None,
@@ -297,7 +297,7 @@ def _should_store(url: str, response: FetchResponse) -> bool:
     return True
 
 
-def _dynamic_call(url: str, revalidate: Revalidate, cache: str | None) -> str:
+def _dynamic_call(url: str, revalidate: RevalidateOption, cache: str | None) -> str:
     """The call named in dynamic-usage messages, e.g. 'fetch("https://a/x", cache="no-store")'."""
     option = 'cache="no-store"' if cache == "no-store" else f"revalidate={revalidate!r}"
     return f'fetch("{url}", {option})'

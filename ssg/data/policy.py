@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ssg.data.keys import sorted_tags
 from ssg.errors import ArgumentError
+from ssg.revalidate import Revalidate
 from ssg.scope import collect_due
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ logger = logging.getLogger("ssg.data")
 CACHE_MODES: tuple[str, ...] = ("force-cache", "no-store")
 """Values of ssg.fetch's `cache=` (None, the default, is Next.js 15's "auto no cache")."""
 
-Revalidate = float | Literal[False] | None
-"""N > 0 seconds; False = cached until tag-revalidated; 0 = never cached (dynamic); None = unset."""
+RevalidateOption = float | Literal[False] | None
+"""What ssg.fetch / ssg.cache take as `revalidate=`: N > 0 seconds; False = cached until
+tag-revalidated; 0 = never cached (dynamic); None = unset. Parsed into a `Revalidate`."""
 
 
 @dataclass(frozen=True)
@@ -37,24 +39,30 @@ class CachePolicy:
     Attributes:
         stored: the data cache is used (revalidate=N>0, revalidate=False or
             cache="force-cache").
-        revalidate_seconds: when stored, seconds until stale; None = never stale.
-        no_store: the call opted out (cache="no-store" or revalidate=0), which
-            makes the route dynamic.
+        revalidate: how long a stored entry stays fresh (N seconds or NEVER);
+            EVERY_REQUEST when the call opted out (cache="no-store" or
+            revalidate=0), which makes the route dynamic; NEVER when not stored.
         tags: sorted, deduplicated cache tags.
     """
 
     stored: bool
-    revalidate_seconds: float | None
-    no_store: bool
+    revalidate: Revalidate
     tags: tuple[str, ...]
+
+    @property
+    def no_store(self) -> bool:
+        """True when the call opted out of caching (the route becomes dynamic)."""
+        return self.revalidate.is_every_request
 
     @property
     def memo_options(self) -> tuple[object, ...]:
         """The options part of a memo key."""
-        return (self.stored, self.revalidate_seconds, self.no_store, self.tags)
+        return (self.stored, self.revalidate, self.tags)
 
 
-def make_policy(*, revalidate: Revalidate, cache: str | None, tags: Iterable[str]) -> CachePolicy:
+def make_policy(
+    *, revalidate: RevalidateOption, cache: str | None, tags: Iterable[str]
+) -> CachePolicy:
     """Validate the caching options of one call (as Next.js fetch `cache` + `next.revalidate`).
 
     | revalidate | cache         | result                                     |
@@ -71,7 +79,7 @@ def make_policy(*, revalidate: Revalidate, cache: str | None, tags: Iterable[str
             a conflicting pair (no-store with revalidate N, force-cache with 0),
             or tags that are not a list of strings. The message names the fix.
     """
-    seconds = _parse_revalidate(revalidate)
+    parsed = _parse_revalidate(revalidate)
     if cache is not None and cache not in CACHE_MODES:
         close = difflib.get_close_matches(str(cache), CACHE_MODES, n=1)
         hint = f' Did you mean cache="{close[0]}"?' if close else ""
@@ -82,31 +90,32 @@ def make_policy(*, revalidate: Revalidate, cache: str | None, tags: Iterable[str
         )
     tag_tuple = _parse_tags(tags)
 
-    if cache == "no-store" and (revalidate is False or seconds not in (None, 0.0)):
+    every_request = parsed is not None and parsed.is_every_request
+    if cache == "no-store" and parsed is not None and not every_request:
         raise ArgumentError(
             f'cache="no-store" and revalidate={revalidate!r} contradict each other; keep one',
             call="ssg.cache / ssg.fetch options",
         )
-    if cache == "force-cache" and seconds == 0.0:
+    if cache == "force-cache" and every_request:
         raise ArgumentError(
             'cache="force-cache" and revalidate=0 contradict each other; keep one',
             call="ssg.cache / ssg.fetch options",
         )
-    if cache == "no-store" or seconds == 0.0:
-        return CachePolicy(stored=False, revalidate_seconds=None, no_store=True, tags=tag_tuple)
-    stored = cache == "force-cache" or revalidate is False or seconds is not None
-    return CachePolicy(stored=stored, revalidate_seconds=seconds, no_store=False, tags=tag_tuple)
+    if cache == "no-store" or every_request:
+        return CachePolicy(stored=False, revalidate=Revalidate.EVERY_REQUEST, tags=tag_tuple)
+    stored = cache == "force-cache" or parsed is not None
+    return CachePolicy(stored=stored, revalidate=parsed or Revalidate.NEVER, tags=tag_tuple)
 
 
-def _parse_revalidate(revalidate: object) -> float | None:
-    """Return revalidate as seconds (None for unset or False).
+def _parse_revalidate(revalidate: object) -> Revalidate | None:
+    """Return `revalidate=` parsed; None when unset.
 
     Raises:
         ArgumentError: not a finite number >= 0, None or False.
     """
-    if revalidate is None or revalidate is False:
+    if revalidate is None:
         return None
-    if isinstance(revalidate, bool) or not isinstance(revalidate, int | float):
+    if (isinstance(revalidate, bool) and revalidate) or not isinstance(revalidate, int | float):
         raise ArgumentError(
             f"revalidate={revalidate!r} is not a number of seconds; use revalidate=N (seconds), "
             "revalidate=False (until revalidate_tag) or revalidate=0 (never cache)",
@@ -118,7 +127,7 @@ def _parse_revalidate(revalidate: object) -> float | None:
             "cache until revalidate_tag",
             call="ssg.cache / ssg.fetch options",
         )
-    return float(revalidate)
+    return Revalidate.parse(revalidate)
 
 
 def _parse_tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -194,9 +203,7 @@ async def run_cached(
         outcome, to_store = _to_store(scope, policy, value, previous_tags, should_store, due)
         if to_store is not None and store is not None:
             try:
-                await store.aset(
-                    data_key, value, revalidate_seconds=policy.revalidate_seconds, tags=to_store
-                )
+                await store.aset(data_key, value, revalidate=policy.revalidate, tags=to_store)
             except TypeError as exc:
                 _not_stored(describe, exc)
         return outcome
@@ -261,10 +268,7 @@ def _usable(
     # Freshness follows the caller's revalidate, as Next.js checks an entry's age
     # against the reading fetch's own revalidate. An entry stored without one of
     # this call's tags is refetched, or revalidate_tag(that tag) would miss it.
-    too_old = (
-        policy.revalidate_seconds is not None
-        and scope.services.clock() > entry.stored_at + policy.revalidate_seconds
-    )
+    too_old = scope.services.clock() > policy.revalidate.fresh_until(entry.stored_at)
     if too_old or not set(policy.tags) <= entry.tags:
         return None, entry.tags
     return _Outcome(entry.value, entry.tags), entry.tags
@@ -290,9 +294,7 @@ def _write(
     store = scope.services.store
     if policy.stored and store is not None and due_at is None and should_store(value):
         try:
-            store.set(
-                data_key, value, revalidate_seconds=policy.revalidate_seconds, tags=sorted(tags)
-            )
+            store.set(data_key, value, revalidate=policy.revalidate, tags=sorted(tags))
         except TypeError as exc:
             _not_stored(describe, exc)
     return _Outcome(value, tags, due_at)
@@ -326,7 +328,7 @@ def _not_stored(describe: str, exc: TypeError) -> None:
 def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key: str) -> None:
     """Record revalidate, tags and the data-cache key into the scope (memo hits record too)."""
     if policy.stored:
-        scope.record_revalidate(policy.revalidate_seconds)
+        scope.record_revalidate(policy.revalidate)
         scope.data_keys.add(data_key)
     scope.record_tags(outcome.tags)
     if outcome.due_at is not None:

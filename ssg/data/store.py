@@ -20,9 +20,11 @@ from typing import Any, TypeVar
 
 import diskcache
 
+from ssg.revalidate import Revalidate
+
 logger = logging.getLogger("ssg.data")
 
-FORMAT = "ssg-data-cache/1"
+FORMAT = "ssg-data-cache/2"
 """Written under `_FORMAT_KEY`; a directory holding another value is cleared on open."""
 
 SIZE_LIMIT_BYTES = 2**30
@@ -46,26 +48,25 @@ class CachedValue:
     Attributes:
         value: what was cached (a FetchResponse, or an ssg.cache function's result).
         stored_at: when it was stored, epoch seconds by the store's clock.
-        revalidate_seconds: seconds it stays fresh, or None for never stale.
+        revalidate: how long it stays fresh (N seconds, or NEVER: until revalidate_tag).
         tags: the cache tags `revalidate_tag` drops it by.
     """
 
     value: Any
     stored_at: float
-    revalidate_seconds: float | None
+    revalidate: Revalidate
     tags: frozenset[str]
 
     @property
     def expires_at(self) -> float | None:
         """Epoch seconds after which the entry is expired; None when it never is."""
-        if self.revalidate_seconds is None:
+        if self.revalidate.is_never:
             return None
-        return self.stored_at + self.revalidate_seconds
+        return self.revalidate.fresh_until(self.stored_at)
 
     def is_fresh(self, now: float) -> bool:
-        """True while `now <= stored_at + revalidate_seconds` (the SPEC 8 freshness rule)."""
-        expires_at = self.expires_at
-        return expires_at is None or now <= expires_at
+        """True while `now <= stored_at + revalidate` (as Next.js fetch revalidate)."""
+        return now <= self.revalidate.fresh_until(self.stored_at)
 
 
 class DataStore:
@@ -114,10 +115,10 @@ class DataStore:
         return await self._run(self._get, key)
 
     async def aset(
-        self, key: str, value: Any, *, revalidate_seconds: float | None, tags: Iterable[str]
+        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
     ) -> None:
         """`set` without blocking the event loop (raises TypeError as `set` does)."""
-        await self._run(self._set, key, value, revalidate_seconds=revalidate_seconds, tags=tags)
+        await self._run(self._set, key, value, revalidate=revalidate, tags=tags)
 
     async def aexpire(self) -> int:
         """`expire` without blocking the event loop."""
@@ -151,7 +152,7 @@ class DataStore:
         key: str,
         value: Any,
         *,
-        revalidate_seconds: float | None,
+        revalidate: Revalidate,
         tags: Iterable[str],
     ) -> None:
         """Store `value` under `key`, stamped with the clock's current time.
@@ -159,13 +160,13 @@ class DataStore:
         Args:
             key: a data key from `ssg.data.keys`.
             value: any picklable value.
-            revalidate_seconds: seconds until expired, or None for never.
+            revalidate: how long it stays fresh (N seconds, or NEVER).
             tags: tags that `revalidate_tag` drops the entry by.
 
         Raises:
             TypeError: `value` cannot be pickled (nothing is stored).
         """
-        self._call(self._set, key, value, revalidate_seconds=revalidate_seconds, tags=tags)
+        self._call(self._set, key, value, revalidate=revalidate, tags=tags)
 
     def revalidate_tag(self, tag: str) -> int:
         """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
@@ -229,10 +230,8 @@ class DataStore:
             return None
         return entry if entry.is_fresh(self._clock()) else None
 
-    def _set(
-        self, key: str, value: Any, *, revalidate_seconds: float | None, tags: Iterable[str]
-    ) -> None:
-        entry = CachedValue(value, self._clock(), revalidate_seconds, frozenset(tags))
+    def _set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
+        entry = CachedValue(value, self._clock(), revalidate, frozenset(tags))
         try:
             blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:

@@ -232,7 +232,7 @@ class DevHandler:
             content_type=result.content_type,
             cache_control=DYNAMIC_CACHE_CONTROL,
             location=result.location,
-            header_items=result.header_items,
+            header_items=result.headers,
         )
 
     async def _route_handler(self, request: web.Request, match: RouteMatch) -> web.Response:

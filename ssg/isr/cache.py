@@ -7,56 +7,34 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ssg.records import PageRecord
+
 DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class CachedPage:
-    """One cached URL: what to send and how fresh it is.
+    """One cached URL: its page record and how the server holds it.
 
     Attributes:
-        url_path: the canonical URL path ("/blog/hello").
-        route_pattern: its route ("/blog/[slug]").
-        status: the HTTP status to send.
-        content_type: the Content-Type.
-        revalidate_seconds: seconds it stays fresh; None = never stale.
-        generated_at: epoch seconds it was stored (a build's pages: the build's time);
-            freshness counts from here.
-        tags: the explicit tags its render used (implicit ones: `RouteTags`).
-        etag: the body's strong ETag.
-        size_bytes: the body length.
-        body_file: where the body lives (out/... or an ISR entry file), a str: a
-            Path per page costs ~200 bytes more.
-        location: a redirect's target, else None.
-        header_items: extra headers a route handler set.
-        marked_stale: revalidated on demand since it was generated.
-        from_entry: True for an ISR entry, False for the build output.
+        record: the page (build output: from the manifest; regenerated: from
+            its ISR entry).
+        from_entry: True for an ISR entry (`record.output_file` names the entry
+            file in the store), False for the build output (relative to out/).
         started_at: epoch seconds its render began, when that differs from
-            generated_at (ISR renders); see `render_started_at`.
-        data_keys: the data-cache keys its render read; revalidate_path expires them.
+            `record.generated_at` (ISR renders); see `render_started_at`.
+        marked_stale: revalidated on demand since it was generated.
     """
 
-    url_path: str
-    route_pattern: str
-    status: int
-    content_type: str
-    revalidate_seconds: float | None
-    generated_at: float
-    tags: frozenset[str]
-    etag: str
-    size_bytes: int
-    body_file: str
-    location: str | None = None
-    header_items: tuple[tuple[str, str], ...] = ()
-    marked_stale: bool = False
+    record: PageRecord
     from_entry: bool = False
     started_at: float | None = None
-    data_keys: tuple[str, ...] = ()
+    marked_stale: bool = False
 
     @property
     def render_started_at(self) -> float:
         """When its render began: a revalidation mark at or after this makes it stale."""
-        return self.generated_at if self.started_at is None else self.started_at
+        return self.record.generated_at if self.started_at is None else self.started_at
 
     def with_mark(self, marked_stale: bool) -> CachedPage:
         """A copy with `marked_stale` set."""
@@ -94,9 +72,9 @@ class PageCache:
 
     def put(self, page: CachedPage, body: bytes | None = None) -> None:
         """Insert or replace a page; `body`, when given, goes into the LRU."""
-        self._pages[page.url_path] = page
+        self._pages[page.record.url_path] = page
         if body is not None:
-            self.remember_body(page.etag, body)
+            self.remember_body(page.record.etag, body)
 
     def remove(self, url_path: str) -> CachedPage | None:
         """Forget a page and its body in memory; return the page, or None.
@@ -105,7 +83,7 @@ class PageCache:
         """
         page = self._pages.pop(url_path, None)
         if page is not None:
-            body = self._bodies.pop(page.etag, None)
+            body = self._bodies.pop(page.record.etag, None)
             if body is not None:
                 self._body_bytes -= len(body)
         return page

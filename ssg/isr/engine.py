@@ -5,21 +5,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ssg.builder.manifest import revalidate_from_json
 from ssg.errors import OutsideRenderError
 from ssg.isr.cache import CachedPage, PageCache
-from ssg.isr.entries import EntryStore, make_etag
+from ssg.isr.entries import EntryStore
 from ssg.isr.freshness import Freshness, freshness_of
 from ssg.isr.marks import RevalidationMarks
 from ssg.isr.regenerator import Outcome, Regenerator
 from ssg.isr.rendering import PageRenderer, Rendered, entry_page
 from ssg.isr.tags import RouteTags, path_tag
+from ssg.records import Manifest, RouteRecord, make_etag
 from ssg.routing.definitions import RouteMatch
 from ssg.scope import Clock, DataServices
 from ssg.site import Site
@@ -34,7 +33,7 @@ class IsrEngine:
         site: the loaded site.
         services: the server's data services (SERVE mode); the engine keeps a copy
             whose `revalidator` is itself, so ssg.revalidate_* in a render reach it.
-        manifest: the build manifest (`load_manifest`).
+        manifest: the build manifest; its pages go into the page index on `load`.
         clock: epoch seconds.
         store: the ISR entry store of this build.
         marks: on-demand revalidation marks of this build.
@@ -45,7 +44,7 @@ class IsrEngine:
         self,
         site: Site,
         services: DataServices,
-        manifest: dict[str, Any],
+        manifest: Manifest,
         *,
         clock: Clock,
         store: EntryStore,
@@ -57,16 +56,16 @@ class IsrEngine:
         # The pages are indexed by `load` and then dropped: 10,000 pages of
         # parsed JSON are ~12 MB the server does not need twice.
         self.manifest = manifest
-        self.build_id = str(manifest["build_id"])
+        self.build_id = manifest.build_id
         self.out_dir = site.config.out_dir
         self.expire_seconds = float(site.config.expire_seconds)
         self.clock = clock
         self.store = store
         self.marks = marks
         self.cache = cache if cache is not None else PageCache()
-        self.routes: dict[str, dict[str, Any]] = {r["route_pattern"]: r for r in manifest["routes"]}
+        self.routes: dict[str, RouteRecord] = {r.route_pattern: r for r in manifest.routes}
         self.route_tags = RouteTags(
-            {pattern: list(r.get("layout_patterns", [])) for pattern, r in self.routes.items()}
+            {pattern: list(r.layout_patterns) for pattern, r in self.routes.items()}
         )
         self.renderer = PageRenderer(
             site=site,
@@ -90,7 +89,7 @@ class IsrEngine:
         # Pages rendered on demand (URLs the build did not list), least recently
         # used first: anyone can request new URLs, so they are bounded.
         self.on_demand_max_entries = site.config.on_demand_max_entries
-        self._prerendered: frozenset[str] = frozenset(manifest["pages"])
+        self._prerendered: frozenset[str] = frozenset(manifest.pages)
         self._on_demand: OrderedDict[str, None] = OrderedDict()
         self.evicted = 0
         self._loop: asyncio.AbstractEventLoop | None = None  # set by attach_loop
@@ -100,40 +99,21 @@ class IsrEngine:
 
     def load(self) -> None:
         """Index the build's pages, then this build's ISR entries over them (blocking I/O)."""
-        redirects = self.manifest.get("redirects", {})
-        out_dir = str(self.out_dir)
-        no_tags: frozenset[str] = frozenset()
-        for url_path, info in self.manifest["pages"].items():
-            self.cache.put(
-                CachedPage(
-                    url_path=url_path,
-                    route_pattern=sys.intern(info["route_pattern"]),
-                    status=int(info["status"]),
-                    content_type=sys.intern(info["content_type"]),
-                    revalidate_seconds=revalidate_from_json(info["revalidate"]),
-                    generated_at=float(info["generated_at"]),
-                    tags=frozenset(info["tags"]) if info["tags"] else no_tags,
-                    etag=info["etag"],
-                    size_bytes=int(info["size_bytes"]),
-                    body_file=f"{out_dir}/{info['output_file']}",
-                    location=redirects.get(url_path, {}).get("location"),
-                    data_keys=tuple(info.get("data_keys", ())),
-                )
-            )
-        self.manifest = {k: v for k, v in self.manifest.items() if k != "pages"}
+        for record in self.manifest.pages.values():
+            self.cache.put(CachedPage(record))
         for counter in self.store.directory.glob("*.count"):
             if self.build_id[:12] not in counter.name:
                 counter.unlink(missing_ok=True)  # counters of an older build
         entries = 0
         on_demand = []
         for stored in self.store.scan():
-            page = entry_page(stored.meta, stored.entry_file)
+            page = entry_page(stored)
             self.cache.put(page)
             entries += 1
-            if page.url_path not in self._prerendered:
+            if page.record.url_path not in self._prerendered:
                 on_demand.append(page)
-        for page in sorted(on_demand, key=lambda p: p.generated_at):  # newest kept
-            self._admit(page.url_path)
+        for page in sorted(on_demand, key=lambda p: p.record.generated_at):  # newest kept
+            self._admit(page.record.url_path)
         self.marks.load()
         stale = self.cache.mark_stale(
             lambda page: self.marks.marked_at_or_after(self.tags_of(page), page.render_started_at)
@@ -176,19 +156,25 @@ class IsrEngine:
                 continue
             page = self.cache.remove(evicted_path)
             if page is not None and page.from_entry:
-                Path(page.body_file).unlink(missing_ok=True)
+                self.body_file(page).unlink(missing_ok=True)
             self.evicted += 1
         for kept in rendering:
             self._on_demand[kept] = None
 
     def tags_of(self, page: CachedPage) -> frozenset[str]:
         """Every tag of a page: explicit, its URL path, and its route's implicit tags."""
-        return self.route_tags.all_tags(page.route_pattern, page.url_path, page.tags)
+        record = page.record
+        return self.route_tags.all_tags(record.route_pattern, record.url_path, record.tags)
+
+    def body_file(self, page: CachedPage) -> Path:
+        """Where a page's body is: its ISR entry file, or its file under out/."""
+        folder = self.store.directory if page.from_entry else self.out_dir
+        return folder / page.record.output_file
 
     def is_dynamic(self, match: RouteMatch) -> bool:
         """True when the route renders per request (the build said so, or its settings do)."""
-        info = self.routes.get(match.route.route_pattern)
-        built_dynamic = info is not None and info.get("render") == "dynamic"
+        built = self.routes.get(match.route.route_pattern)
+        built_dynamic = built is not None and built.render == "dynamic"
         return built_dynamic or self.site.settings(match.route).is_dynamic
 
     def renders_on_demand(self, match: RouteMatch) -> bool:
@@ -205,18 +191,18 @@ class IsrEngine:
 
     async def body(self, page: CachedPage) -> bytes | None:
         """The page's body, from memory or disk; None when its file is gone or changed."""
-        body = self.cache.body(page.etag)
+        body = self.cache.body(page.record.etag)
         if body is not None:
             return body
         body = await asyncio.to_thread(self._read_body, page)
         if body is not None:
-            self.cache.remember_body(page.etag, body)
+            self.cache.remember_body(page.record.etag, body)
         return body
 
     def regenerate(self, page: CachedPage) -> bool:
         """Start one background regeneration of a stale page (see Regenerator.regenerate)."""
         return self.regenerator.regenerate(
-            page.url_path, page.route_pattern, page.revalidate_seconds
+            page.record.url_path, page.record.route_pattern, page.record.revalidate
         )
 
     async def render(self, match: RouteMatch) -> Outcome[Rendered | None]:
@@ -249,7 +235,7 @@ class IsrEngine:
         marked = self._mark({path_tag(url_path, type)})
         store = self.services.store
         if store is not None:
-            keys = {key for page in marked for key in page.data_keys}
+            keys = {key for page in marked for key in page.record.data_keys}
             if keys:
                 # Queued on the store's thread, ahead of the regeneration's reads.
                 store.drop_soon(keys)
@@ -303,7 +289,10 @@ class IsrEngine:
             if len(self.regenerator.in_flight) >= limit:
                 break
             fresh = freshness_of(page, now, expire_seconds=self.expire_seconds)
-            if fresh is not Freshness.FRESH and page.url_path not in self.regenerator.in_flight:
+            if (
+                fresh is not Freshness.FRESH
+                and page.record.url_path not in self.regenerator.in_flight
+            ):
                 started += int(self.regenerate(page))
         return started
 
@@ -388,20 +377,21 @@ class IsrEngine:
             ) from None
 
     def _read_body(self, page: CachedPage) -> bytes | None:
+        record, body_file = page.record, self.body_file(page)
         if page.from_entry:
-            return self.store.read_body(Path(page.body_file), page.etag)
+            return self.store.read_body(body_file, record.etag)
         try:
-            body = Path(page.body_file).read_bytes()
+            body = body_file.read_bytes()
         except OSError as exc:
             logger.error(
                 "Cannot read %s for %s (%s); out/ changed under the server: run ssg build "
                 "and restart ssg serve.",
-                page.body_file,
-                page.url_path,
+                body_file,
+                record.url_path,
                 exc,
             )
             return None
-        if len(body) != page.size_bytes or make_etag(body) != page.etag:
+        if len(body) != record.size_bytes or make_etag(body) != record.etag:
             # Another build replaced out/ under the server: these bytes belong to
             # another version than the page's ETag, and pairing them would let a
             # client's If-None-Match get 304 for changed content. Not served: the
@@ -409,8 +399,8 @@ class IsrEngine:
             logger.warning(
                 "%s changed since the build the server loaded; rendering %s again. Restart "
                 "ssg serve after rebuilding.",
-                page.body_file,
-                page.url_path,
+                body_file,
+                record.url_path,
             )
             return None
         return body

@@ -1,7 +1,8 @@
 """The on-disk ISR entry store: one file per regenerated page, written as a transaction.
 
-An entry file is one JSON header line, a newline, then the body bytes, so the
-metadata can never disagree with the HTML: both are replaced by one rename.
+An entry file is one JSON header line (the format, the build, when the render
+began and the page's `PageRecord`), a newline, then the body bytes, so the record
+can never disagree with the body: both are replaced by one rename.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ssg.records import PageRecord, make_etag
+
 logger = logging.getLogger("ssg.isr")
 
-ENTRY_FORMAT = "ssg-isr/1"
+ENTRY_FORMAT = "ssg-isr/2"
 """Versions the entry layout (as Next.js `MAIN_KEY_PREFIX`); other formats are ignored."""
 
 ENTRY_SUFFIX = ".entry"
@@ -30,114 +33,21 @@ BeforeReplace = Callable[[Path, Path], None]
 """Test hook called as (temp_file, entry_file) after the temp file is synced, before the rename."""
 
 
-def make_etag(body: bytes) -> str:
-    """A strong ETag for a body: the quoted first 16 hex digits of its SHA-256 (as the build)."""
-    return '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-
-
-@dataclass(frozen=True)
-class EntryMeta:
-    """What an entry file's header line says about its page.
-
-    Attributes:
-        url_path: the canonical URL path ("/blog/hello").
-        route_pattern: its route ("/blog/[slug]").
-        status: the HTTP status (200, 404, 307, 308, or a handler's).
-        content_type: the Content-Type header value.
-        revalidate_seconds: seconds the page stays fresh; None = never stale.
-        generated_at: epoch seconds the entry was written; freshness counts from
-            here (as Next.js counts from when the cache entry is set), so a render
-            slower than revalidate is not stale on arrival.
-        tags: the cache tags the render used (explicit ones; implicit tags are derived).
-        build_id: the manifest build the entry belongs to.
-        etag: the body's ETag (see `make_etag`).
-        size_bytes: the body length in bytes.
-        location: a redirect's target, else None.
-        header_items: extra headers a route handler set.
-        started_at: epoch seconds the render began; a revalidation mark at or after
-            it makes the entry stale (a mark made during the render is not lost).
-            None: the same as generated_at.
-        data_keys: the data-cache keys the render read; revalidate_path expires them.
-    """
-
-    url_path: str
-    route_pattern: str
-    status: int
-    content_type: str
-    revalidate_seconds: float | None
-    generated_at: float
-    tags: tuple[str, ...]
-    build_id: str
-    etag: str
-    size_bytes: int
-    location: str | None = None
-    header_items: tuple[tuple[str, str], ...] = ()
-    started_at: float | None = None
-    data_keys: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The header line's JSON object."""
-        return {
-            "format": ENTRY_FORMAT,
-            "url_path": self.url_path,
-            "route_pattern": self.route_pattern,
-            "status": self.status,
-            "content_type": self.content_type,
-            "revalidate": self.revalidate_seconds,
-            "generated_at": self.generated_at,
-            "tags": list(self.tags),
-            "build_id": self.build_id,
-            "etag": self.etag,
-            "size_bytes": self.size_bytes,
-            "location": self.location,
-            "headers": [list(item) for item in self.header_items],
-            "started_at": self.started_at,
-            "data_keys": list(self.data_keys),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> EntryMeta:
-        """Parse a header line's JSON object.
-
-        Raises:
-            ValueError: another format, or a missing or mistyped field.
-        """
-        if data.get("format") != ENTRY_FORMAT:
-            raise ValueError(f"format {data.get('format')!r}, not {ENTRY_FORMAT!r}")
-        try:
-            revalidate = data["revalidate"]
-            started_at = data.get("started_at")
-            return cls(
-                url_path=str(data["url_path"]),
-                route_pattern=str(data["route_pattern"]),
-                status=int(data["status"]),
-                content_type=str(data["content_type"]),
-                revalidate_seconds=None if revalidate is None else float(revalidate),
-                generated_at=float(data["generated_at"]),
-                tags=tuple(str(t) for t in data["tags"]),
-                build_id=str(data["build_id"]),
-                etag=str(data["etag"]),
-                size_bytes=int(data["size_bytes"]),
-                location=None if data.get("location") is None else str(data["location"]),
-                header_items=tuple((str(k), str(v)) for k, v in data.get("headers", [])),
-                started_at=None if started_at is None else float(started_at),
-                data_keys=tuple(str(k) for k in data.get("data_keys", ())),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"bad header field: {exc!r}") from exc
-
-
 @dataclass(frozen=True)
 class StoredEntry:
-    """An entry found on disk: its header and where its body starts.
+    """An entry found on disk: its page record, when its render began, where its body starts.
 
     Attributes:
-        meta: the header.
+        page: the page's record (`output_file` is the entry file's name).
+        started_at: epoch seconds the render began; a revalidation mark at or
+            after it makes the entry stale (a mark made during the render is not
+            lost). Freshness counts from `page.generated_at`, when the entry was set.
         entry_file: the entry file.
         body_offset: the byte offset of the body in the file.
     """
 
-    meta: EntryMeta
+    page: PageRecord
+    started_at: float
     entry_file: Path
     body_offset: int
 
@@ -170,20 +80,31 @@ class EntryStore:
         digest = hashlib.sha256(url_path.encode("utf-8")).hexdigest()[:40]
         return self.directory / f"{digest}{ENTRY_SUFFIX}"
 
-    def write(self, meta: EntryMeta, body: bytes) -> StoredEntry:
+    def write(self, page: PageRecord, body: bytes, *, started_at: float) -> StoredEntry:
         """Write an entry atomically, replacing any previous one for the URL.
 
+        Args:
+            page: the page's record; its `output_file` must be this entry's file name.
+            body: the page's body.
+            started_at: epoch seconds its render began.
+
         Raises:
-            ValueError: `meta` does not describe `body` (size or etag) or another build.
+            ValueError: `page` does not describe `body` (size or etag) or this entry.
             OSError: the disk write failed (the previous entry is left as it was).
         """
-        if meta.size_bytes != len(body) or meta.etag != make_etag(body):
-            raise ValueError(f"entry header for {meta.url_path} does not match its body")
-        if meta.build_id != self.build_id:
-            raise ValueError(f"entry for {meta.url_path} belongs to build {meta.build_id}")
-        header = json.dumps(meta.to_json(), ensure_ascii=False, separators=(",", ":"))
-        head = header.encode("utf-8") + b"\n"
-        target = self.entry_file(meta.url_path)
+        target = self.entry_file(page.url_path)
+        if page.size_bytes != len(body) or page.etag != make_etag(body):
+            raise ValueError(f"entry record for {page.url_path} does not match its body")
+        if page.output_file != target.name:
+            raise ValueError(f"entry record for {page.url_path} names {page.output_file}")
+        header = {
+            "format": ENTRY_FORMAT,
+            "build_id": self.build_id,
+            "started_at": started_at,
+            "page": page.to_json(),
+        }
+        head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        head += b"\n"
         temp = target.with_name(f".{target.name}.{os.getpid()}.{time.monotonic_ns()}{TEMP_SUFFIX}")
         try:
             with open(temp, "wb") as handle:
@@ -198,9 +119,9 @@ class EntryStore:
             temp.unlink(missing_ok=True)
             raise
         _fsync_dir(self.directory)
-        return StoredEntry(meta, target, len(head))
+        return StoredEntry(page, started_at, target, len(head))
 
-    def read(self, url_path: str) -> tuple[EntryMeta, bytes] | None:
+    def read(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
         """Read `url_path`'s entry of this build; None when missing, corrupt or of another build.
 
         A corrupt file is logged and removed (degrade loudly: the page is then
@@ -212,7 +133,7 @@ class EntryStore:
         except FileNotFoundError:
             return None
         parsed = self._parse(entry_file, data)
-        if parsed is None or parsed[0].url_path != url_path:
+        if parsed is None or parsed[0].page.url_path != url_path:
             return None
         return parsed
 
@@ -223,7 +144,7 @@ class EntryStore:
         except FileNotFoundError:
             return None
         parsed = self._parse(entry_file, data)
-        if parsed is None or parsed[0].etag != etag:
+        if parsed is None or parsed[0].page.etag != etag:
             return None
         return parsed[1]
 
@@ -254,39 +175,58 @@ class EntryStore:
                 logger.warning("Cannot read ISR entry %s (%s); skipping it.", entry_file, exc)
                 continue
             try:
-                meta = EntryMeta.from_json(json.loads(head))
+                build_id, entry = self._header(head, entry_file)
             except ValueError as exc:
                 self._drop(entry_file, f"unreadable header ({exc})")
                 continue
-            if meta.build_id != self.build_id:
+            if build_id != self.build_id:
                 entry_file.unlink(missing_ok=True)
                 removed_old += 1
                 continue
-            if size - len(head) != meta.size_bytes:
+            if size - len(head) != entry.page.size_bytes:
                 self._drop(entry_file, "body size does not match its header")
                 continue
-            yield StoredEntry(meta, entry_file, len(head))
+            yield entry
         if removed_old:
             logger.info(
                 "Removed %d ISR entries of an older build (a new build replaced their pages).",
                 removed_old,
             )
 
-    def _parse(self, entry_file: Path, data: bytes) -> tuple[EntryMeta, bytes] | None:
+    @staticmethod
+    def _header(head: bytes, entry_file: Path) -> tuple[str, StoredEntry]:
+        """(build_id, entry) of a header line (with its newline).
+
+        Raises:
+            ValueError: not JSON, another format, or a missing or mistyped field.
+        """
+        data: Any = json.loads(head)
+        if not isinstance(data, dict) or data.get("format") != ENTRY_FORMAT:
+            found = data.get("format") if isinstance(data, dict) else None
+            raise ValueError(f"format {found!r}, not {ENTRY_FORMAT!r}")
+        try:
+            page = PageRecord.from_json(data["page"])
+            started_at = float(data["started_at"])
+            build_id = str(data["build_id"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"bad header field: {exc!r}") from exc
+        return build_id, StoredEntry(page, started_at, entry_file, len(head))
+
+    def _parse(self, entry_file: Path, data: bytes) -> tuple[StoredEntry, bytes] | None:
         head, newline, body = data.partition(b"\n")
         try:
             if not newline:
                 raise ValueError("no header line")
-            meta = EntryMeta.from_json(json.loads(head))
+            build_id, entry = self._header(head + newline, entry_file)
         except ValueError as exc:
             self._drop(entry_file, f"unreadable header ({exc})")
             return None
-        if meta.build_id != self.build_id:
+        if build_id != self.build_id:
             return None
-        if len(body) != meta.size_bytes or make_etag(body) != meta.etag:
+        if len(body) != entry.page.size_bytes or make_etag(body) != entry.page.etag:
             self._drop(entry_file, "body does not match its header")
             return None
-        return meta, body
+        return entry, body
 
     def _drop(self, entry_file: Path, why: str) -> None:
         logger.warning(

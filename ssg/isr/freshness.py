@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from typing import Protocol
 
+from ssg.records import PageRecord
+from ssg.revalidate import Revalidate
+
 MIN_RETRY_SECONDS = 3.0
 MAX_RETRY_SECONDS = 30.0
 
@@ -23,16 +26,11 @@ class Freshness(enum.Enum):
 
 
 class Timed(Protocol):
-    """The timing fields of a cached page that freshness depends on."""
+    """What freshness depends on: the page's record (its `generated_at` and `revalidate`)."""
 
     @property
-    def generated_at(self) -> float:
-        """Epoch seconds the page was rendered (a build's pages: the build's end)."""
-        ...
-
-    @property
-    def revalidate_seconds(self) -> float | None:
-        """Seconds the page stays fresh; None means never stale."""
+    def record(self) -> PageRecord:
+        """The page (a build's pages are generated at the build's end)."""
         ...
 
     @property
@@ -53,7 +51,7 @@ def freshness_of(
     | None                                         | MISSING  |
     | revalidate N, now > generated_at + E         | MISSING  |
     | marked stale on demand                       | STALE    |
-    | revalidate None (never stale)                | FRESH    |
+    | revalidate NEVER                             | FRESH    |
     | now <= generated_at + N                      | FRESH    |
     | now >  generated_at + N                      | STALE    |
 
@@ -83,31 +81,31 @@ def freshness_of(
     """
     if entry is None:
         return Freshness.MISSING
-    revalidate = entry.revalidate_seconds
-    if expire_seconds is not None and (revalidate is not None or entry.marked_stale):
-        expire = expire_seconds if revalidate is None else max(expire_seconds, revalidate)
-        if now > entry.generated_at + expire:
+    revalidate, generated_at = entry.record.revalidate, entry.record.generated_at
+    if expire_seconds is not None and (not revalidate.is_never or entry.marked_stale):
+        expire = max(expire_seconds, revalidate.seconds)
+        if now > generated_at + expire:
             return Freshness.MISSING
     if entry.marked_stale:
         return Freshness.STALE
-    if revalidate is None or now <= entry.generated_at + revalidate:
+    if now <= revalidate.fresh_until(generated_at):
         return Freshness.FRESH
     return Freshness.STALE
 
 
-def retry_delay_seconds(revalidate_seconds: float | None) -> float:
+def retry_delay_seconds(revalidate: Revalidate) -> float:
     """How long to wait after a failed regeneration before the next try.
 
     `clamp(revalidate, 3, 30)` seconds (SPEC 8): quick pages retry soon, but a
     broken upstream is not hammered. A never-stale page (revalidated on
     demand) waits the maximum.
 
-    | revalidate_seconds | delay |
-    | ------------------ | ----- |
-    | 1                  | 3     |
-    | 10                 | 10    |
-    | 3600 or None       | 30    |
+    | revalidate           | delay |
+    | -------------------- | ----- |
+    | 1 s or every request | 3     |
+    | 10 s                 | 10    |
+    | 3600 s or NEVER      | 30    |
     """
-    if revalidate_seconds is None:
+    if revalidate.is_never:
         return MAX_RETRY_SECONDS
-    return min(max(float(revalidate_seconds), MIN_RETRY_SECONDS), MAX_RETRY_SECONDS)
+    return min(max(revalidate.seconds, MIN_RETRY_SECONDS), MAX_RETRY_SECONDS)

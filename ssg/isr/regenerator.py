@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 
 from ssg.errors import RenderTimeoutError, SsgError
 from ssg.isr.freshness import retry_delay_seconds
+from ssg.revalidate import Revalidate
 from ssg.scope import Clock
 
 logger = logging.getLogger("ssg.isr")
@@ -109,9 +110,7 @@ class Regenerator(Generic[T]):
         failure = self.failures.get(url_path)
         return failure is not None and self._clock() < failure.retry_at
 
-    def regenerate(
-        self, url_path: str, route_pattern: str, revalidate_seconds: float | None
-    ) -> bool:
+    def regenerate(self, url_path: str, route_pattern: str, revalidate: Revalidate) -> bool:
         """Start a background regeneration unless one runs or the URL is backing off.
 
         The caller has already answered (or will answer) with the stale page.
@@ -126,7 +125,7 @@ class Regenerator(Generic[T]):
         if self.backing_off(url_path):
             return False
         self.regenerations += 1
-        self._start(url_path, route_pattern, revalidate_seconds, background=True)
+        self._start(url_path, route_pattern, revalidate, background=True)
         return True
 
     async def render(self, url_path: str, route_pattern: str) -> Outcome[T]:
@@ -138,7 +137,7 @@ class Regenerator(Generic[T]):
         task = self.in_flight.get(url_path)
         if task is None:
             self.on_demand_renders += 1
-            task = self._start(url_path, route_pattern, None, background=False)
+            task = self._start(url_path, route_pattern, Revalidate.NEVER, background=False)
         return await asyncio.shield(task)
 
     async def wait_idle(self) -> None:
@@ -165,7 +164,7 @@ class Regenerator(Generic[T]):
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _start(
-        self, url_path: str, route_pattern: str, revalidate: float | None, *, background: bool
+        self, url_path: str, route_pattern: str, revalidate: Revalidate, *, background: bool
     ) -> asyncio.Task[Outcome[T]]:
         task = asyncio.create_task(
             self._run(url_path, route_pattern, revalidate, background),
@@ -183,7 +182,7 @@ class Regenerator(Generic[T]):
             self._idle.set()
 
     async def _run(
-        self, url_path: str, route_pattern: str, revalidate: float | None, background: bool
+        self, url_path: str, route_pattern: str, revalidate: Revalidate, background: bool
     ) -> Outcome[T]:
         deadline = asyncio.timeout(self._timeout_seconds)
         try:
@@ -211,7 +210,7 @@ class Regenerator(Generic[T]):
         self,
         url_path: str,
         route_pattern: str,
-        revalidate: float | None,
+        revalidate: Revalidate,
         exc: Exception,
         background: bool,
     ) -> str:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from ssg.errors import DynamicUsage, RegenerationError, RuntimeDynamicError
 from ssg.isr.cache import CachedPage, PageCache
-from ssg.isr.entries import EntryMeta, EntryStore, make_etag
+from ssg.isr.entries import EntryStore, StoredEntry
 from ssg.isr.freshness import Freshness, freshness_of
 from ssg.isr.locks import RenderLocks, SharedCounter
 from ssg.isr.marks import RevalidationMarks
 from ssg.isr.tags import RouteTags
+from ssg.records import PageRecord
 from ssg.render.renderer import make_scope, render_match
 from ssg.scope import Clock, DataServices
 from ssg.site import Site
@@ -26,36 +26,20 @@ class Rendered:
     """A finished ISR render.
 
     Attributes:
-        page: the page (in the cache when `cached`).
+        page: the page's record (in the cache when `cached`).
         body: its body.
         cached: False for results sent once and not kept: a 404 for an URL that
             had no page, or a render that said revalidate 0.
     """
 
-    page: CachedPage
+    page: PageRecord
     body: bytes
     cached: bool
 
 
-def entry_page(meta: EntryMeta, entry_file: Path) -> CachedPage:
+def entry_page(entry: StoredEntry) -> CachedPage:
     """The CachedPage of an ISR entry."""
-    return CachedPage(
-        url_path=meta.url_path,
-        route_pattern=meta.route_pattern,
-        status=meta.status,
-        content_type=meta.content_type,
-        revalidate_seconds=meta.revalidate_seconds,
-        generated_at=meta.generated_at,
-        tags=frozenset(meta.tags),
-        etag=meta.etag,
-        size_bytes=meta.size_bytes,
-        body_file=str(entry_file),
-        location=meta.location,
-        header_items=meta.header_items,
-        from_entry=True,
-        started_at=meta.started_at,
-        data_keys=meta.data_keys,
-    )
+    return CachedPage(entry.page, from_entry=True, started_at=entry.started_at)
 
 
 class PageRenderer:
@@ -134,21 +118,22 @@ class PageRenderer:
         found = await asyncio.to_thread(self.store.read, url_path)
         if found is None:
             return None
-        meta, body = found
+        entry, body = found
         current = self.cache.get(url_path)
-        if current is not None and meta.generated_at <= current.generated_at:
+        if current is not None and entry.page.generated_at <= current.record.generated_at:
             return None
-        page = entry_page(meta, self.store.entry_file(url_path))
+        page = entry_page(entry)
         if self.marks.marked_at_or_after(self._tags(page), page.render_started_at):
             return None
         now = self.clock()
         if freshness_of(page, now, expire_seconds=self.expire_seconds) is not Freshness.FRESH:
             return None
         self.cache.put(page, body)
-        return Rendered(page, body, cached=True)
+        return Rendered(entry.page, body, cached=True)
 
     def _tags(self, page: CachedPage) -> frozenset[str]:
-        return self.route_tags.all_tags(page.route_pattern, page.url_path, page.tags)
+        record = page.record
+        return self.route_tags.all_tags(record.route_pattern, record.url_path, record.tags)
 
     async def _render_and_store(self, url_path: str) -> Rendered:
         match = self.site.table.match(url_path)
@@ -170,41 +155,32 @@ class PageRenderer:
                 f"{url_path} answered status {result.status}; not caching it",
                 url_path=url_path,
             )
-        meta = EntryMeta(
+        record = result.to_record(
             url_path=url_path,
             route_pattern=route.route_pattern,
-            status=result.status,
-            content_type=result.content_type,
-            revalidate_seconds=result.revalidate_seconds,
+            output_file=self.store.entry_file(url_path).name,
             # Freshness counts from when the entry is set (as Next.js), not from
             # the render's start: a render slower than revalidate would otherwise
             # be stale on arrival and regenerate back to back. Marks still count
             # from the start (started_at), so one made mid-render is not lost.
             generated_at=self.clock(),
-            started_at=started_at,
-            tags=tuple(sorted(result.tags)),
-            build_id=self.build_id,
-            etag=make_etag(result.body),
-            size_bytes=len(result.body),
-            location=result.location,
-            header_items=result.header_items,
-            data_keys=result.data_keys,
         )
         if (self.cache.get(url_path) is None and result.status == 404) or (
-            result.revalidate_seconds == 0
+            result.revalidate.is_every_request
         ):
             # A 404 for an unknown URL is not stored (random URLs would fill the
             # disk); a render that says revalidate 0 is dynamic: sent, not kept.
-            page = entry_page(meta, Path())
-            return Rendered(page, result.body, cached=False)
+            return Rendered(record, result.body, cached=False)
         try:
-            stored = await asyncio.to_thread(self.store.write, meta, result.body)
+            stored = await asyncio.to_thread(
+                self.store.write, record, result.body, started_at=started_at
+            )
         except OSError as exc:
             raise RegenerationError(
                 f"could not write the ISR entry of {url_path}: {exc}", url_path=url_path
             ) from exc
-        page = entry_page(meta, stored.entry_file)
+        page = entry_page(stored)
         if self.marks.marked_since(self._tags(page), seq):
             page = page.with_mark(True)  # revalidated while rendering: stale already
         self.cache.put(page, result.body)
-        return Rendered(page, result.body, cached=True)
+        return Rendered(record, result.body, cached=True)

@@ -59,14 +59,14 @@ class RouteTags:
         self._tags: dict[str, frozenset[str]] = {}
 
     def all_tags(
-        self, route_pattern: str, url_path: str, explicit: frozenset[str]
+        self, route_pattern: str, url_path: str, explicit: Iterable[str]
     ) -> frozenset[str]:
         """Every tag of a page: explicit, its URL path, and its route's implicit tags."""
         shared = self._tags.get(route_pattern)
         if shared is None:
             shared = route_tags(route_pattern, self._layouts.get(route_pattern, []))
             self._tags[route_pattern] = shared
-        return shared | explicit | {url_path}
+        return shared.union(explicit, (url_path,))
 
 
 def path_tag(path: str, type: str | None = None) -> str:

@@ -87,11 +87,11 @@ class InProcessDispatcher:
             memo=caller.memo,
         )
         rendered = await render_match(self.site, match, scope)
-        caller.record_revalidate(rendered.revalidate_seconds)
+        caller.record_revalidate(rendered.revalidate)
         caller.record_tags(rendered.tags)
         headers_out: tuple[tuple[str, str], ...] = (
             ("Content-Type", rendered.content_type),
-            *rendered.header_items,
+            *rendered.headers,
         )
         if rendered.location is not None:
             headers_out += (("Location", rendered.location),)

@@ -25,6 +25,7 @@ from ssg.render.metadata import TEMPLATE_KEY, merge_metadata
 from ssg.render.rendered_page import HTML, RenderedPage
 from ssg.render.special_pages import redirect_page, render_not_found
 from ssg.render.templates import render_template
+from ssg.revalidate import Revalidate
 from ssg.route_handlers.invoke import call_handler
 from ssg.route_handlers.request import Request
 from ssg.routing.definitions import (
@@ -82,12 +83,12 @@ def make_scope(
     )
 
 
-def _effective_revalidate(site: Site, route: RouteDefinition, scope: RenderScope) -> float | None:
+def _effective_revalidate(site: Site, route: RouteDefinition, scope: RenderScope) -> Revalidate:
+    """The lowest of the route's segments and the data the render used (as Next.js)."""
     settings = site.settings(route)
-    values = [v for v in (settings.revalidate_seconds, scope.revalidate_seconds) if v is not None]
     if settings.dynamic is DynamicMode.FORCE_DYNAMIC:
-        return 0
-    return min(values) if values else None
+        return Revalidate.EVERY_REQUEST
+    return settings.revalidate.lowest(scope.revalidate)
 
 
 def _redirect_page(
@@ -243,7 +244,7 @@ async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> 
         response.content_type,
         _effective_revalidate(site, match.route, scope),
         tuple(sorted(scope.tags)),
-        header_items=extra,
+        headers=extra,
         data_keys=tuple(sorted(scope.data_keys)),
     )
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from ssg.render.boundaries import FailedSegment, find_boundary
 from ssg.render.rendered_page import HTML, RenderedPage
 from ssg.render.templates import render_template
+from ssg.revalidate import Revalidate
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition
 from ssg.scope import RenderScope
 from ssg.site import Site
@@ -80,7 +81,7 @@ async def render_not_found(
     body = await _render_special(
         site, file, theme_name, DEFAULT_NOT_FOUND, layouts, metadata, context, strict=strict
     )
-    revalidate = None if scope is None else scope.revalidate_seconds
+    revalidate = Revalidate.NEVER if scope is None else scope.revalidate
     return RenderedPage(404, body.encode("utf-8"), HTML, revalidate)
 
 
@@ -134,7 +135,7 @@ async def render_error_page(
     }
     metadata = {"title": "Error", "robots": "noindex"}
     body = await _render_special(site, file, theme_name, DEFAULT_ERROR, layouts, metadata, context)
-    return RenderedPage(500, body.encode("utf-8"), HTML, 0)
+    return RenderedPage(500, body.encode("utf-8"), HTML, Revalidate.EVERY_REQUEST)
 
 
 def _root_layouts(site: Site) -> list[LayoutDefinition]:

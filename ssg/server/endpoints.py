@@ -141,27 +141,28 @@ class Endpoints:
         listed = 0
         for page in engine.cache:
             freshness = freshness_of(page, now, expire_seconds=engine.expire_seconds).value
-            counts.setdefault(page.route_pattern, Counter())[freshness] += 1
+            record = page.record
+            counts.setdefault(record.route_pattern, Counter())[freshness] += 1
             listed += 1
             if verbose and offset < listed <= offset + limit:
-                pages[page.url_path] = {
-                    "route_pattern": page.route_pattern,
+                pages[record.url_path] = {
+                    "route_pattern": record.route_pattern,
                     "freshness": freshness,
-                    "generated_at": page.generated_at,
-                    "revalidate": page.revalidate_seconds,
-                    "status": page.status,
+                    "generated_at": record.generated_at,
+                    "revalidate": record.revalidate.to_json(),
+                    "status": record.status,
                     "source": "isr" if page.from_entry else "build",
                     "marked_stale": page.marked_stale,
                 }
         routes = []
-        for pattern, info in engine.routes.items():
+        for pattern, built in engine.routes.items():
             count = counts.get(pattern, Counter())
             routes.append(
                 {
                     "route_pattern": pattern,
-                    "kind": info.get("kind"),
-                    "render": info.get("render"),
-                    "revalidate": info.get("revalidate"),
+                    "kind": built.kind,
+                    "render": built.render,
+                    "revalidate": built.revalidate.to_json(),
                     "pages": sum(count.values()),
                     "fresh": count["fresh"],
                     "stale": count["stale"],

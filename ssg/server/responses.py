@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ssg.isr.entries import make_etag
+from ssg.records import make_etag
+from ssg.revalidate import Revalidate
 
 CACHE_HEADER = "X-SSG-Cache"
 NEVER_STALE_CACHE_CONTROL = "s-maxage=31536000"
@@ -26,22 +27,25 @@ class CacheState(enum.Enum):
     MISS = "MISS"
 
 
-def isr_cache_control(revalidate_seconds: float | None, expire_seconds: float) -> str:
+def isr_cache_control(revalidate: Revalidate, expire_seconds: float) -> str:
     """The Cache-Control of a prerendered or ISR page (as Next.js, for CDNs).
 
-    | revalidate_seconds | expire_seconds | Cache-Control                                   |
-    | ------------------ | -------------- | ----------------------------------------------- |
-    | 60                 | 31536000       | `s-maxage=60, stale-while-revalidate=31535940`  |
-    | None (never stale) | any            | `s-maxage=31536000`                             |
-    | 60                 | 60             | `s-maxage=60` (nothing left to serve stale)     |
+    | revalidate    | expire_seconds | Cache-Control                                   |
+    | ------------- | -------------- | ----------------------------------------------- |
+    | 60 s          | 31536000       | `s-maxage=60, stale-while-revalidate=31535940`  |
+    | NEVER         | any            | `s-maxage=31536000`                             |
+    | 60 s          | 60             | `s-maxage=60` (nothing left to serve stale)     |
+    | EVERY_REQUEST | any            | the dynamic one: `private, no-cache, ...`       |
     """
-    if revalidate_seconds is None:
+    if revalidate.is_never:
         return NEVER_STALE_CACHE_CONTROL
-    seconds = _seconds(revalidate_seconds)
-    window = _seconds(expire_seconds - revalidate_seconds)
-    if expire_seconds - revalidate_seconds <= 0:
+    if revalidate.is_every_request:
+        return DYNAMIC_CACHE_CONTROL
+    seconds = _seconds(revalidate.seconds)
+    window = expire_seconds - revalidate.seconds
+    if window <= 0:
         return f"s-maxage={seconds}"
-    return f"s-maxage={seconds}, stale-while-revalidate={window}"
+    return f"s-maxage={seconds}, stale-while-revalidate={_seconds(window)}"
 
 
 def _seconds(value: float) -> str:

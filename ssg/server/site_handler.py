@@ -11,10 +11,12 @@ from aiohttp import web
 from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest
+from ssg.records import PageRecord
 from ssg.render.boundaries import failure_of
 from ssg.render.rendered_page import RenderedPage
 from ssg.render.renderer import make_scope, render_match
 from ssg.render.special_pages import render_error_page
+from ssg.revalidate import Revalidate
 from ssg.route_handlers.invoke import allowed_methods
 from ssg.route_handlers.request import Request
 from ssg.routing.definitions import RouteKind, RouteMatch
@@ -81,7 +83,7 @@ class SiteHandler:
         self.body_limit_bytes = body_limit_bytes
         self.trailing_slash = engine.site.config.trailing_slash
         self.base_path = engine.site.config.base_path
-        self._cache_controls: dict[float | None, str] = {}
+        self._cache_controls: dict[Revalidate, str] = {}
         # Raw request target -> its parse: repeated URLs (the HIT path) skip the
         # split / decode / re-encode. The parse is pure, so caching it is safe.
         self._parsed: dict[str, ParsedPath] = {}
@@ -227,19 +229,19 @@ class SiteHandler:
             self.engine.regenerate(page)
             state = CacheState.STALE
         else:
-            return await self._render_missing(request, page.url_path)
+            return await self._render_missing(request, page.record.url_path)
         body = await self.engine.body(page)
         if body is None:
-            return await self._render_missing(request, page.url_path)
-        return self._page_response(request, page, body, state)
+            return await self._render_missing(request, page.record.url_path)
+        return self._page_response(request, page.record, body, state)
 
     def _page_response(
-        self, request: web.Request, page: CachedPage, body: bytes, state: CacheState
+        self, request: web.Request, page: PageRecord, body: bytes, state: CacheState
     ) -> web.Response:
-        cache_control = self._cache_controls.get(page.revalidate_seconds)
+        cache_control = self._cache_controls.get(page.revalidate)
         if cache_control is None:
-            cache_control = isr_cache_control(page.revalidate_seconds, self.engine.expire_seconds)
-            self._cache_controls[page.revalidate_seconds] = cache_control
+            cache_control = isr_cache_control(page.revalidate, self.engine.expire_seconds)
+            self._cache_controls[page.revalidate] = cache_control
         return body_response(
             request,
             status=page.status,
@@ -249,7 +251,7 @@ class SiteHandler:
             etag=page.etag,
             cache_state=state,
             location=page.location,
-            header_items=page.header_items,
+            header_items=page.headers,
         )
 
     async def _render_missing(self, request: web.Request, url_path: str) -> web.StreamResponse:
@@ -280,8 +282,7 @@ class SiteHandler:
             return await self.error_page(request, match, digest)
         if rendered.cached:
             return self._page_response(request, rendered.page, rendered.body, CacheState.MISS)
-        page = rendered.page
-        return uncached_response(request, page, rendered.body)
+        return uncached_response(request, rendered.page, rendered.body)
 
     async def _dynamic(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
         """Render a page per request, with the request (SPEC 8: never cached)."""
@@ -405,7 +406,7 @@ def _too_large(limit: int, length: int) -> web.Response:
 
 
 def uncached_response(
-    request: web.Request, page: RenderedPage | CachedPage, body: bytes
+    request: web.Request, page: RenderedPage | PageRecord, body: bytes
 ) -> web.Response:
     """A response that no cache may keep (dynamic renders, uncacheable results; SPEC 8)."""
     return body_response(
@@ -415,5 +416,5 @@ def uncached_response(
         content_type=page.content_type,
         cache_control=DYNAMIC_CACHE_CONTROL,
         location=page.location,
-        header_items=page.header_items,
+        header_items=page.headers,
     )

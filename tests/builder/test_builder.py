@@ -20,6 +20,8 @@ from ssg.errors import (
     SsgError,
     TemplateError,
 )
+from ssg.records import Manifest
+from ssg.revalidate import Revalidate
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
@@ -71,25 +73,25 @@ async def test_manifest_lists_routes_pages_and_generated_time(
     )
     result = await build(site)
     text = (site / "out/_ssg/manifest.json").read_text()
-    manifest = json.loads(text)
+    manifest = Manifest.loads(text)
     assert manifest == result.manifest
-    assert manifest["version"] == 1
+    assert json.loads(text)["version"] == 2
     # One page per line: a rebuild's manifest diffs page by page.
     page_lines = [line for line in text.splitlines() if line.startswith('  "/')]
     from_lines = {}
     for line in page_lines:
         from_lines.update(json.loads("{" + line.rstrip(",") + "}"))
-    assert from_lines == manifest["pages"]
-    routes = {r["route_pattern"]: r for r in manifest["routes"]}
-    assert routes["/blog/[slug]"]["render"] == "isr"
-    assert routes["/blog/[slug]"]["revalidate"] == 60
-    assert routes["/about"]["render"] == "static"
-    page = manifest["pages"]["/blog/a"]
-    assert page["revalidate"] == 60
-    assert page["output_file"] == "blog/a.html"
-    assert page["generated_at"] == manifest["generated_at"]
-    assert manifest["pages"]["/about"]["revalidate"] is False
-    assert manifest["not_found_file"] == "404.html"
+    assert from_lines == {url: page.to_json() for url, page in manifest.pages.items()}
+    routes = {r.route_pattern: r for r in manifest.routes}
+    assert routes["/blog/[slug]"].render == "isr"
+    assert routes["/blog/[slug]"].revalidate == Revalidate.after(60)
+    assert routes["/about"].render == "static"
+    page = manifest.pages["/blog/a"]
+    assert page.revalidate == Revalidate.after(60)
+    assert page.output_file == "blog/a.html"
+    assert page.generated_at == manifest.generated_at
+    assert manifest.pages["/about"].revalidate == Revalidate.NEVER
+    assert manifest.not_found_file == "404.html"
 
 
 async def test_nested_and_group_layouts_wrap_pages_root_first(
@@ -199,9 +201,9 @@ async def test_not_found_call_writes_no_page(make_site: MakeSite, build: Build) 
         }
     )
     result = await build(site)
-    assert "/blog/gone" not in result.manifest["pages"]
+    assert "/blog/gone" not in result.manifest.pages
     assert not (site / "out/blog/gone.html").exists()
-    assert result.manifest["pages"]["/blog/a"]["status"] == 200
+    assert result.manifest.pages["/blog/a"].status == 200
 
 
 async def test_redirect_writes_a_refresh_page_and_manifest_entry(
@@ -216,7 +218,10 @@ async def test_redirect_writes_a_refresh_page_and_manifest_entry(
         }
     )
     result = await build(site)
-    assert result.manifest["redirects"] == {"/old": {"location": "/about", "status": 308}}
+    redirects = result.manifest.redirects
+    assert {url: (p.location, p.status) for url, p in redirects.items()} == {
+        "/old": ("/about", 308)
+    }
     assert 'http-equiv="refresh" content="0; url=/about"' in (site / "out/old.html").read_text()
 
 
@@ -297,7 +302,7 @@ async def test_reading_cookies_makes_an_auto_route_dynamic(
     (row,) = [r for r in result.routes if r.route.route_pattern == "/me"]
     assert row.render == "dynamic"
     assert row.dynamic_reason == "cookies()"
-    assert "/me" not in result.manifest["pages"]
+    assert "/me" not in result.manifest.pages
     assert not (site / "out/me.html").exists()
 
 
@@ -364,7 +369,7 @@ async def test_lowest_revalidate_of_layouts_and_page_wins(
         }
     )
     result = await build(site)
-    assert result.manifest["pages"]["/news"]["revalidate"] == 30
+    assert result.manifest.pages["/news"].revalidate == Revalidate.after(30)
 
 
 async def test_prerendered_route_handler_is_written_with_its_content_type(
@@ -381,11 +386,27 @@ async def test_prerendered_route_handler_is_written_with_its_content_type(
     )
     result = await build(site)
     assert (site / "out/feed.xml").read_text() == "<rss/>"
-    assert result.manifest["pages"]["/feed.xml"]["content_type"].startswith("application/rss+xml")
-    routes = {r["route_pattern"]: r for r in result.manifest["routes"]}
-    assert routes["/api/live"]["render"] == "dynamic"
-    assert routes["/api/live"]["methods"] == ["GET", "HEAD", "OPTIONS"]
+    assert result.manifest.pages["/feed.xml"].content_type.startswith("application/rss+xml")
+    routes = {r.route_pattern: r for r in result.manifest.routes}
+    assert routes["/api/live"].render == "dynamic"
     assert not (site / "out/api/live").exists()
+
+
+async def test_route_handler_with_revalidate_false_is_prerendered_for_export(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **BASIC,
+            "app/feed.xml/route.py": "revalidate = False\n"
+            "def GET(request, params):\n"
+            "    return '<rss/>'\n",
+        }
+    )
+
+    await build(site, output="export")
+
+    assert (site / "out/feed.xml").read_text() == "<rss/>"
 
 
 async def test_prerendered_handler_returning_ssg_response_keeps_its_type_and_bytes(
@@ -403,11 +424,11 @@ async def test_prerendered_handler_returning_ssg_response_keeps_its_type_and_byt
         }
     )
     result = await build(site)
-    pages = result.manifest["pages"]
+    pages = result.manifest.pages
     assert (site / "out/feed.xml").read_text(encoding="utf-8") == "<rss>é</rss>"
-    assert pages["/feed.xml"]["content_type"] == "application/rss+xml; charset=utf-8"
+    assert pages["/feed.xml"].content_type == "application/rss+xml; charset=utf-8"
     assert (site / "out/logo.bin").read_bytes() == b"\x00\x01"
-    assert pages["/logo.bin"]["content_type"] == "application/octet-stream"
+    assert pages["/logo.bin"].content_type == "application/octet-stream"
 
 
 async def test_page_fetches_its_own_route_handler_in_process(
@@ -426,7 +447,7 @@ async def test_page_fetches_its_own_route_handler_in_process(
     )
     result = await build(site)
     assert (site / "out/posts.html").read_text().endswith("<body>AB</body></html>")
-    assert result.manifest["pages"]["/posts"]["revalidate"] == 120
+    assert result.manifest.pages["/posts"].revalidate == Revalidate.after(120)
 
 
 async def test_relative_fetch_without_a_route_names_page_url_and_closest(
@@ -642,8 +663,8 @@ async def test_generated_url_owned_by_a_more_specific_route_is_skipped(
         }
     )
     result = await build(site)
-    assert result.manifest["pages"]["/blog/hello"]["route_pattern"] == "/blog/hello"
-    assert result.manifest["pages"]["/blog/x"]["route_pattern"] == "/blog/[slug]"
+    assert result.manifest.pages["/blog/hello"].route_pattern == "/blog/hello"
+    assert result.manifest.pages["/blog/x"].route_pattern == "/blog/[slug]"
     assert (site / "out/blog/hello.html").read_text().endswith("<body>STATIC</body></html>")
 
 
@@ -680,8 +701,8 @@ async def test_two_urls_with_the_same_content_share_one_file(
         }
     )
     result = await build(site)
-    assert result.manifest["redirects"]["/old"]["location"] == "/about"
-    assert result.manifest["redirects"]["/old.html"]["location"] == "/about"
+    assert result.manifest.redirects["/old"].location == "/about"
+    assert result.manifest.redirects["/old.html"].location == "/about"
 
 
 async def test_public_file_may_not_replace_a_page(make_site: MakeSite, build: Build) -> None:
@@ -742,7 +763,7 @@ async def test_layout_params_alone_leave_deeper_segments_on_demand(
         }
     )
     result = await build(site)
-    assert "/shop/tea" in result.manifest["pages"]
+    assert "/shop/tea" in result.manifest.pages
     (row,) = [r for r in result.routes if r.route.route_pattern == "/shop/[cat]/[item]"]
     assert row.params_count is None and row.url_paths == []
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from ssg.builder.builder import build_site
 from ssg.builder.report import print_report
 from ssg.config import load_config
+from ssg.revalidate import Revalidate
 from tests.conftest import MakeSite
 
 from .conftest import ROOT_LAYOUT
@@ -65,10 +66,10 @@ async def test_a_page_that_left_out_a_future_post_is_due_at_its_date(
 
     result = await build_site(load_config(site), clock=lambda: NOW)
 
-    pages = result.manifest["pages"]
-    assert pages["/"]["revalidate"] == 100  # lower than the page's own 3600
+    pages = result.manifest.pages
+    assert pages["/"].revalidate == Revalidate.after(100)  # lower than the page's own 3600
     # generate_static_params ran in another scope: the post pages are due too.
-    assert pages["/blog/old"]["revalidate"] == 100
+    assert pages["/blog/old"].revalidate == Revalidate.after(100)
 
 
 async def test_include_drafts_builds_drafts_and_future_posts(make_site: MakeSite) -> None:

@@ -179,7 +179,7 @@ async def test_a_rebuild_reads_only_the_pages_whose_bytes_changed(
     assert first.broken_links == []
     kept = site / ".ssg" / LINKS_FILE
     links = json.loads(kept.read_text())
-    etag = first.manifest["pages"]["/"]["etag"]
+    etag = first.manifest.pages["/"].etag
     assert links[etag] == ["/about"]
     # The home page's bytes are unchanged, so its links come from the kept file.
     kept.write_text(json.dumps({etag: ["/kept-from-last-build"]}))

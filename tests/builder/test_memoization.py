@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from ssg.revalidate import Revalidate
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
@@ -56,7 +57,7 @@ async def test_one_upstream_request_for_params_layouts_pages_and_metadata(
     base, hits = upstream
     site = fetching_site(make_site, base)
     result = await build(site)
-    assert len([p for p in result.manifest["pages"] if p.startswith("/shop/")]) == 5
+    assert len([p for p in result.manifest.pages if p.startswith("/shop/")]) == 5
     assert hits["/catalog"] == 1
     assert (
         (site / "out/shop/c.html").read_text().endswith("<body><h1>Shop</h1>c of 5</body></html>")
@@ -71,7 +72,7 @@ async def test_data_cache_serves_the_next_build_without_a_request(
     first = await build(site)
     await build(site)
     assert hits["/catalog"] == 1
-    assert first.manifest["pages"]["/shop/a"]["revalidate"] == 300
+    assert first.manifest.pages["/shop/a"].revalidate == Revalidate.after(300)
 
 
 async def test_post_requests_are_never_memoized(
@@ -108,7 +109,7 @@ async def test_no_store_fetch_makes_an_auto_route_dynamic(
     (row,) = [r for r in result.routes if r.route.route_pattern == "/live"]
     assert row.render == "dynamic"
     assert row.dynamic_reason is not None and "no-store" in row.dynamic_reason
-    assert "/live" not in result.manifest["pages"]
+    assert "/live" not in result.manifest.pages
 
 
 def test_ssg_cache_entries_survive_into_the_next_build_process(make_site: MakeSite) -> None:
@@ -155,5 +156,5 @@ async def test_no_store_fetch_in_generate_static_params_is_allowed(
         }
     )
     result = await build(site)
-    assert sorted(result.manifest["pages"]) == ["/a", "/b", "/c", "/d", "/e"]
+    assert sorted(result.manifest.pages) == ["/a", "/b", "/c", "/d", "/e"]
     assert hits["/list"] == 1

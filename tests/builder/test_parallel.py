@@ -104,10 +104,11 @@ async def test_parallel_output_is_byte_identical_to_one_process(
     assert len(forks) == 1
     assert tree(tmp_path / "parallel") == tree(tmp_path / "single")
     assert parallel.pages_written == single.pages_written == 43  # 39 posts (p3: not found) + 4
-    assert "/posts/p3" not in parallel.manifest["pages"]
-    tags = {parallel.manifest["pages"][f"/posts/p{i}"]["tags"] == ["shout"] for i in range(5, 40)}
+    assert "/posts/p3" not in parallel.manifest.pages
+    tags = {parallel.manifest.pages[f"/posts/p{i}"].tags == ("shout",) for i in range(5, 40)}
     assert tags == {True}  # recorded while the templates ran, in both processes
-    assert parallel.manifest["redirects"] == {"/posts/p4": {"location": "/posts/p5", "status": 308}}
+    redirects = {url: (p.location, p.status) for url, p in parallel.manifest.redirects.items()}
+    assert redirects == {"/posts/p4": ("/posts/p5", 308)}
 
 
 async def test_golden_fixture_is_unchanged_on_the_parallel_path(
@@ -172,7 +173,7 @@ async def test_not_found_from_a_template_writes_no_file(
         }
     )
     result = await build(site)
-    assert sorted(result.manifest["pages"]) == [f"/{n}" for n in (0, 1, 2, 3, 5, 6, 8, 9)]
+    assert sorted(result.manifest.pages) == [f"/{n}" for n in (0, 1, 2, 3, 5, 6, 8, 9)]
     assert not (site / "out/7.html").exists()
     assert (site / "out/9.html").read_text().endswith("<body>ok</body></html>")
 
@@ -335,7 +336,7 @@ async def test_a_dying_child_fails_the_build_and_keeps_the_previous_output(
     assert len(info.value.exit_codes) == 1
     assert tree(site / "out") == before
     manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
-    assert manifest["build_id"] == first.manifest["build_id"]
+    assert manifest["build_id"] == first.manifest.build_id
     assert [p.name for p in site.iterdir() if "staging" in p.name] == []
 
 

@@ -49,7 +49,7 @@ async def test_child_params_run_once_per_parent_combination(
         ["item", {"cat": "tea"}],
         ["item", {"cat": "cups"}],
     ]
-    assert sorted(result.manifest["pages"]) == [
+    assert sorted(result.manifest.pages) == [
         "/shop/cups/cups-1",
         "/shop/cups/cups-2",
         "/shop/tea/tea-1",
@@ -74,7 +74,7 @@ async def test_layout_params_are_shared_by_every_route_below(
     )
     result = await build(site)
     assert calls(site) == [["lang", {}]]
-    assert sorted(result.manifest["pages"]) == ["/en", "/en/about", "/fr", "/fr/about"]
+    assert sorted(result.manifest.pages) == ["/en", "/en/about", "/fr", "/fr/about"]
 
 
 async def test_bottom_up_function_returns_parent_keys_and_runs_once(
@@ -92,7 +92,7 @@ async def test_bottom_up_function_returns_parent_keys_and_runs_once(
     )
     result = await build(site)
     assert calls(site) == [["all", {}]]
-    assert sorted(result.manifest["pages"]) == ["/2024/a", "/2025/b"]
+    assert sorted(result.manifest.pages) == ["/2024/a", "/2025/b"]
 
 
 async def test_catch_all_params_are_lists(make_site: MakeSite, build: Build) -> None:
@@ -105,7 +105,7 @@ async def test_catch_all_params_are_lists(make_site: MakeSite, build: Build) -> 
         }
     )
     result = await build(site)
-    assert sorted(result.manifest["pages"]) == ["/docs", "/docs/a", "/docs/a/b%20c"]
+    assert sorted(result.manifest.pages) == ["/docs", "/docs/a", "/docs/a/b%20c"]
     assert (site / "out/docs/a/b c.html").read_text().endswith("a&gt;b c</body></html>")
     assert (site / "out/docs.html").read_text().endswith("root</body></html>")
 
@@ -162,6 +162,6 @@ async def test_empty_list_produces_no_pages(make_site: MakeSite, build: Build) -
         }
     )
     result = await build(site)
-    assert result.manifest["pages"] == {}
+    assert result.manifest.pages == {}
     (row,) = [r for r in result.routes if r.route.route_pattern == "/blog/[slug]"]
     assert row.params_count == 0

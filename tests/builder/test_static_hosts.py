@@ -5,12 +5,30 @@ from __future__ import annotations
 import pytest
 
 from ssg.builder.static_hosts import render_redirects
+from ssg.records import PageRecord
+from ssg.revalidate import Revalidate
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
+
+def redirect(url_path: str, location: str, status: int) -> PageRecord:
+    return PageRecord(
+        url_path=url_path,
+        route_pattern=url_path,
+        status=status,
+        content_type="text/html; charset=utf-8",
+        revalidate=Revalidate.NEVER,
+        tags=(),
+        etag='"0"',
+        size_bytes=0,
+        output_file=url_path.strip("/") + ".html",
+        location=location,
+    )
+
+
 REDIRECTS = {
-    "/old": {"location": "/new", "status": 308},
-    "/away": {"location": "https://x.org/", "status": 307},
+    "/old": redirect("/old", "/new", 308),
+    "/away": redirect("/away", "https://x.org/", 307),
 }
 
 
@@ -32,7 +50,7 @@ def test_netlify_builds_force_the_rules_over_the_meta_refresh_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("NETLIFY", "true")
-    assert render_redirects({"/old": {"location": "/new", "status": 308}}) == "/old /new 308!\n"
+    assert render_redirects({"/old": REDIRECTS["/old"]}) == "/old /new 308!\n"
 
 
 def _site(make_site: MakeSite, **extra: str) -> dict[str, str]:

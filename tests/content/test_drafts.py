@@ -10,6 +10,7 @@ import pytest
 
 import ssg
 from ssg.content import load_collection
+from ssg.revalidate import Revalidate
 from ssg.scope import DynamicMode, RenderScope, enter_scope
 
 from .conftest import FakeClock, InScope, WritePosts
@@ -49,7 +50,7 @@ def test_include_drafts_keeps_both_kinds_marked(folder: Path, in_scope: InScope)
     assert [e.slug for e in posts] == ["later", "soon", "draft", "old"]
     assert [e.slug for e in posts if e.draft] == ["draft"]
     assert [e.slug for e in posts if e.is_scheduled(NOW)] == ["later", "soon"]
-    assert scope.revalidate_seconds is None  # nothing was left out, nothing is due
+    assert scope.revalidate == Revalidate.NEVER  # nothing was left out, nothing is due
 
 
 def test_drafts_argument_overrides_the_services(folder: Path, in_scope: InScope) -> None:
@@ -75,10 +76,10 @@ def test_a_render_that_left_out_a_future_entry_is_due_at_its_date(
     folder: Path, in_scope: InScope
 ) -> None:
     with in_scope(folder.parent, clock=FakeClock(NOW)) as scope:
-        scope.record_revalidate(3600)
+        scope.record_revalidate(Revalidate.after(3600))
         load_collection(folder)
 
-    assert scope.revalidate_seconds == 30  # "soon" is 30 s ahead; the lowest wins
+    assert scope.revalidate == Revalidate.after(30)  # "soon" is 30 s ahead; the lowest wins
 
 
 def test_a_draft_date_schedules_nothing(write_posts: WritePosts, in_scope: InScope) -> None:
@@ -86,7 +87,7 @@ def test_a_draft_date_schedules_nothing(write_posts: WritePosts, in_scope: InSco
     with in_scope(folder.parent, clock=FakeClock(NOW)) as scope:
         assert len(load_collection(folder)) == 0
 
-    assert scope.revalidate_seconds is None
+    assert scope.revalidate == Revalidate.NEVER
 
 
 def test_a_scheduled_entry_appears_once_its_date_passed(folder: Path, in_scope: InScope) -> None:
@@ -97,7 +98,7 @@ def test_a_scheduled_entry_appears_once_its_date_passed(folder: Path, in_scope: 
         after = [e.slug for e in load_collection(folder)]
 
     assert (before, after) == (["old"], ["soon", "old"])
-    assert scope.revalidate_seconds == 30
+    assert scope.revalidate == Revalidate.after(30)
 
 
 @ssg.cache
@@ -121,4 +122,4 @@ def test_memo_hits_of_a_cached_function_are_due_too(folder: Path, in_scope: InSc
             assert _titles(str(folder)) == ["Old"]
 
     assert first.memo.calls == 1
-    assert (first.revalidate_seconds, second.revalidate_seconds) == (30, 30)
+    assert (first.revalidate, second.revalidate) == (Revalidate.after(30),) * 2

@@ -13,6 +13,7 @@ import pytest
 
 from ssg.data.decorator import cache
 from ssg.errors import DynamicUsage
+from ssg.revalidate import Revalidate
 from ssg.scope import DataServices, RenderScope, enter_scope
 
 from .conftest import FakeClock
@@ -171,7 +172,7 @@ async def test_calls_record_revalidate_and_tags_into_the_scope(
     with enter_scope(scope):
         await list_posts(1)
         author_names()
-    assert (scope.revalidate_seconds, scope.tags) == (60, {"posts", "authors"})
+    assert (scope.revalidate, scope.tags) == (Revalidate.after(60), {"posts", "authors"})
 
 
 async def test_unpicklable_argument_raises_type_error_naming_the_function(

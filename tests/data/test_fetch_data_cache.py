@@ -11,6 +11,7 @@ import pytest
 from ssg.data.fetch import fetch
 from ssg.data.memo import RequestMemo
 from ssg.data.response import FetchResponse
+from ssg.revalidate import Revalidate
 from ssg.scope import DataServices, RenderScope, enter_scope
 
 from .conftest import TWO_MB, FakeClock, Upstream
@@ -182,7 +183,7 @@ async def test_scope_revalidate_is_the_lowest_of_its_cached_fetches(
         await fetch(upstream.url("/b"), revalidate=30)
         await fetch(upstream.url("/c"), cache="force-cache")
         await fetch(upstream.url("/d"))
-    assert scope.revalidate_seconds == 30
+    assert scope.revalidate == Revalidate.after(30)
 
 
 async def test_uncached_fetch_records_no_revalidate(
@@ -191,7 +192,7 @@ async def test_uncached_fetch_records_no_revalidate(
     scope = make_scope()
     with enter_scope(scope):
         await fetch(upstream.url("/a"))
-    assert scope.revalidate_seconds is None
+    assert scope.revalidate == Revalidate.NEVER
 
 
 async def test_tags_of_fetches_are_recorded_into_the_scope(
@@ -212,7 +213,7 @@ async def test_data_cache_hit_records_revalidate_and_tags(
     with enter_scope(scope):
         await fetch(upstream.url("/a"), revalidate=60, tags=["posts"])
     assert upstream.hits["/a"] == 1
-    assert (scope.revalidate_seconds, scope.tags) == (60, {"posts"})
+    assert (scope.revalidate, scope.tags) == (Revalidate.after(60), {"posts"})
 
 
 async def test_memo_hit_records_revalidate_and_tags_in_each_scope(
@@ -225,4 +226,4 @@ async def test_memo_hit_records_revalidate_and_tags_in_each_scope(
     with enter_scope(second):
         await fetch(upstream.url("/a"), revalidate=45, tags=["posts"])
     assert build_memo.calls == 1
-    assert (second.revalidate_seconds, second.tags) == (45, {"posts"})
+    assert (second.revalidate, second.tags) == (Revalidate.after(45), {"posts"})

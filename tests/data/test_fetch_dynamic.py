@@ -8,6 +8,7 @@ import pytest
 
 from ssg.data.fetch import fetch
 from ssg.errors import DynamicUsage, DynamicUsageError
+from ssg.revalidate import Revalidate
 from ssg.scope import RenderScope, enter_scope
 
 from .conftest import Upstream
@@ -64,4 +65,4 @@ async def test_no_store_in_a_request_render_fetches_and_records_the_call(
         await fetch(upstream.url("/a"), cache="no-store")
     assert upstream.hits["/a"] == 1
     assert scope.dynamic_calls == [f'fetch("{upstream.url("/a")}", cache="no-store")']
-    assert scope.revalidate_seconds is None
+    assert scope.revalidate == Revalidate.NEVER

@@ -6,11 +6,12 @@ import pytest
 
 from ssg.data.keys import fetch_data_key, fetch_memo_key, normalize_headers
 from ssg.data.policy import CachePolicy, make_policy
+from ssg.revalidate import Revalidate
 
-MEMO_ONLY = CachePolicy(stored=False, revalidate_seconds=None, no_store=False, tags=())
-NO_STORE = CachePolicy(stored=False, revalidate_seconds=None, no_store=True, tags=())
-FOREVER = CachePolicy(stored=True, revalidate_seconds=None, no_store=False, tags=())
-SIXTY = CachePolicy(stored=True, revalidate_seconds=60.0, no_store=False, tags=())
+MEMO_ONLY = CachePolicy(stored=False, revalidate=Revalidate.NEVER, tags=())
+NO_STORE = CachePolicy(stored=False, revalidate=Revalidate.EVERY_REQUEST, tags=())
+FOREVER = CachePolicy(stored=True, revalidate=Revalidate.NEVER, tags=())
+SIXTY = CachePolicy(stored=True, revalidate=Revalidate.after(60), tags=())
 
 
 @pytest.mark.parametrize(

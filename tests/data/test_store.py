@@ -13,6 +13,7 @@ import pytest
 
 from ssg.data import store as store_module
 from ssg.data.store import DataStore
+from ssg.revalidate import Revalidate
 
 from .conftest import FakeClock
 
@@ -36,13 +37,13 @@ def test_missing_key_is_none(store: DataStore) -> None:
 
 
 def test_entry_records_value_time_revalidate_and_tags(store: DataStore, clock: FakeClock) -> None:
-    store.set("k", {"a": 1}, revalidate_seconds=60, tags=["posts"])
+    store.set("k", {"a": 1}, revalidate=Revalidate.after(60), tags=["posts"])
     entry = store.get("k")
     assert entry is not None
-    assert (entry.value, entry.stored_at, entry.revalidate_seconds, entry.tags) == (
+    assert (entry.value, entry.stored_at, entry.revalidate, entry.tags) == (
         {"a": 1},
         clock.now,
-        60,
+        Revalidate.after(60),
         frozenset({"posts"}),
     )
 
@@ -50,7 +51,7 @@ def test_entry_records_value_time_revalidate_and_tags(store: DataStore, clock: F
 def test_entry_survives_closing_and_reopening(
     store: DataStore, cache_dir: Path, clock: FakeClock
 ) -> None:
-    store.set("k", b"body", revalidate_seconds=None, tags=())
+    store.set("k", b"body", revalidate=Revalidate.NEVER, tags=())
     store.close()
     reopened = DataStore(cache_dir, clock=clock)
     try:
@@ -61,7 +62,7 @@ def test_entry_survives_closing_and_reopening(
 
 
 def test_entry_expires_by_the_injected_clock(store: DataStore, clock: FakeClock) -> None:
-    store.set("k", 1, revalidate_seconds=60, tags=())
+    store.set("k", 1, revalidate=Revalidate.after(60), tags=())
     clock.advance(60)
     assert store.get("k") is not None
     clock.advance(1)
@@ -71,9 +72,9 @@ def test_entry_expires_by_the_injected_clock(store: DataStore, clock: FakeClock)
 def test_expire_removes_only_expired_entries_and_counts_them(
     store: DataStore, clock: FakeClock
 ) -> None:
-    store.set("short", 1, revalidate_seconds=10, tags=())
-    store.set("long", 2, revalidate_seconds=1000, tags=())
-    store.set("forever", 3, revalidate_seconds=None, tags=())
+    store.set("short", 1, revalidate=Revalidate.after(10), tags=())
+    store.set("long", 2, revalidate=Revalidate.after(1000), tags=())
+    store.set("forever", 3, revalidate=Revalidate.NEVER, tags=())
     clock.advance(11)
     assert store.expire() == 1
     clock.advance(-11)  # back in time: an expired entry that is still there would be fresh
@@ -85,21 +86,21 @@ def test_expire_removes_only_expired_entries_and_counts_them(
 
 
 def test_revalidate_tag_drops_every_tagged_entry_and_counts_them(store: DataStore) -> None:
-    store.set("a", 1, revalidate_seconds=None, tags=["posts"])
-    store.set("b", 2, revalidate_seconds=60, tags=["posts", "authors"])
-    store.set("c", 3, revalidate_seconds=None, tags=["authors"])
+    store.set("a", 1, revalidate=Revalidate.NEVER, tags=["posts"])
+    store.set("b", 2, revalidate=Revalidate.after(60), tags=["posts", "authors"])
+    store.set("c", 3, revalidate=Revalidate.NEVER, tags=["authors"])
     assert store.revalidate_tag("posts") == 2
     assert [store.get(k) is not None for k in ("a", "b", "c")] == [False, False, True]
 
 
 def test_revalidate_tag_of_an_unused_tag_drops_nothing(store: DataStore) -> None:
-    store.set("a", 1, revalidate_seconds=None, tags=["posts"])
+    store.set("a", 1, revalidate=Revalidate.NEVER, tags=["posts"])
     assert store.revalidate_tag("nope") == 0
 
 
 def test_unpicklable_value_raises_type_error(store: DataStore) -> None:
     with pytest.raises(TypeError, match="not picklable"):
-        store.set("k", threading.Lock(), revalidate_seconds=None, tags=())
+        store.set("k", threading.Lock(), revalidate=Revalidate.NEVER, tags=())
     assert store.get("k") is None
 
 
@@ -114,7 +115,7 @@ def test_garbage_database_file_starts_an_empty_cache_with_a_warning(
     try:
         assert store.enabled
         assert "starting with an empty data cache" in caplog.text
-        store.set("k", 1, revalidate_seconds=None, tags=())
+        store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
         entry = store.get("k")
     finally:
         store.close()
@@ -138,7 +139,7 @@ def test_a_file_where_the_cache_folder_should_be_is_replaced(
 def test_entry_pickled_by_an_older_version_is_dropped_with_a_warning(
     store: DataStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store.set("k", Legacy("old"), revalidate_seconds=None, tags=["posts"])
+    store.set("k", Legacy("old"), revalidate=Revalidate.NEVER, tags=["posts"])
     monkeypatch.delattr(sys.modules[__name__], "Legacy")
     with caplog.at_level(logging.WARNING, logger="ssg.data"):
         assert store.get("k") is None
@@ -153,9 +154,9 @@ def test_cache_written_in_another_format_is_cleared_with_a_warning(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store.set("k", 1, revalidate_seconds=None, tags=())
+    store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
     store.close()
-    monkeypatch.setattr(store_module, "FORMAT", "ssg-data-cache/2")
+    monkeypatch.setattr(store_module, "FORMAT", "ssg-data-cache/next")
     with caplog.at_level(logging.WARNING, logger="ssg.data"):
         reopened = DataStore(cache_dir, clock=clock)
     try:
@@ -174,9 +175,9 @@ def test_new_cache_directory_opens_without_warnings(
 
 
 def test_closed_store_misses_and_ignores_writes(store: DataStore) -> None:
-    store.set("k", 1, revalidate_seconds=None, tags=())
+    store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
     store.close()
-    store.set("k2", 2, revalidate_seconds=None, tags=())
+    store.set("k2", 2, revalidate=Revalidate.NEVER, tags=())
     assert (store.get("k"), store.get("k2"), store.expire()) == (None, None, 0)
 
 
@@ -195,6 +196,6 @@ def test_cache_that_cannot_be_recreated_is_disabled_with_a_warning(
     monkeypatch.setattr(store_module, "_remove", refuse)
     with caplog.at_level(logging.WARNING, logger="ssg.data"):
         store = DataStore(cache_dir, clock=clock)
-    store.set("k", 1, revalidate_seconds=None, tags=())
+    store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
     assert (store.enabled, store.get("k")) == (False, None)
     assert "running without a data cache" in caplog.text

@@ -11,6 +11,7 @@ import pytest
 
 from ssg.builder.build_result import BuildResult
 from ssg.builder.builder import build_site
+from ssg.builder.report import route_symbol
 from ssg.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,8 +37,8 @@ def sitemap_paths(out_dir: Path) -> list[str]:
 
 def assert_sitemap_urls_exist(result: BuildResult) -> list[str]:
     paths = sitemap_paths(result.out_dir)
-    pages = result.manifest["pages"]
-    missing = [p for p in paths if p not in pages or pages[p]["status"] != 200]
+    pages = result.manifest.pages
+    missing = [p for p in paths if p not in pages or pages[p].status != 200]
     assert missing == []
     return paths
 
@@ -47,23 +48,21 @@ async def test_own_posts_build_every_kind_of_page(
 ) -> None:
     result = await build_example(tmp_path / "out", monkeypatch)
     out = result.out_dir
-    pages = result.manifest["pages"]
+    pages = result.manifest.pages
     for url_path in ("/", "/blog", "/about", "/tags", "/blog/hello-ssg", "/tags/python"):
-        assert pages[url_path]["status"] == 200, url_path
+        assert pages[url_path].status == 200, url_path
     assert "/authors/ada-lovelace" in pages
-    assert result.manifest["redirects"]["/blog/ssg-intro"] == {
-        "location": "/blog/hello-ssg",
-        "status": 308,
-    }
-    assert result.manifest["redirects"]["/2026/10/20/isr.html"]["location"] == (
+    moved = result.manifest.redirects["/blog/ssg-intro"]
+    assert (moved.location, moved.status) == ("/blog/hello-ssg", 308)
+    assert result.manifest.redirects["/2026/10/20/isr.html"].location == (
         "/blog/incremental-regeneration"
     )
     assert (out / "2026/10/20/isr.html").is_file()
     posts = json.loads((out / "api/posts").read_text())
     assert [p["slug"] for p in posts][:2] == ["route-handlers", "deploying"]
-    assert result.manifest["redirects"]["/blog/page/1"]["location"] == "/blog"
-    assert pages["/blog/page/2"]["status"] == 200
-    assert pages["/api/posts"]["content_type"].startswith("application/json")
+    assert result.manifest.redirects["/blog/page/1"].location == "/blog"
+    assert pages["/blog/page/2"].status == 200
+    assert pages["/api/posts"].content_type.startswith("application/json")
     feed = ET.parse(out / "feed.xml").getroot()
     links = [item.findtext("link") for item in feed.iter("item")]
     assert links[0] == "https://ssg-example.netlify.app/blog/route-handlers"
@@ -78,7 +77,8 @@ async def test_export_build_needs_no_server(
 ) -> None:
     monkeypatch.delenv("SSG_CONTENT_DIR", raising=False)
     result = await build_site(load_config(EXAMPLE, out_dir=tmp_path / "out", output="export"))
-    assert result.manifest["config"]["output"] == "export"
+    assert "ƒ" not in [route_symbol(row) for row in result.routes]
+    assert (result.out_dir / "feed.xml").is_file()
 
 
 @pytest.mark.parametrize(
@@ -95,8 +95,8 @@ async def test_real_corpus_builds_and_its_sitemap_urls_exist(
     # As the deploys build it: a static export, which fails on any route needing a server.
     monkeypatch.setenv("SSG_CONTENT_DIR", str(content_dir))
     result = await build_site(load_config(EXAMPLE, out_dir=tmp_path / "out", output="export"))
-    posts = [p for p in result.manifest["pages"] if p.startswith("/blog/") and "/page/" not in p]
-    real = [p for p in posts if result.manifest["pages"][p]["status"] == 200]
+    posts = [p for p in result.manifest.pages if p.startswith("/blog/") and "/page/" not in p]
+    real = [p for p in posts if result.manifest.pages[p].status == 200]
     assert len(real) >= min_posts
     paths = assert_sitemap_urls_exist(result)
     assert len(paths) > min_posts
@@ -112,8 +112,8 @@ async def test_go_blog_template_actions_are_translated(
     html = (result.out_dir / "blog/allocation-optimizations.html").read_text()
     assert "{{raw" not in html
     assert "*[image:" not in html and "{{image" not in html
-    assert "/blog/index" not in result.manifest["pages"]  # the Go template index page
-    assert "/blog/all" not in result.manifest["pages"]
+    assert "/blog/index" not in result.manifest.pages  # the Go template index page
+    assert "/blog/all" not in result.manifest.pages
 
 
 async def test_rust_blog_old_urls_redirect_to_posts(
@@ -123,6 +123,6 @@ async def test_rust_blog_old_urls_redirect_to_posts(
     if not content_dir.is_dir():
         pytest.skip(f"{content_dir} not found")
     result = await build_example(tmp_path / "out", monkeypatch, content_dir)
-    redirects = result.manifest["redirects"]
-    assert redirects["/2020/10/08/Rust-1.47"]["location"] == "/blog/Rust-1.47"
-    assert redirects["/2020/10/08/Rust-1.47.html"]["location"] == "/blog/Rust-1.47"
+    redirects = result.manifest.redirects
+    assert redirects["/2020/10/08/Rust-1.47"].location == "/blog/Rust-1.47"
+    assert redirects["/2020/10/08/Rust-1.47.html"].location == "/blog/Rust-1.47"

@@ -12,6 +12,7 @@ from ssg.data.response import FetchResponse
 from ssg.data.store import DataStore
 from ssg.errors import OutsideRenderError, RevalidateError
 from ssg.isr.api import revalidate_path, revalidate_tag
+from ssg.revalidate import Revalidate
 from ssg.scope import DataServices, DynamicMode, RenderScope, ServiceMode, enter_scope
 
 
@@ -72,7 +73,7 @@ def test_during_a_build_tag_drops_data_and_path_is_a_logged_no_op(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = DataStore(tmp_path / "data", clock=lambda: 100.0)
-    store.set("k1", "v", revalidate_seconds=None, tags=["posts"])
+    store.set("k1", "v", revalidate=Revalidate.NEVER, tags=["posts"])
     services = DataServices(
         mode=ServiceMode.SERVE, clock=lambda: 100.0, dispatch=NoDispatch(), store=store
     )

@@ -13,44 +13,51 @@ from pathlib import Path
 
 import pytest
 
-from ssg.isr.entries import EntryMeta, EntryStore, make_etag
+from ssg.isr.entries import EntryStore, StoredEntry
+from ssg.records import PageRecord, make_etag
+from ssg.revalidate import Revalidate
 
 URL = "/blog/a"
 
 
-def meta_for(body: bytes, *, build_id: str = "b1", url_path: str = URL) -> EntryMeta:
-    return EntryMeta(
+def page_for(store: EntryStore, body: bytes, *, url_path: str = URL) -> PageRecord:
+    return PageRecord(
         url_path=url_path,
         route_pattern="/blog/[slug]",
         status=200,
         content_type="text/html; charset=utf-8",
-        revalidate_seconds=60.0,
-        generated_at=1000.0,
+        revalidate=Revalidate.after(60),
         tags=("posts",),
-        build_id=build_id,
         etag=make_etag(body),
         size_bytes=len(body),
-        header_items=(("X-Extra", "1"),),
+        output_file=store.entry_file(url_path).name,
+        headers=(("X-Extra", "1"),),
+        generated_at=1000.0,
     )
 
 
-def test_written_entry_reads_back_with_its_metadata(tmp_path: Path) -> None:
+def write(store: EntryStore, body: bytes) -> StoredEntry:
+    return store.write(page_for(store, body), body, started_at=990.0)
+
+
+def test_written_entry_reads_back_with_its_record(tmp_path: Path) -> None:
     store = EntryStore(tmp_path / "isr", "b1")
     body = b"<p>hello\nworld</p>"
 
-    stored = store.write(meta_for(body), body)
+    stored = write(store, body)
     found = store.read(URL)
 
-    assert found == (meta_for(body), body)
-    assert [s.meta for s in store.scan()] == [meta_for(body)]
-    assert store.read_body(stored.entry_file, stored.meta.etag) == body
+    assert found == (stored, body)
+    assert stored.page == page_for(store, body)
+    assert stored.started_at == 990.0
+    assert list(store.scan()) == [stored]
+    assert store.read_body(stored.entry_file, stored.page.etag) == body
 
 
 def test_entry_of_another_build_is_ignored_and_removed_on_scan(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = b"old"
-    EntryStore(tmp_path / "isr", "old-build").write(meta_for(body, build_id="old-build"), body)
+    write(EntryStore(tmp_path / "isr", "old-build"), b"old")
     store = EntryStore(tmp_path / "isr", "new-build")
 
     assert store.read(URL) is None
@@ -64,7 +71,7 @@ def test_header_that_disagrees_with_the_body_is_refused(tmp_path: Path) -> None:
     store = EntryStore(tmp_path / "isr", "b1")
 
     with pytest.raises(ValueError, match="does not match"):
-        store.write(meta_for(b"one body"), b"another body")
+        store.write(page_for(store, b"one body"), b"another body", started_at=0.0)
     assert not list((tmp_path / "isr").iterdir())
 
 
@@ -72,7 +79,7 @@ def test_corrupt_entry_is_logged_dropped_and_reads_as_missing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = EntryStore(tmp_path / "isr", "b1")
-    stored = store.write(meta_for(b"good body"), b"good body")
+    stored = write(store, b"good body")
     data = stored.entry_file.read_bytes()
     stored.entry_file.write_bytes(data[:-3] + b"BAD")
 
@@ -84,7 +91,7 @@ def test_corrupt_entry_is_logged_dropped_and_reads_as_missing(
 
 def test_truncated_entry_is_skipped_by_scan(tmp_path: Path) -> None:
     store = EntryStore(tmp_path / "isr", "b1")
-    stored = store.write(meta_for(b"0123456789"), b"0123456789")
+    stored = write(store, b"0123456789")
     stored.entry_file.write_bytes(stored.entry_file.read_bytes()[:-4])
 
     assert list(store.scan()) == []
@@ -104,27 +111,31 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from ssg.isr.entries import EntryMeta, EntryStore, make_etag
+    from ssg.isr.entries import EntryStore, StoredEntry
+    from ssg.records import PageRecord, make_etag
+    from ssg.revalidate import Revalidate
 
     directory, mode = Path(sys.argv[1]), sys.argv[2]
 
-    def meta(body):
-        return EntryMeta("/blog/a", "/blog/[slug]", 200, "text/html", 60.0, 1.0, (), "b1",
-                         make_etag(body), len(body))
+    def page(store, body):
+        return PageRecord("/blog/a", "/blog/[slug]", 200, "text/html", Revalidate.after(60),
+                          (), make_etag(body), len(body), store.entry_file("/blog/a").name)
 
     OLD, NEW = b"a" * 1_000_000, b"b" * 700_000
     if mode == "pause":
-        EntryStore(directory, "b1").write(meta(OLD), OLD)
+        store = EntryStore(directory, "b1")
+        store.write(page(store, OLD), OLD, started_at=1.0)
         def pause(temp, target):
             print("paused", flush=True)
             time.sleep(3600)   # the parent kills us here, between fsync and rename
-        EntryStore(directory, "b1", before_replace=pause).write(meta(NEW), NEW)
+        store = EntryStore(directory, "b1", before_replace=pause)
+        store.write(page(store, NEW), NEW, started_at=1.0)
     else:
         store = EntryStore(directory, "b1")
         count = 0
         while True:
             body = OLD if count % 2 == 0 else NEW
-            store.write(meta(body), body)
+            store.write(page(store, body), body, started_at=1.0)
             count += 1
             print(count, flush=True)
     """
@@ -156,7 +167,7 @@ async def test_kill_9_between_temp_write_and_rename_leaves_the_old_entry(tmp_pat
     assert found is not None
     assert found[1] == b"a" * 1_000_000
     assert list(directory.glob(".*.tmp"))  # the killed writer's temp file, never renamed
-    assert [s.meta.size_bytes for s in store.scan()] == [1_000_000]
+    assert [s.page.size_bytes for s in store.scan()] == [1_000_000]
 
 
 async def test_kill_9_during_a_loop_of_writes_never_leaves_a_torn_entry(tmp_path: Path) -> None:
@@ -172,8 +183,8 @@ async def test_kill_9_during_a_loop_of_writes_never_leaves_a_torn_entry(tmp_path
     store = EntryStore(directory, "b1")
     found = store.read(URL)
     assert found is not None
-    meta, body = found
+    stored, body = found
     assert body in (b"a" * 1_000_000, b"b" * 700_000)
-    assert meta.size_bytes == len(body)
+    assert stored.page.size_bytes == len(body)
     header = json.loads(store.entry_file(URL).read_bytes().partition(b"\n")[0])
-    assert header["etag"] == make_etag(body)
+    assert header["page"]["etag"] == make_etag(body)

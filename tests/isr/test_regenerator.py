@@ -9,6 +9,7 @@ import pytest
 
 from ssg.errors import RenderTimeoutError
 from ssg.isr.regenerator import Regenerator
+from ssg.revalidate import Revalidate
 
 
 class Clock:
@@ -41,8 +42,8 @@ async def test_many_regenerate_calls_start_one_render_per_url() -> None:
     work.gate.clear()
     regenerator = Regenerator(work, clock=Clock())
 
-    started = [regenerator.regenerate("/a", "/[x]", 60) for _ in range(50)]
-    regenerator.regenerate("/b", "/[x]", 60)
+    started = [regenerator.regenerate("/a", "/[x]", Revalidate.after(60)) for _ in range(50)]
+    regenerator.regenerate("/b", "/[x]", Revalidate.after(60))
     work.gate.set()
     await regenerator.wait_idle()
 
@@ -75,13 +76,13 @@ async def test_failed_regeneration_backs_off_until_the_clock_passes_the_retry_ti
     regenerator = Regenerator(work, clock=clock)
 
     with caplog.at_level(logging.ERROR, logger="ssg.isr"):
-        regenerator.regenerate("/a", "/[x]", 10)
+        regenerator.regenerate("/a", "/[x]", Revalidate.after(10))
         await regenerator.wait_idle()
     failure = regenerator.failures["/a"]
     clock.now += 9.9
-    during_backoff = regenerator.regenerate("/a", "/[x]", 10)
+    during_backoff = regenerator.regenerate("/a", "/[x]", Revalidate.after(10))
     clock.now += 0.1
-    after_backoff = regenerator.regenerate("/a", "/[x]", 10)
+    after_backoff = regenerator.regenerate("/a", "/[x]", Revalidate.after(10))
     await regenerator.wait_idle()
 
     assert "Regenerating /a (route /[x]) failed: upstream down" in caplog.text
@@ -96,12 +97,12 @@ async def test_success_clears_the_failure_record() -> None:
     work = Work()
     work.error = RuntimeError("boom")
     regenerator = Regenerator(work, clock=clock)
-    regenerator.regenerate("/a", "/[x]", 1)
+    regenerator.regenerate("/a", "/[x]", Revalidate.after(1))
     await regenerator.wait_idle()
 
     work.error = None
     clock.now += 3
-    regenerator.regenerate("/a", "/[x]", 1)
+    regenerator.regenerate("/a", "/[x]", Revalidate.after(1))
     await regenerator.wait_idle()
 
     assert regenerator.failures == {}
@@ -122,7 +123,7 @@ async def test_close_cancels_renders_that_outlive_the_grace_period() -> None:
     work = Work()
     work.gate.clear()
     regenerator = Regenerator(work, clock=Clock())
-    regenerator.regenerate("/a", "/[x]", 60)
+    regenerator.regenerate("/a", "/[x]", Revalidate.after(60))
     task = regenerator.in_flight["/a"]
 
     await regenerator.close(grace_seconds=0.01)
@@ -134,7 +135,7 @@ async def test_close_cancels_renders_that_outlive_the_grace_period() -> None:
 async def test_close_lets_renders_finish_within_the_grace_period() -> None:
     work = Work()
     regenerator = Regenerator(work, clock=Clock())
-    regenerator.regenerate("/a", "/[x]", 60)
+    regenerator.regenerate("/a", "/[x]", Revalidate.after(60))
     task = regenerator.in_flight["/a"]
 
     await regenerator.close(grace_seconds=5)

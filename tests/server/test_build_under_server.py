@@ -15,7 +15,7 @@ async def test_a_page_changed_by_a_rebuild_is_sent_with_its_own_etag(
         {"app/layout.html": LAYOUT, "app/page.html": "v1", "app/about/page.html": "about"}
     )
     server = await serve_site(site_dir)
-    old_etag = server.engine.cache.get("/").etag  # type: ignore[union-attr]
+    old_etag = server.engine.cache.get("/").record.etag  # type: ignore[union-attr]
     (site_dir / "app/page.html").write_text("v2")
     await build_site(server.config, clock=server.clock)
 

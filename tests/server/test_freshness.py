@@ -169,7 +169,7 @@ async def test_render_slower_than_revalidate_is_fresh_when_it_arrives(
     page = server.engine.cache.get("/blog/a")
     assert stale.headers["X-SSG-Cache"] == "STALE"
     assert (after.headers["X-SSG-Cache"], "a v=2" in after.text) == ("HIT", True)
-    assert page is not None and page.generated_at == server.clock.now  # when it was written
+    assert page is not None and page.record.generated_at == server.clock.now  # when it was written
     assert renders(site_dir)[built:] == ["a"]  # no back-to-back regeneration
 
 

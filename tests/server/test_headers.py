@@ -71,7 +71,7 @@ async def test_page_etag_answers_304_to_if_none_match(
     weak = await server.get("/blog/a", headers={"If-None-Match": f'"x", W/{etag}'})
     other = await server.get("/blog/a", headers={"If-None-Match": '"nope"'})
 
-    assert etag == server.build.manifest["pages"]["/blog/a"]["etag"]
+    assert etag == server.build.manifest.pages["/blog/a"].etag
     assert (again.status, again.body, again.headers["ETag"]) == (304, b"", etag)
     assert again.headers["X-SSG-Cache"] == "HIT"
     assert weak.status == 304

@@ -163,7 +163,7 @@ async def test_on_demand_entries_are_bounded_evicting_the_least_recently_used(
     again = await server.get("/blog/n2")  # rendered again, which evicts n3
     prerendered = await server.get("/blog/a")  # listed by the build: never counted
 
-    entry_urls = {page.url_path for page in server.engine.cache if page.from_entry}
+    entry_urls = {page.record.url_path for page in server.engine.cache if page.from_entry}
     assert entry_urls == {"/blog/n1", "/blog/n4", "/blog/n2"}
     assert len(list(server.config.cache_dir.joinpath("isr").glob("*.entry"))) == 3
     assert (again.headers["X-SSG-Cache"], prerendered.headers["X-SSG-Cache"]) == ("MISS", "HIT")
@@ -183,6 +183,6 @@ async def test_a_restart_keeps_only_the_newest_on_demand_entries(
     server.config = load_config(site_dir)
     await server.restart()
 
-    entry_urls = {page.url_path for page in server.engine.cache if page.from_entry}
+    entry_urls = {page.record.url_path for page in server.engine.cache if page.from_entry}
     assert entry_urls == {"/blog/n3", "/blog/n4"}
     assert len(list(server.config.cache_dir.joinpath("isr").glob("*.entry"))) == 2

@@ -40,7 +40,7 @@ async def revalidate(server: Server, payload: Any, headers: dict[str, str] = AUT
 
 
 def cache_states(server: Server) -> dict[str, bool]:
-    return {page.url_path: page.marked_stale for page in server.engine.cache}
+    return {page.record.url_path: page.marked_stale for page in server.engine.cache}
 
 
 async def test_endpoint_is_404_when_the_secret_is_unset(

@@ -210,3 +210,62 @@ async def test_sync_handler_revalidates_without_await_and_the_mark_is_saved(
     assert hook.status == 204
     assert marked is not None and marked.marked_stale
     assert after_restart is not None and after_restart.marked_stale
+
+
+FEED_ROUTE_PY = """
+import ssg
+
+revalidate = 60
+VERSION = "1"
+
+def GET(request, params):
+    return ssg.Response(text="<rss/>", content_type="application/rss+xml",
+                        headers={"X-Feed-Version": VERSION})
+"""
+
+
+async def test_prerendered_handler_headers_are_served_from_the_build_and_after_regeneration(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site = make_site(
+        {"app/layout.html": LAYOUT, "app/page.html": "home", "app/feed.xml/route.py": FEED_ROUTE_PY}
+    )
+    server = await serve_site(site)
+
+    built = await server.get("/feed.xml")
+    server.engine.site.modules[site / "app/feed.xml/route.py"].module.VERSION = "2"
+    server.clock.advance(61)
+    stale = await server.get("/feed.xml")
+    await server.engine.regenerator.wait_idle()
+    regenerated = await server.get("/feed.xml")
+    await server.restart()
+    restarted = await server.get("/feed.xml")
+
+    seen = [(r.headers["X-SSG-Cache"], r.headers.get("X-Feed-Version")) for r in (built, stale)]
+    assert seen == [("HIT", "1"), ("STALE", "1")]
+    assert regenerated.headers["X-SSG-Cache"] == "HIT"
+    assert regenerated.headers.get("X-Feed-Version") == "2"
+    assert restarted.headers.get("X-Feed-Version") == "2"
+
+
+async def test_route_handler_with_revalidate_false_is_prerendered_and_never_stale(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/feed.xml/route.py": "revalidate = False\n"
+            "def GET(request, params):\n"
+            "    return '<rss/>'\n",
+        }
+    )
+    server = await serve_site(site)
+    server.clock.advance(10 * 365 * 24 * 3600)
+
+    reply = await server.get("/feed.xml")
+
+    assert (site / "out/feed.xml").read_text() == "<rss/>"
+    assert (reply.status, reply.body) == (200, b"<rss/>")
+    assert reply.headers["X-SSG-Cache"] == "HIT"
+    assert reply.headers["Cache-Control"] == "s-maxage=31536000"

@@ -139,7 +139,8 @@ async def test_manifest_redirects_answer_with_their_real_status(
     temporary = await server.get("/old")
     permanent = await server.get("/moved")
 
-    assert server.build.manifest["redirects"]["/old"] == {"location": "/about", "status": 307}
+    redirect = server.build.manifest.redirects["/old"]
+    assert (redirect.location, redirect.status) == ("/about", 307)
     assert (temporary.status, temporary.headers["Location"]) == (307, "/about")
     assert (permanent.status, permanent.headers["Location"]) == (308, "/about")
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from ssg.isr.entries import EntryStore, make_etag
+from ssg.isr.entries import EntryStore
+from ssg.records import make_etag
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT
 
@@ -252,16 +253,16 @@ async def test_kill_9_during_a_regeneration_leaves_a_consistent_store_and_restar
     isr_dir = site_dir / ".ssg" / "isr"
     store = EntryStore(isr_dir, build_id)
     found = store.read("/blog/b")
-    entries = [stored.meta.url_path for stored in store.scan()]
+    entries = [stored.page.url_path for stored in store.scan()]
 
     assert first[0] == "MISS" and "b v=1" in first[1]
     assert stale[0] == "STALE" and "b v=1" in stale[1]
     assert process.returncode == -signal.SIGKILL
     assert entries == ["/blog/b"]  # temp files, if any, are never read as entries
     assert found is not None
-    meta, body = found
+    stored, body = found
     assert body.decode() == first[1]  # the old page, whole: never torn
-    assert (meta.size_bytes, meta.etag) == (len(body), make_etag(body))
+    assert (stored.page.size_bytes, stored.page.etag) == (len(body), make_etag(body))
 
     port = free_port()
     restarted = await start_serve(site_dir, port, env=secret)
