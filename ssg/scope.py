@@ -219,6 +219,8 @@ class RenderScope:
         dynamic_calls: request APIs read while rendering (for the build report).
         bundle_dirs: page-bundle folders whose files are published next to
             this page's URL (the entries it looked up with `Collection.get`).
+        shows_unpublished: the page looked up a draft or a future-dated entry
+            (`ssg build --drafts`): it stays out of sitemaps.
         generating_params: this scope runs generate_static_params (build only):
             request APIs fail with a clear error, uncached fetches are allowed.
     """
@@ -236,6 +238,7 @@ class RenderScope:
     dynamic_calls: list[str] = field(default_factory=list)
     generating_params: bool = False
     bundle_dirs: dict[Path, tuple[str, ...]] = field(default_factory=dict)
+    shows_unpublished: bool = False
 
     def record_revalidate(self, revalidate: Revalidate) -> None:
         """Record a data revalidate; as Next.js revalidate, the lowest value wins."""

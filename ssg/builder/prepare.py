@@ -83,6 +83,7 @@ async def prepare_all(
         for item, page in zip(page_items, page_results, strict=True)
         if isinstance(page, PreparedPage)
         and results[item.route.route_pattern].render != "dynamic"
+        and not page.scope.shows_unpublished
         and not _noindex(page)
     )
     handler_results = await asyncio.gather(*(prepare_one(item) for item in handler_items))

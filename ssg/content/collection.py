@@ -87,12 +87,16 @@ class Collection(Sequence[Entry]):
         next to the page's URL (`/blog/hello/diagram.png`), and the returned
         entry's `html` refers to them there (with the site's `base_path`), so
         `![](diagram.png)` works whatever the URL and trailing-slash style.
+        The page of a draft or a future-dated entry (`--drafts`) is kept out
+        of `ssg.sitemap()`.
         """
         entry = self._by_slug.get(slug)
-        if entry is None or not entry.bundle_files:
-            return entry
         scope = current_scope()
-        if scope is None:
+        if entry is None or scope is None:
+            return entry
+        if entry.draft or entry.is_scheduled(scope.services.clock()):
+            scope.shows_unpublished = True  # its page is built by --drafts, never in a sitemap
+        if not entry.bundle_files:
             return entry
         scope.record_bundle(entry.source_file.parent, entry.bundle_files)
         base_path = str(scope.services.site_values.get("base_path") or "").rstrip("/")

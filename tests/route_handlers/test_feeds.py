@@ -155,3 +155,19 @@ async def test_feed_and_sitemap_urls_honour_base_path(
     assert parsed.entries[1].link == f"{origin}/blog/first"
     assert parsed.feed.link == f"{origin}/"
     assert sitemap_locs(out)[0] == f"{origin}/"
+
+
+async def test_pages_of_drafts_stay_out_of_a_sitemap_given_no_entries(make_site: MakeSite) -> None:
+    site = feed_site(make_site)
+    (site / "app/sitemap.xml/route.py").write_text(
+        "import ssg\ndynamic = 'force-static'\ndef GET(request, params):\n    return ssg.sitemap()\n"
+    )
+
+    out = await build(site, include_drafts=True)
+
+    assert (out / "blog/draft.html").is_file()
+    assert sitemap_locs(out) == [
+        "https://example.org/",
+        "https://example.org/blog/caf%C3%A9",
+        "https://example.org/blog/first",
+    ]
