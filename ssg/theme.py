@@ -74,7 +74,7 @@ def shipped_themes_dir() -> Path:
 
     (An editable install does not map the ssg.themes package, so it is found by location.)
     """
-    package_dir = Path(__file__).resolve().parents[1]
+    package_dir = Path(__file__).resolve().parent  # ssg/
     inside = package_dir / "themes"
     return inside if inside.is_dir() else package_dir.parent / "themes"
 
