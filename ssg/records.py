@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from ssg.revalidate import Revalidate
@@ -120,6 +121,19 @@ class PageRecord:
             raise ValueError(f"bad page record field: {exc!r}") from exc
 
 
+class RenderKind(StrEnum):
+    """How the build renders a route: a row of the route table (as `next build` prints it)."""
+
+    STATIC = "static"
+    """○ prerendered once, no params."""
+    SSG = "ssg"
+    """● prerendered for each params of generate_static_params."""
+    ISR = "isr"
+    """ISR Ns: prerendered, regenerated in the background after revalidate seconds."""
+    DYNAMIC = "dynamic"
+    """ƒ rendered per request."""
+
+
 @dataclass(frozen=True, slots=True)
 class RouteRecord:
     """One route as the build settled it.
@@ -127,7 +141,7 @@ class RouteRecord:
     Attributes:
         route_pattern: e.g. "/blog/[slug]".
         kind: "page" or "handler" (a route.py).
-        render: "static" (○), "ssg" (●), "isr" (ISR Ns) or "dynamic" (ƒ).
+        render: how the build renders it (○ static, ● ssg, ISR Ns, ƒ dynamic).
         revalidate: the lowest revalidate of its pages (its segments' when it has none).
         layout_patterns: the URL patterns of its layouts, root first ("/", "/blog"):
             its implicit tags for revalidate_path(..., "layout").
@@ -135,7 +149,7 @@ class RouteRecord:
 
     route_pattern: str
     kind: str
-    render: str
+    render: RenderKind
     revalidate: Revalidate
     layout_patterns: tuple[str, ...]
 
@@ -160,7 +174,7 @@ class RouteRecord:
             return cls(
                 route_pattern=str(data["route_pattern"]),
                 kind=str(data["kind"]),
-                render=str(data["render"]),
+                render=RenderKind(data["render"]),
                 revalidate=Revalidate.from_json(data["revalidate"]),
                 layout_patterns=tuple(str(p) for p in data["layout_patterns"]),
             )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssg.builder.links import BrokenLink
-from ssg.records import Manifest
+from ssg.records import Manifest, RenderKind
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import Params, RouteDefinition
 
@@ -17,7 +17,7 @@ class RouteResult:
 
     Attributes:
         route: the route.
-        render: "static" (○), "ssg" (●), "isr" (ISR Ns), or "dynamic" (ƒ).
+        render: how the build renders it (○ static, ● ssg, ISR Ns, ƒ dynamic).
         revalidate: the lowest effective revalidate of its pages (its segments'
             before any page is rendered).
         url_paths: the prerendered URL paths.
@@ -27,7 +27,7 @@ class RouteResult:
     """
 
     route: RouteDefinition
-    render: str = "static"
+    render: RenderKind = RenderKind.STATIC
     revalidate: Revalidate = Revalidate.NEVER
     url_paths: list[str] = field(default_factory=list)
     dynamic_reason: str | None = None

@@ -41,7 +41,7 @@ from ssg.config import SiteConfig
 from ssg.content.collection import collections_read, write_collection_specs
 from ssg.data.memo import RequestMemo
 from ssg.errors import BrokenLinksError, OutputConflictError, PagesFailedError, SsgError
-from ssg.records import Manifest, PageRecord
+from ssg.records import Manifest, PageRecord, RenderKind
 from ssg.render.rendered_page import RenderedPage
 from ssg.render.renderer import PreparedPage
 from ssg.render.services import make_services
@@ -173,15 +173,15 @@ async def _plan(
         )
         results[route.route_pattern] = result
         if route.kind is RouteKind.HANDLER and not site.is_prerenderable_handler(route):
-            result.render = "dynamic"
+            result.render = RenderKind.DYNAMIC
             continue
         if route.kind is RouteKind.PAGE and settings.is_dynamic:
-            result.render = "dynamic"
+            result.render = RenderKind.DYNAMIC
             continue
         if route.is_dynamic_pattern:
             params_list = await plan_params(site, route, services, calls=calls, on_call=count)
             result.params_count = None if params_list is None else len(params_list)
-            result.render = "ssg"
+            result.render = RenderKind.SSG
         else:
             params_list = [{}]
         for params in params_list or []:
@@ -450,7 +450,7 @@ def _settle_results(
         result.url_paths.append(url_path)
         result.revalidate = result.revalidate.lowest(page.record.revalidate)
     for result in results.values():
-        if result.render != "dynamic" and result.revalidate.is_timed:
-            result.render = "isr"
-        elif result.render == "ssg" and not result.route.is_dynamic_pattern:
-            result.render = "static"
+        if result.render is not RenderKind.DYNAMIC and result.revalidate.is_timed:
+            result.render = RenderKind.ISR
+        elif result.render is RenderKind.SSG and not result.route.is_dynamic_pattern:
+            result.render = RenderKind.STATIC

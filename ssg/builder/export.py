@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ssg.errors import ExportError
+from ssg.records import RenderKind
 from ssg.routing.definitions import RouteKind
 from ssg.scope import DynamicMode
 from ssg.site import Site
@@ -37,7 +38,7 @@ def check_export(site: Site, results: Iterable[RouteResult]) -> None:
                 f"{route.route_pattern} ({where}): a route handler that reads the request "
                 f'({result.dynamic_reason}); stop reading it or set dynamic = "force-static"'
             )
-        elif route.kind is RouteKind.HANDLER and result.render == "dynamic":
+        elif route.kind is RouteKind.HANDLER and result.render == RenderKind.DYNAMIC:
             problems.append(
                 f"{route.route_pattern} ({where}): a route handler that runs per request; "
                 'prerender its GET with dynamic = "force-static" or revalidate, or remove it'
@@ -52,7 +53,7 @@ def check_export(site: Site, results: Iterable[RouteResult]) -> None:
                 f"{route.route_pattern} ({where}): reads the request ({result.dynamic_reason}); "
                 'stop reading it or set dynamic = "force-static"'
             )
-        elif result.render == "dynamic":
+        elif result.render == RenderKind.DYNAMIC:
             setting = (
                 'dynamic = "force-dynamic"'
                 if settings.dynamic is DynamicMode.FORCE_DYNAMIC

@@ -12,6 +12,7 @@ import logging
 from ssg.builder.build_result import PlannedPage, RouteResult
 from ssg.builder.finish import page_error
 from ssg.errors import DynamicUsage, SsgError
+from ssg.records import RenderKind
 from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
 from ssg.render.templates import template_frame
 from ssg.routing.definitions import RouteKind, RouteMatch
@@ -48,15 +49,15 @@ async def prepare_all(
     async def prepare_one(item: PlannedPage) -> PreparedPage | RenderedPage | None:
         result = results[item.route.route_pattern]
         async with semaphore:
-            if result.render == "dynamic":
+            if result.render == RenderKind.DYNAMIC:
                 return None
             scope = make_scope(site, item.route, item.url_path, services)
             match = RouteMatch(item.route, item.url_path, item.params)
             try:
                 page = await prepare_page(site, match, scope)
             except DynamicUsage as usage:
-                if result.render != "dynamic":
-                    result.render = "dynamic"
+                if result.render != RenderKind.DYNAMIC:
+                    result.render = RenderKind.DYNAMIC
                     result.dynamic_reason = usage.call
                     log.info(
                         "Route %s is dynamic: it used %s while rendering %s",
@@ -82,7 +83,7 @@ async def prepare_all(
         item.url_path
         for item, page in zip(page_items, page_results, strict=True)
         if isinstance(page, PreparedPage)
-        and results[item.route.route_pattern].render != "dynamic"
+        and results[item.route.route_pattern].render is not RenderKind.DYNAMIC
         and not page.scope.shows_unpublished
         and not _noindex(page)
     )
@@ -97,7 +98,7 @@ async def prepare_all(
     return [
         (item, page)
         for item, page in zip(planned, pages, strict=True)
-        if page is not None and results[item.route.route_pattern].render != "dynamic"
+        if page is not None and results[item.route.route_pattern].render != RenderKind.DYNAMIC
     ]
 
 

@@ -9,9 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from ssg.builder.build_result import BuildResult, RouteResult
+from ssg.records import RenderKind
 from ssg.routing.definitions import RouteKind
 
-SYMBOLS = {"static": "○", "ssg": "●", "dynamic": "ƒ"}
+SYMBOLS = {RenderKind.STATIC: "○", RenderKind.SSG: "●", RenderKind.DYNAMIC: "ƒ"}
 LEGEND = (
     "○ static: prerendered, no params   ● prerendered from generate_static_params   "
     "ISR Ns: regenerated in the background after N seconds   ƒ dynamic: rendered per request"
@@ -28,7 +29,7 @@ def route_symbol(result: RouteResult) -> str:
     | isr     | 60         | ISR 60s   |
     | dynamic | any        | ƒ         |
     """
-    if result.render == "isr" and result.revalidate.is_timed:
+    if result.render is RenderKind.ISR and result.revalidate.is_timed:
         return f"ISR {result.revalidate}"
     return SYMBOLS.get(result.render, "?")
 
@@ -41,13 +42,13 @@ def print_report(result: BuildResult, console: Console) -> None:
     table.add_column("Kind")
     table.add_column("Pages", justify="right")
     table.add_column("Notes")
-    counts: dict[str, int] = {}
+    counts: dict[RenderKind, int] = {}
     for row in result.routes:
         counts[row.render] = counts.get(row.render, 0) + 1
         notes = []
         if row.dynamic_reason:
             notes.append(f"dynamic: used {row.dynamic_reason}")
-        if row.route.is_dynamic_pattern and row.render != "dynamic" and not row.url_paths:
+        if row.route.is_dynamic_pattern and row.render != RenderKind.DYNAMIC and not row.url_paths:
             on_demand = row.route.kind is RouteKind.PAGE and row.dynamic_params
             notes.append("rendered on demand" if on_demand else "no pages (dynamic_params = False)")
         elif len(row.url_paths) > 3:

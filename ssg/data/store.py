@@ -7,6 +7,7 @@ dropped by tag. A corrupt or incompatible cache directory never fails a build.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import pickle
@@ -353,7 +354,13 @@ def _open_cache(directory: Path) -> diskcache.Cache | None:
 
 
 def _open_checked(directory: Path) -> diskcache.Cache:
-    """Open the cache and make sure it holds this ssg's format, clearing it otherwise."""
+    """Open the cache and make sure it holds this ssg's format, clearing it otherwise.
+
+    Raises:
+        sqlite3.DatabaseError: the database file is not a sqlite database.
+        OSError: the folder cannot be created or read.
+    """
+    _check_database(directory / diskcache.core.DBNAME)
     cache = diskcache.Cache(str(directory), size_limit=SIZE_LIMIT_BYTES)
     try:
         found = cache.get(_FORMAT_KEY)
@@ -372,6 +379,20 @@ def _open_checked(directory: Path) -> diskcache.Cache:
         cache.close()
         raise
     return cache
+
+
+def _check_database(db_file: Path) -> None:
+    """Raise sqlite3.DatabaseError when `db_file` exists but is not a sqlite database.
+
+    Checked with a connection this function closes itself: when diskcache's
+    constructor meets a corrupt file it raises with its connection still open,
+    and only the garbage collector reclaims it (an "unclosed database"
+    ResourceWarning on Python 3.13).
+    """
+    if not db_file.is_file():
+        return
+    with contextlib.closing(sqlite3.connect(db_file)) as connection:
+        connection.execute("PRAGMA schema_version").fetchone()
 
 
 def _remove(directory: Path) -> None:

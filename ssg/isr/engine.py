@@ -18,7 +18,7 @@ from ssg.isr.marks import RevalidationMarks
 from ssg.isr.regenerator import Outcome, Regenerator
 from ssg.isr.rendering import PageRenderer, Rendered, entry_page
 from ssg.isr.tags import RouteTags, path_tag
-from ssg.records import Manifest, RouteRecord, make_etag
+from ssg.records import Manifest, RenderKind, RouteRecord, make_etag
 from ssg.routing.definitions import RouteMatch
 from ssg.scope import Clock, DataServices
 from ssg.site import Site
@@ -174,7 +174,7 @@ class IsrEngine:
     def is_dynamic(self, match: RouteMatch) -> bool:
         """True when the route renders per request (the build said so, or its settings do)."""
         built = self.routes.get(match.route.route_pattern)
-        built_dynamic = built is not None and built.render == "dynamic"
+        built_dynamic = built is not None and built.render == RenderKind.DYNAMIC
         return built_dynamic or self.site.settings(match.route).is_dynamic
 
     def renders_on_demand(self, match: RouteMatch) -> bool:

@@ -83,6 +83,12 @@ class Regenerator(Generic[T]):
             (its page keeps being served); None: no limit.
         failures_kept: failure records kept at most (the oldest go first), so
             URLs that fail by the thousand cannot grow memory without bound.
+
+    Attributes:
+        regenerations_started: background regenerations this process started.
+        on_demand_started: on-demand renders this process started (joined
+            requests not counted). Renders that ran to the end, in every worker,
+            are counted by `PageRenderer.regenerations_rendered` / `on_demand_rendered`.
     """
 
     def __init__(
@@ -99,8 +105,8 @@ class Regenerator(Generic[T]):
         self._failures_kept = failures_kept
         self.in_flight: dict[str, asyncio.Task[Outcome[T]]] = {}
         self.failures: dict[str, RegenerationFailure] = {}
-        self.regenerations = 0
-        self.on_demand_renders = 0
+        self.regenerations_started = 0
+        self.on_demand_started = 0
         self.cancelled = 0  # regenerations cut short by close()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -124,7 +130,7 @@ class Regenerator(Generic[T]):
             return True
         if self.backing_off(url_path):
             return False
-        self.regenerations += 1
+        self.regenerations_started += 1
         self._start(url_path, route_pattern, revalidate, background=True)
         return True
 
@@ -136,7 +142,7 @@ class Regenerator(Generic[T]):
         """
         task = self.in_flight.get(url_path)
         if task is None:
-            self.on_demand_renders += 1
+            self.on_demand_started += 1
             task = self._start(url_path, route_pattern, Revalidate.NEVER, background=False)
         return await asyncio.shield(task)
 

@@ -81,8 +81,10 @@ class PageRenderer:
         self.expire_seconds = expire_seconds
         self.locks = RenderLocks(store.directory / "locks")
         tag = build_id[:12]
-        self.regenerations = SharedCounter(store.directory / f"regenerations-{tag}.count")
-        self.on_demand_renders = SharedCounter(store.directory / f"renders-{tag}.count")
+        # Renders that ran, counted across the server's workers (a file each):
+        # not the same as Regenerator's *_started counts of one process.
+        self.regenerations_rendered = SharedCounter(store.directory / f"regenerations-{tag}.count")
+        self.on_demand_rendered = SharedCounter(store.directory / f"renders-{tag}.count")
 
     async def render(self, url_path: str, background: bool) -> Rendered | None:
         """Render `url_path` and store it, unless another worker has it or just did.
@@ -108,7 +110,7 @@ class PageRenderer:
             adopted = await self._adopt(url_path)
             if adopted is not None:
                 return adopted
-            (self.regenerations if background else self.on_demand_renders).add()
+            (self.regenerations_rendered if background else self.on_demand_rendered).add()
             return await self._render_and_store(url_path)
         finally:
             lock.release()

@@ -173,12 +173,12 @@ class Endpoints:
             "build_id": engine.build_id,
             "now": now,
             # Renders actually run, by every worker since the build was first served.
-            "regenerations": engine.renderer.regenerations.value(),
-            "on_demand_renders": engine.renderer.on_demand_renders.value(),
+            "regenerations": engine.renderer.regenerations_rendered.value(),
+            "on_demand_renders": engine.renderer.on_demand_rendered.value(),
             "worker": {
                 "pid": os.getpid(),
-                "regenerations_started": regenerator.regenerations,
-                "on_demand_started": regenerator.on_demand_renders,
+                "regenerations_started": regenerator.regenerations_started,
+                "on_demand_started": regenerator.on_demand_started,
                 "in_flight": sorted(regenerator.in_flight),
             },
             "cached_pages": len(engine.cache),

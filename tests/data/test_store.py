@@ -196,6 +196,40 @@ def test_cache_that_cannot_be_recreated_is_disabled_with_a_warning(
     monkeypatch.setattr(store_module, "_remove", refuse)
     with caplog.at_level(logging.WARNING, logger="ssg.data"):
         store = DataStore(cache_dir, clock=clock)
-    store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
-    assert (store.enabled, store.get("k")) == (False, None)
+    try:
+        store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
+        assert (store.enabled, store.get("k")) == (False, None)
+    finally:
+        store.close()
     assert "running without a data cache" in caplog.text
+
+
+def _open_files_under(folder: Path) -> list[str]:
+    """Files under `folder` this process holds open (Linux /proc)."""
+    fd_dir = Path("/proc/self/fd")
+    found = []
+    for fd in fd_dir.iterdir():
+        try:
+            target = fd.readlink()
+        except OSError:
+            continue
+        if target.is_relative_to(folder.resolve()):
+            found.append(str(target))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
+async def test_a_store_on_its_own_thread_closes_its_database_after_use_from_threads(
+    cache_dir: Path, clock: FakeClock
+) -> None:
+    store = DataStore(cache_dir, clock=clock, own_thread=True)
+    store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
+    worker = threading.Thread(target=lambda: store.get("k"))
+    worker.start()
+    worker.join()
+    await store.aset("k2", 2, revalidate=Revalidate.NEVER, tags=["t"])
+    assert (await store.aget("k2")) is not None
+    assert store.revalidate_tag("t") == 1
+    assert _open_files_under(cache_dir)
+    store.close()
+    assert _open_files_under(cache_dir) == []

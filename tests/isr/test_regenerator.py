@@ -49,7 +49,7 @@ async def test_many_regenerate_calls_start_one_render_per_url() -> None:
 
     assert all(started)
     assert sorted(work.calls) == ["/a", "/b"]
-    assert regenerator.regenerations == 2
+    assert regenerator.regenerations_started == 2
     assert regenerator.in_flight == {}
 
 
@@ -64,7 +64,7 @@ async def test_concurrent_on_demand_renders_share_one_task() -> None:
 
     assert work.calls == ["/a"]
     assert {o.value for o in outcomes} == {"page /a #1"}
-    assert regenerator.on_demand_renders == 1
+    assert regenerator.on_demand_started == 1
 
 
 async def test_failed_regeneration_backs_off_until_the_clock_passes_the_retry_time(

@@ -50,7 +50,7 @@ async def test_concurrent_first_requests_share_one_render(
 
     assert {r.status for r in replies} == {200}
     assert renders(site_dir)[built:] == ["new"]
-    assert server.engine.regenerator.on_demand_renders == 1
+    assert server.engine.regenerator.on_demand_started == 1
 
 
 async def test_route_without_generate_static_params_renders_on_demand(

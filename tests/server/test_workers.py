@@ -33,7 +33,7 @@ async def test_stale_page_regenerates_once_across_workers_and_the_other_adopts_i
     assert still_stale.headers["X-SSG-Cache"] == "STALE"
     assert (adopted.headers["X-SSG-Cache"], "a v=2" in adopted.text) == ("HIT", True)
     assert renders(site_dir)[built:] == ["a"]
-    assert first.engine.renderer.regenerations.value() == 1
+    assert first.engine.renderer.regenerations_rendered.value() == 1
 
 
 async def test_concurrent_first_requests_on_two_workers_render_once(
