@@ -98,7 +98,7 @@ async def test_failed_fetch_is_not_memoized(
     with enter_scope(make_scope()):
         for _attempt in range(2):
             with pytest.raises(FetchError):
-                await fetch(url, timeout=0.05)
+                await fetch(url, timeout=0.5)
     assert upstream.hits["/slow"] == 2
 
 
