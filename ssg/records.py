@@ -55,6 +55,9 @@ class PageRecord:
             entries), sorted: what `revalidate_path` expires for this page.
         generated_at: epoch seconds (UTC) it was generated: a build's pages carry
             the build's end time; freshness counts from here.
+        bundle_files: page-bundle files served next to it, as (name relative
+            to the URL, absolute source file): set by the server for a page it
+            rendered on demand (a build writes them into out/ instead).
     """
 
     url_path: str
@@ -70,9 +73,10 @@ class PageRecord:
     headers: Headers = ()
     data_keys: tuple[str, ...] = ()
     generated_at: float = 0.0
+    bundle_files: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict; `location`, `headers` and `data_keys` only when set."""
+        """A JSON-ready dict; `location`, `headers`, `data_keys`, `bundle_files` only when set."""
         data: dict[str, Any] = {
             "url_path": self.url_path,
             "route_pattern": self.route_pattern,
@@ -91,6 +95,8 @@ class PageRecord:
             data["headers"] = [list(item) for item in self.headers]
         if self.data_keys:
             data["data_keys"] = list(self.data_keys)
+        if self.bundle_files:
+            data["bundle_files"] = [list(item) for item in self.bundle_files]
         return data
 
     @classmethod
@@ -116,6 +122,7 @@ class PageRecord:
                 headers=tuple((str(k), str(v)) for k, v in data.get("headers", ())),
                 data_keys=tuple(str(key) for key in data.get("data_keys", ())),
                 generated_at=float(data["generated_at"]),
+                bundle_files=tuple((str(n), str(f)) for n, f in data.get("bundle_files", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad page record field: {exc!r}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -167,6 +168,15 @@ class PageRenderer:
             # from the start (started_at), so one made mid-render is not lost.
             generated_at=self.clock(),
         )
+        if scope.bundle_dirs:
+            # Page-bundle files of an entry the build did not list (a scheduled post):
+            # the site handler serves them next to this URL.
+            files = tuple(
+                (name, str(folder / name))
+                for folder, names in scope.bundle_dirs.items()
+                for name in names
+            )
+            record = dataclasses.replace(record, bundle_files=files)
         if (self.cache.get(url_path) is None and result.status == 404) or (
             result.revalidate.is_every_request
         ):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -24,6 +26,7 @@ from ssg.server.not_found import NotFoundPages, RedactedError
 from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_site_path
 from ssg.server.responses import (
     DYNAMIC_CACHE_CONTROL,
+    PUBLIC_FILE_CACHE_CONTROL,
     CacheState,
     body_response,
     html_response,
@@ -33,6 +36,7 @@ from ssg.server.responses import (
     options_response,
     redirect_response,
 )
+from ssg.server.static import StaticFile
 
 if TYPE_CHECKING:
     from ssg.isr.engine import IsrEngine
@@ -44,6 +48,8 @@ logger = logging.getLogger("ssg.server")
 READ_METHODS = ("GET", "HEAD")
 PAGE_METHODS = ("GET", "HEAD", "OPTIONS")
 PARSED_PATHS_KEPT = 20_000
+MAX_BUNDLE_DEPTH = 4
+"""How many folders up from a missing file to look for the page whose bundle holds it."""
 
 
 class SiteHandler:
@@ -181,6 +187,9 @@ class SiteHandler:
             )
         match = self.site.table.match(url_path)
         if match is None:
+            bundle_file = self._bundle_file(url_path)
+            if bundle_file is not None and method in READ_METHODS:
+                return self.static.response(StaticFile(bundle_file, PUBLIC_FILE_CACHE_CONTROL))
             return await self.not_found_under(request, url_path)
         if match.route.kind is RouteKind.HANDLER:
             return await self._route_handler(request, match)
@@ -193,6 +202,27 @@ class SiteHandler:
         if not self.engine.renders_on_demand(match):
             return await self.not_found_under(request, url_path)
         return await self._on_demand(request, match)
+
+    def _bundle_file(self, url_path: str) -> Path | None:
+        """A page-bundle file of a page rendered on demand ("/blog/soon/diagram.png"), or None.
+
+        The build writes the bundle files of the pages it prerendered into out/;
+        a page first rendered by this server (a scheduled post) lists them in
+        its record, looked up here from the nearest cached page above the URL.
+        """
+        parent = url_path
+        for _ in range(MAX_BUNDLE_DEPTH):
+            parent, _, _ = parent.rpartition("/")
+            if not parent:
+                return None
+            page, _freshness = self.engine.lookup(parent)
+            if page is not None and page.record.bundle_files:
+                name = unquote(url_path[len(parent) + 1 :])
+                for bundle_name, source in page.record.bundle_files:
+                    if bundle_name == name and Path(source).is_file():
+                        return Path(source)
+                return None
+        return None
 
     def not_found(self, request: web.Request) -> web.Response:
         """The build's 404 page (out/404.html, noindex), status 404."""

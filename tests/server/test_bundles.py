@@ -61,3 +61,28 @@ def test_strict_build_fails_on_a_missing_bundle_file(make_site: MakeSite) -> Non
     assert result.returncode == 1
     assert "content/hello/index.md:7" in result.stderr and "'gone.png'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_bundle_image_of_a_post_rendered_on_demand_is_served(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    """A scheduled post is not in the build: its page renders on demand, its files with it."""
+    site = bundle_site(make_site)
+    (site / "content/soon").mkdir()
+    (site / "content/soon/index.md").write_text(
+        "---\ntitle: Soon\ndate: 2033-05-18T03:35:00Z\n---\n![Later](later.png)\n"
+    )
+    (site / "content/soon/later.png").write_bytes(PNG + b" later")
+    clock = FakeClock(2_000_000_000.0)  # 100 s before the post's date
+    server = await serve_site(site, clock=clock)
+
+    before = await server.get("/blog/soon/later.png")
+    clock.advance(101)
+    page = await server.get("/blog/soon")
+    image = await server.get("/blog/soon/later.png")
+    elsewhere = await server.get("/blog/soon/other.png")
+
+    assert before.status == 404
+    assert page.status == 200 and '<img src="/blog/soon/later.png"' in page.text
+    assert (image.status, image.body) == (200, PNG + b" later")
+    assert elsewhere.status == 404
