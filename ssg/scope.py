@@ -74,11 +74,20 @@ class Dispatcher(Protocol):
 
 
 class Revalidator(Protocol):
-    """Marks ISR entries stale on demand; the server provides one (SPEC 6, 8)."""
+    """Marks cached pages stale on demand; the server provides one (Next.js revalidatePath/Tag).
 
-    async def revalidate_path(self, url_path: str, type: str | None = None) -> int: ...
+    Plain calls that take effect before they return, so `ssg.revalidate_path`
+    needs no `await` in a sync or async route handler; saving the marks for
+    other workers and restarts is the provider's own background work.
+    """
 
-    async def revalidate_tag(self, tag: str) -> int: ...
+    def revalidate_path(self, url_path: str, type: str | None = None) -> int:
+        """Mark the pages `url_path` (or a pattern with `type` "page"/"layout") names; how many."""
+        ...
+
+    def revalidate_tag(self, tag: str) -> int:
+        """Drop data tagged `tag` and mark the pages that used it; return pages marked."""
+        ...
 
 
 class _HttpClient:

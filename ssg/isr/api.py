@@ -3,44 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol, runtime_checkable
 
 from ssg.errors import RevalidateError
 from ssg.isr.tags import path_tag
-from ssg.scope import RenderScope, Revalidator, require_scope
+from ssg.scope import RenderScope, require_scope
 
 logger = logging.getLogger("ssg.isr")
 
 
-@runtime_checkable
-class ImmediateRevalidator(Protocol):
-    """A revalidator that marks pages stale synchronously (the server's `IsrEngine`).
-
-    The `Revalidator` seam of ssg.scope is async (the /_ssg/revalidate
-    endpoint awaits the marks being saved); these are the plain calls the
-    public API needs, so `ssg.revalidate_path("/")` works without `await`.
-    """
-
-    def revalidate_path_now(self, url_path: str, type: str | None = None) -> int:
-        """Mark the pages a path names stale now; return how many."""
-        ...
-
-    def revalidate_tag_now(self, tag: str) -> int:
-        """Drop data tagged `tag` and mark pages using it stale now; return pages marked."""
-        ...
-
-
 def _scope(call: str) -> RenderScope:
     return require_scope(call, "inside a route handler (app/**/route.py) or a page's load()")
-
-
-def _immediate(revalidator: Revalidator) -> ImmediateRevalidator:
-    # Only the server sets services.revalidator, and IsrEngine has both APIs.
-    if not isinstance(revalidator, ImmediateRevalidator):
-        raise TypeError(
-            f"{type(revalidator).__name__} has no revalidate_path_now / revalidate_tag_now"
-        )
-    return revalidator
 
 
 def revalidate_path(url_path: str, type: str | None = None) -> int:
@@ -87,7 +59,7 @@ def revalidate_path(url_path: str, type: str | None = None) -> int:
             scope.route_pattern,
         )
         return 0
-    return _immediate(revalidator).revalidate_path_now(url_path, type)
+    return revalidator.revalidate_path(url_path, type)
 
 
 def revalidate_tag(tag: str) -> int:
@@ -117,4 +89,4 @@ def revalidate_tag(tag: str) -> int:
         if scope.services.store is not None:
             scope.services.store.revalidate_tag(tag)
         return 0
-    return _immediate(revalidator).revalidate_tag_now(tag)
+    return revalidator.revalidate_tag(tag)

@@ -215,7 +215,7 @@ class IsrEngine:
             self._admit(match.url_path)
         return outcome
 
-    def revalidate_path_now(self, url_path: str, type: str | None = None) -> int:
+    def revalidate_path(self, url_path: str, type: str | None = None) -> int:
         """Mark the pages `revalidate_path` names stale now (as Next.js); return how many.
 
         Runs on the event loop thread (route handlers and load() do); saving the
@@ -231,7 +231,7 @@ class IsrEngine:
                 before the server runs.
         """
         if self._off_loop():  # a sync route handler or load() runs in a worker thread
-            return self._on_loop(self.revalidate_path_now, url_path, type)
+            return self._on_loop(self.revalidate_path, url_path, type)
         marked = self._mark({path_tag(url_path, type)})
         store = self.services.store
         if store is not None:
@@ -242,34 +242,18 @@ class IsrEngine:
                 logger.info("Revalidated %s: dropping %d data cache entries.", url_path, len(keys))
         return len(marked)
 
-    def revalidate_tag_now(self, tag: str) -> int:
+    def revalidate_tag(self, tag: str) -> int:
         """Drop data cache entries tagged `tag` and mark pages using it stale now; return pages marked.
 
         Raises:
             OutsideRenderError: called off the event loop (e.g. from a thread).
         """
         if self._off_loop():
-            return self._on_loop(self.revalidate_tag_now, tag)
+            return self._on_loop(self.revalidate_tag, tag)
         self._require_loop(f"ssg.revalidate_tag({tag!r})")
         if self.services.store is not None:
             self.services.store.revalidate_tag_soon(tag)  # before the regenerations' reads
         return len(self._mark({tag}))
-
-    async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
-        """`revalidate_path_now`, then wait until the mark is saved (the /_ssg/revalidate endpoint).
-
-        Raises:
-            ValueError: a bad `type`, or a `[param]` pattern without a type.
-        """
-        marked = self.revalidate_path_now(url_path, type)
-        await self.save_marks()
-        return marked
-
-    async def revalidate_tag(self, tag: str) -> int:
-        """`revalidate_tag_now`, then wait until the mark is saved (the /_ssg/revalidate endpoint)."""
-        marked = self.revalidate_tag_now(tag)
-        await self.save_marks()
-        return marked
 
     async def save_marks(self) -> None:
         """Wait until every mark made so far is in the marks file (shutdown awaits this too)."""

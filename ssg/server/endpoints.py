@@ -103,15 +103,17 @@ class Endpoints:
             tag = payload["tag"]
             if not isinstance(tag, str) or not tag:
                 return _bad('"tag" must be a non-empty string')
-            marked = await self.engine.revalidate_tag(tag)
+            marked = self.engine.revalidate_tag(tag)
+            await self.engine.save_marks()  # answered once every worker can see it
             return _json({"revalidated": True, "tag": tag, "marked": marked, "now": now})
         path, kind = payload["path"], payload.get("type")
         if not isinstance(path, str) or not (kind is None or isinstance(kind, str)):
             return _bad('"path" must be a string and "type" "page", "layout" or absent')
         try:
-            marked = await self.engine.revalidate_path(path, kind)
+            marked = self.engine.revalidate_path(path, kind)
         except ValueError as exc:
             return _bad(str(exc))
+        await self.engine.save_marks()
         return _json(
             {"revalidated": True, "path": path, "type": kind, "marked": marked, "now": now}
         )

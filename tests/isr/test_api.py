@@ -17,24 +17,18 @@ from ssg.scope import DataServices, DynamicMode, RenderScope, ServiceMode, enter
 
 
 class FakeRevalidator:
-    """The server's revalidator as the API sees it: async for the endpoint, sync for ssg.*."""
+    """The server's revalidator as the API sees it: plain calls, no await."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, ...]] = []
 
-    def revalidate_path_now(self, url_path: str, type: str | None = None) -> int:
+    def revalidate_path(self, url_path: str, type: str | None = None) -> int:
         self.calls.append(("path", url_path, str(type)))
         return 2
 
-    def revalidate_tag_now(self, tag: str) -> int:
+    def revalidate_tag(self, tag: str) -> int:
         self.calls.append(("tag", tag))
         return 3
-
-    async def revalidate_path(self, url_path: str, type: str | None = None) -> int:
-        raise AssertionError("the public API must not need an await")
-
-    async def revalidate_tag(self, tag: str) -> int:
-        raise AssertionError("the public API must not need an await")
 
 
 class NoDispatch:
