@@ -71,14 +71,15 @@ class Revalidate:
     def parse(cls, value: object) -> Revalidate:
         """Parse what a user writes (`revalidate = ...` in a module, `revalidate=` of ssg.fetch).
 
-        | value       | result               |
-        | ----------- | -------------------- |
-        | False, inf  | NEVER (Next.js: false is "semantically Infinity") |
-        | 0, 0.0      | EVERY_REQUEST        |
-        | 60, 1.5     | after(60), after(1.5) |
+        | value      | result                                              |
+        | ---------- | --------------------------------------------------- |
+        | False, inf | NEVER (Next.js: false is "semantically Infinity")   |
+        | 0, 0.0     | EVERY_REQUEST                                       |
+        | 60, 1.5    | after(60), after(1.5)                               |
 
         Raises:
-            ValueError: True, a non-number (e.g. "60"), a negative number or NaN. The message quotes the value; callers add the file and fix.
+            ValueError: True, a non-number (e.g. "60"), a negative number or NaN.
+                The message quotes the value; callers add the file and the fix.
         """
         if value is False or value == math.inf:
             return cls.NEVER

@@ -35,7 +35,7 @@ BeforeReplace = Callable[[Path, Path], None]
 
 @dataclass(frozen=True)
 class StoredEntry:
-    """An entry found on disk: its page record, when its render began, where its body starts.
+    """An entry found on disk: its page record, when its render began, and its file.
 
     Attributes:
         page: the page's record (`output_file` is the entry file's name).
@@ -43,13 +43,11 @@ class StoredEntry:
             after it makes the entry stale (a mark made during the render is not
             lost). Freshness counts from `page.generated_at`, when the entry was set.
         entry_file: the entry file.
-        body_offset: the byte offset of the body in the file.
     """
 
     page: PageRecord
     started_at: float
     entry_file: Path
-    body_offset: int
 
 
 class EntryStore:
@@ -119,7 +117,7 @@ class EntryStore:
             temp.unlink(missing_ok=True)
             raise
         _fsync_dir(self.directory)
-        return StoredEntry(page, started_at, target, len(head))
+        return StoredEntry(page, started_at, target)
 
     def read(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
         """Read `url_path`'s entry of this build; None when missing, corrupt or of another build.
@@ -210,7 +208,7 @@ class EntryStore:
             build_id = str(data["build_id"])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad header field: {exc!r}") from exc
-        return build_id, StoredEntry(page, started_at, entry_file, len(head))
+        return build_id, StoredEntry(page, started_at, entry_file)
 
     def _parse(self, entry_file: Path, data: bytes) -> tuple[StoredEntry, bytes] | None:
         head, newline, body = data.partition(b"\n")
