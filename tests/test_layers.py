@@ -1,0 +1,88 @@
+"""The package's imports run one way, down the layers the README's "How it is built" draws.
+
+A module may import its own subpackage and any lower layer at run time, never a
+higher one or a sibling package of its own layer. Imports under `TYPE_CHECKING`
+only name types for annotations and are not counted.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / "ssg"
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("ssg.errors",),
+    ("ssg.revalidate", "ssg.syscalls", "ssg.base_path"),
+    ("ssg.records", "ssg.scope"),
+    ("ssg.routing", "ssg.content", "ssg.config"),
+    ("ssg.modules", "ssg.theme"),
+    ("ssg.site",),
+    ("ssg.data", "ssg.route_handlers"),
+    ("ssg.render",),
+    ("ssg.builder", "ssg.isr"),
+    ("ssg.server",),
+    ("ssg.dev",),
+    ("ssg.commands",),
+    ("ssg",),
+    ("ssg.cli",),
+    ("ssg.__main__",),
+)
+"""Lowest first. Each entry is a module or a subpackage ("ssg" is the package's
+`__init__`, its public API)."""
+
+
+def _unit(module: str) -> tuple[int, str]:
+    """(layer index, the entry of LAYERS that `module` belongs to)."""
+    best: tuple[int, str] | None = None
+    for index, names in enumerate(LAYERS):
+        for name in names:
+            inside = module == name or (name != "ssg" and module.startswith(name + "."))
+            if inside and (best is None or len(name) > len(best[1])):
+                best = (index, name)
+    assert best is not None, f"{module} is in no layer: add it to LAYERS"
+    return best
+
+
+def _runtime_imports(source_file: Path) -> set[str]:
+    tree = ast.parse(source_file.read_text(encoding="utf-8"))
+    type_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            type_only.update(id(n) for n in ast.walk(node))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ssg"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("ssg"))
+    return found
+
+
+def _modules() -> dict[str, Path]:
+    modules = {}
+    for source_file in PACKAGE_DIR.rglob("*.py"):
+        parts = source_file.relative_to(PACKAGE_DIR.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = source_file
+    return modules
+
+
+def test_every_module_sits_in_a_layer() -> None:
+    for module in _modules():
+        _unit(module)
+
+
+def test_imports_point_down_the_layers() -> None:
+    wrong = []
+    for module, source_file in sorted(_modules().items()):
+        level, unit = _unit(module)
+        for imported in sorted(_runtime_imports(source_file)):
+            imported_level, imported_unit = _unit(imported)
+            if imported_unit != unit and imported_level >= level:
+                wrong.append(f"{module} imports {imported}")
+    assert wrong == []
