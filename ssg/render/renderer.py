@@ -228,6 +228,11 @@ async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> 
         status, location = (
             (signal.status, signal.location) if isinstance(signal, Redirect) else (404, None)
         )
+        if location is not None:  # under the base path, as a page's redirect()
+            config = site.config
+            location = with_base_path(
+                location, config.base_path, trailing_slash=config.trailing_slash
+            )
         return RenderedPage(
             status,
             b"",

@@ -56,6 +56,7 @@ def _site(make_site: MakeSite, trailing_slash: bool = False) -> dict[str, str]:
         "app/old/page.py": "import ssg\ndef load(params):\n    ssg.permanent_redirect('/about')\n",
         "app/old/page.html": "never",
         "app/api/route.py": "def GET(request, params):\n    return {'path': request.path}\n",
+        "app/go/route.py": "import ssg\ndef GET(request, params):\n    ssg.redirect('/about')\n",
         "public/logo.txt": "logo",
     }
 
@@ -72,6 +73,8 @@ async def test_serve_answers_under_the_prefix_and_404s_outside(
     assert (await server.get("/docs/api")).json() == {"path": "/docs/api"}
     old = await server.get("/docs/old")
     assert (old.status, old.headers["Location"]) == (308, "/docs/about")
+    go = await server.get("/docs/go")  # redirect() in a route handler
+    assert (go.status, go.headers["Location"]) == (307, "/docs/about")
     slash = await server.get("/docs/")
     assert (slash.status, slash.headers["Location"]) == (308, "/docs")
     for outside in ("/", "/about", "/logo.txt", "/docsabout"):
