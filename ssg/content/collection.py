@@ -328,7 +328,17 @@ def _memoized(
         if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
             stamps = scan_content(content_dir, spec.patterns, spec.exclude)
             if memo is None or memo.stamps != stamps:
-                memo = _reload(content_dir, stamps, memo, workers, spec.body_filter, base_path)
+                memo = _reload(
+                    content_dir,
+                    stamps,
+                    memo,
+                    workers,
+                    spec.body_filter,
+                    base_path,
+                    # In a server the pool parses alone: this thread would hold the GIL
+                    # against the event loop's.
+                    help_in_caller=building,
+                )
             memo = replace(memo, checked_at=now)
             shared[key] = memo
             shared.setdefault(_SPECS_KEY, {})[key] = spec
@@ -368,6 +378,7 @@ def preload_collections(services: DataServices, cache_dir: Path) -> int:
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return 0
     base_path = str(services.site_values.get("base_path", ""))
+    started = time.monotonic()
     loaded = 0
     for spec in specs:
         if not Path(spec.content_dir).is_dir():
@@ -378,6 +389,12 @@ def preload_collections(services: DataServices, cache_dir: Path) -> int:
             logger.info("Could not preload the content in %s: %s", spec.content_dir, exc)
             continue
         loaded += 1
+    if loaded:
+        logger.info(
+            "Parsed the %d content collection(s) the build read in %.1f s, off the event loop.",
+            loaded,
+            time.monotonic() - started,
+        )
     return loaded
 
 
@@ -388,10 +405,12 @@ def _reload(
     workers: int | None,
     body_filter: FilterRef | None = None,
     base_path: str = "",
+    help_in_caller: bool = True,
 ) -> _Memo:
     """Read the files that are new or changed since `previous` and assemble the collection.
 
     With a base path, each entry's html has it on its root-relative links and images.
+    `help_in_caller` is load_files's (False in a server).
     """
     reuse = previous.loaded if previous is not None else {}
     stale = [stamp for stamp in stamps if reuse.get(stamp.relative_name, (None,))[0] != stamp]
@@ -401,6 +420,7 @@ def _reload(
         sizes=[stamp.size_bytes for stamp in stale],
         workers=workers,
         body_filter=body_filter,
+        help_in_caller=help_in_caller,
     )
     fresh_by_name = {
         stamp.relative_name: (stamp, item) for stamp, item in zip(stale, fresh, strict=True)

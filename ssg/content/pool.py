@@ -38,6 +38,7 @@ def load_files(
     workers: int | None = None,
     start_method: str | None = None,
     body_filter: FilterRef | None = None,
+    help_in_caller: bool = True,
 ) -> list[LoadedFile]:
     """Load content files, in worker processes too when there are many.
 
@@ -55,6 +56,9 @@ def load_files(
         workers: pool processes; None = the CPUs available; 1 = no pool.
         start_method: "fork", "forkserver" or "spawn"; None picks (see `_context`).
         body_filter: a reference to a function rewriting each body, or None.
+        help_in_caller: this thread parses chunks too (a build); False leaves
+            them to the pool, so a server's event loop thread does not compete
+            with this one for the GIL.
 
     Returns:
         One `LoadedFile` per file, in the order of `source_files`.
@@ -88,7 +92,7 @@ def load_files(
         thread = threading.Thread(target=feeder.run, name="ssg-content-feeder", daemon=True)
         thread.start()
         try:
-            while feeder.error is None:
+            while help_in_caller and feeder.error is None:
                 try:
                     chunk = queue.pop()  # deque.pop/popleft are atomic: no lock needed
                 except IndexError:
@@ -98,8 +102,10 @@ def load_files(
                     chunk,
                     load_entries([names[i] for i in chunk], str(content_dir), body_filter),
                 )
-        finally:
+        except BaseException:
             queue.clear()  # on an error here, the feeder stops submitting
+            raise
+        finally:
             thread.join()
     if feeder.error is not None:
         raise feeder.error

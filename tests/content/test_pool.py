@@ -66,3 +66,15 @@ def test_fork_server_is_chosen_while_other_threads_run() -> None:
         other.join()
 
     assert context.get_start_method() == "forkserver"
+
+
+def test_the_pool_alone_loads_every_file_when_the_caller_does_not_help(
+    write_posts: WritePosts,
+) -> None:
+    folder = write_posts(many_posts(PARALLEL_MIN_FILES))
+    files = sorted(folder.glob("*.md"))
+
+    loaded = load_files(files, folder, workers=2, start_method="fork", help_in_caller=False)
+
+    assert [item.source_file for item in loaded] == files
+    assert all(item.entry is not None for item in loaded)
