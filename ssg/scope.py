@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import math
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
@@ -374,9 +374,3 @@ def enter_scope(scope: RenderScope) -> Iterator[RenderScope]:
         yield scope
     finally:
         _current.reset(token)
-
-
-async def run_in_scope(scope: RenderScope, work: Callable[[], Awaitable[object]]) -> object:
-    """Await `work()` with `scope` current."""
-    with enter_scope(scope):
-        return await work()

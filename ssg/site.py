@@ -31,14 +31,12 @@ class RouteSettings:
         dynamic_params: the nearest `dynamic_params`, default True.
         config_file: where a user sets these for this route, relative to the
             site ("app/x/page.py"; named even when the file does not exist yet).
-        has_static_params: some segment of the route defines generate_static_params.
     """
 
     revalidate: Revalidate
     dynamic: DynamicMode
     dynamic_params: bool
     config_file: str
-    has_static_params: bool
 
     @property
     def is_dynamic(self) -> bool:
@@ -168,7 +166,6 @@ class Site:
             dynamic=dynamic,
             dynamic_params=dynamic_params,
             config_file=config_file,
-            has_static_params=any(m.function("generate_static_params") for m in chain),
         )
         self._settings[route.route_pattern] = settings
         return settings

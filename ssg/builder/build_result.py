@@ -46,7 +46,6 @@ class BuildResult:
         seconds: wall time of the build (seconds).
         manifest: the manifest as written to out/_ssg/manifest.json.
         params_calls: how many times generate_static_params functions ran.
-        fetches: upstream requests and in-process calls actually made.
         next_due_at: when the next entry left out for its future date (a
             scheduled post) falls due, epoch seconds; None when none is.
         broken_links: internal links nothing in the build answers (warnings).
@@ -61,7 +60,6 @@ class BuildResult:
     seconds: float
     manifest: Manifest
     params_calls: int = 0
-    fetches: int = 0
     next_due_at: float | None = None
     broken_links: list[BrokenLink] = field(default_factory=list)
     link_check_seconds: float = 0.0

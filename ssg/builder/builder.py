@@ -145,7 +145,6 @@ async def build_site(
         seconds=time.perf_counter() - started,
         manifest=manifest,
         params_calls=params_calls,
-        fetches=services.build_memo.calls if services.build_memo is not None else 0,
         next_due_at=services.schedule.next_due_at,
         broken_links=broken,
         link_check_seconds=link_seconds,

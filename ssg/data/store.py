@@ -173,10 +173,6 @@ class DataStore:
         """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
         return self._call(self._revalidate_tag, tag)
 
-    def drop(self, keys: Iterable[str]) -> int:
-        """Drop the entries with these keys (revalidate_path: a page's data); return how many."""
-        return self._call(self._drop, list(keys))
-
     def expire(self) -> int:
         """Remove entries expired by the clock; return how many (the server's scheduler runs it)."""
         return self._call(self._expire)

@@ -88,11 +88,6 @@ class NotFoundPages:
         scope = self._scope_for(url_path)
         return None if scope is None else scope.route
 
-    def file_for(self, url_path: str) -> Path | None:
-        """The nested not-found.html for a canonical URL path; None for the root one."""
-        scope = self._scope_for(url_path)
-        return None if scope is None else scope.route.not_found_file
-
     async def body(self, url_path: str | None) -> bytes:
         """The 404 body for a URL (the root one when `url_path` is None or nothing nearer)."""
         scope = None if url_path is None else self._scope_for(url_path)
