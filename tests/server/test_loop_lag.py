@@ -51,10 +51,17 @@ async def test_a_slow_sync_load_does_not_stall_the_loop(
     )
     server = await serve_site(site_dir)
 
-    lag, reply = await max_loop_lag(server.get("/slow/x"))
+    # Up to three renders (a new URL each): on a busy machine one measurement can
+    # catch the OS scheduling another process; a blocking load() stalls every one.
+    lags = []
+    for attempt in range(3):
+        lag, reply = await max_loop_lag(server.get(f"/slow/x{attempt}"))
+        assert (reply.status, f"slow x{attempt}" in reply.text) == (200, True)
+        lags.append(lag)
+        if lag < MAX_LAG_SECONDS:
+            break
 
-    assert (reply.status, "slow x" in reply.text) == (200, True)
-    assert lag < MAX_LAG_SECONDS
+    assert min(lags) < MAX_LAG_SECONDS
 
 
 async def test_a_data_cache_locked_by_another_process_does_not_stall_the_loop(
@@ -73,21 +80,28 @@ async def test_a_data_cache_locked_by_another_process_does_not_stall_the_loop(
         }
     )
     server = await serve_site(site_dir)
-    # Another process (here: another connection) holds the sqlite write lock for 0.3 s.
-    holder = sqlite3.connect(
-        server.config.cache_dir / "data" / "cache.db", isolation_level=None, check_same_thread=False
-    )
-    holder.execute("BEGIN EXCLUSIVE")
-    release = threading.Timer(0.3, holder.rollback)
-    release.start()
-    try:
-        lag, reply = await max_loop_lag(server.get("/cached/ab"))
-    finally:
-        release.join()
-        holder.close()
+    lags = []
+    for attempt in range(3):  # a new key each time; see the test above for why three
+        # Another process (here: another connection) holds the sqlite write lock for 0.3 s.
+        holder = sqlite3.connect(
+            server.config.cache_dir / "data" / "cache.db",
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        holder.execute("BEGIN EXCLUSIVE")
+        release = threading.Timer(0.3, holder.rollback)
+        release.start()
+        try:
+            lag, reply = await max_loop_lag(server.get(f"/cached/a{attempt}"))
+        finally:
+            release.join()
+            holder.close()
+        assert (reply.status, f"cached a{attempt}a{attempt}" in reply.text) == (200, True)
+        lags.append(lag)
+        if lag < MAX_LAG_SECONDS:
+            break
 
-    assert (reply.status, "cached abab" in reply.text) == (200, True)
-    assert lag < MAX_LAG_SECONDS
+    assert min(lags) < MAX_LAG_SECONDS
 
 
 POST = """---
