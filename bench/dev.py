@@ -85,7 +85,7 @@ async def until_reload(
     while True:
         event = await next_event(stream)
         if event is None:
-            stream.release()
+            stream.close()
             stream = await session.get(
                 url + EVENTS_PATH,
                 headers={"Last-Event-ID": last_id},
@@ -116,7 +116,7 @@ async def measure_edit(
     edit()
     stream = await until_reload(session, url, stream)
     reload_seconds = time.perf_counter() - started
-    stream.release()
+    stream.close()
     await until_html(session, page_url, marker)
     return reload_seconds, time.perf_counter() - started
 
@@ -125,6 +125,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="rust-blog")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--verbose", action="store_true", help="also print ssg dev's terminal")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="ssg-bench-dev-") as tmp:
@@ -162,6 +163,7 @@ async def main() -> None:
                     title = re.search(r'class="post__title"[^>]*>([^<]+)<', await response.text())
                 assert title is not None
                 post_file = _post_file(posts, html.unescape(title.group(1)).strip())
+                print(f"editing {post_file.name}, shown at {page_url}", file=sys.stderr)
                 print(
                     f"ssg dev on examples/blog + {args.corpus} ({sum(1 for _ in posts.rglob('*.md'))} posts)"
                 )
@@ -200,6 +202,7 @@ async def main() -> None:
                         ),
                     }
                     for name, (edit, wanted) in edits.items():
+                        print(f"  round {run + 1}: {name}", file=sys.stderr, flush=True)
                         if not wanted:
                             # The new worker's pages carry its generation in the live-reload script.
                             async with session.get(page_url) as response:
@@ -223,6 +226,8 @@ async def main() -> None:
                     reload_ms = statistics.median(r for r, _ in rows) * 1000
                     html_ms = statistics.median(h for _, h in rows) * 1000
                     print(f"{name:<24}{reload_ms:>19.0f} ms{html_ms:>17.0f} ms")
+                if args.verbose:
+                    print("".join(dev.lines))
         finally:
             process.terminate()
             await process.wait()
@@ -241,7 +246,7 @@ async def _measure_restart(
     edit()
     stream = await until_reload(session, url, stream)
     reload_seconds = time.perf_counter() - started
-    stream.release()
+    stream.close()
     while True:
         async with session.get(page_url) as response:
             text = await response.text()

@@ -439,8 +439,11 @@ def _reload(
             for entry in entries
         ]
     entries, slug_problems = _unique_slugs(entries, content_dir)
+    # A re-read (a server or `ssg dev` after an edit) repeats only what is new.
+    already = set(previous.collection.warnings) if previous is not None else set()
     for problem in slug_problems:
-        logger.warning("%s", problem)
+        if problem not in already:
+            logger.warning("%s", problem)
     entries.sort(key=_newest_first)
     problems = [problem for _, item in loaded.values() for problem in item.problems]
     collection = Collection(tuple(entries), content_dir, (*problems, *slug_problems))
@@ -555,3 +558,74 @@ def expire_memoized(shared: dict[str, object]) -> int:
             shared[key] = replace(memo, checked_at=float("-inf"))
             expired += 1
     return expired
+
+
+_PARSED_FORMAT = 1
+
+
+def memoized_stamps(shared: dict[str, object]) -> dict[str, tuple[FileStamp, ...]]:
+    """Each memoized collection's file stamps (names, mtimes, sizes): changes when one is re-read."""
+    return {
+        key: memo.stamps
+        for key, memo in list(shared.items())
+        if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
+    }
+
+
+def save_memoized(shared: dict[str, object], file: Path) -> int:
+    """Write the parsed collections to `file` (pickle, temp file + rename) for another process.
+
+    `ssg dev` keeps them in its cache folder so that a new worker (after a
+    Python edit) or the next `ssg dev` starts with the content parsed: only
+    files changed since are parsed again (see `load_memoized`). The file is
+    this machine's own cache, written and read by ssg only.
+
+    Args:
+        shared: `DataServices.shared`, where `load_collection` keeps its memos.
+        file: where to write.
+
+    Returns:
+        How many collections were written.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    import pickle
+
+    with shared.setdefault(_LOCK_KEY, threading.Lock()):  # type: ignore[attr-defined]
+        memos = {
+            key: memo
+            for key, memo in shared.items()
+            if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
+        }
+        specs = dict(shared.get(_SPECS_KEY, {}))  # type: ignore[call-overload]
+    payload = pickle.dumps((_PARSED_FORMAT, memos, specs), protocol=pickle.HIGHEST_PROTOCOL)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    temp.write_bytes(payload)
+    os.replace(temp, file)
+    return len(memos)
+
+
+def load_memoized(shared: dict[str, object], file: Path) -> int:
+    """Put the collections `save_memoized` wrote into `shared`; return how many.
+
+    Each is checked against its files on first use (names, mtimes and sizes),
+    so an edit made meanwhile is parsed then. A missing, unreadable or older
+    file loads nothing.
+    """
+    import pickle
+
+    try:
+        format_, memos, specs = pickle.loads(file.read_bytes())
+    except Exception:  # a missing, torn or foreign file only costs a parse
+        return 0
+    if format_ != _PARSED_FORMAT or not isinstance(memos, dict):
+        return 0
+    with shared.setdefault(_LOCK_KEY, threading.Lock()):  # type: ignore[attr-defined]
+        for key, memo in memos.items():
+            if isinstance(memo, _Memo) and key not in shared:
+                shared[key] = replace(memo, checked_at=float("-inf"))
+        if isinstance(specs, dict):
+            shared.setdefault(_SPECS_KEY, {}).update(specs)  # type: ignore[attr-defined]
+    return len(memos)

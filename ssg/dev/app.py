@@ -91,6 +91,9 @@ def load_dev_site(site_dir: Path, *, strict: bool = False, clock: Clock = time.t
         logger.error("The site could not be loaded: %s", exc)
         return dev
     site = dev.site
+    # Jinja checks each template's mtime when it is used: an edit shows on the next
+    # request without the watcher's help (a stat per template per render).
+    site.env.auto_reload = True
     dev.services = DataServices(
         mode=ServiceMode.SERVE,
         clock=clock,

@@ -20,7 +20,7 @@ from aiohttp import web
 logger = logging.getLogger("ssg.dev")
 
 EVENTS_PATH = "/_ssg/dev/events"
-RETRY_MILLISECONDS = 250
+RETRY_MILLISECONDS = 100
 """How soon a browser reconnects after the stream ends (a worker restart)."""
 KEEPALIVE_SECONDS = 15.0
 """A comment line this often, so a vanished client is noticed and proxies keep the stream."""

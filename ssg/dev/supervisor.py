@@ -154,6 +154,7 @@ class Supervisor:
         else:
             old, self.worker = self.worker, worker
             if old is not None:
+                old.replaced.set()  # its pages are told to reload as it stops
                 _stop_process(old.process)
             logger.info("Site code reloaded in %.2f s", time.perf_counter() - started)
         self.standby = self._spawn()
@@ -205,14 +206,14 @@ class Supervisor:
         """Start a worker process; it imports ssg, then waits for `go` before loading the site."""
         self._generation += 1
         generation = f"{os.getpid()}-{self._generation}"
-        ready, go = self._context.Event(), self._context.Event()
+        ready, go, replaced = (self._context.Event() for _ in range(3))
         process = self._context.Process(
             target=worker_main,
-            args=(self.site_dir, self.sock, generation, self.strict, ready, go),
+            args=(self.site_dir, self.sock, generation, self.strict, ready, go, replaced),
             name=f"ssg-dev-{self._generation}",
         )
         process.start()
-        return _Worker(process, ready, go)
+        return _Worker(process, ready, go, replaced)
 
     def _wait_ready(self, worker: _Worker) -> bool:
         """Wait until the worker listens (True) or exits (False)."""
@@ -227,11 +228,13 @@ class Supervisor:
 
 @dataclass(frozen=True)
 class _Worker:
-    """A worker process and its two signals: `go` (load the site and serve) and `ready` (serving)."""
+    """A worker process and its signals: `go` (load the site and serve), `ready` (serving),
+    `replaced` (a newer worker serves: tell the pages to reload when stopping)."""
 
     process: SpawnProcess
     ready: EventType
     go: EventType
+    replaced: EventType
 
 
 def _stop_process(process: SpawnProcess) -> None:

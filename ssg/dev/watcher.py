@@ -12,7 +12,13 @@ from pathlib import Path
 
 import watchfiles
 
-from ssg.content.collection import expire_memoized, memoized_folders
+from ssg.content.collection import (
+    expire_memoized,
+    load_memoized,
+    memoized_folders,
+    memoized_stamps,
+    save_memoized,
+)
 from ssg.dev.app import DevSite
 from ssg.dev.changes import ChangeKind, WatchedFolders, classify, describe
 from ssg.dev.events import DevEvent, EventBroker
@@ -24,7 +30,9 @@ STEP_MILLISECONDS = 50
 save is often several events: write, rename, chmod)."""
 
 
-IDLE_MILLISECONDS = 100
+IDLE_MILLISECONDS = 50
+PARSED_CONTENT_FILE = "content.pickle"
+"""In SITE/.ssg/dev/: the parsed collections, so a new worker starts with them."""
 """watchfiles yields an empty batch after this long without changes."""
 
 
@@ -49,6 +57,9 @@ class SiteWatcher:
         )
         self._rewatch = asyncio.Event()
         self._announce: set[Path] = set()
+        self.parsed_file = config.cache_dir / "dev" / PARSED_CONTENT_FILE
+        self._saved_stamps: dict[str, object] = {}
+        self._saving: asyncio.Task[None] | None = None
         self.started = asyncio.Event()
         """Set once the first watch is in place (edits from then on are seen)."""
 
@@ -66,6 +77,37 @@ class SiteWatcher:
                 content_dirs=self.folders.content_dirs | folders,
             )
             self._rewatch.set()
+
+    async def reuse_parsed_content(self) -> int:
+        """Start from the content an earlier worker parsed (see `save_memoized`); return collections."""
+        assert self.dev.services is not None
+        shared = self.dev.services.shared
+        loaded = await asyncio.to_thread(load_memoized, shared, self.parsed_file)
+        self._saved_stamps = dict(memoized_stamps(shared))
+        self.notice_content_folders()
+        return loaded
+
+    def keep_parsed_content(self) -> None:
+        """After a request: save the parsed content in the background when it changed."""
+        assert self.dev.services is not None
+        shared = self.dev.services.shared
+        stamps = memoized_stamps(shared)
+        if stamps == self._saved_stamps or (self._saving is not None and not self._saving.done()):
+            return
+
+        async def save() -> None:
+            try:
+                await asyncio.to_thread(save_memoized, shared, self.parsed_file)
+            except OSError as exc:
+                logger.warning("Could not keep the parsed content in %s: %s", self.parsed_file, exc)
+            self._saved_stamps = dict(stamps)
+
+        self._saving = asyncio.create_task(save(), name="ssg-dev-keep-content")
+
+    async def close(self) -> None:
+        """Let a save of the parsed content finish (a torn file is never read: temp + rename)."""
+        if self._saving is not None:
+            await asyncio.gather(self._saving, return_exceptions=True)
 
     async def run(self) -> None:
         """Watch until cancelled, starting again whenever the set of folders grows."""
@@ -99,7 +141,7 @@ class SiteWatcher:
     def apply(self, files: set[Path]) -> DevEvent | None:
         """Apply changed files to the loaded site and tell the pages; return the event sent.
 
-        Templates: compiled templates are dropped. Content: collections look
+        Templates: Jinja sees the new mtime itself (auto_reload). Content: collections look
         at their files again (changed files only are parsed). public/ and
         theme assets: listed and fingerprinted again. A change made of
         stylesheets only swaps them in the pages; anything else reloads.
@@ -112,8 +154,6 @@ class SiteWatcher:
         }
         if not kinds:
             return None
-        if ChangeKind.TEMPLATE in kinds and site.env.cache is not None:
-            site.env.cache.clear()
         if ChangeKind.CONTENT in kinds:
             expire_memoized(services.shared)
         if kinds & {ChangeKind.PUBLIC, ChangeKind.STYLESHEET}:

@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ssg.dev.app import DevHandler, load_dev_site, make_dev_middleware
-from ssg.dev.events import EventBroker
+from ssg.dev.events import DevEvent, EventBroker
 from ssg.dev.watcher import SiteWatcher
 from ssg.scope import Clock
 
@@ -35,6 +35,7 @@ def create_dev_app(
     strict: bool = False,
     watch: bool = True,
     clock: Clock = time.time,
+    replaced: Callable[[], bool] = lambda: False,
 ) -> web.Application:
     """The aiohttp app of one dev worker.
 
@@ -48,6 +49,9 @@ def create_dev_app(
         strict: content problems are errors (as `ssg build --strict`).
         watch: run the watcher (tests of the handler alone pass False).
         clock: epoch seconds.
+        replaced: true once a newer worker serves: open pages are then told to
+            reload as this one shuts down (it no longer accepts connections by
+            then, so they reach the new one).
     """
     dev = load_dev_site(site_dir, strict=strict, clock=clock)
     broker = EventBroker(generation)
@@ -62,6 +66,7 @@ def create_dev_app(
                 return await handler(request)
             finally:
                 watcher.notice_content_folders()
+                watcher.keep_parsed_content()
 
         middlewares.append(notice_folders)
     limit = dev.config.body_limit_bytes if dev.config is not None else 1_048_576
@@ -69,6 +74,8 @@ def create_dev_app(
     app.router.add_route("*", "/{tail:.*}", handler.handle)
 
     async def end_streams(_app: web.Application) -> None:
+        if replaced():
+            broker.publish(DevEvent.RELOAD)
         await broker.close()
 
     app.on_shutdown.append(end_streams)
@@ -76,6 +83,9 @@ def create_dev_app(
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         task = None
         if watcher is not None:
+            # Content an earlier worker parsed (unchanged files are not parsed again),
+            # read before this worker counts as ready, so its first page is quick.
+            await watcher.reuse_parsed_content()
             task = asyncio.create_task(watcher.run())
             # The worker counts as ready (the supervisor then stops the previous one)
             # only once edits are watched, so none made from then on is missed.
@@ -87,6 +97,8 @@ def create_dev_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if watcher is not None:
+                await watcher.close()
             if dev.services is not None:
                 await dev.services.aclose()
 
@@ -101,12 +113,14 @@ def worker_main(
     strict: bool,
     ready: EventType,
     go: EventType,
+    replaced: EventType,
 ) -> None:
     """Entry point of a spawned worker: serve on `sock` until SIGINT/SIGTERM or the supervisor dies.
 
     The process starts ahead of need (a standby: Python and ssg are imported
     by the time this runs), waits for `go`, then loads the site and serves;
-    it sets `ready` once it accepts connections.
+    it sets `ready` once it accepts connections. The supervisor sets `replaced`
+    before stopping it for a newer worker.
     """
     parent_pid = os.getppid()
     try:
@@ -122,7 +136,7 @@ def worker_main(
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("ssg").setLevel(logging.INFO)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
-    app = create_dev_app(site_dir, generation=generation, strict=strict)
+    app = create_dev_app(site_dir, generation=generation, strict=strict, replaced=replaced.is_set)
     app.cleanup_ctx.append(_exit_with_parent(parent_pid))
     web.run_app(
         app,

@@ -123,11 +123,16 @@ async def test_python_edit_restarts_the_worker_without_refusing_connections(
                     async with fresh.get(server.url + "/") as response:
                         statuses.append(response.status)
             await restarting
-            assert await stream.next() is None  # the old worker ended its stream
+            # The old worker, no longer accepting connections, tells its pages to reload
+            # as it stops, so they come back to the new one.
+            told = await stream.next()
+            assert told is not None and told.event == "reload"
+            assert await stream.next() is None
             last_id = stream.last_id
             assert last_id
         async with open_events(session, server.url, last_event_id=last_id) as stream:
-            await stream.next_named("reload")  # a page of the previous worker reloads
+            # A page of the previous worker that reconnects by itself reloads too.
+            await stream.next_named("reload")
         async with session.get(server.url + "/") as response:
             assert "<p>new</p>" in await response.text()
     assert statuses and set(statuses) == {200}
