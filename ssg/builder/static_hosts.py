@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from ssg.records import PageRecord
 from ssg.theme import ASSETS_URL_PREFIX
@@ -18,6 +19,9 @@ from ssg.theme import ASSETS_URL_PREFIX
 REDIRECTS_FILE = "_redirects"
 HEADERS_FILE = "_headers"
 IMMUTABLE = "public, max-age=31536000, immutable"
+# What a URL may hold as it is (RFC 3986 reserved and unreserved characters, and
+# "%"): only whitespace and other unsafe characters get percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 NETLIFY_ENV = "NETLIFY"
 """Set to "true" by Netlify in its builds (Netlify's build environment variables)."""
 
@@ -65,7 +69,9 @@ def render_redirects(
         if trailing_slash and url_path != "/" and "." not in url_path.rsplit("/", 1)[1]:
             source += "/"
         status = f"{page.status}{'!' if force else ''}"
-        lines.append(f"{source or '/'} {page.location} {status}\n")
+        # A rule is whitespace-separated: a space in a target would split it.
+        target = quote(str(page.location), safe=_URL_SAFE)
+        lines.append(f"{source or '/'} {target} {status}\n")
     return "".join(lines)
 
 

@@ -46,6 +46,11 @@ def test_render_redirects(options: dict[str, object], text: str) -> None:
     assert render_redirects(REDIRECTS, **{"force": False, **options}) == text  # type: ignore[arg-type]
 
 
+def test_a_target_with_a_space_stays_one_token() -> None:
+    rules = render_redirects({"/a": redirect("/a", "/b c?x=1%20", 307)}, force=False)
+    assert rules == "/a /b%20c?x=1%20 307\n"
+
+
 def test_netlify_builds_force_the_rules_over_the_meta_refresh_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
