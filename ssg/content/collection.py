@@ -398,6 +398,28 @@ def preload_collections(services: DataServices, cache_dir: Path) -> int:
     return loaded
 
 
+PROBLEMS_SHOWN = 20
+"""Content problems logged one by one per (re)load; the rest are counted in one line."""
+
+
+def _log_problems(problems: list[ContentProblem], content_dir: Path) -> None:
+    """Log the first PROBLEMS_SHOWN problems on "ssg.content", then how many more there are.
+
+    A corpus copied without its images can hold hundreds of references to
+    missing files; the build output stays readable, and `--strict` still fails
+    on the first one.
+    """
+    for problem in problems[:PROBLEMS_SHOWN]:
+        logger.warning("%s", problem)
+    hidden = len(problems) - PROBLEMS_SHOWN
+    if hidden > 0:
+        logger.warning(
+            "... and %d more content problem(s) in %s (ssg build --strict fails on them).",
+            hidden,
+            content_dir,
+        )
+
+
 def _reload(
     content_dir: Path,
     stamps: tuple[FileStamp, ...],
@@ -429,9 +451,7 @@ def _reload(
         stamp.relative_name: fresh_by_name.get(stamp.relative_name) or reuse[stamp.relative_name]
         for stamp in stamps
     }
-    for item in fresh:
-        for problem in item.problems:
-            logger.warning("%s", problem)
+    new_problems = [problem for item in fresh for problem in item.problems]
     entries = [item.entry for _, item in loaded.values() if item.entry is not None]
     if base_path:
         entries = [
@@ -441,9 +461,8 @@ def _reload(
     entries, slug_problems = _unique_slugs(entries, content_dir)
     # A re-read (a server or `ssg dev` after an edit) repeats only what is new.
     already = set(previous.collection.warnings) if previous is not None else set()
-    for problem in slug_problems:
-        if problem not in already:
-            logger.warning("%s", problem)
+    new_problems += [problem for problem in slug_problems if problem not in already]
+    _log_problems(new_problems, content_dir)
     entries.sort(key=_newest_first)
     problems = [problem for _, item in loaded.values() for problem in item.problems]
     collection = Collection(tuple(entries), content_dir, (*problems, *slug_problems))

@@ -119,3 +119,18 @@ def test_strict_fails_on_a_missing_file(write_posts: WritePosts) -> None:
         load_collection(folder, strict=True)
 
     assert caught.value.line == 5
+
+
+def test_many_problems_log_twenty_lines_then_a_count(
+    write_posts: WritePosts, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = write_posts({f"post-{n:02}.md": post(f"![](gone-{n}.png)") for n in range(25)})
+
+    with caplog.at_level("WARNING", logger="ssg.content"):
+        posts = load_collection(folder)
+
+    assert len(posts.warnings) == 25
+    lines = [r.getMessage() for r in caplog.records if r.name == "ssg.content"]
+    assert len(lines) == 21
+    assert sum("gone-" in line for line in lines) == 20
+    assert "and 5 more content problem(s)" in lines[-1]
