@@ -141,13 +141,20 @@ class RenderKind(StrEnum):
     """ƒ rendered per request."""
 
 
+class RouteKind(StrEnum):
+    """A route is a page (page.html / page.md) or a route handler (route.py)."""
+
+    PAGE = "page"
+    HANDLER = "handler"
+
+
 @dataclass(frozen=True, slots=True)
 class RouteRecord:
     """One route as the build settled it.
 
     Attributes:
         route_pattern: e.g. "/blog/[slug]".
-        kind: "page" or "handler" (a route.py).
+        kind: a page or a route handler (a route.py).
         render: how the build renders it (○ static, ● ssg, ISR Ns, ƒ dynamic).
         revalidate: the lowest revalidate of its pages (its segments' when it has none).
         layout_patterns: the URL patterns of its layouts, root first ("/", "/blog"):
@@ -155,7 +162,7 @@ class RouteRecord:
     """
 
     route_pattern: str
-    kind: str
+    kind: RouteKind
     render: RenderKind
     revalidate: Revalidate
     layout_patterns: tuple[str, ...]
@@ -180,7 +187,7 @@ class RouteRecord:
         try:
             return cls(
                 route_pattern=str(data["route_pattern"]),
-                kind=str(data["kind"]),
+                kind=RouteKind(data["kind"]),
                 render=RenderKind(data["render"]),
                 revalidate=Revalidate.from_json(data["revalidate"]),
                 layout_patterns=tuple(str(p) for p in data["layout_patterns"]),

@@ -107,7 +107,7 @@ def route_record(site: Site, result: RouteResult) -> RouteRecord:
     route = result.route
     return RouteRecord(
         route_pattern=route.route_pattern,
-        kind=route.kind.value,
+        kind=route.kind,
         render=result.render,
         revalidate=result.revalidate,
         layout_patterns=layout_patterns(site, route),

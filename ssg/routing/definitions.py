@@ -11,6 +11,20 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ssg.records import RouteKind
+
+__all__ = [
+    "LayoutDefinition",
+    "ParamValue",
+    "Params",
+    "RouteDefinition",
+    "RouteKind",
+    "RouteMatch",
+    "Segment",
+    "SegmentKind",
+    "SlotDefinition",
+]
+
 ParamValue = str | list[str]
 Params = dict[str, ParamValue]
 
@@ -52,13 +66,6 @@ class Segment:
             SegmentKind.CATCH_ALL,
             SegmentKind.OPTIONAL_CATCH_ALL,
         )
-
-
-class RouteKind(enum.Enum):
-    """A route is a page (page.html / page.md) or a route handler (route.py)."""
-
-    PAGE = "page"
-    HANDLER = "handler"
 
 
 @dataclass(frozen=True)
