@@ -231,6 +231,36 @@ async def main() -> None:
         finally:
             process.terminate()
             await process.wait()
+        again = await _first_response(site, posts)
+        print(
+            f"first response after starting ssg dev again (parsed content kept): {again * 1000:.0f} ms"
+        )
+
+
+async def _first_response(site: Path, posts: Path) -> float:
+    """Seconds from starting `ssg dev` to its first answer of "/" (then it is stopped)."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ssg",
+        "dev",
+        str(site),
+        "--port",
+        "0",
+        env={**os.environ, "SSG_CONTENT_DIR": str(posts), "PYTHONUNBUFFERED": "1"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    dev = Dev(process)
+    try:
+        await dev.read_url()
+        async with aiohttp.ClientSession() as session, session.get(dev.url + "/") as response:
+            assert response.status == 200, await response.text()
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 async def _measure_restart(

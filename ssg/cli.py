@@ -120,7 +120,8 @@ def new(directory: Path, template: str) -> None:
 
     written = command.run(directory, template=template)
     click.echo(f"Created a {template} site in {directory} ({len(written)} files). Next:")
-    click.echo(f"  ssg build {directory} && ssg serve {directory}")
+    click.echo(f"  ssg dev {directory}      # write it: pages reload as you save")
+    click.echo(f"  ssg build {directory} && ssg serve {directory}   # production")
 
 
 @cli.command()

@@ -7,7 +7,6 @@ import socket
 import sys
 from pathlib import Path
 
-from ssg.commands.serve import listen_problem
 from ssg.dev.supervisor import Supervisor
 from ssg.errors import ListenError, SiteNotFoundError
 
@@ -74,6 +73,8 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.bind(address)
         sock.listen(128)
     except OSError as exc:
+        from ssg.commands.serve import listen_problem  # the server stack, only for this message
+
         problem = listen_problem(exc, host, port) or f"cannot listen on {host}:{port}: {exc}"
         raise ListenError(problem, host=host, port=port) from exc
     sock.set_inheritable(True)

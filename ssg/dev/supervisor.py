@@ -28,7 +28,7 @@ import watchfiles
 from ssg.config import load_config
 from ssg.dev.changes import CONFIG_FILE_NAME
 from ssg.dev.changes import describe as describe_files
-from ssg.dev.worker import worker_main
+from ssg.dev.entry import run_worker
 from ssg.errors import SsgError, WorkerExitError
 from ssg.routing.scanner import scan_routes
 
@@ -208,7 +208,7 @@ class Supervisor:
         generation = f"{os.getpid()}-{self._generation}"
         ready, go, replaced = (self._context.Event() for _ in range(3))
         process = self._context.Process(
-            target=worker_main,
+            target=run_worker,
             args=(self.site_dir, self.sock, generation, self.strict, ready, go, replaced),
             name=f"ssg-dev-{self._generation}",
         )
