@@ -360,7 +360,7 @@ async def _write(
     writer.copy_assets(site.theme)
     _settle_results(results, rendered)
     # The static 404.html answers every missing URL, so it names none (url_path "").
-    not_found = await render_not_found(site, "", strict=True)
+    not_found = render_not_found(site, "", strict=True)
     writer.write("404.html", not_found.body)
     manifest = build_manifest(
         site,

@@ -200,7 +200,7 @@ class DevHandler:
         site, pages = self.dev.site, self.dev.not_found_pages
         assert site is not None and pages is not None
         route = match.route if match is not None else pages.route_for(url_path)
-        page = await render_not_found(site, url_path, route=route)
+        page = render_not_found(site, url_path, route=route)
         return body_response(
             request,
             status=404,

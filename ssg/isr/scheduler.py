@@ -50,6 +50,9 @@ def make_scheduler(
         if removed:
             logger.info("Removed %d expired data cache entries.", removed)
 
+    # Jobs are coroutines although some await nothing: AsyncIOScheduler runs a
+    # coroutine on the event loop, but a plain function in a thread pool, where
+    # the engine (loop-only state) must not be touched.
     async def prewarm_stale_pages() -> None:
         started = engine.prewarm(prewarm_concurrency)
         if started:

@@ -152,7 +152,7 @@ async def render_match(site: Site, match: RouteMatch, scope: RenderScope) -> Ren
         return finish_page(site, prepared)
     except NotFound as exc:
         with enter_scope(scope):
-            return await render_not_found(
+            return render_not_found(
                 site, match.url_path, route=match.route, scope=scope, failure=failure_of(exc)
             )
 
@@ -178,7 +178,7 @@ async def prepare_page(
         try:
             return await _load_page(site, match, scope)
         except NotFound as exc:
-            return await render_not_found(
+            return render_not_found(
                 site, match.url_path, route=route, scope=scope, failure=failure_of(exc)
             )
         except Redirect as redirect:

@@ -31,7 +31,7 @@ def nearest_not_found_file(site: Site, route: RouteDefinition | None, url_path: 
     return root if root.is_file() else None
 
 
-async def render_not_found(
+def render_not_found(
     site: Site,
     url_path: str,
     *,
@@ -78,14 +78,14 @@ async def render_not_found(
         "url_path": url_path,
         "site": site.config.template_values(),
     }
-    body = await _render_special(
+    body = _render_special(
         site, file, theme_name, DEFAULT_NOT_FOUND, layouts, metadata, context, strict=strict
     )
     revalidate = Revalidate.NEVER if scope is None else scope.revalidate
     return RenderedPage(404, body.encode("utf-8"), HTML, revalidate)
 
 
-async def render_error_page(
+def render_error_page(
     site: Site,
     url_path: str,
     error: object,
@@ -134,7 +134,7 @@ async def render_error_page(
         "error": error,
     }
     metadata = {"title": "Error", "robots": "noindex"}
-    body = await _render_special(site, file, theme_name, DEFAULT_ERROR, layouts, metadata, context)
+    body = _render_special(site, file, theme_name, DEFAULT_ERROR, layouts, metadata, context)
     return RenderedPage(500, body.encode("utf-8"), HTML, Revalidate.EVERY_REQUEST)
 
 
@@ -145,7 +145,7 @@ def _root_layouts(site: Site) -> list[LayoutDefinition]:
     return []
 
 
-async def _render_special(
+def _render_special(
     site: Site,
     file: Path | None,
     theme_name: str,

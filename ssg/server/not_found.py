@@ -98,7 +98,7 @@ class NotFoundPages:
         body = self._bodies.get(file)
         if body is None:
             # url_path "" as the build's 404.html: the page is shared by every URL.
-            page = await render_not_found(self.site, "", route=scope.route)
+            page = render_not_found(self.site, "", route=scope.route)
             body = self._bodies[file] = page.body
         return body
 

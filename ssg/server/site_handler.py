@@ -240,7 +240,7 @@ class SiteHandler:
         exc: BaseException | None = None,
     ) -> web.Response:
         """The error boundary of `exc` (error.html), status 500; it sees `error` as a RedactedError only."""
-        failed = await render_error_page(
+        failed = render_error_page(
             self.site,
             match.url_path,
             RedactedError(digest),
