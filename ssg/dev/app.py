@@ -31,14 +31,13 @@ from ssg.scope import Clock, DataServices, ServiceMode
 from ssg.server.not_found import NotFoundPages
 from ssg.server.paths import ENDPOINT_PREFIX, PathVerdict, parse_site_path
 from ssg.server.responses import (
-    DYNAMIC_CACHE_CONTROL,
     HTML,
     body_response,
     method_not_allowed,
     options_response,
     redirect_response,
 )
-from ssg.server.site_handler import PAGE_METHODS, READ_METHODS, to_request
+from ssg.server.site_handler import PAGE_METHODS, READ_METHODS, to_request, uncached_response
 from ssg.site import Site
 
 logger = logging.getLogger("ssg.dev")
@@ -228,15 +227,7 @@ class DevHandler:
             site, match.route, match.url_path, services, request=to_request(request, method=method)
         )
         result = await render_match(site, match, scope)
-        return body_response(
-            request,
-            status=result.status,
-            body=result.body,
-            content_type=result.content_type,
-            cache_control=DYNAMIC_CACHE_CONTROL,
-            location=result.location,
-            header_items=result.headers,
-        )
+        return uncached_response(request, result, result.body)
 
     async def _route_handler(self, request: web.Request, match: RouteMatch) -> web.Response:
         """A route.py handler, per request: OPTIONS 204, 405 with Allow, HEAD from GET."""

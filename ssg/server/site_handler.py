@@ -340,14 +340,7 @@ class SiteHandler:
             return await self.error_page(request, match, digest, exc)
         if result.status == 200 and result.location is None:
             return html_response(request, 200, result.body)
-        return body_response(
-            request,
-            status=result.status,
-            body=result.body,
-            content_type=result.content_type,
-            cache_control=DYNAMIC_CACHE_CONTROL,
-            location=result.location,
-        )
+        return uncached_response(request, result, result.body)
 
     async def _route_handler(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
         """Run a route.py handler: OPTIONS 204, 405 with Allow, ISR GETs, else per request."""
