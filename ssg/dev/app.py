@@ -85,7 +85,7 @@ def load_dev_site(site_dir: Path, *, strict: bool = False, clock: Clock = time.t
     try:
         dev.config = load_config(site_dir)
         dev.site = Site.load(dev.config)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a site module must not end the worker
         dev.error = exc
         logger.error("The site could not be loaded: %s", exc)
         return dev
@@ -178,7 +178,7 @@ class DevHandler:
             return await self._render(request, match)
         except web.HTTPException:
             raise  # e.g. 413 from reading a body over client_max_size
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # the site's errors, sys.exit() included
             logger.error("%s %s failed: %s", method, url_path, exc)
             return self.overlay(exc, url_path)
 

@@ -183,9 +183,8 @@ class Supervisor:
         code = {Path(p) for _c, p in changes if p.endswith(".py") or p == self.filter.config_file}
         if code:
             return describe_files(code, self.site_dir) + " changed"
-        structural = {
-            Path(p) for c, p in changes if c is not watchfiles.Change.modified and Path(p) != Path()
-        }
+        # A file or folder added or removed under app/ may add, remove or move a route.
+        structural = {Path(p) for c, p in changes if c is not watchfiles.Change.modified}
         if structural:
             routes = self._scan()
             if routes != self._routes:

@@ -260,3 +260,48 @@ async def test_under_a_base_path_the_dev_server_answers_below_it_only(
         ):
             assert events.status == 200
             assert events.headers["Content-Type"].startswith("text/event-stream")
+
+
+async def test_route_handler_exception_is_an_overlay_naming_the_line(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "x",
+            "app/api/route.py": "def GET(request, params):\n    raise ValueError('no posts')\n",
+        }
+    )
+    async with serving(site) as url:
+        status, body, _ = await fetch(url + "/api")
+    assert status == 500
+    assert "ValueError" in body and "no posts" in body
+    assert "app/api/route.py:2" in body
+
+
+async def test_broken_config_is_an_overlay_naming_ssg_toml(make_site: MakeSite) -> None:
+    site = make_site(
+        {"app/layout.html": LAYOUT, "app/page.html": "x", "ssg.toml": 'titel = "Blog"\n'}
+    )
+    async with serving(site) as url:
+        status, body, _ = await fetch(url + "/")
+    assert status == 500
+    assert "ConfigError" in body and "ssg.toml" in body and "titel" in body
+
+
+async def test_sys_exit_in_the_site_is_an_overlay_not_the_end_of_the_worker(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "x",
+            "app/quit/page.html": "x",
+            "app/quit/page.py": "import sys\n\ndef load(params):\n    sys.exit(3)\n",
+        }
+    )
+    async with serving(site) as url:
+        quit_status, body, _ = await fetch(url + "/quit")
+        home_status, _, _ = await fetch(url + "/")
+    assert quit_status == 500 and "SystemExit" in body and "app/quit/page.py:4" in body
+    assert home_status == 200
