@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable
 
 from aiohttp import web
@@ -12,7 +13,10 @@ from ssg.records import make_etag
 from ssg.revalidate import Revalidate
 
 CACHE_HEADER = "X-SSG-Cache"
-NEVER_STALE_CACHE_CONTROL = "s-maxage=31536000"
+NEVER_STALE_SECONDS = 31_536_000
+NEVER_STALE_CACHE_CONTROL = f"s-maxage={NEVER_STALE_SECONDS}"
+STALE_NEVER_CACHE_CONTROL = "s-maxage=0"
+"""A never-stale page revalidated on demand: no CDN may keep it any longer."""
 DYNAMIC_CACHE_CONTROL = "private, no-cache, no-store, max-age=0, must-revalidate"
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 PUBLIC_FILE_CACHE_CONTROL = "public, max-age=0"
@@ -27,25 +31,60 @@ class CacheState(enum.Enum):
     MISS = "MISS"
 
 
-def isr_cache_control(revalidate: Revalidate, expire_seconds: float) -> str:
+def isr_cache_control(
+    revalidate: Revalidate, expire_seconds: float, *, fresh_seconds: int | None = None
+) -> str:
     """The Cache-Control of a prerendered or ISR page (as Next.js, for CDNs).
 
-    | revalidate    | expire_seconds | Cache-Control                                   |
-    | ------------- | -------------- | ----------------------------------------------- |
-    | 60 s          | 31536000       | `s-maxage=60, stale-while-revalidate=31535940`  |
-    | NEVER         | any            | `s-maxage=31536000`                             |
-    | 60 s          | 60             | `s-maxage=60` (nothing left to serve stale)     |
-    | EVERY_REQUEST | any            | the dynamic one: `private, no-cache, ...`       |
+    A CDN must never keep a page past its freshness: `s-maxage` is what is
+    left of it (`fresh_seconds`), and a stale page is sent with `s-maxage=0`
+    (Next.js sent the full `s-maxage` with stale pages, so CDNs kept stale
+    pages for a whole revalidate period: vercel/next.js #49084).
+    `stale-while-revalidate` always counts from the page's revalidate.
+
+    | revalidate    | expire_seconds | fresh_seconds | Cache-Control                                  |
+    | ------------- | -------------- | ------------- | ---------------------------------------------- |
+    | 60 s          | 31536000       | None          | `s-maxage=60, stale-while-revalidate=31535940` |
+    | 60 s          | 31536000       | 14            | `s-maxage=14, stale-while-revalidate=31535940` |
+    | 60 s          | 31536000       | 0 (stale)     | `s-maxage=0, stale-while-revalidate=31535940`  |
+    | 60 s          | 60             | None          | `s-maxage=60` (nothing left to serve stale)    |
+    | NEVER         | any            | None or > 0   | `s-maxage=31536000`                            |
+    | NEVER         | any            | 0 (marked)    | `s-maxage=0`                                   |
+    | EVERY_REQUEST | any            | any           | the dynamic one: `private, no-cache, ...`      |
+
+    Args:
+        revalidate: the page's revalidate.
+        expire_seconds: how long after generation a stale page may be served (seconds).
+        fresh_seconds: whole seconds of freshness left (0 when stale); None for
+            the full revalidate (a page just generated).
     """
-    if revalidate.is_never:
-        return NEVER_STALE_CACHE_CONTROL
     if revalidate.is_every_request:
         return DYNAMIC_CACHE_CONTROL
-    seconds = _seconds(revalidate.seconds)
+    if revalidate.is_never:
+        return STALE_NEVER_CACHE_CONTROL if fresh_seconds == 0 else NEVER_STALE_CACHE_CONTROL
+    max_age = _seconds(revalidate.seconds) if fresh_seconds is None else str(fresh_seconds)
     window = expire_seconds - revalidate.seconds
     if window <= 0:
-        return f"s-maxage={seconds}"
-    return f"s-maxage={seconds}, stale-while-revalidate={_seconds(window)}"
+        return f"s-maxage={max_age}"
+    return f"s-maxage={max_age}, stale-while-revalidate={_seconds(window)}"
+
+
+def fresh_seconds_left(revalidate: Revalidate, generated_at: float, now: float) -> int:
+    """Whole seconds a fresh page stays fresh, at least 1 (its `s-maxage` on a HIT).
+
+    Rounded down, so a CDN drops the page no later than the server would call
+    it stale; at least 1 because `s-maxage=0` means stale.
+
+    | revalidate | generated_at | now       | result                  |
+    | ---------- | ------------ | --------- | ----------------------- |
+    | 60 s       | 1000         | 1000      | 60                      |
+    | 60 s       | 1000         | 1045.5    | 14                      |
+    | 60 s       | 1000         | 1060      | 1 (last fresh instant)  |
+    | NEVER      | any          | any       | 31536000                |
+    """
+    if revalidate.is_never:
+        return NEVER_STALE_SECONDS
+    return max(1, math.floor(revalidate.fresh_until(generated_at) - now))
 
 
 def _seconds(value: float) -> str:

@@ -29,6 +29,7 @@ from ssg.server.responses import (
     PUBLIC_FILE_CACHE_CONTROL,
     CacheState,
     body_response,
+    fresh_seconds_left,
     html_response,
     isr_cache_control,
     method_not_allowed,
@@ -48,6 +49,7 @@ logger = logging.getLogger("ssg.server")
 READ_METHODS = ("GET", "HEAD")
 PAGE_METHODS = ("GET", "HEAD", "OPTIONS")
 PARSED_PATHS_KEPT = 20_000
+CACHE_CONTROLS_KEPT = 4096
 MAX_BUNDLE_DEPTH = 4
 """How many folders up from a missing file to look for the page whose bundle holds it."""
 
@@ -89,7 +91,7 @@ class SiteHandler:
         self.body_limit_bytes = body_limit_bytes
         self.trailing_slash = engine.site.config.trailing_slash
         self.base_path = engine.site.config.base_path
-        self._cache_controls: dict[Revalidate, str] = {}
+        self._cache_controls: dict[tuple[Revalidate, int], str] = {}
         # Raw request target -> its parse: repeated URLs (the HIT path) skip the
         # split / decode / re-encode. The parse is pure, so caching it is safe.
         self._parsed: dict[str, ParsedPath] = {}
@@ -268,10 +270,21 @@ class SiteHandler:
     def _page_response(
         self, request: web.Request, page: PageRecord, body: bytes, state: CacheState
     ) -> web.Response:
-        cache_control = self._cache_controls.get(page.revalidate)
+        if state is CacheState.STALE:
+            fresh_seconds = 0
+        else:
+            fresh_seconds = fresh_seconds_left(
+                page.revalidate, page.generated_at, self.engine.clock()
+            )
+        key = (page.revalidate, fresh_seconds)
+        cache_control = self._cache_controls.get(key)
         if cache_control is None:
-            cache_control = isr_cache_control(page.revalidate, self.engine.expire_seconds)
-            self._cache_controls[page.revalidate] = cache_control
+            cache_control = isr_cache_control(
+                page.revalidate, self.engine.expire_seconds, fresh_seconds=fresh_seconds
+            )
+            if len(self._cache_controls) >= CACHE_CONTROLS_KEPT:
+                self._cache_controls.clear()  # bounded: one per revalidate and second left
+            self._cache_controls[key] = cache_control
         return body_response(
             request,
             status=page.status,

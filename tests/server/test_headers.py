@@ -97,7 +97,8 @@ async def test_prerendered_handler_file_keeps_its_content_type_and_isr_headers(
 
     assert stale.body == b"<rss/>"
     assert stale.headers["Content-Type"] == "application/rss+xml"
-    assert stale.headers["Cache-Control"] == "s-maxage=120, stale-while-revalidate=3480"
+    assert stale.headers["Cache-Control"] == "s-maxage=0, stale-while-revalidate=3480"
+    assert hit.headers["Cache-Control"] == "s-maxage=120, stale-while-revalidate=3480"
     assert (stale.headers["X-SSG-Cache"], hit.headers["X-SSG-Cache"]) == ("STALE", "HIT")
     assert hit.headers["Content-Type"] == "application/rss+xml"
 
