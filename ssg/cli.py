@@ -53,6 +53,11 @@ def cli() -> None:
     help='Override base_path: serve the site under a prefix, e.g. "/repo" (a GitHub Pages '
     "project site).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Ignore what earlier builds kept (parsed content) and build cold; rewrites it.",
+)
 def build(
     site: Path,
     out_dir: Path | None,
@@ -61,6 +66,7 @@ def build(
     drafts: bool,
     base_url: str | None,
     base_path: str | None,
+    force: bool,
 ) -> None:
     """Build SITE (a folder holding app/) into out/."""
     from ssg.commands import build as command
@@ -73,6 +79,7 @@ def build(
         drafts=drafts,
         base_url=base_url,
         base_path=base_path,
+        force=force,
     )
 
 

@@ -159,6 +159,10 @@ class DataServices:
             False leaves them out, as `ssg build` and `ssg serve` do.
         schedule: when the next entry left out for its future date falls due.
         page_index: the build's prerendered, indexable pages (for sitemaps).
+        content_cache_dir: where parsed content files are kept across builds and
+            servers (`cache_dir/content`), or None to keep nothing.
+        force: ignore what earlier builds kept (the content cache) and rewrite
+            it (`ssg build --force`).
     """
 
     mode: ServiceMode
@@ -176,6 +180,8 @@ class DataServices:
     fetch_max_bytes: int = 33_554_432
     schedule: Schedule = field(default_factory=Schedule, compare=False)
     page_index: PageIndex = field(default_factory=PageIndex, compare=False)
+    content_cache_dir: Path | None = None
+    force: bool = False
     _http: _HttpClient = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -61,6 +61,7 @@ async def build_site(
     on_progress: Callable[[int, int], None] | None = None,
     strict: bool = False,
     include_drafts: bool = False,
+    force: bool = False,
 ) -> BuildResult:
     """Build the site into config.out_dir.
 
@@ -80,6 +81,8 @@ async def build_site(
         strict: content problems fail the build instead of warning.
         include_drafts: content collections keep drafts and future-dated
             entries (`ssg build --drafts`); they are never in feeds or sitemaps.
+        force: ignore what earlier builds kept under `cache_dir` (parsed content,
+            page links) and rewrite it (`ssg build --force`).
 
     Returns:
         The BuildResult.
@@ -96,13 +99,18 @@ async def build_site(
     )
     site = Site.load(config)
     services = make_services(
-        site, mode=ServiceMode.BUILD, clock=clock, strict=strict, include_drafts=include_drafts
+        site,
+        mode=ServiceMode.BUILD,
+        clock=clock,
+        strict=strict,
+        include_drafts=include_drafts,
+        force=force,
     )
     writer: OutputWriter | None = None
     try:
         results, planned, params_calls = await _plan(site, services)
         writer = OutputWriter(config.out_dir)
-        known_links = load_known_links(config.cache_dir)
+        known_links = {} if force else load_known_links(config.cache_dir)
         rendered, link_seconds = await _render_all(
             site, services, planned, results, writer, on_progress, known_links
         )

@@ -26,9 +26,13 @@ def run(
     drafts: bool = False,
     base_url: str | None = None,
     base_path: str | None = None,
+    force: bool = False,
     console: Console | None = None,
 ) -> BuildResult:
     """Build `site_dir` and print the route table.
+
+    `force` ignores what earlier builds kept in the cache folder (parsed
+    content) and rewrites it.
 
     Raises:
         SsgError: any site problem (the CLI prints it and exits 1).
@@ -67,7 +71,13 @@ def run(
 
     try:
         result = asyncio.run(
-            build_site(config, on_progress=on_progress, strict=strict, include_drafts=drafts)
+            build_site(
+                config,
+                on_progress=on_progress,
+                strict=strict,
+                include_drafts=drafts,
+                force=force,
+            )
         )
     finally:
         progress.stop()

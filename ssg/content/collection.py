@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from markupsafe import Markup
 
+from ssg.content.cache import ContentCache
 from ssg.content.entry import Entry, FilterRef, LoadedFile
 from ssg.content.markdown import prefix_root_links
 from ssg.content.pool import load_files
@@ -37,6 +38,7 @@ RESCAN_SECONDS = 1.0
 _MEMO_PREFIX = "ssg.content.v1:"
 _LOCK_KEY = "ssg.content.v1.lock"
 _SPECS_KEY = "ssg.content.v1.specs"
+_CACHE_PREFIX = "ssg.content.v1.cache:"
 SPECS_FILE = "content-collections.json"
 """In the cache folder: the collections the last build read, preloaded by the server."""
 
@@ -338,11 +340,29 @@ def _memoized(
                     # In a server the pool parses alone: this thread would hold the GIL
                     # against the event loop's.
                     help_in_caller=building,
+                    cache=_content_cache(services, spec),
                 )
             memo = replace(memo, checked_at=now)
             shared[key] = memo
             shared.setdefault(_SPECS_KEY, {})[key] = spec
     return memo
+
+
+def _content_cache(services: DataServices, spec: CollectionSpec) -> ContentCache | None:
+    """The build's or server's kept parses of one folder, read from disk on first use."""
+    if services.content_cache_dir is None:
+        return None
+    key = f"{_CACHE_PREFIX}{(spec.content_dir, spec.body_filter)!r}"
+    kept = services.shared.get(key)
+    if not isinstance(kept, ContentCache):
+        kept = ContentCache.open(
+            services.content_cache_dir,
+            Path(spec.content_dir),
+            spec.body_filter,
+            force=services.force,
+        )
+        services.shared[key] = kept
+    return kept
 
 
 def collections_read(services: DataServices) -> list[CollectionSpec]:
@@ -428,29 +448,55 @@ def _reload(
     body_filter: FilterRef | None = None,
     base_path: str = "",
     help_in_caller: bool = True,
+    cache: ContentCache | None = None,
 ) -> _Memo:
     """Read the files that are new or changed since `previous` and assemble the collection.
 
     With a base path, each entry's html has it on its root-relative links and images.
-    `help_in_caller` is load_files's (False in a server).
+    `help_in_caller` is load_files's (False in a server). With a `cache`, a
+    file whose bytes it kept is taken from it instead of parsed, and the
+    cache is rewritten when anything was parsed or removed.
     """
     reuse = previous.loaded if previous is not None else {}
     stale = [stamp for stamp in stamps if reuse.get(stamp.relative_name, (None,))[0] != stamp]
-    fresh = load_files(
-        [content_dir / stamp.relative_name for stamp in stale],
+    fresh_by_name: dict[str, tuple[FileStamp, LoadedFile]] = {}
+    to_parse = stale
+    if cache is not None:
+        to_parse = []
+        for stamp in stale:
+            kept = cache.get(stamp.relative_name, content_dir / stamp.relative_name, content_dir)
+            if kept is None:
+                to_parse.append(stamp)
+            else:
+                fresh_by_name[stamp.relative_name] = (stamp, kept)
+    parsed = load_files(
+        [content_dir / stamp.relative_name for stamp in to_parse],
         content_dir,
-        sizes=[stamp.size_bytes for stamp in stale],
+        sizes=[stamp.size_bytes for stamp in to_parse],
         workers=workers,
         body_filter=body_filter,
         help_in_caller=help_in_caller,
     )
-    fresh_by_name = {
-        stamp.relative_name: (stamp, item) for stamp, item in zip(stale, fresh, strict=True)
-    }
+    fresh_by_name.update(
+        (stamp.relative_name, (stamp, item)) for stamp, item in zip(to_parse, parsed, strict=True)
+    )
     loaded = {
         stamp.relative_name: fresh_by_name.get(stamp.relative_name) or reuse[stamp.relative_name]
         for stamp in stamps
     }
+    fresh = [fresh_by_name[stamp.relative_name][1] for stamp in stale]
+    if cache is not None:
+        cache.update({name: item for name, (_, item) in loaded.items()}, len(to_parse))
+        cache.save()
+        if len(stale) > len(to_parse):
+            logger.info(
+                "Content in %s: %d file(s) unchanged since they were parsed (kept in %s), "
+                "%d parsed.",
+                content_dir,
+                len(stale) - len(to_parse),
+                cache.file.parent,
+                len(to_parse),
+            )
     new_problems = [problem for item in fresh for problem in item.problems]
     entries = [item.entry for _, item in loaded.values() if item.entry is not None]
     if base_path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
 import sys
@@ -88,11 +89,21 @@ class LoadedFile:
         entry: the entry, or None when the file is not a post (no title, no
             redirect and an empty body, e.g. Zola's `latest.md` template stub).
         problems: warnings about the file, in line order.
+        digest: `file_digest` of the bytes parsed; "" when the file could not be read.
+        file_checks: each relative file the body refers to, and whether it
+            existed when the file was parsed (its "missing file" problem depends on it).
     """
 
     source_file: Path
     entry: Entry | None
     problems: tuple[ContentProblem, ...] = ()
+    digest: str = ""
+    file_checks: tuple[tuple[str, bool], ...] = ()
+
+
+def file_digest(data: bytes) -> str:
+    """A content file's identity: the hex BLAKE2b (16 bytes) of its bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 FilterRef = tuple[str, str, str]
@@ -136,6 +147,7 @@ def load_entry(
         OSError: the file cannot be read.
     """
     data = source_file.read_bytes()
+    digest = file_digest(data)
     problems: list[ContentProblem] = []
     try:
         text = data.decode("utf-8")
@@ -150,7 +162,7 @@ def load_entry(
         problems.append(front_problem)
     meta = {key.lower(): value for key, value in front.metadata.items()}
     if "title" not in meta and "redirect" not in meta and not front.body.strip():
-        return LoadedFile(source_file, None, tuple(problems))
+        return LoadedFile(source_file, None, tuple(problems), digest)
 
     date = None
     if "date" in meta:
@@ -164,9 +176,10 @@ def load_entry(
 
     body = body_filter(front.body) if body_filter is not None else front.body
     rendered = render_markdown(body)
-    problems += _missing_files(rendered.html, source_file, front.body, front.body_line)
+    missing, file_checks = _missing_files(rendered.html, source_file, front.body, front.body_line)
+    problems += missing
     problems += _empty_headings(source_file, front.body, front.body_line)
-    is_bundle = source_file.name in _BUNDLE_INDEXES and source_file.parent != content_dir
+    is_bundle = is_bundle_index(source_file, content_dir)
     slug = _slug(meta, source_file, content_dir)
     first_h1 = next((h.text for h in rendered.toc if h.level == 1), None)
     summary = _text(meta.get("summary")) or _text(meta.get("description"))
@@ -191,7 +204,12 @@ def load_entry(
         draft=_is_draft(meta),
         bundle_files=scan_bundle(source_file.parent) if is_bundle else (),
     )
-    return LoadedFile(source_file, entry, tuple(problems))
+    return LoadedFile(source_file, entry, tuple(problems), digest, file_checks)
+
+
+def is_bundle_index(source_file: Path, content_dir: Path) -> bool:
+    """True for a page bundle's post (`hello/index.md` below `content_dir`): its folder's files publish with it."""
+    return source_file.name in _BUNDLE_INDEXES and source_file.parent != content_dir
 
 
 def load_entries(
@@ -239,11 +257,20 @@ def _slug(meta: Mapping[str, Any], source_file: Path, content_dir: Path) -> str:
 
 def _missing_files(
     body_html: str, source_file: Path, body: str, body_line: int
-) -> list[ContentProblem]:
-    """A problem per relative image or link to a file that is not there (`![](gone.png)`)."""
+) -> tuple[list[ContentProblem], tuple[tuple[str, bool], ...]]:
+    """A problem per relative image or link to a file that is not there (`![](gone.png)`).
+
+    Returns:
+        (the problems, each file reference checked with whether it exists).
+    """
     problems = []
+    checks = []
     for target in relative_targets(body_html):
-        if not is_file_reference(target) or (source_file.parent / target).is_file():
+        if not is_file_reference(target):
+            continue
+        exists = (source_file.parent / target).is_file()
+        checks.append((target, exists))
+        if exists:
             continue
         problems.append(
             ContentProblem(
@@ -253,7 +280,7 @@ def _missing_files(
                 "there or fix the link (a relative link starts at the post's folder)",
             )
         )
-    return problems
+    return problems, tuple(checks)
 
 
 def _empty_headings(source_file: Path, body: str, body_line: int) -> list[ContentProblem]:

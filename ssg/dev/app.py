@@ -18,6 +18,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from ssg.builder.planner import plan_params
 from ssg.config import SiteConfig, load_config
+from ssg.content.cache import CACHE_FOLDER
 from ssg.data.memo import RequestMemo
 from ssg.dev.events import EVENTS_PATH, EventBroker, inject_script, live_reload_script
 from ssg.dev.files import DevFiles
@@ -103,6 +104,7 @@ def load_dev_site(site_dir: Path, *, strict: bool = False, clock: Clock = time.t
         site_values=dev.config.template_values(),
         strict=strict,
         include_drafts=True,  # as `ssg build --drafts`: drafts and scheduled posts show
+        content_cache_dir=dev.config.cache_dir / CACHE_FOLDER,
     )
     dev.files = DevFiles(site)
     dev.not_found_pages = NotFoundPages(site, b"")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ssg.content.cache import CACHE_FOLDER
 from ssg.data.memo import RequestMemo
 from ssg.render.dispatch import InProcessDispatcher
 from ssg.scope import Clock, DataServices, Revalidator, ServiceMode
@@ -16,6 +17,7 @@ def make_services(
     strict: bool = False,
     revalidator: Revalidator | None = None,
     include_drafts: bool = False,
+    force: bool = False,
 ) -> DataServices:
     """Data services for a build or a server over `site`.
 
@@ -29,10 +31,12 @@ def make_services(
         revalidator: the server's ISR revalidator (None in a build).
         include_drafts: content collections keep drafts and future-dated
             entries (`ssg build --drafts`, `ssg dev`).
+        force: ignore the parsed content kept by earlier builds, and rewrite it
+            (`ssg build --force`).
 
     Returns:
-        DataServices with in-process dispatch for relative fetches and the data
-        cache under `cache_dir/data`. The caller closes them with `aclose()`.
+        DataServices with in-process dispatch for relative fetches, the data
+        cache under `cache_dir/data` and parsed content kept under `cache_dir/content`. The caller closes them with `aclose()`.
     """
     from ssg.data.store import DataStore
 
@@ -52,4 +56,6 @@ def make_services(
         strict=strict,
         revalidator=revalidator,
         include_drafts=include_drafts,
+        content_cache_dir=site.config.cache_dir / CACHE_FOLDER,
+        force=force,
     )

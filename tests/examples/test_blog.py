@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,3 +128,41 @@ async def test_rust_blog_old_urls_redirect_to_posts(
     redirects = result.manifest.redirects
     assert redirects["/2020/10/08/Rust-1.47"].location == "/blog/Rust-1.47"
     assert redirects["/2020/10/08/Rust-1.47.html"].location == "/blog/Rust-1.47"
+
+
+def output_files(out_dir: Path) -> dict[str, bytes]:
+    """Every output file's bytes by relative name; the manifest without its build time and id."""
+    files = {}
+    for file in sorted(out_dir.rglob("*")):
+        if file.is_file():
+            files[file.relative_to(out_dir).as_posix()] = file.read_bytes()
+    manifest = json.loads(files.pop("_ssg/manifest.json"))
+    manifest.pop("build_id")
+    build_time = manifest.pop("generated_at")
+    for page in manifest["pages"].values():
+        assert page.pop("generated_at") == build_time  # each page is stamped with the build time
+    files["_ssg/manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
+    return files
+
+
+async def test_a_warm_build_takes_the_parsed_posts_from_the_cache_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    content_dir = CORPUS / "rust-blog" / "posts"
+    if not content_dir.is_dir():
+        pytest.skip(f"{content_dir} not found")
+    site = tmp_path / "blog"  # its own cache folder, SITE/.ssg
+    shutil.copytree(EXAMPLE, site, ignore=shutil.ignore_patterns(".ssg", "out", "__pycache__"))
+    monkeypatch.setenv("SSG_CONTENT_DIR", str(content_dir))
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    await build_site(load_config(site, out_dir=tmp_path / "cold"))
+    assert not [r for r in caplog.records if r.getMessage().startswith("Content in ")]
+    caplog.clear()
+
+    await build_site(load_config(site, out_dir=tmp_path / "warm"))
+
+    [counts] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Content in ")]
+    assert counts.endswith(", 0 parsed.")
+    cold, warm = output_files(tmp_path / "cold"), output_files(tmp_path / "warm")
+    assert cold.keys() == warm.keys()
+    assert [name for name in cold if cold[name] != warm[name]] == []

@@ -1,0 +1,224 @@
+"""The content cache: parsed files kept in the site's cache folder, so an unchanged post is parsed once.
+
+One pickle file per content folder and body filter (`SITE/.ssg/content/<key>.pickle`),
+written whole with a temp file and `os.replace` (lektor `Artifact`), read whole:
+one read and one unpickle cost far less than a `diskcache` lookup per file. Each
+file is kept under its relative name with the BLAKE2b digest of its bytes; the
+whole file is valid only for the same cache format, ssg (its version and its
+content code), cmarkgfm, Pygments and body filter (Next.js versions its cache
+keys the same way: `MAIN_KEY_PREFIX`). Anything else is a foreign cache:
+logged once and rebuilt, never fatal (pelican `cache.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from ssg.content.entry import FilterRef, LoadedFile, file_digest, is_bundle_index
+from ssg.content.references import scan_bundle
+
+logger = logging.getLogger("ssg.content")
+
+CACHE_FORMAT = 1
+"""Bump when what a cache file holds changes shape (LoadedFile, Entry)."""
+
+CACHE_FOLDER = "content"
+"""Under the site's cache folder (`cache_dir`, `.ssg` by default)."""
+
+
+@cache
+def _code_identity() -> tuple[str, ...]:
+    """What parses content, by version: ssg (and its content code's bytes), cmarkgfm, Pygments.
+
+    ssg's own version does not move with every edit of its source, so the
+    content package's files are hashed too (read once per process).
+    """
+    import pygments
+
+    source = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).parent
+    for module in sorted(package.glob("*.py")):
+        source.update(module.name.encode())
+        source.update(module.read_bytes())
+    return (
+        f"format {CACHE_FORMAT}",
+        f"ssg {_installed('ssg')} {source.hexdigest()}",
+        f"cmarkgfm {_installed('cmarkgfm')}",
+        f"pygments {pygments.__version__}",
+    )
+
+
+def _installed(distribution: str) -> str:
+    """The installed version of `distribution`, or "?" when it is not installed as one."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _filter_identity(body_filter: FilterRef | None) -> str:
+    """The body filter by name and the bytes of the module that defines it ("" for none)."""
+    if body_filter is None:
+        return ""
+    module_name, qualname, _folder = body_filter
+    module_file = getattr(sys.modules.get(module_name), "__file__", None)
+    try:
+        code = file_digest(Path(module_file).read_bytes()) if module_file else "?"
+    except OSError:
+        code = "?"
+    return f"{module_name}:{qualname} {code}"
+
+
+@dataclass
+class ContentCache:
+    """The kept parses of one content folder (with one body filter).
+
+    Attributes:
+        file: the pickle file.
+        identity: what the parses depend on besides the files (versions, filter).
+        kept: relative POSIX name -> the `LoadedFile` parsed from it.
+        hits: files answered from the cache so far (this process).
+        parsed: files parsed and added so far (this process).
+    """
+
+    file: Path
+    identity: tuple[str, ...]
+    kept: dict[str, LoadedFile] = field(default_factory=dict)
+    hits: int = 0
+    parsed: int = 0
+    _dirty: bool = False
+
+    @classmethod
+    def open(
+        cls,
+        cache_dir: Path,
+        content_dir: Path,
+        body_filter: FilterRef | None,
+        *,
+        force: bool = False,
+    ) -> ContentCache:
+        """Read the cache of `content_dir` under `cache_dir` (`SITE/.ssg/content`).
+
+        Args:
+            cache_dir: the content cache folder.
+            content_dir: the collection's folder (absolute).
+            body_filter: the collection's body filter, or None.
+            force: ignore what is kept (`ssg build --force`); it is rewritten.
+
+        Returns:
+            The cache; empty when there is none, when `force`, or when the file
+            is unreadable (logged as a warning) or was written by another
+            format, ssg, cmarkgfm, Pygments or body filter (logged as info).
+            Never raises.
+        """
+        identity = (*_code_identity(), _filter_identity(body_filter))
+        name = hashlib.blake2b(
+            repr((str(content_dir), body_filter)).encode(), digest_size=12
+        ).hexdigest()
+        cache = cls(cache_dir / f"{name}.pickle", identity)
+        if force:
+            cache._dirty = True
+            return cache
+        try:
+            blob = cache.file.read_bytes()
+        except FileNotFoundError:
+            return cache
+        except OSError as exc:
+            logger.warning(
+                "Could not read the content cache %s (%s); parsing the content of %s again.",
+                cache.file,
+                exc,
+                content_dir,
+            )
+            return cache
+        try:
+            kept_identity, kept = pickle.loads(blob)
+            if not isinstance(kept, dict):
+                raise TypeError(f"holds a {type(kept).__name__}, not a dict")
+        except Exception as exc:  # torn, truncated or foreign bytes: only costs a parse
+            logger.warning(
+                "The content cache %s is unreadable (%s: %s); parsing the content of %s "
+                "again and rewriting it.",
+                cache.file,
+                type(exc).__name__,
+                exc,
+                content_dir,
+            )
+            cache._dirty = True
+            return cache
+        if kept_identity != identity:
+            logger.info(
+                "The content cache of %s was made by another ssg, cmarkgfm, Pygments or body "
+                "filter; parsing again.",
+                content_dir,
+            )
+            cache._dirty = True
+            return cache
+        cache.kept = kept
+        return cache
+
+    def get(self, relative_name: str, source_file: Path, content_dir: Path) -> LoadedFile | None:
+        """The kept parse of `source_file` if its bytes and the files it refers to are unchanged.
+
+        Args:
+            relative_name: the file's name relative to the content folder (POSIX).
+            source_file: the file (absolute).
+            content_dir: the collection's folder.
+
+        Returns:
+            The `LoadedFile`, or None: not kept, the bytes differ, a file it
+            refers to appeared or disappeared, its bundle's files changed, or
+            the file cannot be read (the parse reports that).
+        """
+        item = self.kept.get(relative_name)
+        if item is None:
+            return None
+        try:
+            digest = file_digest(source_file.read_bytes())
+        except OSError:
+            return None
+        if digest != item.digest or item.source_file != source_file:
+            return None
+        folder = source_file.parent
+        if any((folder / target).is_file() != existed for target, existed in item.file_checks):
+            return None
+        if (
+            item.entry is not None
+            and is_bundle_index(source_file, content_dir)
+            and scan_bundle(folder) != item.entry.bundle_files
+        ):
+            return None
+        self.hits += 1
+        return item
+
+    def update(self, loaded: dict[str, LoadedFile], parsed: int) -> None:
+        """Keep exactly `loaded` (relative name -> parse) from now on; `parsed` of them are new."""
+        self.parsed += parsed
+        kept = {name: item for name, item in loaded.items() if item.digest}
+        if parsed or kept.keys() != self.kept.keys():
+            self._dirty = True
+        self.kept = kept
+
+    def save(self) -> None:
+        """Write the cache if it changed (temp file + `os.replace`); a failure is logged, not raised."""
+        if not self._dirty:
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+            temp.write_bytes(
+                pickle.dumps((self.identity, self.kept), protocol=pickle.HIGHEST_PROTOCOL)
+            )
+            os.replace(temp, self.file)
+        except OSError as exc:  # only the next build's speed depends on it
+            logger.warning("Could not write the content cache %s: %s", self.file, exc)
+            return
+        self._dirty = False

@@ -1,0 +1,156 @@
+"""The content cache: a rebuild takes unchanged posts from SITE/.ssg/content instead of parsing them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ssg.builder.builder import build_site
+from ssg.config import load_config
+from ssg.content import cache as content_cache
+from tests.conftest import MakeSite
+
+from .conftest import ROOT_LAYOUT
+
+
+def post(title: str, body: str = "Some *text*.\n\n```python\nprint('hi')\n```\n") -> str:
+    return f"---\ntitle: {title}\ndate: 2020-05-01\n---\n{body}"
+
+
+def _site(make_site: MakeSite) -> Path:
+    return make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "{% for p in posts %}<a href='/blog/{{ p.slug }}'>{{ p.title }}</a>"
+            "{% endfor %}",
+            "app/page.py": "import cache_site as blog\n"
+            "def load(params):\n    return {'posts': blog.posts()}\n",
+            "app/blog/[slug]/page.html": "<h1>{{ post.title }}</h1>{{ post.html }}",
+            "app/blog/[slug]/page.py": "import cache_site as blog\n"
+            "def generate_static_params(params):\n"
+            "    return [{'slug': p.slug} for p in blog.posts()]\n"
+            "def load(params):\n    return {'post': blog.posts().get(params['slug'])}\n",
+            "cache_site.py": "from ssg.content import load_collection\n"
+            "def posts():\n    return load_collection('content', workers=1)\n",
+            "content/one.md": post("One"),
+            "content/two.md": post("Two", "See ![](figure.png).\n"),
+            "content/three.md": post("Three"),
+        }
+    )
+
+
+def parse_counts(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The build's "Content in ...: N file(s) unchanged ..., M parsed." lines, from their end."""
+    return [
+        record.getMessage().split(": ", 1)[1]
+        for record in caplog.records
+        if record.name == "ssg.content" and record.getMessage().startswith("Content in ")
+    ]
+
+
+def content_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.WARNING and "content cache" in record.getMessage()
+    ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_identity() -> Iterator[None]:
+    """The code identity is read once per process: forget it around tests that fake a version."""
+    content_cache._code_identity.cache_clear()
+    yield
+    content_cache._code_identity.cache_clear()
+
+
+async def test_a_rebuild_parses_only_the_edited_post(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(make_site)
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    await build_site(load_config(site))
+    cold = (site / "out/blog/two.html").read_bytes()
+    assert list((site / ".ssg/content").glob("*.pickle")), "a cold build keeps its parses"
+    (site / "content/one.md").write_text(post("One, edited"), encoding="utf-8")
+    caplog.clear()
+
+    await build_site(load_config(site))
+
+    assert parse_counts(caplog) == [
+        f"2 file(s) unchanged since they were parsed (kept in {site / '.ssg/content'}), 1 parsed."
+    ]
+    assert "One, edited" in (site / "out/blog/one.html").read_text()
+    assert (site / "out/blog/two.html").read_bytes() == cold
+    # A post's warnings come back with it: two.md still refers to a missing file.
+    assert any("figure.png" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_file_a_post_refers_to_appearing_reparses_it(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(make_site)
+    await build_site(load_config(site))
+    (site / "content/figure.png").write_bytes(b"\x89PNG")
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    caplog.clear()
+
+    await build_site(load_config(site))
+
+    assert parse_counts(caplog)[0].endswith(", 1 parsed.")
+    assert not any("figure.png" in record.getMessage() for record in caplog.records)
+
+
+async def test_force_parses_everything_again(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(make_site)
+    await build_site(load_config(site))
+    caplog.set_level(logging.INFO, logger="ssg.content")
+
+    await build_site(load_config(site), force=True)
+    assert parse_counts(caplog) == []  # nothing came from the cache
+    caplog.clear()
+    await build_site(load_config(site))  # ...and --force rewrote it
+    assert parse_counts(caplog)[0].startswith("3 file(s) unchanged")
+
+
+async def test_a_corrupt_cache_is_logged_once_and_rebuilt(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(make_site)
+    await build_site(load_config(site))
+    cold = {p.name: p.read_bytes() for p in (site / "out/blog").iterdir()}
+    for kept in (site / ".ssg/content").glob("*.pickle"):
+        kept.write_bytes(b"\x80\x05 torn in half")
+    caplog.set_level(logging.INFO, logger="ssg.content")
+
+    await build_site(load_config(site))
+
+    assert len(content_warnings(caplog)) == 1
+    assert "unreadable" in content_warnings(caplog)[0]
+    assert {p.name: p.read_bytes() for p in (site / "out/blog").iterdir()} == cold
+    caplog.clear()
+    await build_site(load_config(site))
+    assert content_warnings(caplog) == []
+    assert parse_counts(caplog)[0].startswith("3 file(s) unchanged")
+
+
+async def test_another_pygments_version_invalidates_the_cache(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pygments
+
+    site = _site(make_site)
+    await build_site(load_config(site))
+    monkeypatch.setattr(pygments, "__version__", "0.0-other")
+    content_cache._code_identity.cache_clear()
+    caplog.set_level(logging.INFO, logger="ssg.content")
+
+    await build_site(load_config(site))
+
+    assert parse_counts(caplog) == []
+    assert any("another ssg, cmarkgfm, Pygments" in r.getMessage() for r in caplog.records)
