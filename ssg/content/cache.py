@@ -103,14 +103,18 @@ class ContentCache:
         content_dir: Path,
         body_filter: FilterRef | None,
         *,
+        patterns: tuple[str, ...] = (),
+        exclude: tuple[str, ...] = (),
         force: bool = False,
     ) -> ContentCache:
-        """Read the cache of `content_dir` under `cache_dir` (`SITE/.ssg/content`).
+        """Read the cache of one collection under `cache_dir` (`SITE/.ssg/content`).
 
         Args:
             cache_dir: the content cache folder.
             content_dir: the collection's folder (absolute).
             body_filter: the collection's body filter, or None.
+            patterns, exclude: the collection's file patterns; two collections
+                of one folder keep a cache each, so neither drops the other's files.
             force: ignore what is kept (`ssg build --force`); it is rewritten.
 
         Returns:
@@ -121,7 +125,7 @@ class ContentCache:
         """
         identity = (*_code_identity(), _filter_identity(body_filter))
         name = hashlib.blake2b(
-            repr((str(content_dir), body_filter)).encode(), digest_size=12
+            repr((str(content_dir), patterns, exclude, body_filter)).encode(), digest_size=12
         ).hexdigest()
         cache = cls(cache_dir / f"{name}.pickle", identity)
         if force:

@@ -352,13 +352,15 @@ def _content_cache(services: DataServices, spec: CollectionSpec) -> ContentCache
     """The build's or server's kept parses of one folder, read from disk on first use."""
     if services.content_cache_dir is None:
         return None
-    key = f"{_CACHE_PREFIX}{(spec.content_dir, spec.body_filter)!r}"
+    key = f"{_CACHE_PREFIX}{spec!r}"
     kept = services.shared.get(key)
     if not isinstance(kept, ContentCache):
         kept = ContentCache.open(
             services.content_cache_dir,
             Path(spec.content_dir),
             spec.body_filter,
+            patterns=spec.patterns,
+            exclude=spec.exclude,
             force=services.force,
         )
         services.shared[key] = kept

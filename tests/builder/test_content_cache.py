@@ -154,3 +154,26 @@ async def test_another_pygments_version_invalidates_the_cache(
 
     assert parse_counts(caplog) == []
     assert any("another ssg, cmarkgfm, Pygments" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_server_starts_with_the_posts_the_build_parsed(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ssg.content.collection import preload_collections
+    from ssg.render.services import make_services
+    from ssg.scope import ServiceMode
+    from ssg.site import Site
+
+    site = _site(make_site)
+    config = load_config(site)
+    await build_site(config)
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    services = make_services(Site.load(config), mode=ServiceMode.SERVE, clock=lambda: 0.0)
+    try:
+        assert preload_collections(services, config.cache_dir) == 1
+    finally:
+        await services.aclose()
+
+    assert parse_counts(caplog) == [
+        f"3 file(s) unchanged since they were parsed (kept in {site / '.ssg/content'}), 0 parsed."
+    ]
