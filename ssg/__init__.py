@@ -29,6 +29,7 @@ from ssg.data.fetch import fetch
 from ssg.data.response import FetchResponse
 from ssg.errors import ControlFlow, FetchError, NotFound, Redirect, RevalidateError, SsgError
 from ssg.isr.api import revalidate_path, revalidate_tag
+from ssg.isr.cdn_tags import cdn_purge_tags, cdn_tag
 from ssg.render.api import (
     cookies,
     headers,
@@ -56,6 +57,8 @@ __all__ = [
     "SsgError",
     "__version__",
     "cache",
+    "cdn_purge_tags",
+    "cdn_tag",
     "content",
     "cookies",
     "feed",

@@ -20,6 +20,8 @@ def test_all_is_pinned() -> None:
         "SsgError",
         "__version__",
         "cache",
+        "cdn_purge_tags",
+        "cdn_tag",
         "content",
         "cookies",
         "feed",

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from ssg.isr.cache import CachedPage
+from ssg.isr.cdn_tags import cdn_tag_header_value
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest
 from ssg.records import PageRecord
@@ -92,6 +93,10 @@ class SiteHandler:
         self.trailing_slash = engine.site.config.trailing_slash
         self.base_path = engine.site.config.base_path
         self._cache_controls: dict[tuple[Revalidate, int], str] = {}
+        self.cdn_tag_header = engine.site.config.cdn_tag_header
+        # (url_path, etag) -> the cdn_tag_header value: a page's tags change only
+        # with its body, and the HIT path should not sort and hash them each time.
+        self._cdn_tag_values: dict[tuple[str, str], str] = {}
         # Raw request target -> its parse: repeated URLs (the HIT path) skip the
         # split / decode / re-encode. The parse is pure, so caching it is safe.
         self._parsed: dict[str, ParsedPath] = {}
@@ -285,6 +290,9 @@ class SiteHandler:
             if len(self._cache_controls) >= CACHE_CONTROLS_KEPT:
                 self._cache_controls.clear()  # bounded: one per revalidate and second left
             self._cache_controls[key] = cache_control
+        header_items = page.headers
+        if self.cdn_tag_header:
+            header_items = (*header_items, (self.cdn_tag_header, self._cdn_tags(page)))
         return body_response(
             request,
             status=page.status,
@@ -294,8 +302,20 @@ class SiteHandler:
             etag=page.etag,
             cache_state=state,
             location=page.location,
-            header_items=page.headers,
+            header_items=header_items,
         )
+
+    def _cdn_tags(self, page: PageRecord) -> str:
+        """The `cdn_tag_header` value of a page: its tags, explicit and implicit (see cdn_tags)."""
+        key = (page.url_path, page.etag)
+        value = self._cdn_tag_values.get(key)
+        if value is None:
+            tags = self.engine.route_tags.all_tags(page.route_pattern, page.url_path, page.tags)
+            value = cdn_tag_header_value(self.cdn_tag_header, tags)
+            if len(self._cdn_tag_values) >= PARSED_PATHS_KEPT:
+                self._cdn_tag_values.clear()  # bounded like the parsed paths
+            self._cdn_tag_values[key] = value
+        return value
 
     async def _render_missing(self, request: web.Request, url_path: str) -> web.StreamResponse:
         """A cached page that is past expire_seconds or unreadable: render it while waiting."""
