@@ -28,7 +28,8 @@ async def test_page_reloads_itself_after_an_edit(make_site: MakeSite) -> None:
     site = make_site(
         {
             "app/layout.html": LAYOUT,
-            "app/page.html": "<h1>Before the edit</h1>",
+            "app/page.html": "<h1>Before the edit</h1><p>{{ word }}</p>",
+            "app/page.py": 'def load(params):\n    return {"word": "first"}\n',
             "public/site.css": "h1 { color: rgb(255, 0, 0); }",
         }
     )
@@ -51,7 +52,7 @@ async def _edit_and_watch_the_page(site: Path, url: str, server: DevServer) -> N
             mark = len(server.lines)
             # The page listens to the events stream before the edit is made.
             await page.wait_for_selector("html[data-ssg-dev='live']", state="attached")
-            (site / "app" / "page.html").write_text("<h1>After the edit</h1>")
+            (site / "app" / "page.html").write_text("<h1>After the edit</h1><p>{{ word }}</p>")
             await page.wait_for_selector("h1:text('After the edit')", timeout=30_000)
             await server.wait_for_line("app/page.html changed: 1 page reloaded", start=mark)
 
@@ -63,5 +64,13 @@ async def _edit_and_watch_the_page(site: Path, url: str, server: DevServer) -> N
                 timeout=30_000,
             )
             assert await page.evaluate("window.kept") == "still here"
+
+            # A Python edit: a new worker takes over and the page reloads onto it.
+            mark = len(server.lines)
+            (site / "app" / "page.py").write_text(
+                'def load(params):\n    return {"word": "second"}\n'
+            )
+            await page.wait_for_selector("p:text('second')", timeout=30_000)
+            await server.wait_for_line("Site code reloaded", start=mark)
         finally:
             await browser.close()
