@@ -96,6 +96,8 @@ class IsrEngine:
         # The server's start-up task preloading content collections (ssg.server.app).
         self.content_preload: asyncio.Task[int] | None = None
         self._marks_dirty = False
+        # Told of each revalidation made here (the purge webhook): (url paths, tags).
+        self.on_revalidate: Callable[[tuple[str, ...], tuple[str, ...]], None] | None = None
 
     def load(self) -> None:
         """Index the build's pages, then this build's ISR entries over them (blocking I/O)."""
@@ -232,7 +234,10 @@ class IsrEngine:
         """
         if self._off_loop():  # a sync route handler or load() runs in a worker thread
             return self._on_loop(self.revalidate_path, url_path, type)
-        marked = self._mark({path_tag(url_path, type)})
+        tag = path_tag(url_path, type)
+        marked = self._mark({tag})
+        if self.on_revalidate is not None:
+            self.on_revalidate((tag,) if type is None else (), (tag,))
         store = self.services.store
         if store is not None:
             keys = {key for page in marked for key in page.record.data_keys}
@@ -253,7 +258,10 @@ class IsrEngine:
         self._require_loop(f"ssg.revalidate_tag({tag!r})")
         if self.services.store is not None:
             self.services.store.revalidate_tag_soon(tag)  # before the regenerations' reads
-        return len(self._mark({tag}))
+        marked = self._mark({tag})
+        if self.on_revalidate is not None:
+            self.on_revalidate((), (tag,))
+        return len(marked)
 
     async def save_marks(self) -> None:
         """Wait until every mark made so far is in the marks file (shutdown awaits this too)."""

@@ -26,6 +26,7 @@ from ssg.render.special_pages import DEFAULT_NOT_FOUND
 from ssg.scope import Clock, ServiceMode
 from ssg.server.endpoints import SECRET_ENV, Endpoints
 from ssg.server.not_found import NotFoundPages
+from ssg.server.purge import PurgeWebhook, Sleep
 from ssg.server.site_handler import SiteHandler
 from ssg.server.static import StaticFiles
 from ssg.site import Site
@@ -37,6 +38,7 @@ ENGINE_KEY = web.AppKey("engine", IsrEngine)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 STATIC_KEY = web.AppKey("static", StaticFiles)
 HANDLER_KEY = web.AppKey("handler", SiteHandler)
+PURGE_KEY = web.AppKey("purge_webhook", PurgeWebhook)
 
 
 def create_app(
@@ -47,6 +49,7 @@ def create_app(
     prewarm_interval_seconds: float = PREWARM_INTERVAL_SECONDS,
     revalidate_secret: str | None = None,
     before_replace: BeforeReplace | None = None,
+    purge_sleep: Sleep = asyncio.sleep,
 ) -> web.Application:
     """The ISR server for a built site.
 
@@ -65,10 +68,13 @@ def create_app(
         revalidate_secret: the bearer secret of /_ssg/revalidate and
             /_ssg/status; None reads $SSG_REVALIDATE_SECRET (unset or empty: both 404).
         before_replace: test hook for entry writes (see EntryStore).
+        purge_sleep: the purge webhook's waits (batch window, back-off); tests pass
+            one they control.
 
     Returns:
         The application; state under typed keys (CONFIG_KEY, ENGINE_KEY,
-        SCHEDULER_KEY, STATIC_KEY, HANDLER_KEY).
+        SCHEDULER_KEY, STATIC_KEY, HANDLER_KEY, and PURGE_KEY when
+        `config.purge_webhook` is set).
 
     Raises:
         BuildNotFoundError: there is no build in config.out_dir (run `ssg build`).
@@ -125,6 +131,10 @@ def create_app(
     app[SCHEDULER_KEY] = scheduler
     app[STATIC_KEY] = static
     app[HANDLER_KEY] = handler
+    if config.purge_webhook:
+        webhook = PurgeWebhook(config.purge_webhook, base_path=config.base_path, sleep=purge_sleep)
+        engine.on_revalidate = webhook.notify
+        app[PURGE_KEY] = webhook
     app.router.add_route("*", "/{tail:.*}", handler.handle)
     app.cleanup_ctx.append(_lifecycle)
     return app
@@ -151,6 +161,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             scheduler.shutdown(wait=False)
         await engine.regenerator.close(grace_seconds=app[CONFIG_KEY].shutdown_grace_seconds)
         await engine.save_marks()  # a revalidation made just before shutdown survives it
+        webhook = app.get(PURGE_KEY)
+        if webhook is not None:
+            await webhook.close(grace_seconds=app[CONFIG_KEY].shutdown_grace_seconds)
         await engine.services.aclose()
         # The scheduler's shutdown runs as a loop callback; let it run before the loop ends.
         await asyncio.sleep(0)
