@@ -44,7 +44,13 @@ def run(
     access_log: bool = True,
     workers: int = DEFAULT_WORKERS,
 ) -> None:
-    """Serve `site_dir` until SIGINT or SIGTERM.
+    """Serve `site_dir` until SIGINT or SIGTERM; switch to each new build without a restart.
+
+    A build that `ssg build` swaps into out/ is loaded and switched to within
+    about a second (watched), as is the build in out/ on SIGHUP (after copying
+    files into out/ in place, e.g. rsync); requests in flight finish on the
+    build they started with (see ssg.server.builds). With workers, the
+    supervisor forwards SIGHUP to each, and each watches out/ itself.
 
     Builds the site first when out/ holds no build. Each worker handles the
     signals (see ssg.server.runner.run_server): it stops accepting
@@ -103,7 +109,7 @@ def serve_worker(
     """
     _quiet_scheduler_logs()
     config = load_config(site_dir)
-    app = create_app(config, prewarm=prewarm)
+    app = create_app(config, prewarm=prewarm, watch_builds=True)
     access_buffer = AccessLogBuffer(logging.getLogger(ACCESS_LOGGER))
     app.cleanup_ctx.append(access_buffer.run)
 
@@ -233,7 +239,13 @@ def _supervise(
             if process.is_alive() and process.pid is not None:
                 os.kill(process.pid, signal.SIGTERM)
 
+    def reload(_signum: int, _frame: FrameType | None) -> None:
+        for process in processes:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signal.SIGHUP)
+
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, reload)
     try:
         for process in processes:
             process.start()

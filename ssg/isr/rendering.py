@@ -101,12 +101,15 @@ class PageRenderer:
             RegenerationError: the URL no longer matches a route, a 5xx, or a failed write.
             Exception: whatever the page raised.
         """
+        # Locks are per build, as entries are: a server switching builds never has
+        # the new build's render wait for the old build's render of the same URL.
+        lock_key = f"{self.build_id} {url_path}"
         if background:
-            lock = self.locks.try_acquire(url_path)
+            lock = self.locks.try_acquire(lock_key)
             if lock is None:
                 return None
         else:
-            lock = await self.locks.acquire(url_path)
+            lock = await self.locks.acquire(lock_key)
         try:
             adopted = await self._adopt(url_path)
             if adopted is not None:

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from ssg.config import SiteConfig
-from ssg.server.app import ENGINE_KEY, HANDLER_KEY
+from ssg.server.app import SWITCH_KEY
 from ssg.server.connections import (
     AcceptFailureLog,
     ConnectionCap,
@@ -57,6 +57,8 @@ def run_server(
     on_ready: Callable[[], None],
 ) -> ShutdownReport:
     """Serve `app` on host:port until SIGINT or SIGTERM; return what shutdown abandoned.
+
+    SIGHUP loads the build now in out/ and switches to it (see BuildSwitch.reload).
 
     Start-up raises the soft open-file limit to the hard one, caps connections
     (`config.max_connections`, within that limit; see ConnectionCap) and closes
@@ -106,7 +108,15 @@ async def _serve(
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    handler = app[HANDLER_KEY]
+    handler = app[SWITCH_KEY]
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def reload() -> None:
+        task = loop.create_task(handler.reload(), name="ssg-reload-build")
+        reloads.add(task)  # a strong reference until it ends
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     runner = web.AppRunner(
         app,
         handle_signals=False,
@@ -129,10 +139,10 @@ async def _serve(
         await stop.wait()
         abandon = loop.call_later(config.shutdown_grace_seconds, handler.abandon_in_flight)
     finally:
+        loop.remove_signal_handler(signal.SIGHUP)
+        await asyncio.gather(*reloads, return_exceptions=True)
         await runner.cleanup()
         if abandon is not None:
             abandon.cancel()
         server_log.removeFilter(malformed)
-    return ShutdownReport(
-        requests=handler.abandoned, regenerations=app[ENGINE_KEY].regenerator.cancelled
-    )
+    return ShutdownReport(requests=handler.abandoned, regenerations=handler.cancelled_regenerations)

@@ -17,7 +17,7 @@ from ssg.builder.build_result import BuildResult
 from ssg.builder.builder import build_site
 from ssg.config import SiteConfig, load_config
 from ssg.isr.engine import IsrEngine
-from ssg.server.app import ENGINE_KEY, create_app
+from ssg.server.app import SWITCH_KEY, create_app
 
 BUILD_TIME = 1_000_000.0
 
@@ -121,7 +121,7 @@ class Server:
 
     @property
     def engine(self) -> IsrEngine:
-        return self.app[ENGINE_KEY]
+        return self.app[SWITCH_KEY].current.engine
 
     @property
     def base_url(self) -> str:

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ssg.server.app import SCHEDULER_KEY
+from ssg.server.app import SWITCH_KEY
 from tests.conftest import MakeSite
 from tests.server.conftest import ServeSite, hold_renders, isr_site, renders
 
@@ -16,7 +16,7 @@ async def test_scheduler_starts_and_stops_with_the_app(
     make_site: MakeSite, serve_site: ServeSite
 ) -> None:
     server = await serve_site(isr_site(make_site))
-    scheduler = server.app[SCHEDULER_KEY]
+    scheduler = server.app[SWITCH_KEY].current.scheduler
 
     running = scheduler.running
     jobs = sorted(job.id for job in scheduler.get_jobs())
@@ -43,7 +43,7 @@ async def test_prewarm_regenerates_stale_pages_without_a_visitor(
     await server.engine.regenerator.wait_idle()
     reply = await server.get("/blog/a")
 
-    assert "prewarm" in {job.id for job in server.app[SCHEDULER_KEY].get_jobs()}
+    assert "prewarm" in {job.id for job in server.app[SWITCH_KEY].current.scheduler.get_jobs()}
     assert sorted(renders(site_dir)[built:]) == ["a", "b"]
     assert (reply.headers["X-SSG-Cache"], "a v=2" in reply.text) == ("HIT", True)
 
@@ -83,7 +83,7 @@ async def test_expire_job_removes_expired_data_cache_entries(
         },
     )
     server = await serve_site(site_dir)
-    job = server.app[SCHEDULER_KEY].get_job("expire-data-cache")
+    job = server.app[SWITCH_KEY].current.scheduler.get_job("expire-data-cache")
     server.clock.advance(11)
 
     with caplog.at_level(logging.INFO, logger="ssg.isr"):

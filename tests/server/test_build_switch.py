@@ -1,0 +1,204 @@
+"""A new build reaches a running server without a restart: one switch, no failed or mixed answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from ssg.builder.builder import build_site
+from ssg.builder.manifest import MANIFEST_FILE
+from ssg.records import make_etag
+from ssg.server.app import SWITCH_KEY
+from ssg.server.builds import BuildSwitch
+from ssg.syscalls import exchange_paths
+from tests.conftest import MakeSite
+from tests.server.conftest import LAYOUT, Hold, Server, ServeSite
+from tests.server.test_serve_command import free_port, read_until, start_serve
+
+SWITCH_DEADLINE_SECONDS = 10.0
+"""A bound on waits for a switch (the contract is 2 s; a loaded CI machine gets slack)."""
+
+# An on-demand page whose load() reads content/version.txt, then waits for HOLD.
+SLOW_PAGE_PY = """
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parents[3]
+HOLD = None
+
+async def generate_static_params(params):
+    return [{"slug": "a"}]
+
+async def load(params):
+    version = (SITE / "content" / "version.txt").read_text(encoding="utf-8").strip()
+    if HOLD is not None:
+        HOLD.started.set()
+        await HOLD.gate.wait()
+    return {"version": version}
+"""
+
+
+def switch_of(server: Server) -> BuildSwitch:
+    return server.app[SWITCH_KEY]
+
+
+async def reloads_reach(switch: BuildSwitch, *, switches: int = 0, failed: int = 0) -> None:
+    """Wait until the server has switched `switches` times and failed `failed` reloads."""
+    async with asyncio.timeout(SWITCH_DEADLINE_SECONDS), switch.reloaded:
+        await switch.reloaded.wait_for(
+            lambda: switch.switches >= switches and switch.failed_reloads >= failed
+        )
+
+
+async def test_a_new_build_in_out_is_served_with_its_own_etag_without_a_restart(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<p>v1</p>"})
+    server = await serve_site(site_dir, watch_builds=True)
+    switch = switch_of(server)
+    await switch.watching.wait()
+    before = await server.get("/")
+    first_build = switch.current.build_id
+
+    (site_dir / "app/page.html").write_text("<p>v2</p>")
+    await build_site(server.config, clock=server.clock)
+    await reloads_reach(switch, switches=1)
+    after = await server.get("/")
+
+    assert "v1" in before.text
+    assert "v2" in after.text
+    assert after.headers["ETag"] == make_etag(after.body) != before.headers["ETag"]
+    assert switch.current.build_id != first_build
+
+
+async def test_a_request_in_flight_on_the_old_build_finishes_with_its_content(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/blog/[slug]/page.html": "<p>{{ params.slug }} v={{ version }}</p>",
+            "app/blog/[slug]/page.py": SLOW_PAGE_PY,
+            "content/version.txt": "1",
+        }
+    )
+    server = await serve_site(site_dir, watch_builds=True)
+    switch = switch_of(server)
+    await switch.watching.wait()
+    old_build = switch.current
+    hold = Hold()
+    old_build.engine.site.modules[site_dir / "app/blog/[slug]/page.py"].module.HOLD = hold
+    in_flight = asyncio.create_task(server.get("/blog/late"))  # not prerendered: on demand
+    await hold.started.wait()
+
+    (site_dir / "content/version.txt").write_text("2")
+    await build_site(server.config, clock=server.clock)
+    await reloads_reach(switch, switches=1)
+    new_page = await server.get("/blog/late")  # the new build renders its own entry
+    open_while_in_flight = (old_build in switch.live, old_build.scheduler.running)
+    hold.gate.set()
+    old_page = await in_flight
+    async with asyncio.timeout(SWITCH_DEADLINE_SECONDS):
+        await switch.wait_retired(old_build)
+
+    assert (old_page.status, "late v=1" in old_page.text) == (200, True)
+    assert old_page.headers["ETag"] == make_etag(old_page.body)
+    assert (new_page.status, "late v=2" in new_page.text) == (200, True)
+    assert new_page.headers["ETag"] == make_etag(new_page.body)
+    assert open_while_in_flight == (True, True)
+    assert (old_build in switch.live, old_build.scheduler.running) == (False, False)
+
+
+async def test_a_corrupt_new_manifest_keeps_the_old_build_serving(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<p>v1</p>"})
+    server = await serve_site(site_dir, watch_builds=True)
+    switch = switch_of(server)
+    await switch.watching.wait()
+    out_dir = server.config.out_dir
+    broken = out_dir.parent / "broken-build"
+    shutil.copytree(out_dir, broken)
+    (broken / MANIFEST_FILE).write_text("{not json", encoding="utf-8")
+
+    with caplog.at_level(logging.ERROR, logger="ssg.server"):
+        assert exchange_paths(broken, out_dir)
+        await reloads_reach(switch, failed=1)
+    reply = await server.get("/")
+
+    assert (reply.status, "v1" in reply.text) == (200, True)
+    assert reply.headers["ETag"] == make_etag(reply.body)
+    assert switch.switches == 0
+    assert "Could not load the new build" in caplog.text
+    assert "still serving build" in caplog.text
+
+
+async def statuses(port: int) -> dict[int, str]:
+    """worker pid -> build id, from 20 fresh connections to /_ssg/status."""
+    seen: dict[int, str] = {}
+    for _ in range(20):  # a new connection each time: the kernel spreads them over workers
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"http://127.0.0.1:{port}/_ssg/status", headers={"Authorization": "Bearer s"}
+            ) as response,
+        ):
+            status = await response.json()
+            seen[status["worker"]["pid"]] = status["build_id"]
+    return seen
+
+
+async def test_sighup_to_ssg_serve_switches_every_worker_to_the_build_copied_into_out(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<p>v1</p>"})
+    port = free_port()
+    process = await start_serve(site_dir, port, workers=2, env={"SSG_REVALIDATE_SECRET": "s"})
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        first = await statuses(port)
+        # A build made elsewhere and copied into out/ in place (as rsync does): the
+        # watch does not see it, SIGHUP tells the server.
+        (site_dir / "app/page.html").write_text("<p>v2</p>")
+        elsewhere = tmp_path / "elsewhere"
+        subprocess.run(
+            [sys.executable, "-m", "ssg", "build", str(site_dir), "--out", str(elsewhere)],
+            check=True,
+            capture_output=True,
+        )
+        shutil.copytree(elsewhere, site_dir / "out", dirs_exist_ok=True)
+        process.send_signal(signal.SIGHUP)
+        async with asyncio.timeout(SWITCH_DEADLINE_SECONDS * 3):
+            while True:
+                now = await statuses(port)
+                if len(now) == 2 and not set(now.values()) & set(first.values()):
+                    break
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/") as response,
+        ):
+            body = await response.read()
+            etag = response.headers["ETag"]
+        process.send_signal(signal.SIGTERM)
+        rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = "".join(seen) + rest.decode()
+
+    assert len(set(first.values())) == 1
+    assert len(set(now.values())) == 1
+    assert b"v2" in body and etag == make_etag(body)
+    assert output.count("Switched from build") == 2  # each worker, once
+    assert process.returncode == 0
+    assert "Traceback" not in output
