@@ -71,6 +71,8 @@ def run(
         SsgError: the config, the build or the site is broken (the CLI prints
             it); with workers, a worker that fails to start stops the others.
     """
+    # SIGHUP means "reload" once serving; before that it must not end the process.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     config = load_config(site_dir)
     logging.getLogger("ssg").setLevel(logging.INFO)
     recover_output(config.out_dir)  # a build killed while switching out/ left it aside
@@ -108,6 +110,9 @@ def serve_worker(
             code is then 1).
     """
     _quiet_scheduler_logs()
+    # SIGHUP's default is to end the process: until the server listens (and handles
+    # it as "reload"), a SIGHUP is ignored, since the build being loaded is out/'s.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     config = load_config(site_dir)
     app = create_app(config, prewarm=prewarm, watch_builds=True)
     access_buffer = AccessLogBuffer(logging.getLogger(ACCESS_LOGGER))

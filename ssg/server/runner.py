@@ -140,6 +140,7 @@ async def _serve(
         abandon = loop.call_later(config.shutdown_grace_seconds, handler.abandon_in_flight)
     finally:
         loop.remove_signal_handler(signal.SIGHUP)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # stopping: not its default, the end
         await asyncio.gather(*reloads, return_exceptions=True)
         await runner.cleanup()
         if abandon is not None:

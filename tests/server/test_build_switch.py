@@ -202,3 +202,28 @@ async def test_sighup_to_ssg_serve_switches_every_worker_to_the_build_copied_int
     assert output.count("Switched from build") == 2  # each worker, once
     assert process.returncode == 0
     assert "Traceback" not in output
+
+
+async def test_sighup_while_ssg_serve_starts_does_not_end_it(make_site: MakeSite) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<p>v1</p>"})
+    port = free_port()
+    process = await start_serve(site_dir, port)
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "building the site first", seen), timeout=30)
+        process.send_signal(signal.SIGHUP)  # before it listens: no build to switch to yet
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/") as response,
+        ):
+            status = response.status
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    assert status == 200
+    assert process.returncode == 0
