@@ -94,7 +94,7 @@ def build(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Server processes sharing the port (2 on 2 cores: ~1.7x HIT req/s, ~3x memory).",
+    help="Server processes sharing the port (each loads the site: more throughput, more memory).",
 )
 def serve(
     site: Path, host: str, port: int, prewarm: bool, no_access_log: bool, workers: int
@@ -150,8 +150,8 @@ def dev(site: Path, host: str, port: int, strict: bool) -> None:
 def main() -> None:
     """Console-script entry point (`ssg`, `python -m ssg`).
 
-    The interpreter's normal teardown runs after a build (~0.1 s for 2,500
-    pages, mostly its final garbage collections): skipping it (`os._exit`) or
+    The interpreter's normal teardown runs after a build (mostly its final
+    garbage collections): skipping it (`os._exit`) or
     freezing the collector lost what site modules left in open files.
     """
     cli()

@@ -1,4 +1,4 @@
-"""Site modules: import page.py / layout.py / route.py and validate their segment config (SPEC 5)."""
+"""Site modules: import page.py / layout.py / route.py and validate their segment config."""
 
 from __future__ import annotations
 

@@ -290,7 +290,9 @@ class RenderScope:
             False under dynamic = "force-static": return empty values.
 
         Raises:
-            DynamicUsageError: dynamic = "error" (message per SPEC 6), or a request
+            DynamicUsageError: dynamic = "error" (Next.js's message: "Route /x with
+                `dynamic = "error"` couldn't be rendered statically because it used
+                `cookies`"), or a request
                 API read in generate_static_params.
             DynamicUsage: dynamic = "auto" during a static render; the builder
                 turns the route dynamic, the server reports a runtime change.

@@ -175,7 +175,13 @@ class Site:
         return join_route_pattern(layout.url_segments)
 
     def is_prerenderable_handler(self, route: RouteDefinition) -> bool:
-        """A route handler whose GET is prerendered at build (SPEC 8)."""
+        """A route handler whose GET is prerendered at build.
+
+        As Next.js route handlers: GET is dynamic unless the module opts in with
+        `dynamic = "force-static"`, a `revalidate` other than 0, or
+        `generate_static_params` (Next.js PR #65825, "Disable automatic static
+        generation for route handlers").
+        """
         if route.kind is not RouteKind.HANDLER:
             return False
         module = self.module(route.module_file)

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def check_export(site: Site, results: Iterable[RouteResult]) -> None:
-    """Fail an `output = "export"` build that has routes needing a server (SPEC 8).
+    """Fail an `output = "export"` build that has routes needing a server (as Next.js's
+    `output: 'export'` "Unsupported Features").
 
     A route needs a server when it renders per request (dynamic, or it read the
     request), is a route handler other than a prerendered GET, or is a dynamic

@@ -83,8 +83,7 @@ def finish_pages(
 
 PREPARED_WEIGHT = 4
 """A page still to render costs about this many pages already rendered (a redirect
-phase A finished needs only its write, and often a new folder): measured on
-examples/blog with rust-blog, ~0.4 ms against ~0.1 ms per page."""
+phase A finished needs only its write, and often a new folder); bench/ measures it."""
 
 
 def split_by_folder(jobs: list[PageJob]) -> tuple[list[PageJob], list[PageJob]]:
@@ -93,8 +92,8 @@ def split_by_folder(jobs: list[PageJob]) -> tuple[list[PageJob], list[PageJob]]:
     Work is counted in weights: a job whose page still needs its templates weighs
     `PREPARED_WEIGHT`, a page phase A finished (a redirect, a route handler) 1.
     Creating files in one directory takes that directory's lock, so two processes
-    writing into the same folder wait on each other (measured on ext4: alternating
-    pages cost 0.3-0.5 s more on 2,500 pages than whole folders per process).
+    writing into the same folder wait on each other (on ext4, alternating pages
+    between processes is slower than whole folders per process).
     Whole folders are dealt heaviest first to the lighter share; when the shares
     still differ by more than 5 % of the work, the heavier one hands the excess
     (from its last, lightest folders) to the other.

@@ -1,4 +1,4 @@
-"""Plan params: run generate_static_params top-down and validate what it returns (SPEC 5)."""
+"""Plan params: run generate_static_params top-down and validate what it returns."""
 
 from __future__ import annotations
 

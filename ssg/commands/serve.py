@@ -30,9 +30,8 @@ from ssg.server.runner import run_server
 logger = logging.getLogger("ssg.server")
 
 DEFAULT_WORKERS = 1
-"""Measured with bench/serve.py on 2 cores, 10,000 pages: one worker meets every target
-(~18k HIT req/s, p99 < 10 ms, ~75 MB RSS); two serve ~1.7x the HIT requests but take
-~3x the memory (each worker loads the site, plus the supervisor), over the 150 MB budget."""
+"""One worker by default: each extra worker loads the whole site again (plus the
+supervisor), so memory grows faster than throughput; bench/serve.py prints both."""
 
 
 def run(

@@ -28,7 +28,7 @@ _PELICAN_LISTS = frozenset({"tags", "authors"})
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
-# libyaml's loader is ~10x faster; PyYAML wheels ship it, source builds may not.
+# libyaml's C loader is much faster; PyYAML wheels ship it, source builds may not.
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -47,7 +47,7 @@ def load_files(
     into chunks balanced by size and queued: the pool takes chunks from the
     front (one feeder thread keeps each worker busy), and this process takes
     them from the back from the first moment, so no time is lost while the
-    workers start (a cold fork server needs ~0.3 s to import ssg).
+    workers start (a cold fork server must import ssg first).
 
     Args:
         source_files: the files to load.
@@ -134,7 +134,7 @@ class _Feeder:
         self.content_dir = content_dir
         self.body_filter = body_filter
         # One chunk per worker: a chunk waiting in the pool's queue is one this process
-        # cannot take, which matters while a cold fork server boots (~0.3 s).
+        # cannot take, which matters while a cold fork server boots.
         self.limit = workers
         self.in_flight: dict[Future[list[LoadedFile]], Chunk] = {}
         self.done: list[tuple[Chunk, list[LoadedFile]]] = []
@@ -174,7 +174,7 @@ def _store(results: list[LoadedFile | None], chunk: Chunk, loaded: list[LoadedFi
 def _context(start_method: str | None) -> multiprocessing.context.BaseContext:
     """Pick the start method: "fork" while this process has one thread, else "forkserver".
 
-    "fork" starts a worker in ~2 ms with everything imported, and, unlike the
+    "fork" starts a worker at once with everything imported, and, unlike the
     others, does not re-import the caller's `__main__`. With other threads
     alive (an asyncio default executor, aiohttp's resolver, a server) forking
     can copy a lock some thread holds and deadlock the child, so then the fork

@@ -123,7 +123,7 @@ async def fetch(
                 url=url,
             )
         one_off = timeout if timeout is not None else DEFAULT_TIMEOUT_SECONDS
-        import aiohttp  # here: builds that fetch only their own routes never load it (~0.1 s)
+        import aiohttp  # here: builds that fetch only their own routes never load it
 
         async with aiohttp.ClientSession() as session:
             return await _request(
@@ -278,7 +278,7 @@ def _too_large(url: str, scope: RenderScope | None, size: int | None, max_bytes:
 
 
 def _should_store(url: str, response: FetchResponse) -> bool:
-    """True for a 2xx response of at most MAX_CACHED_BODY_BYTES (SPEC 8)."""
+    """True for a 2xx response of at most MAX_CACHED_BODY_BYTES."""
     if not response.ok:
         logger.debug(
             'ssg.fetch("%s"): status %d is not stored in the data cache.', url, response.status

@@ -53,8 +53,8 @@ class IsrEngine:
     ) -> None:
         self.site = site
         self.services = dataclasses.replace(services, revalidator=self)
-        # The pages are indexed by `load` and then dropped: 10,000 pages of
-        # parsed JSON are ~12 MB the server does not need twice.
+        # The pages are indexed by `load` and then dropped: the parsed JSON of
+        # every page is memory the server does not need twice.
         self.manifest = manifest
         self.build_id = manifest.build_id
         self.out_dir = site.config.out_dir
@@ -180,7 +180,7 @@ class IsrEngine:
         return built_dynamic or self.site.settings(match.route).is_dynamic
 
     def renders_on_demand(self, match: RouteMatch) -> bool:
-        """True when an URL with no cached page may be rendered on demand (SPEC 8).
+        """True when an URL with no cached page may be rendered on demand.
 
         The route must be in the build (routes added since are unknown, as
         Next.js), and a dynamic pattern needs `dynamic_params` (page or layouts).

@@ -13,7 +13,7 @@ MAX_RETRY_SECONDS = 30.0
 
 
 class Freshness(enum.Enum):
-    """What a cached page may be used for (SPEC 8).
+    """What a cached page may be used for (stale-while-revalidate, RFC 5861, as Next.js ISR).
 
     FRESH: send it (`X-SSG-Cache: HIT`).
     STALE: send it at once and regenerate it in the background (`STALE`).
@@ -96,7 +96,7 @@ def freshness_of(
 def retry_delay_seconds(revalidate: Revalidate) -> float:
     """How long to wait after a failed regeneration before the next try.
 
-    `clamp(revalidate, 3, 30)` seconds (SPEC 8): quick pages retry soon, but a
+    `clamp(revalidate, 3, 30)` seconds (ssg's own rule): quick pages retry soon, but a
     broken upstream is not hammered. A never-stale page (revalidated on
     demand) waits the maximum.
 

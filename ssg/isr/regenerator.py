@@ -121,7 +121,7 @@ class Regenerator(Generic[T]):
 
         The caller has already answered (or will answer) with the stale page.
         A failure is logged with the route and retried no sooner than
-        `clamp(revalidate, 3, 30)` seconds later (SPEC 8).
+        `retry_delay_seconds` later.
 
         Returns:
             True when a regeneration is running for the URL after the call.

@@ -97,7 +97,8 @@ class PageRenderer:
         across workers.
 
         Raises:
-            RuntimeDynamicError: the render read the request (SPEC 8).
+            RuntimeDynamicError: the render read the request (Next.js: "changed from
+                static to dynamic at runtime").
             RegenerationError: the URL no longer matches a route, a 5xx, or a failed write.
             Exception: whatever the page raised.
         """

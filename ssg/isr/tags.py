@@ -47,8 +47,8 @@ def route_tags(route_pattern: str, layout_patterns: Iterable[str] = ()) -> froze
 class RouteTags:
     """Each route's implicit tags, computed once and shared by its pages.
 
-    Pages keep only their explicit tags; with 10,000 pages a frozenset of
-    implicit tags per page would cost ~15 MB.
+    Pages keep only their explicit tags; a frozenset of implicit tags per page
+    would cost memory in proportion to the pages (bench/serve.py prints RSS).
 
     Args:
         layout_patterns: route pattern -> its layouts' URL patterns (manifest routes).

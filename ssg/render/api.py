@@ -1,4 +1,4 @@
-"""The functions page and route code calls: request APIs and control flow (SPEC 6)."""
+"""The functions page and route code calls: request APIs and control flow."""
 
 from __future__ import annotations
 

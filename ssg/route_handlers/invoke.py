@@ -1,4 +1,4 @@
-"""Call a route handler and turn what it returns into a HandlerResponse (SPEC 6)."""
+"""Call a route handler and turn what it returns into a HandlerResponse."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ async def call_handler(
 
 
 def _is_web_response(value: object) -> TypeGuard[web.Response]:
-    """True for an aiohttp web.Response, without importing aiohttp (~0.1 s) for builds
+    """True for an aiohttp web.Response, without importing aiohttp (slow to import) for builds
     whose handlers never made one: a handler that returns one has imported the module
     the class lives in (`from aiohttp.web_response import json_response` included)."""
     module = sys.modules.get("aiohttp.web_response")

@@ -10,9 +10,9 @@ from ssg.errors import ArgumentError
 class Response:
     """A route handler's response, as aiohttp's `web.Response` without importing aiohttp.
 
-    `web.Response` works too (SPEC 6); this class takes the same keyword
-    arguments for the common cases and keeps aiohttp (~0.15 s to import, TLS
-    set-up included) out of builds that never make an HTTP request, as
+    `web.Response` works too; this class takes the same keyword arguments for
+    the common cases and keeps aiohttp (slow to import, TLS set-up included)
+    out of builds that never make an HTTP request, as
     Next.js route handlers return the standard `Response`.
 
         return ssg.Response(text=rss, content_type="application/rss+xml")

@@ -30,7 +30,7 @@ Params = dict[str, ParamValue]
 
 
 class SegmentKind(enum.Enum):
-    """What a folder name under app/ means (SPEC 3)."""
+    """What a folder name under app/ means (Next.js "Dynamic Routes" and "Route Groups" docs)."""
 
     STATIC = "static"  # blog
     DYNAMIC = "dynamic"  # [slug]

@@ -1,4 +1,4 @@
-"""The folder-name grammar under app/ (SPEC 3): parse one name into a Segment, and rank
+"""The folder-name grammar under app/ (as Next.js): parse one name into a Segment, and rank
 segments for resolution order (static > dynamic > catch-all > optional catch-all).
 """
 

@@ -1,4 +1,4 @@
-"""create_app: the aiohttp application of `ssg serve` over a build's output (SPEC 8)."""
+"""create_app: the aiohttp application of `ssg serve` over a build's output."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ FAILURES_LISTED = 100
 
 
 class Endpoints:
-    """`POST /_ssg/revalidate` and `GET /_ssg/status` (SPEC 8).
+    """`POST /_ssg/revalidate` and `GET /_ssg/status`: on-demand revalidation over HTTP.
 
     Both need `Authorization: Bearer <secret>`; without a configured secret
     they do not exist (404), so a server never exposes them by accident.

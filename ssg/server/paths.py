@@ -63,7 +63,7 @@ def parse_request_path(raw_target: str, *, trailing_slash: bool) -> ParsedPath:
 
     Args:
         raw_target: the request target as sent (origin form), query included.
-        trailing_slash: the site's `trailing_slash` setting (SPEC 7).
+        trailing_slash: the site's `trailing_slash` setting (ssg.toml).
     """
     raw_path, sep, query = raw_target.partition("?")
     suffix = f"?{query}" if sep else ""

@@ -24,7 +24,7 @@ HTML = "text/html; charset=utf-8"
 
 
 class CacheState(enum.Enum):
-    """The `X-SSG-Cache` value of a cached or ISR-rendered response (SPEC 8)."""
+    """The `X-SSG-Cache` value of a cached or ISR-rendered response (as Next.js's `x-nextjs-cache`)."""
 
     HIT = "HIT"
     STALE = "STALE"

@@ -348,7 +348,7 @@ class SiteHandler:
         return uncached_response(request, rendered.page, rendered.body)
 
     async def _dynamic(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
-        """Render a page per request, with the request (SPEC 8: never cached)."""
+        """Render a page per request, with the request; the response is never cached."""
         scope = make_scope(
             self.site,
             match.route,
@@ -464,7 +464,8 @@ def _too_large(limit: int, length: int) -> web.Response:
 def uncached_response(
     request: web.Request, page: RenderedPage | PageRecord, body: bytes
 ) -> web.Response:
-    """A response that no cache may keep (dynamic renders, uncacheable results; SPEC 8)."""
+    """A response that no cache may keep (dynamic renders, uncacheable results), as Next.js's
+    `private, no-cache, no-store, max-age=0, must-revalidate` for dynamic pages."""
     return body_response(
         request,
         status=page.status,

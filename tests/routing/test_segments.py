@@ -1,4 +1,4 @@
-"""The folder-name grammar (SPEC 3) and the specificity order of route patterns."""
+"""The folder-name grammar and the specificity order of route patterns."""
 
 from __future__ import annotations
 

@@ -247,7 +247,7 @@ def test_empty_table_matches_nothing() -> None:
 
 
 def _reference_match(route: RouteDefinition, parts: tuple[str, ...]) -> Params | None:
-    """Match one route by the SPEC's plain reading, for comparing with the indexed table."""
+    """Match one route segment by segment, the plain way, for comparing with the indexed table."""
     params: Params = {}
     for index, segment in enumerate(route.segments):
         if segment.kind is SegmentKind.STATIC or segment.kind is SegmentKind.DYNAMIC:

@@ -1,4 +1,4 @@
-"""HIT / STALE / MISS over real HTTP, with a fake clock (SPEC 8)."""
+"""HIT / STALE / MISS over real HTTP, with a fake clock."""
 
 from __future__ import annotations
 

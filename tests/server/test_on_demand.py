@@ -1,4 +1,4 @@
-"""On-demand rendering of unlisted params: MISS, shared first renders, dynamic_params (SPEC 8)."""
+"""On-demand rendering of unlisted params: MISS, shared first renders, dynamic_params."""
 
 from __future__ import annotations
 

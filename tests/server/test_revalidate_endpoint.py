@@ -1,4 +1,4 @@
-"""POST /_ssg/revalidate and GET /_ssg/status behind the bearer secret (SPEC 8)."""
+"""POST /_ssg/revalidate and GET /_ssg/status behind the bearer secret."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Route handlers at serve time: methods, HEAD, OPTIONS, 405 + Allow, 413, 500 (SPEC 8)."""
+"""Route handlers at serve time: methods, HEAD, OPTIONS, 405 + Allow, 413, 500."""
 
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ async def test_route_handler_revalidates_a_path_at_serve_time(
 async def test_sync_handler_revalidates_without_await_and_the_mark_is_saved(
     make_site: MakeSite, serve_site: ServeSite
 ) -> None:
-    # As SPEC 6 and Next.js write it: a plain call, from a plain `def` handler.
+    # As Next.js writes it: a plain call, from a plain `def` handler.
     site_dir = hook_site(
         make_site,
         "import ssg\ndef POST(request, params):\n    ssg.revalidate_path('/')\n    return None\n",
