@@ -377,20 +377,22 @@ class IsrEngine:
         except OSError as exc:
             logger.error(
                 "Cannot read %s for %s (%s); out/ changed under the server: run ssg build "
-                "and restart ssg serve.",
+                "(the server switches to the build it writes) or send ssg serve SIGHUP.",
                 body_file,
                 record.url_path,
                 exc,
             )
             return None
         if len(body) != record.size_bytes or make_etag(body) != record.etag:
-            # Another build replaced out/ under the server: these bytes belong to
-            # another version than the page's ETag, and pairing them would let a
-            # client's If-None-Match get 304 for changed content. Not served: the
-            # caller renders the page again.
+            # Another build replaced out/ under this one (its requests still in
+            # flight while the server switches, or files copied in place): these
+            # bytes belong to another version than the page's ETag, and pairing them
+            # would let a client's If-None-Match get 304 for changed content. Not
+            # served: the caller renders the page again.
             logger.warning(
-                "%s changed since the build the server loaded; rendering %s again. Restart "
-                "ssg serve after rebuilding.",
+                "%s changed since the build the server loaded; rendering %s again. The "
+                "server switches to a build `ssg build` writes; after copying one into "
+                "out/ in place, send ssg serve SIGHUP.",
                 body_file,
                 record.url_path,
             )
