@@ -18,15 +18,11 @@ from selectolax.lexbor import LexborHTMLParser
 
 # The elements whose attribute names a resource the browser loads or navigates to
 # (HTML Living Standard, "links" and "embedded content").
-_SELECTOR = ", ".join(
-    [
-        *(f"{tag}[href]" for tag in ("a", "area", "link")),
-        *(
-            f"{tag}[src]"
-            for tag in ("img", "script", "iframe", "source", "video", "audio", "track", "embed")
-        ),
-    ]
-)
+_HREF_TAGS = frozenset({"a", "area", "link"})
+_SRC_TAGS = frozenset({"img", "script", "iframe", "source", "video", "audio", "track", "embed"})
+# One attribute selector, the tag checked in Python: lexbor matches it in one pass
+# over the tree, where a list of eleven tag[attr] selectors costs half as much again.
+_SELECTOR = "[href], [src]"
 # Non-navigating <link> relations whose href need not be a document of this site.
 _SKIPPED_RELS = frozenset({"canonical", "preconnect", "dns-prefetch", "me"})
 MAX_SHOWN = 20
@@ -51,14 +47,20 @@ def extract_links(body: bytes) -> tuple[str, ...]:
     """
     found: dict[str, None] = {}
     for node in LexborHTMLParser(body).css(_SELECTOR):
+        tag = node.tag
         attributes = node.attributes
-        value = attributes.get("href") if "href" in attributes else attributes.get("src")
+        if tag in _HREF_TAGS:
+            value = attributes.get("href")
+        elif tag in _SRC_TAGS:
+            value = attributes.get("src")
+        else:
+            continue
         if not value:
             continue
         value = value.strip()
         if not value or value[0] == "#" or value in found:
             continue
-        if node.tag == "link" and (attributes.get("rel") or "").lower() in _SKIPPED_RELS:
+        if tag == "link" and (attributes.get("rel") or "").lower() in _SKIPPED_RELS:
             continue
         if is_internal(value):
             found[value] = None
