@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,6 +15,22 @@ PREWARM_INTERVAL_SECONDS = 2.0
 PREWARM_CONCURRENCY = 4
 EXPIRE_INTERVAL_SECONDS = 300.0
 SYNC_INTERVAL_SECONDS = 1.0
+
+
+class _CancelledAtShutdown(logging.Filter):
+    """Drops apscheduler's "Error running job" record for a job cancelled by shutdown.
+
+    `AsyncIOScheduler.shutdown()` cancels a coroutine job that was about to run
+    (a build switch or the server stopping); apscheduler then logs the
+    CancelledError with a traceback, although nothing went wrong.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc_type = record.exc_info[0] if record.exc_info else None
+        return not (exc_type is not None and issubclass(exc_type, asyncio.CancelledError))
+
+
+_EXECUTOR_LOGGER = "apscheduler.executors.default"
 
 
 def make_scheduler(
@@ -40,6 +57,9 @@ def make_scheduler(
     Start it inside the running loop (`scheduler.start()`), stop it with
     `scheduler.shutdown(wait=False)`; the app's cleanup context does both.
     """
+    executor_logger = logging.getLogger(_EXECUTOR_LOGGER)
+    if not any(isinstance(f, _CancelledAtShutdown) for f in executor_logger.filters):
+        executor_logger.addFilter(_CancelledAtShutdown())
     scheduler = AsyncIOScheduler()
 
     async def expire_data_cache() -> None:

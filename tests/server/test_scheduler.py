@@ -90,3 +90,24 @@ async def test_expire_job_removes_expired_data_cache_entries(
         await job.func()
 
     assert "Removed 1 expired data cache entries." in caplog.text
+
+
+async def test_a_job_cancelled_by_shutdown_logs_no_error(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A build switch or a stop can cancel a job about to run; that is no error to report."""
+    server = await serve_site(isr_site(make_site))
+    scheduler = server.app[SWITCH_KEY].current.scheduler
+    started = asyncio.Event()
+
+    async def waits() -> None:
+        started.set()
+        await asyncio.Event().wait()  # runs until shutdown cancels it
+
+    scheduler.add_job(waits, id="waits")
+    await started.wait()
+    with caplog.at_level(logging.ERROR, logger="apscheduler"):
+        scheduler.shutdown(wait=False)
+        for _ in range(3):
+            await asyncio.sleep(0)  # the cancellation and apscheduler's callback run
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("apscheduler")] == []
