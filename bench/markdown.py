@@ -75,7 +75,7 @@ def bench_engines(corpus: str, repeat: int) -> None:
 def run_one(corpus: str, mode: str) -> None:
     """In a fresh interpreter: load one corpus cold and print the timing as JSON."""
     start = time.perf_counter()
-    from ssg.content.collection import _reload
+    from ssg.content.memo import reload_collection
     from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
 
     content_dir = CORPUS_DIR / corpus / "posts"
@@ -85,7 +85,7 @@ def run_one(corpus: str, mode: str) -> None:
         threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
     stamps = scan_content(content_dir, DEFAULT_PATTERNS, DEFAULT_EXCLUDE)
     workers = 1 if mode == "single" else None
-    memo = _reload(content_dir, stamps, None, workers)
+    memo = reload_collection(content_dir, stamps, None, workers)
     done = time.perf_counter()
     print(
         json.dumps(

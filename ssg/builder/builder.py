@@ -38,7 +38,7 @@ from ssg.builder.writer import (
     page_output_file,
 )
 from ssg.config import SiteConfig
-from ssg.content.collection import collections_read, write_collection_specs
+from ssg.content.memo import collections_read, write_collection_specs
 from ssg.data.memo import RequestMemo
 from ssg.errors import BrokenLinksError, OutputConflictError, PagesFailedError, SsgError
 from ssg.records import Manifest, PageRecord, RenderKind

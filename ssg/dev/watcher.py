@@ -12,7 +12,7 @@ from pathlib import Path
 
 import watchfiles
 
-from ssg.content.collection import (
+from ssg.content.memo import (
     expire_memoized,
     load_memoized,
     memoized_folders,

@@ -27,7 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from ssg.builder.manifest import MANIFEST_FILE, load_manifest
 from ssg.builder.static_hosts import HEADERS_FILE, REDIRECTS_FILE
 from ssg.config import SiteConfig
-from ssg.content.collection import preload_collections
+from ssg.content.memo import preload_collections
 from ssg.errors import BuildNotFoundError
 from ssg.isr.engine import IsrEngine
 from ssg.isr.entries import BeforeReplace, EntryStore

@@ -159,7 +159,7 @@ async def test_another_pygments_version_invalidates_the_cache(
 async def test_a_server_starts_with_the_posts_the_build_parsed(
     make_site: MakeSite, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ssg.content.collection import preload_collections
+    from ssg.content.memo import preload_collections
     from ssg.render.services import make_services
     from ssg.scope import ServiceMode
     from ssg.site import Site

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ssg.content import Collection, Entry, aload_collection, load_collection
-from ssg.content.collection import RESCAN_SECONDS
+from ssg.content.memo import RESCAN_SECONDS
 from ssg.errors import ContentError
 
 from .conftest import FakeClock, InScope, WritePosts
@@ -458,7 +458,7 @@ def test_body_filter_must_be_importable_by_name(tmp_path: Path) -> None:
 def test_saved_collections_are_reused_by_another_server_and_still_see_edits(
     write_posts: WritePosts, in_scope: InScope, tmp_path: Path
 ) -> None:
-    from ssg.content.collection import load_memoized, save_memoized
+    from ssg.content.memo import load_memoized, save_memoized
 
     folder = write_posts({"a.md": post("Alpha"), "b.md": post("Beta")})
     saved = tmp_path / "cache" / "content.pickle"
@@ -480,7 +480,7 @@ def test_saved_collections_are_reused_by_another_server_and_still_see_edits(
 
 
 def test_an_unreadable_saved_file_loads_nothing(tmp_path: Path, in_scope: InScope) -> None:
-    from ssg.content.collection import load_memoized
+    from ssg.content.memo import load_memoized
 
     torn = tmp_path / "content.pickle"
     torn.write_bytes(b"\x80\x05not a pickle")

@@ -1,0 +1,166 @@
+"""`load_collection`: a folder of Markdown files -> a memoized, sorted `Collection` of entries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ssg.content.collection import Collection
+from ssg.content.entry import Entry
+from ssg.content.memo import CollectionSpec, filter_ref, memoized_collection, reload_collection
+from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
+from ssg.errors import ContentError
+from ssg.scope import current_scope
+
+logger = logging.getLogger("ssg.content")
+
+
+def load_collection(
+    folder: str | Path,
+    *,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    strict: bool | None = None,
+    workers: int | None = None,
+    body_filter: Callable[[str], str] | None = None,
+    drafts: bool | None = None,
+) -> Collection:
+    """Load every Markdown file under `folder` into a `Collection`, newest first.
+
+    Front matter may be YAML (`---`), TOML (`+++`) or Pelican headers. Bodies
+    are rendered as GitHub-flavoured Markdown with highlighted code, never as
+    templates. Files with no title, no redirect and no body (template stubs)
+    are skipped. During a render (a page module's `load`, a route handler)
+    the result is memoized for the whole build or server: every page asking
+    for the same folder shares one parse. A build reads the folder once; a
+    server checks file names, mtimes and sizes again once the last check is
+    `RESCAN_SECONDS` old, and re-reads only the changed files. Slugs shared
+    by several files are made unique: the oldest keeps it, the others get
+    "-2", "-3"... and a warning. Problems are logged on `ssg.content`
+    (file:line: message).
+
+    Drafts (`draft: true`) and entries dated in the future are left out,
+    unless drafts are shown (`ssg build --drafts`, `ssg dev`), as Hugo's
+    `buildDrafts`/`buildFuture`. A render that left out a future-dated entry
+    gets a revalidate of at most the seconds until its date, so `ssg serve`
+    publishes it, and every listing that shows it, at that date.
+
+    Args:
+        folder: the content folder; a relative one resolves against the site
+            folder during a render, else against the current directory.
+        pattern: glob pattern(s) of the files, relative to `folder`.
+        exclude: patterns of files to leave out (see `scan_content`); the
+            default skips a top-level README.md and Zola's `_index.md`.
+        strict: raise instead of warning about malformed content; None (the
+            default) follows the build (`ssg build --strict`), else False.
+        workers: processes for parsing; None = one per CPU when there are
+            64+ files to parse; 1 = parse in this process.
+        body_filter: a function rewriting each Markdown body before it is
+            rendered, e.g. to translate another generator's shortcodes. It runs
+            in the worker processes, so it must live in a module imported by
+            name (the site's own helper module, e.g. blog.py), not in page.py.
+        drafts: keep drafts and future-dated entries; None (the default)
+            follows the build or server (`include_drafts` of its services, on
+            under `ssg build --drafts` and `ssg dev`), else False.
+
+    Returns:
+        The `Collection`; its `warnings` hold every problem found.
+
+    Raises:
+        ContentError: the folder does not exist; or, with `strict=True`, any
+            problem (the first one, its count of others in the message).
+
+    Example:
+        >>> posts = load_collection("content/posts")       # doctest: +SKIP
+        >>> posts[0].title, posts.get("hello").date          # doctest: +SKIP
+    """
+    scope = current_scope()
+    base_dir = scope.services.site_dir if scope is not None else Path.cwd()
+    content_dir = (base_dir / folder).resolve()
+    if not content_dir.is_dir():
+        where = "" if Path(folder).is_absolute() else f" ({str(folder)!r} from {base_dir})"
+        raise ContentError(
+            f"content folder{where} does not exist; create it or pass the right folder to "
+            "load_collection() (a relative one starts at the site folder)",
+            source_file=content_dir,
+        )
+    patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+    ref = filter_ref(body_filter) if body_filter is not None else None
+    if scope is None:
+        stamps = scan_content(content_dir, patterns, exclude)
+        collection = reload_collection(content_dir, stamps, None, workers, ref).collection
+        base_path = ""
+    else:
+        base_path = str(scope.services.site_values.get("base_path", ""))
+        spec = CollectionSpec(str(content_dir), patterns, tuple(exclude), ref)
+        collection = memoized_collection(scope.services, spec, workers, base_path).collection
+    if strict is None:
+        strict = scope.services.strict if scope is not None else False
+    if strict and collection.warnings:
+        first = collection.warnings[0]
+        more = len(collection.warnings) - 1
+        suffix = f" (and {more} more content problem(s), logged on 'ssg.content')" if more else ""
+        raise ContentError(first.message + suffix, source_file=first.source_file, line=first.line)
+    if drafts is None:
+        drafts = scope.services.include_drafts if scope is not None else False
+    if drafts:
+        return collection
+    now = scope.services.clock() if scope is not None else time.time()
+    published, due_at = _published(collection, now)
+    if due_at is not None and scope is not None:
+        scope.record_due(due_at)
+    return published
+
+
+async def aload_collection(
+    folder: str | Path,
+    *,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    strict: bool | None = None,
+    workers: int | None = None,
+    body_filter: Callable[[str], str] | None = None,
+    drafts: bool | None = None,
+) -> Collection:
+    """`load_collection` in a worker thread, so an event loop keeps serving meanwhile.
+
+    Same arguments, result and errors; the render scope carries over
+    (`asyncio.to_thread` copies the context).
+    """
+    return await asyncio.to_thread(
+        load_collection,
+        folder,
+        pattern=pattern,
+        exclude=exclude,
+        strict=strict,
+        workers=workers,
+        body_filter=body_filter,
+        drafts=drafts,
+    )
+
+
+def _published(collection: Collection, now: float) -> tuple[Collection, float | None]:
+    """The collection without drafts and entries dated after `now`; the earliest such date.
+
+    Returns:
+        (the published entries, epoch seconds of the next scheduled entry or None).
+        A draft's date schedules nothing: it waits for its author, not the clock.
+    """
+    kept: list[Entry] = []
+    due_at: float | None = None
+    for entry in collection.entries:
+        if entry.draft:
+            continue
+        if entry.is_scheduled(now):
+            assert entry.date is not None  # is_scheduled() checked it
+            timestamp = entry.date.timestamp()
+            due_at = timestamp if due_at is None else min(due_at, timestamp)
+            continue
+        kept.append(entry)
+    if len(kept) == len(collection.entries):
+        return collection, None
+    return replace(collection, entries=tuple(kept)), due_at

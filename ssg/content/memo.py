@@ -1,0 +1,452 @@
+"""The parsed collections a build, a server or `ssg dev` keeps: one parse per folder, re-checked
+for edits, listed for the next server start, saved for the next dev worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from ssg.content.cache import ContentCache
+from ssg.content.collection import Collection, newest_first, oldest_first, relative_name
+from ssg.content.entry import Entry, FilterRef, LoadedFile
+from ssg.content.markdown import prefix_root_links
+from ssg.content.pool import load_files
+from ssg.content.problems import ContentProblem
+from ssg.content.scan import FileStamp, scan_content
+from ssg.errors import ContentError
+from ssg.scope import ServiceMode
+
+if TYPE_CHECKING:
+    from ssg.scope import DataServices
+
+
+logger = logging.getLogger("ssg.content")
+
+RESCAN_SECONDS = 1.0
+"""At serve time, how long a memoized collection is trusted before files are checked again."""
+
+_MEMO_PREFIX = "ssg.content.v1:"
+_LOCK_KEY = "ssg.content.v1.lock"
+_SPECS_KEY = "ssg.content.v1.specs"
+_CACHE_PREFIX = "ssg.content.v1.cache:"
+SPECS_FILE = "content-collections.json"
+"""In the cache folder: the collections the last build read, preloaded by the server."""
+
+
+@dataclass(frozen=True)
+class _Memo:
+    stamps: tuple[FileStamp, ...]
+    collection: Collection
+    loaded: dict[str, tuple[FileStamp, LoadedFile]]  # relative_name -> what was read
+    checked_at: float = 0.0  # services.clock() of the last scan
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """What identifies a collection a build read: folder (absolute), patterns, exclude, filter."""
+
+    content_dir: str
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...]
+    body_filter: FilterRef | None
+
+    def to_json(self) -> dict[str, object]:
+        """The spec as JSON-ready data (see `from_json`)."""
+        return {
+            "content_dir": self.content_dir,
+            "patterns": list(self.patterns),
+            "exclude": list(self.exclude),
+            "body_filter": list(self.body_filter) if self.body_filter else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CollectionSpec:
+        """The spec `to_json` wrote.
+
+        Raises:
+            KeyError / TypeError / IndexError: `data` is not such a spec.
+        """
+        ref = data.get("body_filter")
+        return cls(
+            str(data["content_dir"]),
+            tuple(data["patterns"]),
+            tuple(data["exclude"]),
+            (str(ref[0]), str(ref[1]), str(ref[2])) if ref else None,
+        )
+
+
+def memoized_collection(
+    services: DataServices, spec: CollectionSpec, workers: int | None, base_path: str
+) -> _Memo:
+    """The memo of one collection for this build or server, read or re-checked as needed."""
+    shared = services.shared
+    content_dir = Path(spec.content_dir)
+    key = f"{_MEMO_PREFIX}{(spec.content_dir, spec.patterns, spec.exclude, spec.body_filter, base_path)!r}"
+    # One parse at a time per build/server: a concurrent caller (aload_collection's
+    # thread, the server's start-up preload) waits here, then finds the memo filled.
+    with shared.setdefault(_LOCK_KEY, threading.Lock()):
+        memo = shared.get(key)
+        now = services.clock()
+        # A build reads its content once (as Next.js data at build time); a server
+        # looks for edits at most once a second, so 1,000 renders do not stat 1,000 times.
+        building = services.mode is ServiceMode.BUILD
+        if memo is None or (not building and now - memo.checked_at >= RESCAN_SECONDS):
+            stamps = scan_content(content_dir, spec.patterns, spec.exclude)
+            if memo is None or memo.stamps != stamps:
+                memo = reload_collection(
+                    content_dir,
+                    stamps,
+                    memo,
+                    workers,
+                    spec.body_filter,
+                    base_path,
+                    # In a server the pool parses alone: this thread would hold the GIL
+                    # against the event loop's.
+                    help_in_caller=building,
+                    cache=_content_cache(services, spec),
+                )
+            memo = replace(memo, checked_at=now)
+            shared[key] = memo
+            shared.setdefault(_SPECS_KEY, {})[key] = spec
+    return memo
+
+
+def _content_cache(services: DataServices, spec: CollectionSpec) -> ContentCache | None:
+    """The build's or server's kept parses of one folder, read from disk on first use."""
+    if services.content_cache_dir is None:
+        return None
+    key = f"{_CACHE_PREFIX}{spec!r}"
+    kept = services.shared.get(key)
+    if not isinstance(kept, ContentCache):
+        kept = ContentCache.open(
+            services.content_cache_dir,
+            Path(spec.content_dir),
+            spec.body_filter,
+            patterns=spec.patterns,
+            exclude=spec.exclude,
+            force=services.force,
+        )
+        services.shared[key] = kept
+    return kept
+
+
+def collections_read(services: DataServices) -> list[CollectionSpec]:
+    """The collections read so far by this build's or server's renders."""
+    return list(services.shared.get(_SPECS_KEY, {}).values())
+
+
+def write_collection_specs(cache_dir: Path, specs: Iterable[CollectionSpec]) -> None:
+    """Save what a build read (SITE/.ssg/content-collections.json) for the server to preload.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / SPECS_FILE
+    temp = target.with_name(f".{target.name}.tmp")
+    temp.write_text(json.dumps([spec.to_json() for spec in specs]), encoding="utf-8")
+    os.replace(temp, target)
+
+
+def preload_collections(services: DataServices, cache_dir: Path) -> int:
+    """Parse the collections the last build read into the server's memo; return how many.
+
+    The server runs this in a worker thread at start-up, so the first render
+    that reads a collection (even from an `async def load()`, which calls the
+    sync `load_collection` on the event loop) finds it parsed. A missing or
+    unreadable file preloads nothing; a collection that fails is left to the
+    render that asks for it (and its error).
+    """
+    try:
+        raw = json.loads((cache_dir / SPECS_FILE).read_text(encoding="utf-8"))
+        specs = [CollectionSpec.from_json(item) for item in raw]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return 0
+    base_path = str(services.site_values.get("base_path", ""))
+    started = time.monotonic()
+    loaded = 0
+    for spec in specs:
+        if not Path(spec.content_dir).is_dir():
+            continue
+        try:
+            memoized_collection(services, spec, None, base_path)
+        except Exception as exc:  # the render that needs it reports it properly
+            logger.info("Could not preload the content in %s: %s", spec.content_dir, exc)
+            continue
+        loaded += 1
+    if loaded:
+        logger.info(
+            "Parsed the %d content collection(s) the build read in %.1f s, off the event loop.",
+            loaded,
+            time.monotonic() - started,
+        )
+    return loaded
+
+
+PROBLEMS_SHOWN = 20
+"""Content problems logged one by one per (re)load; the rest are counted in one line."""
+
+
+def _log_problems(problems: list[ContentProblem], content_dir: Path) -> None:
+    """Log the first PROBLEMS_SHOWN problems on "ssg.content", then how many more there are.
+
+    A corpus copied without its images can hold hundreds of references to
+    missing files; the build output stays readable, and `--strict` still fails
+    on the first one.
+    """
+    for problem in problems[:PROBLEMS_SHOWN]:
+        logger.warning("%s", problem)
+    hidden = len(problems) - PROBLEMS_SHOWN
+    if hidden > 0:
+        logger.warning(
+            "... and %d more content problem(s) in %s (ssg build --strict fails on them).",
+            hidden,
+            content_dir,
+        )
+
+
+def reload_collection(
+    content_dir: Path,
+    stamps: tuple[FileStamp, ...],
+    previous: _Memo | None,
+    workers: int | None,
+    body_filter: FilterRef | None = None,
+    base_path: str = "",
+    help_in_caller: bool = True,
+    cache: ContentCache | None = None,
+) -> _Memo:
+    """Read the files that are new or changed since `previous` and assemble the collection.
+
+    With a base path, each entry's html has it on its root-relative links and images.
+    `help_in_caller` is load_files's (False in a server). With a `cache`, a
+    file whose bytes it kept is taken from it instead of parsed, and the
+    cache is rewritten when anything was parsed or removed.
+    """
+    reuse = previous.loaded if previous is not None else {}
+    stale = [stamp for stamp in stamps if reuse.get(stamp.relative_name, (None,))[0] != stamp]
+    fresh_by_name: dict[str, tuple[FileStamp, LoadedFile]] = {}
+    to_parse = stale
+    if cache is not None:
+        to_parse = []
+        for stamp in stale:
+            kept = cache.get(stamp.relative_name, content_dir / stamp.relative_name, content_dir)
+            if kept is None:
+                to_parse.append(stamp)
+            else:
+                fresh_by_name[stamp.relative_name] = (stamp, kept)
+    parsed = load_files(
+        [content_dir / stamp.relative_name for stamp in to_parse],
+        content_dir,
+        sizes=[stamp.size_bytes for stamp in to_parse],
+        workers=workers,
+        body_filter=body_filter,
+        help_in_caller=help_in_caller,
+    )
+    fresh_by_name.update(
+        (stamp.relative_name, (stamp, item)) for stamp, item in zip(to_parse, parsed, strict=True)
+    )
+    loaded = {
+        stamp.relative_name: fresh_by_name.get(stamp.relative_name) or reuse[stamp.relative_name]
+        for stamp in stamps
+    }
+    fresh = [fresh_by_name[stamp.relative_name][1] for stamp in stale]
+    if cache is not None:
+        cache.update({name: item for name, (_, item) in loaded.items()}, len(to_parse))
+        cache.save()
+        if len(stale) > len(to_parse):
+            logger.info(
+                "Content in %s: %d file(s) unchanged since they were parsed (kept in %s), "
+                "%d parsed.",
+                content_dir,
+                len(stale) - len(to_parse),
+                cache.file.parent,
+                len(to_parse),
+            )
+    new_problems = [problem for item in fresh for problem in item.problems]
+    entries = [item.entry for _, item in loaded.values() if item.entry is not None]
+    if base_path:
+        entries = [
+            replace(entry, html=Markup(prefix_root_links(entry.html, base_path)))
+            for entry in entries
+        ]
+    entries, slug_problems = _unique_slugs(entries, content_dir)
+    # A re-read (a server or `ssg dev` after an edit) repeats only what is new.
+    already = set(previous.collection.warnings) if previous is not None else set()
+    new_problems += [problem for problem in slug_problems if problem not in already]
+    _log_problems(new_problems, content_dir)
+    entries.sort(key=newest_first)
+    problems = [problem for _, item in loaded.values() for problem in item.problems]
+    collection = Collection(tuple(entries), content_dir, (*problems, *slug_problems))
+    return _Memo(stamps, collection, loaded)
+
+
+def _unique_slugs(
+    entries: list[Entry], content_dir: Path
+) -> tuple[list[Entry], list[ContentProblem]]:
+    """Give every entry its own slug: the oldest keeps a shared one, later ones get -2, -3."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.slug, []).append(entry)
+    taken = set(groups)
+    result: list[Entry] = []
+    problems: list[ContentProblem] = []
+    for slug, group in groups.items():
+        if len(group) == 1:
+            result.extend(group)
+            continue
+        group.sort(key=oldest_first)
+        renamed = []
+        for entry in group[1:]:
+            suffix = 2
+            while f"{slug}-{suffix}" in taken:
+                suffix += 1
+            taken.add(f"{slug}-{suffix}")
+            renamed.append(replace(entry, slug=f"{slug}-{suffix}"))
+        result += [group[0], *renamed]
+        names = ", ".join(f"{relative_name(e, content_dir)} -> {e.slug!r}" for e in renamed)
+        message = (
+            f"slug {slug!r} is shared by {len(group)} files; {relative_name(group[0], content_dir)} "
+            f"keeps it, the others were renamed ({names}). Set a unique `slug` in their "
+            "front matter to choose"
+        )
+        problems.append(ContentProblem(group[1].source_file, None, message))
+    return result, problems
+
+
+def filter_ref(body_filter: Callable[[str], str]) -> FilterRef:
+    """A body filter as (module, qualname, folder), after checking workers can import it.
+
+    Raises:
+        ContentError: the function is a lambda or nested, or lives in a module
+            that cannot be imported by name (page.py, __main__).
+    """
+    module_name = getattr(body_filter, "__module__", "") or ""
+    qualname = getattr(body_filter, "__qualname__", "") or ""
+    module = sys.modules.get(module_name)
+    file = getattr(module, "__file__", None)
+    if "<" in qualname or module_name in ("", "__main__") or module_name.startswith("ssg_site_"):
+        raise ContentError(
+            f"body_filter {qualname or body_filter!r} must be a module-level function in a "
+            "module imported by name (e.g. the site's blog.py), so worker processes can "
+            "import it; a lambda, a nested function or a function in page.py cannot be",
+            source_file=Path(file) if file else Path(module_name or "?"),
+        )
+    return (module_name, qualname, str(Path(file).parent) if file else "")
+
+
+def memoized_folders(shared: dict[str, object]) -> set[Path]:
+    """The content folders a build or server has loaded so far (what `ssg dev` watches).
+
+    Args:
+        shared: `DataServices.shared`, where `load_collection` keeps its memos.
+
+    Returns:
+        The absolute folders of every memoized collection.
+    """
+    return {
+        memo.collection.content_dir
+        for key, memo in list(shared.items())
+        if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
+    }
+
+
+def expire_memoized(shared: dict[str, object]) -> int:
+    """Make every memoized collection look at its files again on its next use.
+
+    Unchanged files are still reused (only new or changed ones are parsed);
+    `ssg dev` calls this when its watcher sees a content file change, so the
+    next request sees the edit without waiting `RESCAN_SECONDS`.
+
+    Args:
+        shared: `DataServices.shared`, where `load_collection` keeps its memos.
+
+    Returns:
+        How many collections were expired.
+    """
+    expired = 0
+    for key, memo in list(shared.items()):
+        if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo):
+            shared[key] = replace(memo, checked_at=float("-inf"))
+            expired += 1
+    return expired
+
+
+_PARSED_FORMAT = 1
+
+
+def memoized_stamps(shared: dict[str, object]) -> dict[str, tuple[FileStamp, ...]]:
+    """Each memoized collection's file stamps (names, mtimes, sizes): changes when one is re-read."""
+    return {
+        key: memo.stamps
+        for key, memo in list(shared.items())
+        if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
+    }
+
+
+def save_memoized(shared: dict[str, object], file: Path) -> int:
+    """Write the parsed collections to `file` (pickle, temp file + rename) for another process.
+
+    `ssg dev` keeps them in its cache folder so that a new worker (after a
+    Python edit) or the next `ssg dev` starts with the content parsed: only
+    files changed since are parsed again (see `load_memoized`). The file is
+    this machine's own cache, written and read by ssg only.
+
+    Args:
+        shared: `DataServices.shared`, where `load_collection` keeps its memos.
+        file: where to write.
+
+    Returns:
+        How many collections were written.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    import pickle
+
+    with shared.setdefault(_LOCK_KEY, threading.Lock()):  # type: ignore[attr-defined]
+        memos = {
+            key: memo
+            for key, memo in shared.items()
+            if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
+        }
+        specs = dict(shared.get(_SPECS_KEY, {}))  # type: ignore[call-overload]
+    payload = pickle.dumps((_PARSED_FORMAT, memos, specs), protocol=pickle.HIGHEST_PROTOCOL)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    temp.write_bytes(payload)
+    os.replace(temp, file)
+    return len(memos)
+
+
+def load_memoized(shared: dict[str, object], file: Path) -> int:
+    """Put the collections `save_memoized` wrote into `shared`; return how many.
+
+    Each is checked against its files on first use (names, mtimes and sizes),
+    so an edit made meanwhile is parsed then. A missing, unreadable or older
+    file loads nothing.
+    """
+    import pickle
+
+    try:
+        format_, memos, specs = pickle.loads(file.read_bytes())
+    except Exception:  # a missing, torn or foreign file only costs a parse
+        return 0
+    if format_ != _PARSED_FORMAT or not isinstance(memos, dict):
+        return 0
+    with shared.setdefault(_LOCK_KEY, threading.Lock()):  # type: ignore[attr-defined]
+        for key, memo in memos.items():
+            if isinstance(memo, _Memo) and key not in shared:
+                shared[key] = replace(memo, checked_at=float("-inf"))
+        if isinstance(specs, dict):
+            shared.setdefault(_SPECS_KEY, {}).update(specs)  # type: ignore[attr-defined]
+    return len(memos)
