@@ -96,8 +96,20 @@ def build(
     show_default=True,
     help="Server processes sharing the port (each loads the site: more throughput, more memory).",
 )
+@click.option(
+    "--cache-url",
+    default=None,
+    help="Share ISR state with other instances through Redis, e.g. redis://host:6379/0 "
+    "(overrides cache_url and SSG_CACHE_URL).",
+)
 def serve(
-    site: Path, host: str, port: int, prewarm: bool, no_access_log: bool, workers: int
+    site: Path,
+    host: str,
+    port: int,
+    prewarm: bool,
+    no_access_log: bool,
+    workers: int,
+    cache_url: str | None,
 ) -> None:
     """Serve SITE's build with ISR (builds first when out/ holds no build)."""
     from ssg.commands import serve as command
@@ -109,6 +121,7 @@ def serve(
         prewarm=prewarm,
         access_log=not no_access_log,
         workers=workers,
+        cache_url=cache_url,
     )
 
 

@@ -35,6 +35,7 @@ ones `ssg` exports: `SsgError`, `FetchError`, `ControlFlow`, `NotFound`, `Redire
     ├── RegenerationError      a server render could not be cached (route gone, 5xx, disk)
     ├── WorkerExitError        a render or server worker process died
     ├── ListenError            `ssg serve` cannot listen on the address (also OSError)
+    ├── CacheBackendError      cache_url names a backend ssg cannot open (also ValueError)
     ├── ShutdownError          `ssg serve` stopped with requests or regenerations abandoned
     └── NewSiteError           `ssg new` was given a folder that is not empty (also FileExistsError)
 
@@ -542,6 +543,20 @@ class ListenError(SsgError, OSError):
         self.host = host
         self.port = port
         super().__init__(message)
+
+
+class CacheBackendError(SsgError, ValueError):
+    """`cache_url` names a backend ssg cannot use (unknown scheme, redis-py missing).
+
+    Attributes:
+        cache_url: the URL as configured.
+        fix: what to do about it.
+    """
+
+    def __init__(self, message: str, *, fix: str, cache_url: str) -> None:
+        self.cache_url = cache_url
+        self.fix = fix
+        super().__init__(f"{message}: {fix}")
 
 
 class ShutdownError(SsgError):

@@ -29,6 +29,8 @@ from ssg.server.runner import run_server
 
 logger = logging.getLogger("ssg.server")
 
+CACHE_URL_ENV = "SSG_CACHE_URL"
+
 DEFAULT_WORKERS = 1
 """One worker by default: each extra worker loads the whole site again (plus the
 supervisor), so memory grows faster than throughput; bench/serve.py prints both."""
@@ -42,6 +44,7 @@ def run(
     prewarm: bool = False,
     access_log: bool = True,
     workers: int = DEFAULT_WORKERS,
+    cache_url: str | None = None,
 ) -> None:
     """Serve `site_dir` until SIGINT or SIGTERM; switch to each new build without a restart.
 
@@ -65,6 +68,8 @@ def run(
         access_log: one line per request on the "ssg.access" logger (batched, see
             AccessLogBuffer).
         workers: server processes sharing the port; 1 serves in this process.
+        cache_url: share ISR state through this Redis URL (overrides the
+            `cache_url` setting and $SSG_CACHE_URL; workers inherit it).
 
     Raises:
         SsgError: the config, the build or the site is broken (the CLI prints
@@ -72,6 +77,9 @@ def run(
     """
     # SIGHUP means "reload" once serving; before that it must not end the process.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if cache_url is not None:
+        # Through the environment, so the workers' load_config sees it too.
+        os.environ[CACHE_URL_ENV] = cache_url
     config = load_config(site_dir)
     logging.getLogger("ssg").setLevel(logging.INFO)
     recover_output(config.out_dir)  # a build killed while switching out/ left it aside

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ssg.errors import OutsideRenderError
+from ssg.isr.backend import BuildState
 from ssg.isr.cache import CachedPage, PageCache
-from ssg.isr.entries import EntryStore
 from ssg.isr.freshness import Freshness, freshness_of
-from ssg.isr.marks import RevalidationMarks
 from ssg.isr.regenerator import Outcome, Regenerator
 from ssg.isr.rendering import PageRenderer, Rendered, entry_page
 from ssg.isr.tags import RouteTags, path_tag
@@ -35,8 +34,8 @@ class IsrEngine:
             whose `revalidator` is itself, so ssg.revalidate_* in a render reach it.
         manifest: the build manifest; its pages go into the page index on `load`.
         clock: epoch seconds.
-        store: the ISR entry store of this build.
-        marks: on-demand revalidation marks of this build.
+        state: this build's shared ISR state (entries, locks, marks, counters;
+            see ssg.isr.backend).
         cache: the page index to fill (a new one when None).
     """
 
@@ -47,8 +46,7 @@ class IsrEngine:
         manifest: Manifest,
         *,
         clock: Clock,
-        store: EntryStore,
-        marks: RevalidationMarks,
+        state: BuildState,
         cache: PageCache | None = None,
     ) -> None:
         self.site = site
@@ -60,8 +58,9 @@ class IsrEngine:
         self.out_dir = site.config.out_dir
         self.expire_seconds = float(site.config.expire_seconds)
         self.clock = clock
-        self.store = store
-        self.marks = marks
+        self.state = state
+        self.store = state.store
+        self.marks = state.marks
         self.cache = cache if cache is not None else PageCache()
         self.routes: dict[str, RouteRecord] = {r.route_pattern: r for r in manifest.routes}
         self.route_tags = RouteTags(
@@ -73,8 +72,7 @@ class IsrEngine:
             build_id=self.build_id,
             route_tags=self.route_tags,
             cache=self.cache,
-            store=store,
-            marks=marks,
+            state=state,
             clock=clock,
             expire_seconds=self.expire_seconds,
         )
@@ -101,11 +99,10 @@ class IsrEngine:
 
     def load(self) -> None:
         """Index the build's pages, then this build's ISR entries over them (blocking I/O)."""
+        built_start = self.state.build_page_start()
         for record in self.manifest.pages.values():
-            self.cache.put(CachedPage(record))
-        for counter in self.store.directory.glob("*.count"):
-            if self.build_id[:12] not in counter.name:
-                counter.unlink(missing_ok=True)  # counters of an older build
+            self.cache.put(CachedPage(record, started_at=built_start))
+        self.state.load()
         entries = 0
         on_demand = []
         for stored in self.store.scan():
@@ -116,10 +113,7 @@ class IsrEngine:
                 on_demand.append(page)
         for page in sorted(on_demand, key=lambda p: p.record.generated_at):  # newest kept
             self._admit(page.record.url_path)
-        self.marks.load()
-        stale = self.cache.mark_stale(
-            lambda page: self.marks.marked_at_or_after(self.tags_of(page), page.render_started_at)
-        )
+        stale = self.cache.mark_stale(lambda page: self.state.revalidated(self.tags_of(page), page))
         logger.info(
             "Serving build %s: %d pages, %d regenerated since, %d revalidated on demand.",
             self.build_id[:8],
@@ -289,12 +283,23 @@ class IsrEngine:
         return started
 
     def sync_marks(self) -> int:
-        """Apply revalidations other workers saved since the last call; return pages marked.
+        """Apply revalidations other processes saved since the last call; return pages marked.
 
-        One stat of the marks file when nothing changed; the scheduler calls
-        it every second, so a revalidation reaches every worker within ~1 s.
+        On disk: one stat of the marks file when nothing changed; the scheduler
+        calls it every second, so a revalidation reaches every worker within ~1 s.
+        With Redis the invalidation stream's reader calls it as events arrive.
         """
-        newer = self.marks.refresh()
+        return self.apply_marks(self.state.refresh())
+
+    def apply_marks(self, newer: dict[str, float]) -> int:
+        """Mark stale the pages whose render began at or before a mark in `newer`.
+
+        Args:
+            newer: tag -> position of marks made elsewhere (see RenderStart).
+
+        Returns:
+            How many pages were marked.
+        """
         if not newer:
             return 0
 
@@ -322,9 +327,8 @@ class IsrEngine:
         """Save the marks until none is left unsaved: one writer task, so saves never overlap."""
         while self._marks_dirty:
             self._marks_dirty = False
-            snapshot = self.marks.snapshot()  # the thread must not read a dict the loop changes
             try:
-                await asyncio.to_thread(self.marks.save, snapshot)
+                await self.state.save_marks()
             except OSError as exc:
                 logger.warning(
                     "Could not save revalidation marks to %s (%s); the pages are stale now, "

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass
 
 from ssg.errors import DynamicUsage, RegenerationError, RuntimeDynamicError
+from ssg.isr.backend import BuildState
 from ssg.isr.cache import CachedPage, PageCache
-from ssg.isr.entries import EntryStore, StoredEntry
+from ssg.isr.entries import StoredEntry
 from ssg.isr.freshness import Freshness, freshness_of
-from ssg.isr.locks import RenderLocks, SharedCounter
-from ssg.isr.marks import RevalidationMarks
 from ssg.isr.tags import RouteTags
 from ssg.records import PageRecord
 from ssg.render.renderer import make_scope, render_match
@@ -31,11 +29,14 @@ class Rendered:
         body: its body.
         cached: False for results sent once and not kept: a 404 for an URL that
             had no page, or a render that said revalidate 0.
+        adopted: True when another process rendered it and this one took its
+            entry (answered as a HIT: nobody waited for a render here).
     """
 
     page: PageRecord
     body: bytes
     cached: bool
+    adopted: bool = False
 
 
 def entry_page(entry: StoredEntry) -> CachedPage:
@@ -44,7 +45,7 @@ def entry_page(entry: StoredEntry) -> CachedPage:
 
 
 class PageRenderer:
-    """Renders URLs statically (no request) into ISR entries, one worker at a time per URL.
+    """Renders URLs statically (no request) into ISR entries, one process at a time per URL.
 
     Args:
         site: the loaded site.
@@ -52,8 +53,8 @@ class PageRenderer:
         build_id: the manifest's build.
         route_tags: each route's implicit tags.
         cache: the page index to update.
-        store: where entries are written.
-        marks: revalidation marks (a render that overlaps a mark is stale at once).
+        state: the build's shared state: locks, entries, marks, counters (a
+            render that overlaps a mark is stale at once).
         clock: epoch seconds.
         expire_seconds: config.expire_seconds.
     """
@@ -66,8 +67,7 @@ class PageRenderer:
         build_id: str,
         route_tags: RouteTags,
         cache: PageCache,
-        store: EntryStore,
-        marks: RevalidationMarks,
+        state: BuildState,
         clock: Clock,
         expire_seconds: float,
     ) -> None:
@@ -76,25 +76,22 @@ class PageRenderer:
         self.build_id = build_id
         self.route_tags = route_tags
         self.cache = cache
-        self.store = store
-        self.marks = marks
+        self.state = state
         self.clock = clock
         self.expire_seconds = expire_seconds
-        self.locks = RenderLocks(store.directory / "locks")
-        tag = build_id[:12]
-        # Renders that ran, counted across the server's workers (a file each):
-        # not the same as Regenerator's *_started counts of one process.
-        self.regenerations_rendered = SharedCounter(store.directory / f"regenerations-{tag}.count")
-        self.on_demand_rendered = SharedCounter(store.directory / f"renders-{tag}.count")
+        # Renders that ran, counted across every process sharing the state: not
+        # the same as Regenerator's *_started counts of one process.
+        self.regenerations_rendered = state.regenerations_rendered
+        self.on_demand_rendered = state.on_demand_rendered
 
     async def render(self, url_path: str, background: bool) -> Rendered | None:
-        """Render `url_path` and store it, unless another worker has it or just did.
+        """Render `url_path` and store it, unless another process has it or just did.
 
         A background regeneration whose URL is locked elsewhere is skipped
-        (None): that worker is rendering it. An on-demand render waits for the
-        lock. Either way, an entry another worker wrote since this one's page
+        (None): that process is rendering it. An on-demand render waits for the
+        lock. Either way, an entry another process wrote since this one's page
         is adopted instead of rendering again, so one render per page holds
-        across workers.
+        across processes (and instances, with a shared backend).
 
         Raises:
             RuntimeDynamicError: the render read the request (Next.js: "changed from
@@ -102,15 +99,13 @@ class PageRenderer:
             RegenerationError: the URL no longer matches a route, a 5xx, or a failed write.
             Exception: whatever the page raised.
         """
-        # Locks are per build, as entries are: a server switching builds never has
-        # the new build's render wait for the old build's render of the same URL.
-        lock_key = f"{self.build_id} {url_path}"
+        state = self.state
         if background:
-            lock = self.locks.try_acquire(lock_key)
+            lock = await state.try_lock(url_path)
             if lock is None:
                 return None
         else:
-            lock = await self.locks.acquire(lock_key)
+            lock = await state.lock(url_path)
         try:
             adopted = await self._adopt(url_path)
             if adopted is not None:
@@ -118,11 +113,11 @@ class PageRenderer:
             (self.regenerations_rendered if background else self.on_demand_rendered).add()
             return await self._render_and_store(url_path)
         finally:
-            lock.release()
+            await lock.release()
 
     async def _adopt(self, url_path: str) -> Rendered | None:
-        """The entry on disk, when another worker wrote it after our page and it is fresh."""
-        found = await asyncio.to_thread(self.store.read, url_path)
+        """The stored entry, when another process wrote it after our page and it is fresh."""
+        found = await self.state.read_shared(url_path)
         if found is None:
             return None
         entry, body = found
@@ -130,13 +125,13 @@ class PageRenderer:
         if current is not None and entry.page.generated_at <= current.record.generated_at:
             return None
         page = entry_page(entry)
-        if self.marks.marked_at_or_after(self._tags(page), page.render_started_at):
+        if self.state.revalidated(self._tags(page), page):
             return None
         now = self.clock()
         if freshness_of(page, now, expire_seconds=self.expire_seconds) is not Freshness.FRESH:
             return None
         self.cache.put(page, body)
-        return Rendered(entry.page, body, cached=True)
+        return Rendered(entry.page, body, cached=True, adopted=True)
 
     def _tags(self, page: CachedPage) -> frozenset[str]:
         record = page.record
@@ -149,8 +144,7 @@ class PageRenderer:
                 f"{url_path} no longer matches any route in app/", url_path=url_path
             )
         route = match.route
-        seq = self.marks.seq
-        started_at = self.clock()
+        start = await self.state.begin_render(url_path, self.clock)
         scope = make_scope(self.site, route, url_path, self.services)
         try:
             result = await render_match(self.site, match, scope)
@@ -165,7 +159,7 @@ class PageRenderer:
         record = result.to_record(
             url_path=url_path,
             route_pattern=route.route_pattern,
-            output_file=self.store.entry_file(url_path).name,
+            output_file=self.state.store.entry_file(url_path).name,
             # Freshness counts from when the entry is set (as Next.js), not from
             # the render's start: a render slower than revalidate would otherwise
             # be stale on arrival and regenerate back to back. Marks still count
@@ -188,15 +182,18 @@ class PageRenderer:
             # disk); a render that says revalidate 0 is dynamic: sent, not kept.
             return Rendered(record, result.body, cached=False)
         try:
-            stored = await asyncio.to_thread(
-                self.store.write, record, result.body, started_at=started_at
-            )
+            stored = await self.state.write(record, result.body, start)
         except OSError as exc:
             raise RegenerationError(
                 f"could not write the ISR entry of {url_path}: {exc}", url_path=url_path
             ) from exc
+        if stored is None:
+            # A render that began later (another process, after this one's lock
+            # ran out) stored a newer entry: take it rather than overwrite it.
+            adopted = await self._adopt(url_path)
+            return adopted if adopted is not None else Rendered(record, result.body, cached=False)
         page = entry_page(stored)
-        if self.marks.marked_since(self._tags(page), seq):
+        if self.state.revalidated_during(self._tags(page), start):
             page = page.with_mark(True)  # revalidated while rendering: stale already
         self.cache.put(page, result.body)
         return Rendered(record, result.body, cached=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ssg.content.cache import CACHE_FOLDER
 from ssg.data.memo import RequestMemo
 from ssg.render.dispatch import InProcessDispatcher
 from ssg.scope import Clock, DataServices, Revalidator, ServiceMode
 from ssg.site import Site
+
+if TYPE_CHECKING:
+    from ssg.data.store import DataStore
 
 
 def make_services(
@@ -18,6 +23,7 @@ def make_services(
     revalidator: Revalidator | None = None,
     include_drafts: bool = False,
     force: bool = False,
+    store: DataStore | None = None,
 ) -> DataServices:
     """Data services for a build or a server over `site`.
 
@@ -33,6 +39,8 @@ def make_services(
             entries (`ssg build --drafts`, `ssg dev`).
         force: ignore the parsed content kept by earlier builds, and rewrite it
             (`ssg build --force`).
+        store: the data cache to use (a shared one, e.g. in Redis); None opens
+            the one on disk under `cache_dir/data`.
 
     Returns:
         DataServices with in-process dispatch for relative fetches, the data
@@ -40,14 +48,16 @@ def make_services(
     """
     from ssg.data.store import DataStore
 
+    if store is None:
+        # A server keeps sqlite off its event loop; a build forks and keeps it inline.
+        store = DataStore(
+            site.config.cache_dir / "data", clock=clock, own_thread=mode is ServiceMode.SERVE
+        )
     return DataServices(
         mode=mode,
         clock=clock,
         dispatch=InProcessDispatcher(site),
-        # A server keeps sqlite off its event loop; a build forks and keeps it inline.
-        store=DataStore(
-            site.config.cache_dir / "data", clock=clock, own_thread=mode is ServiceMode.SERVE
-        ),
+        store=store,
         build_memo=RequestMemo() if mode is ServiceMode.BUILD else None,
         fetch_timeout_seconds=site.config.fetch_timeout_seconds,
         fetch_max_bytes=site.config.fetch_max_bytes,

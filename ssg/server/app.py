@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ssg.config import SiteConfig
+from ssg.isr.backend import CacheBackend, open_backend
 from ssg.isr.entries import BeforeReplace
 from ssg.isr.scheduler import PREWARM_INTERVAL_SECONDS
 from ssg.scope import Clock
@@ -23,6 +24,7 @@ logger = logging.getLogger("ssg.server")
 CONFIG_KEY = web.AppKey("config", SiteConfig)
 SWITCH_KEY = web.AppKey("builds", BuildSwitch)
 PURGE_KEY = web.AppKey("purge_webhook", PurgeWebhook)
+BACKEND_KEY = web.AppKey("backend", CacheBackend)
 
 
 def create_app(
@@ -63,7 +65,8 @@ def create_app(
 
     Returns:
         The application; state under typed keys (CONFIG_KEY, SWITCH_KEY: the
-        served build is `app[SWITCH_KEY].current`; PURGE_KEY when
+        served build is `app[SWITCH_KEY].current`; BACKEND_KEY: where ISR state
+        is shared, see ssg.isr.backend; PURGE_KEY when
         `config.purge_webhook` is set: one webhook for every build).
 
     Raises:
@@ -75,8 +78,10 @@ def create_app(
         if config.purge_webhook
         else None
     )
+    backend = open_backend(config.cache_url, config.cache_dir)
     options = BuildOptions(
         clock=clock,
+        backend=backend,
         prewarm=prewarm,
         prewarm_interval_seconds=prewarm_interval_seconds,
         secret=revalidate_secret or os.environ.get(SECRET_ENV) or None,
@@ -88,6 +93,7 @@ def create_app(
     app = web.Application(client_max_size=config.body_limit_bytes)
     app[CONFIG_KEY] = first.config
     app[SWITCH_KEY] = switch
+    app[BACKEND_KEY] = backend
     if webhook is not None:
         app[PURGE_KEY] = webhook
     app.router.add_route("*", "/{tail:.*}", switch.handle)
@@ -103,6 +109,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await switch.close_all()
+        await app[BACKEND_KEY].aclose()
         webhook = app.get(PURGE_KEY)
         if webhook is not None:
             await webhook.close(grace_seconds=app[CONFIG_KEY].shutdown_grace_seconds)

@@ -344,7 +344,9 @@ class SiteHandler:
             )
             return await self.error_page(request, match, digest)
         if rendered.cached:
-            return self._page_response(request, rendered.page, rendered.body, CacheState.MISS)
+            # Adopted: another process rendered it, this one answers from its cache.
+            state = CacheState.HIT if rendered.adopted else CacheState.MISS
+            return self._page_response(request, rendered.page, rendered.body, state)
         return uncached_response(request, rendered.page, rendered.body)
 
     async def _dynamic(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
