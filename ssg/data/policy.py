@@ -6,6 +6,7 @@ disk, then the producer (the upstream request or the decorated function).
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
 import math
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ssg.data.keys import sorted_tags
+from ssg.data.store import LOOP_WAIT_SECONDS
 from ssg.errors import ArgumentError
 from ssg.revalidate import Revalidate
 from ssg.scope import collect_due
@@ -225,10 +227,19 @@ def run_cached_sync(
     produce: Callable[[], Any],
     describe: str,
 ) -> Any:
-    """The synchronous twin of `run_cached`, for sync functions under @ssg.cache."""
+    """The synchronous twin of `run_cached`, for sync functions under @ssg.cache.
+
+    Called on a server's event loop (a sync function called from an async
+    `load()`), the data-cache read waits at most `LOOP_WAIT_SECONDS` for the
+    store's thread (busy, or waiting on a lock another process holds); past
+    that the call counts as a miss and the function runs. In a worker thread
+    the read waits as long as it takes. The write is queued (`set_soon`): the
+    store's thread runs in order, so any later read sees it. A build's store
+    has no thread and does both inline.
+    """
 
     def load() -> _Outcome:
-        hit, previous_tags = _read(scope, data_key, policy)
+        hit, previous_tags = _read(scope, data_key, policy, on_loop=_on_event_loop())
         if hit is not None:
             return hit
         with collect_due() as due:
@@ -249,14 +260,28 @@ def run_cached_sync(
     return outcome.value
 
 
+def _on_event_loop() -> bool:
+    """True when called from code running on an event loop's thread (a coroutine)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _read(
-    scope: RenderScope, data_key: str, policy: CachePolicy
+    scope: RenderScope, data_key: str, policy: CachePolicy, *, on_loop: bool
 ) -> tuple[_Outcome | None, frozenset[str]]:
-    """Return (a usable data-cache hit or None, tags of any entry found)."""
+    """Return (a usable data-cache hit or None, tags of any entry found).
+
+    `on_loop`: the caller is on the event loop, so the read waits at most
+    LOOP_WAIT_SECONDS for the store (a build's store answers inline anyway).
+    """
     store = scope.services.store
     if not policy.stored or store is None:
         return None, frozenset()
-    return _usable(scope, policy, store.get(data_key))
+    wait_seconds = LOOP_WAIT_SECONDS if on_loop else None
+    return _usable(scope, policy, store.get(data_key, wait_seconds=wait_seconds))
 
 
 def _usable(
@@ -294,7 +319,7 @@ def _write(
     store = scope.services.store
     if policy.stored and store is not None and due_at is None and should_store(value):
         try:
-            store.set(data_key, value, revalidate=policy.revalidate, tags=sorted(tags))
+            store.set_soon(data_key, value, revalidate=policy.revalidate, tags=sorted(tags))
         except TypeError as exc:
             _not_stored(describe, exc)
     return _Outcome(value, tags, due_at)

@@ -31,6 +31,10 @@ FORMAT = "ssg-data-cache/2"
 SIZE_LIMIT_BYTES = 2**30
 """Disk budget of the cache (diskcache culls the least recently stored entries beyond it)."""
 
+LOOP_WAIT_SECONDS = 0.02
+"""How long a sync call on a server's event loop waits for the store's thread before
+the lookup counts as a miss (`get(..., wait_seconds=)`)."""
+
 T = TypeVar("T")
 
 _FORMAT_KEY = "format"
@@ -79,9 +83,10 @@ class DataStore:
     runs on the store's one thread: the async methods (`aget`, `aset`,
     `aexpire`) let the event loop serve meanwhile, the `*_soon` methods queue
     work without waiting (the thread runs calls in order, so a read queued
-    later sees it), and the sync methods wait for the thread. Without it (a
-    build, which forks and must not start threads) every call runs in the
-    caller's thread.
+    later sees it), and the sync methods wait for the thread (`get` at most
+    `wait_seconds` when given: a sync function called on the event loop).
+    Without it (a build, which forks and must not start threads) every call
+    runs in the caller's thread.
 
     Args:
         directory: the folder the store owns (e.g. `.ssg/data`); created if missing,
@@ -98,6 +103,7 @@ class DataStore:
         self._thread: ThreadPoolExecutor | None = (
             ThreadPoolExecutor(1, thread_name_prefix="ssg-data-cache") if own_thread else None
         )
+        self._busy_logged = False
         self._cache: diskcache.Cache | None = self._call(_open_cache, self.directory)
 
     def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -125,6 +131,17 @@ class DataStore:
         """`expire` without blocking the event loop."""
         return await self._run(self._expire)
 
+    def set_soon(
+        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
+    ) -> None:
+        """Queue `set`: pickled now (a later change to `value` is not stored), written in order.
+
+        Raises:
+            TypeError: `value` cannot be pickled (nothing is queued).
+        """
+        blob, meta = _entry_records(value, self._clock(), revalidate, tags)
+        self._later(self._put, key, blob, meta)
+
     def drop_soon(self, keys: Iterable[str]) -> None:
         """Queue `drop(keys)`: done before any read queued after it; never waits."""
         self._later(self._drop, list(keys))
@@ -133,20 +150,45 @@ class DataStore:
         """Queue `revalidate_tag(tag)`: done before any read queued after it; never waits."""
         self._later(self._revalidate_tag, tag)
 
-    def _later(self, function: Callable[..., int], *args: Any) -> None:
+    def _later(self, function: Callable[..., object], *args: Any) -> None:
         if self._thread is None:
             function(*args)
             return
         future = self._thread.submit(function, *args)
         future.add_done_callback(_log_failure)
 
-    def get(self, key: str) -> CachedValue | None:
+    def get(self, key: str, *, wait_seconds: float | None = None) -> CachedValue | None:
         """Return the fresh entry stored under `key`, or None when missing or expired.
 
         An unreadable entry (e.g. pickled by an older ssg) is logged on "ssg.data",
         dropped, and reported as missing.
+
+        Args:
+            key: a data key from `ssg.data.keys`.
+            wait_seconds: with the store's own thread, wait at most this long
+                for it (busy with queued work, or waiting on a lock another
+                process holds); past that the lookup is a miss (None), logged
+                once. None waits until it answers.
         """
-        return self._call(self._get, key)
+        if self._thread is None or wait_seconds is None:
+            return self._call(self._get, key)
+        future = self._thread.submit(self._get, key)
+        try:
+            return future.result(timeout=wait_seconds)
+        except TimeoutError:
+            future.cancel()  # still queued: skip it; already running: its answer is dropped
+            if not self._busy_logged:
+                self._busy_logged = True
+                logger.warning(
+                    "The data cache at %s was busy for more than %.0f ms (a lock held by "
+                    "another process, or queued work) when a sync @ssg.cache function was "
+                    "called on the event loop; such calls compute their value instead of "
+                    "waiting (logged once). Make the function async to wait without "
+                    "stalling the server.",
+                    self.directory,
+                    wait_seconds * 1000,
+                )
+            return None
 
     def set(
         self,
@@ -228,19 +270,12 @@ class DataStore:
         return entry if entry.is_fresh(self._clock()) else None
 
     def _set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
-        entry = CachedValue(value, self._clock(), revalidate, frozenset(tags))
-        try:
-            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            raise TypeError(
-                f"cannot store a {type(value).__name__} in the data cache: it is not picklable "
-                f"({exc})"
-            ) from exc
+        self._put(key, *_entry_records(value, self._clock(), revalidate, tags))
+
+    def _put(self, key: str, blob: bytes, meta: str) -> None:
+        """Write an entry's pickled value and its metadata in one transaction."""
         if self._cache is None:
             return
-        # Metadata is kept apart from the value so expire() and revalidate_tag()
-        # scan small JSON records instead of unpickling every body.
-        meta = json.dumps([entry.expires_at, sorted(entry.tags)])
         try:
             with self._cache.transact():
                 self._cache.set(_ENTRY + key, blob)
@@ -318,7 +353,28 @@ class DataStore:
         return existed
 
 
-def _log_failure(future: Future[int]) -> None:
+def _entry_records(
+    value: Any, stored_at: float, revalidate: Revalidate, tags: Iterable[str]
+) -> tuple[bytes, str]:
+    """Return (pickled CachedValue, JSON metadata) of an entry stored at `stored_at`.
+
+    Metadata is kept apart from the value so expire() and revalidate_tag() scan
+    small JSON records instead of unpickling every body.
+
+    Raises:
+        TypeError: `value` cannot be pickled.
+    """
+    entry = CachedValue(value, stored_at, revalidate, frozenset(tags))
+    try:
+        blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise TypeError(
+            f"cannot store a {type(value).__name__} in the data cache: it is not picklable ({exc})"
+        ) from exc
+    return blob, json.dumps([entry.expires_at, sorted(entry.tags)])
+
+
+def _log_failure(future: Future[object]) -> None:
     error = future.exception()
     if error is not None:
         logger.error("A queued data cache operation failed: %s", error, exc_info=error)

@@ -233,3 +233,51 @@ async def test_a_store_on_its_own_thread_closes_its_database_after_use_from_thre
     assert _open_files_under(cache_dir)
     store.close()
     assert _open_files_under(cache_dir) == []
+
+
+def test_a_bounded_get_misses_while_the_stores_thread_is_busy_and_says_so_once(
+    cache_dir: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = DataStore(cache_dir, clock=clock, own_thread=True)
+    store.set("k", 1, revalidate=Revalidate.NEVER, tags=())
+    busy, release = threading.Event(), threading.Event()
+
+    def block() -> int:
+        busy.set()
+        release.wait()
+        return 0
+
+    store._later(block)  # queued work ahead of the reads (a lock, a long scan)
+    busy.wait()
+    try:
+        with caplog.at_level(logging.WARNING, logger="ssg.data"):
+            misses = [store.get("k", wait_seconds=0.01) for _ in range(3)]
+    finally:
+        release.set()
+    answered = store.get("k", wait_seconds=10)
+    store.close()
+
+    assert misses == [None, None, None]
+    assert answered is not None and answered.value == 1
+    assert [r.getMessage().count("was busy for more than 10 ms") for r in caplog.records] == [1]
+
+
+def test_set_soon_stores_the_value_as_it_was_when_called(cache_dir: Path, clock: FakeClock) -> None:
+    store = DataStore(cache_dir, clock=clock, own_thread=True)
+    release = threading.Event()
+    store._later(release.wait)  # the write waits in the queue while the caller changes the value
+    value = ["a"]
+    store.set_soon("k", value, revalidate=Revalidate.after(60), tags=["t"])
+    value.append("changed later")
+    release.set()
+    entry = store.get("k")  # the thread runs in order: the write is done first
+    store.close()
+
+    assert entry is not None
+    assert (entry.value, entry.stored_at, entry.tags) == (["a"], clock.now, frozenset({"t"}))
+
+
+def test_set_soon_of_an_unpicklable_value_raises_at_once(store: DataStore) -> None:
+    with pytest.raises(TypeError, match="not picklable"):
+        store.set_soon("k", lambda: 1, revalidate=Revalidate.NEVER, tags=())
+    assert store.get("k") is None
