@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,12 +41,22 @@ class Collection(Sequence[Entry]):
     content_dir: Path
     warnings: tuple[ContentProblem, ...] = ()
     _by_slug: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    # published(): the sorted dates of the entries it may hold back, and its views by how
+    # many of them are out (one view per build; a server gets a new one at each release).
+    _release_dates: list[float] | None = field(init=False, repr=False, compare=False)
+    _views: dict[int, Collection] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_slug: dict[str, Entry] = {}
         for entry in self.entries:
             by_slug.setdefault(entry.slug, entry)
         object.__setattr__(self, "_by_slug", by_slug)
+        object.__setattr__(self, "_release_dates", None)
+        object.__setattr__(self, "_views", {})
+
+    def __getstate__(self) -> dict[str, object]:
+        # The kept views are this process's cache: a pickle (ssg dev's parsed content) drops them.
+        return {**self.__dict__, "_release_dates": None, "_views": {}}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -84,6 +95,41 @@ class Collection(Sequence[Entry]):
         prefix = base_path + scope.url_path.rstrip("/")
         html = point_at(entry.html, frozenset(entry.bundle_files), prefix)
         return replace(entry, html=Markup(html))
+
+    def published(self, now: float) -> tuple[Collection, float | None]:
+        """The collection without drafts and entries dated after `now`, and the next such date.
+
+        Every page of a build asks for it, so the answer is kept: after the first
+        call it costs a binary search over the entries' dates, not a pass over them.
+
+        | entries (date; draft)          | now  | published | next date |
+        | ------------------------------ | ---- | --------- | --------- |
+        | a (10), b (20)                 | 15   | a         | 20        |
+        | a (10), b (20)                 | 25   | a, b      | None      |
+        | a (10), c (undated, draft)     | 15   | a         | None      |
+
+        Args:
+            now: epoch seconds.
+
+        Returns:
+            (the published entries, `self` when that is all of them; epoch seconds
+            of the earliest held-back date, or None). A draft's date schedules
+            nothing: it waits for its author, not the clock.
+        """
+        dates = self._release_dates
+        if dates is None:
+            dates = sorted(e.date.timestamp() for e in self.entries if e.date and not e.draft)
+            object.__setattr__(self, "_release_dates", dates)
+        released = bisect_right(dates, now)
+        due_at = dates[released] if released < len(dates) else None
+        view = self._views.get(released)
+        if view is None:
+            kept = tuple(e for e in self.entries if not e.draft and not e.is_scheduled(now))
+            view = self if len(kept) == len(self.entries) else replace(self, entries=kept)
+            if len(self._views) >= 8:  # a long-running server: keep the recent ones
+                self._views.clear()
+            self._views[released] = view
+        return view, due_at
 
     def filter(self, keep: Callable[[Entry], bool]) -> Collection:
         """Return the entries for which `keep(entry)` is true, e.g. `lambda e: not e.redirect`."""

@@ -6,17 +6,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from ssg.content.collection import Collection
-from ssg.content.entry import Entry
 from ssg.content.memo import CollectionSpec, filter_ref, memoized_collection, reload_collection
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
 from ssg.errors import ContentError
-from ssg.scope import current_scope
+from ssg.scope import RenderScope, ServiceMode, current_scope
 
 logger = logging.getLogger("ssg.content")
+_DIR_PREFIX = "ssg.content.v1.dir:"
 
 
 def load_collection(
@@ -80,7 +79,7 @@ def load_collection(
     """
     scope = current_scope()
     base_dir = scope.services.site_dir if scope is not None else Path.cwd()
-    content_dir = (base_dir / folder).resolve()
+    content_dir = _resolved_folder(scope, base_dir, folder)
     if not content_dir.is_dir():
         where = "" if Path(folder).is_absolute() else f" ({str(folder)!r} from {base_dir})"
         raise ContentError(
@@ -110,7 +109,7 @@ def load_collection(
     if drafts:
         return collection
     now = scope.services.clock() if scope is not None else time.time()
-    published, due_at = _published(collection, now)
+    published, due_at = collection.published(now)
     if due_at is not None and scope is not None:
         scope.record_due(due_at)
     return published
@@ -143,24 +142,12 @@ async def aload_collection(
     )
 
 
-def _published(collection: Collection, now: float) -> tuple[Collection, float | None]:
-    """The collection without drafts and entries dated after `now`; the earliest such date.
-
-    Returns:
-        (the published entries, epoch seconds of the next scheduled entry or None).
-        A draft's date schedules nothing: it waits for its author, not the clock.
-    """
-    kept: list[Entry] = []
-    due_at: float | None = None
-    for entry in collection.entries:
-        if entry.draft:
-            continue
-        if entry.is_scheduled(now):
-            assert entry.date is not None  # is_scheduled() checked it
-            timestamp = entry.date.timestamp()
-            due_at = timestamp if due_at is None else min(due_at, timestamp)
-            continue
-        kept.append(entry)
-    if len(kept) == len(collection.entries):
-        return collection, None
-    return replace(collection, entries=tuple(kept)), due_at
+def _resolved_folder(scope: RenderScope | None, base_dir: Path, folder: str | Path) -> Path:
+    """The absolute content folder, symlinks resolved; a build resolves it once, not per page."""
+    if scope is None or scope.services.mode is not ServiceMode.BUILD:
+        return (base_dir / folder).resolve()
+    key = f"{_DIR_PREFIX}{(str(base_dir), str(folder))!r}"
+    found = scope.services.shared.get(key)
+    if not isinstance(found, Path):
+        found = scope.services.shared[key] = (base_dir / folder).resolve()
+    return found

@@ -101,6 +101,21 @@ def test_a_scheduled_entry_appears_once_its_date_passed(folder: Path, in_scope: 
     assert scope.revalidate == Revalidate.after(30)
 
 
+def test_each_release_and_a_clock_moved_back_list_the_entries_dated_up_to_now(
+    folder: Path, in_scope: InScope
+) -> None:
+    """The published view is kept per release: every clock reading still gets its own list."""
+    clock = FakeClock(NOW)
+    seen = []
+    with in_scope(folder.parent, clock=clock):
+        for offset in (0, 29, 31, 86_400, 86_401, 0, 31):
+            clock.now = NOW + offset
+            seen.append([e.slug for e in load_collection(folder)])
+
+    soon, later = ["soon", "old"], ["later", "soon", "old"]
+    assert seen == [["old"], ["old"], soon, later, later, ["old"], soon]
+
+
 @ssg.cache
 def _titles(folder: str) -> list[str]:
     return [e.title for e in load_collection(folder)]
