@@ -1,4 +1,4 @@
-"""The server's own endpoints under /_ssg/: on-demand revalidation and status, behind a bearer secret."""
+"""The server's own endpoints under /_ssg/: revalidation and status behind a bearer secret, health open."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 SECRET_ENV = "SSG_REVALIDATE_SECRET"
 REVALIDATE_PATH = "/_ssg/revalidate"
 STATUS_PATH = "/_ssg/status"
+HEALTH_PATH = "/_ssg/health"
 MAX_REVALIDATE_BODY_BYTES = 16 * 1024
 MAX_PAGES_LISTED = 1000
 """Cached pages listed at most by one /_ssg/status?pages=1 answer (page on with offset)."""
@@ -29,10 +30,13 @@ FAILURES_LISTED = 100
 
 
 class Endpoints:
-    """`POST /_ssg/revalidate` and `GET /_ssg/status`: on-demand revalidation over HTTP.
+    """`POST /_ssg/revalidate`, `GET /_ssg/status` and `GET /_ssg/health`.
 
-    Both need `Authorization: Bearer <secret>`; without a configured secret
-    they do not exist (404), so a server never exposes them by accident.
+    Revalidation and status need `Authorization: Bearer <secret>`; without a
+    configured secret they do not exist (404), so a server never exposes them
+    by accident. Health needs no secret: it is what a load balancer or a
+    container runtime polls (it tells only that this server answers, and its
+    build id).
 
     Args:
         engine: the ISR engine.
@@ -53,6 +57,10 @@ class Endpoints:
 
     async def dispatch(self, request: web.Request, url_path: str) -> web.StreamResponse:
         """Answer a request under /_ssg/ (anything else there is a 404, the manifest included)."""
+        if url_path == HEALTH_PATH:
+            if request.method not in ("GET", "HEAD"):
+                return method_not_allowed(["GET", "HEAD"])
+            return _json({"status": "ok", "build_id": self.engine.build_id})
         if url_path not in (REVALIDATE_PATH, STATUS_PATH) or self._secret is None:
             return self._not_found(request)
         if not self._authorized(request):

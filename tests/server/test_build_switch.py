@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shutil
 import signal
 import subprocess
@@ -227,3 +228,98 @@ async def test_sighup_while_ssg_serve_starts_does_not_end_it(make_site: MakeSite
 
     assert status == 200
     assert process.returncode == 0
+
+
+VERSIONED_PAGE_PY = """
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parents[{depth}]
+{settings}
+
+async def load(params):
+    return {{"version": (SITE / "content" / "version.txt").read_text(encoding="utf-8").strip()}}
+"""
+VERSION_MARK = re.compile(r"v=(\d+);")
+LOAD_CLIENTS = 8
+
+
+async def test_a_build_switch_under_load_fails_no_request_and_no_answer_mixes_builds(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "<p>home v={{ version }};</p>",
+            "app/page.py": VERSIONED_PAGE_PY.format(depth=1, settings=""),
+            "app/blog/[slug]/page.html": "<p>{{ params.slug }} v={{ version }};</p>",
+            "app/blog/[slug]/page.py": VERSIONED_PAGE_PY.format(
+                depth=3,
+                settings="revalidate = 3600\n\nasync def generate_static_params(params):\n"
+                '    return [{"slug": "a"}, {"slug": "b"}]\n',
+            ),
+            "public/asset.txt": "v=1;",
+            "content/version.txt": "1",
+        }
+    )
+    server = await serve_site(site_dir, watch_builds=True)
+    switch = switch_of(server)
+    await switch.watching.wait()
+    # Prerendered pages, a public file, and an on-demand page (rendered by each build
+    # with the data of the moment, so its version tells the time, not the build).
+    urls = ["/", "/blog/a", "/blog/b", "/asset.txt", "/blog/late"]
+    on_demand = "/blog/late"
+    stop = asyncio.Event()
+    problems: list[str] = []
+    versions_seen: list[list[int]] = [[] for _ in range(LOAD_CLIENTS)]
+    bodies: dict[str, bytes] = {}  # ETag -> the one body it stands for
+    answered = asyncio.Condition()
+
+    async def client(number: int) -> None:
+        async with aiohttp.ClientSession() as session:
+            turn = 0
+            while not stop.is_set():
+                url = urls[(number + turn) % len(urls)]
+                turn += 1
+                try:
+                    async with session.get(server.base_url + url) as response:
+                        body = await response.read()
+                        status, etag = response.status, response.headers.get("ETag")
+                except aiohttp.ClientError as exc:
+                    problems.append(f"{url}: {exc!r}")
+                    continue
+                found = set(VERSION_MARK.findall(body.decode()))
+                if status != 200 or etag is None or len(found) != 1:
+                    problems.append(f"{url}: {status}, ETag {etag}, versions {found}")
+                    continue
+                if bodies.setdefault(etag, body) != body:
+                    problems.append(f"{url}: ETag {etag} sent with two bodies")
+                if url != on_demand:
+                    async with answered:
+                        versions_seen[number].append(int(found.pop()))
+                        answered.notify_all()
+
+    async def every_client_answered_twice_more() -> None:
+        start = [len(seen) for seen in versions_seen]
+        async with asyncio.timeout(SWITCH_DEADLINE_SECONDS), answered:
+            await answered.wait_for(
+                lambda: all(
+                    len(seen) >= n + 2 for seen, n in zip(versions_seen, start, strict=True)
+                )
+            )
+
+    clients = [asyncio.create_task(client(n)) for n in range(LOAD_CLIENTS)]
+    try:
+        await every_client_answered_twice_more()  # the first build under load
+        for version in (2, 3):
+            (site_dir / "content/version.txt").write_text(str(version))
+            (site_dir / "public/asset.txt").write_text(f"v={version};")
+            await build_site(server.config, clock=server.clock)
+            await reloads_reach(switch, switches=version - 1)
+        await every_client_answered_twice_more()  # now from the last build
+    finally:
+        stop.set()
+        await asyncio.gather(*clients)
+
+    assert problems == []
+    assert {seen[-1] for seen in versions_seen} == {3}
+    assert set().union(*versions_seen) == {1, 2, 3}
