@@ -151,7 +151,10 @@ def load_build(config: SiteConfig, options: BuildOptions) -> ServedBuild:
         engine=engine,
         static=static,
         endpoints=Endpoints(
-            engine, secret=options.secret, not_found=lambda r: handler.not_found(r)
+            engine,
+            backend=options.backend,
+            secret=options.secret,
+            not_found=lambda r: handler.not_found(r),
         ),
         not_found_pages=NotFoundPages(site, not_found_body),
         body_limit_bytes=config.body_limit_bytes,

@@ -16,6 +16,7 @@ from ssg.server.responses import DYNAMIC_CACHE_CONTROL, method_not_allowed
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ssg.isr.backend import CacheBackend
     from ssg.isr.engine import IsrEngine
 
 SECRET_ENV = "SSG_REVALIDATE_SECRET"
@@ -40,6 +41,7 @@ class Endpoints:
 
     Args:
         engine: the ISR engine.
+        backend: where the ISR state is shared (the local disk or Redis).
         secret: the bearer secret ($SSG_REVALIDATE_SECRET), or None.
         not_found: makes the 404 response.
     """
@@ -48,10 +50,12 @@ class Endpoints:
         self,
         engine: IsrEngine,
         *,
+        backend: CacheBackend,
         secret: str | None,
         not_found: Callable[[web.Request], web.Response],
     ) -> None:
         self.engine = engine
+        self.backend = backend
         self._secret = secret.encode("utf-8") if secret else None
         self._not_found = not_found
 
@@ -129,7 +133,12 @@ class Endpoints:
     def status(
         self, *, verbose: bool = False, offset: int = 0, limit: int = 1000
     ) -> dict[str, Any]:
-        """Routes, page freshness counts, renders and the last failures, as JSON-ready data.
+        """Build id, shared cache backend, routes, freshness counts, renders and the last failures.
+
+        JSON-ready data. `cache` says where the ISR state is shared: the local
+        disk (one machine: `instances` 1, `stream_lag_ms` None) or Redis (the
+        instances seen alive recently and this one's lag behind the stream of
+        revalidations), with the Redis URL shown without its password.
 
         Bounded whatever the site's size: the newest FAILURES_LISTED failures
         (`failures_total` counts all kept), and with `verbose` one page of the
@@ -182,6 +191,10 @@ class Endpoints:
         status: dict[str, Any] = {
             "build_id": engine.build_id,
             "now": now,
+            # Where the ISR state is shared: {"backend": "disk"|"redis", "connected",
+            # "instances" (alive recently), "stream_lag_ms" (Redis: how far this
+            # instance trails the revalidation stream), and the backend's details}.
+            "cache": self.backend.status().to_json(),
             # Renders actually run, by every worker since the build was first served.
             "regenerations": engine.renderer.regenerations_rendered.value(),
             "on_demand_renders": engine.renderer.on_demand_rendered.value(),

@@ -185,6 +185,22 @@ async def test_status_lists_routes_freshness_and_regenerations(
     assert unauthorized.status == 401
 
 
+async def test_status_shows_the_build_and_the_local_disk_backend_of_one_instance(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    server = await serve_site(tagged_site(make_site), revalidate_secret="s3cret")
+
+    status = (await server.get("/_ssg/status", headers=AUTH)).json()
+
+    assert status["build_id"] == server.build.manifest.build_id
+    assert status["cache"] == {
+        "backend": "disk",
+        "connected": True,
+        "instances": 1,
+        "stream_lag_ms": None,
+    }
+
+
 async def test_endpoints_answer_under_trailing_slash_true_without_a_redirect(
     make_site: MakeSite, serve_site: ServeSite
 ) -> None:
