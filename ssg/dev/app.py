@@ -31,6 +31,7 @@ from ssg.routing.definitions import RouteKind, RouteMatch
 from ssg.scope import Clock, DataServices, ServiceMode
 from ssg.server.not_found import NotFoundPages
 from ssg.server.paths import ENDPOINT_PREFIX, PathVerdict, parse_site_path
+from ssg.server.per_request import to_request, uncached_response
 from ssg.server.responses import (
     HTML,
     body_response,
@@ -38,7 +39,7 @@ from ssg.server.responses import (
     options_response,
     redirect_response,
 )
-from ssg.server.site_handler import PAGE_METHODS, READ_METHODS, to_request, uncached_response
+from ssg.server.site_handler import PAGE_METHODS, READ_METHODS
 from ssg.site import Site
 
 logger = logging.getLogger("ssg.dev")

@@ -89,4 +89,10 @@ def access_logger_class(buffer: AccessLogBuffer) -> type[AbstractAccessLogger]:
                 f"{response.headers.get(CACHE_HEADER, '-')} {time * 1000:.1f}ms"
             )
 
+        def log_prebuilt(
+            self, remote: str, method: str, target: str, length: int, seconds: float
+        ) -> None:
+            """The same line for a fresh HIT answered from prebuilt bytes (see hit_protocol)."""
+            buffer.add(f'{remote} "{method} {target}" 200 {length} HIT {seconds * 1000:.1f}ms')
+
     return BufferedAccessLogger

@@ -38,6 +38,7 @@ from ssg.render.special_pages import DEFAULT_NOT_FOUND
 from ssg.scope import Clock, ServiceMode
 from ssg.server.endpoints import Endpoints
 from ssg.server.not_found import NotFoundPages
+from ssg.server.page_responses import PrebuiltResponse
 from ssg.server.site_handler import SiteHandler
 from ssg.server.static import StaticFiles
 from ssg.site import Site
@@ -206,18 +207,28 @@ class BuildSwitch:
             if build.requests == 0:
                 build.idle.set()
 
+    def prebuilt(self, raw_target: str) -> PrebuiltResponse | None:
+        """The current build's prebuilt fresh HIT for a raw request target, or None.
+
+        Answered at once from one build (see PageResponses.prebuilt); no
+        request is counted since none stays in flight.
+        """
+        return self.current.handler.pages.prebuilt(raw_target)
+
     def busy_connections(self) -> list[Any]:
         """The connections with a request being answered, by any live build."""
-        return [c for build in self.live for c in build.handler.busy_connections()]
+        return [c for build in self.live for c in build.handler.in_flight.busy_connections()]
 
     def abandon_in_flight(self) -> int:
-        """Answer every request still being answered, by any build, with 503 (see SiteHandler)."""
-        return sum(build.handler.abandon_in_flight() for build in self.live)
+        """Answer every request still being answered, by any build, with 503 (see InFlight)."""
+        return sum(build.handler.in_flight.abandon() for build in self.live)
 
     @property
     def abandoned(self) -> int:
         """Requests answered 503 by shutdown, by any build."""
-        return self._abandoned_retired + sum(build.handler.abandoned for build in self.live)
+        return self._abandoned_retired + sum(
+            build.handler.in_flight.abandoned for build in self.live
+        )
 
     def start(self, build: ServedBuild) -> None:
         """Start a loaded build's loop-bound parts: scheduler, content preload."""
@@ -297,7 +308,7 @@ class BuildSwitch:
         if build.requests:
             await build.idle.wait()
         await self.close(build)
-        self._abandoned_retired += build.handler.abandoned
+        self._abandoned_retired += build.handler.in_flight.abandoned
         self._retiring.pop(build, None)
 
     async def close(self, build: ServedBuild) -> None:

@@ -105,6 +105,33 @@ def etag_matches(request: web.Request, etag: str) -> bool:
     return any(c.value == "*" or c.value == value for c in candidates)
 
 
+def page_headers(
+    *,
+    content_type: str,
+    cache_control: str | None,
+    etag: str | None = None,
+    cache_state: CacheState | None = None,
+    location: str | None = None,
+    header_items: Iterable[tuple[str, str]] = (),
+) -> CIMultiDict[str]:
+    """The headers of a response with a body, but Content-Length, Date and Server (aiohttp's).
+
+    `header_items` (a route handler's own headers) come first and keep their
+    Cache-Control; Content-Type, ETag, X-SSG-Cache and Location follow.
+    """
+    headers: CIMultiDict[str] = CIMultiDict(header_items)
+    headers["Content-Type"] = content_type
+    if cache_control is not None and "Cache-Control" not in headers:
+        headers["Cache-Control"] = cache_control
+    if etag is not None:
+        headers["ETag"] = etag
+    if cache_state is not None:
+        headers[CACHE_HEADER] = cache_state.value
+    if location is not None:
+        headers["Location"] = location
+    return headers
+
+
 def body_response(
     request: web.Request,
     *,
@@ -119,20 +146,18 @@ def body_response(
 ) -> web.Response:
     """A response with a body, answering 304 when the client already has `etag`.
 
-    HEAD gets the same headers and no body (aiohttp drops it, keeping Content-Length).
-    A 304 applies only to 200 responses (RFC 9110 15.4.5: a cache can only
-    revalidate what it stored).
+    The headers are `page_headers`'. HEAD gets the same headers and no body (aiohttp drops it,
+    keeping Content-Length). A 304 applies only to 200 responses (RFC 9110
+    15.4.5: a cache can only revalidate what it stored).
     """
-    headers: CIMultiDict[str] = CIMultiDict(header_items)
-    headers["Content-Type"] = content_type
-    if cache_control is not None and "Cache-Control" not in headers:
-        headers["Cache-Control"] = cache_control
-    if etag is not None:
-        headers["ETag"] = etag
-    if cache_state is not None:
-        headers[CACHE_HEADER] = cache_state.value
-    if location is not None:
-        headers["Location"] = location
+    headers = page_headers(
+        content_type=content_type,
+        cache_control=cache_control,
+        etag=etag,
+        cache_state=cache_state,
+        location=location,
+        header_items=header_items,
+    )
     if etag is not None and status == 200 and etag_matches(request, etag):
         del headers["Content-Type"]
         return web.Response(status=304, headers=headers)

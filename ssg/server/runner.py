@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -20,6 +21,7 @@ from ssg.server.connections import (
     connection_cap,
     raise_open_file_limit,
 )
+from ssg.server.hit_protocol import HitAppRunner
 
 logger = logging.getLogger("ssg.server")
 
@@ -43,6 +45,16 @@ class ShutdownReport:
     def abandoned(self) -> bool:
         """True when any work was cut short."""
         return bool(self.requests or self.regenerations)
+
+
+def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
+    """The runner of an `ssg serve` app: fresh HITs answered from prebuilt bytes.
+
+    Args:
+        app: an app from create_app.
+        kwargs: web.AppRunner's arguments (access_log, keepalive_timeout, ...).
+    """
+    return HitAppRunner(app, answers=app[SWITCH_KEY].prebuilt, **kwargs)
 
 
 def run_server(
@@ -117,7 +129,7 @@ async def _serve(
         task.add_done_callback(reloads.discard)
 
     loop.add_signal_handler(signal.SIGHUP, reload)
-    runner = web.AppRunner(
+    runner = make_runner(
         app,
         handle_signals=False,
         access_log=access_log,

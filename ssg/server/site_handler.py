@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from ssg.isr.cache import CachedPage
-from ssg.isr.cdn_tags import cdn_tag_header_value
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest
-from ssg.records import PageRecord
 from ssg.render.boundaries import failure_of
-from ssg.render.rendered_page import RenderedPage
-from ssg.render.renderer import make_scope, render_match
 from ssg.render.special_pages import render_error_page
-from ssg.revalidate import Revalidate
 from ssg.route_handlers.invoke import allowed_methods
-from ssg.route_handlers.request import Request
 from ssg.routing.definitions import RouteKind, RouteMatch
+from ssg.server.in_flight import InFlight
 from ssg.server.not_found import NotFoundPages, RedactedError
+from ssg.server.page_responses import PageResponses
 from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_site_path
+from ssg.server.per_request import render_with_request, run_route_handler, uncached_response
 from ssg.server.responses import (
-    DYNAMIC_CACHE_CONTROL,
     PUBLIC_FILE_CACHE_CONTROL,
     CacheState,
-    body_response,
-    fresh_seconds_left,
     html_response,
-    isr_cache_control,
     method_not_allowed,
     not_found_response,
     options_response,
@@ -50,7 +42,6 @@ logger = logging.getLogger("ssg.server")
 READ_METHODS = ("GET", "HEAD")
 PAGE_METHODS = ("GET", "HEAD", "OPTIONS")
 PARSED_PATHS_KEPT = 20_000
-CACHE_CONTROLS_KEPT = 4096
 MAX_BUNDLE_DEPTH = 4
 """How many folders up from a missing file to look for the page whose bundle holds it."""
 
@@ -61,7 +52,8 @@ class SiteHandler:
     Order: body limit -> path safety and redirects -> /_ssg/ endpoints ->
     cached page (one dict lookup: the HIT path) -> file -> route match
     (route handler, dynamic page, on-demand ISR render) -> 404 page (the
-    nearest not-found.html, see NotFoundPages).
+    nearest not-found.html, see NotFoundPages). A fresh HIT answered here is
+    remembered as bytes (`pages.prebuilt`), so its next request skips all of it.
 
     A failed render answers 500 with the nearest error.html, which sees a
     `RedactedError` (generic message + digest), never the exception: the digest
@@ -92,67 +84,15 @@ class SiteHandler:
         self.body_limit_bytes = body_limit_bytes
         self.trailing_slash = engine.site.config.trailing_slash
         self.base_path = engine.site.config.base_path
-        self._cache_controls: dict[tuple[Revalidate, int], str] = {}
-        self.cdn_tag_header = engine.site.config.cdn_tag_header
-        # (url_path, etag) -> the cdn_tag_header value: a page's tags change only
-        # with its body, and the HIT path should not sort and hash them each time.
-        self._cdn_tag_values: dict[tuple[str, str], str] = {}
+        self.pages = PageResponses(engine)
         # Raw request target -> its parse: repeated URLs (the HIT path) skip the
         # split / decode / re-encode. The parse is pure, so caching it is safe.
         self._parsed: dict[str, ParsedPath] = {}
-        # Requests being answered (their task -> the connection), for the connection
-        # cap (never close a busy connection) and for shutdown (503 the stragglers).
-        self._in_flight: dict[asyncio.Task[Any], Any] = {}
-        self._abandoning: set[asyncio.Task[Any]] = set()
-        self.abandoned = 0
-
-    def busy_connections(self) -> list[Any]:
-        """The connections (aiohttp protocols) with a request being answered."""
-        return list(self._in_flight.values())
-
-    def abandon_in_flight(self) -> int:
-        """Answer every request still being answered with 503 (shutdown's grace is over).
-
-        The render behind a request is not waited for; the client gets a 503
-        with `Retry-After` and `Connection: close` instead of a dropped connection.
-
-        Returns:
-            The number of requests abandoned.
-        """
-        tasks = [task for task in self._in_flight if not task.done()]
-        for task in tasks:
-            self._abandoning.add(task)
-            task.cancel()
-        if tasks:
-            logger.warning(
-                "Shutdown: answered %d request(s) still in progress with 503.", len(tasks)
-            )
-        return len(tasks)
+        self.in_flight = InFlight()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Answer one request (503 if shutdown abandons it, see abandon_in_flight)."""
-        task = asyncio.current_task()  # aiohttp runs each handler in a task of its own
-        assert task is not None
-        self._in_flight[task] = request.protocol
-        try:
-            return await self._handle(request)
-        except asyncio.CancelledError:
-            if task not in self._abandoning:
-                raise
-            self._abandoning.discard(task)
-            task.uncancel()  # the cancellation was ours and is answered here
-            self.abandoned += 1
-            return web.Response(
-                status=503,
-                text="503 Service Unavailable: the server is shutting down; retry shortly.\n",
-                headers={
-                    "Retry-After": "5",
-                    "Connection": "close",
-                    "Cache-Control": DYNAMIC_CACHE_CONTROL,
-                },
-            )
-        finally:
-            self._in_flight.pop(task, None)
+        """Answer one request (503 if shutdown abandons it, see InFlight.abandon)."""
+        return await self.in_flight.answer(request, self._handle)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         length = request.content_length
@@ -180,7 +120,7 @@ class SiteHandler:
         method = request.method
         page, freshness = self.engine.lookup(url_path)
         if page is not None and method in READ_METHODS:
-            return await self._cached(request, page, freshness)
+            return await self._cached(request, page, freshness, raw_target)
         static_file = self.static.get(url_path)
         if static_file is not None:
             if method in READ_METHODS:
@@ -257,7 +197,7 @@ class SiteHandler:
         return html_response(request, 500, failed.body)
 
     async def _cached(
-        self, request: web.Request, page: CachedPage, freshness: Freshness
+        self, request: web.Request, page: CachedPage, freshness: Freshness, raw_target: str
     ) -> web.StreamResponse:
         if freshness is Freshness.FRESH:
             state = CacheState.HIT
@@ -270,52 +210,9 @@ class SiteHandler:
         body = await self.engine.body(page)
         if body is None:
             return await self._render_missing(request, page.record.url_path)
-        return self._page_response(request, page.record, body, state)
-
-    def _page_response(
-        self, request: web.Request, page: PageRecord, body: bytes, state: CacheState
-    ) -> web.Response:
-        if state is CacheState.STALE:
-            fresh_seconds = 0
-        else:
-            fresh_seconds = fresh_seconds_left(
-                page.revalidate, page.generated_at, self.engine.clock()
-            )
-        key = (page.revalidate, fresh_seconds)
-        cache_control = self._cache_controls.get(key)
-        if cache_control is None:
-            cache_control = isr_cache_control(
-                page.revalidate, self.engine.expire_seconds, fresh_seconds=fresh_seconds
-            )
-            if len(self._cache_controls) >= CACHE_CONTROLS_KEPT:
-                self._cache_controls.clear()  # bounded: one per revalidate and second left
-            self._cache_controls[key] = cache_control
-        header_items = page.headers
-        if self.cdn_tag_header:
-            header_items = (*header_items, (self.cdn_tag_header, self._cdn_tags(page)))
-        return body_response(
-            request,
-            status=page.status,
-            body=body,
-            content_type=page.content_type,
-            cache_control=cache_control,
-            etag=page.etag,
-            cache_state=state,
-            location=page.location,
-            header_items=header_items,
-        )
-
-    def _cdn_tags(self, page: PageRecord) -> str:
-        """The `cdn_tag_header` value of a page: its tags, explicit and implicit (see cdn_tags)."""
-        key = (page.url_path, page.etag)
-        value = self._cdn_tag_values.get(key)
-        if value is None:
-            tags = self.engine.route_tags.all_tags(page.route_pattern, page.url_path, page.tags)
-            value = cdn_tag_header_value(self.cdn_tag_header, tags)
-            if len(self._cdn_tag_values) >= PARSED_PATHS_KEPT:
-                self._cdn_tag_values.clear()  # bounded like the parsed paths
-            self._cdn_tag_values[key] = value
-        return value
+        if state is CacheState.HIT and raw_target.startswith("/"):
+            self.pages.remember_hit(raw_target, page, body)
+        return self.pages.response(request, page.record, body, state)
 
     async def _render_missing(self, request: web.Request, url_path: str) -> web.StreamResponse:
         """A cached page that is past expire_seconds or unreadable: render it while waiting."""
@@ -346,20 +243,13 @@ class SiteHandler:
         if rendered.cached:
             # Adopted: another process rendered it, this one answers from its cache.
             state = CacheState.HIT if rendered.adopted else CacheState.MISS
-            return self._page_response(request, rendered.page, rendered.body, state)
+            return self.pages.response(request, rendered.page, rendered.body, state)
         return uncached_response(request, rendered.page, rendered.body)
 
     async def _dynamic(self, request: web.Request, match: RouteMatch) -> web.StreamResponse:
         """Render a page per request, with the request; the response is never cached."""
-        scope = make_scope(
-            self.site,
-            match.route,
-            match.url_path,
-            self.engine.services,
-            request=to_request(request),
-        )
         try:
-            result = await render_match(self.site, match, scope)
+            result = await render_with_request(self.site, self.engine.services, request, match)
         except web.HTTPException:
             raise
         except Exception as exc:
@@ -396,63 +286,7 @@ class SiteHandler:
             if not self.engine.renders_on_demand(match):
                 return await self.not_found_under(request, match.url_path)
             return await self._on_demand(request, match)
-        # HEAD without its own handler runs GET, keeping GET's body so the reply
-        # carries GET's Content-Length; aiohttp sends no body to HEAD (RFC 9110 9.3.2).
-        # The handler sees request.method "GET": ssg.route_handlers would drop the body
-        # of a call made as HEAD.
-        as_get = method == "HEAD" and "HEAD" not in module.handlers
-        scope = make_scope(
-            self.site,
-            match.route,
-            match.url_path,
-            self.engine.services,
-            request=to_request(request, method="GET" if as_get else None),
-        )
-        try:
-            result = await render_match(self.site, match, scope)
-        except web.HTTPException:
-            raise  # e.g. 413 from reading a body over client_max_size
-        except Exception as exc:
-            digest = make_digest()
-            logger.error(
-                "Route handler %s %s (route %s, %s) raised: %s [digest %s]",
-                method,
-                match.url_path,
-                match.route.route_pattern,
-                self.site.relative(module.source_file),
-                exc,
-                digest,
-                exc_info=exc,
-            )
-            return web.Response(
-                status=500,
-                text=f"500 Internal Server Error (digest {digest})\n",
-                headers={"Cache-Control": DYNAMIC_CACHE_CONTROL},
-            )
-        return uncached_response(request, result, result.body)
-
-
-def to_request(request: web.Request, *, method: str | None = None) -> Request:
-    """The ssg.Request a page or route handler sees for an aiohttp request.
-
-    The body is read on first use, through aiohttp (which enforces
-    `client_max_size`, raising 413).
-
-    Args:
-        request: the aiohttp request.
-        method: the method to present instead of the request's (HEAD run as GET).
-    """
-    try:
-        url = str(request.url)
-    except ValueError:  # an unparsable Host header: keep the path, drop the origin
-        url = request.raw_path
-    return Request(
-        method or request.method,
-        url,
-        headers=request.headers,
-        body=request.read,
-        path=request.path,
-    )
+        return await run_route_handler(self.site, self.engine.services, request, match)
 
 
 def _too_large(limit: int, length: int) -> web.Response:
@@ -460,20 +294,4 @@ def _too_large(limit: int, length: int) -> web.Response:
         status=413,
         text=f"413 Request body of {length} bytes is over the limit of {limit} bytes.\n",
         headers={"Connection": "close"},
-    )
-
-
-def uncached_response(
-    request: web.Request, page: RenderedPage | PageRecord, body: bytes
-) -> web.Response:
-    """A response that no cache may keep (dynamic renders, uncacheable results), as Next.js's
-    `private, no-cache, no-store, max-age=0, must-revalidate` for dynamic pages."""
-    return body_response(
-        request,
-        status=page.status,
-        body=body,
-        content_type=page.content_type,
-        cache_control=DYNAMIC_CACHE_CONTROL,
-        location=page.location,
-        header_items=page.headers,
     )

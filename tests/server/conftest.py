@@ -18,6 +18,7 @@ from ssg.builder.builder import build_site
 from ssg.config import SiteConfig, load_config
 from ssg.isr.engine import IsrEngine
 from ssg.server.app import SWITCH_KEY, create_app
+from ssg.server.runner import make_runner
 
 BUILD_TIME = 1_000_000.0
 
@@ -187,7 +188,7 @@ ServeSite = Callable[..., Awaitable[Server]]
 
 
 async def _start(app: web.Application) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None)
+    runner = make_runner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -1,0 +1,227 @@
+"""The connections of `ssg serve`: aiohttp's, with fresh HITs written from prebuilt bytes.
+
+aiohttp parses every request (its C parser) and queues it for a task that
+builds a request object, runs the handler in a task of its own, and
+serialises a response object. For a page that is a fresh HIT the answer is
+already known bytes (see PageResponses.prebuilt), so `HitRequestHandler`
+writes them as soon as the parser hands the request over, and leaves every
+other request to aiohttp untouched, in arrival order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from aiohttp import web
+from aiohttp.http import HttpVersion11
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import EMPTY_PAYLOAD
+from aiohttp.web_protocol import RequestHandler
+
+if TYPE_CHECKING:
+    from ssg.server.page_responses import PrebuiltResponse
+
+logger = logging.getLogger("ssg.server")
+
+PrebuiltAnswers = Callable[[str], "PrebuiltResponse | None"]
+"""Raw request target -> its prebuilt response, or None to let aiohttp answer."""
+
+PREBUILT_METHODS = frozenset({"GET", "HEAD"})
+HANDLER_HEADERS = (
+    "If-None-Match",
+    "If-Modified-Since",
+    "If-Match",
+    "If-Unmodified-Since",
+    "If-Range",
+    "Range",
+    "Expect",
+)
+"""Request headers that may change the answer (304, 412, 206, 100): the handler decides."""
+
+_AIOHTTP_STATE = (
+    "_messages",
+    "_waiter",
+    "_parser",
+    "_force_close",
+    "_close",
+    "_buffer_paused",
+    "_upgraded",
+    "_keepalive_timeout",
+    "_next_keepalive_close_time",
+    "_keepalive_handle",
+    "_process_keepalive",
+    "_logging_enabled",
+    "access_logger",
+)
+"""The RequestHandler state the prebuilt path reads and keeps as aiohttp's request loop does."""
+
+
+@runtime_checkable
+class PrebuiltLog(Protocol):
+    """An access logger that can log an answer made without request or response objects."""
+
+    def log_prebuilt(
+        self, remote: str, method: str, target: str, length: int, seconds: float
+    ) -> None:
+        """Log one prebuilt 200 HIT (`length`: the body's bytes, also for HEAD, as aiohttp)."""
+        ...
+
+
+def prebuilt_supported() -> bool:
+    """True when the installed aiohttp keeps the connection state the prebuilt path relies on."""
+    names = {
+        name
+        for cls in RequestHandler.__mro__
+        for name in (*getattr(cls, "__slots__", ()), *vars(cls))
+    }
+    return all(name in names for name in _AIOHTTP_STATE)
+
+
+class HitRequestHandler(RequestHandler):
+    """aiohttp's connection protocol, answering fresh HITs from prebuilt bytes.
+
+    A request is answered here only when the connection is idle (aiohttp's
+    request loop waits for its next request, nothing queued), it is an
+    HTTP/1.1 GET or HEAD without a body, `Connection: close`, upgrade or any
+    header in HANDLER_HEADERS, and `answers` has bytes for its target. The
+    keep-alive timer moves on as aiohttp's loop moves it; the access log gets
+    the same line. Anything else, and everything after it in a pipelined
+    batch, goes to aiohttp's loop as usual.
+    """
+
+    __slots__ = ("_answers", "_prebuilt_log", "_remote")
+
+    def __init__(self, manager: web.Server, *, answers: PrebuiltAnswers, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._answers = answers
+        logger_ = self.access_logger
+        self._prebuilt_log = logger_ if isinstance(logger_, PrebuiltLog) else None
+        self._remote: str | None = None
+
+    def data_received(self, data: bytes) -> None:
+        waiter = self._waiter
+        if (
+            waiter is None
+            or waiter.done()
+            or self._messages
+            or (self._logging_enabled and self._prebuilt_log is None)
+        ):
+            super().data_received(data)
+            return
+        # aiohttp's loop waits for a request: parse with its wake-up held back,
+        # answer what has prebuilt bytes, then wake it for the rest.
+        self._waiter = None
+        try:
+            super().data_received(data)
+        finally:
+            self._waiter = waiter
+        messages, parser = self._messages, self._parser
+        while messages and parser is not None and not self._buffer_paused:
+            message, payload = messages[0]
+            if not isinstance(message, RawRequestMessage):
+                break  # a parse error: aiohttp answers 400
+            answer = self._prebuilt(message, payload)
+            if answer is None:
+                break
+            messages.popleft()
+            parser.message_consumed()
+            self._answered(message, answer)
+        if messages and not waiter.done():
+            waiter.set_result(None)
+
+    def _prebuilt(self, message: RawRequestMessage, payload: Any) -> PrebuiltResponse | None:
+        if (
+            self._force_close
+            or self._close
+            or payload is not EMPTY_PAYLOAD
+            or message.method not in PREBUILT_METHODS
+            or message.version != HttpVersion11
+            or message.should_close
+            or message.upgrade
+        ):
+            return None
+        headers = message.headers
+        for name in HANDLER_HEADERS:
+            if name in headers:
+                return None
+        return self._answers(message.path)
+
+    def _answered(self, message: RawRequestMessage, answer: PrebuiltResponse) -> None:
+        transport = self.transport
+        assert transport is not None  # data arrived on it
+        started = self._loop.time()
+        transport.write(answer.whole if message.method == "GET" else answer.head)
+        if self._keepalive_timeout > 0:  # as aiohttp's loop after each response
+            self._next_keepalive_close_time = started + self._keepalive_timeout
+            if self._keepalive_handle is None:
+                self._keepalive_handle = self._loop.call_at(
+                    self._next_keepalive_close_time, self._process_keepalive
+                )
+        if self._logging_enabled and self._prebuilt_log is not None:
+            if self._remote is None:
+                peer = transport.get_extra_info("peername")
+                self._remote = str(peer[0]) if isinstance(peer, tuple | list) else "-"
+            self._prebuilt_log.log_prebuilt(
+                self._remote,
+                message.method,
+                message.path,
+                len(answer.body),
+                self._loop.time() - started,
+            )
+
+
+class HitServer(web.Server):
+    """aiohttp's low-level server making HitRequestHandler connections.
+
+    Args:
+        answers: the prebuilt answers (see PrebuiltAnswers).
+        kwargs: web.Server's arguments.
+    """
+
+    def __init__(self, *args: Any, answers: PrebuiltAnswers, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answers = answers
+        self._handler_kwargs = kwargs
+
+    def __call__(self) -> RequestHandler:
+        kwargs = {k: v for k, v in self._handler_kwargs.items() if k not in _SERVER_ONLY}
+        return HitRequestHandler(self, loop=self._loop, answers=self._answers, **kwargs)
+
+
+_SERVER_ONLY = ("request_factory", "handler_cancellation", "loop")
+
+
+class HitAppRunner(web.AppRunner):
+    """An AppRunner whose connections answer fresh HITs from `answers` (see HitRequestHandler).
+
+    Falls back to aiohttp's own connections, with a debug log line, when the
+    installed aiohttp lacks the state the prebuilt path relies on
+    (`prebuilt_supported`).
+
+    Args:
+        app: the application.
+        answers: the prebuilt answers.
+        kwargs: web.AppRunner's arguments.
+    """
+
+    def __init__(self, app: web.Application, *, answers: PrebuiltAnswers, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._answers = answers
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        if not prebuilt_supported():
+            logger.debug("aiohttp's connection state changed: fresh HITs go through the app.")
+            return server
+        loop = asyncio.get_running_loop()
+        return HitServer(
+            server.request_handler,
+            request_factory=server.request_factory,
+            handler_cancellation=server.handler_cancellation,
+            loop=loop,
+            answers=self._answers,
+            **self._kwargs,
+        )
