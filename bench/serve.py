@@ -1,5 +1,11 @@
 """Benchmark `ssg serve`: HIT throughput, a STALE storm on one page, and on-demand MISS renders.
 
+`--nginx` instead runs nginx (one worker, the shared bench's settings) and
+`ssg serve --workers N` side by side on the same built page, interleaved
+(`--rounds` of nginx then each ssg), and prints per round req/s, p99, the
+servers' CPU per request and the load average, then the median of the
+per-round ssg/nginx ratios and their spread (`--json` for bench/compare.py).
+
 By default builds a synthetic site with 10,000 ISR posts in a temp dir
 (`app/blog/[slug]`, revalidate = 60: the site the RSS budget is set for);
 `--site DIR` copies a real site (e.g. examples/blog) there instead and builds it.
@@ -11,13 +17,18 @@ Prints req/s, p50/p99 latency and the server's RSS.
     python bench/serve.py --pages 2000 --seconds 5 --workers 2
     python bench/serve.py --site examples/blog --workers 1
     python bench/serve.py --keep          # leave the temp site for inspection
+    python bench/serve.py --nginx --bench-posts 1000 --seconds 8   # vs nginx, shared bench site
 
 With `--site`, the HIT run and the STALE storm use two posts (pages of the
 site's `[slug]` ISR route, see `pick_pages`; `--url` picks the HIT page); the storm has no
 simulated upstream delay and the MISS phase is skipped (a real site's unknown
 URLs are 404s, not renders worth caching).
 
-Needs wrk (`apt-get install -y wrk`). Reference, same machine, wrk -t2 -c64 -d10s on
+`--bench-posts N` builds the shared bench's ssg adapter site over its generated
+corpus of N posts (../shared/bench: gen_corpus.py, adapters/ssg.py) and uses
+post #42, as its serve_bench.sh does.
+
+Needs wrk (`apt-get install -y wrk`), and nginx for `--nginx`. Reference, same machine, wrk -t2 -c64 -d10s on
 one post: nginx 57,800 req/s p99 3.3 ms; python -m http.server 1,084 req/s;
 next start ISR HIT 844 req/s p99 1.1 s.
 """
@@ -44,6 +55,36 @@ from typing import Any
 from ssg.builder.manifest import load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED_BENCH = REPO.parent / "shared" / "bench"
+BENCH_POST_INDEX = 42  # the shared bench's serve_bench.sh serves post #42
+
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65;
+    keepalive_requests 100000;
+    open_file_cache max=10000 inactive=60s;
+    client_body_temp_path {root}/nginx-tmp/body;
+    proxy_temp_path {root}/nginx-tmp/proxy;
+    fastcgi_temp_path {root}/nginx-tmp/fastcgi;
+    uwsgi_temp_path {root}/nginx-tmp/uwsgi;
+    scgi_temp_path {root}/nginx-tmp/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {out};
+        location / {{ try_files $uri $uri.html $uri/index.html =404; }}
+    }}
+}}
+"""
 SECRET = "bench-secret"
 
 PAGE_HTML = """<article><h1>Post {{ params.slug }}</h1>
@@ -169,6 +210,36 @@ def pick_pages(site: Path, url: str | None) -> tuple[str, str]:
         raise SystemExit(f"--url {url} is not a prerendered ISR page of the build")
     hit = url or urls[0]
     return hit, next(u for u in urls if u != hit)
+
+
+def bench_site(root: Path, posts: int) -> Path:
+    """The shared bench's ssg adapter site over its corpus of `posts` posts (in `root`)."""
+    if not (SHARED_BENCH / "adapters" / "ssg.py").exists():
+        raise SystemExit(f"--bench-posts needs the shared bench in {SHARED_BENCH}")
+    corpus, site = root / "corpus", root / "site"
+    for command in (
+        [sys.executable, str(SHARED_BENCH / "gen_corpus.py"), str(posts), str(corpus)],
+        [sys.executable, str(SHARED_BENCH / "adapters" / "ssg.py"), str(corpus), str(site)],
+    ):
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return site
+
+
+def pick_post(site: Path, url: str | None) -> str:
+    """The page both servers answer: `url`, else post #42 of the route with the most pages."""
+    manifest = load_manifest(site / "out")
+    if manifest is None:
+        raise SystemExit(f"{site}: no build found (out/_ssg/manifest.json)")
+    if url is not None:
+        return url
+    pages = {
+        url_path: page
+        for url_path, page in manifest.pages.items()
+        if page.status == 200 and page.content_type.startswith("text/html")
+    }
+    route, _ = Counter(page.route_pattern for page in pages.values()).most_common(1)[0]
+    urls = sorted(u for u, page in pages.items() if page.route_pattern == route)
+    return urls[min(BENCH_POST_INDEX, len(urls) - 1)]
 
 
 def build(site: Path) -> float:
@@ -336,6 +407,132 @@ def run_server(target: Target, root: Path, workers: int, args: argparse.Namespac
         log.close()
 
 
+def cpu_seconds_tree(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (live ones)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += cpu_seconds_tree(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+def start_ssg(site: Path, root: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    """`ssg serve SITE --workers N` on a free port (its log in root)."""
+    port = free_port()
+    log = open(root / f"serve-{workers}.log", "ab")  # noqa: SIM115 - the child keeps it
+    command = [sys.executable, "-m", "ssg", "serve", str(site), "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SSG_REVALIDATE_SECRET": SECRET},
+    )
+    return server, port
+
+
+def start_nginx(site: Path, root: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx with one worker over SITE/out (clean URLs: /posts/a -> posts/a.html)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise SystemExit("nginx is not installed: apt-get install -y nginx")
+    port = free_port()
+    (root / "nginx-tmp").mkdir(exist_ok=True)
+    conf = root / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(root=root, port=port, out=(site / "out").resolve()))
+    root.chmod(0o755)  # nginx's worker may run as another user: it reads out/ through root
+    log = open(root / "nginx.log", "ab")  # noqa: SIM115 - the child keeps it
+    return subprocess.Popen([nginx, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT), port
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process we started (then SIGKILL after 30 s)."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def versus_nginx(site: Path, root: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Interleaved wrk rounds of nginx and each `ssg serve --workers N` on one page.
+
+    Returns:
+        {"url", "rounds": [{name: {rps, p99_ms, cpu_us, load}}], "summary": {name: ...}}
+        where the summary of each ssg has the median ratio to nginx and its spread.
+    """
+    servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    try:
+        servers["nginx"] = start_nginx(site, root)
+        for workers in args.workers:
+            servers[f"ssg --workers {workers}"] = start_ssg(site, root, workers)
+        for process, port in servers.values():
+            wait_ready(f"http://127.0.0.1:{port}", url, process)
+            wrk(f"http://127.0.0.1:{port}{url}", 2)  # warm-up: first HIT, caches, pages
+        rss = {name: round(rss_mb_tree(process.pid)) for name, (process, _) in servers.items()}
+        rounds: list[dict[str, dict[str, float]]] = []
+        print(f"page {url}, wrk -t2 -c64 -d{args.seconds}s, {args.rounds} interleaved rounds")
+        for number in range(1, args.rounds + 1):
+            row: dict[str, dict[str, float]] = {}
+            for name, (process, port) in servers.items():
+                before = cpu_seconds_tree(process.pid)
+                result = wrk(f"http://127.0.0.1:{port}{url}", args.seconds)
+                cpu_us = (cpu_seconds_tree(process.pid) - before) / result["requests"] * 1e6
+                row[name] = {
+                    "rps": result["rps"],
+                    "p99_ms": result["p99_ms"],
+                    "cpu_us": cpu_us,
+                    "load": os.getloadavg()[0],
+                    "non_2xx": result["non_2xx"],
+                }
+                print(
+                    f"  round {number} {name:16s} {result['rps']:9,.0f} req/s  "
+                    f"p99 {result['p99_ms']:6.2f} ms  {cpu_us:5.1f} us CPU/request  "
+                    f"load {row[name]['load']:.2f}"
+                    + (f"  non-2xx {result['non_2xx']}" if result["non_2xx"] else "")
+                )
+            rounds.append(row)
+    finally:
+        for process, _ in servers.values():
+            stop(process)
+    summary: dict[str, dict[str, float]] = {}
+    for name in servers:
+        ratios = sorted(r[name]["rps"] / r["nginx"]["rps"] for r in rounds)
+        summary[name] = {
+            "rps": _median([r[name]["rps"] for r in rounds]),
+            "p99_ms": _median([r[name]["p99_ms"] for r in rounds]),
+            "cpu_us": _median([r[name]["cpu_us"] for r in rounds]),
+            "ratio": _median(ratios),
+            "ratio_min": ratios[0],
+            "ratio_max": ratios[-1],
+            "rss_mb": rss[name],
+        }
+    loads = [r[name]["load"] for r in rounds for name in r]
+    print(f"load average (1 min) during the rounds: {min(loads):.2f}-{max(loads):.2f}")
+    for name, row in summary.items():
+        ratio = (
+            ""
+            if name == "nginx"
+            else f"  x{row['ratio']:.2f} nginx (spread {row['ratio_min']:.2f}-{row['ratio_max']:.2f})"
+        )
+        print(
+            f"{name:16s} median {row['rps']:9,.0f} req/s  p99 {row['p99_ms']:.2f} ms  "
+            f"{row['cpu_us']:.1f} us CPU/request  RSS {row['rss_mb']} MB{ratio}"
+        )
+    return {"url": url, "rounds": rounds, "summary": summary, "load": [min(loads), max(loads)]}
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def rss_mb_tree(pid: int) -> float:
     """RSS of a process and its children (the supervisor and its workers), MB."""
     total = rss_mb(pid)
@@ -365,12 +562,35 @@ def main() -> None:
         help="simulated data latency of the storm's regeneration",
     )
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--nginx", action="store_true", help="HIT req/s against nginx, interleaved (see above)"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="with --nginx: interleaved rounds")
+    parser.add_argument(
+        "--bench-posts",
+        type=int,
+        help="serve the shared bench's ssg adapter site over N generated posts",
+    )
+    parser.add_argument("--json", type=Path, help="with --nginx: write the figures here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
 
     root = Path(tempfile.mkdtemp(prefix="ssg-bench-serve-"))
     try:
+        if args.nginx:
+            if args.bench_posts:
+                site = bench_site(root, args.bench_posts)
+            elif args.site is not None:
+                site = copy_site(args.site, root)
+            else:
+                site = make_site(root, args.pages)
+            print(f"site: {site}")
+            print(f"build: {build(site):.1f} s")
+            figures = versus_nginx(site, root, pick_post(site, args.url), args)
+            if args.json is not None:
+                args.json.write_text(json.dumps(figures, indent=2))
+            return
         if args.site is None:
             site = make_site(root, args.pages)
             print(f"site: {site} ({args.pages} pages)")
