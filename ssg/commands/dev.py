@@ -7,7 +7,7 @@ import socket
 import sys
 from pathlib import Path
 
-from ssg.dev.supervisor import Supervisor
+from ssg.dev.process import WorkerProcess
 from ssg.errors import ListenError, SiteNotFoundError
 
 DEFAULT_PORT = 3000
@@ -18,9 +18,12 @@ def run(
 ) -> None:
     """Serve `site_dir` from its sources until SIGINT or SIGTERM.
 
-    Binds host:port here (port 0 picks a free one), prints
-    `ssg dev serving SITE on http://HOST:PORT` once a worker serves, then
-    watches the site's code (see Supervisor) until a signal arrives.
+    Binds host:port here (port 0 picks a free one) and starts the first
+    worker at once; while it imports and loads the site, the supervisor sets up
+    its watch, then prints `ssg dev serving SITE on http://HOST:PORT` (a
+    browser that connects before the worker listens waits in the socket's
+    backlog, never refused), and watches the site's code (see Supervisor)
+    until a signal arrives.
 
     Args:
         site_dir: the site folder.
@@ -38,7 +41,16 @@ def run(
     logging.getLogger("ssg").setLevel(logging.INFO)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
     sock = _listen(host, port)
-    supervisor = Supervisor(site_dir, sock, strict=strict)
+    first = WorkerProcess.start(site_dir.resolve(), sock, 1, strict=strict, go=True)
+    try:
+        # Imported while the first worker starts: watchfiles, the config and route scan.
+        from ssg.dev.supervisor import Supervisor
+
+        supervisor = Supervisor(site_dir, sock, strict=strict, first_worker=first)
+    except BaseException:
+        first.stop()
+        sock.close()
+        raise
     supervisor.handle_signals()
     try:
         supervisor.start()

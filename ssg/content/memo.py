@@ -1,5 +1,5 @@
 """The parsed collections a build, a server or `ssg dev` keeps: one parse per folder, re-checked
-for edits, listed for the next server start, saved for the next dev worker."""
+for edits, listed (with the content cache beside them) for the next server or dev start."""
 
 from __future__ import annotations
 
@@ -145,32 +145,49 @@ def collections_read(services: DataServices) -> list[CollectionSpec]:
     return list(services.shared.get(_SPECS_KEY, {}).values())
 
 
-def write_collection_specs(cache_dir: Path, specs: Iterable[CollectionSpec]) -> None:
-    """Save what a build read (SITE/.ssg/content-collections.json) for the server to preload.
+def write_collection_specs(
+    cache_dir: Path, specs: Iterable[CollectionSpec], *, keep_listed: bool = False
+) -> None:
+    """Save the collections read (SITE/.ssg/content-collections.json) for the next start to preload.
+
+    A build lists what it read; `ssg dev` adds what its pages read to what is
+    listed (`keep_listed`), so a page it has not rendered yet does not drop a
+    collection from the list.
 
     Raises:
         OSError: the file cannot be written.
     """
+    listed = read_collection_specs(cache_dir) if keep_listed else []
+    merged = list(dict.fromkeys([*listed, *specs]))
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / SPECS_FILE
-    temp = target.with_name(f".{target.name}.tmp")
-    temp.write_text(json.dumps([spec.to_json() for spec in specs]), encoding="utf-8")
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps([spec.to_json() for spec in merged]), encoding="utf-8")
     os.replace(temp, target)
 
 
-def preload_collections(services: DataServices, cache_dir: Path) -> int:
-    """Parse the collections the last build read into the server's memo; return how many.
-
-    The server runs this in a worker thread at start-up, so the first render
-    that reads a collection (even from an `async def load()`, which calls the
-    sync `load_collection` on the event loop) finds it parsed. A missing or
-    unreadable file preloads nothing; a collection that fails is left to the
-    render that asks for it (and its error).
-    """
+def read_collection_specs(cache_dir: Path) -> list[CollectionSpec]:
+    """The collections `write_collection_specs` listed; none when the file is missing or unreadable."""
     try:
         raw = json.loads((cache_dir / SPECS_FILE).read_text(encoding="utf-8"))
-        specs = [CollectionSpec.from_json(item) for item in raw]
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return [CollectionSpec.from_json(item) for item in raw]
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return []
+
+
+def preload_collections(services: DataServices, cache_dir: Path) -> int:
+    """Load the collections the last build (or `ssg dev`) read into the memo; return how many.
+
+    The server and each `ssg dev` worker run this in a thread at start-up, so
+    the first render that reads a collection (even from an `async def
+    load()`, which calls the sync `load_collection` on the event loop) finds
+    it loaded: from the content cache (SITE/.ssg/content) for every file
+    unchanged since it was parsed, by build or dev alike. A missing or
+    unreadable list preloads nothing; a collection that fails is left to the
+    render that asks for it (and its error).
+    """
+    specs = read_collection_specs(cache_dir)
+    if not specs:
         return 0
     base_path = str(services.site_values.get("base_path", ""))
     started = time.monotonic()
@@ -186,7 +203,7 @@ def preload_collections(services: DataServices, cache_dir: Path) -> int:
         loaded += 1
     if loaded:
         logger.info(
-            "Parsed the %d content collection(s) the build read in %.1f s, off the event loop.",
+            "Loaded the %d content collection(s) read last time in %.1f s, off the event loop.",
             loaded,
             time.monotonic() - started,
         )
@@ -379,74 +396,3 @@ def expire_memoized(shared: dict[str, object]) -> int:
             shared[key] = replace(memo, checked_at=float("-inf"))
             expired += 1
     return expired
-
-
-_PARSED_FORMAT = 1
-
-
-def memoized_stamps(shared: dict[str, object]) -> dict[str, tuple[FileStamp, ...]]:
-    """Each memoized collection's file stamps (names, mtimes, sizes): changes when one is re-read."""
-    return {
-        key: memo.stamps
-        for key, memo in list(shared.items())
-        if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
-    }
-
-
-def save_memoized(shared: dict[str, object], file: Path) -> int:
-    """Write the parsed collections to `file` (pickle, temp file + rename) for another process.
-
-    `ssg dev` keeps them in its cache folder so that a new worker (after a
-    Python edit) or the next `ssg dev` starts with the content parsed: only
-    files changed since are parsed again (see `load_memoized`). The file is
-    this machine's own cache, written and read by ssg only.
-
-    Args:
-        shared: `DataServices.shared`, where `load_collection` keeps its memos.
-        file: where to write.
-
-    Returns:
-        How many collections were written.
-
-    Raises:
-        OSError: the file cannot be written.
-    """
-    import pickle
-
-    with shared.setdefault(_LOCK_KEY, threading.Lock()):  # type: ignore[attr-defined]
-        memos = {
-            key: memo
-            for key, memo in shared.items()
-            if key.startswith(_MEMO_PREFIX) and isinstance(memo, _Memo)
-        }
-        specs = dict(shared.get(_SPECS_KEY, {}))  # type: ignore[call-overload]
-    payload = pickle.dumps((_PARSED_FORMAT, memos, specs), protocol=pickle.HIGHEST_PROTOCOL)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    temp.write_bytes(payload)
-    os.replace(temp, file)
-    return len(memos)
-
-
-def load_memoized(shared: dict[str, object], file: Path) -> int:
-    """Put the collections `save_memoized` wrote into `shared`; return how many.
-
-    Each is checked against its files on first use (names, mtimes and sizes),
-    so an edit made meanwhile is parsed then. A missing, unreadable or older
-    file loads nothing.
-    """
-    import pickle
-
-    try:
-        format_, memos, specs = pickle.loads(file.read_bytes())
-    except Exception:  # a missing, torn or foreign file only costs a parse
-        return 0
-    if format_ != _PARSED_FORMAT or not isinstance(memos, dict):
-        return 0
-    with shared.setdefault(_LOCK_KEY, threading.Lock()):  # type: ignore[attr-defined]
-        for key, memo in memos.items():
-            if isinstance(memo, _Memo) and key not in shared:
-                shared[key] = replace(memo, checked_at=float("-inf"))
-        if isinstance(specs, dict):
-            shared.setdefault(_SPECS_KEY, {}).update(specs)  # type: ignore[attr-defined]
-    return len(memos)

@@ -1,19 +1,27 @@
-"""The function a dev worker process starts with: light to import for the supervisor that names it."""
+"""The entry of a dev worker process: `python -c "...; from ssg.dev.entry import main; main()" ARGS`.
+
+Light to import: the server stack is imported by `main`, in the worker only.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import socket
+import sys
+from pathlib import Path
+
+from ssg.dev.process import SupervisorLink
 
 
-def run_worker(*args: Any) -> None:
-    """Import the worker (aiohttp, the renderer...) in the new process only, then run it.
+def main() -> None:
+    """Read the arguments `WorkerProcess.start` passed, then run `ssg.dev.worker.worker_main`.
 
-    The supervisor only passes this function to multiprocessing, so it never
-    imports the server stack itself (its start-up is part of `ssg dev`'s).
-
-    Args:
-        args: those of `ssg.dev.worker.worker_main`.
+    Arguments (after `-c ...`): SITE_DIR GENERATION SOCKET_FD CONTROL_FD STATUS_FD
+    STRICT ("--strict" or ""); the three numbers are inherited file descriptors.
     """
-    from ssg.dev.worker import worker_main
+    site_dir, generation, sock_fd, control_fd, status_fd, strict = sys.argv[1:7]
+    link = SupervisorLink(int(control_fd), int(status_fd))
+    sock = socket.socket(fileno=int(sock_fd))
 
-    worker_main(*args)
+    from ssg.dev.worker import worker_main  # aiohttp, the renderer...: only in the worker
+
+    worker_main(Path(site_dir), sock, generation, strict == "--strict", link)

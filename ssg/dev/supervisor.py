@@ -4,22 +4,21 @@ As uvicorn's `--reload` (and watchfiles' `run_process`): Python modules cannot b
 reloaded in place safely, so a change to a .py file, ssg.toml, or the routes in
 app/ starts a fresh worker process. The socket stays open in the supervisor
 throughout, so connections made during a restart wait in its backlog instead of
-being refused; the new worker is started before the old one stops.
+being refused; the new worker is started before the old one stops. The first
+worker is started before anything else (it imports the server stack while the
+supervisor sets up its watch), and the next one waits as a standby, started
+once the first page is out so it does not compete with it for the CPU.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from multiprocessing.context import SpawnProcess
-from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from types import FrameType
 
@@ -28,14 +27,16 @@ import watchfiles
 from ssg.config import load_config
 from ssg.dev.changes import CONFIG_FILE_NAME
 from ssg.dev.changes import describe as describe_files
-from ssg.dev.entry import run_worker
+from ssg.dev.process import GO as GO_MESSAGE
+from ssg.dev.process import REPLACED, WorkerProcess
 from ssg.errors import SsgError, WorkerExitError
 from ssg.routing.scanner import scan_routes
 
 logger = logging.getLogger("ssg.dev")
 
 WORKER_START_TIMEOUT_SECONDS = 60.0
-WORKER_STOP_TIMEOUT_SECONDS = 5.0
+STANDBY_DELAY_SECONDS = 3.0
+"""A standby is started once the serving worker has sent a page, or this long after it is ready."""
 POLL_SECONDS = 0.2
 """How often the watch loop wakes without changes, to notice a stop or a dead worker."""
 
@@ -64,18 +65,27 @@ class Supervisor:
         site_dir: the site folder.
         sock: the bound, listening socket (kept open until `close`).
         strict: passed to workers (content problems are errors).
+        first_worker: a worker already started on `sock` (see `ssg.commands.dev`),
+            or None to start one in `start`.
     """
 
-    def __init__(self, site_dir: Path, sock: socket.socket, *, strict: bool = False) -> None:
+    def __init__(
+        self,
+        site_dir: Path,
+        sock: socket.socket,
+        *,
+        strict: bool = False,
+        first_worker: WorkerProcess | None = None,
+    ) -> None:
         self.site_dir = site_dir.resolve()
         self.sock = sock
         self.strict = strict
         self.app_dir = self.site_dir / "app"  # as SiteConfig.app_dir
         self.stopping = threading.Event()
-        self.worker: _Worker | None = None
-        self.standby: _Worker | None = None
-        self._context = multiprocessing.get_context("spawn")  # a clean interpreter each time
-        self._generation = 0
+        self.worker = first_worker
+        self.standby: WorkerProcess | None = None
+        self._number = first_worker.number if first_worker is not None else 0
+        self._ever_ready = False
         self._routes = self._scan()
         try:
             config = load_config(self.site_dir)
@@ -85,27 +95,23 @@ class Supervisor:
         self.filter = CodeFilter(self.site_dir, self.app_dir, ignored)
 
     def start(self) -> None:
-        """Start the first worker, wait until it listens, and prepare a standby.
+        """Start the first worker (unless one was given); it loads the site and serves at once.
 
-        Raises:
-            WorkerExitError: the worker exited before listening (a bug: site errors
-                are shown in the browser, never fatal).
+        `watch` follows it: the supervisor does not wait here for the worker to
+        listen (connections wait in the socket's backlog meanwhile).
         """
-        worker = self._spawn()
-        worker.go.set()
-        if not self._wait_ready(worker):
-            code = worker.process.exitcode
-            raise WorkerExitError(
-                f"the dev worker exited before serving (exit code {code})", exit_codes=[code]
-            )
-        self.worker = worker
-        self.standby = self._spawn()
+        if self.worker is None:
+            self.worker = self._spawn(go=True)
 
     def watch(self, on_watching: Callable[[], None] | None = None) -> None:
         """Watch the code until `stop()` (or SIGINT/SIGTERM via `handle_signals`).
 
         Args:
             on_watching: called once the watch is in place (edits from then on are seen).
+
+        Raises:
+            WorkerExitError: the first worker exited before it ever listened
+                (a bug: site errors are shown in the browser, never fatal).
         """
         for changes in watchfiles.watch(
             self.site_dir,
@@ -121,50 +127,54 @@ class Supervisor:
                 on_watching = None
             if self.stopping.is_set():
                 break
+            self._check_worker()
             reason = self._restart_reason(changes)
-            if reason is None and self.worker is not None and not self.worker.process.is_alive():
+            if reason is None and self.worker is not None and not self.worker.is_alive():
                 if not changes:
                     continue  # wait for an edit before trying again
                 reason = "the worker had exited"
             if reason is not None:
                 self.restart(reason)
+            else:
+                self._prepare_standby()
 
     def restart(self, reason: str) -> None:
         """Switch to a new worker; once it listens, stop the old one (its pages reconnect and reload).
 
-        The new worker is the standby, which has imported ssg already and
-        only loads the site now (a fresh interpreter still: nothing of the old
-        site code is in it); a new standby is prepared afterwards.
+        The new worker is the standby when there is one, which has imported ssg
+        already and only loads the site now (a fresh interpreter still: nothing
+        of the old site code is in it); a new standby is prepared once the new
+        worker has sent a page.
         """
         started = time.perf_counter()
         logger.info("%s: reloading the site code", reason)
-        worker = (
-            self.standby if self.standby is not None and self.standby.process.is_alive() else None
-        )
+        worker = self.standby if self.standby is not None and self.standby.is_alive() else None
         self.standby = None
         if worker is None:
-            worker = self._spawn()
-        worker.go.set()
-        if not self._wait_ready(worker):
+            worker = self._spawn(go=True)
+        else:
+            worker.send(GO_MESSAGE)
+        if not worker.wait_ready(WORKER_START_TIMEOUT_SECONDS):
             logger.error(
                 "The new dev worker exited before serving (exit code %s); %s",
-                worker.process.exitcode,
+                worker.exit_code,
                 "still serving the previous code." if self._alive() else "waiting for an edit.",
             )
-        else:
-            old, self.worker = self.worker, worker
-            if old is not None:
-                old.replaced.set()  # its pages are told to reload as it stops
-                _stop_process(old.process)
-            logger.info("Site code reloaded in %.2f s", time.perf_counter() - started)
-        self.standby = self._spawn()
+            worker.stop()
+            return
+        old, self.worker = self.worker, worker
+        self._ever_ready = True
+        if old is not None:
+            old.send(REPLACED)  # its pages are told to reload as it stops
+            old.stop()
+        logger.info("Site code reloaded in %.2f s", time.perf_counter() - started)
 
     def stop(self) -> None:
         """Stop watching and stop the worker (it finishes its requests first)."""
         self.stopping.set()
         for worker in (self.standby, self.worker):
             if worker is not None:
-                _stop_process(worker.process)
+                worker.stop()
 
     def handle_signals(self) -> None:
         """SIGINT and SIGTERM stop the watch loop (then `stop()` ends the worker)."""
@@ -176,7 +186,35 @@ class Supervisor:
         signal.signal(signal.SIGTERM, on_signal)
 
     def _alive(self) -> bool:
-        return self.worker is not None and self.worker.process.is_alive()
+        return self.worker is not None and self.worker.is_alive()
+
+    def _check_worker(self) -> None:
+        """Take the serving worker's news; a first worker that died before listening is fatal."""
+        worker = self.worker
+        if worker is None:
+            return
+        worker.poll()
+        if worker.ready_at is not None:
+            self._ever_ready = True
+        elif not self._ever_ready and not worker.is_alive():
+            worker.poll()  # its last words
+            if worker.ready_at is None:
+                code = worker.exit_code
+                raise WorkerExitError(
+                    f"the dev worker exited before serving (exit code {code})", exit_codes=[code]
+                )
+
+    def _prepare_standby(self) -> None:
+        """Start the next worker once the serving one has sent a page (or has idled a while).
+
+        Its start (a Python interpreter importing the server stack) would
+        otherwise take CPU from the first page of the serving worker.
+        """
+        worker = self.worker
+        if self.standby is not None or worker is None or worker.ready_at is None:
+            return
+        if worker.served or time.monotonic() - worker.ready_at >= STANDBY_DELAY_SECONDS:
+            self.standby = self._spawn(go=False)
 
     def _restart_reason(self, changes: set[tuple[watchfiles.Change, str]]) -> str | None:
         """Why the changes need a new worker, or None: code, config, or different routes."""
@@ -201,46 +239,9 @@ class Supervisor:
         except OSError as exc:
             return f"cannot scan {self.app_dir}: {exc}"
 
-    def _spawn(self) -> _Worker:
-        """Start a worker process; it imports ssg, then waits for `go` before loading the site."""
-        self._generation += 1
-        generation = f"{os.getpid()}-{self._generation}"
-        ready, go, replaced = (self._context.Event() for _ in range(3))
-        process = self._context.Process(
-            target=run_worker,
-            args=(self.site_dir, self.sock, generation, self.strict, ready, go, replaced),
-            name=f"ssg-dev-{self._generation}",
+    def _spawn(self, *, go: bool) -> WorkerProcess:
+        """Start a worker process; it imports ssg, then loads the site once told to go."""
+        self._number += 1
+        return WorkerProcess.start(
+            self.site_dir, self.sock, self._number, strict=self.strict, go=go
         )
-        process.start()
-        return _Worker(process, ready, go, replaced)
-
-    def _wait_ready(self, worker: _Worker) -> bool:
-        """Wait until the worker listens (True) or exits (False)."""
-        deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if worker.ready.wait(0.01):
-                return True
-            if not worker.process.is_alive():
-                return worker.ready.is_set()
-        return False
-
-
-@dataclass(frozen=True)
-class _Worker:
-    """A worker process and its signals: `go` (load the site and serve), `ready` (serving),
-    `replaced` (a newer worker serves: tell the pages to reload when stopping)."""
-
-    process: SpawnProcess
-    ready: EventType
-    go: EventType
-    replaced: EventType
-
-
-def _stop_process(process: SpawnProcess) -> None:
-    """SIGTERM, wait, then SIGKILL if it does not stop."""
-    if process.is_alive() and process.pid is not None:
-        os.kill(process.pid, signal.SIGTERM)
-    process.join(WORKER_STOP_TIMEOUT_SECONDS)
-    if process.is_alive():
-        process.kill()
-        process.join()

@@ -13,11 +13,13 @@ from pathlib import Path
 import watchfiles
 
 from ssg.content.memo import (
+    CollectionSpec,
+    collections_read,
     expire_memoized,
-    load_memoized,
     memoized_folders,
-    memoized_stamps,
-    save_memoized,
+    preload_collections,
+    read_collection_specs,
+    write_collection_specs,
 )
 from ssg.dev.app import DevSite
 from ssg.dev.changes import ChangeKind, WatchedFolders, classify, describe
@@ -31,8 +33,6 @@ save is often several events: write, rename, chmod)."""
 
 
 IDLE_MILLISECONDS = 50
-PARSED_CONTENT_FILE = "content.pickle"
-"""In SITE/.ssg/dev/: the parsed collections, so a new worker starts with them."""
 """watchfiles yields an empty batch after this long without changes."""
 
 
@@ -57,9 +57,9 @@ class SiteWatcher:
         )
         self._rewatch = asyncio.Event()
         self._announce: set[Path] = set()
-        self.parsed_file = config.cache_dir / "dev" / PARSED_CONTENT_FILE
-        self._saved_stamps: dict[str, object] = {}
-        self._saving: asyncio.Task[None] | None = None
+        self.cache_dir = config.cache_dir
+        self._listed: set[CollectionSpec] = set()
+        self._listing: asyncio.Task[None] | None = None
         self.started = asyncio.Event()
         """Set once the first watch is in place (edits from then on are seen)."""
 
@@ -78,36 +78,57 @@ class SiteWatcher:
             )
             self._rewatch.set()
 
-    async def reuse_parsed_content(self) -> int:
-        """Start from the content an earlier worker parsed (see `save_memoized`); return collections."""
+    def listed_content_folders(self) -> None:
+        """Watch, from the first watch on, the content folders the last build or worker read."""
+        specs = read_collection_specs(self.cache_dir)
+        self._listed = set(specs)
+        folders = {Path(spec.content_dir) for spec in specs} - self.folders.content_dirs
+        folders = {folder for folder in folders if folder.is_dir()}
+        self._announce |= folders
+        self.folders = WatchedFolders(
+            site_dir=self.folders.site_dir,
+            app_dir=self.folders.app_dir,
+            public_dir=self.folders.public_dir,
+            theme_dir=self.folders.theme_dir,
+            content_dirs=self.folders.content_dirs | folders,
+        )
+
+    async def preload_content(self) -> int:
+        """Load the collections read last time, from the content cache (see `preload_collections`).
+
+        The cache is the one `ssg build` and `ssg serve` use (SITE/.ssg/content):
+        only files changed since any of them parsed them are parsed again.
+
+        Returns:
+            How many collections were loaded.
+        """
         assert self.dev.services is not None
-        shared = self.dev.services.shared
-        loaded = await asyncio.to_thread(load_memoized, shared, self.parsed_file)
-        self._saved_stamps = dict(memoized_stamps(shared))
+        loaded = await asyncio.to_thread(preload_collections, self.dev.services, self.cache_dir)
         self.notice_content_folders()
         return loaded
 
-    def keep_parsed_content(self) -> None:
-        """After a request: save the parsed content in the background when it changed."""
+    def keep_collection_specs(self) -> None:
+        """After a request: list a newly read collection for the next start (in the background)."""
         assert self.dev.services is not None
-        shared = self.dev.services.shared
-        stamps = memoized_stamps(shared)
-        if stamps == self._saved_stamps or (self._saving is not None and not self._saving.done()):
+        specs = set(collections_read(self.dev.services))
+        if specs <= self._listed or (self._listing is not None and not self._listing.done()):
             return
 
-        async def save() -> None:
+        async def write() -> None:
             try:
-                await asyncio.to_thread(save_memoized, shared, self.parsed_file)
+                await asyncio.to_thread(
+                    write_collection_specs, self.cache_dir, specs, keep_listed=True
+                )
             except OSError as exc:
-                logger.warning("Could not keep the parsed content in %s: %s", self.parsed_file, exc)
-            self._saved_stamps = dict(stamps)
+                logger.warning("Could not list the content read in %s: %s", self.cache_dir, exc)
+            self._listed |= specs
 
-        self._saving = asyncio.create_task(save(), name="ssg-dev-keep-content")
+        self._listing = asyncio.create_task(write(), name="ssg-dev-list-content")
 
     async def close(self) -> None:
-        """Let a save of the parsed content finish (a torn file is never read: temp + rename)."""
-        if self._saving is not None:
-            await asyncio.gather(self._saving, return_exceptions=True)
+        """Let a write of the collection list finish (a torn file is never read: temp + rename)."""
+        if self._listing is not None:
+            await asyncio.gather(self._listing, return_exceptions=True)
 
     async def run(self) -> None:
         """Watch until cancelled, starting again whenever the set of folders grows."""

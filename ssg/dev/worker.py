@@ -11,20 +11,19 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ssg.dev.app import DevHandler, load_dev_site, make_dev_middleware
-from ssg.dev.events import DevEvent, EventBroker
+from ssg.dev.events import EVENTS_PATH, DevEvent, EventBroker
+from ssg.dev.process import SupervisorLink
 from ssg.dev.watcher import SiteWatcher
 from ssg.scope import Clock
 
 SHUTDOWN_TIMEOUT_SECONDS = 2.0
 """How long a stopping worker lets requests finish (event streams end at once)."""
-PARENT_CHECK_SECONDS = 1.0
 WATCH_START_TIMEOUT_SECONDS = 30.0
 
 
@@ -66,7 +65,7 @@ def create_dev_app(
                 return await handler(request)
             finally:
                 watcher.notice_content_folders()
-                watcher.keep_parsed_content()
+                watcher.keep_collection_specs()
 
         middlewares.append(notice_folders)
     limit = dev.config.body_limit_bytes if dev.config is not None else 1_048_576
@@ -83,10 +82,11 @@ def create_dev_app(
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         task = None
         if watcher is not None:
-            # Content an earlier worker parsed (unchanged files are not parsed again),
-            # read before this worker counts as ready, so its first page is quick.
-            await watcher.reuse_parsed_content()
+            # The collections read last time are loaded (from the content cache) while the
+            # watch starts, before this worker counts as ready, so its first page is quick.
+            watcher.listed_content_folders()
             task = asyncio.create_task(watcher.run())
+            await watcher.preload_content()
             # The worker counts as ready (the supervisor then stops the previous one)
             # only once edits are watched, so none made from then on is missed.
             await asyncio.wait_for(watcher.started.wait(), WATCH_START_TIMEOUT_SECONDS)
@@ -107,28 +107,17 @@ def create_dev_app(
 
 
 def worker_main(
-    site_dir: Path,
-    sock: socket.socket,
-    generation: str,
-    strict: bool,
-    ready: EventType,
-    go: EventType,
-    replaced: EventType,
+    site_dir: Path, sock: socket.socket, generation: str, strict: bool, link: SupervisorLink
 ) -> None:
-    """Entry point of a spawned worker: serve on `sock` until SIGINT/SIGTERM or the supervisor dies.
+    """Serve the site on `sock` until SIGINT/SIGTERM or the supervisor is gone.
 
-    The process starts ahead of need (a standby: Python and ssg are imported
-    by the time this runs), waits for `go`, then loads the site and serves;
-    it sets `ready` once it accepts connections. The supervisor sets `replaced`
-    before stopping it for a newer worker.
+    The process may start ahead of need (a standby: Python and ssg are
+    imported by the time this runs): it waits for the supervisor's go, then
+    loads the site and serves, and tells the supervisor once it accepts
+    connections and once its first response is out (see `ssg.dev.process`).
     """
-    parent_pid = os.getppid()
-    try:
-        while not go.wait(PARENT_CHECK_SECONDS):
-            if os.getppid() != parent_pid:
-                return  # the supervisor is gone (killed with -9)
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group
-        return
+    if not link.wait_for_go():
+        return  # the supervisor is gone
     # No .pyc files for the site's modules: an edit within the same second that keeps
     # the file's size would otherwise be hidden by the bytecode of the previous worker
     # (pyc files are checked by whole-second mtime and size).
@@ -136,31 +125,45 @@ def worker_main(
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("ssg").setLevel(logging.INFO)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
-    app = create_dev_app(site_dir, generation=generation, strict=strict, replaced=replaced.is_set)
-    app.cleanup_ctx.append(_exit_with_parent(parent_pid))
+    app = create_dev_app(site_dir, generation=generation, strict=strict, replaced=link.replaced)
+
+    @web.middleware
+    async def first_response(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        finally:
+            if request.path != EVENTS_PATH:
+                link.tell_served()
+
+    app.middlewares.append(first_response)
+    app.cleanup_ctx.append(_stop_without_supervisor(link))
     web.run_app(
         app,
         sock=sock,
-        print=lambda *_: ready.set(),
+        print=lambda *_: link.tell_ready(),
         access_log=None,
         shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
         handle_signals=True,
     )
 
 
-def _exit_with_parent(parent_pid: int) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup context that stops the worker if its supervisor is gone (killed with -9)."""
+def _stop_without_supervisor(
+    link: SupervisorLink,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context that stops the worker when its supervisor is gone (killed with -9)."""
 
-    async def watch_parent(_app: web.Application) -> AsyncIterator[None]:
-        async def check() -> None:
-            while os.getppid() == parent_pid:
-                await asyncio.sleep(PARENT_CHECK_SECONDS)
-            os.kill(os.getpid(), signal.SIGTERM)  # aiohttp shuts down cleanly
+    async def watch_link(_app: web.Application) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
 
-        task = asyncio.create_task(check())
+        def on_message() -> None:
+            if not link.read():
+                loop.remove_reader(link.control_fd)
+                os.kill(os.getpid(), signal.SIGTERM)  # aiohttp shuts down cleanly
+
+        loop.add_reader(link.control_fd, on_message)
         try:
             yield
         finally:
-            task.cancel()
+            loop.remove_reader(link.control_fd)
 
-    return watch_parent
+    return watch_link

@@ -453,37 +453,3 @@ def test_body_filter_must_be_importable_by_name(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("---\ntitle: A\n---\nx\n")
     with pytest.raises(ContentError, match="must be a module-level function"):
         load_collection(tmp_path, body_filter=lambda body: body)
-
-
-def test_saved_collections_are_reused_by_another_server_and_still_see_edits(
-    write_posts: WritePosts, in_scope: InScope, tmp_path: Path
-) -> None:
-    from ssg.content.memo import load_memoized, save_memoized
-
-    folder = write_posts({"a.md": post("Alpha"), "b.md": post("Beta")})
-    saved = tmp_path / "cache" / "content.pickle"
-    with in_scope(folder.parent) as scope:
-        load_collection("posts")
-        assert save_memoized(scope.services.shared, saved) == 1
-    # Same name, size and mtime: a reused parse is not read again (as within one server)...
-    stat = (folder / "b.md").stat()
-    (folder / "b.md").write_text(post("Bbbb"), encoding="utf-8")
-    os.utime(folder / "b.md", ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    # ...while a file changed since the save is.
-    (folder / "a.md").write_text(post("Alpha, edited"), encoding="utf-8")
-    with in_scope(folder.parent) as scope:
-        assert load_memoized(scope.services.shared, saved) == 1
-        posts = load_collection("posts")
-
-    assert only(posts, "a").title == "Alpha, edited"
-    assert only(posts, "b").title == "Beta"
-
-
-def test_an_unreadable_saved_file_loads_nothing(tmp_path: Path, in_scope: InScope) -> None:
-    from ssg.content.memo import load_memoized
-
-    torn = tmp_path / "content.pickle"
-    torn.write_bytes(b"\x80\x05not a pickle")
-    with in_scope(tmp_path) as scope:
-        assert load_memoized(scope.services.shared, torn) == 0
-        assert load_memoized(scope.services.shared, tmp_path / "missing.pickle") == 0

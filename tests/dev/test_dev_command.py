@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 import aiohttp
+import pytest
 
+from ssg.builder.builder import build_site
+from ssg.config import load_config
 from tests.conftest import MakeSite
-from tests.dev.conftest import LAYOUT, DevServer, open_events, start_dev
+from tests.dev.conftest import LAYOUT, DevServer, open_events, start_dev, stop_dev
 
 POSTS_PAGE_PY = """
 from ssg.content import load_collection
@@ -204,3 +208,77 @@ async def test_ctrl_c_stops_the_dev_server_cleanly(
     assert await asyncio.wait_for(server.process.wait(), 30) == 0
     await server.wait_for_line("ssg dev stopped")
     assert not any("Traceback" in line for line in server.lines), "".join(server.lines)
+
+
+CACHED_POSTS_SITE = {
+    "app/layout.html": LAYOUT,
+    "app/page.py": POSTS_PAGE_PY,
+    "app/page.html": POSTS_PAGE_HTML,
+    "posts/a.md": "---\ntitle: Alpha\n---\nbody one\n",
+    "posts/b.md": "---\ntitle: Beta\n---\nbody two\n",
+}
+
+
+async def test_a_dev_start_after_a_build_takes_the_parsed_content_from_its_cache(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site(CACHED_POSTS_SITE)
+    await build_site(load_config(site))
+    (site / "posts" / "b.md").write_text("---\ntitle: Beta, edited\n---\nbody two\n")
+    server = await start_dev(site)
+    dev_server.append(server)
+    # Loaded while the worker starts, before any request: what the build read.
+    line = await server.wait_for_line("file(s) unchanged since they were parsed")
+    assert "1 file(s) unchanged" in line and "1 parsed" in line
+    async with aiohttp.ClientSession() as session, session.get(server.url + "/") as response:
+        body = await response.text()
+    assert "Alpha" in body and "Beta, edited" in body
+
+
+async def test_a_build_after_ssg_dev_takes_the_parsed_content_from_its_cache(
+    make_site: MakeSite, dev_server: list[DevServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_site(CACHED_POSTS_SITE)
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session, session.get(server.url + "/") as response:
+        assert "Alpha" in await response.text()
+    await stop_dev(server)
+    with caplog.at_level(logging.INFO, logger="ssg.content"):
+        await build_site(load_config(site))
+    assert "2 file(s) unchanged since they were parsed" in caplog.text
+    assert not (site / ".ssg" / "dev").exists()  # one cache: no copy of its own for dev
+
+
+async def test_ssg_dev_lists_what_its_pages_read_for_its_next_start(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site(CACHED_POSTS_SITE)
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session, session.get(server.url + "/") as response:
+        assert response.status == 200
+    await stop_dev(server)
+    again = await start_dev(site)
+    dev_server.append(again)
+    line = await again.wait_for_line("file(s) unchanged since they were parsed")
+    assert "2 file(s) unchanged" in line and "0 parsed" in line
+    await again.wait_for_line("Watching posts (content the site reads)")
+
+
+async def test_the_workers_stop_when_the_supervisor_is_killed(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "x"})
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/") as response:
+            assert response.status == 200  # served: a standby worker is started now
+        server.process.kill()
+        # Every worker writes to the terminal's pipe: it ends once the last one has exited.
+        assert server._reader is not None
+        await asyncio.wait_for(server._reader, 30)
+        with pytest.raises(aiohttp.ClientConnectionError):
+            async with session.get(server.url + "/"):
+                pass
