@@ -8,8 +8,14 @@ a post's body, a post's front matter (its title), the layout template
 prints the time from the write to the `reload` event, and to the first response
 of the post's page that has the new HTML. Medians of `--runs` rounds.
 
-    python bench/dev.py                     # rust-blog, 3 rounds
-    python bench/dev.py --corpus go-blog --runs 5
+Then it times `--starts` pairs of start-ups, from launching `ssg dev` to the
+first answer of "/": cold (no SITE/.ssg: every post parsed) then warm (the
+content cache and compiled templates the cold one left), interleaved, with the
+CPU seconds ssg dev's processes used until that answer and the load average
+(this machine is shared: compare CPU as well as wall time).
+
+    python bench/dev.py                     # rust-blog, 3 rounds, 5 start-up pairs
+    python bench/dev.py --corpus go-blog --runs 5 --starts 9
 """
 
 from __future__ import annotations
@@ -125,6 +131,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="rust-blog")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--starts", type=int, default=5, help="cold + warm start-up pairs")
     parser.add_argument("--verbose", action="store_true", help="also print ssg dev's terminal")
     args = parser.parse_args()
 
@@ -231,14 +238,28 @@ async def main() -> None:
         finally:
             process.terminate()
             await process.wait()
-        again = await _first_response(site, posts)
+        cold: list[tuple[float, float]] = []
+        warm: list[tuple[float, float]] = []
+        load_before = os.getloadavg()
+        for _ in range(args.starts):
+            shutil.rmtree(site / ".ssg", ignore_errors=True)
+            cold.append(await _first_response(site, posts))
+            warm.append(await _first_response(site, posts))
+        load_after = os.getloadavg()
         print(
-            f"first response after starting ssg dev again (parsed content kept): {again * 1000:.0f} ms"
+            f"first response after start-up, median of {args.starts} "
+            f"(load average {load_before[0]:.1f} -> {load_after[0]:.1f} on {os.cpu_count()} CPUs):"
         )
+        for name, rows in (("cold (no .ssg)", cold), ("warm (.ssg kept)", warm)):
+            wall_ms = statistics.median(w for w, _ in rows) * 1000
+            cpu_ms = statistics.median(c for _, c in rows) * 1000
+            spread = ", ".join(f"{w * 1000:.0f}" for w, _ in rows)
+            print(f"  {name:<18}{wall_ms:>7.0f} ms wall {cpu_ms:>7.0f} ms CPU   ({spread})")
 
 
-async def _first_response(site: Path, posts: Path) -> float:
-    """Seconds from starting `ssg dev` to its first answer of "/" (then it is stopped)."""
+async def _first_response(site: Path, posts: Path) -> tuple[float, float]:
+    """Seconds from starting `ssg dev` to its first answer of "/", and the CPU seconds its
+    processes used until then (then it is stopped)."""
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -257,10 +278,31 @@ async def _first_response(site: Path, posts: Path) -> float:
         await dev.read_url()
         async with aiohttp.ClientSession() as session, session.get(dev.url + "/") as response:
             assert response.status == 200, await response.text()
-        return time.perf_counter() - started
+        wall = time.perf_counter() - started
+        return wall, _tree_cpu_seconds(process.pid)
     finally:
         process.terminate()
         await process.wait()
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (Linux /proc)."""
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    tree, total = {pid}, 0.0
+    for _ in range(8):  # supervisor -> worker -> fork server -> pool workers
+        tree |= {child for child, (parent, _) in stats.items() if parent in tree}
+    for member in tree:
+        total += stats.get(member, (0, 0.0))[1]
+    return total
 
 
 async def _measure_restart(
