@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,11 @@ from ssg.base_path import with_base_path
 from ssg.config import SiteConfig
 from ssg.errors import ConfigError, ConfigProblem
 
+logger = logging.getLogger("ssg.render")
+
 ASSETS_URL_PREFIX = "/_assets/"
+TEMPLATE_CACHE_FOLDER = "templates"
+"""Under the site's cache folder: compiled templates, shared by builds, `ssg serve` and `ssg dev`."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=TemplateBytecodeCache(config.cache_dir / TEMPLATE_CACHE_FOLDER),
     )
 
     def asset_url(name: str) -> str:
@@ -155,3 +161,49 @@ def format_date(value: Any, fmt: str = "%B %-d, %Y") -> str:
     if isinstance(value, datetime | date):
         return value.strftime(fmt)
     return str(value)
+
+
+class TemplateBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept on disk, so a start (a build, a server, a dev worker) does not
+    parse and compile every template again.
+
+    Jinja2 keys each file by template name and path and checks the SHA-1 of
+    the source before using it (an edited template is compiled again); the
+    folder is named after the Jinja2 version and this module's own bytes (the
+    environment options compiled into the code), so another ssg or Jinja2
+    never reads it. A folder that cannot be written (a read-only site) only
+    costs the compile: it is logged once, never raised.
+
+    Args:
+        cache_dir: the templates cache folder (`SITE/.ssg/templates`).
+    """
+
+    def __init__(self, cache_dir: Path) -> None:
+        identity = hashlib.blake2b(digest_size=8)
+        identity.update(jinja2.__version__.encode())
+        identity.update(Path(__file__).read_bytes())
+        self.folder = cache_dir / identity.hexdigest()
+        super().__init__(str(self.folder))
+        self._writable = True
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Read one compiled template; an unreadable or damaged file is a miss (compiled again)."""
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # torn or foreign bytes (pickle, marshal): only costs a compile
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Write one compiled template (temp file + rename); an OSError is logged once."""
+        if not self._writable:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError as exc:
+            self._writable = False
+            logger.warning(
+                "Could not keep compiled templates in %s (%s); they are compiled at each start.",
+                self.folder,
+                exc,
+            )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ssg.builder.links import BrokenLink
 from ssg.records import Manifest, RenderKind
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import Params, RouteDefinition
+
+if TYPE_CHECKING:  # the link checker (and its HTML parser) is the build's alone
+    from ssg.builder.links import BrokenLink
 
 
 @dataclass

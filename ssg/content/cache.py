@@ -192,7 +192,12 @@ class ContentCache:
         if digest != item.digest or item.source_file != source_file:
             return None
         folder = source_file.parent
-        if any((folder / target).is_file() != existed for target, existed in item.file_checks):
+        # os.path, not pathlib: a warm start checks every reference of every post.
+        where = str(folder)
+        if any(
+            os.path.isfile(os.path.join(where, target)) != existed
+            for target, existed in item.file_checks
+        ):
             return None
         if (
             item.entry is not None

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-import yaml
+from typing import TYPE_CHECKING, Any, Literal
 
 from ssg.content.problems import ContentProblem
+
+if TYPE_CHECKING:
+    import yaml
 
 FrontMatterFormat = Literal["yaml", "toml", "pelican", "none"]
 
@@ -28,26 +30,28 @@ _PELICAN_LISTS = frozenset({"tags", "authors"})
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
-# libyaml's C loader is much faster; PyYAML wheels ship it, source builds may not.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@cache
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    """The safe YAML loader, made on first use (PyYAML is imported by the first YAML front matter).
 
-
-class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
-    """Safe YAML loader that keeps an impossible timestamp (2024-02-30) as its string.
-
-    PyYAML raises ValueError for those, losing all metadata; as a string the
-    date reader reports it like any other unreadable date.
+    It keeps an impossible timestamp (2024-02-30) as its string: PyYAML raises
+    ValueError for those, losing all metadata; as a string the date reader
+    reports it like any other unreadable date.
     """
+    import yaml
 
+    # libyaml's C loader is much faster; PyYAML wheels ship it, source builds may not.
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
-    try:
-        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
-    except ValueError:
-        return loader.construct_scalar(node)  # type: ignore[arg-type]
+    def lenient_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+        try:
+            return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+        except ValueError:
+            return loader.construct_scalar(node)  # type: ignore[arg-type]
 
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
+    loader: type[yaml.SafeLoader] = type("_Loader", (base,), {})
+    loader.add_constructor("tag:yaml.org,2002:timestamp", lenient_timestamp)
+    return loader
 
 
 @dataclass(frozen=True)
@@ -137,8 +141,10 @@ def parse_front_matter_tolerant(
 
 
 def _decode_yaml(raw: str, source_file: Path) -> dict[str, Any] | ContentProblem:
+    import yaml
+
     try:
-        data = yaml.load(raw, Loader=_Loader)  # _Loader is a SafeLoader: no arbitrary objects
+        data = yaml.load(raw, Loader=_yaml_loader())  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + mark.line if mark is not None else None  # the YAML starts on file line 2

@@ -7,16 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import cmarkgfm
-from cmarkgfm.cmark import Options
+# cmark-gfm and Pygments (ssg.content.highlight) are imported by the first render, not
+# here: a process that only reads parsed entries back (a dev worker's start, the
+# content cache) needs the types below and nothing else.
 
-from ssg.content.highlight import render_code_block
-
-# UNSAFE keeps raw HTML (posts embed <img>, <details>, charts); GITHUB_PRE_LANG makes
-# fences come out as <pre lang="x">, which the single regex pass below keys on.
-_OPTIONS = (
-    Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_GITHUB_PRE_LANG
-)
 # GitHub's set minus "tagfilter", which would escape <script>, <iframe>, <style> authors wrote.
 _EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")
 
@@ -98,7 +92,17 @@ def render_markdown(text: str, *, base_path: str = "") -> RenderedMarkdown:
         | "~~old~~ {{ x }}"     | `<p><del>old</del> {{ x }}</p>`       |
         | "```rust\\nfn f(){}\\n```" | `<div class="highlight"><pre>...` |
     """
-    raw = cmarkgfm.markdown_to_html_with_extensions(text, _OPTIONS, list(_EXTENSIONS))
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    from ssg.content.highlight import render_code_block
+
+    # UNSAFE keeps raw HTML (posts embed <img>, <details>, charts); GITHUB_PRE_LANG makes
+    # fences come out as <pre lang="x">, which the single regex pass below keys on.
+    options = (
+        Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_GITHUB_PRE_LANG
+    )
+    raw = cmarkgfm.markdown_to_html_with_extensions(text, options, list(_EXTENSIONS))
     toc: list[Heading] = []
     used_ids: set[str] = set()
 

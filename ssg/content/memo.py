@@ -20,7 +20,6 @@ from ssg.content.cache import ContentCache
 from ssg.content.collection import Collection, newest_first, oldest_first, relative_name
 from ssg.content.entry import Entry, FilterRef, LoadedFile
 from ssg.content.markdown import prefix_root_links
-from ssg.content.pool import load_files
 from ssg.content.problems import ContentProblem
 from ssg.content.scan import FileStamp, scan_content
 from ssg.errors import ContentError
@@ -261,14 +260,18 @@ def reload_collection(
                 to_parse.append(stamp)
             else:
                 fresh_by_name[stamp.relative_name] = (stamp, kept)
-    parsed = load_files(
-        [content_dir / stamp.relative_name for stamp in to_parse],
-        content_dir,
-        sizes=[stamp.size_bytes for stamp in to_parse],
-        workers=workers,
-        body_filter=body_filter,
-        help_in_caller=help_in_caller,
-    )
+    parsed: list[LoadedFile] = []
+    if to_parse:
+        from ssg.content.pool import load_files  # the process pool: only when there is work
+
+        parsed = load_files(
+            [content_dir / stamp.relative_name for stamp in to_parse],
+            content_dir,
+            sizes=[stamp.size_bytes for stamp in to_parse],
+            workers=workers,
+            body_filter=body_filter,
+            help_in_caller=help_in_caller,
+        )
     fresh_by_name.update(
         (stamp.relative_name, (stamp, item)) for stamp, item in zip(to_parse, parsed, strict=True)
     )
