@@ -34,12 +34,13 @@ from ssg.server.paths import ENDPOINT_PREFIX, PathVerdict, parse_site_path
 from ssg.server.per_request import to_request, uncached_response
 from ssg.server.responses import (
     HTML,
+    PAGE_METHODS,
+    READ_METHODS,
     body_response,
     method_not_allowed,
     options_response,
     redirect_response,
 )
-from ssg.server.site_handler import PAGE_METHODS, READ_METHODS
 from ssg.site import Site
 
 logger = logging.getLogger("ssg.dev")

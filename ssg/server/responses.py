@@ -185,6 +185,12 @@ def not_found_response(request: web.Request, not_found_body: bytes) -> web.Respo
     return response
 
 
+READ_METHODS = ("GET", "HEAD")
+"""Methods that read a page or a file."""
+PAGE_METHODS = ("GET", "HEAD", "OPTIONS")
+"""What a page or a file allows (its `Allow` header)."""
+
+
 def method_not_allowed(allowed: Iterable[str]) -> web.Response:
     """405 with the Allow header (RFC 9110 15.5.6)."""
     allow = ", ".join(allowed)

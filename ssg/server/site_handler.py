@@ -22,7 +22,9 @@ from ssg.server.page_responses import PageResponses
 from ssg.server.paths import ENDPOINT_PREFIX, ParsedPath, PathVerdict, parse_site_path
 from ssg.server.per_request import render_with_request, run_route_handler, uncached_response
 from ssg.server.responses import (
+    PAGE_METHODS,
     PUBLIC_FILE_CACHE_CONTROL,
+    READ_METHODS,
     CacheState,
     html_response,
     method_not_allowed,
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("ssg.server")
 
-READ_METHODS = ("GET", "HEAD")
-PAGE_METHODS = ("GET", "HEAD", "OPTIONS")
 PARSED_PATHS_KEPT = 20_000
 MAX_BUNDLE_DEPTH = 4
 """How many folders up from a missing file to look for the page whose bundle holds it."""
