@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ import jinja2
 from ssg.base_path import with_base_path
 from ssg.config import SiteConfig
 from ssg.errors import ConfigError, ConfigProblem
+from ssg.reads import note_read
 
 logger = logging.getLogger("ssg.render")
 
@@ -99,6 +101,22 @@ def load_theme(config: SiteConfig) -> Theme:
     return Theme(theme_dir=theme_dir, assets=assets)
 
 
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja2 environment that notes every template a render loads by name.
+
+    `extends`, `include` and `import` load their templates through the
+    environment at render time (also when Jinja's cache already holds them), so
+    a page's record lists the whole tree it used, which an incremental build
+    compares with the files on disk.
+    """
+
+    def _load_template(
+        self, name: str, globals: MutableMapping[str, Any] | None
+    ) -> jinja2.Template:
+        note_read(("template", name))
+        return super()._load_template(name, globals)
+
+
 def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
     """Create the site's Jinja2 environment.
 
@@ -113,7 +131,7 @@ def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
     canonical links). Filters: `date(format)`, `absolute_url`, `url`.
     """
     theme_loader = jinja2.FileSystemLoader(theme.templates_dir)
-    env = jinja2.Environment(
+    env = RecordingEnvironment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(config.app_dir),

@@ -55,6 +55,10 @@ class BuildResult:
         link_check_seconds: CPU seconds the link check took (reading links out
             of pages, in both render processes, then resolving them).
         exported: the build was a static export (output = "export").
+        pages_rendered: pages (and handler files) this build rendered.
+        pages_reused: pages an incremental build proved unchanged and took as they were.
+        full_render_reason: why every page was rendered ("ssg.toml changed",
+            "--force", "no previous build"), or None for an incremental build.
     """
 
     out_dir: Path
@@ -67,6 +71,9 @@ class BuildResult:
     broken_links: list[BrokenLink] = field(default_factory=list)
     link_check_seconds: float = 0.0
     exported: bool = False
+    pages_rendered: int = 0
+    pages_reused: int = 0
+    full_render_reason: str | None = None
 
 
 @dataclass(frozen=True)

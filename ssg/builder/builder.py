@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
 from ssg.builder.export import check_export
 from ssg.builder.finish import FinishedPage, PageJob
+from ssg.builder.incremental import PreviousBuild, RecordsWriter
 from ssg.builder.links import (
     BrokenLink,
     broken_links_message,
@@ -23,7 +24,7 @@ from ssg.builder.links import (
 from ssg.builder.manifest import build_manifest, write_manifest
 from ssg.builder.parallel import finish_pages
 from ssg.builder.planner import plan_params
-from ssg.builder.prepare import prepare_all
+from ssg.builder.prepare import ReadyPage, prepare_all
 from ssg.builder.static_hosts import (
     HEADERS_FILE,
     REDIRECTS_FILE,
@@ -41,8 +42,8 @@ from ssg.config import SiteConfig
 from ssg.content.memo import collections_read, write_collection_specs
 from ssg.data.memo import RequestMemo
 from ssg.errors import BrokenLinksError, OutputConflictError, PagesFailedError, SsgError
+from ssg.reads import collect_reads
 from ssg.records import Manifest, PageRecord, RenderKind
-from ssg.render.rendered_page import RenderedPage
 from ssg.render.renderer import PreparedPage
 from ssg.render.services import make_services
 from ssg.render.special_pages import render_not_found
@@ -62,6 +63,7 @@ async def build_site(
     strict: bool = False,
     include_drafts: bool = False,
     force: bool = False,
+    remove_old_in_background: bool = False,
 ) -> BuildResult:
     """Build the site into config.out_dir.
 
@@ -82,7 +84,10 @@ async def build_site(
         include_drafts: content collections keep drafts and future-dated
             entries (`ssg build --drafts`); they are never in feeds or sitemaps.
         force: ignore what earlier builds kept under `cache_dir` (parsed content,
-            page links) and rewrite it (`ssg build --force`).
+            page links, the pages of the last build and what they read) and
+            render every page (`ssg build --force`).
+        remove_old_in_background: delete the previous out/ (swapped out) in a
+            detached process instead of before returning (`ssg build`).
 
     Returns:
         The BuildResult.
@@ -108,11 +113,23 @@ async def build_site(
     )
     writer: OutputWriter | None = None
     try:
-        results, planned, params_calls = await _plan(site, services)
-        writer = OutputWriter(config.out_dir)
+        previous = PreviousBuild(
+            site, services, force=force, include_drafts=include_drafts, strict=strict
+        )
+        recorder = RecordsWriter(site, previous)
+        results, planned, params_calls = await _plan(site, services, previous, recorder)
+        writer = OutputWriter(config.out_dir, remove_old_in_background=remove_old_in_background)
         known_links = {} if force else load_known_links(config.cache_dir)
-        rendered, link_seconds = await _render_all(
-            site, services, planned, results, writer, on_progress, known_links
+        rendered, link_seconds, reused = await _render_all(
+            site,
+            services,
+            planned,
+            results,
+            writer,
+            on_progress,
+            known_links,
+            previous=previous,
+            recorder=recorder,
         )
         if config.output == "export":
             check_export(site, results.values())
@@ -136,6 +153,10 @@ async def build_site(
     finally:
         await services.aclose()
     try:
+        recorder.save(config)
+    except OSError as exc:  # only the next build's speed depends on it
+        log.warning("Could not keep the build records in %s: %s", config.cache_dir, exc)
+    try:
         write_known_links(
             config.cache_dir,
             ((page.record.etag, page.links) for _item, page in rendered.values() if page.links),
@@ -157,11 +178,14 @@ async def build_site(
         broken_links=broken,
         link_check_seconds=link_seconds,
         exported=config.output == "export",
+        pages_rendered=len(rendered) - reused,
+        pages_reused=reused,
+        full_render_reason=previous.full_reason,
     )
 
 
 async def _plan(
-    site: Site, services: DataServices
+    site: Site, services: DataServices, previous: PreviousBuild, recorder: RecordsWriter
 ) -> tuple[dict[str, RouteResult], list[PlannedPage], int]:
     results: dict[str, RouteResult] = {}
     planned: list[PlannedPage] = []
@@ -186,7 +210,16 @@ async def _plan(
             result.render = RenderKind.DYNAMIC
             continue
         if route.is_dynamic_pattern:
-            params_list = await plan_params(site, route, services, calls=calls, on_call=count)
+            params_list = previous.params(route)
+            if params_list is not None:  # nothing generate_static_params read changed
+                recorder.keep_params(route)
+            else:
+                with collect_reads() as reads:
+                    params_list = await plan_params(
+                        site, route, services, calls=calls, on_call=count
+                    )
+                if params_list is not None:
+                    recorder.add_params(route, params_list, reads)
             result.params_count = None if params_list is None else len(params_list)
             result.render = RenderKind.SSG
         else:
@@ -250,8 +283,15 @@ async def _render_all(
     writer: OutputWriter,
     on_progress: Callable[[int, int], None] | None,
     known_links: dict[str, tuple[str, ...]] | None = None,
-) -> tuple[dict[str, tuple[PlannedPage, FinishedPage]], float]:
+    *,
+    previous: PreviousBuild,
+    recorder: RecordsWriter,
+) -> tuple[dict[str, tuple[PlannedPage, FinishedPage]], float, int]:
     """Render every planned page in two phases and write the pages kept.
+
+    A page whose reads did not change since the last build (`previous`) is not
+    rendered: its previous file is linked into the staging folder. Every page
+    written, rendered or reused, goes into `recorder` for the next build.
 
     Phase A prepares every page here, concurrently: all awaits (metadata, load,
     fetches) happen in this process, so the build-wide request memo makes an
@@ -259,8 +299,8 @@ async def _render_all(
     cores for large builds (`finish_pages` forks a child for half the pages).
 
     Returns:
-        url_path -> (planned page, finished page) for the pages written, and the
-        CPU seconds spent reading their links.
+        url_path -> (planned page, finished page) for the pages written, the
+        CPU seconds spent reading their links, and how many pages were reused.
 
     Raises:
         BuildError: one page failed.
@@ -268,12 +308,29 @@ async def _render_all(
         PagesFailedError: several of those, listed by URL (`.failures`).
     """
     errors: list[SsgError] = []
-    ready = await prepare_all(site, services, planned, results, errors)
+    reused: dict[str, tuple[PlannedPage, FinishedPage]] = {}
+
+    def reuse(item: PlannedPage) -> bool | None:
+        found = previous.reuse(item, writer)
+        if found is None:
+            return None
+        kept, page = found
+        reused[item.url_path] = (item, page)
+        recorder.keep_page(item.url_path, kept)
+        return kept.indexed
+
+    ready = await prepare_all(site, services, planned, results, errors, reuse=reuse)
     _publish_bundles(ready, writer)
-    items = {item.url_path: item for item, _page in ready}
+    items = {r.item.url_path: r.item for r in ready}
     jobs = [
-        PageJob(item.route.route_pattern, item.url_path, _output_file(site, item), page)
-        for item, page in ready
+        PageJob(
+            r.item.route.route_pattern,
+            r.item.url_path,
+            _output_file(site, r.item),
+            r.page,
+            r.reads,
+        )
+        for r in ready
     ]
     # Phase A reports nothing: the progress bar's refresh thread would then be
     # running when phase B forks. Pages phase A settled count as done at once.
@@ -288,42 +345,55 @@ async def _render_all(
     for url_path in sorted(outcome.not_found):
         log.info("%s called not_found() in a template: no page written", url_path)
     finished = {page.record.url_path: page for page in outcome.finished}
+    for url_path, (item, kept_page) in reused.items():
+        finished[url_path] = kept_page
+        items[url_path] = item
     claimed: dict[str, PlannedPage] = {}  # output file -> the first URL written to it
-    for job in jobs:
-        page = finished.get(job.url_path)
+    written = [(job.url_path, job.output_file) for job in jobs]
+    written += [(url_path, page.record.output_file) for url_path, (_i, page) in reused.items()]
+    for url_path, output_file in written:
+        page = finished.get(url_path)
         if page is None:
             continue
-        other = claimed.setdefault(job.output_file, items[job.url_path])
+        other = claimed.setdefault(output_file, items[url_path])
         # Two URLs, one file ("/a" and "/a.html" without trailing slashes): fine
         # when they write the same bytes, an error when they do not.
-        if (
-            other.url_path != job.url_path
-            and finished[other.url_path].record.etag != page.record.etag
-        ):
+        if other.url_path != url_path and finished[other.url_path].record.etag != page.record.etag:
             errors.append(
                 OutputConflictError(
                     f"{other.url_path} ({other.route.route_pattern}) and "
-                    f"{job.url_path} ({job.route_pattern}) would both be "
-                    f"written to {job.output_file} with different content; rename one "
+                    f"{url_path} ({items[url_path].route.route_pattern}) would both be "
+                    f"written to {output_file} with different content; rename one "
                     "of the routes or drop one URL from generate_static_params",
-                    output_file=job.output_file,
-                    url_path=job.url_path,
+                    output_file=output_file,
+                    url_path=url_path,
                 )
             )
     _raise_errors(errors)
+    bundles = {
+        r.item.url_path: r.page.scope.bundle_dirs for r in ready if isinstance(r.page, PreparedPage)
+    }
+    indexed = {r.item.url_path for r in ready if r.indexed}
+    for page in outcome.finished:
+        url_path = page.record.url_path
+        recorder.add_page(
+            items[url_path],
+            page,
+            indexed=url_path in indexed,
+            bundles=bundles.get(url_path, {}),
+        )
     rendered = {url_path: (items[url_path], page) for url_path, page in finished.items()}
-    return rendered, outcome.link_seconds
+    return rendered, outcome.link_seconds, len(reused)
 
 
-def _publish_bundles(
-    ready: list[tuple[PlannedPage, PreparedPage | RenderedPage]], writer: OutputWriter
-) -> None:
+def _publish_bundles(ready: list[ReadyPage], writer: OutputWriter) -> None:
     """Write the page-bundle files each page looked up next to its URL (/blog/hello/diagram.png).
 
     Raises:
         OSError: a bundle file cannot be read (deleted during the build).
     """
-    for item, page in ready:
+    for ready_page in ready:
+        item, page = ready_page.item, ready_page.page
         if not isinstance(page, PreparedPage):
             continue
         folder = unquote(item.url_path).strip("/")

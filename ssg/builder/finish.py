@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from ssg.builder.links import extract_links, is_internal
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
+from ssg.reads import Reads, collect_reads
 from ssg.records import PageRecord
 from ssg.render.renderer import PreparedPage, RenderedPage, finish_page
 from ssg.render.templates import template_frame
@@ -25,12 +26,15 @@ class PageJob:
         url_path: e.g. "/blog/hello".
         output_file: where it is written, relative to the output folder.
         page: the prepared page, or a page phase A finished (a handler, a redirect).
+        reads: what phase A read, to which phase B adds the templates and entry
+            fields it reads (for the incremental build's records); None records nothing.
     """
 
     route_pattern: str
     url_path: str
     output_file: str
     page: PreparedPage | RenderedPage
+    reads: Reads | None = None
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,12 @@ class FinishedPage:
             manifest stamps the build's end time.
         links: the internal href/src values of an HTML page (`extract_links`), else ();
             for the link check, not part of the record.
+        reads: everything its render read (both phases), or None when not recorded.
     """
 
     record: PageRecord
     links: tuple[str, ...] = ()
+    reads: Reads | None = None
 
 
 @dataclass
@@ -111,7 +117,13 @@ def finish_in_process(
     outcome = FinishOutcome()
     for done, job in enumerate(jobs, 1):
         try:
-            page = job.page if isinstance(job.page, RenderedPage) else finish_page(site, job.page)
+            if isinstance(job.page, RenderedPage):
+                page = job.page
+            elif job.reads is None:
+                page = finish_page(site, job.page)
+            else:
+                with collect_reads(job.reads):
+                    page = finish_page(site, job.page)
         except NotFound:
             # not_found() from a template: no file, as when the data calls it.
             outcome.not_found.append(job.url_path)
@@ -136,7 +148,7 @@ def finish_in_process(
                 known = known_links.get(record.etag) if known_links else None
                 links = extract_links(page.body) if known is None else known
                 outcome.link_seconds += time.process_time() - started
-            outcome.finished.append(FinishedPage(record, links))
+            outcome.finished.append(FinishedPage(record, links, job.reads))
         if on_done is not None:
             on_done(done)
     return outcome

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from ssg.builder.build_result import PlannedPage, RouteResult
 from ssg.builder.finish import page_error
 from ssg.errors import DynamicUsage, SsgError
+from ssg.reads import Reads, collect_reads
 from ssg.records import RenderKind
 from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
 from ssg.render.templates import template_frame
@@ -25,13 +28,32 @@ RENDER_CONCURRENCY = 16
 """Pages whose data is awaited at once (their fetches overlap)."""
 
 
+@dataclass(frozen=True)
+class ReadyPage:
+    """A page phase A prepared (or finished), with what it read so far.
+
+    Attributes:
+        item: the planned page.
+        page: prepared for phase B, or finished (a redirect, a route handler).
+        reads: what its data read (phase B adds the templates').
+        indexed: it belongs in a sitemap (see `PageIndex`).
+    """
+
+    item: PlannedPage
+    page: PreparedPage | RenderedPage
+    reads: Reads
+    indexed: bool = False
+
+
 async def prepare_all(
     site: Site,
     services: DataServices,
     planned: list[PlannedPage],
     results: dict[str, RouteResult],
     errors: list[SsgError],
-) -> list[tuple[PlannedPage, PreparedPage | RenderedPage]]:
+    *,
+    reuse: Callable[[PlannedPage], bool | None] | None = None,
+) -> list[ReadyPage]:
     """Phase A: prepare every planned page concurrently, in planned order.
 
     Pages first, then route handlers: a handler (a sitemap) may list the
@@ -41,20 +63,34 @@ async def prepare_all(
     as 200; ssg serve answers the URL with the not-found page on demand).
     Page errors are appended to `errors`.
 
+    `reuse(item)`, asked just before a page would be prepared (a handler's after
+    the page index is known), returns None when the page must be rendered, else
+    whether the reused page is indexed; reused pages are not returned.
+
     Raises:
         Exception: a bug in ssg (no site file in its traceback), with its traceback.
     """
     semaphore = asyncio.Semaphore(RENDER_CONCURRENCY)
+
+    reused: dict[str, bool] = {}  # url path -> indexed
+    reads: dict[str, Reads] = {}
 
     async def prepare_one(item: PlannedPage) -> PreparedPage | RenderedPage | None:
         result = results[item.route.route_pattern]
         async with semaphore:
             if result.render == RenderKind.DYNAMIC:
                 return None
+            if reuse is not None:
+                indexed = reuse(item)
+                if indexed is not None:
+                    reused[item.url_path] = indexed
+                    return None
             scope = make_scope(site, item.route, item.url_path, services)
             match = RouteMatch(item.route, item.url_path, item.params)
             try:
-                page = await prepare_page(site, match, scope)
+                with collect_reads() as found:
+                    page = await prepare_page(site, match, scope)
+                reads[item.url_path] = found
             except DynamicUsage as usage:
                 if result.render != RenderKind.DYNAMIC:
                     result.render = RenderKind.DYNAMIC
@@ -82,11 +118,15 @@ async def prepare_all(
     services.page_index.url_paths = tuple(
         item.url_path
         for item, page in zip(page_items, page_results, strict=True)
-        if isinstance(page, PreparedPage)
-        and results[item.route.route_pattern].render is not RenderKind.DYNAMIC
-        and not page.scope.shows_unpublished
-        and not _noindex(page)
+        if reused.get(item.url_path)
+        or (
+            isinstance(page, PreparedPage)
+            and results[item.route.route_pattern].render is not RenderKind.DYNAMIC
+            and not page.scope.shows_unpublished
+            and not _noindex(page)
+        )
     )
+    indexed = set(services.page_index.url_paths)
     handler_results = await asyncio.gather(*(prepare_one(item) for item in handler_items))
     found = {
         id(item): page
@@ -96,7 +136,7 @@ async def prepare_all(
     }
     pages = [found[id(item)] for item in planned]
     return [
-        (item, page)
+        ReadyPage(item, page, reads[item.url_path], item.url_path in indexed)
         for item, page in zip(planned, pages, strict=True)
         if page is not None and results[item.route.route_pattern].render != RenderKind.DYNAMIC
     ]

@@ -71,6 +71,7 @@ def print_report(result: BuildResult, console: Console) -> None:
         f"[dim]Link check: {result.link_check_seconds:.2f} s of CPU, "
         f"{_count(broken, 'broken link')}{' (listed above)' if broken else ''}[/dim]"
     )
+    console.print(f"[dim]{escape(render_counts(result))}[/dim]")
     console.print(
         f"[bold green]Built[/] {_count(len(result.routes), 'route')} ({summary}), "
         f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
@@ -78,6 +79,23 @@ def print_report(result: BuildResult, console: Console) -> None:
     )
     if result.next_due_at is not None:
         console.print(schedule_note(result))
+
+
+def render_counts(result: BuildResult) -> str:
+    """How many pages the build rendered and reused, and why it rendered all of them.
+
+    | build                          | line                                                  |
+    | ------------------------------ | ----------------------------------------------------- |
+    | after one post's body was edited | Rendered 4 pages, reused 2,559                      |
+    | after an edit of ssg.toml      | Rendered 2,563 pages, reused 0 (full render: ssg.toml changed) |
+    """
+    rendered = result.pages_rendered
+    line = (
+        f"Rendered {rendered:,} page{'' if rendered == 1 else 's'}, reused {result.pages_reused:,}"
+    )
+    if result.full_render_reason:
+        line += f" (full render: {result.full_render_reason})"
+    return line
 
 
 def schedule_note(result: BuildResult) -> str:

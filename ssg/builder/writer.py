@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -92,11 +93,13 @@ class OutputWriter:
     hard-linked to it instead of written again: no new inode, the old
     modification time kept (rsync and deploy tools see it unchanged), and
     nothing is freed when the old out/ goes. File systems without hard links
-    get every file written.
+    get every file written. With `remove_old_in_background` (the CLI's builds)
+    the swapped-out previous build is deleted by a detached process.
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, *, remove_old_in_background: bool = False) -> None:
         self.out_dir = out_dir
+        self._remove_old_in_background = remove_old_in_background
         self.staging_dir = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
         recover_output(out_dir)
         if self.staging_dir.exists():
@@ -153,6 +156,29 @@ class OutputWriter:
             count += 1
         return count
 
+    def reuse(self, relative: str) -> bool:
+        """Put the previous build's `relative` file into the staging folder as it is.
+
+        For a page an incremental build proved unchanged: hard-linked, or copied
+        where the file system has no hard links.
+
+        Returns:
+            False when the previous build has no such file (the page must be rendered).
+        """
+        parts = relative.split("/")
+        previous = self.out_dir.joinpath(*parts)
+        if not previous.is_file():
+            return False
+        target = self._target(parts)
+        if self._link_if(parts, target, _always):
+            return True
+        try:
+            with _create(target) as stream:
+                stream.write(previous.read_bytes())
+        except FileNotFoundError:
+            return False
+        return True
+
     def _target(self, parts: list[str]) -> Path:
         target = self.staging_dir.joinpath(*parts)
         if target.parent not in self._made_dirs:
@@ -206,11 +232,36 @@ class OutputWriter:
             os.replace(self.staging_dir, self.out_dir)
         fsync_directory(self.out_dir.parent)
         if old.exists():
-            shutil.rmtree(old, ignore_errors=True)
+            if self._remove_old_in_background:
+                remove_in_background(old)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
         """Remove the staging folder; out/ is left as it was."""
         shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+
+def remove_in_background(folder: Path) -> None:
+    """Delete `folder` (the previous build, swapped out) without waiting for it.
+
+    Deleting a few thousand files and folders can take seconds on a busy disk
+    (more with `discard`), longer than an incremental build itself; a detached
+    `rm -rf` does it after the build returns. Where that cannot start, the
+    folder is deleted here; `recover_output` removes what a killed one left.
+    """
+    try:
+        # The shell starts rm in the background and exits at once: nothing to reap later.
+        subprocess.run(
+            ["sh", "-c", 'rm -rf -- "$1" &', "sh", str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C of the terminal does not stop it halfway
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def recover_output(out_dir: Path) -> list[Path]:
@@ -282,6 +333,10 @@ def _create(path: Path) -> BinaryIO:
     except FileExistsError:
         os.unlink(path)
         return open(path, "xb")
+
+
+def _always(_path: Path) -> bool:
+    return True
 
 
 def _holds(data: bytes, path: Path) -> bool:

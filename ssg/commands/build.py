@@ -77,6 +77,7 @@ def run(
                 strict=strict,
                 include_drafts=drafts,
                 force=force,
+                remove_old_in_background=True,
             )
         )
     finally:

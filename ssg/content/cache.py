@@ -231,3 +231,8 @@ class ContentCache:
             logger.warning("Could not write the content cache %s: %s", self.file, exc)
             return
         self._dirty = False
+
+
+def code_identity() -> tuple[str, ...]:
+    """What parses content, by version (see `_code_identity`); incremental builds key on it too."""
+    return _code_identity()

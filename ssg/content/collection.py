@@ -15,6 +15,7 @@ from markupsafe import Markup
 from ssg.content.entry import Entry
 from ssg.content.problems import ContentProblem
 from ssg.content.references import point_at
+from ssg.reads import note_read
 from ssg.scope import current_scope
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ class Collection(Sequence[Entry]):
         content_dir: the folder they were loaded from (absolute).
         warnings: every problem found (malformed front matter or dates,
             shared slugs), each naming file and line.
+        origin: what `load_collection` loaded it from (its folder, patterns, filter
+            and drafts choice), hashable; reads of the entries name it so an
+            incremental build can load it again. None for a collection made by hand.
     """
 
     entries: tuple[Entry, ...]
@@ -45,6 +49,19 @@ class Collection(Sequence[Entry]):
     # many of them are out (one view per build; a server gets a new one at each release).
     _release_dates: list[float] | None = field(init=False, repr=False, compare=False)
     _views: dict[int, Collection] = field(init=False, repr=False, compare=False)
+    origin: object = field(default=None, repr=False, compare=False)
+    _stamped: dict[object, Collection] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __getattribute__(self, name: str) -> object:
+        # Every way to the entries (iteration, len, index, filter, tags) goes through
+        # `entries`: a render that lists the collection depends on its members and order.
+        if name == "entries":
+            origin = object.__getattribute__(self, "origin")
+            if origin is not None:
+                note_read(("entries", origin))
+        return object.__getattribute__(self, name)
 
     def __post_init__(self) -> None:
         by_slug: dict[str, Entry] = {}
@@ -83,6 +100,8 @@ class Collection(Sequence[Entry]):
         of `ssg.sitemap()`.
         """
         entry = self._by_slug.get(slug)
+        if self.origin is not None:
+            note_read(("slug", self.origin, slug))
         scope = current_scope()
         if entry is None or scope is None:
             return entry
@@ -130,6 +149,12 @@ class Collection(Sequence[Entry]):
                 self._views.clear()
             self._views[released] = view
         return view, due_at
+    def with_origin(self, origin: object) -> Collection:
+        """This collection marked as loaded from `origin` (one object per origin, kept)."""
+        found = self._stamped.get(origin)
+        if found is None:
+            found = self._stamped[origin] = replace(self, origin=origin)
+        return found
 
     def filter(self, keep: Callable[[Entry], bool]) -> Collection:
         """Return the entries for which `keep(entry)` is true, e.g. `lambda e: not e.redirect`."""

@@ -9,7 +9,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ssg.content.collection import Collection
-from ssg.content.memo import CollectionSpec, filter_ref, memoized_collection, reload_collection
+from ssg.content.memo import (
+    CollectionOrigin,
+    CollectionSpec,
+    filter_ref,
+    memoized_collection,
+    reload_collection,
+)
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
 from ssg.errors import ContentError
 from ssg.scope import RenderScope, ServiceMode, current_scope
@@ -89,13 +95,13 @@ def load_collection(
         )
     patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
     ref = filter_ref(body_filter) if body_filter is not None else None
+    spec = CollectionSpec(str(content_dir), patterns, tuple(exclude), ref)
     if scope is None:
         stamps = scan_content(content_dir, patterns, exclude)
         collection = reload_collection(content_dir, stamps, None, workers, ref).collection
         base_path = ""
     else:
         base_path = str(scope.services.site_values.get("base_path", ""))
-        spec = CollectionSpec(str(content_dir), patterns, tuple(exclude), ref)
         collection = memoized_collection(scope.services, spec, workers, base_path).collection
     if strict is None:
         strict = scope.services.strict if scope is not None else False
@@ -107,12 +113,12 @@ def load_collection(
     if drafts is None:
         drafts = scope.services.include_drafts if scope is not None else False
     if drafts:
-        return collection
+        return collection.with_origin(CollectionOrigin(spec, True))
     now = scope.services.clock() if scope is not None else time.time()
     published, due_at = collection.published(now)
     if due_at is not None and scope is not None:
         scope.record_due(due_at)
-    return published
+    return published.with_origin(CollectionOrigin(spec, False))
 
 
 async def aload_collection(

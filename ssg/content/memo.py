@@ -84,6 +84,18 @@ class CollectionSpec:
         )
 
 
+@dataclass(frozen=True)
+class CollectionOrigin:
+    """What a collection a render read came from: its spec and whether drafts were kept.
+
+    `Collection.origin` holds it; an incremental build loads the collection again
+    from it to see whether the entries a page read changed.
+    """
+
+    spec: CollectionSpec
+    drafts: bool
+
+
 def memoized_collection(
     services: DataServices, spec: CollectionSpec, workers: int | None, base_path: str
 ) -> _Memo:

@@ -11,12 +11,13 @@ import difflib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from ssg.data.keys import sorted_tags
 from ssg.data.store import LOOP_WAIT_SECONDS
 from ssg.errors import ArgumentError
+from ssg.reads import Read, collect_reads, note_group, note_read
 from ssg.revalidate import Revalidate
 from ssg.scope import collect_due
 
@@ -164,6 +165,8 @@ class _Outcome:
     value: Any
     tags: frozenset[str]
     due_at: float | None = None
+    reads: frozenset[Read] = frozenset()
+    """What the producer read (templates, content): a memo hit's page depends on it too."""
 
 
 async def run_cached(
@@ -200,9 +203,10 @@ async def run_cached(
         hit, previous_tags = _usable(scope, policy, entry)
         if hit is not None:
             return hit
-        with collect_due() as due:
+        with collect_due() as due, collect_reads() as reads:
             value = await produce()
         outcome, to_store = _to_store(scope, policy, value, previous_tags, should_store, due)
+        outcome = replace(outcome, reads=reads.flat())
         if to_store is not None and store is not None:
             try:
                 await store.aset(data_key, value, revalidate=policy.revalidate, tags=to_store)
@@ -242,7 +246,7 @@ def run_cached_sync(
         hit, previous_tags = _read(scope, data_key, policy, on_loop=_on_event_loop())
         if hit is not None:
             return hit
-        with collect_due() as due:
+        with collect_due() as due, collect_reads() as reads:
             value = produce()
         return _write(
             scope,
@@ -253,6 +257,7 @@ def run_cached_sync(
             lambda _: True,
             describe,
             min(due, default=None),
+            reads.flat(),
         )
 
     outcome: _Outcome = scope.memo.get_or_call(memo_key, load)
@@ -308,6 +313,7 @@ def _write(
     should_store: Callable[[Any], bool],
     describe: str,
     due_at: float | None = None,
+    reads: frozenset[Read] = frozenset(),
 ) -> _Outcome:
     """Store a produced value when the policy asks for it; return what the memo keeps.
 
@@ -322,7 +328,7 @@ def _write(
             store.set_soon(data_key, value, revalidate=policy.revalidate, tags=sorted(tags))
         except TypeError as exc:
             _not_stored(describe, exc)
-    return _Outcome(value, tags, due_at)
+    return _Outcome(value, tags, due_at, reads)
 
 
 def _to_store(
@@ -355,6 +361,9 @@ def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key
     if policy.stored:
         scope.record_revalidate(policy.revalidate)
         scope.data_keys.add(data_key)
+        # A data-cache entry may be refreshed between builds: no record proves it unchanged.
+        note_read(("volatile", f"data cache {data_key}"))
+    note_group(outcome.reads)
     scope.record_tags(outcome.tags)
     if outcome.due_at is not None:
         scope.record_due(outcome.due_at)

@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote
 from ssg.content.dates import parse_date
 from ssg.content.entry import Entry
 from ssg.errors import ArgumentError
+from ssg.reads import note_read
 from ssg.route_handlers.response import Response
 from ssg.scope import RenderScope, require_scope
 
@@ -163,6 +164,7 @@ def sitemap(
     scope = require_scope("sitemap()", "in a route handler, e.g. GET of app/sitemap.xml/route.py")
     origin = site_origin(scope.services.site_values)
     pages = scope.services.page_index.url_paths
+    note_read(("page_index",))
     if pages is None:
         logger.debug("sitemap(): no build page list here (ssg dev); listing the entries only")
     # Keyed by decoded path: the build's URL paths may be percent-encoded, url() may not be.

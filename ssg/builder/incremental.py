@@ -1,0 +1,709 @@
+"""Incremental builds: what each page read last time, and which pages a rebuild may reuse.
+
+After a build, every written page is kept with its reads (`ssg.reads`: templates, entry
+fields, collections, files of its route, memoized calls' reads) and the digest each read
+had. The next build of the same site into the same output folder renders a page only
+when one of its reads changed, and hard-links its previous file otherwise (lektor's
+`BuildState`, Bazel's action cache). Anything the records cannot speak for (ssg itself,
+ssg.toml, build options, `SSG_*` variables, files added or removed under app/, the
+theme's assets) makes a full render, with the reason in the build summary.
+
+The records live in `cache_dir/build/pages-<out folder key>.pickle`, written only
+after the build's output replaced out/: a failed build leaves both as they were.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import jinja2
+
+from ssg.builder.build_result import PlannedPage
+from ssg.builder.finish import FinishedPage
+from ssg.builder.writer import OutputWriter
+from ssg.config import SiteConfig
+from ssg.content.cache import code_identity as content_code_identity
+from ssg.content.collection import Collection
+from ssg.content.entry import Entry
+from ssg.content.memo import CollectionOrigin, memoized_collection
+from ssg.reads import Read, Reads
+from ssg.routing.definitions import Params, RouteDefinition
+from ssg.scope import DataServices
+from ssg.site import Site
+
+log = logging.getLogger("ssg.builder")
+
+RECORDS_FORMAT = 1
+"""Bump when the pickled records change shape."""
+
+RECORDS_FOLDER = "build"
+"""Under the site's cache folder, beside the link check's `links.json`."""
+
+_MISSING = "missing"
+_PAGE_FILES = frozenset({"page", "route"})
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    """One page of the last build, as the next build may reuse it.
+
+    Attributes:
+        route_pattern: its route ("/blog/[slug]").
+        params_key: its params, canonically encoded (`params_key`).
+        page: its record and links (no reads).
+        reads: ids of what it read (into `BuildRecords.keys`).
+        groups: ids of the memoized calls' read groups it used (`BuildRecords.groups`).
+        indexed: it was in the build's page index (sitemaps).
+        bundles: page-bundle files published beside it: (folder, names).
+    """
+
+    route_pattern: str
+    params_key: str
+    page: FinishedPage
+    reads: tuple[int, ...]
+    groups: tuple[int, ...]
+    indexed: bool
+    bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class KeptParams:
+    """What a route's generate_static_params returned last time, and what it read."""
+
+    params: list[Params]
+    reads: tuple[int, ...]
+
+
+@dataclass
+class BuildRecords:
+    """Everything kept between builds of one site into one output folder (pickled).
+
+    Attributes:
+        fingerprint: what a full render depends on, by reason (see `fingerprint`).
+        out_stamp: (inode, size, mtime in ns) of the manifest the build wrote, so
+            records are used only with the output they describe.
+        keys: every read of every kept page, by id.
+        digests: the digest of each key when the build ended.
+        groups: read groups (ids into `keys`) shared by many pages.
+        pages: url path -> KeptPage.
+        params: route pattern -> KeptParams.
+    """
+
+    fingerprint: dict[str, str]
+    out_stamp: tuple[int, int, int]
+    keys: list[Read] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    groups: list[tuple[int, ...]] = field(default_factory=list)
+    pages: dict[str, KeptPage] = field(default_factory=dict)
+    params: dict[str, KeptParams] = field(default_factory=dict)
+    format: int = RECORDS_FORMAT
+
+
+def params_key(params: Params) -> str:
+    """Params as one string, independent of key order: {"b": "2", "a": "1"} -> "a=1&b=2"."""
+    return repr(sorted(params.items()))
+
+
+def records_file(config: SiteConfig) -> Path:
+    """Where the records of builds into `config.out_dir` are kept."""
+    key = hashlib.blake2b(str(config.out_dir).encode(), digest_size=8).hexdigest()
+    return config.cache_dir / RECORDS_FOLDER / f"pages-{key}.pickle"
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
+
+
+def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, str]:
+    """What every page depends on, by the reason a change of it gives for a full render.
+
+    | key                     | what                                                |
+    | ----------------------- | --------------------------------------------------- |
+    | "ssg upgraded"          | ssg's version and source files, Jinja2, Markdown, Pygments, Python |
+    | "ssg.toml changed"      | the loaded config (ssg.toml and `SSG_*` overrides)   |
+    | "build options changed" | --drafts, --strict                                  |
+    | "environment changed"   | `SSG_*` variables and the working directory (site modules read them) |
+    | "routes changed"        | the names of the files under app/ and of the site's top-level modules |
+    | "theme changed"         | the theme folder and its assets' fingerprints       |
+    """
+    config = site.config
+    return {
+        "ssg upgraded": _digest(repr(_code_identity())),
+        "ssg.toml changed": _digest(repr(config)),
+        "build options changed": f"drafts={include_drafts} strict={strict}",
+        "environment changed": _digest(
+            repr(
+                (sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")), os.getcwd())
+            )
+        ),
+        "routes changed": _digest(repr(_site_file_names(config))),
+        "theme changed": _digest(
+            repr((str(site.theme.templates_dir), sorted(site.theme.assets.items())))
+        ),
+    }
+
+
+def _code_identity() -> tuple[object, ...]:
+    """ssg's version and its source files' sizes and times, and the libraries that render
+    (Jinja2, Pygments, and what the content cache is keyed by: cmarkgfm...)."""
+    import pygments
+
+    import ssg
+
+    package = Path(ssg.__file__).parent
+    stamps = []
+    for folder, _dirs, names in os.walk(package):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                found = os.stat(os.path.join(folder, name))
+                stamps.append((os.path.join(folder, name), found.st_size, found.st_mtime_ns))
+    stamps.sort()
+    return (
+        getattr(ssg, "__version__", "?"),
+        tuple(stamps),
+        jinja2.__version__,
+        pygments.__version__,
+        content_code_identity(),
+        sys.version,
+    )
+
+
+def _site_file_names(config: SiteConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every file under app/, the site folder's top-level modules), relative and sorted."""
+    app_files: list[str] = []
+    for folder, dirs, names in os.walk(config.app_dir):
+        dirs.sort()
+        relative = os.path.relpath(folder, config.app_dir)
+        app_files.extend(os.path.join(relative, name) for name in sorted(names))
+    try:
+        top = sorted(
+            entry.name
+            for entry in os.scandir(config.site_dir)
+            if entry.name.endswith(".py") or os.path.isfile(os.path.join(entry.path, "__init__.py"))
+        )
+    except OSError:
+        top = []
+    return tuple(app_files), tuple(top)
+
+
+def _digest(text: str | bytes) -> str:
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
+    """The last build's records for this output folder, or None and the reason there are none.
+
+    A corrupt or foreign file is logged once (a warning) and ignored: the build
+    renders every page and writes new records.
+    """
+    path = records_file(config)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, "no previous build"
+    except OSError as exc:
+        log.warning("Could not read the build records %s (%s); rendering every page", path, exc)
+        return None, "no previous build records"
+    try:
+        records = pickle.loads(data)
+    except Exception as exc:  # any unpickling failure: a torn or foreign file
+        log.warning(
+            "The build records %s are unreadable (%s); rendering every page and writing them again",
+            path,
+            exc,
+        )
+        return None, "no previous build records"
+    if not isinstance(records, BuildRecords) or records.format != RECORDS_FORMAT:
+        log.warning(
+            "The build records %s were written by another ssg version; rendering every page", path
+        )
+        return None, "no previous build records"
+    if _stamp(config.out_dir / "_ssg" / "manifest.json") != records.out_stamp:
+        return None, "the output folder changed since the last build"
+    return records, ""
+
+
+class ReadDigests:
+    """The current digest of each read, computed once per build.
+
+    Templates and files are hashed from disk; content reads load the collection
+    again through the build's services (its memo: the render then reuses the parse).
+    """
+
+    def __init__(self, site: Site, services: DataServices) -> None:
+        self._site = site
+        self._services = services
+        self._known: dict[Read, str] = {}
+        self._collections: dict[CollectionOrigin, Collection | None] = {}
+        self._by_file: dict[str, list[Entry]] | None = None
+        self._slugs: dict[CollectionOrigin, dict[str, str]] = {}
+        self._origins: set[CollectionOrigin] = set()
+
+    def digest(self, read: Read) -> str:
+        """The digest of `read` now ("missing" for a file or entry that is gone)."""
+        found = self._known.get(read)
+        if found is None:
+            found = self._compute(read)
+            if read[0] != "page_index":  # known only once the pages are settled
+                self._known[read] = found
+        return found
+
+    def add_origins(self, reads: Iterable[Read]) -> None:
+        """Make the collections these reads name known to `field` reads."""
+        for read in reads:
+            origin = read[1] if read[0] in ("entries", "slug") else None
+            if isinstance(origin, CollectionOrigin) and origin not in self._origins:
+                self._origins.add(origin)
+                self._by_file = None
+
+    def _compute(self, read: Read) -> str:
+        kind = read[0]
+        if kind == "template":
+            return self._template(str(read[1]))
+        if kind == "file":
+            try:
+                return _digest((self._site.config.site_dir / str(read[1])).read_bytes())
+            except OSError:
+                return _MISSING
+        if kind == "entries" and isinstance(read[1], CollectionOrigin):
+            collection = self._collection(read[1])
+            if collection is None:
+                return _MISSING
+            return _digest("\n".join(str(e.source_file) for e in collection.entries))
+        if kind == "slug" and isinstance(read[1], CollectionOrigin):
+            slugs = self._slugs.get(read[1])
+            if slugs is None:
+                collection = self._collection(read[1])
+                entries = collection.entries if collection is not None else ()
+                slugs = self._slugs[read[1]] = {}
+                for entry in entries:  # the first entry with a slug wins, as Collection.get
+                    slugs.setdefault(entry.slug, str(entry.source_file))
+            return slugs.get(str(read[2]), _MISSING)
+        if kind == "field":
+            return self._field(str(read[1]), str(read[2]))
+        if kind == "page_index":
+            return _digest(repr(self._services.page_index.url_paths))
+        # "volatile", and any read this version does not know: never proven unchanged.
+        return "volatile:" + os.urandom(8).hex()
+
+    def _template(self, name: str) -> str:
+        env = self._site.env
+        assert env.loader is not None  # make_environment always sets one
+        try:
+            source, filename, _uptodate = env.loader.get_source(env, name)
+        except jinja2.TemplateNotFound:
+            return _MISSING
+        return _digest(f"{filename}\0{source}")
+
+    def _collection(self, origin: CollectionOrigin) -> Collection | None:
+        if origin not in self._collections:
+            self._origins.add(origin)
+            self._by_file = None
+            services = self._services
+            base_path = str(services.site_values.get("base_path", ""))
+            try:
+                loaded = memoized_collection(services, origin.spec, None, base_path).collection
+            except Exception:  # a folder gone, a filter that fails: the render reports it
+                self._collections[origin] = None
+                return None
+            if not origin.drafts:
+                loaded = loaded.published(services.clock())[0]
+            self._collections[origin] = loaded
+        return self._collections[origin]
+
+    def _field(self, source_file: str, name: str) -> str:
+        if self._by_file is None:
+            by_file: dict[str, list[Entry]] = {}
+            for origin in sorted(self._origins, key=repr):
+                collection = self._collection(origin)
+                for entry in collection.entries if collection is not None else ():
+                    by_file.setdefault(str(entry.source_file), []).append(entry)
+            self._by_file = by_file
+        entries = self._by_file.get(source_file)
+        if not entries:
+            return _MISSING
+        parts = []
+        for entry in entries:
+            value = object.__getattribute__(entry, name)
+            parts.append(value if isinstance(value, str) else repr(value))
+        return _digest("\0".join(parts))
+
+
+class PreviousBuild:
+    """The last build's records against the sources now: which pages and params to reuse.
+
+    Attributes:
+        full_reason: why every page is rendered ("ssg.toml changed"), or None.
+    """
+
+    def __init__(
+        self,
+        site: Site,
+        services: DataServices,
+        *,
+        force: bool,
+        include_drafts: bool,
+        strict: bool,
+    ) -> None:
+        self.digests = ReadDigests(site, services)
+        self.fingerprint = fingerprint(site, include_drafts=include_drafts, strict=strict)
+        self._site = site
+        self.records: BuildRecords | None = None
+        self.full_reason: str | None
+        self._changed_ids: set[int] | None = None
+        self._changed_groups: set[int] | None = None
+        self._page_index_id: int | None = None
+        self._index_groups: set[int] | None = None  # the groups holding the page index
+        if force:
+            self.full_reason = "--force"
+            return
+        records, reason = load_records(site.config)
+        if records is None:
+            self.full_reason = reason
+            return
+        changed = [k for k, v in self.fingerprint.items() if records.fingerprint.get(k) != v]
+        if changed:
+            self.full_reason = changed[0]
+            return
+        self.full_reason = None
+        self.records = records
+        self.digests.add_origins(records.keys)
+        self._page_index_id = next(
+            (i for i, read in enumerate(records.keys) if read[0] == "page_index"), None
+        )
+
+    def _changes(self) -> tuple[set[int], set[int]]:
+        """(ids of the reads that changed, ids of the groups holding one), computed once.
+
+        The page index is left out: it is known only once the pages are settled
+        (`_page_index_changed`).
+        """
+        if self._changed_ids is None:
+            records = self.records
+            assert records is not None
+            digest = self.digests.digest
+            self._changed_ids = {
+                key_id
+                for key_id, read in enumerate(records.keys)
+                if read[0] != "page_index" and digest(read) != records.digests[key_id]
+            }
+            changed = self._changed_ids
+            self._changed_groups = {
+                group_id
+                for group_id, ids in enumerate(records.groups)
+                if not changed.isdisjoint(ids)
+            }
+        assert self._changed_groups is not None
+        return self._changed_ids, self._changed_groups
+
+    def changed_ids(self) -> set[int]:
+        """The ids of the last build's reads that changed (empty without records)."""
+        return self._changes()[0] if self.records is not None else set()
+
+    def _page_index_changed(self, kept_reads: Iterable[int], groups: Iterable[int]) -> bool:
+        records = self.records
+        assert records is not None
+        index_id = self._page_index_id
+        if index_id is None:
+            return False
+        if self._index_groups is None:
+            self._index_groups = {
+                group_id for group_id, ids in enumerate(records.groups) if index_id in ids
+            }
+        if index_id not in kept_reads and self._index_groups.isdisjoint(groups):
+            return False
+        return self.digests.digest(("page_index",)) != records.digests[index_id]
+
+    def params(self, route: RouteDefinition) -> list[Params] | None:
+        """The route's generate_static_params result of the last build, if nothing it read changed."""
+        if self.records is None:
+            return None
+        kept = self.records.params.get(route.route_pattern)
+        if kept is None or not self._changes()[0].isdisjoint(kept.reads):
+            return None
+        return kept.params
+
+    def reuse(
+        self, item: PlannedPage, writer: OutputWriter
+    ) -> tuple[KeptPage, FinishedPage] | None:
+        """Reuse the page's previous file if nothing it read changed (linked into staging).
+
+        Returns:
+            (its record, the page as this build lists it), or None to render it.
+        """
+        if self.records is None:
+            return None
+        kept = self.records.pages.get(item.url_path)
+        if (
+            kept is None
+            or kept.route_pattern != item.route.route_pattern
+            or kept.params_key != params_key(item.params)
+        ):
+            return None
+        changed, changed_groups = self._changes()
+        if (
+            not changed.isdisjoint(kept.reads)
+            or not changed_groups.isdisjoint(kept.groups)
+            or self._page_index_changed(kept.reads, kept.groups)
+        ):
+            return None
+        if not writer.reuse(kept.page.record.output_file):
+            return None
+        for folder, names in kept.bundles:
+            prefix = item.url_path.strip("/")
+            for name in names:
+                target = f"{prefix}/{name}" if prefix else name
+                writer.write(target, (Path(folder) / name).read_bytes())
+        return kept, kept.page
+
+
+class RecordsWriter:
+    """Collects this build's pages and params, then writes the records (`save`).
+
+    It starts from the last build's records, so a reused page is carried over as
+    it is (its read ids stay valid); reads no page uses any more are dropped when
+    they make up a third of the records.
+    """
+
+    def __init__(self, site: Site, previous: PreviousBuild) -> None:
+        self.site = site
+        self.previous = previous
+        records = previous.records
+        self._keys: dict[Read, int] = {}
+        self._group_list: list[tuple[int, ...]] = []
+        self._base = 0  # keys below this id come from the last build
+        if records is not None:
+            self._keys = {read: key_id for key_id, read in enumerate(records.keys)}
+            self._group_list = list(records.groups)
+            self._base = len(records.keys)
+        self._groups: dict[int, tuple[frozenset[Read], int]] = {}
+        self._route_files: dict[str, frozenset[Read]] = {}
+        self.pages: dict[str, KeptPage] = {}
+        self.params: dict[str, KeptParams] = {}
+
+    def _key(self, read: Read) -> int:
+        found = self._keys.get(read)
+        if found is None:
+            found = self._keys[read] = len(self._keys)
+        return found
+
+    def _group(self, group: frozenset[Read]) -> int:
+        kept = self._groups.get(id(group))
+        if kept is None:
+            ids = tuple(sorted(self._key(read) for read in group))
+            # The tuple holds the group, so its id() is not reused while this build runs.
+            kept = self._groups[id(group)] = (group, len(self._group_list))
+            self._group_list.append(ids)
+        return kept[1]
+
+    def route_files(self, route: RouteDefinition) -> frozenset[Read]:
+        """The files of the route's folders and the site modules they import, as reads."""
+        found = self._route_files.get(route.route_pattern)
+        if found is None:
+            found = self._route_files[route.route_pattern] = frozenset(
+                ("file", name) for name in route_files(self.site, route)
+            )
+        return found
+
+    def add_params(self, route: RouteDefinition, params: list[Params], reads: Reads) -> None:
+        """Keep a generate_static_params result and what it read."""
+        all_reads = reads.flat() | self.route_files(route)
+        self.params[route.route_pattern] = KeptParams(
+            params, tuple(sorted(self._key(r) for r in all_reads))
+        )
+
+    def keep_params(self, route: RouteDefinition) -> None:
+        """Carry a reused generate_static_params result over from the last build."""
+        assert self.previous.records is not None
+        self.params[route.route_pattern] = self.previous.records.params[route.route_pattern]
+
+    def add_page(
+        self,
+        item: PlannedPage,
+        page: FinishedPage,
+        *,
+        indexed: bool,
+        bundles: dict[Path, tuple[str, ...]],
+    ) -> None:
+        """Keep a page this build rendered."""
+        reads = page.reads if page.reads is not None else Reads()
+        own = set(reads.own) | self.route_files(item.route)
+        self.pages[item.url_path] = KeptPage(
+            item.route.route_pattern,
+            params_key(item.params),
+            FinishedPage(page.record, page.links),
+            tuple(sorted(self._key(r) for r in own)),
+            tuple(sorted({self._group(g) for g in reads.groups.values()})),
+            indexed,
+            tuple((str(folder), names) for folder, names in bundles.items()),
+        )
+
+    def keep_page(self, url_path: str, kept: KeptPage) -> None:
+        """Carry a reused page over from the last build."""
+        self.pages[url_path] = kept
+
+    def save(self, config: SiteConfig) -> None:
+        """Write the records for the next build (temp file + rename), once out/ is in place.
+
+        Raises:
+            OSError: the cache folder cannot be written.
+        """
+        stamp = _stamp(config.out_dir / "_ssg" / "manifest.json")
+        if stamp is None:
+            return
+        keys = list(self._keys)
+        groups = self._group_list
+        pages, params = self.pages, self.params
+        used_groups = {g for page in pages.values() for g in page.groups}
+        used = {k for page in pages.values() for k in page.reads}
+        used.update(k for kept in params.values() for k in kept.reads)
+        used.update(k for g in used_groups for k in groups[g])
+        if len(used) < len(keys) * 2 // 3 or len(used_groups) < len(groups) * 2 // 3:
+            keys, groups, pages, params = _compacted(keys, groups, pages, params, used, used_groups)
+            base = 0
+        else:
+            base = self._base
+        self.previous.digests.add_origins(keys)
+        known = self.previous.records.digests if self.previous.records is not None else []
+        changed = self.previous.changed_ids()
+        digest = self.previous.digests.digest
+        records = BuildRecords(
+            fingerprint=self.previous.fingerprint,
+            out_stamp=stamp,
+            keys=keys,
+            digests=[
+                known[key_id]
+                if key_id < base and key_id not in changed and read[0] != "page_index"
+                else digest(read)
+                for key_id, read in enumerate(keys)
+            ],
+            groups=groups,
+            pages=pages,
+            params=params,
+        )
+        target = records_file(config)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temp, target)
+
+
+def _compacted(
+    keys: list[Read],
+    groups: list[tuple[int, ...]],
+    pages: dict[str, KeptPage],
+    params: dict[str, KeptParams],
+    used: set[int],
+    used_groups: set[int],
+) -> tuple[list[Read], list[tuple[int, ...]], dict[str, KeptPage], dict[str, KeptParams]]:
+    """The records without the reads and groups no page or params use, renumbered."""
+    new_key = {old: new for new, old in enumerate(sorted(used))}
+    new_group = {old: new for new, old in enumerate(sorted(used_groups))}
+
+    def ids(old: Iterable[int]) -> tuple[int, ...]:
+        return tuple(sorted(new_key[k] for k in old))
+
+    return (
+        [keys[old] for old in sorted(used)],
+        [ids(groups[old]) for old in sorted(used_groups)],
+        {
+            url_path: replace(
+                page, reads=ids(page.reads), groups=tuple(sorted(new_group[g] for g in page.groups))
+            )
+            for url_path, page in pages.items()
+        },
+        {pattern: replace(kept, reads=ids(kept.reads)) for pattern, kept in params.items()},
+    )
+
+
+def route_files(site: Site, route: RouteDefinition) -> list[str]:
+    """The files a route's render may use besides templates and content, relative to the site.
+
+    Every file in the route's own folder; in the folders above it every file but
+    another route's page and route files (layouts, not-found and error pages, their
+    modules); everything under the @slot folders of its layouts; and the site
+    modules (outside app/) those Python files import, followed through imports.
+    """
+    config = site.config
+    found: set[Path] = set()
+    for folder in route.dir_chain or (route.segment_dir,):
+        own = folder == route.segment_dir
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_file() and (own or Path(entry.name).stem not in _PAGE_FILES):
+                found.add(Path(entry.path))
+    for layout in route.layouts:
+        for slot in layout.slots.values():
+            for path in slot.slot_dir.rglob("*"):
+                if path.is_file():
+                    found.add(path)
+    modules = [path for path in found if path.suffix == ".py"]
+    found.update(imported_site_modules(modules, config.site_dir))
+    return sorted(site.relative(path) for path in found)
+
+
+def imported_site_modules(files: Iterable[Path], site_dir: Path) -> set[Path]:
+    """The site's own modules (files under `site_dir`) these Python files import, transitively.
+
+    Imports are read from the source (`import blog`, `from blog_archive import x`,
+    relative imports); a module that is not a file under `site_dir` (the standard
+    library, ssg, an installed package) is not followed.
+    """
+    seen: set[Path] = set()
+    todo = list(files)
+    while todo:
+        file = todo.pop()
+        try:
+            tree = ast.parse(file.read_bytes(), filename=str(file))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for name in _imported_names(tree, file, site_dir):
+            for candidate in _module_candidates(name, site_dir):
+                if candidate.is_file() and candidate not in seen:
+                    seen.add(candidate)
+                    todo.append(candidate)
+    return seen
+
+
+def _imported_names(tree: ast.AST, file: Path, site_dir: Path) -> Iterable[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                try:
+                    package = file.parent.relative_to(site_dir).parts
+                except ValueError:
+                    continue
+                up = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                base = ".".join([*up, *([base] if base else [])])
+            if base:
+                yield base
+            yield from (f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+
+
+def _module_candidates(name: str, site_dir: Path) -> list[Path]:
+    """ "a.b" -> site/a.py, site/a/__init__.py, site/a/b.py, site/a/b/__init__.py."""
+    parts = name.split(".")
+    found = []
+    for depth in range(1, len(parts) + 1):
+        folder = site_dir.joinpath(*parts[:depth])
+        found += [folder.with_name(parts[depth - 1] + ".py"), folder / "__init__.py"]
+    return found

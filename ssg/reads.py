@@ -1,0 +1,108 @@
+"""What a render read (templates, content entries and their fields, the page index), recorded
+for incremental builds: a page whose reads did not change since the last build is reused.
+
+A ground-floor module (it imports nothing from ssg), so content, templates and the data
+layer can note reads without importing the builder. The model is lektor's
+`BuildState`/`SourceInfo` and Bazel's action keys: each page lists the inputs it read,
+and a rebuild asks whether any of them changed.
+
+A read is a small tuple naming one input:
+
+| read                                   | the input                                       |
+| -------------------------------------- | ----------------------------------------------- |
+| ("template", "blog/page.html")         | a Jinja template by name (includes, extends too) |
+| ("entries", origin)                    | a collection's members, in order                |
+| ("slug", origin, "hello")              | which entry `Collection.get("hello")` returns   |
+| ("field", "/site/posts/a.md", "title") | one field of one content entry                  |
+| ("page_index",)                        | the build's indexable pages (sitemaps)          |
+| ("volatile", why)                      | something no record can prove unchanged         |
+
+Memoized calls (`ssg.cache`, `ssg.fetch`) collect the reads of their first run into a
+frozen group, and every later hit of the memo adds that group to its reader.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+Read = tuple[object, ...]
+"""One input a render read (see the module docstring)."""
+
+
+@dataclass
+class Reads:
+    """The reads of one render (or one memoized call while it runs).
+
+    Attributes:
+        own: reads noted directly.
+        groups: the read groups of memoized calls it used (shared, frozen).
+    """
+
+    own: set[Read] = field(default_factory=set)
+    groups: dict[int, frozenset[Read]] = field(default_factory=dict)
+
+    def flat(self) -> frozenset[Read]:
+        """Every read, own and from groups, as one frozen set."""
+        if not self.groups:
+            return frozenset(self.own)
+        found = set(self.own)
+        for group in self.groups.values():
+            found.update(group)
+        return frozenset(found)
+
+    def add_group(self, group: frozenset[Read]) -> None:
+        """Add a memoized call's reads (kept by identity: many pages share one group)."""
+        if group:
+            self.groups.setdefault(id(group), group)
+
+    def merge(self, other: Reads) -> None:
+        """Add everything `other` read."""
+        self.own.update(other.own)
+        self.groups.update(other.groups)
+
+
+collector: contextvars.ContextVar[Reads | None] = contextvars.ContextVar("ssg_reads", default=None)
+
+
+def note_read(read: Read) -> None:
+    """Record `read` into the render or memoized call running in this context, if any."""
+    reads = collector.get()
+    if reads is not None:
+        reads.own.add(read)
+
+
+def note_reads(reads: Iterable[Read]) -> None:
+    """Record several reads (see note_read)."""
+    found = collector.get()
+    if found is not None:
+        found.own.update(reads)
+
+
+def note_group(group: frozenset[Read]) -> None:
+    """Record the reads of a memoized call (its first run's, replayed on every hit)."""
+    found = collector.get()
+    if found is not None:
+        found.add_group(group)
+
+
+def is_collecting() -> bool:
+    """True when reads are being recorded in this context."""
+    return collector.get() is not None
+
+
+@contextmanager
+def collect_reads(reads: Reads | None = None) -> Iterator[Reads]:
+    """Record the reads of the code inside the block into `reads` (a new Reads by default).
+
+    Nested blocks record into their own Reads only; a memoized call passes its
+    group up with `note_group`.
+    """
+    found = reads if reads is not None else Reads()
+    token = collector.set(found)
+    try:
+        yield found
+    finally:
+        collector.reset(token)

@@ -1,0 +1,362 @@
+"""Incremental builds: only what an edit affects is rendered, and the output is a cold build's."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ssg.builder.builder import build_site
+from ssg.builder.incremental import records_file
+from ssg.config import load_config
+from ssg.errors import SsgError
+from tests.builder.conftest import ROOT_LAYOUT, Build
+from tests.conftest import MakeSite
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "blog"
+CORPUS = REPO.parent / "shared" / "corpus" / "rust-blog" / "posts"
+
+POSTS_SITE = {
+    "app/layout.html": ROOT_LAYOUT,
+    "app/page.py": (
+        "from ssg.content import load_collection\n"
+        "def load(params):\n"
+        "    posts = load_collection('posts')\n"
+        "    return {'titles': [p.title for p in posts]}\n"
+    ),
+    "app/page.html": "{% for t in titles %}<p>{{ t }}</p>{% endfor %}",
+    "app/blog/[slug]/page.py": (
+        "from ssg.content import load_collection\n"
+        "def generate_static_params(params):\n"
+        "    return [{'slug': p.slug} for p in load_collection('posts')]\n"
+        "def load(params):\n"
+        "    return {'post': load_collection('posts').get(params['slug'])}\n"
+    ),
+    "app/blog/[slug]/page.html": "<h1>{{ post.title }}</h1>{{ post.html }}",
+    "posts/a.md": "---\ntitle: A\ndate: 2020-01-01\n---\nBody of a.\n",
+    "posts/b.md": "---\ntitle: B\ndate: 2020-01-02\n---\nBody of b.\n",
+    "posts/c.md": "---\ntitle: C\ndate: 2020-01-03\n---\nBody of c.\n",
+}
+
+
+async def test_a_body_edit_renders_only_the_page_that_shows_the_body(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    first = await build(site)
+    assert (first.pages_rendered, first.pages_reused) == (4, 0)
+    assert first.full_render_reason == "no previous build"
+    (site / "posts/b.md").write_text("---\ntitle: B\ndate: 2020-01-02\n---\nNew body.\n")
+    second = await build(site)
+    assert (second.pages_rendered, second.pages_reused) == (1, 3)
+    assert second.full_render_reason is None
+    assert "New body." in (site / "out/blog/b.html").read_text()
+
+
+async def test_a_title_edit_renders_the_listing_and_the_post(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    (site / "posts/a.md").write_text("---\ntitle: A2\ndate: 2020-01-01\n---\nBody of a.\n")
+    second = await build(site)
+    assert second.pages_rendered == 2  # / lists the titles, /blog/a shows it
+    assert "<p>A2</p>" in (site / "out/index.html").read_text()
+
+
+async def test_a_new_post_renders_its_page_and_every_page_that_lists_the_posts(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    (site / "posts/d.md").write_text("---\ntitle: D\ndate: 2020-01-04\n---\nBody of d.\n")
+    second = await build(site)
+    assert second.pages_rendered == 2  # / and the new /blog/d
+    assert "<p>D</p>" in (site / "out/index.html").read_text()
+    (site / "posts/d.md").unlink()
+    third = await build(site)
+    assert not (site / "out/blog/d.html").exists()
+    assert "<p>D</p>" not in (site / "out/index.html").read_text()
+    assert third.pages_rendered == 1
+
+
+async def test_a_template_edit_renders_the_pages_that_use_it(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    (site / "app/blog/[slug]/page.html").write_text("<h2>{{ post.title }}</h2>{{ post.html }}")
+    second = await build(site)
+    assert (second.pages_rendered, second.pages_reused) == (3, 1)
+    assert (site / "out/blog/a.html").read_text().count("<h2>A</h2>") == 1
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda site: (site / "ssg.toml").write_text('title = "Other"\n'), "ssg.toml changed"),
+        (lambda site: (site / "app/new/page.html").write_text("new") or None, "routes changed"),
+    ],
+    ids=["config", "new-route"],
+)
+async def test_a_change_every_page_depends_on_renders_all_and_says_why(
+    make_site: MakeSite, build: Build, edit: Callable[[Path], object], reason: str
+) -> None:
+    site = make_site({**POSTS_SITE, "app/new/": ""})
+    await build(site)
+    edit(site)
+    second = await build(site)
+    assert second.pages_reused == 0
+    assert second.full_render_reason == reason
+
+
+async def test_force_renders_every_page(make_site: MakeSite, build: Build) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    forced = await build_site(load_config(site), force=True)
+    assert (forced.pages_rendered, forced.pages_reused) == (4, 0)
+    assert forced.full_render_reason == "--force"
+
+
+async def test_a_failed_build_keeps_the_previous_output_and_records(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    kept = records_file(load_config(site)).read_bytes()
+    before = (site / "out/blog/a.html").read_bytes()
+    (site / "posts/a.md").write_text("---\ntitle: A\ndate: 2020-01-01\n---\nEdited.\n")
+    (site / "app/blog/[slug]/page.html").write_text("{{ post.title | no_such_filter }}")
+    with pytest.raises(SsgError):
+        await build(site)
+    assert records_file(load_config(site)).read_bytes() == kept
+    assert (site / "out/blog/a.html").read_bytes() == before
+    # Fixed: the records of the last good build still say what changed since.
+    (site / "app/blog/[slug]/page.html").write_text("<h1>{{ post.title }}</h1>{{ post.html }}")
+    again = await build(site)
+    assert (again.pages_rendered, again.pages_reused) == (1, 3)
+    assert "Edited." in (site / "out/blog/a.html").read_text()
+
+
+async def test_corrupt_records_are_logged_and_every_page_is_rendered(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    records_file(load_config(site)).write_bytes(b"not a pickle")
+    second = await build(site)
+    assert second.pages_reused == 0
+    assert second.full_render_reason == "no previous build records"
+    assert "unreadable" in caplog.text
+    third = await build(site)
+    assert third.pages_reused == 4
+
+
+# The identity test: a random sequence of edits of examples/blog on a real corpus,
+# each incremental build compared file by file with a cold (--force) build.
+
+
+def _copy_blog(root: Path, posts: int = 24, reserve: int = 6) -> tuple[Path, Path, list[Path]]:
+    """A copy of examples/blog and a subset of rust-blog: (site, posts folder, unused posts)."""
+    site = root / "blog"
+    shutil.copytree(EXAMPLE, site, ignore=shutil.ignore_patterns("out", ".ssg", "__pycache__"))
+    content = root / "posts"
+    content.mkdir()
+    files = sorted(p for p in CORPUS.iterdir() if p.suffix == ".md")
+    chosen = files[:: max(1, len(files) // (posts + reserve))][: posts + reserve]
+    for source in chosen[:posts]:
+        shutil.copy(source, content / source.name)
+    bundles = sorted(p for p in CORPUS.iterdir() if p.is_dir() and (p / "index.md").is_file())
+    for bundle in bundles[:2]:
+        shutil.copytree(bundle, content / bundle.name)
+    return site, content, chosen[posts:]
+
+
+def _front_matter_insert(text: str, line: str) -> str:
+    """Insert a top-level key right after the opening fence (TOML or YAML)."""
+    fence, _, rest = text.partition("\n")
+    return f"{fence}\n{line}\n{rest}"
+
+
+def _edits(
+    site: Path, content: Path, reserve: list[Path]
+) -> dict[str, Callable[[random.Random], str]]:
+    def post(rng: random.Random) -> Path:
+        return rng.choice(sorted(p for p in content.rglob("*.md")))
+
+    def body(rng: random.Random) -> str:
+        target = post(rng)
+        target.write_text(target.read_text() + f"\nAnother paragraph {rng.random()}.\n")
+        return f"body of {target.name}"
+
+    def title(rng: random.Random) -> str:
+        target = post(rng)
+        text = re.sub(
+            r'(?m)^title = ".*"$',
+            f'title = "Retitled {rng.randint(0, 999)}"',
+            target.read_text(),
+            count=1,
+        )
+        target.write_text(text)
+        return f"title of {target.name}"
+
+    def tags(rng: random.Random) -> str:
+        target = post(rng)
+        tag = rng.choice(["rust", "release", "news"])
+        target.write_text(_front_matter_insert(target.read_text(), f'tags = ["{tag}"]'))
+        return f"tag {tag} on {target.name}"
+
+    def date(rng: random.Random) -> str:
+        target = post(rng)
+        day = f"20{rng.randint(10, 23)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+        target.write_text(_front_matter_insert(target.read_text(), f"date = {day}"))
+        return f"date {day} of {target.name}"
+
+    def draft(rng: random.Random) -> str:
+        target = post(rng)
+        text = target.read_text()
+        if "\ndraft = true\n" in text:
+            target.write_text(text.replace("\ndraft = true\n", "\n", 1))
+            return f"undraft {target.name}"
+        target.write_text(_front_matter_insert(text, "draft = true"))
+        return f"draft {target.name}"
+
+    def add(rng: random.Random) -> str:
+        if not reserve:
+            return body(rng)
+        source = reserve.pop()
+        shutil.copy(source, content / source.name)
+        return f"add {source.name}"
+
+    def remove(rng: random.Random) -> str:
+        target = post(rng)
+        if target.name == "index.md":
+            shutil.rmtree(target.parent)
+        else:
+            target.unlink()
+        return f"remove {target.name}"
+
+    def template(rng: random.Random) -> str:
+        target = rng.choice(
+            [site / "app/tags/[tag]/page.html", site / "app/page.html", site / "app/layout.html"]
+        )
+        target.write_text(target.read_text() + f"\n<!-- {rng.random()} -->\n")
+        return f"template {target.relative_to(site)}"
+
+    def page_module(rng: random.Random) -> str:
+        target = site / "app/page.py"
+        count = rng.randint(2, 7)
+        target.write_text(re.sub(r"RECENT = \d+", f"RECENT = {count}", target.read_text()))
+        return f"app/page.py RECENT = {count}"
+
+    def site_module(rng: random.Random) -> str:
+        target = site / "blog.py"
+        size = rng.randint(3, 6)
+        target.write_text(re.sub(r"PAGE_SIZE = \d+", f"PAGE_SIZE = {size}", target.read_text()))
+        return f"blog.py PAGE_SIZE = {size}"
+
+    def config(rng: random.Random) -> str:
+        target = site / "ssg.toml"
+        text = re.sub(
+            r'(?m)^description = ".*"$',
+            f'description = "Notes {rng.randint(0, 99)}"',
+            target.read_text(),
+        )
+        target.write_text(text)
+        return "ssg.toml description"
+
+    def public(rng: random.Random) -> str:
+        target = site / "public" / "notes.txt"
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(f"notes {rng.random()}\n")
+        return "public/notes.txt"
+
+    return {
+        "body": body,
+        "title": title,
+        "tags": tags,
+        "date": date,
+        "draft": draft,
+        "add": add,
+        "remove": remove,
+        "template": template,
+        "page_module": page_module,
+        "site_module": site_module,
+        "config": config,
+        "public": public,
+    }
+
+
+# Content-heavy edits come up more often, as they do on a blog.
+_WEIGHTS = {"body": 4, "title": 3, "tags": 2, "date": 2, "draft": 2, "add": 2, "remove": 1}
+
+
+def _ssg_build(site: Path, out: Path, content: Path, *extra: str) -> str:
+    env = {**os.environ, "SSG_CONTENT_DIR": str(content)}
+    done = subprocess.run(
+        [sys.executable, "-m", "ssg", "build", str(site), "--out", str(out), *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _differences(one: Path, other: Path) -> list[str]:
+    """Relative paths that differ (the manifest without its build id and times)."""
+
+    def files(root: Path) -> dict[str, Path]:
+        return {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+
+    left, right = files(one), files(other)
+    differ = sorted(set(left) ^ set(right))
+    for name in sorted(set(left) & set(right)):
+        if name == "_ssg/manifest.json":
+            manifests = [json.loads(left[name].read_text()), json.loads(right[name].read_text())]
+            for manifest in manifests:
+                manifest.pop("build_id")
+                manifest.pop("generated_at")
+                for page in manifest["pages"].values():
+                    page.pop("generated_at", None)
+            if manifests[0] != manifests[1]:
+                differ.append(name)
+        elif left[name].read_bytes() != right[name].read_bytes():
+            differ.append(name)
+    return differ
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the rust-blog corpus is not in ../shared/corpus")
+@pytest.mark.timeout(600)
+def test_incremental_builds_of_random_edits_equal_cold_builds(tmp_path: Path) -> None:
+    seed = int(os.environ.get("SSG_INCREMENTAL_SEED", random.randrange(1 << 30)))
+    steps = int(os.environ.get("SSG_INCREMENTAL_STEPS", "10"))
+    rng = random.Random(seed)
+    site, content, reserve = _copy_blog(tmp_path)
+    edits = _edits(site, content, reserve)
+    names = list(edits)
+    weights = [_WEIGHTS.get(name, 1) for name in names]
+    _ssg_build(site, site / "out", content)
+    done: list[str] = []
+    for step in range(steps):
+        # Usually one edit between builds, sometimes several.
+        for _ in range(rng.choice([1, 1, 1, 2, 3])):
+            done.append(edits[rng.choices(names, weights)[0]](rng))
+        report = _ssg_build(site, site / "out", content)
+        _ssg_build(site, tmp_path / "cold", content, "--force")
+        differ = _differences(site / "out", tmp_path / "cold")
+        assert not differ, (
+            f"seed {seed} (SSG_INCREMENTAL_SEED={seed}), step {step}: the incremental build "
+            f"differs from a cold one in {differ[:10]} after: {done}\n{report}"
+        )
+        assert re.search(r"Rendered [\d,]+ pages?, reused [\d,]+", report), report
