@@ -15,7 +15,14 @@ A read is a small tuple naming one input:
 | ("slug", origin, "hello")              | which entry `Collection.get("hello")` returns   |
 | ("field", "/site/posts/a.md", "title") | one field of one content entry                  |
 | ("page_index",)                        | the build's indexable pages (sitemaps)          |
+| ("file", "/site/data/x.json")          | a file's bytes (route files; any file a render opens) |
+| ("dir", "/site/data")                  | a folder's listing (os.listdir, os.scandir, glob) |
 | ("volatile", why)                      | something no record can prove unchanged         |
+
+Files and folders a site's own code reads with `open()`, `Path.read_text()`,
+`os.listdir()`... are noted through a Python audit hook (PEP 578), so a page that
+reads `data/team.json` is rendered again when that file changes. What ssg reads
+for itself inside a render (parsing a content folder) is not noted (`paused`).
 
 Memoized calls (`ssg.cache`, `ssg.fetch`) collect the reads of their first run into a
 frozen group, and every later hit of the memo adds that group to its reader.
@@ -24,6 +31,8 @@ frozen group, and every later hit of the memo adds that group to its reader.
 from __future__ import annotations
 
 import contextvars
+import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -106,3 +115,45 @@ def collect_reads(reads: Reads | None = None) -> Iterator[Reads]:
         yield found
     finally:
         collector.reset(token)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Record nothing inside the block (ssg's own reads: parsing a content folder)."""
+    token = collector.set(None)
+    try:
+        yield
+    finally:
+        collector.reset(token)
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    """Note files and folders read while a render is recorded (a PEP 578 audit hook)."""
+    if event == "open":
+        reads = collector.get()
+        if reads is None:
+            return
+        path, mode, flags = (*args, None, None)[:3]
+        if not isinstance(path, str | bytes | os.PathLike):
+            return  # a file descriptor: opened elsewhere
+        written = isinstance(mode, str) and any(c in mode for c in "wax+")
+        if written or (isinstance(flags, int) and flags & _WRITE_FLAGS):
+            return
+        reads.own.add(("file", os.path.abspath(os.fsdecode(path))))
+    elif event in ("os.listdir", "os.scandir"):
+        reads = collector.get()
+        if reads is None:
+            return
+        path = args[0] if args else "."
+        if path is None:
+            path = "."
+        if isinstance(path, str | bytes | os.PathLike):
+            reads.own.add(("dir", os.path.abspath(os.fsdecode(path))))
+
+
+# Audit hooks stay for the life of the process (PEP 578 has no removal); this one
+# costs a string comparison per audited event outside recorded renders.
+sys.addaudithook(_audit)

@@ -14,7 +14,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / "ssg"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("ssg.errors",),
-    ("ssg.revalidate", "ssg.syscalls", "ssg.base_path"),
+    ("ssg.revalidate", "ssg.syscalls", "ssg.base_path", "ssg.reads"),
     ("ssg.records", "ssg.scope"),
     ("ssg.routing", "ssg.content", "ssg.config"),
     ("ssg.modules", "ssg.theme"),

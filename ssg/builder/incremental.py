@@ -160,9 +160,7 @@ def _code_identity() -> tuple[object, ...]:
     (Jinja2, Pygments, and what the content cache is keyed by: cmarkgfm...)."""
     import pygments
 
-    import ssg
-
-    package = Path(ssg.__file__).parent
+    package = Path(__file__).resolve().parents[1]
     stamps = []
     for folder, _dirs, names in os.walk(package):
         for name in sorted(names):
@@ -171,7 +169,6 @@ def _code_identity() -> tuple[object, ...]:
                 stamps.append((os.path.join(folder, name), found.st_size, found.st_mtime_ns))
     stamps.sort()
     return (
-        getattr(ssg, "__version__", "?"),
         tuple(stamps),
         jinja2.__version__,
         pygments.__version__,
@@ -276,6 +273,11 @@ class ReadDigests:
         if kind == "file":
             try:
                 return _digest((self._site.config.site_dir / str(read[1])).read_bytes())
+            except OSError:
+                return _MISSING
+        if kind == "dir":
+            try:
+                return _digest("\0".join(sorted(os.listdir(str(read[1])))))
             except OSError:
                 return _MISSING
         if kind == "entries" and isinstance(read[1], CollectionOrigin):

@@ -18,6 +18,7 @@ from ssg.content.memo import (
 )
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
 from ssg.errors import ContentError
+from ssg.reads import paused
 from ssg.scope import RenderScope, ServiceMode, current_scope
 
 logger = logging.getLogger("ssg.content")
@@ -97,8 +98,9 @@ def load_collection(
     ref = filter_ref(body_filter) if body_filter is not None else None
     spec = CollectionSpec(str(content_dir), patterns, tuple(exclude), ref)
     if scope is None:
-        stamps = scan_content(content_dir, patterns, exclude)
-        collection = reload_collection(content_dir, stamps, None, workers, ref).collection
+        with paused():  # the reads that matter are the entries' fields (see ssg.reads)
+            stamps = scan_content(content_dir, patterns, exclude)
+            collection = reload_collection(content_dir, stamps, None, workers, ref).collection
         base_path = ""
     else:
         base_path = str(scope.services.site_values.get("base_path", ""))

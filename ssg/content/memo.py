@@ -23,6 +23,7 @@ from ssg.content.markdown import prefix_root_links
 from ssg.content.problems import ContentProblem
 from ssg.content.scan import FileStamp, scan_content
 from ssg.errors import ContentError
+from ssg.reads import paused
 from ssg.scope import ServiceMode
 
 if TYPE_CHECKING:
@@ -100,6 +101,13 @@ def memoized_collection(
     services: DataServices, spec: CollectionSpec, workers: int | None, base_path: str
 ) -> _Memo:
     """The memo of one collection for this build or server, read or re-checked as needed."""
+    with paused():  # the page depends on the entries it reads, not on every file parsed
+        return _memoized_collection(services, spec, workers, base_path)
+
+
+def _memoized_collection(
+    services: DataServices, spec: CollectionSpec, workers: int | None, base_path: str
+) -> _Memo:
     shared = services.shared
     content_dir = Path(spec.content_dir)
     key = f"{_MEMO_PREFIX}{(spec.content_dir, spec.patterns, spec.exclude, spec.body_filter, base_path)!r}"
