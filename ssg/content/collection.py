@@ -149,6 +149,7 @@ class Collection(Sequence[Entry]):
                 self._views.clear()
             self._views[released] = view
         return view, due_at
+
     def with_origin(self, origin: object) -> Collection:
         """This collection marked as loaded from `origin` (one object per origin, kept)."""
         found = self._stamped.get(origin)
