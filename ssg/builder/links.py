@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,12 @@ _SRC_TAGS = frozenset({"img", "script", "iframe", "source", "video", "audio", "t
 _SELECTOR = "[href], [src]"
 # Non-navigating <link> relations whose href need not be a document of this site.
 _SKIPPED_RELS = frozenset({"canonical", "preconnect", "dns-prefetch", "me"})
+# A scheme (a colon before any "/", "?" or "#": mailto:, https:, data:, javascript:) or
+# a network-path reference ("//host/x"): another origin.
+_EXTERNAL = re.compile(r"//|[^/?#:]*:")
+# A root-relative path whose parts need no decoding, encoding or dot-segment removal
+# (unreserved characters only, no part starting with "."; RFC 3986 sections 2.3, 5.2.4).
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?")
 MAX_SHOWN = 20
 
 
@@ -48,34 +55,28 @@ def extract_links(body: bytes) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for node in LexborHTMLParser(body).css(_SELECTOR):
         tag = node.tag
-        attributes = node.attributes
         if tag in _HREF_TAGS:
-            value = attributes.get("href")
+            name = "href"
         elif tag in _SRC_TAGS:
-            value = attributes.get("src")
+            name = "src"
         else:
             continue
+        attributes = node.attrs  # one attribute looked up, not all of them copied into a dict
+        value = attributes.get(name)
         if not value:
             continue
         value = value.strip()
-        if not value or value[0] == "#" or value in found:
+        if not value or value[0] == "#" or value in found or _EXTERNAL.match(value):
             continue
         if tag == "link" and (attributes.get("rel") or "").lower() in _SKIPPED_RELS:
             continue
-        if is_internal(value):
-            found[value] = None
+        found[value] = None
     return tuple(found)
 
 
 def is_internal(value: str) -> bool:
     """True for a link without a scheme or host (the check cannot see other origins)."""
-    if value.startswith("//"):
-        return False
-    colon = value.find(":")
-    if colon == -1:
-        return True
-    # A colon before any "/", "?" or "#" is a scheme (mailto:, https:, data:, javascript:).
-    return any(c in value[:colon] for c in "/?#")
+    return _EXTERNAL.match(value) is None
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ def _resolve(
     verdicts: dict[str, bool],
 ) -> BrokenLink | None:
     """None when `link` on the page at `page_url` is answered, else why not (page left empty)."""
-    path = urlsplit(urljoin(page_url, link)).path
+    # Most links are root-relative paths of plain characters: they resolve to themselves.
+    path = link if _PLAIN_PATH.fullmatch(link) else urlsplit(urljoin(page_url, link)).path
     if base_path and path != base_path and not path.startswith(base_path + "/"):
         reason = f"outside the base path {base_path}: write it as {{{{ url(...) }}}}"
         return BrokenLink("", link, path, reason)
@@ -179,6 +181,8 @@ def canonical_url_path(path: str) -> str:
     | `/blog/caf%c3%a9` | `/blog/caf%C3%A9` |
     | `/a b/./c/../d`   | `/a%20b/d`        |
     """
+    if _PLAIN_PATH.fullmatch(path):  # nothing to decode, encode or collapse but empty parts
+        return "/" + "/".join(part for part in path.split("/") if part)
     parts: list[str] = []
     for raw in path.split("/"):
         part = unquote(raw)

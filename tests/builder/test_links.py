@@ -29,6 +29,8 @@ from tests.conftest import MakeSite
         ('<!-- <a href="/gone">x</a> --><p>&lt;a href="/gone"&gt;</p>', ()),
         ('<a href="a:b/c">x</a>', ()),
         ('<a href="./a:b">x</a>', ("./a:b",)),
+        ('<a href>x</a><a href=" ">y</a><img src=" /i.png ">', ("/i.png",)),
+        ('<link rel="CANONICAL" href="/a"><area href="/m"><a src="/no">x</a>', ("/m",)),
     ],
     ids=[
         "fragment-kept",
@@ -41,6 +43,8 @@ from tests.conftest import MakeSite
         "comment-and-text",
         "scheme",
         "colon-after-slash",
+        "empty-and-spaces",
+        "rel-case-and-tag-attribute",
     ],
 )
 def test_extract_links(markup: str, links: tuple[str, ...]) -> None:
@@ -54,6 +58,22 @@ def test_extract_links(markup: str, links: tuple[str, ...]) -> None:
         ("/blog/", "/blog"),
         ("/blog/caf%c3%a9", "/blog/caf%C3%A9"),
         ("/a b/./c/../d", "/a%20b/d"),
+        ("/a//b/", "/a/b"),
+        ("/a/./b", "/a/b"),
+        ("/a/b/..", "/a"),
+        ("/.well-known/x~y_z.txt", "/.well-known/x~y_z.txt"),
+        ("/a.b/c-d", "/a.b/c-d"),
+    ],
+    ids=[
+        "empty",
+        "slash",
+        "encoded-once",
+        "dots-and-space",
+        "empty-part",
+        "dot",
+        "dot-dot",
+        "dotfile",
+        "plain",
     ],
 )
 def test_canonical_url_path(path: str, canonical: str) -> None:
