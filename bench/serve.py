@@ -491,7 +491,7 @@ def versus_nginx(site: Path, root: Path, url: str, args: argparse.Namespace) -> 
                     "non_2xx": result["non_2xx"],
                 }
                 print(
-                    f"  round {number} {name:16s} {result['rps']:9,.0f} req/s  "
+                    f"  round {number} {name:24s} {result['rps']:9,.0f} req/s  "
                     f"p99 {result['p99_ms']:6.2f} ms  {cpu_us:5.1f} us CPU/request  "
                     f"load {row[name]['load']:.2f}"
                     + (f"  non-2xx {result['non_2xx']}" if result["non_2xx"] else "")
@@ -521,7 +521,7 @@ def versus_nginx(site: Path, root: Path, url: str, args: argparse.Namespace) -> 
             else f"  x{row['ratio']:.2f} nginx (spread {row['ratio_min']:.2f}-{row['ratio_max']:.2f})"
         )
         print(
-            f"{name:16s} median {row['rps']:9,.0f} req/s  p99 {row['p99_ms']:.2f} ms  "
+            f"{name:24s} median {row['rps']:9,.0f} req/s  p99 {row['p99_ms']:.2f} ms  "
             f"{row['cpu_us']:.1f} us CPU/request  RSS {row['rss_mb']} MB{ratio}"
         )
     return {"url": url, "rounds": rounds, "summary": summary, "load": [min(loads), max(loads)]}
