@@ -90,6 +90,8 @@ class IsrEngine:
         self._prerendered: frozenset[str] = frozenset(manifest.pages)
         self._on_demand: OrderedDict[str, None] = OrderedDict()
         self.evicted = 0
+        # URL path -> the deletion of its evicted entry file, running in a thread.
+        self._deleting: dict[str, asyncio.Future[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None  # set by attach_loop
         # The server's start-up task preloading content collections (ssg.server.app).
         self.content_preload: asyncio.Task[int] | None = None
@@ -112,7 +114,7 @@ class IsrEngine:
             if page.record.url_path not in self._prerendered:
                 on_demand.append(page)
         for page in sorted(on_demand, key=lambda p: p.record.generated_at):  # newest kept
-            self._admit(page.record.url_path)
+            _unlink_all(list(self._admit(page.record.url_path).values()))  # blocking I/O here
         stale = self.cache.mark_stale(lambda page: self.state.revalidated(self.tags_of(page), page))
         logger.info(
             "Serving build %s: %d pages, %d regenerated since, %d revalidated on demand.",
@@ -134,14 +136,17 @@ class IsrEngine:
         """Cached pages rendered on demand (bounded by `on_demand_max_entries`)."""
         return len(self._on_demand)
 
-    def _admit(self, url_path: str) -> None:
+    def _admit(self, url_path: str) -> dict[str, Path]:
         """Count a cached page rendered on demand; evict the least recently used beyond the budget.
 
-        An evicted page leaves the index and its ISR entry file is deleted; the
-        next request for it renders it again.
+        An evicted page leaves the index; the next request for it renders it again.
+
+        Returns:
+            The ISR entry files of the evicted pages, by URL path, to delete.
         """
+        evicted: dict[str, Path] = {}
         if url_path in self._prerendered or self.cache.get(url_path) is None:
-            return
+            return evicted
         self._on_demand[url_path] = None
         self._on_demand.move_to_end(url_path)
         rendering: list[str] = []
@@ -152,10 +157,30 @@ class IsrEngine:
                 continue
             page = self.cache.remove(evicted_path)
             if page is not None and page.from_entry:
-                self.body_file(page).unlink(missing_ok=True)
+                evicted[evicted_path] = self.body_file(page)
             self.evicted += 1
         for kept in rendering:
             self._on_demand[kept] = None
+        return evicted
+
+    async def _delete_entries(self, entry_files: dict[str, Path]) -> None:
+        """Delete evicted entry files in a thread, off the event loop.
+
+        An unlink waits for the file system's journal, which other writers' fsyncs
+        keep busy; a render of one of these URLs waits for its deletion first
+        (see render), so a new entry is never the one deleted.
+        """
+        deletion = asyncio.ensure_future(asyncio.to_thread(_unlink_all, list(entry_files.values())))
+        for url_path in entry_files:
+            self._deleting[url_path] = deletion
+
+        def forget(_done: asyncio.Future[None]) -> None:
+            for url_path in entry_files:
+                if self._deleting.get(url_path) is deletion:
+                    del self._deleting[url_path]
+
+        deletion.add_done_callback(forget)
+        await asyncio.shield(deletion)
 
     def tags_of(self, page: CachedPage) -> frozenset[str]:
         """Every tag of a page: explicit, its URL path, and its route's implicit tags."""
@@ -204,11 +229,17 @@ class IsrEngine:
     async def render(self, match: RouteMatch) -> Outcome[Rendered | None]:
         """Render an URL while the caller waits, sharing a render already in flight.
 
-        A page the build did not list counts against `on_demand_max_entries`.
+        A page the build did not list counts against `on_demand_max_entries`;
+        the entry files of the pages it evicts are deleted before this returns.
         """
+        deleting = self._deleting.get(match.url_path)
+        if deleting is not None:
+            await asyncio.shield(deleting)  # its evicted entry file goes before a new one comes
         outcome = await self.regenerator.render(match.url_path, match.route.route_pattern)
         if outcome.value is not None and outcome.value.cached:
-            self._admit(match.url_path)
+            evicted = self._admit(match.url_path)
+            if evicted:
+                await self._delete_entries(evicted)
         return outcome
 
     def revalidate_path(self, url_path: str, type: str | None = None) -> int:
@@ -402,3 +433,8 @@ class IsrEngine:
             )
             return None
         return body
+
+
+def _unlink_all(files: list[Path]) -> None:
+    for file in files:
+        file.unlink(missing_ok=True)

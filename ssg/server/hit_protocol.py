@@ -153,7 +153,10 @@ class HitRequestHandler(RequestHandler):
         transport = self.transport
         assert transport is not None  # data arrived on it
         started = self._loop.time()
-        transport.write(answer.whole if message.method == "GET" else answer.head)
+        if message.method == "GET":
+            transport.writelines((answer.head, answer.body))  # one send; no copy kept
+        else:
+            transport.write(answer.head)
         if self._keepalive_timeout > 0:  # as aiohttp's loop after each response
             self._next_keepalive_close_time = started + self._keepalive_timeout
             if self._keepalive_handle is None:

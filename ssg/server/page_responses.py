@@ -40,7 +40,8 @@ CDN_TAG_VALUES_KEPT = 20_000
 PREBUILT_KEPT = 4096
 """Request targets with a prebuilt HIT at most (the table is emptied when full)."""
 PREBUILT_BUDGET_BYTES = 32 * 1024 * 1024
-"""Body bytes referenced by the prebuilt table at most (emptied beyond it)."""
+"""Body bytes referenced by the prebuilt table at most (emptied beyond it); mostly the
+same bytes objects as the page cache's body LRU."""
 PREBUILT_MAX_BODY_BYTES = 512 * 1024
 """Larger pages are always answered by the request handler."""
 
@@ -54,8 +55,7 @@ class PrebuiltResponse:
         cached: the cached page it was made from (a new one makes it obsolete).
         body: the page's body.
         key: the (s-maxage, Date second) `head` was made for.
-        head: status line and headers (the answer to HEAD).
-        whole: head and body (the answer to GET).
+        head: status line and headers (the answer to HEAD; GET adds `body`).
     """
 
     url_path: str
@@ -63,7 +63,6 @@ class PrebuiltResponse:
     body: bytes
     key: tuple[int, int] = (-1, -1)
     head: bytes = b""
-    whole: bytes = b""
 
 
 class PageResponses:
@@ -184,7 +183,7 @@ class PageResponses:
 
         The same bytes the request handler would send (headers, Cache-Control
         with the seconds left, Date, Server), for a request without
-        conditional headers; `whole` answers GET, `head` HEAD. None when the page is not a fresh HIT any more
+        conditional headers: `head` answers HEAD, `head` + `body` GET. None when the page is not a fresh HIT any more
         (stale, regenerated, revalidated, evicted) or was never remembered:
         the request handler answers then.
         """
@@ -216,7 +215,6 @@ class PageResponses:
         ).encode()
         entry.key = (fresh_seconds, second)
         entry.head = head
-        entry.whole = head + entry.body
 
 
 def _unsafe(text: str) -> bool:

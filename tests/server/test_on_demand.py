@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from pathlib import Path
 
+import pytest
+
+import ssg.isr.engine as engine_module
 from ssg.config import load_config
 from tests.conftest import MakeSite
 from tests.server.conftest import (
@@ -186,3 +191,31 @@ async def test_a_restart_keeps_only_the_newest_on_demand_entries(
     entry_urls = {page.record.url_path for page in server.engine.cache if page.from_entry}
     assert entry_urls == {"/blog/n3", "/blog/n4"}
     assert len(list(server.config.cache_dir.joinpath("isr").glob("*.entry"))) == 2
+
+
+async def test_an_evicted_url_asked_again_waits_for_its_entry_deletion(
+    make_site: MakeSite, serve_site: ServeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_dir = isr_site(make_site, extra={"ssg.toml": "on_demand_max_entries = 1\n"})
+    server = await serve_site(site_dir)
+    await server.get("/blog/n1")
+    deleting, gate = threading.Event(), threading.Event()
+    unlink_all = engine_module._unlink_all
+
+    def held_unlink(files: list[Path]) -> None:
+        deleting.set()
+        gate.wait(10)
+        unlink_all(files)
+
+    monkeypatch.setattr(engine_module, "_unlink_all", held_unlink)
+    evicting = asyncio.create_task(server.get("/blog/n2"))  # evicts n1: its deletion is held
+    assert await asyncio.to_thread(deleting.wait, 10)
+    again = asyncio.create_task(server.get("/blog/n1"))
+    await asyncio.sleep(0.05)  # time for a render that did not wait to write its entry
+    gate.set()
+    replies = await asyncio.gather(evicting, again)
+
+    entries = [page for page in server.engine.cache if page.from_entry]
+    assert [reply.status for reply in replies] == [200, 200]
+    assert [page.record.url_path for page in entries] == ["/blog/n1"]
+    assert server.engine.body_file(entries[0]).is_file()
