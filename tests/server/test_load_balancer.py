@@ -1,0 +1,128 @@
+"""deploy/nginx.conf in front of two instances, as docker-compose.yml runs them.
+
+A real nginx (when installed) with the repository's config, its Docker upstream
+replaced by the two instances' addresses; the instances each on their own copy
+of the site and out/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from ssg.config import load_config
+from ssg.server.app import create_app
+from tests.conftest import MakeSite
+from tests.server.conftest import Server, ServeSite, _start, isr_site
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx")
+SECRET = "s"
+AUTH = {"Authorization": f"Bearer {SECRET}"}
+
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _nginx_config(tmp_path: Path, listen: int, upstreams: list[int]) -> Path:
+    """deploy/nginx.conf with fixed upstream addresses (no Docker DNS here) and our port."""
+    conf = (REPO_DIR / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    servers = "\n    ".join(f"server 127.0.0.1:{port} max_fails=0;" for port in upstreams)
+    conf = conf.replace("server ssg:3000 resolve;", servers)
+    conf = "\n".join(line for line in conf.splitlines() if not line.startswith("resolver "))
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{listen};")
+    (tmp_path / "default.conf").write_text(conf, encoding="utf-8")
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path}/body;\n"
+        f"  proxy_temp_path {tmp_path}/proxy;\n  include {tmp_path}/default.conf;\n}}\n",
+        encoding="utf-8",
+    )
+    return main
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[Callable[[list[int]], int]]:
+    """Return `start(upstream ports) -> nginx port`; the nginx is stopped at the end."""
+    processes: list[subprocess.Popen[bytes]] = []
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+
+    def start(upstreams: list[int]) -> int:
+        port = _free_port()
+        config = _nginx_config(folder, port, upstreams)
+        assert NGINX is not None
+        processes.append(
+            subprocess.Popen(
+                [NGINX, "-p", str(folder), "-c", str(config), "-g", "daemon off;"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        return port
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def _second_instance(first: Server, tmp_path: Path) -> Server:
+    """Another instance on its own copy of the site and out/ (not of .ssg/)."""
+    copy = tmp_path / "instance-2"
+    shutil.copytree(first.site_dir, copy, ignore=shutil.ignore_patterns(".ssg", "renders.log"))
+    config = load_config(copy)
+    app = create_app(config, clock=first.clock, revalidate_secret=SECRET)
+    runner, port = await _start(app)
+    return Server(
+        copy, config, app, runner, aiohttp.ClientSession(), port, first.clock, first.build
+    )
+
+
+async def _until_listening(session: aiohttp.ClientSession, url: str) -> None:
+    async with asyncio.timeout(10):
+        while True:
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.02)  # nginx starting: no event to await
+
+
+async def test_nginx_answers_from_the_other_instance_when_one_is_gone(
+    make_site: MakeSite,
+    serve_site: ServeSite,
+    nginx: Callable[[list[int]], int],
+    tmp_path: Path,
+) -> None:
+    site_dir = isr_site(make_site)
+    first = await serve_site(site_dir, revalidate_secret=SECRET)
+    second = await _second_instance(first, tmp_path)
+    port = nginx([first.port, second.port])
+    front = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        await _until_listening(session, front + "/_ssg/health")
+        await second.session.close()
+        await second.runner.cleanup()  # the instance being replaced: connections refused
+        statuses = []
+        for _ in range(6):  # round robin: half of them would go to the gone instance
+            async with session.get(front + "/blog/a") as response:
+                await response.read()
+                statuses.append(response.status)
+
+    assert statuses == [200] * 6
