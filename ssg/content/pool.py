@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import threading
@@ -17,6 +18,10 @@ PARALLEL_MIN_FILES = 64
 """Below this many files a pool's start-up costs more than it saves."""
 
 _CHUNKS_PER_WORKER = 8
+
+PARSER_MODULES = ("ssg.content.entry", "ssg.content.highlight", "cmarkgfm", "yaml")
+"""What a parse imports (ssg.content imports them on first use): imported once before
+the workers fork, so each worker does not import them again."""
 
 Chunk = list[int]
 """Indexes into the list of files: the unit handed to a worker or done in-process."""
@@ -76,6 +81,9 @@ def load_files(
     queue = deque(_balanced_chunks(len(names), weights, workers * _CHUNKS_PER_WORKER))
     results: list[LoadedFile | None] = [None] * len(names)
     context = _context(start_method)
+    if context.get_start_method() == "fork":
+        for module in PARSER_MODULES:
+            importlib.import_module(module)
     # Workers die with this process: a build killed with SIGKILL cannot stop them,
     # and a forked worker never sees EOF on the queue whose write end it inherited.
     # (A fork server's workers hold its "alive" pipe open, so it outlives this
@@ -193,7 +201,7 @@ def _context(start_method: str | None) -> multiprocessing.context.BaseContext:
     if start_method == "forkserver":
         # Takes effect only when this starts the fork server (it then lives as long as
         # the process and is reused by every later pool).
-        context.set_forkserver_preload(["ssg.content.entry"])
+        context.set_forkserver_preload(list(PARSER_MODULES))
     return context
 
 
