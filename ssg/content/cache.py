@@ -17,6 +17,8 @@ import logging
 import os
 import pickle
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -29,6 +31,10 @@ logger = logging.getLogger("ssg.content")
 
 CACHE_FORMAT = 1
 """Bump when what a cache file holds changes shape (LoadedFile, Entry)."""
+
+BACKGROUND_WRITE_DELAY_SECONDS = 0.5
+"""A server's cache is written this long after the change: the pickling holds the GIL, so
+the request that parsed the edited post is answered first."""
 
 CACHE_FOLDER = "content"
 """Under the site's cache folder (`cache_dir`, `.ssg` by default)."""
@@ -87,6 +93,8 @@ class ContentCache:
         kept: relative POSIX name -> the `LoadedFile` parsed from it.
         hits: files answered from the cache so far (this process).
         parsed: files parsed and added so far (this process).
+        background: `save` writes on a thread of its own (a server, `ssg dev`:
+            the request that parsed an edited post does not wait for the write).
     """
 
     file: Path
@@ -94,7 +102,10 @@ class ContentCache:
     kept: dict[str, LoadedFile] = field(default_factory=dict)
     hits: int = 0
     parsed: int = 0
+    background: bool = False
     _dirty: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _writer: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def open(
@@ -106,6 +117,7 @@ class ContentCache:
         patterns: tuple[str, ...] = (),
         exclude: tuple[str, ...] = (),
         force: bool = False,
+        background: bool = False,
     ) -> ContentCache:
         """Read the cache of one collection under `cache_dir` (`SITE/.ssg/content`).
 
@@ -116,6 +128,7 @@ class ContentCache:
             patterns, exclude: the collection's file patterns; two collections
                 of one folder keep a cache each, so neither drops the other's files.
             force: ignore what is kept (`ssg build --force`); it is rewritten.
+            background: see the attribute.
 
         Returns:
             The cache; empty when there is none, when `force`, or when the file
@@ -127,7 +140,7 @@ class ContentCache:
         name = hashlib.blake2b(
             repr((str(content_dir), patterns, exclude, body_filter)).encode(), digest_size=12
         ).hexdigest()
-        cache = cls(cache_dir / f"{name}.pickle", identity)
+        cache = cls(cache_dir / f"{name}.pickle", identity, background=background)
         if force:
             cache._dirty = True
             return cache
@@ -212,25 +225,52 @@ class ContentCache:
         """Keep exactly `loaded` (relative name -> parse) from now on; `parsed` of them are new."""
         self.parsed += parsed
         kept = {name: item for name, item in loaded.items() if item.digest}
-        if parsed or kept.keys() != self.kept.keys():
-            self._dirty = True
+        changed = bool(parsed) or kept.keys() != self.kept.keys()
         self.kept = kept
+        if changed:  # after the new dict is in place: a writer that sees _dirty writes it
+            self._dirty = True
 
     def save(self) -> None:
-        """Write the cache if it changed (temp file + `os.replace`); a failure is logged, not raised."""
+        """Write the cache if it changed (temp file + `os.replace`); a failure is logged, not raised.
+
+        With `background`, the write runs on a thread BACKGROUND_WRITE_DELAY_SECONDS
+        later (not a daemon: the process lets it finish before it exits); a
+        save asked for meanwhile is done by that thread too.
+        """
         if not self._dirty:
             return
+        if not self.background:
+            self._write()
+            return
+        with self._lock:  # guards _writer
+            if self._writer is not None:
+                return  # the running writer sees _dirty and writes again
+            self._writer = threading.Thread(
+                target=self._write_while_dirty, name="ssg-content-cache"
+            )
+            self._writer.start()
+
+    def _write_while_dirty(self) -> None:
+        time.sleep(BACKGROUND_WRITE_DELAY_SECONDS)
+        while True:
+            with self._lock:
+                if not self._dirty:
+                    self._writer = None
+                    return
+            self._write()
+
+    def _write(self) -> None:
+        self._dirty = False  # an update from here on makes it dirty again
+        kept = self.kept  # update() replaces the dict, never changes it
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-            temp.write_bytes(
-                pickle.dumps((self.identity, self.kept), protocol=pickle.HIGHEST_PROTOCOL)
+            temp = self.file.with_name(
+                f".{self.file.name}.{os.getpid()}.{threading.get_ident()}.tmp"
             )
+            temp.write_bytes(pickle.dumps((self.identity, kept), protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(temp, self.file)
         except OSError as exc:  # only the next build's speed depends on it
             logger.warning("Could not write the content cache %s: %s", self.file, exc)
-            return
-        self._dirty = False
 
 
 def code_identity() -> tuple[str, ...]:

@@ -154,6 +154,8 @@ def _content_cache(services: DataServices, spec: CollectionSpec) -> ContentCache
             patterns=spec.patterns,
             exclude=spec.exclude,
             force=services.force,
+            # A server or `ssg dev` parses an edited post for a waiting request.
+            background=services.mode is not ServiceMode.BUILD,
         )
         services.shared[key] = kept
     return kept

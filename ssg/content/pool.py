@@ -27,6 +27,17 @@ Chunk = list[int]
 """Indexes into the list of files: the unit handed to a worker or done in-process."""
 
 
+def import_parsers() -> None:
+    """Import what parsing a content file needs (`PARSER_MODULES`), if not imported yet.
+
+    A process that found all its content in the cache has not imported them;
+    `ssg dev` calls this while idle so the first edit of a post is not slowed
+    by the import.
+    """
+    for module in PARSER_MODULES:
+        importlib.import_module(module)
+
+
 def default_workers() -> int:
     """Return the number of CPUs this process may run on (at least 1)."""
     try:
@@ -82,8 +93,7 @@ def load_files(
     results: list[LoadedFile | None] = [None] * len(names)
     context = _context(start_method)
     if context.get_start_method() == "fork":
-        for module in PARSER_MODULES:
-            importlib.import_module(module)
+        import_parsers()
     # Workers die with this process: a build killed with SIGKILL cannot stop them,
     # and a forked worker never sees EOF on the queue whose write end it inherited.
     # (A fork server's workers hold its "alive" pipe open, so it outlives this

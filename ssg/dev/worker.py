@@ -25,6 +25,9 @@ from ssg.scope import Clock
 SHUTDOWN_TIMEOUT_SECONDS = 2.0
 """How long a stopping worker lets requests finish (event streams end at once)."""
 WATCH_START_TIMEOUT_SECONDS = 30.0
+PARSERS_IMPORT_DELAY_SECONDS = 1.0
+"""After start-up, once the first pages are out: import the Markdown stack, so the first
+edit of a post (its content came from the cache, unparsed) is not slowed by it."""
 
 
 def create_dev_app(
@@ -79,8 +82,15 @@ def create_dev_app(
 
     app.on_shutdown.append(end_streams)
 
+    async def import_parsers_when_idle() -> None:
+        await asyncio.sleep(PARSERS_IMPORT_DELAY_SECONDS)
+        from ssg.content.pool import import_parsers  # with the process pool's imports
+
+        await asyncio.to_thread(import_parsers)
+
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         task = None
+        warm = None
         if watcher is not None:
             # The collections read last time are loaded (from the content cache) while the
             # watch starts, before this worker counts as ready, so its first page is quick.
@@ -90,13 +100,15 @@ def create_dev_app(
             # The worker counts as ready (the supervisor then stops the previous one)
             # only once edits are watched, so none made from then on is missed.
             await asyncio.wait_for(watcher.started.wait(), WATCH_START_TIMEOUT_SECONDS)
+            warm = asyncio.create_task(import_parsers_when_idle(), name="ssg-dev-parsers")
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for running in (task, warm):
+                if running is not None:
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await running
             if watcher is not None:
                 await watcher.close()
             if dev.services is not None:

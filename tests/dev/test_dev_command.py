@@ -241,12 +241,21 @@ async def test_a_build_after_ssg_dev_takes_the_parsed_content_from_its_cache(
     site = make_site(CACHED_POSTS_SITE)
     server = await start_dev(site)
     dev_server.append(server)
-    async with aiohttp.ClientSession() as session, session.get(server.url + "/") as response:
-        assert "Alpha" in await response.text()
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/") as response:
+            assert "Alpha" in await response.text()
+        await server.wait_for_line("Watching posts (content the site reads)")
+        async with open_events(session, server.url) as stream:
+            (site / "posts" / "b.md").write_text("---\ntitle: Beta, edited\n---\nbody two\n")
+            await stream.next_named("reload")
+        async with session.get(server.url + "/") as response:
+            assert "Beta, edited" in await response.text()
+    # The edited post's parse is written after the response, and before ssg dev exits.
     await stop_dev(server)
     with caplog.at_level(logging.INFO, logger="ssg.content"):
         await build_site(load_config(site))
     assert "2 file(s) unchanged since they were parsed" in caplog.text
+    assert "0 parsed" in caplog.text
     assert not (site / ".ssg" / "dev").exists()  # one cache: no copy of its own for dev
 
 
