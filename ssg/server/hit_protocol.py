@@ -88,7 +88,8 @@ class HitRequestHandler(RequestHandler):
     HTTP/1.1 GET or HEAD without a body, `Connection: close`, upgrade or any
     header in HANDLER_HEADERS, and `answers` has bytes for its target. The
     keep-alive timer moves on as aiohttp's loop moves it; the access log gets
-    the same line. Anything else, and everything after it in a pipelined
+    the same line. While the transport's buffer is over its high-water mark
+    (a client that does not read), nothing is answered here. Anything else, and everything after it in a pipelined
     batch, goes to aiohttp's loop as usual.
     """
 
@@ -107,6 +108,7 @@ class HitRequestHandler(RequestHandler):
             waiter is None
             or waiter.done()
             or self._messages
+            or self.writing_paused
             or (self._logging_enabled and self._prebuilt_log is None)
         ):
             super().data_received(data)
@@ -119,7 +121,11 @@ class HitRequestHandler(RequestHandler):
         finally:
             self._waiter = waiter
         messages, parser = self._messages, self._parser
-        while messages and parser is not None and not self._buffer_paused:
+        # Once the client reads slower than it asks (the transport paused writing),
+        # the rest waits in aiohttp's loop, which drains before each answer.
+        while (
+            messages and parser is not None and not self._buffer_paused and not self.writing_paused
+        ):
             message, payload = messages[0]
             if not isinstance(message, RawRequestMessage):
                 break  # a parse error: aiohttp answers 400
