@@ -16,7 +16,7 @@ import jinja2
 from ssg.base_path import with_base_path
 from ssg.config import SiteConfig
 from ssg.errors import ConfigError, ConfigProblem
-from ssg.reads import note_read
+from ssg.reads import note_read, paused
 
 logger = logging.getLogger("ssg.render")
 
@@ -207,7 +207,9 @@ class TemplateBytecodeCache(jinja2.FileSystemBytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Read one compiled template; an unreadable or damaged file is a miss (compiled again)."""
         try:
-            super().load_bytecode(bucket)
+            # ssg's own file, not a page's input: the template's source is the read that counts.
+            with paused():
+                super().load_bytecode(bucket)
         except Exception:  # torn or foreign bytes (pickle, marshal): only costs a compile
             bucket.reset()
 

@@ -296,6 +296,9 @@ class ReadDigests:
             return slugs.get(str(read[2]), _MISSING)
         if kind == "field":
             return self._field(str(read[1]), str(read[2]))
+        if kind == "entry":
+            parsed = self._entries_of(str(read[1]))
+            return _digest(pickle.dumps(parsed, protocol=4)) if parsed else _MISSING
         if kind == "page_index":
             return _digest(repr(self._services.page_index.url_paths))
         # "volatile", and any read this version does not know: never proven unchanged.
@@ -327,14 +330,7 @@ class ReadDigests:
         return self._collections[origin]
 
     def _field(self, source_file: str, name: str) -> str:
-        if self._by_file is None:
-            by_file: dict[str, list[Entry]] = {}
-            for origin in sorted(self._origins, key=repr):
-                collection = self._collection(origin)
-                for entry in collection.entries if collection is not None else ():
-                    by_file.setdefault(str(entry.source_file), []).append(entry)
-            self._by_file = by_file
-        entries = self._by_file.get(source_file)
+        entries = self._entries_of(source_file)
         if not entries:
             return _MISSING
         parts = []
@@ -342,6 +338,17 @@ class ReadDigests:
             value = object.__getattribute__(entry, name)
             parts.append(value if isinstance(value, str) else repr(value))
         return _digest("\0".join(parts))
+
+    def _entries_of(self, source_file: str) -> list[Entry]:
+        """The entries parsed from `source_file` in the collections the reads name."""
+        if self._by_file is None:
+            by_file: dict[str, list[Entry]] = {}
+            for origin in sorted(self._origins, key=repr):
+                collection = self._collection(origin)
+                for entry in collection.entries if collection is not None else ():
+                    by_file.setdefault(str(entry.source_file), []).append(entry)
+            self._by_file = by_file
+        return self._by_file.get(source_file, [])
 
 
 class PreviousBuild:
@@ -397,12 +404,25 @@ class PreviousBuild:
             records = self.records
             assert records is not None
             digest = self.digests.digest
-            self._changed_ids = {
-                key_id
-                for key_id, read in enumerate(records.keys)
-                if read[0] != "page_index" and digest(read) != records.digests[key_id]
-            }
-            changed = self._changed_ids
+            known = records.digests
+            changed = self._changed_ids = set()
+            fields = []
+            for key_id, read in enumerate(records.keys):
+                kind = read[0]
+                if kind == "field":
+                    fields.append(key_id)
+                elif kind != "page_index" and digest(read) != known[key_id]:
+                    changed.add(key_id)
+            # A field of an entry whose every field is unchanged (one digest per entry,
+            # kept as an "entry" read) needs no digest of its own.
+            edited = {records.keys[k][1] for k in changed if records.keys[k][0] == "entry"}
+            kept_entries = {read[1] for read in records.keys if read[0] == "entry"}
+            for key_id in fields:
+                read = records.keys[key_id]
+                if read[1] in kept_entries and read[1] not in edited:
+                    continue
+                if digest(read) != known[key_id]:
+                    changed.add(key_id)
             self._changed_groups = {
                 group_id
                 for group_id, ids in enumerate(records.groups)
@@ -579,6 +599,12 @@ class RecordsWriter:
         else:
             base = self._base
         self.previous.digests.add_origins(keys)
+        present = set(keys)
+        for read in [read for read in keys if read[0] == "field"]:
+            entry = ("entry", read[1])
+            if entry not in present:
+                present.add(entry)
+                keys.append(entry)
         known = self.previous.records.digests if self.previous.records is not None else []
         changed = self.previous.changed_ids()
         digest = self.previous.digests.digest

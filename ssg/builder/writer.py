@@ -109,6 +109,9 @@ class OutputWriter:
         self._link_previous = (out_dir / "_ssg" / "manifest.json").is_file()
         # Folders known to exist: one mkdir per folder, not per file.
         self._made_dirs: set[Path] = {self.staging_dir}
+        self._made_dir_strs: set[str] = {str(self.staging_dir)}
+        self._out_str = str(out_dir)
+        self._staging_str = str(self.staging_dir)
 
     def write(self, relative: str, data: bytes) -> Path:
         """Write `data` to `relative` (a "/"-separated path) inside the staging folder,
@@ -160,23 +163,36 @@ class OutputWriter:
         """Put the previous build's `relative` file into the staging folder as it is.
 
         For a page an incremental build proved unchanged: hard-linked, or copied
-        where the file system has no hard links.
+        where the file system has no hard links. Plain strings, not Paths: an
+        incremental build calls it for thousands of pages.
 
         Returns:
             False when the previous build has no such file (the page must be rendered).
         """
-        parts = relative.split("/")
-        previous = self.out_dir.joinpath(*parts)
-        if not previous.is_file():
-            return False
-        target = self._target(parts)
-        if self._link_if(parts, target, _always):
-            return True
+        previous = os.path.join(self._out_str, relative)
+        target = os.path.join(self._staging_str, relative)
+        folder = os.path.dirname(target)
+        if folder not in self._made_dir_strs:
+            os.makedirs(folder, exist_ok=True)
+            self._made_dir_strs.add(folder)
+        if self._link_previous:
+            try:
+                os.link(previous, target)
+                return True
+            except FileExistsError:  # written before by this build (two URLs, one file)
+                os.unlink(target)
+                os.link(previous, target)
+                return True
+            except (FileNotFoundError, NotADirectoryError):
+                return False
+            except OSError:  # no hard links here (EPERM, EXDEV, EMLINK...): copy from now on
+                self._link_previous = False
         try:
-            with _create(target) as stream:
-                stream.write(previous.read_bytes())
-        except FileNotFoundError:
+            data = Path(previous).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return False
+        with _create(Path(target)) as stream:
+            stream.write(data)
         return True
 
     def _target(self, parts: list[str]) -> Path:
@@ -333,10 +349,6 @@ def _create(path: Path) -> BinaryIO:
     except FileExistsError:
         os.unlink(path)
         return open(path, "xb")
-
-
-def _always(_path: Path) -> bool:
-    return True
 
 
 def _holds(data: bytes, path: Path) -> bool:
