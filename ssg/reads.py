@@ -11,7 +11,7 @@ A read is a small tuple naming one input:
 | read                                   | the input                                       |
 | -------------------------------------- | ----------------------------------------------- |
 | ("template", "blog/page.html")         | a Jinja template by name (includes, extends too) |
-| ("entries", origin)                    | a collection's members, in order                |
+| ("entries", origin)                    | a collection's members, in order, and their slugs |
 | ("slug", origin, "hello")              | which entry `Collection.get("hello")` returns   |
 | ("field", "/site/posts/a.md", "title") | one field of one content entry                  |
 | ("page_index",)                        | the build's indexable pages (sitemaps)          |

@@ -136,7 +136,16 @@ async def build_site(
         indexed = services.page_index.url_paths or ()
         manifest, not_found_links = await _write(site, writer, results, rendered, clock(), indexed)
         started_check = time.process_time()
-        broken = _check_links(site, writer, results, rendered, not_found_links, manifest)
+        files = _output_files(writer.staging_dir)
+        # Nothing rendered and the same files as the last build: the same links, answered
+        # by the same pages and files, so the same broken ones (the records keep them).
+        links_key = previous.links_key(files, not_found_links)
+        kept_broken = previous.broken_links(links_key) if reused == len(rendered) else None
+        if kept_broken is not None:
+            broken = kept_broken
+        else:
+            broken = _check_links(site, files, results, rendered, not_found_links, manifest)
+        recorder.links = (links_key, broken)
         link_seconds += time.process_time() - started_check
         if broken:
             message = broken_links_message(broken)
@@ -466,9 +475,19 @@ def _write_static_host_files(
             writer.write(name, text.encode("utf-8"))
 
 
+def _output_files(staging: Path) -> set[str]:
+    """Every file under the staging folder, as "/"-separated relative paths."""
+    files: set[str] = set()
+    for folder, _dirs, names in os.walk(staging):
+        relative = os.path.relpath(folder, staging)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        files.update(prefix + name for name in names)
+    return files
+
+
 def _check_links(
     site: Site,
-    writer: OutputWriter,
+    files: set[str],
     results: dict[str, RouteResult],
     rendered: dict[str, tuple[PlannedPage, FinishedPage]],
     not_found_links: tuple[str, ...],
@@ -484,12 +503,6 @@ def _check_links(
     """
     config = site.config
     pages = manifest.pages
-    files: set[str] = set()
-    staging = writer.staging_dir
-    for folder, _dirs, names in os.walk(staging):
-        relative = os.path.relpath(folder, staging)
-        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
-        files.update(prefix + name for name in names)
     serves = config.output != "export"
 
     def answers(url_path: str) -> bool:

@@ -28,6 +28,7 @@ import jinja2
 
 from ssg.builder.build_result import PlannedPage
 from ssg.builder.finish import FinishedPage
+from ssg.builder.links import BrokenLink
 from ssg.builder.writer import OutputWriter
 from ssg.config import SiteConfig
 from ssg.content.cache import code_identity as content_code_identity
@@ -41,7 +42,7 @@ from ssg.site import Site
 
 log = logging.getLogger("ssg.builder")
 
-RECORDS_FORMAT = 1
+RECORDS_FORMAT = 2
 """Bump when the pickled records change shape."""
 
 RECORDS_FOLDER = "build"
@@ -88,22 +89,23 @@ class BuildRecords:
 
     Attributes:
         fingerprint: what a full render depends on, by reason (see `fingerprint`).
-        out_stamp: (inode, size, mtime in ns) of the manifest the build wrote, so
-            records are used only with the output they describe.
         keys: every read of every kept page, by id.
         digests: the digest of each key when the build ended.
         groups: read groups (ids into `keys`) shared by many pages.
         pages: url path -> KeptPage.
         params: route pattern -> KeptParams.
+        links_key: the output's files and 404.html's links when the link check ran.
+        broken_links: what it found.
     """
 
     fingerprint: dict[str, str]
-    out_stamp: tuple[int, int, int]
     keys: list[Read] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
     groups: list[tuple[int, ...]] = field(default_factory=list)
     pages: dict[str, KeptPage] = field(default_factory=dict)
     params: dict[str, KeptParams] = field(default_factory=dict)
+    links_key: str = ""
+    broken_links: list[BrokenLink] = field(default_factory=list)
     format: int = RECORDS_FORMAT
 
 
@@ -118,12 +120,15 @@ def records_file(config: SiteConfig) -> Path:
     return config.cache_dir / RECORDS_FOLDER / f"pages-{key}.pickle"
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+def _stamp(path: Path) -> str | None:
+    """(inode, size, mtime in ns) of the manifest a build wrote, as text: records are used
+    only with the output they describe (kept beside them in a `.stamp` file, so a
+    build that changed no record rewrites only that)."""
     try:
         found = path.stat()
     except OSError:
         return None
-    return (found.st_ino, found.st_size, found.st_mtime_ns)
+    return f"{found.st_ino} {found.st_size} {found.st_mtime_ns}"
 
 
 def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, str]:
@@ -228,7 +233,11 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
             "The build records %s were written by another ssg version; rendering every page", path
         )
         return None, "no previous build records"
-    if _stamp(config.out_dir / "_ssg" / "manifest.json") != records.out_stamp:
+    try:
+        stamp = path.with_suffix(".stamp").read_text()
+    except OSError:
+        stamp = None
+    if _stamp(config.out_dir / "_ssg" / "manifest.json") != stamp:
         return None, "the output folder changed since the last build"
     return records, ""
 
@@ -284,7 +293,8 @@ class ReadDigests:
             collection = self._collection(read[1])
             if collection is None:
                 return _MISSING
-            return _digest("\n".join(str(e.source_file) for e in collection.entries))
+            # Members, order and slugs (slug reads are not noted one by one: see Entry).
+            return _digest("\n".join(f"{e.source_file}\0{e.slug}" for e in collection.entries))
         if kind == "slug" and isinstance(read[1], CollectionOrigin):
             slugs = self._slugs.get(read[1])
             if slugs is None:
@@ -431,6 +441,20 @@ class PreviousBuild:
         assert self._changed_groups is not None
         return self._changed_ids, self._changed_groups
 
+    def links_key(self, files: Iterable[str], not_found_links: Iterable[str]) -> str:
+        """What the link check's answer depends on besides the pages: the output's files."""
+        return _digest(repr((sorted(files), tuple(not_found_links))))
+
+    def broken_links(self, links_key: str) -> list[BrokenLink] | None:
+        """The last link check's broken links if its output had the same files, else None.
+
+        Only for a build that reused every page: the same pages and files give the
+        same answer.
+        """
+        if self.records is None or self.records.links_key != links_key:
+            return None
+        return self.records.broken_links
+
     def changed_ids(self) -> set[int]:
         """The ids of the last build's reads that changed (empty without records)."""
         return self._changes()[0] if self.records is not None else set()
@@ -515,6 +539,8 @@ class RecordsWriter:
         self._route_files: dict[str, frozenset[Read]] = {}
         self.pages: dict[str, KeptPage] = {}
         self.params: dict[str, KeptParams] = {}
+        self.links: tuple[str, list[BrokenLink]] = ("", [])
+        self._added = False  # a page rendered or params listed by this build
 
     def _key(self, read: Read) -> int:
         found = self._keys.get(read)
@@ -542,6 +568,7 @@ class RecordsWriter:
 
     def add_params(self, route: RouteDefinition, params: list[Params], reads: Reads) -> None:
         """Keep a generate_static_params result and what it read."""
+        self._added = True
         all_reads = reads.flat() | self.route_files(route)
         self.params[route.route_pattern] = KeptParams(
             params, tuple(sorted(self._key(r) for r in all_reads))
@@ -561,6 +588,7 @@ class RecordsWriter:
         bundles: dict[Path, tuple[str, ...]],
     ) -> None:
         """Keep a page this build rendered."""
+        self._added = True
         reads = page.reads if page.reads is not None else Reads()
         own = set(reads.own) | self.route_files(item.route)
         self.pages[item.url_path] = KeptPage(
@@ -586,6 +614,17 @@ class RecordsWriter:
         stamp = _stamp(config.out_dir / "_ssg" / "manifest.json")
         if stamp is None:
             return
+        previous = self.previous.records
+        if (
+            previous is not None
+            and not self._added
+            and not self.previous.changed_ids()
+            and self.pages.keys() == previous.pages.keys()
+            and self.params.keys() == previous.params.keys()
+            and self.links == (previous.links_key, previous.broken_links)
+        ):
+            _write_stamp(records_file(config), stamp)  # every record as it was
+            return
         keys = list(self._keys)
         groups = self._group_list
         pages, params = self.pages, self.params
@@ -610,7 +649,6 @@ class RecordsWriter:
         digest = self.previous.digests.digest
         records = BuildRecords(
             fingerprint=self.previous.fingerprint,
-            out_stamp=stamp,
             keys=keys,
             digests=[
                 known[key_id]
@@ -621,12 +659,22 @@ class RecordsWriter:
             groups=groups,
             pages=pages,
             params=params,
+            links_key=self.links[0],
+            broken_links=self.links[1],
         )
         target = records_file(config)
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         temp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(temp, target)
+        _write_stamp(target, stamp)
+
+
+def _write_stamp(records: Path, stamp: str) -> None:
+    target = records.with_suffix(".stamp")
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temp.write_text(stamp)
+    os.replace(temp, target)
 
 
 def _compacted(

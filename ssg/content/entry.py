@@ -19,7 +19,7 @@ from ssg.content.frontmatter import parse_front_matter_tolerant
 from ssg.content.markdown import Heading, render_markdown
 from ssg.content.problems import ContentProblem
 from ssg.content.references import is_file_reference, line_of, relative_targets, scan_bundle
-from ssg.reads import collector, note_read
+from ssg.reads import collector
 
 WORDS_PER_MINUTE = 200
 SUMMARY_MAX_CHARS = 280
@@ -84,14 +84,18 @@ class Entry:
         # During a recorded render each field read is noted, so an incremental build
         # re-renders exactly the pages that read a field an edit changed (a title
         # edit reaches the listings showing that title, not every page).
-        if name in _FIELDS and collector.get() is not None:
-            source_file = object.__getattribute__(self, "source_file")
-            note_read(("field", str(source_file), name))
+        if name in _FIELDS:
+            reads = collector.get()
+            if reads is not None:
+                source_file = object.__getattribute__(self, "source_file")
+                reads.own.add(("field", str(source_file), name))
         return object.__getattribute__(self, name)
 
 
-_FIELDS = frozenset(Entry.__dataclass_fields__) - {"source_file"}
-"""The fields whose reads are recorded (`source_file` names the entry itself)."""
+_FIELDS = frozenset(Entry.__dataclass_fields__) - {"source_file", "slug"}
+"""The fields whose reads are recorded. `source_file` names the entry itself; a slug is
+found through its collection, whose read covers the slugs (listings look entries up by
+slug in loops: not noting those reads keeps the records small)."""
 
 
 @dataclass(frozen=True)
