@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ssg.data.memo import RequestMemo
     from ssg.data.response import FetchResponse
-    from ssg.data.store import DataStore
+    from ssg.data.store import DataCache
     from ssg.route_handlers.request import Request
 
 Clock = Callable[[], float]
@@ -175,7 +175,7 @@ class DataServices:
     site_values: dict[str, Any] = field(default_factory=dict)
     strict: bool = False
     include_drafts: bool = False
-    store: DataStore | None = None
+    store: DataCache | None = None
     build_memo: RequestMemo | None = None
     fetch_timeout_seconds: float = 30.0
     fetch_max_bytes: int = 33_554_432

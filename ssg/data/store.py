@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import diskcache
 
@@ -72,6 +72,39 @@ class CachedValue:
     def is_fresh(self, now: float) -> bool:
         """True while `now <= stored_at + revalidate` (as Next.js fetch revalidate)."""
         return now <= self.revalidate.fresh_until(self.stored_at)
+
+
+class DataCache(Protocol):
+    """The data cache as renders use it: `DataStore` on disk, `RedisDataStore` shared.
+
+    The `a*` methods do not block the event loop; the `*_soon` methods queue
+    work that runs before any read queued after it; the others wait.
+    """
+
+    @property
+    def enabled(self) -> bool: ...
+
+    async def aget(self, key: str) -> CachedValue | None: ...
+
+    async def aset(
+        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
+    ) -> None: ...
+
+    async def aexpire(self) -> int: ...
+
+    def drop_soon(self, keys: Iterable[str]) -> None: ...
+
+    def revalidate_tag_soon(self, tag: str) -> None: ...
+
+    def get(self, key: str) -> CachedValue | None: ...
+
+    def set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None: ...
+
+    def revalidate_tag(self, tag: str) -> int: ...
+
+    def expire(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 class DataStore:

@@ -10,19 +10,18 @@ chosen by the `cache_url` setting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from ssg.config import SiteConfig
 from ssg.scope import Clock
 
 if TYPE_CHECKING:
-    from ssg.data.store import DataStore
+    from ssg.data.store import DataCache
     from ssg.isr.cache import CachedPage
     from ssg.isr.entries import BeforeReplace, EntryStore, StoredEntry
-    from ssg.isr.marks import RevalidationMarks
     from ssg.records import PageRecord
 
 
@@ -89,6 +88,25 @@ class BackendStatus:
         }
 
 
+class Marks(Protocol):
+    """Revalidation marks as a process knows them (RevalidationMarks, SequenceMarks).
+
+    Attributes:
+        seq: marks made in this process so far.
+    """
+
+    seq: int
+
+    def mark(self, tags: Iterable[str], now: float) -> int:
+        """Record `tags` revalidated here now; return the new `seq`."""
+
+    def marked_since(self, tags: Iterable[str], seq: int) -> bool:
+        """True when one of `tags` was marked here after `seq`."""
+
+    def marked_at_or_after(self, tags: Iterable[str], since: float) -> bool:
+        """True when one of `tags` has a mark at or after position `since`."""
+
+
 class BuildState(Protocol):
     """The shared ISR state of one build: entries, locks, marks, counters.
 
@@ -101,7 +119,7 @@ class BuildState(Protocol):
     """
 
     store: EntryStore
-    marks: RevalidationMarks
+    marks: Marks
     regenerations_rendered: Counter
     on_demand_rendered: Counter
 
@@ -142,8 +160,19 @@ class BuildState(Protocol):
     def refresh(self) -> dict[str, float]:
         """Marks other processes made since the last call: tag -> position (see RenderStart)."""
 
-    def start(self) -> None:
-        """Start the build's background work on the running loop (Redis: the stream reader)."""
+    async def failing(self, url_path: str) -> bool:
+        """True while a failed regeneration of the URL (by any process) waits for its retry."""
+
+    async def record_failure(self, url_path: str, retry_seconds: float) -> None:
+        """Make other processes wait `retry_seconds` before regenerating the URL again."""
+
+    def start(self, on_marks: Callable[[], int] | None = None) -> None:
+        """Start the build's background work on the running loop (Redis: the stream reader).
+
+        Args:
+            on_marks: called when marks made elsewhere arrived (the engine's
+                `sync_marks`, which takes them with `refresh`).
+        """
 
     async def aclose(self) -> None:
         """Stop the background work; nothing is lost (entries and marks are stored)."""
@@ -163,7 +192,7 @@ class CacheBackend(Protocol):
     ) -> BuildState:
         """The shared ISR state of one build (blocking I/O: creates folders)."""
 
-    def open_data_cache(self, clock: Clock) -> DataStore | None:
+    def open_data_cache(self, clock: Clock) -> DataCache | None:
         """The data cache every build of this server uses (None: the default on disk)."""
 
     def status(self) -> BackendStatus:
@@ -173,13 +202,13 @@ class CacheBackend(Protocol):
         """Close connections and background tasks."""
 
 
-def open_backend(cache_url: str, cache_dir: Path) -> CacheBackend:
-    """The backend `cache_url` names: "" for the local disk, `redis://...` for Redis.
+def open_backend(config: SiteConfig) -> CacheBackend:
+    """The backend `config.cache_url` names: "" for the local disk, `redis://...` for Redis.
 
     Args:
-        cache_url: the `cache_url` setting ("", redis://, rediss:// or unix://).
-        cache_dir: the site's cache folder (`.ssg`): the disk backend's home, and
-            each instance's own copy of the entries with Redis.
+        config: the site config: `cache_url` ("", redis://, rediss:// or unix://)
+            and `cache_dir` (the disk backend's home, and each instance's own
+            copy of the entries with Redis).
 
     Raises:
         CacheBackendError: an unknown URL scheme, or redis-py is not installed
@@ -187,10 +216,11 @@ def open_backend(cache_url: str, cache_dir: Path) -> CacheBackend:
     """
     from ssg.errors import CacheBackendError
 
+    cache_url = config.cache_url
     if not cache_url:
         from ssg.isr.disk import DiskBackend
 
-        return DiskBackend(cache_dir)
+        return DiskBackend(config.cache_dir)
     scheme = urlsplit(cache_url).scheme
     if scheme not in ("redis", "rediss", "unix"):
         raise CacheBackendError(
@@ -201,10 +231,10 @@ def open_backend(cache_url: str, cache_dir: Path) -> CacheBackend:
         )
     try:
         from ssg.isr.redis_backend import RedisBackend
-    except ImportError as exc:
+    except ImportError as exc:  # redis-py is an extra
         raise CacheBackendError(
             f"cache_url {cache_url!r} needs redis-py, which is not installed ({exc})",
             fix='pip install "ssg[redis]"',
             cache_url=cache_url,
         ) from exc
-    return RedisBackend(cache_url, cache_dir)
+    return RedisBackend(config)

@@ -8,11 +8,11 @@ is the default, and what `ssg serve --workers N` shares.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ssg.isr.backend import BackendStatus, Counter, RenderStart
+from ssg.isr.backend import BackendStatus, Counter, Marks, RenderStart
 from ssg.isr.entries import BeforeReplace, EntryStore, StoredEntry
 from ssg.isr.locks import RenderLock, RenderLocks, SharedCounter
 from ssg.isr.marks import RevalidationMarks
@@ -20,7 +20,7 @@ from ssg.records import PageRecord
 from ssg.scope import Clock
 
 if TYPE_CHECKING:
-    from ssg.data.store import DataStore
+    from ssg.data.store import DataCache
     from ssg.isr.cache import CachedPage
 
 ISR_FOLDER = "isr"
@@ -58,7 +58,8 @@ class DiskBuild:
         self.build_id = build_id
         self.clock = clock
         self.store = EntryStore(directory, build_id, before_replace=before_replace)
-        self.marks = RevalidationMarks(directory, build_id)
+        self.disk_marks = RevalidationMarks(directory, build_id)
+        self.marks: Marks = self.disk_marks
         self.locks = RenderLocks(directory / "locks")
         tag = build_id[:12]
         # Renders that ran, counted across the server's workers (a file each):
@@ -73,7 +74,7 @@ class DiskBuild:
         for counter in self.store.directory.glob("*.count"):
             if self.build_id[:12] not in counter.name:
                 counter.unlink(missing_ok=True)
-        self.marks.load()
+        self.disk_marks.load()
 
     def build_page_start(self) -> float | None:
         """None: a built page's render began at its generated_at."""
@@ -119,14 +120,21 @@ class DiskBuild:
 
     async def save_marks(self) -> None:
         """Merge this process's marks into the marks file (in a thread)."""
-        snapshot = self.marks.snapshot()  # the thread must not read a dict the loop changes
-        await asyncio.to_thread(self.marks.save, snapshot)
+        snapshot = self.disk_marks.snapshot()  # the thread must not read a dict the loop changes
+        await asyncio.to_thread(self.disk_marks.save, snapshot)
 
     def refresh(self) -> dict[str, float]:
         """Marks other workers saved since the last call (one stat when none)."""
-        return self.marks.refresh()
+        return self.disk_marks.refresh()
 
-    def start(self) -> None:
+    async def failing(self, url_path: str) -> bool:
+        """False: each worker keeps its own failure back-off (see Regenerator)."""
+        return False
+
+    async def record_failure(self, url_path: str, retry_seconds: float) -> None:
+        """Nothing: each worker keeps its own failure back-off."""
+
+    def start(self, on_marks: Callable[[], int] | None = None) -> None:
         """Nothing runs in the background: the scheduler's sync job calls `refresh`."""
 
     async def aclose(self) -> None:
@@ -153,7 +161,7 @@ class DiskBackend:
             self.cache_dir / ISR_FOLDER, build_id, clock=clock, before_replace=before_replace
         )
 
-    def open_data_cache(self, clock: Clock) -> DataStore | None:
+    def open_data_cache(self, clock: Clock) -> DataCache | None:
         """None: the data cache stays the diskcache under `cache_dir/data`."""
         return None
 

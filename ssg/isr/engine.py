@@ -362,9 +362,8 @@ class IsrEngine:
                 await self.state.save_marks()
             except OSError as exc:
                 logger.warning(
-                    "Could not save revalidation marks to %s (%s); the pages are stale now, "
+                    "Could not save revalidation marks (%s); the pages are stale now, "
                     "but would count as fresh again after a restart.",
-                    self.marks.file,
                     exc,
                 )
 

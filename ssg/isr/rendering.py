@@ -10,10 +10,11 @@ from ssg.errors import DynamicUsage, RegenerationError, RuntimeDynamicError
 from ssg.isr.backend import BuildState
 from ssg.isr.cache import CachedPage, PageCache
 from ssg.isr.entries import StoredEntry
-from ssg.isr.freshness import Freshness, freshness_of
+from ssg.isr.freshness import Freshness, freshness_of, retry_delay_seconds
 from ssg.isr.tags import RouteTags
 from ssg.records import PageRecord
 from ssg.render.renderer import make_scope, render_match
+from ssg.revalidate import Revalidate
 from ssg.scope import Clock, DataServices
 from ssg.site import Site
 
@@ -110,8 +111,17 @@ class PageRenderer:
             adopted = await self._adopt(url_path)
             if adopted is not None:
                 return adopted
+            if background and await state.failing(url_path):
+                return None  # another instance's try failed: its back-off holds for all
             (self.regenerations_rendered if background else self.on_demand_rendered).add()
-            return await self._render_and_store(url_path)
+            try:
+                return await self._render_and_store(url_path)
+            except Exception:
+                if background:
+                    current = self.cache.get(url_path)
+                    revalidate = current.record.revalidate if current else Revalidate.NEVER
+                    await state.record_failure(url_path, retry_delay_seconds(revalidate))
+                raise
         finally:
             await lock.release()
 

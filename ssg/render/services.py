@@ -11,7 +11,7 @@ from ssg.scope import Clock, DataServices, Revalidator, ServiceMode
 from ssg.site import Site
 
 if TYPE_CHECKING:
-    from ssg.data.store import DataStore
+    from ssg.data.store import DataCache
 
 
 def make_services(
@@ -23,7 +23,7 @@ def make_services(
     revalidator: Revalidator | None = None,
     include_drafts: bool = False,
     force: bool = False,
-    store: DataStore | None = None,
+    store: DataCache | None = None,
 ) -> DataServices:
     """Data services for a build or a server over `site`.
 

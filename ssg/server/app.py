@@ -78,7 +78,7 @@ def create_app(
         if config.purge_webhook
         else None
     )
-    backend = open_backend(config.cache_url, config.cache_dir)
+    backend = open_backend(config)
     options = BuildOptions(
         clock=clock,
         backend=backend,

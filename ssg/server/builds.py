@@ -234,7 +234,7 @@ class BuildSwitch:
         """Start a loaded build's loop-bound parts: scheduler, content preload."""
         engine = build.engine
         engine.attach_loop(asyncio.get_running_loop())
-        engine.state.start()
+        engine.state.start(engine.sync_marks)
         build.scheduler.start()
         # The content the build read, parsed in a worker thread now rather than on the
         # event loop by the first render that asks for it.

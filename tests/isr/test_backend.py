@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
 
 import pytest
 
+from ssg.config import load_config
 from ssg.errors import CacheBackendError
 from ssg.isr.backend import open_backend
+from tests.conftest import MakeSite
 
 
-def test_an_empty_cache_url_keeps_the_state_on_the_local_disk(tmp_path: Path) -> None:
-    backend = open_backend("", tmp_path / ".ssg")
+def test_an_empty_cache_url_keeps_the_state_on_the_local_disk(make_site: MakeSite) -> None:
+    config = load_config(make_site({"app/page.html": "hi"}))
+    backend = open_backend(config)
 
     build = backend.open_build("b1", clock=lambda: 0.0)
 
     assert backend.name == "disk"
-    assert build.store.directory == tmp_path / ".ssg" / "isr"
+    assert build.store.directory == config.cache_dir / "isr"
     assert backend.status().to_json()["backend"] == "disk"
 
 
-def test_an_unknown_cache_url_scheme_names_the_url_and_the_fix(tmp_path: Path) -> None:
+def test_an_unknown_cache_url_scheme_names_the_url_and_the_fix(make_site: MakeSite) -> None:
+    config = load_config(make_site({"app/page.html": "hi"}))
+    # ssg.toml rejects it already; open_backend is the last guard for other callers.
+    config = dataclasses.replace(config, cache_url="memcached://cache:11211")
+
     with pytest.raises(CacheBackendError, match="memcached") as caught:
-        open_backend("memcached://cache:11211", tmp_path)
+        open_backend(config)
 
     assert caught.value.cache_url == "memcached://cache:11211"
     assert "redis://host:6379/0" in caught.value.fix

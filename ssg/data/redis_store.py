@@ -1,0 +1,306 @@
+"""The data cache in Redis, shared by every instance of a site and by its builds.
+
+Values are pickled `CachedValue`s under `ssg:{<site>}:d:<data key>` with a TTL
+from their revalidate; each tag is a set of the data keys carrying it, so
+`revalidate_tag` costs the size of that tag, never a scan of the cache (the
+cost @neshca/cache-handler #612 measured: seconds at 18,745 keys).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import pickle
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+import redis.exceptions
+
+from ssg.data.store import CachedValue
+from ssg.revalidate import Revalidate
+
+logger = logging.getLogger("ssg.data")
+
+T = TypeVar("T")
+
+REDIS_TIMEOUT_SECONDS = 0.5
+"""A data cache call waiting longer for Redis is a miss (the fetch goes upstream)."""
+
+# KEYS[1] = the value's key, KEYS[2..] = the sets of its tags.
+# ARGV[1] = pickled value, ARGV[2] = TTL in ms ("0": none), ARGV[3] = the data key.
+# A tag set lives as long as its longest-lived member, so it cannot outlive them
+# for long (members of expired values are dropped by the next revalidate_tag).
+SET_SCRIPT = """
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+for i = 2, #KEYS do
+  local left = redis.call('PTTL', KEYS[i])
+  redis.call('SADD', KEYS[i], ARGV[3])
+  if ttl == 0 then
+    redis.call('PERSIST', KEYS[i])
+  elseif left == -2 or (left >= 0 and left < ttl) then
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+return 1
+"""
+
+# KEYS[1] = the tag's set; ARGV[1] = the value key prefix. Returns the keys dropped.
+REVALIDATE_TAG_SCRIPT = """
+local members = redis.call('SMEMBERS', KEYS[1])
+local dropped = 0
+local batch = {}
+for i = 1, #members do
+  batch[#batch + 1] = ARGV[1] .. members[i]
+  if #batch == 1000 then
+    dropped = dropped + redis.call('UNLINK', unpack(batch))
+    batch = {}
+  end
+end
+if #batch > 0 then
+  dropped = dropped + redis.call('UNLINK', unpack(batch))
+end
+redis.call('DEL', KEYS[1])
+return dropped
+"""
+
+_REDIS_ERRORS = (redis.exceptions.RedisError, OSError)
+_logger = logging.getLogger("ssg.isr")  # where the instance's Redis outage is told, once
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for logs and /_ssg/status."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
+class RedisHealth:
+    """Whether Redis answers: logged once when it stops, once when it is back."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.down = False
+        self.outages = 0
+
+    def failed(self, doing: str, exc: BaseException) -> None:
+        """Record a failed call; the first of an outage is logged."""
+        if self.down:
+            return
+        self.down = True
+        self.outages += 1
+        _logger.warning(
+            "Redis at %s is unreachable (%s: %s: %s): serving this instance's cache and "
+            "build, rendering without sharing; reconnecting in the background.",
+            redacted(self.url),
+            doing,
+            type(exc).__name__,
+            exc or "no answer",
+        )
+
+    def ok(self) -> None:
+        """Record an answered call (logs the end of an outage)."""
+        if self.down:
+            self.down = False
+            _logger.info("Redis at %s answers again: sharing ISR state.", redacted(self.url))
+
+
+class RedisDataStore:
+    """A Redis-backed map of data key -> CachedValue (the `DataCache` of a shared server).
+
+    Calls run on the store's own thread with redis-py's synchronous client, as
+    the disk store runs sqlite (`aget`/`aset` await the thread, `*_soon` queue
+    work in order, sync calls wait). A Redis that does not answer within
+    REDIS_TIMEOUT_SECONDS makes a read a miss and a write a no-op, logged once
+    per outage: a page never fails because of the data cache.
+
+    Args:
+        client: a synchronous redis-py client (decode_responses off).
+        prefix: the site's key prefix, e.g. "ssg:{blog}:".
+        clock: epoch seconds; freshness follows it (expiry is Redis's TTL).
+        health: the instance's view of Redis, shared with its ISR state, so an
+            outage is logged once (a new one when None).
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str,
+        *,
+        clock: Callable[[], float],
+        health: RedisHealth | None = None,
+    ) -> None:
+        self._client = client
+        self._values = prefix + "d:"
+        self._tags = prefix + "dt:"
+        self._clock = clock
+        self._thread: ThreadPoolExecutor | None = ThreadPoolExecutor(
+            1, thread_name_prefix="ssg-data-cache"
+        )
+        self._set_script = client.register_script(SET_SCRIPT)
+        self._revalidate_script = client.register_script(REVALIDATE_TAG_SCRIPT)
+        self._health = health if health is not None else RedisHealth(repr(client))
+
+    @property
+    def enabled(self) -> bool:
+        """True until closed (an unreachable Redis is a miss per call, not a disabled store)."""
+        return self._thread is not None
+
+    def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._thread is None:
+            return function(*args, **kwargs)
+        return self._thread.submit(function, *args, **kwargs).result()
+
+    async def _run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._thread is None:
+            return function(*args, **kwargs)
+        return await asyncio.wrap_future(self._thread.submit(function, *args, **kwargs))
+
+    def _later(self, function: Callable[..., int], *args: Any) -> None:
+        if self._thread is None:
+            function(*args)
+            return
+        self._thread.submit(function, *args).add_done_callback(_log_failure)
+
+    async def aget(self, key: str) -> CachedValue | None:
+        """`get` without blocking the event loop."""
+        return await self._run(self._get, key)
+
+    async def aset(
+        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
+    ) -> None:
+        """`set` without blocking the event loop (raises TypeError as `set` does)."""
+        await self._run(self._set, key, value, revalidate=revalidate, tags=tags)
+
+    async def aexpire(self) -> int:
+        """0: Redis expires entries itself (their TTL)."""
+        return 0
+
+    def drop_soon(self, keys: Iterable[str]) -> None:
+        """Queue `drop(keys)`: done before any read queued after it; never waits."""
+        self._later(self._drop, list(keys))
+
+    def revalidate_tag_soon(self, tag: str) -> None:
+        """Queue `revalidate_tag(tag)`: done before any read queued after it; never waits."""
+        self._later(self._revalidate_tag, tag)
+
+    def get(self, key: str) -> CachedValue | None:
+        """The fresh entry under `key`, or None (missing, expired, unreadable, Redis down)."""
+        return self._call(self._get, key)
+
+    def set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
+        """Store `value` under `key` for every instance, stamped with the clock's time.
+
+        Raises:
+            TypeError: `value` cannot be pickled (nothing is stored).
+        """
+        self._call(self._set, key, value, revalidate=revalidate, tags=tags)
+
+    def revalidate_tag(self, tag: str) -> int:
+        """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
+        return self._call(self._revalidate_tag, tag)
+
+    def expire(self) -> int:
+        """0: Redis expires entries itself."""
+        return 0
+
+    def close(self) -> None:
+        """Stop the store's thread and close its connections."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True)
+        self._client.close()
+
+    def _get(self, key: str) -> CachedValue | None:
+        try:
+            blob: Any = self._client.get(self._values + key)
+        except _REDIS_ERRORS as exc:
+            self._failed("read", key, exc)
+            return None
+        self._ok()
+        if blob is None:
+            return None
+        try:
+            entry = pickle.loads(blob)
+        except Exception as exc:  # unpickling can raise anything a class's __reduce__ can
+            logger.warning(
+                "Data cache entry %s in Redis is unreadable (%s: %s), probably written by "
+                "another ssg version; dropping it and fetching again.",
+                key,
+                type(exc).__name__,
+                exc,
+            )
+            self._drop([key])
+            return None
+        if not isinstance(entry, CachedValue):
+            self._drop([key])
+            return None
+        return entry if entry.is_fresh(self._clock()) else None
+
+    def _set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
+        entry = CachedValue(value, self._clock(), revalidate, frozenset(tags))
+        try:
+            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise TypeError(
+                f"cannot store a {type(value).__name__} in the data cache: it is not picklable "
+                f"({exc})"
+            ) from exc
+        expires_at = entry.expires_at
+        if expires_at is None:
+            ttl_ms = 0
+        else:
+            ttl_ms = math.ceil((expires_at - entry.stored_at) * 1000)
+            if ttl_ms <= 0:
+                return  # fresh for no time at all: nothing to keep
+        tag_keys = [self._tags + tag for tag in sorted(entry.tags)]
+        try:
+            self._set_script(keys=[self._values + key, *tag_keys], args=[blob, ttl_ms, key])
+        except _REDIS_ERRORS as exc:
+            self._failed("write", key, exc)
+            return
+        self._ok()
+
+    def _revalidate_tag(self, tag: str) -> int:
+        try:
+            dropped = self._revalidate_script(keys=[self._tags + tag], args=[self._values])
+        except _REDIS_ERRORS as exc:
+            self._failed("revalidate tag", tag, exc)
+            return 0
+        self._ok()
+        return int(dropped)
+
+    def _drop(self, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        try:
+            dropped = self._client.unlink(*(self._values + key for key in keys))
+        except _REDIS_ERRORS as exc:
+            self._failed("drop", ", ".join(keys[:3]), exc)
+            return 0
+        self._ok()
+        return int(dropped)
+
+    def _failed(self, action: str, what: str, exc: BaseException) -> None:
+        # Called on the store's thread: the flag it sets is only ever read as a hint.
+        self._health.failed(f"data cache {action} {what}", exc)
+
+    def _ok(self) -> None:
+        self._health.ok()
+
+
+def _log_failure(future: Future[int]) -> None:
+    error = future.exception()
+    if error is not None:
+        logger.error("A queued data cache operation failed: %s", error, exc_info=error)

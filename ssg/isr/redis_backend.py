@@ -1,0 +1,779 @@
+"""The Redis backend: ISR state shared by `ssg serve` instances on any number of machines.
+
+Layout (one site, one build; `<b>` = build id[:12], `<h>` = sha256(url)[:32]):
+
+    ssg:{<site>}:<b>:e:<h>     HASH    v (fencing version), meta (record JSON), body; TTL expire_seconds
+    ssg:{<site>}:<b>:lk:<h>    STRING  render lock token; SET NX PX, extended while rendering
+    ssg:{<site>}:<b>:fail:<h>  STRING  a failed regeneration; PX = its retry delay (shared back-off)
+    ssg:{<site>}:<b>:ver       STRING  INCR per render: the fencing versions
+    ssg:{<site>}:<b>:rev       STRING  INCR per revalidation: the revalidation sequence
+    ssg:{<site>}:<b>:marks     HASH    tag -> sequence number of its last revalidation
+    ssg:{<site>}:<b>:index     HASH    url path -> version of its entry
+    ssg:{<site>}:<b>:stats     HASH    regenerations / renders that ran
+    ssg:{<site>}:<b>:events    STREAM  reval {seq, tags} and entry {url, v}; MAXLEN ~
+    ssg:{<site>}:instances     ZSET    instance id -> last heartbeat (Redis's clock)
+    ssg:{<site>}:d:<key>, dt:<tag>     the data cache (ssg.data.redis_store), shared by builds
+
+The braces make `{<site>}` the Redis Cluster hash tag: a site lives in one
+slot, so the Lua scripts may touch several of its keys. Revalidations are
+numbered by `rev`, never timed, so machines' clocks never have to agree. A
+fresh HIT never talks to Redis: each instance answers from its memory and its
+own copy of the entries (`cache_dir/isr-shared`). When Redis is unreachable,
+instances serve what they have and render with local locks, log it once, and
+reconnect with back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+import redis.asyncio
+import redis.exceptions
+from redis.asyncio.lock import Lock
+
+from ssg.config import SiteConfig
+from ssg.data.redis_store import RedisDataStore, RedisHealth, redacted
+from ssg.isr import redis_scripts
+from ssg.isr.backend import BackendStatus, Counter, Marks, RenderStart
+from ssg.isr.cache import CachedPage
+from ssg.isr.disk import DiskLease
+from ssg.isr.entries import ENTRY_FORMAT, BeforeReplace, EntryStore, StoredEntry
+from ssg.isr.locks import RenderLocks
+from ssg.records import PageRecord
+from ssg.scope import Clock
+
+logger = logging.getLogger("ssg.isr")
+
+LOCAL_FOLDER = "isr-shared"
+"""This instance's copy of the shared entries, under cache_dir."""
+
+LOCK_TTL_SECONDS = 10.0
+"""A render lock lives this long unless its holder extends it (a dead holder's
+lock frees after it); `?lock_ttl=` in cache_url changes it."""
+WATCHDOG_FRACTION = 3
+"""The holder extends its lock every TTL / this while it renders."""
+REDIS_TIMEOUT_SECONDS = 0.5
+"""A Redis call taking longer fails, and the instance goes on without Redis."""
+STREAM_BLOCK_MILLISECONDS = 1000
+STREAM_MAX_LENGTH = 10_000
+RESYNC_SECONDS = 5.0
+"""Besides the stream, every instance reloads all marks this often (the fallback)."""
+HEARTBEAT_SECONDS = 2.0
+INSTANCE_WINDOW_SECONDS = 10.0
+"""An instance without a heartbeat for this long no longer counts as connected."""
+BUILD_KEYS_TTL_SECONDS = 7 * 24 * 3600
+"""Sequence, marks, stats and stream of a build expire this long after its last instance stopped."""
+RECONNECT_MAX_SECONDS = 5.0
+WAIT_POLL_MAX_SECONDS = 0.2
+"""An on-demand render waiting for another instance's lock looks again at most this late."""
+
+REDIS_ERRORS = (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
+"""What an unreachable, slow or failing Redis raises: handled, never a 5xx."""
+
+_SITE_KEY = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def site_key_of(config: SiteConfig) -> str:
+    """The site's name in Redis keys: its base_url host, else its title, else "site".
+
+    Examples: "https://blog.example.com" -> "blog.example.com"; title "My Blog" -> "My-Blog".
+    Instances of one site must agree on it; `?prefix=` in cache_url sets it outright.
+    """
+    site_url = config.site_url
+    if site_url:
+        parts = urlsplit(site_url)
+        name = parts.netloc + parts.path
+    else:
+        name = str(config.theme_values.get("title") or "")
+    return _SITE_KEY.sub("-", name).strip("-") or "site"
+
+
+def split_cache_url(cache_url: str) -> tuple[str, dict[str, str]]:
+    """(the URL redis-py opens, ssg's own options) from a cache_url.
+
+    ssg reads `prefix` (the site key) and `lock_ttl` (seconds) from the query
+    and hands the rest to `redis.asyncio.from_url`:
+    "redis://r:6379/0?lock_ttl=5" -> ("redis://r:6379/0", {"lock_ttl": "5"}).
+    """
+    parts = urlsplit(cache_url)
+    own: dict[str, str] = {}
+    rest: list[tuple[str, str]] = []
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name in ("prefix", "lock_ttl"):
+            own[name] = value
+        else:
+            rest.append((name, value))
+    return urlunsplit(parts._replace(query=urlencode(rest))), own
+
+
+class SequenceMarks:
+    """Revalidation marks as numbers on a build's shared sequence (no clocks).
+
+    A mark made anywhere gets the next number `n` of the build's `rev`
+    counter. A render that read `rev == s` when it began sits at position
+    `s + 0.5`: marks `<= s` were made before it, marks `> s` after. A page
+    from the build output sits at 0, before every mark. A mark made in this
+    process is also counted by the local `seq` until its number comes back.
+
+    Attributes:
+        seq: marks made in this process (see RevalidationMarks.marked_since).
+        known: the highest sequence number seen.
+    """
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.known = 0
+        self._positions: dict[str, float] = {}
+        self._seqs: dict[str, int] = {}
+        self._pending: set[str] = set()
+        self._newer: dict[str, float] = {}
+
+    def mark(self, tags: Iterable[str], now: float) -> int:
+        """Record tags revalidated here (committed to Redis by `take_pending`'s caller)."""
+        self.seq += 1
+        for tag in tags:
+            self._seqs[tag] = self.seq
+            self._pending.add(tag)
+        return self.seq
+
+    def take_pending(self) -> list[str]:
+        """The tags marked here and not yet committed (the caller commits or gives them back)."""
+        pending, self._pending = sorted(self._pending), set()
+        return pending
+
+    def give_back(self, tags: Iterable[str]) -> None:
+        """Tags whose commit failed: committed with the next ones."""
+        self._pending.update(tags)
+
+    @property
+    def has_pending(self) -> bool:
+        """True while marks made here wait to be committed."""
+        return bool(self._pending)
+
+    def merge(self, marks: dict[str, float], *, notify: bool = True) -> None:
+        """Take marks from Redis (tag -> sequence number), keeping the newer of each.
+
+        With `notify`, the newer ones are also returned by the next `take_newer`
+        (marks made elsewhere, whose pages here are not marked yet).
+        """
+        for tag, position in marks.items():
+            if position > self._positions.get(tag, 0.0):
+                self._positions[tag] = position
+                if notify:
+                    self._newer[tag] = max(position, self._newer.get(tag, 0.0))
+            self.known = max(self.known, int(position))
+
+    def take_newer(self) -> dict[str, float]:
+        """The marks merged since the last call (tag -> position)."""
+        newer, self._newer = self._newer, {}
+        return newer
+
+    def marked_since(self, tags: Iterable[str], seq: int) -> bool:
+        """True when one of `tags` was marked in this process after local number `seq`."""
+        return any(self._seqs.get(tag, 0) > seq for tag in tags)
+
+    def marked_at_or_after(self, tags: Iterable[str], since: float) -> bool:
+        """True when one of `tags` has a mark at or after position `since`."""
+        positions = self._positions
+        return any(positions.get(tag, -1.0) >= since for tag in tags)
+
+
+class RedisLease:
+    """A held Redis render lock, extended by a watchdog task until released.
+
+    Args:
+        lock: the acquired redis-py lock (its token is this holder's).
+        ttl_seconds: the lock's time to live; the watchdog renews it every third.
+        health: where Redis failures are reported.
+        url_path: for log lines.
+    """
+
+    def __init__(self, lock: Lock, ttl_seconds: float, health: RedisHealth, url_path: str) -> None:
+        self._lock = lock
+        self._ttl = ttl_seconds
+        self._health = health
+        self._url_path = url_path
+        self.lost = False
+        self._watchdog = asyncio.create_task(self._extend(), name=f"ssg-lock-watchdog {url_path}")
+
+    async def _extend(self) -> None:
+        while True:
+            await asyncio.sleep(self._ttl / WATCHDOG_FRACTION)
+            try:
+                await self._lock.extend(self._ttl, replace_ttl=True)
+            except redis.exceptions.LockError:
+                # Expired (Redis stalled longer than the TTL) and maybe taken: this
+                # render goes on, and its write is refused if a newer one is stored.
+                self.lost = True
+                logger.warning(
+                    "Lost the render lock of %s while rendering it; another instance may "
+                    "render it too (the newer entry wins).",
+                    self._url_path,
+                )
+                return
+            except REDIS_ERRORS as exc:
+                self._health.failed("extending a render lock", exc)
+
+    async def release(self) -> None:
+        """Stop the watchdog and delete the lock if it is still this holder's (Lua compare-and-delete)."""
+        self._watchdog.cancel()
+        await asyncio.gather(self._watchdog, return_exceptions=True)
+        try:
+            await self._lock.release()
+        except redis.exceptions.LockError:
+            pass  # expired, or taken by another holder since: theirs now
+        except REDIS_ERRORS as exc:
+            self._health.failed("releasing a render lock", exc)  # its TTL frees it
+
+
+class RedisCounter:
+    """A field of the build's stats hash: HINCRBY per event, the last known total cached.
+
+    `add` never waits (the increment runs as a task); `value` is the total the
+    last increment or status refresh returned, plus events counted while
+    Redis was unreachable.
+    """
+
+    def __init__(self, build: RedisBuild, field: str) -> None:
+        self._build = build
+        self.field = field
+        self.known = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def add(self) -> None:
+        """Count one event."""
+        self.known += 1
+        try:
+            task = asyncio.get_running_loop().create_task(self._increment())
+        except RuntimeError:
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _increment(self) -> None:
+        build = self._build
+        if build.health.down:
+            return
+        try:
+            total = await build.client.hincrby(build.keys.stats, self.field, 1)
+        except REDIS_ERRORS as exc:
+            build.health.failed("counting a render", exc)
+            return
+        self.known = max(self.known, int(total))
+
+    def value(self) -> int:
+        """Events counted by every instance, as last seen."""
+        return self.known
+
+    async def settle(self) -> None:
+        """Wait for increments in flight (tests and shutdown)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class BuildKeys:
+    """The Redis keys of one build (see the module docstring)."""
+
+    def __init__(self, prefix: str, build_id: str) -> None:
+        base = f"{prefix}{build_id[:12]}:"
+        self.base = base
+        self.ver = base + "ver"
+        self.rev = base + "rev"
+        self.marks = base + "marks"
+        self.index = base + "index"
+        self.stats = base + "stats"
+        self.events = base + "events"
+
+    @staticmethod
+    def url_hash(url_path: str) -> str:
+        """32 hex digits naming an URL's keys."""
+        return hashlib.sha256(url_path.encode("utf-8")).hexdigest()[:32]
+
+    def entry(self, url_path: str) -> str:
+        """The URL's entry hash."""
+        return f"{self.base}e:{self.url_hash(url_path)}"
+
+    def lock(self, url_path: str) -> str:
+        """The URL's render lock."""
+        return f"{self.base}lk:{self.url_hash(url_path)}"
+
+    def failure(self, url_path: str) -> str:
+        """The URL's shared failure back-off."""
+        return f"{self.base}fail:{self.url_hash(url_path)}"
+
+    @property
+    def long_lived(self) -> tuple[str, ...]:
+        """Keys that live as long as the build is served (their TTL is renewed by heartbeats)."""
+        return (self.ver, self.rev, self.marks, self.index, self.stats, self.events)
+
+
+class RedisBuild:
+    """One build's ISR state in Redis, with this instance's copy of its entries.
+
+    Args:
+        backend: the server's Redis backend (clients, health, settings).
+        build_id: the build.
+        clock: epoch seconds (freshness; the marks never use it).
+        before_replace: test hook for the local entry writes (see EntryStore).
+    """
+
+    def __init__(
+        self,
+        backend: RedisBackend,
+        build_id: str,
+        *,
+        clock: Clock,
+        before_replace: BeforeReplace | None = None,
+    ) -> None:
+        self.backend = backend
+        self.build_id = build_id
+        self.clock = clock
+        self.client = backend.client
+        self.health = backend.health
+        self.keys = BuildKeys(backend.prefix, build_id)
+        directory = backend.cache_dir / LOCAL_FOLDER
+        self.store = EntryStore(directory, build_id, before_replace=before_replace)
+        self.local_locks = RenderLocks(directory / "locks")
+        self.sequence = SequenceMarks()
+        self.marks: Marks = self.sequence
+        self.regenerations_rendered: Counter = RedisCounter(self, "regenerations")
+        self.on_demand_rendered: Counter = RedisCounter(self, "renders")
+        self.expire_ms = max(1000, int(backend.expire_seconds * 1000))
+        self.stream_last_id = "0-0"
+        self.stream_lag_ms: float | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._on_marks: Callable[[], int] | None = None
+        self._written: dict[str, asyncio.Event] = {}  # url -> set on its entry event
+        self._write_entry = self.client.register_script(redis_scripts.WRITE_ENTRY)
+        self._commit_marks = self.client.register_script(redis_scripts.COMMIT_MARKS)
+
+    def load(self) -> None:
+        """Nothing to read up front: the marks come from Redis once the reader starts."""
+
+    def build_page_start(self) -> float:
+        """0: a built page sits before every mark of the build's sequence."""
+        return 0.0
+
+    # -- locks ---------------------------------------------------------------
+
+    async def try_lock(self, url_path: str) -> RedisLease | DiskLease | None:
+        """SET NX PX the URL's lock; with Redis unreachable, this machine's flock instead."""
+        if not self.health.down:
+            lock = Lock(
+                self.client,
+                self.keys.lock(url_path),
+                timeout=self.backend.lock_ttl_seconds,
+                blocking=False,
+                thread_local=False,
+            )
+            try:
+                acquired = await lock.acquire(blocking=False)
+            except REDIS_ERRORS as exc:
+                self.health.failed("taking a render lock", exc)
+            else:
+                if not acquired:
+                    return None
+                return RedisLease(lock, self.backend.lock_ttl_seconds, self.health, url_path)
+        local = self.local_locks.try_acquire(f"{self.build_id} {url_path}")
+        return None if local is None else DiskLease(local)
+
+    async def lock(self, url_path: str) -> RedisLease | DiskLease:
+        """Wait for the URL's lock: woken by the holder's entry event, else polling with back-off."""
+        delay = 0.01
+        while True:
+            lease = await self.try_lock(url_path)
+            if lease is not None:
+                return lease
+            written = self._written.setdefault(url_path, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(written.wait(), timeout=delay)
+            delay = min(delay * 2, WAIT_POLL_MAX_SECONDS)
+
+    # -- entries ---------------------------------------------------------------
+
+    async def begin_render(self, url_path: str, clock: Clock) -> RenderStart:
+        """A fencing version (INCR ver) and the revalidation sequence now (GET rev)."""
+        if not self.health.down:
+            try:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    pipe.incr(self.keys.ver)
+                    pipe.get(self.keys.rev)
+                    version, rev = await pipe.execute()
+            except REDIS_ERRORS as exc:
+                self.health.failed("starting a render", exc)
+            else:
+                seq = int(rev or 0)
+                self.sequence.known = max(self.sequence.known, seq)
+                return RenderStart(started_at=seq + 0.5, seq=self.marks.seq, version=int(version))
+        return RenderStart(started_at=self.sequence.known + 0.5, seq=self.marks.seq, version=0)
+
+    async def write(self, page: PageRecord, body: bytes, start: RenderStart) -> StoredEntry | None:
+        """Store the entry in Redis if no newer one is there (Lua set-if-newer), then locally.
+
+        With Redis unreachable (or a render begun while it was), the entry is
+        only kept in this instance's copy.
+
+        Raises:
+            OSError: the local write failed.
+        """
+        if start.version > 0 and not self.health.down:
+            meta = json.dumps(
+                {
+                    "format": ENTRY_FORMAT,
+                    "build_id": self.build_id,
+                    "started_at": start.started_at,
+                    "page": page.to_json(),
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            try:
+                stored = await self._write_entry(
+                    keys=[self.keys.entry(page.url_path), self.keys.index, self.keys.events],
+                    args=[
+                        start.version,
+                        meta,
+                        body,
+                        self.expire_ms,
+                        page.url_path,
+                        STREAM_MAX_LENGTH,
+                    ],
+                )
+            except REDIS_ERRORS as exc:
+                self.health.failed("storing an entry", exc)
+            else:
+                if not stored:
+                    return None
+        return await asyncio.to_thread(self.store.write, page, body, started_at=start.started_at)
+
+    async def read_shared(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
+        """The URL's entry in Redis, copied into this instance's store; else the local copy."""
+        if not self.health.down:
+            try:
+                found: list[Any] = await self.client.hmget(
+                    self.keys.entry(url_path), ["meta", "body"]
+                )
+                meta, body = found
+            except REDIS_ERRORS as exc:
+                self.health.failed("reading an entry", exc)
+            else:
+                if meta is not None and body is not None:
+                    copied = await asyncio.to_thread(self._copy, url_path, meta, body)
+                    if copied is not None:
+                        return copied
+        return await asyncio.to_thread(self.store.read, url_path)
+
+    def _copy(self, url_path: str, meta: bytes, body: bytes) -> tuple[StoredEntry, bytes] | None:
+        """Write an entry read from Redis into the local store (blocking)."""
+        try:
+            data = json.loads(meta)
+            if data.get("format") != ENTRY_FORMAT or data.get("build_id") != self.build_id:
+                return None
+            page = PageRecord.from_json(data["page"])
+            started_at = float(data["started_at"])
+            if page.url_path != url_path:
+                return None
+            local = self.store.read(url_path)
+            if local is not None and local[0].page.etag == page.etag:
+                return local
+            return self.store.write(page, body, started_at=started_at), body
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.warning(
+                "The shared ISR entry of %s is unreadable (%s); rendering it here.", url_path, exc
+            )
+            return None
+
+    async def failing(self, url_path: str) -> bool:
+        """True while another instance's failed regeneration of the URL is backing off."""
+        if self.health.down:
+            return False
+        try:
+            return bool(await self.client.exists(self.keys.failure(url_path)))
+        except REDIS_ERRORS as exc:
+            self.health.failed("reading a failure", exc)
+            return False
+
+    async def record_failure(self, url_path: str, retry_seconds: float) -> None:
+        """Make every instance wait `retry_seconds` before regenerating the URL again."""
+        if self.health.down or retry_seconds <= 0:
+            return
+        try:
+            await self.client.set(
+                self.keys.failure(url_path), b"1", px=max(1, int(retry_seconds * 1000))
+            )
+        except REDIS_ERRORS as exc:
+            self.health.failed("recording a failure", exc)
+
+    # -- marks -----------------------------------------------------------------
+
+    def revalidated(self, tags: Iterable[str], page: CachedPage) -> bool:
+        """A mark of one of `tags` at or after the page's position."""
+        return self.marks.marked_at_or_after(tags, page.render_started_at)
+
+    def revalidated_during(self, tags: Iterable[str], start: RenderStart) -> bool:
+        """A mark made here during the render, or one elsewhere after it began."""
+        return self.marks.marked_since(tags, start.seq) or self.marks.marked_at_or_after(
+            tags, start.started_at
+        )
+
+    async def save_marks(self) -> None:
+        """Commit the marks made here (one Lua call: INCR rev, HSET marks, XADD events).
+
+        Returns once Redis has them, so a revalidation answered 200 is seen by
+        every instance. With Redis unreachable they wait and are committed on
+        reconnection.
+        """
+        tags = self.sequence.take_pending()
+        if not tags:
+            return
+        if self.health.down:
+            self.sequence.give_back(tags)
+            return
+        try:
+            seq = await self._commit_marks(
+                keys=[self.keys.rev, self.keys.marks, self.keys.events],
+                args=[STREAM_MAX_LENGTH, json.dumps(tags), *tags],
+            )
+        except REDIS_ERRORS as exc:
+            self.sequence.give_back(tags)
+            self.health.failed("saving a revalidation", exc)
+            return
+        # The pages here were marked when the mark was made: nothing to notify.
+        self.sequence.merge(dict.fromkeys(tags, float(seq)), notify=False)
+
+    def refresh(self) -> dict[str, float]:
+        """Marks read from Redis since the last call (tag -> sequence number)."""
+        return self.sequence.take_newer()
+
+    # -- background ------------------------------------------------------------
+
+    def start(self, on_marks: Callable[[], int] | None = None) -> None:
+        """Start reading the build's event stream (and the backend's heartbeat)."""
+        self._on_marks = on_marks
+        self.backend.attach(self)
+        if self._reader is None:
+            self._reader = asyncio.create_task(
+                self._read_events(), name=f"ssg-redis-events {self.build_id[:8]}"
+            )
+
+    async def aclose(self) -> None:
+        """Stop the stream reader; commit marks still waiting."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        await self.save_marks()
+        for counter in (self.regenerations_rendered, self.on_demand_rendered):
+            if isinstance(counter, RedisCounter):
+                await counter.settle()
+        self.backend.detach(self)
+
+    async def resync(self) -> None:
+        """Reload every mark and the stream position (start, reconnection, and every RESYNC_SECONDS)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.xrevrange(self.keys.events, count=1)
+            pipe.hgetall(self.keys.marks)
+            pipe.hgetall(self.keys.stats)
+            newest, marks, stats = await pipe.execute()
+        if self.stream_last_id == "0-0" and newest:
+            self.stream_last_id = _text(newest[0][0])
+        self.sequence.merge({_text(tag): float(seq) for tag, seq in marks.items()})
+        for counter in (self.regenerations_rendered, self.on_demand_rendered):
+            if isinstance(counter, RedisCounter):
+                counter.known = max(counter.known, int(stats.get(counter.field.encode(), 0)))
+        if self.sequence.has_pending:
+            await self.save_marks()
+        self._apply()
+
+    def _apply(self) -> None:
+        if self._on_marks is not None:
+            self._on_marks()
+
+    async def _read_events(self) -> None:
+        """XREAD BLOCK from the last id seen; resync on start, reconnection and every few seconds."""
+        reader = self.backend.reader
+        delay = 0.1
+        next_resync = 0.0
+        while True:
+            try:
+                if time.monotonic() >= next_resync:
+                    await self.resync()
+                    next_resync = time.monotonic() + RESYNC_SECONDS
+                    self.health.ok()
+                reply: Any = await reader.xread(
+                    {self.keys.events: self.stream_last_id},
+                    block=STREAM_BLOCK_MILLISECONDS,
+                    count=500,
+                )
+            except asyncio.CancelledError:
+                raise
+            except REDIS_ERRORS as exc:
+                self.health.failed("reading the invalidation stream", exc)
+                next_resync = 0.0  # catch up on what was missed once it answers
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+                continue
+            delay = 0.1
+            self.health.ok()
+            marked = False
+            for _stream, events in reply or ():
+                for event_id, fields in events:
+                    self.stream_last_id = _text(event_id)
+                    marked |= self._handle(fields)
+            if marked:
+                self._apply()
+
+    def _handle(self, fields: dict[bytes, bytes]) -> bool:
+        """Apply one stream event; True when it holds marks."""
+        kind = fields.get(b"t")
+        if kind == b"reval":
+            seq = float(fields[b"seq"])
+            tags = json.loads(fields[b"tags"])
+            self.sequence.merge(dict.fromkeys(tags, seq))
+            return True
+        if kind == b"entry":
+            waiting = self._written.pop(_text(fields[b"url"]), None)
+            if waiting is not None:
+                waiting.set()
+        return False
+
+    async def measure_lag(self) -> None:
+        """How far this instance's stream reading trails the newest event (ms, Redis's clock)."""
+        newest: Any = await self.client.xrevrange(self.keys.events, count=1)
+        if not newest:
+            self.stream_lag_ms = 0.0
+            return
+        newest_ms = int(_text(newest[0][0]).split("-")[0])
+        read_ms = int(self.stream_last_id.split("-")[0])
+        self.stream_lag_ms = float(max(0, newest_ms - read_ms))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+class RedisBackend:
+    """ISR state and the data cache in Redis (see the module docstring).
+
+    Args:
+        config: the site config (cache_url, cache_dir, expire_seconds, the site's name).
+
+    Attributes:
+        name: "redis".
+        prefix: the site's key prefix, "ssg:{<site>}:".
+        instance_id: this process in the instances set.
+    """
+
+    name = "redis"
+
+    def __init__(self, config: SiteConfig) -> None:
+        url, options = split_cache_url(config.cache_url)
+        self.url = url
+        self.cache_dir = config.cache_dir
+        self.expire_seconds = float(config.expire_seconds)
+        site = options.get("prefix") or site_key_of(config)
+        self.prefix = f"ssg:{{{site}}}:"
+        self.lock_ttl_seconds = float(options.get("lock_ttl") or LOCK_TTL_SECONDS)
+        self.health = RedisHealth(url)
+        common: dict[str, Any] = {
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "health_check_interval": 30,
+        }
+        self.client = redis.asyncio.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_SECONDS, **common
+        )
+        # XREAD BLOCK holds its connection: a client of its own, with a longer timeout.
+        self.reader = redis.asyncio.Redis.from_url(
+            url, socket_timeout=STREAM_BLOCK_MILLISECONDS / 1000 + 2, **common
+        )
+        self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.instances = 0
+        self._builds: list[RedisBuild] = []
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeat_script = self.client.register_script(redis_scripts.HEARTBEAT)
+
+    def open_build(
+        self, build_id: str, *, clock: Clock, before_replace: BeforeReplace | None = None
+    ) -> RedisBuild:
+        """The build's state in Redis (no I/O until `start`)."""
+        return RedisBuild(self, build_id, clock=clock, before_replace=before_replace)
+
+    def open_data_cache(self, clock: Clock) -> RedisDataStore:
+        """The site's data cache in Redis, shared by every build and instance."""
+        client = redis.Redis.from_url(
+            self.url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        return RedisDataStore(client, self.prefix, clock=clock, health=self.health)
+
+    def attach(self, build: RedisBuild) -> None:
+        """Count a started build in the heartbeat (and start the heartbeat)."""
+        if build not in self._builds:
+            self._builds.append(build)
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._beat(), name="ssg-redis-heartbeat")
+
+    def detach(self, build: RedisBuild) -> None:
+        """Forget a closed build."""
+        if build in self._builds:
+            self._builds.remove(build)
+
+    async def _beat(self) -> None:
+        """Every HEARTBEAT_SECONDS: say this instance is alive, keep the builds' keys, measure lag."""
+        window_ms = int(INSTANCE_WINDOW_SECONDS * 1000)
+        while True:
+            try:
+                self.instances = int(
+                    await self._heartbeat_script(
+                        keys=[self.prefix + "instances"], args=[self.instance_id, window_ms]
+                    )
+                )
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for build in self._builds:
+                        for key in build.keys.long_lived:
+                            pipe.expire(key, BUILD_KEYS_TTL_SECONDS)
+                    await pipe.execute()
+                for build in list(self._builds):
+                    await build.measure_lag()
+            except asyncio.CancelledError:
+                raise
+            except REDIS_ERRORS as exc:
+                self.health.failed("sending a heartbeat", exc)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    def status(self) -> BackendStatus:
+        """Redis reachable or not, instances seen in the last window, stream lag of the current build."""
+        lags = [b.stream_lag_ms for b in self._builds if b.stream_lag_ms is not None]
+        return BackendStatus(
+            backend=self.name,
+            connected=not self.health.down,
+            instances=self.instances,
+            stream_lag_ms=max(lags) if lags else None,
+            detail={"url": redacted(self.url), "prefix": self.prefix},
+        )
+
+    async def aclose(self) -> None:
+        """Stop the heartbeat, leave the instances set, close the connections."""
+        heartbeat, self._heartbeat = self._heartbeat, None
+        if heartbeat is not None:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            if not self.health.down:
+                with contextlib.suppress(*REDIS_ERRORS):
+                    await self.client.zrem(self.prefix + "instances", self.instance_id)
+        await self.client.aclose()
+        await self.reader.aclose()

@@ -1,0 +1,214 @@
+"""Instances sharing ISR state through a real Redis, each with its own copy of the site and out/.
+
+The instances run in this process (so renders can be held and the clock
+moved), but share nothing except the Redis server: each has its own site
+folder, build output, cache folder and page module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from ssg.config import load_config
+from ssg.server.app import BACKEND_KEY, create_app
+from tests.conftest import MakeSite, RedisServer
+from tests.server.conftest import (
+    Hold,
+    Server,
+    ServeSite,
+    _start,
+    hold_renders,
+    isr_site,
+    renders,
+)
+
+SECRET = "s"
+AUTH = {"Authorization": f"Bearer {SECRET}"}
+
+Instances = Callable[..., Awaitable[list[Server]]]
+
+
+@pytest.fixture
+async def instances(
+    serve_site: ServeSite, redis_server: RedisServer, tmp_path: Path
+) -> AsyncIterator[Instances]:
+    """Return `start(site_dir, n) -> [Server]`: build once, then n instances on copies of it.
+
+    The first instance serves `site_dir` (built with the fake clock); the others
+    serve copies of the site folder and its out/ (not of .ssg/), all on one
+    FakeClock and one Redis.
+    """
+    started: list[Server] = []
+
+    async def start(site_dir: Path, count: int = 3) -> list[Server]:
+        (site_dir / "ssg.toml").write_text(
+            f'cache_url = "{redis_server.url}?lock_ttl=5"\n', encoding="utf-8"
+        )
+        first = await serve_site(site_dir, revalidate_secret=SECRET)
+        servers = [first]
+        for number in range(1, count):
+            copy = tmp_path / f"instance-{number}"
+            shutil.copytree(site_dir, copy, ignore=shutil.ignore_patterns(".ssg", "renders.log"))
+            config = load_config(copy)
+            app = create_app(config, clock=first.clock, revalidate_secret=SECRET)
+            runner, port = await _start(app)
+            server = Server(
+                copy, config, app, runner, aiohttp.ClientSession(), port, first.clock, first.build
+            )
+            servers.append(server)
+            started.append(server)
+        return servers
+
+    yield start
+    for server in started:
+        await server.session.close()
+        await server.runner.cleanup()
+
+
+def total_renders(servers: list[Server], built: int = 0) -> list[str]:
+    """Slugs rendered by every instance's copy of the page, after the `built` ones of the build."""
+    slugs = renders(servers[0].site_dir)[built:]
+    for server in servers[1:]:
+        slugs += renders(server.site_dir)
+    return slugs
+
+
+def hold_all(servers: list[Server]) -> list[Hold]:
+    return [hold_renders(server, "app/blog/[slug]/page.py") for server in servers]
+
+
+async def first_started(holds: list[Hold]) -> int:
+    """The index of the instance whose render began first."""
+    waits = [asyncio.ensure_future(hold.started.wait()) for hold in holds]
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return next(index for index, wait in enumerate(waits) if wait in done)
+
+
+async def settle(servers: list[Server]) -> None:
+    for server in servers:
+        await server.engine.regenerator.wait_idle()
+
+
+async def test_a_stale_storm_over_three_instances_regenerates_the_page_once(
+    make_site: MakeSite, instances: Instances, redis_server: RedisServer
+) -> None:
+    site_dir = isr_site(make_site)
+    servers = await instances(site_dir)
+    built = len(renders(site_dir))
+    holds = hold_all(servers)
+    for server in servers:
+        (server.site_dir / "content" / "version.txt").write_text("2")
+    servers[0].clock.advance(61)
+
+    storm = [server.get("/blog/a") for server in servers for _ in range(10)]
+    replies = await asyncio.gather(*storm)
+    winner = await first_started(holds)
+    others = [s for i, s in enumerate(servers) if i != winner]
+    await settle(others)  # their tries found the Redis lock taken: skipped
+    holds[winner].gate.set()
+    await settle(servers)
+    for server in others:  # the old copy once more, which adopts the new entry
+        assert (await server.get("/blog/a")).headers["X-SSG-Cache"] == "STALE"
+        await settle([server])
+    after = [await server.get("/blog/a") for server in servers]
+
+    assert {reply.headers["X-SSG-Cache"] for reply in replies} == {"STALE"}
+    assert [(r.headers["X-SSG-Cache"], "a v=2" in r.text) for r in after] == [("HIT", True)] * 3
+    assert total_renders(servers, built) == ["a"]
+    stats = redis_server.client().hgetall(
+        servers[0].app[BACKEND_KEY].prefix  # type: ignore[attr-defined]
+        + servers[0].engine.build_id[:12]
+        + ":stats"
+    )
+    assert stats == {b"regenerations": b"1"}
+
+
+async def test_concurrent_first_requests_on_three_instances_render_once_then_hit(
+    make_site: MakeSite, instances: Instances
+) -> None:
+    site_dir = isr_site(make_site)
+    servers = await instances(site_dir)
+    built = len(renders(site_dir))
+    holds = hold_all(servers)
+
+    firsts = [asyncio.ensure_future(server.get("/blog/new")) for server in servers]
+    winner = await first_started(holds)
+    holds[winner].gate.set()
+    replies = await asyncio.gather(*firsts)
+    again = [await server.get("/blog/new") for server in servers]
+
+    assert [r.status for r in replies] == [200, 200, 200]
+    assert len({r.body for r in replies}) == 1
+    assert replies[winner].headers["X-SSG-Cache"] == "MISS"
+    assert sorted(r.headers["X-SSG-Cache"] for r in replies) == ["HIT", "HIT", "MISS"]
+    assert {r.headers["X-SSG-Cache"] for r in again} == {"HIT"}
+    assert total_renders(servers, built) == ["new"]
+
+
+async def test_a_tag_revalidated_on_one_instance_is_seen_by_the_others(
+    make_site: MakeSite, instances: Instances
+) -> None:
+    site_dir = isr_site(make_site)
+    servers = await instances(site_dir)
+    before = [await server.get("/blog/b") for server in servers]
+
+    reply = await servers[0].request(
+        "POST", "/_ssg/revalidate", json={"tag": "/blog/[slug]/page"}, headers=AUTH
+    )
+    for server in servers[1:]:
+        await wait_marked(server, "/blog/b")
+    after = [await server.get("/blog/b") for server in servers]
+
+    assert {r.headers["X-SSG-Cache"] for r in before} == {"HIT"}
+    assert reply.json()["marked"] == 2
+    assert [r.headers["X-SSG-Cache"] for r in after] == ["STALE"] * 3
+
+
+async def wait_marked(server: Server, url_path: str, timeout: float = 2.0) -> None:
+    """Wait until the instance has marked `url_path` stale (its stream reader applies marks)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            page = server.engine.cache.get(url_path)
+            if page is not None and page.marked_stale:
+                return
+            await asyncio.sleep(0.005)  # the stream reader's task runs meanwhile
+
+
+async def test_instances_keep_serving_and_regenerating_while_redis_is_down(
+    make_site: MakeSite,
+    instances: Instances,
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    site_dir = isr_site(make_site)
+    servers = await instances(site_dir, 2)
+    built = len(renders(site_dir))
+    redis_server.kill()
+    for server in servers:
+        (server.site_dir / "content" / "version.txt").write_text("2")
+    servers[0].clock.advance(61)
+
+    stale = [await server.get("/blog/a") for server in servers]
+    await settle(servers)
+    fresh = [await server.get("/blog/a") for server in servers]
+    home = [await server.get("/") for server in servers]
+    revalidated = await servers[0].request(
+        "POST", "/_ssg/revalidate", json={"tag": "/blog/[slug]/page"}, headers=AUTH
+    )
+    new_page = [await server.get("/blog/unlisted") for server in servers]
+
+    assert [r.headers["X-SSG-Cache"] for r in stale] == ["STALE", "STALE"]
+    assert [(r.headers["X-SSG-Cache"], "a v=2" in r.text) for r in fresh] == [("HIT", True)] * 2
+    assert [r.status for r in home + new_page] == [200] * 4
+    assert revalidated.status == 200
+    assert sorted(total_renders(servers, built)) == ["a", "a", "unlisted", "unlisted"]
+    unreachable = [r for r in caplog.records if "is unreachable" in r.getMessage()]
+    assert len(unreachable) == 2  # once per instance (its ISR state and data cache)
