@@ -289,7 +289,10 @@ class IsrEngine:
         return len(marked)
 
     async def save_marks(self) -> None:
-        """Wait until every mark made so far is in the marks file (shutdown awaits this too)."""
+        """Wait until every mark made so far is stored (the marks file, or Redis).
+
+        The revalidate endpoint, route handlers, dynamic pages and shutdown await it.
+        """
         saver = self._marks_saver
         if saver is not None and not saver.done():
             await asyncio.shield(saver)

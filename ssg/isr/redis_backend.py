@@ -41,7 +41,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 import redis.asyncio
+import redis.asyncio.retry
+import redis.backoff
 import redis.exceptions
+import redis.retry
 from redis.asyncio.lock import Lock
 
 from ssg.config import SiteConfig
@@ -225,6 +228,8 @@ class RedisLease:
                 )
                 return
             except REDIS_ERRORS as exc:
+                if _cancelled():
+                    raise asyncio.CancelledError from exc
                 self._health.failed("extending a render lock", exc)
 
     async def release(self) -> None:
@@ -607,7 +612,7 @@ class RedisBuild:
         reader = self.backend.reader
         delay = 0.1
         next_resync = 0.0
-        while True:
+        while not _cancelled():
             try:
                 if time.monotonic() >= next_resync:
                     await self.resync()
@@ -621,6 +626,8 @@ class RedisBuild:
             except asyncio.CancelledError:
                 raise
             except REDIS_ERRORS as exc:
+                if _cancelled():
+                    raise asyncio.CancelledError from exc
                 self.health.failed("reading the invalidation stream", exc)
                 next_resync = 0.0  # catch up on what was missed once it answers
                 await asyncio.sleep(delay)
@@ -661,6 +668,18 @@ class RedisBuild:
         self.stream_lag_ms = float(max(0, newest_ms - read_ms))
 
 
+def _cancelled() -> bool:
+    """True when the running task was asked to stop.
+
+    redis-py may swallow the CancelledError of a task stopped in the middle of
+    a command (its read timeout and the cancellation racing), or turn it into a
+    connection error; a loop around commands must check this, or it would go
+    on forever and whoever closes it would wait for it.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
@@ -670,6 +689,8 @@ class RedisBackend:
 
     Args:
         config: the site config (cache_url, cache_dir, expire_seconds, the site's name).
+        client: the asyncio client for commands (tests pass a fake); None opens cache_url.
+        reader: the asyncio client for the stream's blocking reads; None opens cache_url.
 
     Attributes:
         name: "redis".
@@ -679,7 +700,13 @@ class RedisBackend:
 
     name = "redis"
 
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        *,
+        client: redis.asyncio.Redis | None = None,
+        reader: redis.asyncio.Redis | None = None,
+    ) -> None:
         url, options = split_cache_url(config.cache_url)
         self.url = url
         self.cache_dir = config.cache_dir
@@ -691,12 +718,16 @@ class RedisBackend:
         common: dict[str, Any] = {
             "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
             "health_check_interval": 30,
+            # No retries with back-off inside a call (redis-py's default): a request
+            # must not wait seconds for a Redis that is gone; the backend goes on
+            # without it and reconnects in the background.
+            "retry": redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),
         }
-        self.client = redis.asyncio.Redis.from_url(
+        self.client = client or redis.asyncio.Redis.from_url(
             url, socket_timeout=REDIS_TIMEOUT_SECONDS, **common
         )
         # XREAD BLOCK holds its connection: a client of its own, with a longer timeout.
-        self.reader = redis.asyncio.Redis.from_url(
+        self.reader = reader or redis.asyncio.Redis.from_url(
             url, socket_timeout=STREAM_BLOCK_MILLISECONDS / 1000 + 2, **common
         )
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -717,6 +748,7 @@ class RedisBackend:
             self.url,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),
         )
         return RedisDataStore(client, self.prefix, clock=clock, health=self.health)
 
@@ -735,7 +767,7 @@ class RedisBackend:
     async def _beat(self) -> None:
         """Every HEARTBEAT_SECONDS: say this instance is alive, keep the builds' keys, measure lag."""
         window_ms = int(INSTANCE_WINDOW_SECONDS * 1000)
-        while True:
+        while not _cancelled():
             try:
                 self.instances = int(
                     await self._heartbeat_script(
@@ -752,6 +784,8 @@ class RedisBackend:
             except asyncio.CancelledError:
                 raise
             except REDIS_ERRORS as exc:
+                if _cancelled():
+                    raise asyncio.CancelledError from exc
                 self.health.failed("sending a heartbeat", exc)
             await asyncio.sleep(HEARTBEAT_SECONDS)
 

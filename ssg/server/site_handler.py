@@ -263,6 +263,7 @@ class SiteHandler:
                 exc_info=exc,
             )
             return await self.error_page(request, match, digest, exc)
+        await self.engine.save_marks()  # as after a route handler
         if result.status == 200 and result.location is None:
             return html_response(request, 200, result.body)
         return uncached_response(request, result, result.body)
@@ -286,7 +287,11 @@ class SiteHandler:
             if not self.engine.renders_on_demand(match):
                 return await self.not_found_under(request, match.url_path)
             return await self._on_demand(request, match)
-        return await run_route_handler(self.site, self.engine.services, request, match)
+        response = await run_route_handler(self.site, self.engine.services, request, match)
+        # A revalidation the handler made (ssg.revalidate_*) is stored (and, with a
+        # shared backend, seen by every instance) before the caller gets its answer.
+        await self.engine.save_marks()
+        return response
 
 
 def _too_large(limit: int, length: int) -> web.Response:

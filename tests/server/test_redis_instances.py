@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from ssg.config import load_config
+from ssg.isr.redis_backend import RedisBackend
 from ssg.server.app import BACKEND_KEY, create_app
 from tests.conftest import MakeSite, RedisServer
 from tests.server.conftest import (
@@ -36,7 +37,7 @@ Instances = Callable[..., Awaitable[list[Server]]]
 
 @pytest.fixture
 async def instances(
-    serve_site: ServeSite, redis_server: RedisServer, tmp_path: Path
+    redis_server: RedisServer, serve_site: ServeSite, tmp_path: Path
 ) -> AsyncIterator[Instances]:
     """Return `start(site_dir, n) -> [Server]`: build once, then n instances on copies of it.
 
@@ -123,10 +124,10 @@ async def test_a_stale_storm_over_three_instances_regenerates_the_page_once(
     assert {reply.headers["X-SSG-Cache"] for reply in replies} == {"STALE"}
     assert [(r.headers["X-SSG-Cache"], "a v=2" in r.text) for r in after] == [("HIT", True)] * 3
     assert total_renders(servers, built) == ["a"]
+    backend = servers[0].app[BACKEND_KEY]
+    assert isinstance(backend, RedisBackend)
     stats = redis_server.client().hgetall(
-        servers[0].app[BACKEND_KEY].prefix  # type: ignore[attr-defined]
-        + servers[0].engine.build_id[:12]
-        + ":stats"
+        f"{backend.prefix}{servers[0].engine.build_id[:12]}:stats"
     )
     assert stats == {b"regenerations": b"1"}
 
@@ -212,3 +213,29 @@ async def test_instances_keep_serving_and_regenerating_while_redis_is_down(
     assert sorted(total_renders(servers, built)) == ["a", "a", "unlisted", "unlisted"]
     unreachable = [r for r in caplog.records if "is unreachable" in r.getMessage()]
     assert len(unreachable) == 2  # once per instance (its ISR state and data cache)
+
+
+# Commands a request path sends and the background tasks (stream reader, heartbeat) do not.
+REQUEST_COMMANDS = ("get", "set", "incr", "hmget", "exists", "hincrby")
+
+
+def request_commands(redis_server: RedisServer) -> int:
+    stats = redis_server.client().info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in REQUEST_COMMANDS)
+
+
+async def test_a_fresh_hit_never_talks_to_redis(
+    make_site: MakeSite, instances: Instances, redis_server: RedisServer
+) -> None:
+    site_dir = isr_site(make_site)
+    servers = await instances(site_dir, 2)
+    await servers[1].get("/blog/new")  # rendered on demand: an entry of the shared state
+    adopted = await servers[0].get("/blog/new")  # taken from Redis into its own copy
+    await servers[0].engine.regenerator.wait_idle()
+    before = request_commands(redis_server)
+
+    hits = [await server.get(path) for server in servers for path in ("/blog/a", "/blog/new") * 25]
+
+    assert adopted.headers["X-SSG-Cache"] == "HIT"
+    assert {r.headers["X-SSG-Cache"] for r in hits} == {"HIT"}
+    assert request_commands(redis_server) == before
