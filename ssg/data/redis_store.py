@@ -167,7 +167,7 @@ class RedisDataStore:
             return function(*args, **kwargs)
         return await asyncio.wrap_future(self._thread.submit(function, *args, **kwargs))
 
-    def _later(self, function: Callable[..., int], *args: Any) -> None:
+    def _later(self, function: Callable[..., object], *args: Any) -> None:
         if self._thread is None:
             function(*args)
             return
@@ -187,6 +187,17 @@ class RedisDataStore:
         """0: Redis expires entries itself (their TTL)."""
         return 0
 
+    def set_soon(
+        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
+    ) -> None:
+        """Queue `set`: pickled now (a later change to `value` is not stored), written in order.
+
+        Raises:
+            TypeError: `value` cannot be pickled (nothing is queued).
+        """
+        entry, blob = self._pickle(value, revalidate, tags)
+        self._later(self._put, key, entry, blob)
+
     def drop_soon(self, keys: Iterable[str]) -> None:
         """Queue `drop(keys)`: done before any read queued after it; never waits."""
         self._later(self._drop, list(keys))
@@ -195,9 +206,22 @@ class RedisDataStore:
         """Queue `revalidate_tag(tag)`: done before any read queued after it; never waits."""
         self._later(self._revalidate_tag, tag)
 
-    def get(self, key: str) -> CachedValue | None:
-        """The fresh entry under `key`, or None (missing, expired, unreadable, Redis down)."""
-        return self._call(self._get, key)
+    def get(self, key: str, *, wait_seconds: float | None = None) -> CachedValue | None:
+        """The fresh entry under `key`, or None (missing, expired, unreadable, Redis down).
+
+        Args:
+            key: a data key from `ssg.data.keys`.
+            wait_seconds: wait at most this long for the store's thread (busy with
+                queued work); past that the lookup is a miss. None waits.
+        """
+        if self._thread is None or wait_seconds is None:
+            return self._call(self._get, key)
+        future = self._thread.submit(self._get, key)
+        try:
+            return future.result(timeout=wait_seconds)
+        except TimeoutError:
+            future.cancel()  # still queued: skip it; already running: its answer is dropped
+            return None
 
     def set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
         """Store `value` under `key` for every instance, stamped with the clock's time.
@@ -249,14 +273,27 @@ class RedisDataStore:
         return entry if entry.is_fresh(self._clock()) else None
 
     def _set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
+        entry, blob = self._pickle(value, revalidate, tags)
+        self._put(key, entry, blob)
+
+    def _pickle(
+        self, value: Any, revalidate: Revalidate, tags: Iterable[str]
+    ) -> tuple[CachedValue, bytes]:
+        """The entry stamped now, and its pickle.
+
+        Raises:
+            TypeError: `value` cannot be pickled.
+        """
         entry = CachedValue(value, self._clock(), revalidate, frozenset(tags))
         try:
-            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            return entry, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise TypeError(
                 f"cannot store a {type(value).__name__} in the data cache: it is not picklable "
                 f"({exc})"
             ) from exc
+
+    def _put(self, key: str, entry: CachedValue, blob: bytes) -> None:
         expires_at = entry.expires_at
         if expires_at is None:
             ttl_ms = 0
@@ -300,7 +337,7 @@ class RedisDataStore:
         self._health.ok()
 
 
-def _log_failure(future: Future[int]) -> None:
+def _log_failure(future: Future[object]) -> None:
     error = future.exception()
     if error is not None:
         logger.error("A queued data cache operation failed: %s", error, exc_info=error)

@@ -115,3 +115,13 @@ def test_without_redis_a_read_is_a_miss_and_a_write_is_skipped(
     assert (missing, dropped) == (None, 0)
     assert len([r for r in caplog.records if "unreachable" in r.getMessage()]) == 1
     store.close()
+
+
+def test_a_queued_write_stores_the_value_as_it_was_when_queued(store: RedisDataStore) -> None:
+    value = {"n": 1}
+    store.set_soon("k", value, revalidate=Revalidate.NEVER, tags=["posts"])
+    value["n"] = 2
+
+    found = store.get("k", wait_seconds=5)
+
+    assert found is not None and found.value == {"n": 1}
