@@ -95,7 +95,7 @@ def main() -> None:
     names = args.corpus or [*CORPORA, "example"]
     print(
         f"{'corpus':<10} {'run':<8} {'files':>6} {'pages':>6} {'seconds':>8} {'pages/s':>8} "
-        f"{'peak MB':>8} {'links s':>8} {'links %':>8}"
+        f"{'peak MB':>8} {'CPU s':>7} {'links s':>8} {'links %':>8} {'% CPU':>6}"
     )
     # Outputs go to the repository's disk, as a user's out/ would, and are deleted only at
     # the very end (see RUNS for why deleting between builds would skew the next one).
@@ -122,8 +122,9 @@ def main() -> None:
                 rate = row["pages"] / row["seconds"]
                 print(
                     f"{name:<10} {label:<8} {count_posts(content_dir):>6} {int(row['pages']):>6} "
-                    f"{row['seconds']:>8.2f} {rate:>8.0f} {row['peak_mb']:>8.0f} "
-                    f"{row['links']:>8.2f} {100 * row['links'] / row['seconds']:>7.1f}%"
+                    f"{row['seconds']:>8.2f} {rate:>8.0f} {row['peak_mb']:>8.0f} {row['cpu']:>7.2f} "
+                    f"{row['links']:>8.2f} {100 * row['links'] / row['seconds']:>7.1f}% "
+                    f"{100 * row['links'] / row['cpu']:>5.1f}%"
                 )
     print(RUNS)
 
@@ -139,7 +140,9 @@ just deleted took 0.9-2.2 s here instead of 0.1 s. Any rm -rf of many files in t
 minutes before (another benchmark, a test run) slows every row the same way.
 links s: CPU seconds of the link check (reading every page's links, in both render
 processes, then resolving them), as the build reports it; links %: that against the
-build's wall seconds (the pages are read on two cores, so the wall cost is about half).
+build's wall seconds (the pages are read on two cores, so the wall cost is about half);
+CPU s: the build's CPU seconds (its worker processes included); % CPU: the link check's
+share of them, steadier than the wall share on a machine others use.
 """
 
 
