@@ -27,6 +27,11 @@ logger = logging.getLogger("ssg.data")
 
 T = TypeVar("T")
 
+DATA_VALUES = "d:"
+"""After the site's prefix: a value's key is `ssg:{<site>}:d:<data key>`."""
+DATA_TAGS = "dt:"
+"""After the site's prefix: a tag's set of data keys is `ssg:{<site>}:dt:<tag>`."""
+
 REDIS_TIMEOUT_SECONDS = 0.5
 """A data cache call waiting longer for Redis is a miss (the fetch goes upstream)."""
 
@@ -123,7 +128,9 @@ class RedisDataStore:
     the disk store runs sqlite (`aget`/`aset` await the thread, `*_soon` queue
     work in order, sync calls wait). A Redis that does not answer within
     REDIS_TIMEOUT_SECONDS makes a read a miss and a write a no-op, logged once
-    per outage: a page never fails because of the data cache.
+    per outage; until the instance sees Redis answer again (`health`), reads
+    and writes do not even try: a page never fails or waits because of the
+    data cache.
 
     Args:
         client: a synchronous redis-py client (decode_responses off).
@@ -142,8 +149,8 @@ class RedisDataStore:
         health: RedisHealth | None = None,
     ) -> None:
         self._client = client
-        self._values = prefix + "d:"
-        self._tags = prefix + "dt:"
+        self._values = prefix + DATA_VALUES
+        self._tags = prefix + DATA_TAGS
         self._clock = clock
         self._thread: ThreadPoolExecutor | None = ThreadPoolExecutor(
             1, thread_name_prefix="ssg-data-cache"
@@ -247,6 +254,8 @@ class RedisDataStore:
         self._client.close()
 
     def _get(self, key: str) -> CachedValue | None:
+        if self._health.down:
+            return None  # a miss now, not a wait for a Redis that is away
         try:
             blob: Any = self._client.get(self._values + key)
         except _REDIS_ERRORS as exc:
@@ -301,6 +310,8 @@ class RedisDataStore:
             ttl_ms = math.ceil((expires_at - entry.stored_at) * 1000)
             if ttl_ms <= 0:
                 return  # fresh for no time at all: nothing to keep
+        if self._health.down:
+            return
         tag_keys = [self._tags + tag for tag in sorted(entry.tags)]
         try:
             self._set_script(keys=[self._values + key, *tag_keys], args=[blob, ttl_ms, key])

@@ -8,7 +8,6 @@ Layout (one site, one build; `<b>` = build id[:12], `<h>` = sha256(url)[:32]):
     ssg:{<site>}:<b>:ver       STRING  INCR per render: the fencing versions
     ssg:{<site>}:<b>:rev       STRING  INCR per revalidation: the revalidation sequence
     ssg:{<site>}:<b>:marks     HASH    tag -> sequence number of its last revalidation
-    ssg:{<site>}:<b>:index     HASH    url path -> version of its entry
     ssg:{<site>}:<b>:stats     HASH    regenerations / renders that ran
     ssg:{<site>}:<b>:events    STREAM  reval {seq, tags} and entry {url, v}; MAXLEN ~
     ssg:{<site>}:instances     ZSET    instance id -> last heartbeat (Redis's clock)
@@ -48,7 +47,7 @@ import redis.retry
 from redis.asyncio.lock import Lock
 
 from ssg.config import SiteConfig
-from ssg.data.redis_store import RedisDataStore, RedisHealth, redacted
+from ssg.data.redis_store import DATA_TAGS, DATA_VALUES, RedisDataStore, RedisHealth, redacted
 from ssg.isr import redis_scripts
 from ssg.isr.backend import BackendStatus, Counter, Marks, RenderStart
 from ssg.isr.cache import CachedPage
@@ -298,7 +297,6 @@ class BuildKeys:
         self.ver = base + "ver"
         self.rev = base + "rev"
         self.marks = base + "marks"
-        self.index = base + "index"
         self.stats = base + "stats"
         self.events = base + "events"
 
@@ -322,7 +320,7 @@ class BuildKeys:
     @property
     def long_lived(self) -> tuple[str, ...]:
         """Keys that live as long as the build is served (their TTL is renewed by heartbeats)."""
-        return (self.ver, self.rev, self.marks, self.index, self.stats, self.events)
+        return (self.ver, self.rev, self.marks, self.stats, self.events)
 
 
 class RedisBuild:
@@ -447,7 +445,7 @@ class RedisBuild:
             )
             try:
                 stored = await self._write_entry(
-                    keys=[self.keys.entry(page.url_path), self.keys.index, self.keys.events],
+                    keys=[self.keys.entry(page.url_path), self.keys.events],
                     args=[
                         start.version,
                         meta,
@@ -535,7 +533,8 @@ class RedisBuild:
         )
 
     async def save_marks(self) -> None:
-        """Commit the marks made here (one Lua call: INCR rev, HSET marks, XADD events).
+        """Commit the marks made here (one Lua call: INCR rev, HSET marks, XADD events,
+        and the data cache's values under those tags dropped).
 
         Returns once Redis has them, so a revalidation answered 200 is seen by
         every instance. With Redis unreachable they wait and are committed on
@@ -550,7 +549,13 @@ class RedisBuild:
         try:
             seq = await self._commit_marks(
                 keys=[self.keys.rev, self.keys.marks, self.keys.events],
-                args=[STREAM_MAX_LENGTH, json.dumps(tags), *tags],
+                args=[
+                    STREAM_MAX_LENGTH,
+                    json.dumps(tags),
+                    self.backend.prefix + DATA_VALUES,
+                    self.backend.prefix + DATA_TAGS,
+                    *tags,
+                ],
             )
         except REDIS_ERRORS as exc:
             self.sequence.give_back(tags)

@@ -10,7 +10,7 @@ from __future__ import annotations
 WRITE_ENTRY = """
 -- Store an entry unless a newer one is there (fencing: a render that outlived
 -- its lock must never overwrite the page of a render that began after it).
--- KEYS: entry hash, url -> version index, events stream
+-- KEYS: entry hash, events stream
 -- ARGV: version, meta JSON, body, TTL ms, url path, stream max length
 local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 local version = tonumber(ARGV[1])
@@ -19,19 +19,31 @@ if current >= version then
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'meta', ARGV[2], 'body', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[5], ARGV[1])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 't', 'entry', 'url', ARGV[5], 'v', ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 't', 'entry', 'url', ARGV[5], 'v', ARGV[1])
 return 1
 """
 
 COMMIT_MARKS = """
 -- Revalidate tags: one new number on the build's sequence, each tag marked
--- with it, and an event every instance reads from the stream.
+-- with it, an event every instance reads from the stream, and the data-cache
+-- values carrying the tags dropped (so a revalidation made while Redis was away
+-- drops them too, when it is committed on reconnection).
 -- KEYS: sequence counter, tag -> sequence hash, events stream
--- ARGV: stream max length, tags as one JSON list, then each tag
+-- ARGV: stream max length, tags as one JSON list, data value key prefix,
+--       data tag set prefix, then each tag
 local seq = redis.call('INCR', KEYS[1])
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   redis.call('HSET', KEYS[2], ARGV[i], seq)
+  local tagged = ARGV[4] .. ARGV[i]
+  local members = redis.call('SMEMBERS', tagged)
+  for j = 1, #members, 1000 do
+    local batch = {}
+    for k = j, math.min(j + 999, #members) do
+      batch[#batch + 1] = ARGV[3] .. members[k]
+    end
+    redis.call('UNLINK', unpack(batch))
+  end
+  redis.call('DEL', tagged)
 end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', 't', 'reval', 'seq', seq, 'tags', ARGV[2])
 return seq

@@ -241,3 +241,27 @@ async def test_a_start_is_a_fallback_position_without_redis(backend: RedisBacken
     start = await build.begin_render(URL, build.clock)
 
     assert start == RenderStart(started_at=0.5, seq=0, version=0)
+
+
+async def test_a_mark_made_while_redis_was_away_is_committed_with_its_data_drop_later(
+    backend: RedisBackend,
+) -> None:
+    build = backend.open_build("b" * 40, clock=lambda: 1000.0)
+    data = f"{backend.prefix}d:"
+    await backend.client.set(data + "k1", b"v")
+    await backend.client.set(data + "k2", b"v")
+    await backend.client.sadd(f"{backend.prefix}dt:posts", "k1")
+    backend.health.down = True
+    build.marks.mark({"posts"}, 0.0)
+    await build.save_marks()  # kept for later
+    kept = await backend.client.exists(data + "k1")
+
+    backend.health.down = False
+    await build.resync()  # what the stream reader runs once Redis answers again
+
+    assert kept == 1
+    assert await backend.client.hgetall(build.keys.marks) == {b"posts": b"1"}
+    assert (await backend.client.exists(data + "k1"), await backend.client.exists(data + "k2")) == (
+        0,
+        1,
+    )
