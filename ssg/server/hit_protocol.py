@@ -31,7 +31,6 @@ PrebuiltAnswers = Callable[[str], "PrebuiltResponse | None"]
 
 PREBUILT_METHODS = frozenset({"GET", "HEAD"})
 HANDLER_HEADERS = (
-    "If-None-Match",
     "If-Modified-Since",
     "If-Match",
     "If-Unmodified-Since",
@@ -39,7 +38,8 @@ HANDLER_HEADERS = (
     "Range",
     "Expect",
 )
-"""Request headers that may change the answer (304, 412, 206, 100): the handler decides."""
+"""Request headers that may change the answer (304, 412, 206, 100): the handler decides.
+If-None-Match is answered here when it is exactly the page's ETag (a 304), else there."""
 
 _AIOHTTP_STATE = (
     "_messages",
@@ -63,10 +63,8 @@ _AIOHTTP_STATE = (
 class PrebuiltLog(Protocol):
     """An access logger that can log an answer made without request or response objects."""
 
-    def log_prebuilt(
-        self, remote: str, method: str, target: str, length: int, seconds: float
-    ) -> None:
-        """Log one prebuilt 200 HIT (`length`: the body's bytes, also for HEAD, as aiohttp)."""
+    def log_prebuilt(self, remote: str, method: str, target: str, status: int, length: int) -> None:
+        """Log one prebuilt HIT: 200 (`length`: the body's bytes, also for HEAD, as aiohttp) or 304."""
         ...
 
 
@@ -86,17 +84,19 @@ class HitRequestHandler(RequestHandler):
     A request is answered here only when the connection is idle (aiohttp's
     request loop waits for its next request, nothing queued), it is an
     HTTP/1.1 GET or HEAD without a body, `Connection: close`, upgrade or any
-    header in HANDLER_HEADERS, and `answers` has bytes for its target. The
+    header in HANDLER_HEADERS, and `answers` has bytes for its target; a GET
+    whose If-None-Match is exactly the page's ETag gets the 304. The
     keep-alive timer moves on as aiohttp's loop moves it; the access log gets
     the same line. While the transport's buffer is over its high-water mark
-    (a client that does not read), nothing is answered here. Anything else, and everything after it in a pipelined
-    batch, goes to aiohttp's loop as usual.
+    (a client that does not read), nothing is answered here. Anything else,
+    and everything after it in a pipelined batch, goes to aiohttp's loop as usual.
     """
 
-    __slots__ = ("_answers", "_prebuilt_log", "_remote")
+    __slots__ = ("_answers", "_hit_server", "_prebuilt_log", "_remote")
 
-    def __init__(self, manager: web.Server, *, answers: PrebuiltAnswers, **kwargs: Any) -> None:
+    def __init__(self, manager: HitServer, *, answers: PrebuiltAnswers, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
+        self._hit_server = manager
         self._answers = answers
         logger_ = self.access_logger
         self._prebuilt_log = logger_ if isinstance(logger_, PrebuiltLog) else None
@@ -134,11 +134,13 @@ class HitRequestHandler(RequestHandler):
                 break
             messages.popleft()
             parser.message_consumed()
-            self._answered(message, answer)
+            self._answered(answer)
+            self._hit_server.prebuilt_answers += 1
         if messages and not waiter.done():
             waiter.set_result(None)
 
-    def _prebuilt(self, message: RawRequestMessage, payload: Any) -> PrebuiltResponse | None:
+    def _prebuilt(self, message: RawRequestMessage, payload: Any) -> bytes | None:
+        """The bytes answering `message`, or None to let aiohttp's loop answer it."""
         if (
             self._force_close
             or self._close
@@ -153,37 +155,53 @@ class HitRequestHandler(RequestHandler):
         for name in HANDLER_HEADERS:
             if name in headers:
                 return None
-        return self._answers(message.path)
+        answer = self._answers(message.path)
+        if answer is None:
+            return None
+        if "If-None-Match" in headers:
+            # Only the plain case: one header naming exactly this ETag on a GET (RFC 9110
+            # 13.1.2: weak comparison, so W/ matches too); lists, "*" and HEAD go to the handler.
+            candidates = headers.getall("If-None-Match")
+            etag = answer.etag
+            if (
+                message.method != "GET"
+                or len(candidates) != 1
+                or candidates[0] not in (etag, "W/" + etag)
+            ):
+                return None
+            self._log(message, 304, 0)
+            return answer.not_modified
+        self._log(message, 200, len(answer.body))
+        if message.method == "GET":
+            return answer.head + answer.body
+        return answer.head
 
-    def _answered(self, message: RawRequestMessage, answer: PrebuiltResponse) -> None:
+    def _answered(self, answer: bytes) -> None:
         transport = self.transport
         assert transport is not None  # data arrived on it
-        started = self._loop.time()
-        if message.method == "GET":
-            transport.writelines((answer.head, answer.body))  # one send; no copy kept
-        else:
-            transport.write(answer.head)
+        transport.write(answer)
         if self._keepalive_timeout > 0:  # as aiohttp's loop after each response
-            self._next_keepalive_close_time = started + self._keepalive_timeout
+            self._next_keepalive_close_time = self._loop.time() + self._keepalive_timeout
             if self._keepalive_handle is None:
                 self._keepalive_handle = self._loop.call_at(
                     self._next_keepalive_close_time, self._process_keepalive
                 )
-        if self._logging_enabled and self._prebuilt_log is not None:
-            if self._remote is None:
-                peer = transport.get_extra_info("peername")
-                self._remote = str(peer[0]) if isinstance(peer, tuple | list) else "-"
-            self._prebuilt_log.log_prebuilt(
-                self._remote,
-                message.method,
-                message.path,
-                len(answer.body),
-                self._loop.time() - started,
-            )
+
+    def _log(self, message: RawRequestMessage, status: int, length: int) -> None:
+        """The access-log line of a prebuilt answer (its handling time rounds to 0.0 ms)."""
+        if not self._logging_enabled or self._prebuilt_log is None:
+            return
+        if self._remote is None:
+            transport = self.transport
+            peer = transport.get_extra_info("peername") if transport is not None else None
+            self._remote = str(peer[0]) if isinstance(peer, tuple | list) else "-"
+        self._prebuilt_log.log_prebuilt(self._remote, message.method, message.path, status, length)
 
 
 class HitServer(web.Server):
     """aiohttp's low-level server making HitRequestHandler connections.
+
+    `prebuilt_answers` counts the requests its connections answered from prebuilt bytes.
 
     Args:
         answers: the prebuilt answers (see PrebuiltAnswers).
@@ -194,6 +212,7 @@ class HitServer(web.Server):
         super().__init__(*args, **kwargs)
         self._answers = answers
         self._handler_kwargs = kwargs
+        self.prebuilt_answers = 0  # requests answered from prebuilt bytes
 
     def __call__(self) -> RequestHandler:
         kwargs = {k: v for k, v in self._handler_kwargs.items() if k not in _SERVER_ONLY}

@@ -56,6 +56,7 @@ class PrebuiltResponse:
         body: the page's body.
         key: the (s-maxage, Date second) `head` was made for.
         head: status line and headers (the answer to HEAD; GET adds `body`).
+        not_modified: the 304 answer to a GET whose If-None-Match is the page's ETag.
     """
 
     url_path: str
@@ -63,6 +64,12 @@ class PrebuiltResponse:
     body: bytes
     key: tuple[int, int] = (-1, -1)
     head: bytes = b""
+    not_modified: bytes = b""
+
+    @property
+    def etag(self) -> str:
+        """The page's ETag (quoted)."""
+        return self.cached.record.etag
 
 
 class PageResponses:
@@ -85,7 +92,6 @@ class PageResponses:
         self._prebuilt: dict[str, PrebuiltResponse] = {}
         self._prebuilt_bytes = 0
         self._date: tuple[int, str] = (-1, "")
-        self.prebuilt_answers = 0
 
     def response(
         self, request: web.Request, page: PageRecord, body: bytes, state: CacheState
@@ -182,10 +188,11 @@ class PageResponses:
         """The HTTP/1.1 response to a GET or HEAD of `raw_target` when it is a fresh HIT.
 
         The same bytes the request handler would send (headers, Cache-Control
-        with the seconds left, Date, Server), for a request without
-        conditional headers: `head` answers HEAD, `head` + `body` GET. None when the page is not a fresh HIT any more
-        (stale, regenerated, revalidated, evicted) or was never remembered:
-        the request handler answers then.
+        with the seconds left, Date, Server): `head` answers HEAD, `head` +
+        `body` GET, `not_modified` a GET whose If-None-Match is the ETag. None
+        when the page is not a fresh HIT any more (stale, regenerated,
+        revalidated, evicted) or was never remembered: the request handler
+        answers then.
         """
         entry = self._prebuilt.get(raw_target)
         if entry is None:
@@ -200,7 +207,6 @@ class PageResponses:
         second = int(self.wall_clock())
         if entry.key != (fresh_seconds, second):
             self._make_bytes(entry, fresh_seconds, second)
-        self.prebuilt_answers += 1
         return entry
 
     def _make_bytes(self, entry: PrebuiltResponse, fresh_seconds: int, second: int) -> None:
@@ -208,13 +214,15 @@ class PageResponses:
             self._date = (second, formatdate(second, usegmt=True))
         headers = self.headers(entry.cached.record, CacheState.HIT, fresh_seconds=fresh_seconds)
         lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        head = (
-            f"HTTP/1.1 200 OK\r\n{lines}"
-            f"Content-Length: {len(entry.body)}\r\nDate: {self._date[1]}\r\n"
-            f"Server: {SERVER_SOFTWARE}\r\n\r\n"
-        ).encode()
+        tail = f"Date: {self._date[1]}\r\nServer: {SERVER_SOFTWARE}\r\n\r\n"
         entry.key = (fresh_seconds, second)
-        entry.head = head
+        entry.head = (
+            f"HTTP/1.1 200 OK\r\n{lines}Content-Length: {len(entry.body)}\r\n{tail}"
+        ).encode()
+        # As body_response's 304: the same headers but Content-Type, and no body.
+        del headers["Content-Type"]
+        lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        entry.not_modified = f"HTTP/1.1 304 Not Modified\r\n{lines}{tail}".encode()
 
 
 def _unsafe(text: str) -> bool:
