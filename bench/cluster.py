@@ -247,9 +247,13 @@ def shared(cluster: Cluster) -> bool:
 
 
 async def regenerations(session: aiohttp.ClientSession, cluster: Cluster) -> int:
-    """Regenerations run by the cluster (Redis: one shared counter; disk: one per instance)."""
+    """Regenerations run by the cluster.
+
+    Disk: each instance counts its own (summed). Redis: one shared counter, which
+    each instance knows as of its own last increment; the highest is the total.
+    """
     counts = [(await status(session, i))["regenerations"] for i in cluster.instances]
-    return counts[0] if shared(cluster) else sum(counts)
+    return max(counts) if shared(cluster) else sum(counts)
 
 
 async def settle(session: aiohttp.ClientSession, cluster: Cluster) -> None:
@@ -320,7 +324,7 @@ async def hit_runs(clusters: list[Cluster], url: str, args: argparse.Namespace) 
         f"\nHIT {url} on one instance, {args.rounds} interleaved rounds of {args.seconds:g} s ({tool})"
     )
     results: dict[str, list[tuple[float, float]]] = {c.backend: [] for c in clusters}
-    redis_delta: list[int] = []
+    redis_delta: list[tuple[int, int]] = []
     for round_number in range(args.rounds):
         for cluster in clusters if round_number % 2 == 0 else clusters[::-1]:
             instance = cluster.instances[0]
@@ -336,7 +340,7 @@ async def hit_runs(clusters: list[Cluster], url: str, args: argparse.Namespace) 
                 )
             used = cpu_seconds(instance.process.pid) - cpu
             if shared(cluster):
-                redis_delta.append(await redis_calls(cluster.cache_url) - calls - 1)
+                redis_delta.append((await redis_calls(cluster.cache_url) - calls - 1, total))
             if bad:
                 print(f"  {cluster.backend}: {bad} of {total} answers were not 2xx")
             results[cluster.backend].append((rps, total / used if used else float("nan")))
@@ -354,8 +358,8 @@ async def hit_runs(clusters: list[Cluster], url: str, args: argparse.Namespace) 
         print(f"  redis / disk: {redis / disk:.3f} (target within 5 %: 0.95 or more)")
     if redis_delta:
         print(
-            "  Redis commands during each Redis run (heartbeats and stream reads included): "
-            + ", ".join(map(str, redis_delta))
+            "  Redis commands during each Redis run, all instances' heartbeats and stream "
+            "reads included: " + ", ".join(f"{c} for {t:,} requests" for c, t in redis_delta)
         )
 
 
@@ -479,16 +483,20 @@ async def one_trial(
 
 async def tag_drop(cluster: Cluster, keys: int) -> None:
     """Fill the cluster's data cache with `keys` entries under other tags, time revalidate_tag."""
+    from ssg.config import load_config
     from ssg.isr.backend import open_backend
     from ssg.revalidate import Revalidate
 
-    cache_dir = cluster.instances[0].site_dir / ".ssg"
-    backend = open_backend(cluster.cache_url, cache_dir)
+    # The first instance's view: its site copy, the cluster's cache_url.
+    config = load_config(
+        cluster.instances[0].site_dir, environ={"SSG_CACHE_URL": cluster.cache_url}
+    )
+    backend = open_backend(config)
     store = backend.open_data_cache(time.time)
     if store is None:  # the disk backend's default: the data cache under .ssg/data
         from ssg.data.store import DataStore
 
-        store = DataStore(cache_dir / "data", clock=time.time)
+        store = DataStore(config.cache_dir / "data", clock=time.time)
     try:
         started = time.perf_counter()
         revalidate_for = Revalidate.after(3600)
@@ -572,7 +580,7 @@ def main() -> None:
         "--backends", nargs="+", choices=["redis", "disk"], default=["redis", "disk"]
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="length of one HIT run")
-    parser.add_argument("--rounds", type=int, default=3, help="HIT runs per backend, interleaved")
+    parser.add_argument("--rounds", type=int, default=5, help="HIT runs per backend, interleaved")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--storm", type=int, default=900, help="requests of the STALE storm")
     parser.add_argument("--upstream-ms", type=float, default=200.0)

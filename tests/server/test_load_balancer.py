@@ -2,7 +2,7 @@
 
 A real nginx (when installed) with the repository's config, its Docker upstream
 replaced by the two instances' addresses; the instances each on their own copy
-of the site and out/.
+of the site and out/, sharing a real redis-server where a test needs it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from ssg.config import load_config
 from ssg.server.app import create_app
-from tests.conftest import MakeSite
+from tests.conftest import MakeSite, RedisServer
 from tests.server.conftest import Server, ServeSite, _start, isr_site
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -102,6 +102,41 @@ async def _until_listening(session: aiohttp.ClientSession, url: str) -> None:
                         return
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.02)  # nginx starting: no event to await
+
+
+def _marked(server: Server, url_path: str) -> bool:
+    return any(p.marked_stale for p in server.engine.cache if p.record.url_path == url_path)
+
+
+async def test_a_revalidation_sent_through_nginx_reaches_both_instances(
+    make_site: MakeSite,
+    serve_site: ServeSite,
+    redis_server: RedisServer,
+    nginx: Callable[[list[int]], int],
+    tmp_path: Path,
+) -> None:
+    site_dir = isr_site(make_site, extra={"ssg.toml": f'cache_url = "{redis_server.url}"\n'})
+    first = await serve_site(site_dir, revalidate_secret=SECRET)
+    second = await _second_instance(first, tmp_path)
+    try:
+        front = f"http://127.0.0.1:{nginx([first.port, second.port])}"
+        async with aiohttp.ClientSession() as session:
+            await _until_listening(session, front + "/_ssg/health")
+            async with session.post(
+                front + "/_ssg/revalidate", json={"path": "/blog/a"}, headers=AUTH
+            ) as reply:
+                revalidated = reply.status
+        # One instance answered; the other learns of it through Redis (a stream read).
+        async with asyncio.timeout(5):
+            while not (_marked(first, "/blog/a") and _marked(second, "/blog/a")):
+                await asyncio.sleep(0.01)  # the stream reader is a background task
+        untouched = _marked(first, "/blog/b") or _marked(second, "/blog/b")
+    finally:
+        await second.session.close()
+        await second.runner.cleanup()
+
+    assert revalidated == 200
+    assert not untouched
 
 
 async def test_nginx_answers_from_the_other_instance_when_one_is_gone(

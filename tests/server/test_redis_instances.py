@@ -11,6 +11,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -239,3 +240,53 @@ async def test_a_fresh_hit_never_talks_to_redis(
     assert adopted.headers["X-SSG-Cache"] == "HIT"
     assert {r.headers["X-SSG-Cache"] for r in hits} == {"HIT"}
     assert request_commands(redis_server) == before
+
+
+STATUS_DEADLINE_SECONDS = 15.0
+"""Heartbeats come every 2 s: a bound on waiting for every instance to count the others."""
+
+
+async def cache_status(server: Server) -> dict[str, Any]:
+    reply = await server.get("/_ssg/status", headers=AUTH)
+    assert reply.status == 200
+    cache: dict[str, Any] = reply.json()["cache"]
+    return cache
+
+
+async def test_status_shows_redis_its_url_the_instances_connected_and_the_stream_lag(
+    make_site: MakeSite, instances: Instances, redis_server: RedisServer
+) -> None:
+    servers = await instances(isr_site(make_site), 3)
+    revalidated = await servers[0].request(
+        "POST", "/_ssg/revalidate", json={"path": "/blog/a"}, headers=AUTH
+    )
+
+    async with asyncio.timeout(STATUS_DEADLINE_SECONDS):
+        while True:
+            seen = [await cache_status(server) for server in servers]
+            if all(c["instances"] == 3 and c["stream_lag_ms"] is not None for c in seen):
+                break
+            await asyncio.sleep(0.1)  # heartbeats and stream reads are background tasks
+
+    assert revalidated.status == 200
+    for cache in seen:
+        assert cache["backend"] == "redis"
+        assert cache["connected"] is True
+        assert cache["url"] == redis_server.url
+        assert cache["prefix"].startswith("ssg:{") and cache["prefix"].endswith("}:")
+        assert cache["stream_lag_ms"] >= 0
+
+
+async def test_status_never_shows_the_redis_password(
+    make_site: MakeSite, serve_site: ServeSite, redis_server: RedisServer
+) -> None:
+    url = redis_server.url.replace("redis://", "redis://default:hunter2@")
+    site_dir = isr_site(make_site, extra={"ssg.toml": f'cache_url = "{url}"\n'})
+    server = await serve_site(site_dir, revalidate_secret=SECRET)
+
+    reply = await server.get("/_ssg/status", headers=AUTH)
+    page = await server.get("/blog/a")
+
+    assert "hunter2" not in reply.text
+    assert reply.json()["cache"]["url"] == url.replace(":hunter2@", ":***@")
+    assert page.status == 200
