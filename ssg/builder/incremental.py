@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,7 @@ RECORDS_FOLDER = "build"
 """Under the site's cache folder, beside the link check's `links.json`."""
 
 _MISSING = "missing"
+_TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
 _PAGE_FILES = frozenset({"page", "route"})
 
 
@@ -286,9 +288,11 @@ class ReadDigests:
                 return _MISSING
         if kind == "dir":
             try:
-                return _digest("\0".join(sorted(os.listdir(str(read[1])))))
+                names = os.listdir(str(read[1]))
             except OSError:
                 return _MISSING
+            # A build's own staging and swapped-out folders (`.out.staging-PID`) come and go.
+            return _digest("\0".join(sorted(n for n in names if not _TRANSIENT.match(n))))
         if kind == "entries" and isinstance(read[1], CollectionOrigin):
             collection = self._collection(read[1])
             if collection is None:
