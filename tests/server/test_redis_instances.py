@@ -44,18 +44,26 @@ async def instances(
 
     The first instance serves `site_dir` (built with the fake clock); the others
     serve copies of the site folder and its out/ (not of .ssg/), all on one
-    FakeClock and one Redis.
+    FakeClock and one Redis. Calling it again for the same site adds n
+    instances (started later, as a new machine joining).
     """
     started: list[Server] = []
 
+    firsts: dict[Path, Server] = {}
+
     async def start(site_dir: Path, count: int = 3) -> list[Server]:
-        (site_dir / "ssg.toml").write_text(
-            f'cache_url = "{redis_server.url}?lock_ttl=5"\n', encoding="utf-8"
-        )
-        first = await serve_site(site_dir, revalidate_secret=SECRET)
-        servers = [first]
-        for number in range(1, count):
-            copy = tmp_path / f"instance-{number}"
+        """The first call builds and serves `site_dir`; a later call adds `count` copies."""
+        first = firsts.get(site_dir)
+        servers = []
+        if first is None:
+            (site_dir / "ssg.toml").write_text(
+                f'cache_url = "{redis_server.url}?lock_ttl=5"\n', encoding="utf-8"
+            )
+            first = firsts[site_dir] = await serve_site(site_dir, revalidate_secret=SECRET)
+            servers.append(first)
+            count -= 1
+        for _ in range(count):
+            copy = tmp_path / f"instance-{len(started) + 1}"
             shutil.copytree(site_dir, copy, ignore=shutil.ignore_patterns(".ssg", "renders.log"))
             config = load_config(copy)
             app = create_app(config, clock=first.clock, revalidate_secret=SECRET)
@@ -214,6 +222,28 @@ async def test_instances_keep_serving_and_regenerating_while_redis_is_down(
     assert sorted(total_renders(servers, built)) == ["a", "a", "unlisted", "unlisted"]
     unreachable = [r for r in caplog.records if "is unreachable" in r.getMessage()]
     assert len(unreachable) == 2  # once per instance (its ISR state and data cache)
+
+
+async def test_an_instance_started_later_or_back_from_an_outage_catches_up_on_marks(
+    make_site: MakeSite, instances: Instances, redis_server: RedisServer
+) -> None:
+    site_dir = isr_site(make_site)
+    first, second = await instances(site_dir, 2)
+    redis_server.kill()
+    during = await first.request("POST", "/_ssg/revalidate", json={"path": "/blog/a"}, headers=AUTH)
+    redis_server.start()
+    await wait_marked(second, "/blog/a", timeout=10)  # committed on reconnection, streamed
+    await first.request("POST", "/_ssg/revalidate", json={"path": "/blog/b"}, headers=AUTH)
+    await wait_marked(second, "/blog/b")
+    (late,) = await instances(site_dir, 1)
+    await wait_marked(late, "/blog/b")  # read from Redis when it started
+
+    assert during.status == 200
+    assert [(await late.get(p)).headers["X-SSG-Cache"] for p in ("/blog/a", "/blog/b", "/")] == [
+        "STALE",
+        "STALE",
+        "HIT",
+    ]
 
 
 # Commands a request path sends and the background tasks (stream reader, heartbeat) do not.
