@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import pytest
 
@@ -33,3 +34,16 @@ def test_an_unknown_cache_url_scheme_names_the_url_and_the_fix(make_site: MakeSi
 
     assert caught.value.cache_url == "memcached://cache:11211"
     assert "redis://host:6379/0" in caught.value.fix
+
+
+def test_a_redis_cache_url_without_redis_py_says_how_to_install_it(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(make_site({"app/page.html": "hi"}))
+    config = dataclasses.replace(config, cache_url="redis://cache:6379/0")
+    monkeypatch.setitem(sys.modules, "ssg.isr.redis_backend", None)  # as if redis-py were missing
+
+    with pytest.raises(CacheBackendError, match="needs redis-py") as caught:
+        open_backend(config)
+
+    assert caught.value.fix == 'pip install "ssg[redis]"'
