@@ -93,7 +93,8 @@ class IsrEngine:
         # URL path -> the deletion of its evicted entry file, running in a thread.
         self._deleting: dict[str, asyncio.Future[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None  # set by attach_loop
-        # The server's start-up task preloading content collections (ssg.server.app).
+        # The server's start-up task parsing content collections and compiling templates
+        # (ssg.server.builds).
         self.content_preload: asyncio.Task[int] | None = None
         self._marks_dirty = False
         # Told of each revalidation made here (the purge webhook): (url paths, tags).

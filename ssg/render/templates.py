@@ -61,6 +61,31 @@ def render_template(
         ) from exc
 
 
+TEMPLATE_SUFFIXES = (".html", ".htm", ".xml", ".svg", ".txt")
+"""Files under app/ and the theme's templates/ that `compile_templates` compiles."""
+
+
+def compile_templates(env: jinja2.Environment) -> int:
+    """Compile the templates of app/ and the theme into `env`'s cache; return how many.
+
+    A server calls this in a worker thread at start-up, so the first render of
+    a page finds its templates compiled instead of compiling them on the event
+    loop (Jinja's cache takes a lock, so renders may run meanwhile). A template
+    with an error is skipped: the render that uses it reports it. No more than
+    the cache holds are compiled (more would evict the first ones).
+    """
+    names = env.list_templates(filter_func=lambda name: name.endswith(TEMPLATE_SUFFIXES))
+    capacity = getattr(env.cache, "capacity", len(names))
+    compiled = 0
+    for name in names[:capacity]:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            continue
+        compiled += 1
+    return compiled
+
+
 def template_frame(exc: BaseException, site: Site) -> tuple[str | None, int | None]:
     """The deepest template (or site module) frame of a traceback: (relative file, line)."""
     found: tuple[str | None, int | None] = (None, None)

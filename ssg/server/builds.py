@@ -35,6 +35,7 @@ from ssg.isr.entries import BeforeReplace
 from ssg.isr.scheduler import make_scheduler
 from ssg.render.services import make_services
 from ssg.render.special_pages import DEFAULT_NOT_FOUND
+from ssg.render.templates import compile_templates
 from ssg.scope import Clock, ServiceMode
 from ssg.server.endpoints import Endpoints
 from ssg.server.not_found import NotFoundPages
@@ -97,6 +98,21 @@ class ServedBuild:
     requests: int = 0
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     preload: asyncio.Task[int] | None = None
+
+
+def _preload(engine: IsrEngine, cache_dir: Path) -> int:
+    """Parse the content collections the build read, then compile the site's templates.
+
+    Blocking: the server runs it in a worker thread at start-up. Returns how
+    many collections were parsed.
+    """
+    loaded = preload_collections(engine.services, cache_dir)
+    started = time.monotonic()
+    compiled = compile_templates(engine.site.env)
+    logger.debug(
+        "Compiled %d templates in %.2f s, off the event loop.", compiled, time.monotonic() - started
+    )
+    return loaded
 
 
 def load_build(config: SiteConfig, options: BuildOptions) -> ServedBuild:
@@ -236,11 +252,10 @@ class BuildSwitch:
         engine.attach_loop(asyncio.get_running_loop())
         engine.state.start(engine.sync_marks)
         build.scheduler.start()
-        # The content the build read, parsed in a worker thread now rather than on the
-        # event loop by the first render that asks for it.
+        # The content the build read parsed, and the templates compiled, in a worker
+        # thread now rather than on the event loop by the first render that needs them.
         build.preload = asyncio.create_task(
-            asyncio.to_thread(preload_collections, engine.services, build.config.cache_dir),
-            name="ssg-preload-content",
+            asyncio.to_thread(_preload, engine, build.config.cache_dir), name="ssg-preload"
         )
         engine.content_preload = build.preload
 

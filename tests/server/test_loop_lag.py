@@ -227,3 +227,39 @@ async def test_the_content_the_build_read_is_parsed_off_the_loop_at_start(
     assert preloaded == 1
     assert (reply.status, "150 posts tagged" in reply.text) == (200, True)
     assert lag < MAX_LAG_SECONDS
+
+
+# A template Jinja takes a while to compile (parse, optimise, generate Python).
+BIG_TEMPLATE = (
+    "{% for item in items %}\n"
+    + "".join(
+        f'{{% if item.k{n} %}}<p class="c{n}">{{{{ item.k{n} | upper }}}} {{{{ item.v{n} }}}}</p>'
+        "{% endif %}\n"
+        for n in range(400)
+    )
+    + "{% endfor %}{{ slug }}\n"
+)
+
+
+async def test_templates_are_compiled_off_the_loop_at_start(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/big/[slug]/page.html": BIG_TEMPLATE,
+            "app/big/[slug]/page.py": (
+                "async def load(params):\n    return {'items': [], 'slug': params['slug']}\n"
+            ),
+        }
+    )
+    server = await serve_site(site_dir)
+    assert server.engine.content_preload is not None
+    await server.engine.content_preload  # the start-up preload: content, then templates
+
+    # One measurement: only the first render in a process would compile the template.
+    lag, reply = await max_loop_lag(server.get("/big/first"))
+
+    assert (reply.status, "first" in reply.text) == (200, True)
+    assert lag < MAX_LAG_SECONDS
