@@ -26,6 +26,7 @@ from ssg.errors import ListenError, ShutdownError, SsgError, WorkerExitError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
 from ssg.server.app import create_app
 from ssg.server.runner import run_server
+from ssg.syscalls import die_with_parent
 
 logger = logging.getLogger("ssg.server")
 
@@ -209,9 +210,20 @@ def listen_problem(exc: OSError, host: str, port: int) -> str | None:
 
 
 def _worker_main(
-    site_dir: Path, host: str, port: int, prewarm: bool, access_log: bool, ready: EventType
+    site_dir: Path,
+    host: str,
+    port: int,
+    prewarm: bool,
+    access_log: bool,
+    ready: EventType,
+    supervisor_pid: int,
 ) -> None:
-    """Entry point of a spawned worker: logging as the CLI sets it, then serve."""
+    """Entry point of a spawned worker: logging as the CLI sets it, then serve.
+
+    A supervisor killed with SIGKILL cannot stop its workers, so each asks for
+    a SIGTERM when it dies (a clean shutdown), rather than serving on unsupervised.
+    """
+    die_with_parent(supervisor_pid, signal.SIGTERM)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("ssg").setLevel(logging.INFO)
     try:
@@ -237,7 +249,7 @@ def _supervise(
     processes = [
         context.Process(
             target=_worker_main,
-            args=(site_dir, host, port, prewarm, access_log, ready[index]),
+            args=(site_dir, host, port, prewarm, access_log, ready[index], os.getpid()),
             name=f"ssg-worker-{index}",
         )
         for index in range(workers)

@@ -16,6 +16,7 @@ import pytest
 
 from ssg.isr.entries import EntryStore
 from ssg.records import make_etag
+from tests.builder.test_crash_safety import wait_exit
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT
 
@@ -171,6 +172,36 @@ async def test_port_in_use_is_one_error_line_naming_it_and_exit_1(make_site: Mak
         f"ssg serve or server?). Stop it, or pick a free port with --port, e.g. --port {port + 1}."
     ]
     assert errors[0] == lines[-1]
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds")
+async def test_workers_stop_when_their_supervisor_is_killed(make_site: MakeSite) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>served</h1>"})
+    port = free_port()
+    process = await start_serve(site_dir, port, workers=2)
+    seen: list[str] = []
+    children: list[int] = []
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        children = [
+            int(pid)
+            for task in Path(f"/proc/{process.pid}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        ]
+        process.send_signal(signal.SIGKILL)  # no chance to stop its workers itself
+        await process.wait()
+        gone = await asyncio.gather(*(wait_exit(pid, timeout=30) for pid in children))
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await session.get(f"http://127.0.0.1:{port}/")
+    finally:
+        for pid in children:
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
+
+    assert len(children) >= 2  # the workers (and multiprocessing's resource tracker)
+    assert gone == [True] * len(children)
+    assert "Traceback" not in "".join(seen)
 
 
 async def test_port_in_use_with_workers_is_reported_once(make_site: MakeSite) -> None:
