@@ -136,6 +136,9 @@ class AcceptFailureLog:
 
     asyncio logs a traceback for every failed accept of the backlog and retries
     each second; under a descriptor flood that is megabytes of log per second.
+    It schedules one retry per failed accept (CPython issue #151615), and a
+    retry that comes after the server closed its socket fails with "Invalid
+    file descriptor: -1": nothing is wrong then, so that is not logged either.
     Other errors go to the loop's default handler.
     """
 
@@ -143,6 +146,8 @@ class AcceptFailureLog:
         self.failures = 0
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if _is_retry_on_a_closed_socket(context):
+            return
         if context.get("message") != ACCEPT_FAILURE_MESSAGE:
             loop.default_exception_handler(context)
             return
@@ -154,3 +159,13 @@ class AcceptFailureLog:
                 "max_connections in ssg.toml.",
                 context.get("exception"),
             )
+
+
+def _is_retry_on_a_closed_socket(context: dict[str, Any]) -> bool:
+    """True for asyncio's accept retry (`_start_serving`) failing on a closed listening socket."""
+    callback = getattr(context.get("handle"), "_callback", None)
+    return (
+        getattr(callback, "__name__", None) == "_start_serving"
+        and isinstance(context.get("exception"), ValueError)
+        and any(getattr(arg, "fileno", lambda: 0)() == -1 for arg in context["handle"]._args)
+    )

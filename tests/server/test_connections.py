@@ -6,6 +6,7 @@ import asyncio
 import logging
 import resource
 import signal
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -75,7 +76,7 @@ async def test_a_visitor_gets_the_page_while_2000_idle_connections_are_open(
 
     assert (status, "<h1>home page</h1>" in body) == (200, True)
     assert output.count("closing the oldest idle ones") == 1
-    assert "Traceback" not in output
+    assert "Traceback" not in output, output
 
 
 async def test_slow_headers_time_out_and_a_malformed_request_logs_one_line(
@@ -129,6 +130,28 @@ def test_accept_failures_are_logged_once(caplog: pytest.LogCaptureFixture) -> No
 
     assert [r.getMessage().startswith("Cannot accept") for r in caplog.records] == [True]
     assert handler.failures == 500
+
+
+def test_an_accept_retry_after_the_server_closed_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loop = asyncio.new_event_loop()
+    handler = AcceptFailureLog()
+    listening = socket.socket()
+    listening.close()  # the server stopped before asyncio's retry of a failed accept ran
+    retry = asyncio.TimerHandle(0.0, loop._start_serving, (None, listening), loop)  # type: ignore[attr-defined]
+    context = {
+        "message": f"Exception in callback {retry}",
+        "exception": ValueError("Invalid file descriptor: -1"),
+        "handle": retry,
+    }
+    other = {"message": "something else", "exception": ValueError("other")}
+    with caplog.at_level(logging.ERROR):
+        handler(loop, context)
+        handler(loop, other)
+    loop.close()
+
+    assert [r.getMessage() for r in caplog.records] == ["something else"]
 
 
 HANGING_PAGE_PY = """
