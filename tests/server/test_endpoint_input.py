@@ -97,7 +97,9 @@ bodies = st.one_of(
 )
 @given(
     method=st.sampled_from(["GET", "POST", "HEAD", "PUT"]),
-    path=st.sampled_from([*ENDPOINTS, "/_ssg/revalidate?x=1", "/_ssg/status?pages=1"]),
+    path=st.sampled_from(
+        [*ENDPOINTS, "/_ssg/revalidate?x=1", "/_ssg/status?pages=1", "/_ssg/health"]
+    ),
     authorization=header_values,
     content_type=header_values,
     body=bodies,
