@@ -527,8 +527,14 @@ def loop_lag(tmp: Path) -> dict[str, Any]:
         holder.execute("BEGIN EXCLUSIVE")
         release = threading.Timer(2.0, holder.rollback)
         release.start()
-        sync_locked = _probe_during(server, lambda: probe(server.url("/sync-cached/c"), timeout=30))
-        release.join()
+        page_seconds: list[float] = []
+
+        def sync_cached_page() -> None:  # the page, then the queued write waiting on the lock
+            page_seconds.append(probe(server.url("/sync-cached/c"), timeout=30)[1])
+            release.join()
+
+        sync_locked = _probe_during(server, sync_cached_page)
+        sync_locked["page_ms"] = round(page_seconds[0] * 1000, 1)
         holder.close()
     finally:
         server.stop()
