@@ -338,16 +338,26 @@ def regen_kill(tmp: Path, kills: int = 10) -> dict[str, Any]:
         status, _ = probe(server.url("/isr"))
         failed_checks += int(status != 200)
         server.stop()
-    return {"kills": kills, "corrupt": corrupt, "failed_page_checks_after_restart": failed_checks}
+    entries = len(list((site / ".ssg" / "isr").glob("*.entry")))
+    return {
+        "kills": kills,
+        "entries_checked_last": entries,
+        "corrupt": corrupt,
+        "failed_page_checks_after_restart": failed_checks,
+    }
 
 
 def _corrupt_entries(folder: Path) -> int:
+    """ISR entry files whose header (its page record) does not describe their body."""
     bad = 0
     for entry in folder.glob("*.entry"):
         head, _, body = entry.read_bytes().partition(b"\n")
-        meta = json.loads(head)
-        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        bad += int(len(body) != meta["size_bytes"] or etag != meta["etag"])
+        try:
+            page = json.loads(head)["page"]
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'  # as ssg.records.make_etag
+            bad += int(len(body) != page["size_bytes"] or etag != page["etag"])
+        except (ValueError, KeyError, TypeError):
+            bad += 1
     return bad
 
 
