@@ -165,3 +165,67 @@ async def test_the_new_output_is_flushed_to_disk_before_the_switch(
 
     pid = os.getpid()
     assert steps == [f"sync .out.staging-{pid}", f"switch .out.staging-{pid} out"]
+
+
+HANGING_RENDER_PY = """
+import os, time
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parents[3]
+
+
+def hang():
+    (SITE / "pids" / str(os.getpid())).touch()
+    time.sleep(3600)
+    return ""
+
+
+def generate_static_params(params):
+    return [{"n": str(n)} for n in range(400)]
+
+
+def load(params):
+    return {"hang": hang}
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds")
+async def test_the_render_worker_dies_with_a_killed_build(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            **SITE,
+            "app/p/[n]/page.html": "{{ hang() }}",  # rendered by the build and its worker
+            "app/p/[n]/page.py": HANGING_RENDER_PY,
+        }
+    )
+    pids = site / "pids"
+    pids.mkdir()
+    build = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ssg",
+        "build",
+        str(site),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        # The build renders half of the pages itself and a forked worker the rest.
+        while len(list(pids.iterdir())) < 2:
+            await asyncio.sleep(0.05)
+        workers = [int(p.name) for p in pids.iterdir() if int(p.name) != build.pid]
+        build.send_signal(signal.SIGKILL)
+        await build.wait()
+        gone = [await wait_exit(pid, timeout=20) for pid in workers]
+    finally:
+        if build.returncode is None:
+            build.kill()
+            await build.wait()
+        for pid in workers:
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
+
+    assert len(workers) == 1
+    assert gone == [True]
+    assert not (site / "out").exists()  # no build finished: nothing half-written went live
