@@ -8,24 +8,21 @@ cost @neshca/cache-handler #612 measured: seconds at 18,745 keys).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import pickle
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redis.exceptions
 
 from ssg.data.store import CachedValue
+from ssg.data.threaded import ThreadedStore
 from ssg.revalidate import Revalidate
 
 logger = logging.getLogger("ssg.data")
-
-T = TypeVar("T")
 
 DATA_VALUES = "d:"
 """After the site's prefix: a value's key is `ssg:{<site>}:d:<data key>`."""
@@ -121,16 +118,15 @@ class RedisHealth:
             _logger.info("Redis at %s answers again: sharing ISR state.", redacted(self.url))
 
 
-class RedisDataStore:
+class RedisDataStore(ThreadedStore[tuple[CachedValue, bytes]]):
     """A Redis-backed map of data key -> CachedValue (the `DataCache` of a shared server).
 
     Calls run on the store's own thread with redis-py's synchronous client, as
-    the disk store runs sqlite (`aget`/`aset` await the thread, `*_soon` queue
-    work in order, sync calls wait). A Redis that does not answer within
-    REDIS_TIMEOUT_SECONDS makes a read a miss and a write a no-op, logged once
-    per outage; until the instance sees Redis answer again (`health`), reads
-    and writes do not even try: a page never fails or waits because of the
-    data cache.
+    the disk store runs sqlite (the calling convention of `ThreadedStore`). A
+    Redis that does not answer within REDIS_TIMEOUT_SECONDS makes a read a miss
+    and a write a no-op, logged once per outage; until the instance sees Redis
+    answer again (`health`), reads and writes do not even try: a page never
+    fails or waits because of the data cache.
 
     Args:
         client: a synchronous redis-py client (decode_responses off).
@@ -148,13 +144,11 @@ class RedisDataStore:
         clock: Callable[[], float],
         health: RedisHealth | None = None,
     ) -> None:
+        super().__init__(own_thread=True, where=f"Redis ({prefix})")
         self._client = client
         self._values = prefix + DATA_VALUES
         self._tags = prefix + DATA_TAGS
         self._clock = clock
-        self._thread: ThreadPoolExecutor | None = ThreadPoolExecutor(
-            1, thread_name_prefix="ssg-data-cache"
-        )
         self._set_script = client.register_script(SET_SCRIPT)
         self._revalidate_script = client.register_script(REVALIDATE_TAG_SCRIPT)
         self._health = health if health is not None else RedisHealth(repr(client))
@@ -164,93 +158,9 @@ class RedisDataStore:
         """True until closed (an unreachable Redis is a miss per call, not a disabled store)."""
         return self._thread is not None
 
-    def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self._thread is None:
-            return function(*args, **kwargs)
-        return self._thread.submit(function, *args, **kwargs).result()
-
-    async def _run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self._thread is None:
-            return function(*args, **kwargs)
-        return await asyncio.wrap_future(self._thread.submit(function, *args, **kwargs))
-
-    def _later(self, function: Callable[..., object], *args: Any) -> None:
-        if self._thread is None:
-            function(*args)
-            return
-        self._thread.submit(function, *args).add_done_callback(_log_failure)
-
-    async def aget(self, key: str) -> CachedValue | None:
-        """`get` without blocking the event loop."""
-        return await self._run(self._get, key)
-
-    async def aset(
-        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
-    ) -> None:
-        """`set` without blocking the event loop (raises TypeError as `set` does)."""
-        await self._run(self._set, key, value, revalidate=revalidate, tags=tags)
-
-    async def aexpire(self) -> int:
-        """0: Redis expires entries itself (their TTL)."""
-        return 0
-
-    def set_soon(
-        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
-    ) -> None:
-        """Queue `set`: pickled now (a later change to `value` is not stored), written in order.
-
-        Raises:
-            TypeError: `value` cannot be pickled (nothing is queued).
-        """
-        entry, blob = self._pickle(value, revalidate, tags)
-        self._later(self._put, key, entry, blob)
-
-    def drop_soon(self, keys: Iterable[str]) -> None:
-        """Queue `drop(keys)`: done before any read queued after it; never waits."""
-        self._later(self._drop, list(keys))
-
-    def revalidate_tag_soon(self, tag: str) -> None:
-        """Queue `revalidate_tag(tag)`: done before any read queued after it; never waits."""
-        self._later(self._revalidate_tag, tag)
-
-    def get(self, key: str, *, wait_seconds: float | None = None) -> CachedValue | None:
-        """The fresh entry under `key`, or None (missing, expired, unreadable, Redis down).
-
-        Args:
-            key: a data key from `ssg.data.keys`.
-            wait_seconds: wait at most this long for the store's thread (busy with
-                queued work); past that the lookup is a miss. None waits.
-        """
-        if self._thread is None or wait_seconds is None:
-            return self._call(self._get, key)
-        future = self._thread.submit(self._get, key)
-        try:
-            return future.result(timeout=wait_seconds)
-        except TimeoutError:
-            future.cancel()  # still queued: skip it; already running: its answer is dropped
-            return None
-
-    def set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
-        """Store `value` under `key` for every instance, stamped with the clock's time.
-
-        Raises:
-            TypeError: `value` cannot be pickled (nothing is stored).
-        """
-        self._call(self._set, key, value, revalidate=revalidate, tags=tags)
-
-    def revalidate_tag(self, tag: str) -> int:
-        """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
-        return self._call(self._revalidate_tag, tag)
-
-    def expire(self) -> int:
-        """0: Redis expires entries itself."""
-        return 0
-
     def close(self) -> None:
         """Stop the store's thread and close its connections."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.shutdown(wait=True)
+        self._stop_thread()
         self._client.close()
 
     def _get(self, key: str) -> CachedValue | None:
@@ -281,11 +191,7 @@ class RedisDataStore:
             return None
         return entry if entry.is_fresh(self._clock()) else None
 
-    def _set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
-        entry, blob = self._pickle(value, revalidate, tags)
-        self._put(key, entry, blob)
-
-    def _pickle(
+    def _encode(
         self, value: Any, revalidate: Revalidate, tags: Iterable[str]
     ) -> tuple[CachedValue, bytes]:
         """The entry stamped now, and its pickle.
@@ -302,7 +208,8 @@ class RedisDataStore:
                 f"({exc})"
             ) from exc
 
-    def _put(self, key: str, entry: CachedValue, blob: bytes) -> None:
+    def _put(self, key: str, encoded: tuple[CachedValue, bytes]) -> None:
+        entry, blob = encoded
         expires_at = entry.expires_at
         if expires_at is None:
             ttl_ms = 0
@@ -319,6 +226,9 @@ class RedisDataStore:
             self._failed("write", key, exc)
             return
         self._ok()
+
+    def _expire(self) -> int:
+        return 0  # Redis expires entries itself (their TTL)
 
     def _revalidate_tag(self, tag: str) -> int:
         try:
@@ -346,9 +256,3 @@ class RedisDataStore:
 
     def _ok(self) -> None:
         self._health.ok()
-
-
-def _log_failure(future: Future[object]) -> None:
-    error = future.exception()
-    if error is not None:
-        logger.error("A queued data cache operation failed: %s", error, exc_info=error)

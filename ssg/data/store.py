@@ -6,7 +6,6 @@ dropped by tag. A corrupt or incompatible cache directory never fails a build.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -14,13 +13,13 @@ import pickle
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import diskcache
 
+from ssg.data.threaded import ThreadedStore
 from ssg.revalidate import Revalidate
 
 logger = logging.getLogger("ssg.data")
@@ -34,8 +33,6 @@ SIZE_LIMIT_BYTES = 2**30
 LOOP_WAIT_SECONDS = 0.02
 """How long a sync call on a server's event loop waits for the store's thread before
 the lookup counts as a miss (`get(..., wait_seconds=)`)."""
-
-T = TypeVar("T")
 
 _FORMAT_KEY = "format"
 _ENTRY = "entry:"
@@ -111,19 +108,15 @@ class DataCache(Protocol):
     def close(self) -> None: ...
 
 
-class DataStore:
+class DataStore(ThreadedStore[tuple[bytes, str]]):
     """A diskcache-backed map of data key -> CachedValue, owning `directory`.
 
     diskcache keeps one sqlite connection per thread, which only that thread
     can close, and a lookup waits (up to a minute) while another process holds
     the database's lock. So with `own_thread` (a server) every sqlite call
-    runs on the store's one thread: the async methods (`aget`, `aset`,
-    `aexpire`) let the event loop serve meanwhile, the `*_soon` methods queue
-    work without waiting (the thread runs calls in order, so a read queued
-    later sees it), and the sync methods wait for the thread (`get` at most
-    `wait_seconds` when given: a sync function called on the event loop).
-    Without it (a build, which forks and must not start threads) every call
-    runs in the caller's thread.
+    runs on the store's one thread, with the calling convention of
+    `ThreadedStore`; without it (a build, which forks and must not start
+    threads) every call runs in the caller's thread.
 
     Args:
         directory: the folder the store owns (e.g. `.ssg/data`); created if missing,
@@ -135,133 +128,15 @@ class DataStore:
     def __init__(
         self, directory: Path, *, clock: Callable[[], float], own_thread: bool = False
     ) -> None:
+        super().__init__(own_thread=own_thread, where=str(directory))
         self.directory = Path(directory)
         self._clock = clock
-        self._thread: ThreadPoolExecutor | None = (
-            ThreadPoolExecutor(1, thread_name_prefix="ssg-data-cache") if own_thread else None
-        )
-        self._busy_logged = False
         self._cache: diskcache.Cache | None = self._call(_open_cache, self.directory)
-
-    def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `function` on the store's thread (waiting for it), or here without one."""
-        if self._thread is None:
-            return function(*args, **kwargs)
-        return self._thread.submit(function, *args, **kwargs).result()
-
-    async def _run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self._thread is None:
-            return function(*args, **kwargs)
-        return await asyncio.wrap_future(self._thread.submit(function, *args, **kwargs))
-
-    async def aget(self, key: str) -> CachedValue | None:
-        """`get` without blocking the event loop."""
-        return await self._run(self._get, key)
-
-    async def aset(
-        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
-    ) -> None:
-        """`set` without blocking the event loop (raises TypeError as `set` does)."""
-        await self._run(self._set, key, value, revalidate=revalidate, tags=tags)
-
-    async def aexpire(self) -> int:
-        """`expire` without blocking the event loop."""
-        return await self._run(self._expire)
-
-    def set_soon(
-        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
-    ) -> None:
-        """Queue `set`: pickled now (a later change to `value` is not stored), written in order.
-
-        Raises:
-            TypeError: `value` cannot be pickled (nothing is queued).
-        """
-        blob, meta = _entry_records(value, self._clock(), revalidate, tags)
-        self._later(self._put, key, blob, meta)
-
-    def drop_soon(self, keys: Iterable[str]) -> None:
-        """Queue `drop(keys)`: done before any read queued after it; never waits."""
-        self._later(self._drop, list(keys))
-
-    def revalidate_tag_soon(self, tag: str) -> None:
-        """Queue `revalidate_tag(tag)`: done before any read queued after it; never waits."""
-        self._later(self._revalidate_tag, tag)
-
-    def _later(self, function: Callable[..., object], *args: Any) -> None:
-        if self._thread is None:
-            function(*args)
-            return
-        future = self._thread.submit(function, *args)
-        future.add_done_callback(_log_failure)
-
-    def get(self, key: str, *, wait_seconds: float | None = None) -> CachedValue | None:
-        """Return the fresh entry stored under `key`, or None when missing or expired.
-
-        An unreadable entry (e.g. pickled by an older ssg) is logged on "ssg.data",
-        dropped, and reported as missing.
-
-        Args:
-            key: a data key from `ssg.data.keys`.
-            wait_seconds: with the store's own thread, wait at most this long
-                for it (busy with queued work, or waiting on a lock another
-                process holds); past that the lookup is a miss (None), logged
-                once. None waits until it answers.
-        """
-        if self._thread is None or wait_seconds is None:
-            return self._call(self._get, key)
-        future = self._thread.submit(self._get, key)
-        try:
-            return future.result(timeout=wait_seconds)
-        except TimeoutError:
-            future.cancel()  # still queued: skip it; already running: its answer is dropped
-            if not self._busy_logged:
-                self._busy_logged = True
-                logger.warning(
-                    "The data cache at %s was busy for more than %.0f ms (a lock held by "
-                    "another process, or queued work) when a sync @ssg.cache function was "
-                    "called on the event loop; such calls compute their value instead of "
-                    "waiting (logged once). Make the function async to wait without "
-                    "stalling the server.",
-                    self.directory,
-                    wait_seconds * 1000,
-                )
-            return None
-
-    def set(
-        self,
-        key: str,
-        value: Any,
-        *,
-        revalidate: Revalidate,
-        tags: Iterable[str],
-    ) -> None:
-        """Store `value` under `key`, stamped with the clock's current time.
-
-        Args:
-            key: a data key from `ssg.data.keys`.
-            value: any picklable value.
-            revalidate: how long it stays fresh (N seconds, or NEVER).
-            tags: tags that `revalidate_tag` drops the entry by.
-
-        Raises:
-            TypeError: `value` cannot be pickled (nothing is stored).
-        """
-        self._call(self._set, key, value, revalidate=revalidate, tags=tags)
-
-    def revalidate_tag(self, tag: str) -> int:
-        """Drop every entry tagged `tag` (as Next.js revalidateTag); return how many."""
-        return self._call(self._revalidate_tag, tag)
-
-    def expire(self) -> int:
-        """Remove entries expired by the clock; return how many (the server's scheduler runs it)."""
-        return self._call(self._expire)
 
     def close(self) -> None:
         """Close the sqlite connection (and the store's thread); the store then behaves as disabled."""
         self._call(self._close)
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-            self._thread = None
+        self._stop_thread()
 
     @property
     def enabled(self) -> bool:
@@ -306,13 +181,14 @@ class DataStore:
             return None
         return entry if entry.is_fresh(self._clock()) else None
 
-    def _set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None:
-        self._put(key, *_entry_records(value, self._clock(), revalidate, tags))
+    def _encode(self, value: Any, revalidate: Revalidate, tags: Iterable[str]) -> tuple[bytes, str]:
+        return _entry_records(value, self._clock(), revalidate, tags)
 
-    def _put(self, key: str, blob: bytes, meta: str) -> None:
+    def _put(self, key: str, encoded: tuple[bytes, str]) -> None:
         """Write an entry's pickled value and its metadata in one transaction."""
         if self._cache is None:
             return
+        blob, meta = encoded
         try:
             with self._cache.transact():
                 self._cache.set(_ENTRY + key, blob)
@@ -409,12 +285,6 @@ def _entry_records(
             f"cannot store a {type(value).__name__} in the data cache: it is not picklable ({exc})"
         ) from exc
     return blob, json.dumps([entry.expires_at, sorted(entry.tags)])
-
-
-def _log_failure(future: Future[object]) -> None:
-    error = future.exception()
-    if error is not None:
-        logger.error("A queued data cache operation failed: %s", error, exc_info=error)
 
 
 def _open_cache(directory: Path) -> diskcache.Cache | None:
