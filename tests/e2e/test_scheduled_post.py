@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.server.test_serve_command import free_port, read_until, start_serve
+from tests.server.test_serve_command import free_port, read_until, start_serve, stop_serve
 
 AHEAD_SECONDS = 12  # time for `ssg build` and the server start-up on a busy machine
 PUBLISH_DEADLINE_SECONDS = 20
@@ -57,8 +57,7 @@ async def test_scheduled_post_appears_on_its_page_listing_and_feed_at_its_date(
                         published[path] = time.time() - due
                 await asyncio.sleep(0.2)
     finally:
-        process.terminate()
-        await process.wait()
+        await stop_serve(process)
 
     assert before["/blog/soon"][0] == 404
     assert "Soon and scheduled" not in before["/"][1]

@@ -22,7 +22,7 @@ from ssg.server.builds import BuildSwitch
 from ssg.syscalls import exchange_paths
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT, Hold, Server, ServeSite
-from tests.server.test_serve_command import free_port, read_until, start_serve
+from tests.server.test_serve_command import free_port, read_until, start_serve, stop_serve
 
 SWITCH_DEADLINE_SECONDS = 10.0
 """A bound on waits for a switch (the contract is 2 s; a loaded CI machine gets slack)."""
@@ -192,9 +192,7 @@ async def test_sighup_to_ssg_serve_switches_every_worker_to_the_build_copied_int
         process.send_signal(signal.SIGTERM)
         rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop_serve(process)
     output = "".join(seen) + rest.decode()
 
     assert len(set(first.values())) == 1
@@ -222,9 +220,7 @@ async def test_sighup_while_ssg_serve_starts_does_not_end_it(make_site: MakeSite
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), timeout=30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop_serve(process)
 
     assert status == 200
     assert process.returncode == 0

@@ -15,7 +15,7 @@ import pytest
 from ssg.server.connections import ACCEPT_FAILURE_MESSAGE, AcceptFailureLog, connection_cap
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT
-from tests.server.test_serve_command import free_port, read_until, start_serve
+from tests.server.test_serve_command import free_port, read_until, start_serve, stop_serve
 
 IDLE_CONNECTIONS = 2000
 
@@ -29,13 +29,6 @@ def served_site(make_site: MakeSite, toml: str = "", extra: dict[str, str] | Non
             **(extra or {}),
         }
     )
-
-
-async def stop(process: asyncio.subprocess.Process) -> str:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
-    return rest.decode()
 
 
 def raise_own_file_limit(needed: int) -> None:
@@ -72,7 +65,7 @@ async def test_a_visitor_gets_the_page_while_2000_idle_connections_are_open(
     finally:
         for writer in idle:
             writer.close()
-        output = "".join(seen) + await stop(process)
+        output = "".join(seen) + await stop_serve(process, timeout=30)
 
     assert (status, "<h1>home page</h1>" in body) == (200, True)
     assert output.count("closing the oldest idle ones") == 1
@@ -98,7 +91,7 @@ async def test_slow_headers_time_out_and_a_malformed_request_logs_one_line(
         malformed = await asyncio.wait_for(reader.read(), timeout=10)
         writer.close()
     finally:
-        output = "".join(seen) + await stop(process)
+        output = "".join(seen) + await stop_serve(process, timeout=30)
 
     assert closed_with == b""  # the server hung up; nothing was answered
     soft = next(line for line in limits.splitlines() if line.startswith("Max open files"))
@@ -183,11 +176,9 @@ async def test_shutdown_answers_a_request_past_the_grace_period_503_and_exits_no
             process.send_signal(signal.SIGTERM)
             async with await asyncio.wait_for(pending, timeout=10) as response:
                 status, retry_after = response.status, response.headers.get("Retry-After")
-        output = "".join(seen) + await stop(process)
+        output = "".join(seen) + await stop_serve(process, timeout=30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop_serve(process)
 
     assert (status, retry_after) == (503, "5")
     assert process.returncode == 1

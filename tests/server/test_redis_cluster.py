@@ -16,7 +16,7 @@ from ssg.builder.builder import build_site
 from ssg.config import load_config
 from tests.conftest import MakeSite, RedisServer
 from tests.server.conftest import LAYOUT, FakeClock, renders
-from tests.server.test_serve_command import free_port, read_until, start_serve
+from tests.server.test_serve_command import free_port, read_until, start_serve, stop_serve
 
 LOCK_TTL_SECONDS = 1.0
 SECRET = "s"
@@ -96,13 +96,7 @@ async def cluster(
 
     yield site_dir, start
     for instance in started:
-        if instance.process.returncode is None:
-            instance.process.terminate()
-            try:
-                await asyncio.wait_for(instance.process.wait(), 15)
-            except TimeoutError:
-                instance.process.kill()
-                await instance.process.wait()
+        await stop_serve(instance.process)
 
 
 async def get(session: aiohttp.ClientSession, url: str) -> tuple[int, str, str]:

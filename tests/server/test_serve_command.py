@@ -61,6 +61,19 @@ async def start_serve(
     return process
 
 
+async def stop_serve(process: asyncio.subprocess.Process, timeout: float = 15) -> str:
+    """Stop a `start_serve` process (SIGTERM; SIGKILL after `timeout` seconds) and return
+    the rest of its output, read to the end so its pipe is closed (also when it had exited)."""
+    if process.returncode is None:
+        process.terminate()
+    try:
+        rest, _ = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError:
+        process.kill()
+        rest, _ = await process.communicate()
+    return rest.decode(errors="replace")
+
+
 async def read_until(process: asyncio.subprocess.Process, marker: str, seen: list[str]) -> None:
     assert process.stdout is not None
     while True:
@@ -92,9 +105,7 @@ async def test_serve_builds_first_serves_logs_and_stops_cleanly(
         process.send_signal(signum)
         rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop_serve(process)
     output = "".join(seen) + rest.decode()
 
     assert "building the site first" in output
@@ -142,9 +153,7 @@ async def test_two_workers_share_the_port_and_one_regeneration_counter(make_site
         process.send_signal(signal.SIGTERM)
         rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop_serve(process)
     output = "".join(seen) + rest.decode()
 
     assert len(pids) == 2
@@ -275,9 +284,7 @@ async def test_kill_9_during_a_regeneration_leaves_a_consistent_store_and_restar
         process.send_signal(signal.SIGKILL)  # in the middle of the regeneration
         await process.wait()
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop_serve(process)
     (site_dir / "release").touch()
 
     build_id = json.loads((site_dir / "out" / "_ssg" / "manifest.json").read_text())["build_id"]
