@@ -1,42 +1,25 @@
 """The Redis backend: ISR state shared by `ssg serve` instances on any number of machines.
 
-Layout (one site, one build; `<b>` = build id[:12], `<h>` = sha256(url)[:32]):
-
-    ssg:{<site>}:<b>:e:<h>     HASH    v (fencing version), meta (record JSON), body; TTL expire_seconds
-    ssg:{<site>}:<b>:lk:<h>    STRING  render lock token; SET NX PX, extended while rendering
-    ssg:{<site>}:<b>:fail:<h>  STRING  a failed regeneration; PX = its retry delay (shared back-off)
-    ssg:{<site>}:<b>:ver       STRING  INCR per render: the fencing versions
-    ssg:{<site>}:<b>:rev       STRING  INCR per revalidation: the revalidation sequence
-    ssg:{<site>}:<b>:marks     HASH    tag -> sequence number of its last revalidation
-    ssg:{<site>}:<b>:stats     HASH    regenerations / renders that ran
-    ssg:{<site>}:<b>:events    STREAM  reval {seq, tags} and entry {url, v}; MAXLEN ~
-    ssg:{<site>}:instances     ZSET    instance id -> last heartbeat (Redis's clock)
-    ssg:{<site>}:d:<key>, dt:<tag>     the data cache (ssg.data.redis_store), shared by builds
-
-The braces make `{<site>}` the Redis Cluster hash tag: a site lives in one
-slot, so the Lua scripts may touch several of its keys. Revalidations are
-numbered by `rev`, never timed, so machines' clocks never have to agree. A
-fresh HIT never talks to Redis: each instance answers from its memory and its
-own copy of the entries (`cache_dir/isr-shared`). When Redis is unreachable,
-instances serve what they have and render with local locks, log it once, and
-reconnect with back-off.
+The keys it uses are listed in `ssg.isr.redis_keys`. Revalidations are
+numbered by the build's `rev` counter, never timed (`ssg.isr.sequence_marks`),
+so machines' clocks never have to agree. A fresh HIT never talks to Redis:
+each instance answers from its memory and its own copy of the entries
+(`cache_dir/isr-shared`). When Redis is unreachable, instances serve what they
+have and render with local locks, log it once, and reconnect with back-off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import os
-import re
 import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 import redis.asyncio
@@ -54,6 +37,8 @@ from ssg.isr.cache import CachedPage
 from ssg.isr.disk import DiskLease
 from ssg.isr.entries import ENTRY_FORMAT, BeforeReplace, EntryStore, StoredEntry
 from ssg.isr.locks import RenderLocks
+from ssg.isr.redis_keys import BuildKeys, site_key_of, split_cache_url
+from ssg.isr.sequence_marks import SequenceMarks
 from ssg.records import PageRecord
 from ssg.scope import Clock
 
@@ -84,113 +69,6 @@ WAIT_POLL_MAX_SECONDS = 0.2
 
 REDIS_ERRORS = (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
 """What an unreachable, slow or failing Redis raises: handled, never a 5xx."""
-
-_SITE_KEY = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def site_key_of(config: SiteConfig) -> str:
-    """The site's name in Redis keys: its base_url host, else its title, else "site".
-
-    Examples: "https://blog.example.com" -> "blog.example.com"; title "My Blog" -> "My-Blog".
-    Instances of one site must agree on it; `?prefix=` in cache_url sets it outright.
-    """
-    site_url = config.site_url
-    if site_url:
-        parts = urlsplit(site_url)
-        name = parts.netloc + parts.path
-    else:
-        name = str(config.theme_values.get("title") or "")
-    return _SITE_KEY.sub("-", name).strip("-") or "site"
-
-
-def split_cache_url(cache_url: str) -> tuple[str, dict[str, str]]:
-    """(the URL redis-py opens, ssg's own options) from a cache_url.
-
-    ssg reads `prefix` (the site key) and `lock_ttl` (seconds) from the query
-    and hands the rest to `redis.asyncio.from_url`:
-    "redis://r:6379/0?lock_ttl=5" -> ("redis://r:6379/0", {"lock_ttl": "5"}).
-    """
-    parts = urlsplit(cache_url)
-    own: dict[str, str] = {}
-    rest: list[tuple[str, str]] = []
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name in ("prefix", "lock_ttl"):
-            own[name] = value
-        else:
-            rest.append((name, value))
-    return urlunsplit(parts._replace(query=urlencode(rest))), own
-
-
-class SequenceMarks:
-    """Revalidation marks as numbers on a build's shared sequence (no clocks).
-
-    A mark made anywhere gets the next number `n` of the build's `rev`
-    counter. A render that read `rev == s` when it began sits at position
-    `s + 0.5`: marks `<= s` were made before it, marks `> s` after. A page
-    from the build output sits at 0, before every mark. A mark made in this
-    process is also counted by the local `seq` until its number comes back.
-
-    Attributes:
-        seq: marks made in this process (see RevalidationMarks.marked_since).
-        known: the highest sequence number seen.
-    """
-
-    def __init__(self) -> None:
-        self.seq = 0
-        self.known = 0
-        self._positions: dict[str, float] = {}
-        self._seqs: dict[str, int] = {}
-        self._pending: set[str] = set()
-        self._newer: dict[str, float] = {}
-
-    def mark(self, tags: Iterable[str], now: float) -> int:
-        """Record tags revalidated here (committed to Redis by `take_pending`'s caller)."""
-        self.seq += 1
-        for tag in tags:
-            self._seqs[tag] = self.seq
-            self._pending.add(tag)
-        return self.seq
-
-    def take_pending(self) -> list[str]:
-        """The tags marked here and not yet committed (the caller commits or gives them back)."""
-        pending, self._pending = sorted(self._pending), set()
-        return pending
-
-    def give_back(self, tags: Iterable[str]) -> None:
-        """Tags whose commit failed: committed with the next ones."""
-        self._pending.update(tags)
-
-    @property
-    def has_pending(self) -> bool:
-        """True while marks made here wait to be committed."""
-        return bool(self._pending)
-
-    def merge(self, marks: dict[str, float], *, notify: bool = True) -> None:
-        """Take marks from Redis (tag -> sequence number), keeping the newer of each.
-
-        With `notify`, the newer ones are also returned by the next `take_newer`
-        (marks made elsewhere, whose pages here are not marked yet).
-        """
-        for tag, position in marks.items():
-            if position > self._positions.get(tag, 0.0):
-                self._positions[tag] = position
-                if notify:
-                    self._newer[tag] = max(position, self._newer.get(tag, 0.0))
-            self.known = max(self.known, int(position))
-
-    def take_newer(self) -> dict[str, float]:
-        """The marks merged since the last call (tag -> position)."""
-        newer, self._newer = self._newer, {}
-        return newer
-
-    def marked_since(self, tags: Iterable[str], seq: int) -> bool:
-        """True when one of `tags` was marked in this process after local number `seq`."""
-        return any(self._seqs.get(tag, 0) > seq for tag in tags)
-
-    def marked_at_or_after(self, tags: Iterable[str], since: float) -> bool:
-        """True when one of `tags` has a mark at or after position `since`."""
-        positions = self._positions
-        return any(positions.get(tag, -1.0) >= since for tag in tags)
 
 
 class RedisLease:
@@ -286,41 +164,6 @@ class RedisCounter:
         """Wait for increments in flight (tests and shutdown)."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-class BuildKeys:
-    """The Redis keys of one build (see the module docstring)."""
-
-    def __init__(self, prefix: str, build_id: str) -> None:
-        base = f"{prefix}{build_id[:12]}:"
-        self.base = base
-        self.ver = base + "ver"
-        self.rev = base + "rev"
-        self.marks = base + "marks"
-        self.stats = base + "stats"
-        self.events = base + "events"
-
-    @staticmethod
-    def url_hash(url_path: str) -> str:
-        """32 hex digits naming an URL's keys."""
-        return hashlib.sha256(url_path.encode("utf-8")).hexdigest()[:32]
-
-    def entry(self, url_path: str) -> str:
-        """The URL's entry hash."""
-        return f"{self.base}e:{self.url_hash(url_path)}"
-
-    def lock(self, url_path: str) -> str:
-        """The URL's render lock."""
-        return f"{self.base}lk:{self.url_hash(url_path)}"
-
-    def failure(self, url_path: str) -> str:
-        """The URL's shared failure back-off."""
-        return f"{self.base}fail:{self.url_hash(url_path)}"
-
-    @property
-    def long_lived(self) -> tuple[str, ...]:
-        """Keys that live as long as the build is served (their TTL is renewed by heartbeats)."""
-        return (self.ver, self.rev, self.marks, self.stats, self.events)
 
 
 class RedisBuild:
