@@ -14,13 +14,11 @@ after the build's output replaced out/: a failed build leaves both as they were.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import logging
 import os
 import pickle
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,11 +26,12 @@ from pathlib import Path
 import jinja2
 
 from ssg.builder.build_result import PlannedPage
+from ssg.builder.fingerprint import digest, fingerprint
 from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
+from ssg.builder.route_inputs import route_files
 from ssg.builder.writer import OutputWriter
 from ssg.config import SiteConfig
-from ssg.content.cache import code_identity as content_code_identity
 from ssg.content.collection import Collection
 from ssg.content.entry import Entry
 from ssg.content.memo import CollectionOrigin, memoized_collection
@@ -51,7 +50,6 @@ RECORDS_FOLDER = "build"
 
 _MISSING = "missing"
 _TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
-_PAGE_FILES = frozenset({"page", "route"})
 
 
 @dataclass(frozen=True)
@@ -133,80 +131,6 @@ def _stamp(path: Path) -> str | None:
     return f"{found.st_ino} {found.st_size} {found.st_mtime_ns}"
 
 
-def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, str]:
-    """What every page depends on, by the reason a change of it gives for a full render.
-
-    | key                     | what                                                |
-    | ----------------------- | --------------------------------------------------- |
-    | "ssg upgraded"          | ssg's version and source files, Jinja2, Markdown, Pygments, Python |
-    | "ssg.toml changed"      | the loaded config (ssg.toml and `SSG_*` overrides)   |
-    | "build options changed" | --drafts, --strict                                  |
-    | "environment changed"   | `SSG_*` variables and the working directory (site modules read them) |
-    | "routes changed"        | the names of the files under app/ and of the site's top-level modules |
-    | "theme changed"         | the theme folder and its assets' fingerprints       |
-    """
-    config = site.config
-    return {
-        "ssg upgraded": _digest(repr(_code_identity())),
-        "ssg.toml changed": _digest(repr(config)),
-        "build options changed": f"drafts={include_drafts} strict={strict}",
-        "environment changed": _digest(
-            repr(
-                (sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")), os.getcwd())
-            )
-        ),
-        "routes changed": _digest(repr(_site_file_names(config))),
-        "theme changed": _digest(
-            repr((str(site.theme.templates_dir), sorted(site.theme.assets.items())))
-        ),
-    }
-
-
-def _code_identity() -> tuple[object, ...]:
-    """ssg's version and its source files' sizes and times, and the libraries that render
-    (Jinja2, Pygments, and what the content cache is keyed by: cmarkgfm...)."""
-    import pygments
-
-    package = Path(__file__).resolve().parents[1]
-    stamps = []
-    for folder, _dirs, names in os.walk(package):
-        for name in sorted(names):
-            if name.endswith(".py"):
-                found = os.stat(os.path.join(folder, name))
-                stamps.append((os.path.join(folder, name), found.st_size, found.st_mtime_ns))
-    stamps.sort()
-    return (
-        tuple(stamps),
-        jinja2.__version__,
-        pygments.__version__,
-        content_code_identity(),
-        sys.version,
-    )
-
-
-def _site_file_names(config: SiteConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(every file under app/, the site folder's top-level modules), relative and sorted."""
-    app_files: list[str] = []
-    for folder, dirs, names in os.walk(config.app_dir):
-        dirs.sort()
-        relative = os.path.relpath(folder, config.app_dir)
-        app_files.extend(os.path.join(relative, name) for name in sorted(names))
-    try:
-        top = sorted(
-            entry.name
-            for entry in os.scandir(config.site_dir)
-            if entry.name.endswith(".py") or os.path.isfile(os.path.join(entry.path, "__init__.py"))
-        )
-    except OSError:
-        top = []
-    return tuple(app_files), tuple(top)
-
-
-def _digest(text: str | bytes) -> str:
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
     """The last build's records for this output folder, or None and the reason there are none.
 
@@ -283,7 +207,7 @@ class ReadDigests:
             return self._template(str(read[1]))
         if kind == "file":
             try:
-                return _digest((self._site.config.site_dir / str(read[1])).read_bytes())
+                return digest((self._site.config.site_dir / str(read[1])).read_bytes())
             except OSError:
                 return _MISSING
         if kind == "dir":
@@ -292,13 +216,13 @@ class ReadDigests:
             except OSError:
                 return _MISSING
             # A build's own staging and swapped-out folders (`.out.staging-PID`) come and go.
-            return _digest("\0".join(sorted(n for n in names if not _TRANSIENT.match(n))))
+            return digest("\0".join(sorted(n for n in names if not _TRANSIENT.match(n))))
         if kind == "entries" and isinstance(read[1], CollectionOrigin):
             collection = self._collection(read[1])
             if collection is None:
                 return _MISSING
             # Members, order and slugs (slug reads are not noted one by one: see Entry).
-            return _digest("\n".join(f"{e.source_file}\0{e.slug}" for e in collection.entries))
+            return digest("\n".join(f"{e.source_file}\0{e.slug}" for e in collection.entries))
         if kind == "slug" and isinstance(read[1], CollectionOrigin):
             slugs = self._slugs.get(read[1])
             if slugs is None:
@@ -312,9 +236,9 @@ class ReadDigests:
             return self._field(str(read[1]), str(read[2]))
         if kind == "entry":
             parsed = self._entries_of(str(read[1]))
-            return _digest(pickle.dumps(parsed, protocol=4)) if parsed else _MISSING
+            return digest(pickle.dumps(parsed, protocol=4)) if parsed else _MISSING
         if kind == "page_index":
-            return _digest(repr(self._services.page_index.url_paths))
+            return digest(repr(self._services.page_index.url_paths))
         # "volatile", and any read this version does not know: never proven unchanged.
         return "volatile:" + os.urandom(8).hex()
 
@@ -325,7 +249,7 @@ class ReadDigests:
             source, filename, _uptodate = env.loader.get_source(env, name)
         except jinja2.TemplateNotFound:
             return _MISSING
-        return _digest(f"{filename}\0{source}")
+        return digest(f"{filename}\0{source}")
 
     def _collection(self, origin: CollectionOrigin) -> Collection | None:
         if origin not in self._collections:
@@ -351,7 +275,7 @@ class ReadDigests:
         for entry in entries:
             value = object.__getattribute__(entry, name)
             parts.append(value if isinstance(value, str) else repr(value))
-        return _digest("\0".join(parts))
+        return digest("\0".join(parts))
 
     def _entries_of(self, source_file: str) -> list[Entry]:
         """The entries parsed from `source_file` in the collections the reads name."""
@@ -447,7 +371,7 @@ class PreviousBuild:
 
     def links_key(self, files: Iterable[str], not_found_links: Iterable[str]) -> str:
         """What the link check's answer depends on besides the pages: the output's files."""
-        return _digest(repr((sorted(files), tuple(not_found_links))))
+        return digest(repr((sorted(files), tuple(not_found_links))))
 
     def broken_links(self, links_key: str) -> list[BrokenLink] | None:
         """The last link check's broken links if its output had the same files, else None.
@@ -707,83 +631,3 @@ def _compacted(
         },
         {pattern: replace(kept, reads=ids(kept.reads)) for pattern, kept in params.items()},
     )
-
-
-def route_files(site: Site, route: RouteDefinition) -> list[str]:
-    """The files a route's render may use besides templates and content, relative to the site.
-
-    Every file in the route's own folder; in the folders above it every file but
-    another route's page and route files (layouts, not-found and error pages, their
-    modules); everything under the @slot folders of its layouts; and the site
-    modules (outside app/) those Python files import, followed through imports.
-    """
-    config = site.config
-    found: set[Path] = set()
-    for folder in route.dir_chain or (route.segment_dir,):
-        own = folder == route.segment_dir
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_file() and (own or Path(entry.name).stem not in _PAGE_FILES):
-                found.add(Path(entry.path))
-    for layout in route.layouts:
-        for slot in layout.slots.values():
-            for path in slot.slot_dir.rglob("*"):
-                if path.is_file():
-                    found.add(path)
-    modules = [path for path in found if path.suffix == ".py"]
-    found.update(imported_site_modules(modules, config.site_dir))
-    return sorted(site.relative(path) for path in found)
-
-
-def imported_site_modules(files: Iterable[Path], site_dir: Path) -> set[Path]:
-    """The site's own modules (files under `site_dir`) these Python files import, transitively.
-
-    Imports are read from the source (`import blog`, `from blog_archive import x`,
-    relative imports); a module that is not a file under `site_dir` (the standard
-    library, ssg, an installed package) is not followed.
-    """
-    seen: set[Path] = set()
-    todo = list(files)
-    while todo:
-        file = todo.pop()
-        try:
-            tree = ast.parse(file.read_bytes(), filename=str(file))
-        except (OSError, SyntaxError, ValueError):
-            continue
-        for name in _imported_names(tree, file, site_dir):
-            for candidate in _module_candidates(name, site_dir):
-                if candidate.is_file() and candidate not in seen:
-                    seen.add(candidate)
-                    todo.append(candidate)
-    return seen
-
-
-def _imported_names(tree: ast.AST, file: Path, site_dir: Path) -> Iterable[str]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                try:
-                    package = file.parent.relative_to(site_dir).parts
-                except ValueError:
-                    continue
-                up = package[: len(package) - (node.level - 1)] if node.level > 1 else package
-                base = ".".join([*up, *([base] if base else [])])
-            if base:
-                yield base
-            yield from (f"{base}.{alias.name}" if base else alias.name for alias in node.names)
-
-
-def _module_candidates(name: str, site_dir: Path) -> list[Path]:
-    """ "a.b" -> site/a.py, site/a/__init__.py, site/a/b.py, site/a/b/__init__.py."""
-    parts = name.split(".")
-    found = []
-    for depth in range(1, len(parts) + 1):
-        folder = site_dir.joinpath(*parts[:depth])
-        found += [folder.with_name(parts[depth - 1] + ".py"), folder / "__init__.py"]
-    return found

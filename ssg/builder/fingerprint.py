@@ -1,0 +1,90 @@
+"""What every page of a build depends on, keyed by the reason a change of it gives for a
+full render ("ssg upgraded", "ssg.toml changed", ...): the incremental build's first check."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import jinja2
+
+from ssg.config import SiteConfig
+from ssg.content.cache import code_identity as content_code_identity
+from ssg.site import Site
+
+
+def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, str]:
+    """What every page depends on, by the reason a change of it gives for a full render.
+
+    | key                     | what                                                |
+    | ----------------------- | --------------------------------------------------- |
+    | "ssg upgraded"          | ssg's version and source files, Jinja2, Markdown, Pygments, Python |
+    | "ssg.toml changed"      | the loaded config (ssg.toml and `SSG_*` overrides)   |
+    | "build options changed" | --drafts, --strict                                  |
+    | "environment changed"   | `SSG_*` variables and the working directory (site modules read them) |
+    | "routes changed"        | the names of the files under app/ and of the site's top-level modules |
+    | "theme changed"         | the theme folder and its assets' fingerprints       |
+    """
+    config = site.config
+    return {
+        "ssg upgraded": digest(repr(_code_identity())),
+        "ssg.toml changed": digest(repr(config)),
+        "build options changed": f"drafts={include_drafts} strict={strict}",
+        "environment changed": digest(
+            repr(
+                (sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")), os.getcwd())
+            )
+        ),
+        "routes changed": digest(repr(_site_file_names(config))),
+        "theme changed": digest(
+            repr((str(site.theme.templates_dir), sorted(site.theme.assets.items())))
+        ),
+    }
+
+
+def _code_identity() -> tuple[object, ...]:
+    """ssg's version and its source files' sizes and times, and the libraries that render
+    (Jinja2, Pygments, and what the content cache is keyed by: cmarkgfm...)."""
+    import pygments
+
+    package = Path(__file__).resolve().parents[1]
+    stamps = []
+    for folder, _dirs, names in os.walk(package):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                found = os.stat(os.path.join(folder, name))
+                stamps.append((os.path.join(folder, name), found.st_size, found.st_mtime_ns))
+    stamps.sort()
+    return (
+        tuple(stamps),
+        jinja2.__version__,
+        pygments.__version__,
+        content_code_identity(),
+        sys.version,
+    )
+
+
+def _site_file_names(config: SiteConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every file under app/, the site folder's top-level modules), relative and sorted."""
+    app_files: list[str] = []
+    for folder, dirs, names in os.walk(config.app_dir):
+        dirs.sort()
+        relative = os.path.relpath(folder, config.app_dir)
+        app_files.extend(os.path.join(relative, name) for name in sorted(names))
+    try:
+        top = sorted(
+            entry.name
+            for entry in os.scandir(config.site_dir)
+            if entry.name.endswith(".py") or os.path.isfile(os.path.join(entry.path, "__init__.py"))
+        )
+    except OSError:
+        top = []
+    return tuple(app_files), tuple(top)
+
+
+def digest(text: str | bytes) -> str:
+    """16-byte BLAKE2b of `text` (UTF-8, lone surrogates kept) as hex."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
