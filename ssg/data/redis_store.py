@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import pickle
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 import redis.exceptions
 
-from ssg.data.store import CachedValue
+from ssg.data.store import CachedValue, pickle_entry, unpickle_entry
 from ssg.data.threaded import ThreadedStore
 from ssg.revalidate import Revalidate
 
@@ -174,19 +173,8 @@ class RedisDataStore(ThreadedStore[tuple[CachedValue, bytes]]):
         self._ok()
         if blob is None:
             return None
-        try:
-            entry = pickle.loads(blob)
-        except Exception as exc:  # unpickling can raise anything a class's __reduce__ can
-            logger.warning(
-                "Data cache entry %s in Redis is unreadable (%s: %s), probably written by "
-                "another ssg version; dropping it and fetching again.",
-                key,
-                type(exc).__name__,
-                exc,
-            )
-            self._drop([key])
-            return None
-        if not isinstance(entry, CachedValue):
+        entry = unpickle_entry(blob, key)
+        if entry is None:
             self._drop([key])
             return None
         return entry if entry.is_fresh(self._clock()) else None
@@ -200,13 +188,7 @@ class RedisDataStore(ThreadedStore[tuple[CachedValue, bytes]]):
             TypeError: `value` cannot be pickled.
         """
         entry = CachedValue(value, self._clock(), revalidate, frozenset(tags))
-        try:
-            return entry, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            raise TypeError(
-                f"cannot store a {type(value).__name__} in the data cache: it is not picklable "
-                f"({exc})"
-            ) from exc
+        return entry, pickle_entry(entry)
 
     def _put(self, key: str, encoded: tuple[CachedValue, bytes]) -> None:
         entry, blob = encoded

@@ -71,6 +71,46 @@ class CachedValue:
         return now <= self.revalidate.fresh_until(self.stored_at)
 
 
+def pickle_entry(entry: CachedValue) -> bytes:
+    """`entry` as a store keeps it (a pickle; `unpickle_entry` reads it back).
+
+    Raises:
+        TypeError: its value cannot be pickled.
+    """
+    try:
+        return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise TypeError(
+            f"cannot store a {type(entry.value).__name__} in the data cache: it is not "
+            f"picklable ({exc})"
+        ) from exc
+
+
+def unpickle_entry(blob: bytes, key: str) -> CachedValue | None:
+    """The entry `pickle_entry` made, or None when `blob` is unreadable (pickled by
+    another ssg version) or holds something else; logged on "ssg.data" (the caller
+    then drops `key`)."""
+    try:
+        entry = pickle.loads(blob)
+    except Exception as exc:  # unpickling can raise anything a class's __reduce__ can
+        logger.warning(
+            "Data cache entry %s is unreadable (%s: %s), probably written by another "
+            "ssg version; dropping it and fetching again.",
+            key,
+            type(exc).__name__,
+            exc,
+        )
+        return None
+    if not isinstance(entry, CachedValue):
+        logger.warning(
+            "Data cache entry %s holds a %s, not a CachedValue; dropping it and fetching again.",
+            key,
+            type(entry).__name__,
+        )
+        return None
+    return entry
+
+
 class DataCache(Protocol):
     """The data cache as renders use it: `DataStore` on disk, `RedisDataStore` shared.
 
@@ -158,25 +198,8 @@ class DataStore(ThreadedStore[tuple[bytes, str]]):
             return None
         if blob is None:
             return None
-        try:
-            entry = pickle.loads(blob)
-        except Exception as exc:  # unpickling can raise anything a class's __reduce__ can
-            logger.warning(
-                "Data cache entry %s is unreadable (%s: %s), probably written by another "
-                "ssg version; dropping it and fetching again.",
-                key,
-                type(exc).__name__,
-                exc,
-            )
-            self._delete(key)
-            return None
-        if not isinstance(entry, CachedValue):
-            logger.warning(
-                "Data cache entry %s holds a %s, not a CachedValue; dropping it and fetching "
-                "again.",
-                key,
-                type(entry).__name__,
-            )
+        entry = unpickle_entry(blob, key)
+        if entry is None:
             self._delete(key)
             return None
         return entry if entry.is_fresh(self._clock()) else None
@@ -278,13 +301,7 @@ def _entry_records(
         TypeError: `value` cannot be pickled.
     """
     entry = CachedValue(value, stored_at, revalidate, frozenset(tags))
-    try:
-        blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        raise TypeError(
-            f"cannot store a {type(value).__name__} in the data cache: it is not picklable ({exc})"
-        ) from exc
-    return blob, json.dumps([entry.expires_at, sorted(entry.tags)])
+    return pickle_entry(entry), json.dumps([entry.expires_at, sorted(entry.tags)])
 
 
 def _open_cache(directory: Path) -> diskcache.Cache | None:
