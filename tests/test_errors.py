@@ -1,4 +1,4 @@
-"""ssg.errors: the whole exception tree in one module, drawn in its docstring, with stdlib bases."""
+"""ssg.errors: the whole exception tree under one name, drawn in its docstring, with stdlib bases."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from ssg.server.app import create_app
 from tests.conftest import MakeSite
 
 PACKAGE_DIR = Path(ssg.__file__).parent
+ERRORS_DIR = PACKAGE_DIR / "errors"
 
 
 def _modules() -> list[str]:
@@ -63,6 +64,29 @@ def test_every_exception_class_of_ssg_is_defined_in_errors() -> None:
     assert outside == []
 
 
+def test_errors_have_one_name_ssg_errors() -> None:
+    """Outside ssg/errors/, code imports `ssg.errors`, never the module of it defining a class."""
+    inside = []
+    for source_file in sorted(
+        [*PACKAGE_DIR.rglob("*.py"), *PACKAGE_DIR.parent.glob("tests/**/*.py")]
+    ):
+        if source_file.parent == ERRORS_DIR:
+            continue
+        for node in ast.walk(ast.parse(source_file.read_text(encoding="utf-8"))):
+            modules = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            inside += [
+                f"{source_file.name}:{node.lineno}" for m in modules if m.startswith("ssg.errors.")
+            ]
+    assert inside == []
+    assert {cls.__module__ for cls in _exception_classes()} == {"ssg.errors"}
+
+
 def test_the_docstring_draws_every_class() -> None:
     doc = ssg.errors.__doc__ or ""
     drawn = set(re.findall(r"^[ │├└─]*(\w+)", doc, flags=re.MULTILINE))
@@ -74,7 +98,7 @@ def test_no_bare_ssg_error_is_raised() -> None:
     """A case with a name raises its class; SsgError itself is only the base."""
     bare = []
     for source_file in sorted(PACKAGE_DIR.rglob("*.py")):
-        if source_file.name == "errors.py":
+        if source_file.parent == ERRORS_DIR:
             continue
         for node in ast.walk(ast.parse(source_file.read_text(encoding="utf-8"))):
             if (

@@ -1,0 +1,138 @@
+"""A build that fails: pages that fail to render, outputs that collide or would destroy
+something, routes an export cannot write, broken links, dead workers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ssg.errors.base import SsgError
+
+
+class BuildError(SsgError):
+    """Rendering a page failed during the build.
+
+    Attributes:
+        route_pattern: the route, e.g. "/blog/[slug]".
+        url_path: the URL being rendered, e.g. "/blog/hello".
+        source_file: the site or theme file where it failed (relative to the
+            site), where known.
+        line: the line in that file, where known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        route_pattern: str,
+        url_path: str,
+        source_file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.route_pattern = route_pattern
+        self.url_path = url_path
+        self.source_file = source_file
+        self.line = line
+        super().__init__(message)
+
+
+class PagesFailedError(SsgError):
+    """Several pages failed during the build; `failures` holds each page's error.
+
+    Attributes:
+        failures: every error (BuildError or OutputConflictError), by URL.
+        shown: how many of them the message lists (the rest are counted).
+    """
+
+    def __init__(self, failures: Sequence[SsgError], *, shown: int) -> None:
+        self.failures = list(failures)
+        self.shown = shown
+        text = "\n".join(f"  - {e}" for e in self.failures[:shown])
+        more = len(self.failures) - shown
+        if more > 0:
+            text += f"\n  ... and {more} more"
+        super().__init__(f"{len(self.failures)} page(s) failed to render:\n{text}")
+
+
+class OutputConflictError(SsgError):
+    """Two sources (pages, public/ files, ssg's own files) would write one output file.
+
+    Attributes:
+        output_file: the output file, relative to the output folder.
+        url_path: the later page's URL where a page is involved, else None.
+    """
+
+    def __init__(self, message: str, *, output_file: str, url_path: str | None = None) -> None:
+        self.output_file = output_file
+        self.url_path = url_path
+        super().__init__(message)
+
+
+class OutputDirError(SsgError):
+    """The output folder cannot be replaced by a build without destroying something.
+
+    Attributes:
+        out_dir: the output folder (absolute).
+    """
+
+    def __init__(self, message: str, *, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        super().__init__(message)
+
+
+class PublicLinkError(SsgError):
+    """public/ holds symbolic links that point outside the site (never published).
+
+    A link is followed when public/ is copied, so a link to a file outside the
+    site would publish it (a private key, /etc/passwd).
+
+    Attributes:
+        links: each link (the path inside public/) and where it points (resolved).
+    """
+
+    def __init__(self, links: Sequence[tuple[Path, Path]]) -> None:
+        self.links = list(links)
+        lines = "\n".join(f"  - {link} -> {target}" for link, target in self.links)
+        super().__init__(
+            f"{len(self.links)} symbolic link(s) in public/ point outside the site, and ssg "
+            f"publishes nothing from outside it:\n{lines}\n"
+            "Copy the file into public/ instead of linking it (cp --dereference), or point "
+            "the link at a file inside the site."
+        )
+
+
+class ExportError(SsgError):
+    """output = "export" but some routes need a server; `problems` lists each with the fix."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f'output = "export" writes plain files only, but {len(self.problems)} route(s) '
+            f"need a server:\n{lines}"
+        )
+
+
+class BrokenLinksError(SsgError):
+    """A --strict build whose pages link to URLs no page, file or route answers.
+
+    Attributes:
+        links: each broken link (`ssg.builder.links.BrokenLink`: page, link,
+            target, reason).
+    """
+
+    def __init__(self, message: str, *, links: Sequence[object]) -> None:
+        self.links = list(links)
+        super().__init__(message)
+
+
+class WorkerExitError(SsgError):
+    """A worker process (a build's render worker, or a server worker) died.
+
+    Attributes:
+        exit_codes: each dead worker's exit code (negative: killed by that signal).
+    """
+
+    def __init__(self, message: str, *, exit_codes: Sequence[int | None]) -> None:
+        self.exit_codes = tuple(exit_codes)
+        super().__init__(message)
