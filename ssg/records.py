@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -294,3 +295,56 @@ class Manifest:
 
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def restamped_manifest_text(text: str, *, build_id: str, generated_at: float) -> str | None:
+    """`Manifest.dumps` text with a new build id and generated time (the manifest's and every
+    page's), the rest byte for byte as it was: what a build of the same pages writes.
+
+    | text                                   | build_id, generated_at | result                    |
+    | -------------------------------------- | ---------------------- | ------------------------- |
+    | "build_id": "a1", "generated_at": 5.0 ... each page "generated_at": 5.0 | "b2", 9.5 | "b2", 9.5 everywhere |
+    | a page's generated_at differs from the manifest's | any         | None                      |
+
+    Returns:
+        The new text, or None when `text` is not `dumps` text whose every generated
+        time is the manifest's (parse it and build the manifest instead).
+    """
+    header = re.match(
+        r'\{\n "version": (\d+),\n "build_id": ("[0-9a-f]*"),\n "generated_at": ([^,\n]+),\n', text
+    )
+    if header is None or header.group(1) != str(MANIFEST_VERSION):
+        return None
+    old_time = f'"generated_at": {header.group(3)}'
+    if text.count(old_time) != text.count('"generated_at": '):
+        return None
+    new_time = f'"generated_at": {_json(generated_at)}'
+    head = header.group(0)
+    new_head = head.replace(header.group(2), _json(build_id), 1).replace(old_time, new_time, 1)
+    return new_head + text[len(head) :].replace(old_time, new_time)
+
+
+class PagesFromText(Mapping[str, PageRecord]):
+    """A manifest's pages, parsed from its `dumps` text on first use.
+
+    A build that changed nothing rewrites the manifest as text and hands its
+    pages on this way: most callers (the build report) never read them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pages: Mapping[str, PageRecord] | None = None
+
+    def _parsed(self) -> Mapping[str, PageRecord]:
+        if self._pages is None:
+            self._pages = Manifest.loads(self._text).pages
+        return self._pages
+
+    def __getitem__(self, url_path: str) -> PageRecord:
+        return self._parsed()[url_path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())

@@ -14,7 +14,6 @@ after the build's output replaced out/: a failed build leaves both as they were.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
@@ -30,6 +29,12 @@ from ssg.builder.fingerprint import digest, fingerprint
 from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
 from ssg.builder.route_inputs import route_files
+from ssg.builder.unchanged import (
+    output_stamp,
+    read_output_stamp,
+    records_file,
+    write_output_stamp,
+)
 from ssg.builder.writer import OutputWriter
 from ssg.config import SiteConfig
 from ssg.content.collection import Collection
@@ -44,9 +49,6 @@ log = logging.getLogger("ssg.builder")
 
 RECORDS_FORMAT = 2
 """Bump when the pickled records change shape."""
-
-RECORDS_FOLDER = "build"
-"""Under the site's cache folder, beside the link check's `links.json`."""
 
 _MISSING = "missing"
 _TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
@@ -114,23 +116,6 @@ def params_key(params: Params) -> str:
     return repr(sorted(params.items()))
 
 
-def records_file(config: SiteConfig) -> Path:
-    """Where the records of builds into `config.out_dir` are kept."""
-    key = hashlib.blake2b(str(config.out_dir).encode(), digest_size=8).hexdigest()
-    return config.cache_dir / RECORDS_FOLDER / f"pages-{key}.pickle"
-
-
-def _stamp(path: Path) -> str | None:
-    """(inode, size, mtime in ns) of the manifest a build wrote, as text: records are used
-    only with the output they describe (kept beside them in a `.stamp` file, so a
-    build that changed no record rewrites only that)."""
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    return f"{found.st_ino} {found.st_size} {found.st_mtime_ns}"
-
-
 def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
     """The last build's records for this output folder, or None and the reason there are none.
 
@@ -159,11 +144,7 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
             "The build records %s were written by another ssg version; rendering every page", path
         )
         return None, "no previous build records"
-    try:
-        stamp = path.with_suffix(".stamp").read_text()
-    except OSError:
-        stamp = None
-    if _stamp(config.out_dir / "_ssg" / "manifest.json") != stamp:
+    if output_stamp(config) != read_output_stamp(config):
         return None, "the output folder changed since the last build"
     return records, ""
 
@@ -263,7 +244,9 @@ class ReadDigests:
                 self._collections[origin] = None
                 return None
             if not origin.drafts:
-                loaded = loaded.published(services.clock())[0]
+                loaded, due_at = loaded.published(services.clock())
+                if due_at is not None:  # as a render's load_collection reports it
+                    services.schedule.note(due_at)
             self._collections[origin] = loaded
         return self._collections[origin]
 
@@ -469,6 +452,7 @@ class RecordsWriter:
         self.params: dict[str, KeptParams] = {}
         self.links: tuple[str, list[BrokenLink]] = ("", [])
         self._added = False  # a page rendered or params listed by this build
+        self.saved: BuildRecords | None = None  # the records `save` kept
 
     def _key(self, read: Read) -> int:
         found = self._keys.get(read)
@@ -539,7 +523,7 @@ class RecordsWriter:
         Raises:
             OSError: the cache folder cannot be written.
         """
-        stamp = _stamp(config.out_dir / "_ssg" / "manifest.json")
+        stamp = output_stamp(config)
         if stamp is None:
             return
         previous = self.previous.records
@@ -551,7 +535,8 @@ class RecordsWriter:
             and self.params.keys() == previous.params.keys()
             and self.links == (previous.links_key, previous.broken_links)
         ):
-            _write_stamp(records_file(config), stamp)  # every record as it was
+            self.saved = previous
+            write_output_stamp(config, stamp)  # every record as it was
             return
         keys = list(self._keys)
         groups = self._group_list
@@ -595,14 +580,46 @@ class RecordsWriter:
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         temp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(temp, target)
-        _write_stamp(target, stamp)
+        write_output_stamp(config, stamp)
+        self.saved = records
 
 
-def _write_stamp(records: Path, stamp: str) -> None:
-    target = records.with_suffix(".stamp")
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temp.write_text(stamp)
-    os.replace(temp, target)
+_STAMPED_KINDS = frozenset({"template", "entries", "slug", "field", "entry", "page_index"})
+"""Reads whose inputs are files below the site, theme and content folders (stamped whole)."""
+
+
+def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[Path], bool]:
+    """What the kept pages and params read, for the input snapshot (`ssg.builder.unchanged`).
+
+    Returns:
+        (the files and folders they read, absolute; the content folders of the
+        collections they read; whether any read is one no file stamp speaks for:
+        a data-cache entry, an uncached fetch, a read this version does not know).
+    """
+    used: set[int] = set()
+    groups: set[int] = set()
+    for page in records.pages.values():
+        used.update(page.reads)
+        groups.update(page.groups)
+    for kept in records.params.values():
+        used.update(kept.reads)
+    for group_id in groups:
+        used.update(records.groups[group_id])
+    files: set[str] = set()
+    content_dirs: set[Path] = set()
+    volatile = False
+    for key_id in used:
+        read = records.keys[key_id]
+        kind = read[0]
+        if kind in ("file", "dir"):
+            files.add(os.path.abspath(site_dir / str(read[1])))
+        elif kind in ("entries", "slug") and isinstance(read[1], CollectionOrigin):
+            content_dirs.add(Path(read[1].spec.content_dir))
+        elif kind in ("field", "entry"):
+            files.add(str(read[1]))  # below a content folder too, unless a page made it by hand
+        elif kind not in _STAMPED_KINDS:
+            volatile = True
+    return files, content_dirs, volatile
 
 
 def _compacted(

@@ -1,20 +1,27 @@
-"""Plan params: run generate_static_params top-down and validate what it returns."""
+"""Plan a build: run generate_static_params top-down, validate what it returns, and list the pages."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ssg.builder.build_result import PlannedPage, RouteResult
+from ssg.builder.incremental import PreviousBuild, RecordsWriter
 from ssg.data.memo import RequestMemo
 from ssg.errors import ControlFlow, ModuleError, ParamsError, SsgError
 from ssg.modules import SiteModule, call_user
+from ssg.reads import collect_reads
+from ssg.records import RenderKind
 from ssg.render.renderer import make_scope
 from ssg.render.templates import template_frame
-from ssg.routing.definitions import Params, RouteDefinition, SegmentKind
+from ssg.routing.definitions import Params, RouteDefinition, RouteKind, SegmentKind
 from ssg.scope import DataServices, enter_scope
 from ssg.site import Site
+
+log = logging.getLogger("ssg.builder")
 
 
 @dataclass(frozen=True)
@@ -236,3 +243,75 @@ def _part_problem(part: str) -> str | None:
     if "/" in part or "\\" in part:
         return "a segment value cannot hold '/'; use a catch-all [...x] for several segments"
     return None
+
+
+async def plan_pages(
+    site: Site, services: DataServices, previous: PreviousBuild, recorder: RecordsWriter
+) -> tuple[dict[str, RouteResult], list[PlannedPage], int]:
+    """Every route's result row and every page to render, in resolution order.
+
+    A dynamic route's params come from the last build when nothing its
+    generate_static_params read changed (`previous`), else from a new call,
+    kept in `recorder` with what it read. A URL a more specific route owns is
+    skipped with a warning.
+
+    Returns:
+        (route pattern -> its RouteResult, the planned pages, how many times
+        generate_static_params functions ran).
+    """
+    results: dict[str, RouteResult] = {}
+    planned: list[PlannedPage] = []
+    calls = RequestMemo()
+    counter = [0]
+
+    def count(_file: Path) -> None:
+        counter[0] += 1
+
+    for route in site.table.routes:
+        settings = site.settings(route)
+        result = RouteResult(
+            route=route,
+            revalidate=settings.revalidate,
+            dynamic_params=settings.dynamic_params,
+        )
+        results[route.route_pattern] = result
+        if route.kind is RouteKind.HANDLER and not site.is_prerenderable_handler(route):
+            result.render = RenderKind.DYNAMIC
+            continue
+        if route.kind is RouteKind.PAGE and settings.is_dynamic:
+            result.render = RenderKind.DYNAMIC
+            continue
+        if route.is_dynamic_pattern:
+            params_list = previous.params(route)
+            if params_list is not None:  # nothing generate_static_params read changed
+                recorder.keep_params(route)
+            else:
+                with collect_reads() as reads:
+                    params_list = await plan_params(
+                        site, route, services, calls=calls, on_call=count
+                    )
+                if params_list is not None:
+                    recorder.add_params(route, params_list, reads)
+            result.params_count = None if params_list is None else len(params_list)
+            result.render = RenderKind.SSG
+        else:
+            params_list = [{}]
+        for params in params_list or []:
+            url_path = site.table.build_url_path(route, params)
+            owner = site.table.match(url_path)
+            if owner is None or owner.route is not route:
+                # Resolution order decides, as it does at serve time: the URL belongs
+                # to a more specific route, which renders it itself.
+                log.warning(
+                    "Skipped %s from generate_static_params of %s: that URL is served by %s "
+                    "(%s); remove it from the list",
+                    url_path,
+                    route.route_pattern,
+                    owner.route.route_pattern if owner else "no route",
+                    site.relative(owner.route.page_file or owner.route.segment_dir)
+                    if owner
+                    else "-",
+                )
+                continue
+            planned.append(PlannedPage(route, params, url_path))
+    return results, planned, counter[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ssg.builder.builder import build_site
-from ssg.builder.incremental import records_file
+from ssg.builder.unchanged import records_file
 from ssg.config import load_config
 from ssg.errors import SsgError
 from tests.builder.conftest import ROOT_LAYOUT, Build
@@ -161,6 +161,94 @@ async def test_corrupt_records_are_logged_and_every_page_is_rendered(
     assert third.pages_reused == 4
 
 
+async def test_a_build_with_nothing_changed_rewrites_only_the_manifest(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(POSTS_SITE)
+    config = load_config(site)
+    for when in (1.75e9, 1.76e9):  # the second keeps the stamps of files older than itself
+        await build_site(config, clock=lambda when=when: when)
+    before = {p: p.read_bytes() for p in (site / "out").rglob("*") if p.is_file()}
+    old_manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+    third = await build_site(config, clock=lambda: 1.77e9)
+    assert (third.pages_rendered, third.pages_reused) == (0, 4)
+    manifest = json.loads((site / "out/_ssg/manifest.json").read_text())
+    assert manifest["build_id"] != old_manifest["build_id"]
+    assert manifest["generated_at"] == 1.77e9
+    assert {page["generated_at"] for page in manifest["pages"].values()} == {1.77e9}
+    assert third.manifest.pages.keys() == manifest["pages"].keys()
+    after = {p: p.read_bytes() for p in (site / "out").rglob("*") if p.is_file()}
+    assert {p for p in after if before[p] != after[p]} == {site / "out/_ssg/manifest.json"}
+
+
+async def test_a_scheduled_post_is_published_when_due_with_nothing_edited(
+    make_site: MakeSite,
+) -> None:
+    due = 1_893_456_000.0  # 2030-01-01, the post's date
+    site = make_site(
+        {**POSTS_SITE, "posts/d.md": "---\ntitle: D\ndate: 2030-01-01\n---\nBody of d.\n"}
+    )
+    config = load_config(site)
+    for _ in range(3):
+        result = await build_site(config, clock=lambda: due - 60)
+    assert result.pages_rendered == 0
+    assert result.next_due_at == due
+    assert not (site / "out/blog/d.html").exists()
+    published = await build_site(config, clock=lambda: due + 1)
+    assert (site / "out/blog/d.html").exists()
+    assert "<p>D</p>" in (site / "out/index.html").read_text()
+    assert published.pages_rendered == 2
+
+
+async def test_an_edit_of_a_file_a_page_read_is_seen_after_an_unchanged_build(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "data/team.txt": "Ada",
+            "app/team/page.py": (
+                "from pathlib import Path\n"
+                "def load(params):\n"
+                "    return {'team': (Path(__file__).parents[2] / 'data/team.txt').read_text()}\n"
+            ),
+            "app/team/page.html": "<p>{{ team }}</p>",
+        }
+    )
+    config = load_config(site)
+    for _ in range(3):
+        await build_site(config)
+    (site / "data/team.txt").write_text("Grace")
+    again = await build_site(config)
+    assert again.pages_rendered == 1
+    assert "<p>Grace</p>" in (site / "out/team.html").read_text()
+
+
+def test_a_build_with_nothing_changed_imports_no_renderer(tmp_path: Path) -> None:
+    site, content, _reserve = _copy_blog(tmp_path, posts=6, reserve=0)
+    for _ in range(2):
+        _ssg_build(site, site / "out", content)
+    code = (
+        "import sys\n"
+        "from ssg.cli import cli\n"
+        "try:\n"
+        f"    cli(['build', {str(site)!r}, '--out', {str(site / 'out')!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "renderers = ('jinja2', 'markdown', 'cmarkgfm', 'pygments', 'aiohttp')\n"
+        "print('imported:', [name for name in renderers if name in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "SSG_CONTENT_DIR": str(content)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "imported: []" in done.stdout, done.stdout + done.stderr
+    assert re.search(r"Rendered 0 pages, reused [\d,]+", done.stdout), done.stdout
+
+
 # The identity test: a random sequence of edits of examples/blog on a real corpus,
 # each incremental build compared file by file with a cold (--force) build.
 
@@ -280,7 +368,17 @@ def _edits(
         target.write_text(f"notes {rng.random()}\n")
         return "public/notes.txt"
 
+    def touch(rng: random.Random) -> str:
+        target = post(rng)
+        target.write_bytes(target.read_bytes())  # new times, same bytes
+        return f"touch {target.name}"
+
+    def nothing(rng: random.Random) -> str:
+        return "nothing"
+
     return {
+        "touch": touch,
+        "nothing": nothing,
         "body": body,
         "title": title,
         "tags": tags,

@@ -1,0 +1,431 @@
+"""The no-change short cut: when every input file of the last build still has the stamp it had
+then, a build rewrites only the manifest's build id and times, and renders nothing.
+
+After each build, `write_snapshot` keeps the stamp (mtime and ctime in ns, size, inode) of
+every file the build may have depended on: the site folder (app/, public/, ssg.toml, its
+modules), the theme, every content folder read, every other file or folder a render read,
+and every module file the process imported (ssg and the libraries that render). The next
+build compares them first (`unchanged_build`), as Git's index, Make and ninja compare file
+stamps before any content: one stat per file instead of loading the site, its content and
+the page records. Anything that is not proven the same (a stamp, the config, the options,
+the `SSG_*` variables, Python, a page that read a data-cache entry or an uncached fetch, a
+scheduled post now due) leaves the build to the page records (`ssg.builder.incremental`).
+
+A file changed while the build ran could have been read before or after the change, and a
+change in the same clock tick as the stamp could keep the stamp (Git's "racily clean"
+entries): a build writes no snapshot when any stamp is not older than its start, taken
+from a file it creates (the file system's own clock and granularity).
+
+This module imports no renderer (Jinja2, Markdown, Pygments, aiohttp): the short cut
+must not pay for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import re
+import stat
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ssg.builder.build_result import BuildResult, RouteResult
+from ssg.config import SiteConfig
+from ssg.records import Manifest, PagesFromText, restamped_manifest_text
+
+if TYPE_CHECKING:  # the link checker (and its HTML parser) is the full build's alone
+    from ssg.builder.links import BrokenLink
+
+log = logging.getLogger("ssg.builder")
+
+RECORDS_FOLDER = "build"
+"""Under the site's cache folder, beside the link check's `links.json`."""
+
+SNAPSHOT_FORMAT = 2
+"""Bump when `InputSnapshot` changes shape."""
+
+MANIFEST_FILE = "_ssg/manifest.json"
+
+Stamp = tuple[int, int, int, int]
+"""(mtime_ns, ctime_ns, size in bytes, inode) of a file or folder."""
+
+_FOLDER: Stamp = (0, 0, 0, 0)
+"""A folder below a root: there (an empty new folder is a change a listing sees)."""
+
+_SKIPPED_NAMES = frozenset({"__pycache__", ".git", ".hg", ".svn"})
+_TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
+"""A build's own staging and swapped-out folders (`.out.staging-PID`), which come and go."""
+
+
+def records_file(config: SiteConfig) -> Path:
+    """Where the page records of builds into `config.out_dir` are kept (see `ssg.builder.incremental`)."""
+    key = hashlib.blake2b(str(config.out_dir).encode(), digest_size=8).hexdigest()
+    return config.cache_dir / RECORDS_FOLDER / f"pages-{key}.pickle"
+
+
+def snapshot_file(config: SiteConfig) -> Path:
+    """Where the input snapshot of builds into `config.out_dir` is kept, beside the records."""
+    return records_file(config).with_suffix(".inputs")
+
+
+def output_stamp(config: SiteConfig) -> str | None:
+    """(inode, size, mtime in ns) of out/_ssg/manifest.json as text, or None without one.
+
+    Records and snapshots are used only with the output they describe: a build
+    into the same folder by anything else (another ssg, a copy) changes it.
+    """
+    try:
+        found = (config.out_dir / MANIFEST_FILE).stat()
+    except OSError:
+        return None
+    return f"{found.st_ino} {found.st_size} {found.st_mtime_ns}"
+
+
+def write_output_stamp(config: SiteConfig, stamp: str) -> None:
+    """Keep the output's stamp beside the records (`pages-<key>.stamp`, temp file + rename).
+
+    Raises:
+        OSError: the cache folder cannot be written.
+    """
+    target = records_file(config).with_suffix(".stamp")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temp.write_text(stamp)
+    os.replace(temp, target)
+
+
+def read_output_stamp(config: SiteConfig) -> str | None:
+    """The output stamp kept beside the records, or None."""
+    try:
+        return records_file(config).with_suffix(".stamp").read_text()
+    except OSError:
+        return None
+
+
+def build_settings(config: SiteConfig, *, include_drafts: bool, strict: bool) -> str:
+    """What a build depends on besides files, as one digest: the loaded config (ssg.toml,
+    `SSG_*` overrides, CLI options), --drafts, --strict, the `SSG_*` variables (site
+    modules read them), the working directory and the Python running it."""
+    environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_"))
+    text = repr(
+        (repr(config), include_drafts, strict, environment, os.getcwd(), sys.version, sys.prefix)
+    )
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def start_marker(config: SiteConfig) -> int | None:
+    """The file system's time now (ns): the ctime of a file created and removed in the cache folder.
+
+    Stamps are compared with it, not with `time.time()`: the file system's clock
+    is coarse (a kernel tick, or whole seconds on some file systems).
+    Returns None when the cache folder cannot be written (then no snapshot is kept).
+    """
+    try:
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=config.cache_dir, prefix=".build-start-") as marker:
+            found = os.fstat(marker.fileno())
+    except OSError:
+        return None
+    return min(found.st_ctime_ns, found.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What the build report of an unchanged build repeats from the last build.
+
+    Attributes:
+        routes: one settled RouteResult per route.
+        manifest: the manifest without its pages (they are read from out/ when asked for).
+        pages_written: pages and handler files written.
+        broken_links: the link check's answer (warned again).
+        exported: a static export.
+        warnings: the content problems the last build logged (logged again).
+    """
+
+    routes: list[RouteResult]
+    manifest: Manifest
+    pages_written: int
+    broken_links: list[BrokenLink] = field(default_factory=list)
+    exported: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InputSnapshot:
+    """The stamps of every input of the last build, and what its report said (pickled).
+
+    Attributes:
+        settings: `build_settings` of the build.
+        output: `output_stamp` after the build.
+        records: the Stamp of the page records the build kept (they must be the ones
+            the next build would check).
+        roots: folders stamped whole (every file below them).
+        files: single files and folders stamped (outside the roots).
+        stamps: path -> Stamp, for every file below the roots and every one of `files`
+            (a missing one as None).
+        next_due_at: the earliest date a scheduled post falls due (epoch seconds), or None.
+        summary: the build report's figures.
+        format: SNAPSHOT_FORMAT.
+    """
+
+    settings: str
+    output: str
+    records: Stamp | None
+    roots: tuple[str, ...]
+    files: tuple[str, ...]
+    stamps: dict[str, Stamp | None]
+    next_due_at: float | None
+    summary: BuildSummary
+    format: int = SNAPSHOT_FORMAT
+
+
+def _stamp_of(found: os.stat_result) -> Stamp:
+    return (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
+
+
+def _walk(root: str, skipped: frozenset[str], stamps: dict[str, Stamp | None]) -> bool:
+    """Stamp every file below `root` (not the `skipped` paths); False on a symlinked folder
+    (its files could change unseen) or an unreadable one."""
+    try:
+        entries = list(os.scandir(root))
+    except FileNotFoundError:
+        stamps[root] = None
+        return True
+    except OSError:
+        return False
+    for entry in entries:
+        if entry.name in _SKIPPED_NAMES or entry.path in skipped or _TRANSIENT.match(entry.name):
+            continue
+        try:
+            found = entry.stat()
+        except OSError:
+            continue  # a dangling link: what reads it fails the same way
+        if stat.S_ISDIR(found.st_mode):
+            stamps[entry.path] = _FOLDER  # its files are stamped; its own times change with them
+            if entry.is_symlink() or not _walk(entry.path, skipped, stamps):
+                return False
+        else:
+            stamps[entry.path] = _stamp_of(found)
+    return True
+
+
+def take_stamps(
+    roots: Iterable[str], files: Iterable[str], skipped: frozenset[str]
+) -> dict[str, Stamp | None] | None:
+    """Every file below `roots` and each of `files`, stamped; None when a root cannot be walked."""
+    stamps: dict[str, Stamp | None] = {}
+    for root in roots:
+        if not _walk(root, skipped, stamps):
+            return None
+    for name in files:
+        if name in stamps:
+            continue
+        try:
+            stamps[name] = _stamp_of(os.stat(name))
+        except OSError:
+            stamps[name] = None
+    return stamps
+
+
+def _skipped(config: SiteConfig) -> frozenset[str]:
+    """What the build writes itself: the output folder and the cache folder."""
+    return frozenset({str(config.out_dir), str(config.cache_dir)})
+
+
+def _module_files() -> set[str]:
+    """The files of every module this process imported (ssg, the renderers, the site's modules)."""
+    found = set()
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        if isinstance(name, str):
+            found.add(os.path.abspath(name))
+    return found
+
+
+def write_snapshot(
+    config: SiteConfig,
+    *,
+    started_ns: int | None,
+    settings: str,
+    roots: Iterable[Path],
+    files: Iterable[str],
+    volatile: bool,
+    next_due_at: float | None,
+    summary: BuildSummary,
+) -> bool:
+    """Keep the stamps of the build's inputs for the next build's short cut, once out/ is in place.
+
+    Args:
+        config: the site config.
+        started_ns: `start_marker` at the build's start (None: keep no snapshot).
+        settings: `build_settings` of the build.
+        roots: folders whose every file is an input (site, theme, content folders).
+        files: other files and folders read (absolute), besides the imported modules.
+        volatile: a page read something no stamp speaks for (a data-cache entry, an
+            uncached fetch): keep no snapshot.
+        next_due_at: when the next scheduled post falls due (epoch seconds), or None.
+        summary: the build report's figures.
+
+    Returns:
+        True when a snapshot was written. Without one (volatile reads, a file
+        changed during the build, no output stamp) the old one is removed.
+
+    Raises:
+        OSError: the cache folder cannot be written.
+    """
+    target = snapshot_file(config)
+    output = output_stamp(config)
+    stamps = None
+    root_names = tuple(sorted({str(root) for root in roots}))
+    # What lies below a root is stamped by the walk: a folder read there (`os.listdir` of
+    # the site folder, as imports do) would otherwise change with every swap of out/.
+    inside = tuple(os.path.join(root, "") for root in root_names)
+    file_names = tuple(
+        sorted(
+            name
+            for name in set(files) | _module_files()
+            if name not in root_names and not name.startswith(inside)
+        )
+    )
+    if started_ns is not None and output is not None and not volatile:
+        stamps = take_stamps(root_names, file_names, _skipped(config))
+        # Changed while the build ran, or in its first clock tick: not proven.
+        if stamps is not None and any(
+            found is not None and max(found[0], found[1]) >= started_ns for found in stamps.values()
+        ):
+            stamps = None
+    if stamps is None or output is None:
+        target.unlink(missing_ok=True)
+        return False
+    snapshot = InputSnapshot(
+        settings=settings,
+        output=output,
+        records=_records_stamp(config),
+        roots=root_names,
+        files=file_names,
+        stamps=stamps,
+        next_due_at=next_due_at,
+        summary=summary,
+    )
+    _write_snapshot(target, snapshot)
+    return True
+
+
+def _records_stamp(config: SiteConfig) -> Stamp | None:
+    try:
+        return _stamp_of(records_file(config).stat())
+    except OSError:
+        return None
+
+
+def _write_snapshot(target: Path, snapshot: InputSnapshot) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temp.write_bytes(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(temp, target)
+
+
+def _load_snapshot(config: SiteConfig) -> InputSnapshot | None:
+    try:
+        data = snapshot_file(config).read_bytes()
+    except OSError:
+        return None
+    try:
+        snapshot = pickle.loads(data)
+    except Exception:  # torn or foreign: only costs the check by page records
+        log.info("The input snapshot of the last build is unreadable; checking the page records")
+        return None
+    if not isinstance(snapshot, InputSnapshot) or snapshot.format != SNAPSHOT_FORMAT:
+        return None
+    return snapshot
+
+
+def unchanged_build(
+    config: SiteConfig,
+    *,
+    now: float,
+    include_drafts: bool,
+    strict: bool,
+    started: float,
+) -> BuildResult | None:
+    """The result of a build whose inputs are all as the last build left them, or None.
+
+    When every stamp, the settings and the output are as the last build's snapshot
+    says and no scheduled post fell due since, the output is the last build's but
+    for the manifest's build id and times: the manifest is rewritten (temp file +
+    rename) with a new build id and `now` as every page's generated time, and
+    the content problems and broken links the last build reported are logged again.
+
+    Args:
+        config: the site config.
+        now: the build's time (epoch seconds).
+        include_drafts, strict: the build's options.
+        started: `time.perf_counter()` at the build's start.
+
+    Returns:
+        The BuildResult (nothing rendered, every page reused), or None: build normally.
+    """
+    snapshot = _load_snapshot(config)
+    if snapshot is None:
+        return None
+    if snapshot.settings != build_settings(config, include_drafts=include_drafts, strict=strict):
+        return None
+    if snapshot.next_due_at is not None and now >= snapshot.next_due_at:
+        return None
+    output = output_stamp(config)
+    if output is None or output != snapshot.output or read_output_stamp(config) != output:
+        return None
+    if snapshot.records is None or _records_stamp(config) != snapshot.records:
+        return None
+    stamps = take_stamps(snapshot.roots, snapshot.files, _skipped(config))
+    if stamps != snapshot.stamps:
+        return None
+    build_id = uuid.uuid4().hex
+    manifest_file = config.out_dir / MANIFEST_FILE
+    try:
+        text = manifest_file.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    restamped = restamped_manifest_text(text, build_id=build_id, generated_at=now)
+    if restamped is None:
+        return None
+    summary = snapshot.summary
+    manifest = replace(
+        summary.manifest, build_id=build_id, generated_at=now, pages=PagesFromText(restamped)
+    )
+    temp = manifest_file.with_name(f".{manifest_file.name}.{os.getpid()}.tmp")
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(restamped)
+        handle.flush()
+        os.fsync(handle.fileno())  # the new manifest, or the old one, after a power loss
+    os.replace(temp, manifest_file)
+    new_output = output_stamp(config)
+    if new_output is not None:
+        write_output_stamp(config, new_output)
+        _write_snapshot(snapshot_file(config), replace(snapshot, output=new_output))
+    for warning in summary.warnings:
+        logging.getLogger("ssg.content").warning("%s", warning)
+    if summary.broken_links:
+        from ssg.builder.links import broken_links_message  # only when there are some
+
+        log.warning("%s", broken_links_message(summary.broken_links))
+    return BuildResult(
+        out_dir=config.out_dir,
+        routes=summary.routes,
+        pages_written=summary.pages_written,
+        seconds=time.perf_counter() - started,
+        manifest=manifest,
+        next_due_at=snapshot.next_due_at,
+        broken_links=summary.broken_links,
+        exported=summary.exported,
+        pages_rendered=0,
+        pages_reused=summary.pages_written,
+    )
