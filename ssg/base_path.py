@@ -1,6 +1,18 @@
-"""The base path: put a site's URL prefix (Next.js `basePath`) on the root-relative URLs it makes."""
+"""The base path: a site's URL prefix (Next.js `basePath`) in its one form, and put on the
+root-relative URLs it makes."""
 
 from __future__ import annotations
+
+
+def normalise_base_path(value: str) -> str:
+    """Return `value` as "" or "/a/b": one leading slash, none trailing.
+
+    "" -> "", "/" -> "", "repo" -> "/repo", "/repo/" -> "/repo", "/a/b" -> "/a/b".
+    (Next.js's `basePath` has the same shape: "" or a path starting with "/"
+    and not ending in "/".)
+    """
+    stripped = value.strip().strip("/")
+    return f"/{stripped}" if stripped else ""
 
 
 def with_base_path(url: str, base_path: str, *, trailing_slash: bool = False) -> str:

@@ -33,6 +33,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 `__init__`, its public API)."""
 
 
+ONE_NAME_PACKAGES = ("ssg.errors", "ssg.config")
+"""Packages split by concept whose names are imported from the package only (`from
+ssg.errors import BuildError`), so each has one name and can move between its modules."""
+
+
 def _unit(module: str) -> tuple[int, str]:
     """(layer index, the entry of LAYERS that `module` belongs to)."""
     best: tuple[int, str] | None = None
@@ -45,11 +50,16 @@ def _unit(module: str) -> tuple[int, str]:
     return best
 
 
-def _runtime_imports(source_file: Path) -> set[str]:
+def _runtime_imports(source_file: Path, *, type_checking: bool = False) -> set[str]:
+    """The ssg modules `source_file` imports (with `type_checking`, also those for annotations)."""
     tree = ast.parse(source_file.read_text(encoding="utf-8"))
     type_only: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        if (
+            not type_checking
+            and isinstance(node, ast.If)
+            and "TYPE_CHECKING" in ast.unparse(node.test)
+        ):
             type_only.update(id(n) for n in ast.walk(node))
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -86,3 +96,16 @@ def test_imports_point_down_the_layers() -> None:
             if imported_unit != unit and imported_level >= level:
                 wrong.append(f"{module} imports {imported}")
     assert wrong == []
+
+
+def test_split_packages_are_imported_by_their_one_name() -> None:
+    inside = []
+    roots = [PACKAGE_DIR, PACKAGE_DIR.parent / "tests", PACKAGE_DIR.parent / "docs"]
+    for source_file in sorted(f for root in roots for f in root.rglob("*.py")):
+        for package in ONE_NAME_PACKAGES:
+            if source_file.parent == PACKAGE_DIR.joinpath(*package.split(".")[1:]):
+                continue
+            for imported in _runtime_imports(source_file, type_checking=True):
+                if imported.startswith(package + "."):
+                    inside.append(f"{source_file.relative_to(PACKAGE_DIR.parent)}: {imported}")
+    assert inside == []

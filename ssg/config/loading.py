@@ -1,0 +1,158 @@
+"""load_config: read ssg.toml, apply the environment's and the command line's overrides, and
+report every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ssg.base_path import normalise_base_path
+from ssg.config.overrides import environment_overrides
+from ssg.config.settings import PARAMS_KEY, SETTINGS, SETTINGS_BY_KEY, Setting
+from ssg.config.site_config import SiteConfig
+from ssg.errors import ConfigError, ConfigProblem, SiteNotFoundError
+
+CONFIG_FILE = "ssg.toml"
+
+
+def _read_toml(config_file: Path) -> dict[str, Any]:
+    if not config_file.is_file():
+        return {}
+    try:
+        return tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            config_file,
+            [ConfigProblem("", f"not valid TOML: {exc}", "fix the syntax at that line")],
+        ) from exc
+
+
+def _unknown_key(key: str) -> ConfigProblem:
+    close = difflib.get_close_matches(key, list(SETTINGS_BY_KEY), n=1, cutoff=0.6)
+    if not close:
+        # Users coming from Hugo or Next.js write baseURL, trailingSlash...
+        lowered = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+        close = difflib.get_close_matches(lowered, list(SETTINGS_BY_KEY), n=1, cutoff=0.8)
+    fix = (
+        f"did you mean {close[0]!r}?"
+        if close
+        else f"move the site's own values under [{PARAMS_KEY}] (read as site.params.{key})"
+    )
+    return ConfigProblem(key, f"unknown key {key!r}", fix)
+
+
+def _validate(setting: Setting, value: Any, origin: str) -> ConfigProblem | None:
+    # bool is an int subclass in Python: `expire_seconds = true` is a mistake.
+    if not isinstance(value, setting.kind) or (
+        isinstance(value, bool) and setting.kind is not bool
+    ):
+        return ConfigProblem(
+            setting.key,
+            f"{setting.key} = {value!r}{origin} must be {setting.kind_name}",
+            f"{setting.key}: {setting.doc}",
+        )
+    if setting.check is not None:
+        found = setting.check(value)
+        if found is not None:
+            message, fix = found
+            return ConfigProblem(setting.key, message + origin, fix)
+    return None
+
+
+def load_config(
+    site_dir: Path,
+    *,
+    out_dir: Path | None = None,
+    output: str | None = None,
+    base_url: str | None = None,
+    base_path: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SiteConfig:
+    """Read SITE/ssg.toml (optional), apply overrides, and validate every value.
+
+    Precedence, highest first: the arguments (the CLI's flags), the
+    environment (`environment_overrides`), ssg.toml, the defaults in `SETTINGS`.
+
+    Args:
+        site_dir: the site folder.
+        out_dir: overrides `out_dir` (the CLI's --out), relative to the cwd.
+        output: overrides `output` (the CLI's --export gives "export").
+        base_url: overrides `base_url` (the CLI's --base-url).
+        base_path: overrides `base_path` (the CLI's --base-path).
+        environ: the environment to read overrides from (default `os.environ`).
+
+    Returns:
+        The SiteConfig with absolute folders and base_path normalised.
+
+    Raises:
+        SiteNotFoundError: the site folder does not exist.
+        ConfigError: the TOML does not parse (with its line), or keys are
+            unknown or values wrong (type or value); every problem at once,
+            each with its fix in `.problems`.
+    """
+    site_dir = site_dir.resolve()
+    config_file = site_dir / CONFIG_FILE
+    if not site_dir.is_dir():
+        raise SiteNotFoundError(site_dir)
+    raw = _read_toml(config_file)
+    problems: list[ConfigProblem] = []
+    values: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == PARAMS_KEY:
+            if isinstance(value, dict):
+                params = value
+            else:
+                problems.append(
+                    ConfigProblem(
+                        key, f"{key} = {value!r} must be a table", f"write [{PARAMS_KEY}] then keys"
+                    )
+                )
+        elif key in SETTINGS_BY_KEY:
+            values[key] = (value, "")
+        else:
+            problems.append(_unknown_key(key))
+    for key, (value, variable) in environment_overrides(
+        os.environ if environ is None else environ
+    ).items():
+        values[key] = (value, f" (from the environment variable {variable})")
+    for key, value in (("output", output), ("base_url", base_url), ("base_path", base_path)):
+        if value is not None:
+            values[key] = (value, f" (from the command line's --{key.replace('_', '-')})")
+    for key, (value, origin) in values.items():
+        problem = _validate(SETTINGS_BY_KEY[key], value, origin)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        raise ConfigError(config_file, problems)
+    final = {s.key: values[s.key][0] if s.key in values else s.default for s in SETTINGS}
+    return SiteConfig(
+        site_dir=site_dir,
+        base_url=final["base_url"].rstrip("/"),
+        out_dir=out_dir.resolve() if out_dir is not None else site_dir / final["out_dir"],
+        trailing_slash=final["trailing_slash"],
+        theme=final["theme"],
+        output=final["output"],
+        expire_seconds=final["expire_seconds"],
+        cache_dir=site_dir / final["cache_dir"],
+        base_path=normalise_base_path(final["base_path"]),
+        cache_url=final["cache_url"],
+        cdn_tag_header=final["cdn_tag_header"],
+        purge_webhook=final["purge_webhook"],
+        body_limit_bytes=final["body_limit_bytes"],
+        fetch_timeout_seconds=float(final["fetch_timeout_seconds"]),
+        fetch_max_bytes=final["fetch_max_bytes"],
+        render_timeout_seconds=float(final["render_timeout_seconds"]),
+        on_demand_max_entries=final["on_demand_max_entries"],
+        max_connections=final["max_connections"],
+        keepalive_timeout_seconds=float(final["keepalive_timeout_seconds"]),
+        shutdown_grace_seconds=float(final["shutdown_grace_seconds"]),
+        theme_values=MappingProxyType({s.key: final[s.key] for s in SETTINGS if s.theme}),
+        params=MappingProxyType(params),
+    )
