@@ -6,7 +6,9 @@ at the copy, opens the live-reload stream as a browser would, and edits in turn:
 a post's body, a post's front matter (its title), the layout template
 (app/layout.html) and a page module (app/blog/[slug]/page.py). For each edit it
 prints the time from the write to the `reload` event, and to the first response
-of the post's page that has the new HTML. Medians of `--runs` rounds.
+of the post's page that has the new HTML, and how many of the open pages (the
+post's, / and /blog, each with its own events stream as a browser tab) were told
+to reload, from the terminal line. Medians of `--runs` rounds.
 
 Then it times `--starts` pairs of start-ups, from launching `ssg dev` to the
 first answer of "/": cold (no SITE/.ssg: every post parsed) then warm (the
@@ -32,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 
@@ -112,10 +115,24 @@ async def until_html(session: aiohttp.ClientSession, page_url: str, marker: str)
                 return
 
 
+async def open_page_stream(
+    session: aiohttp.ClientSession, url: str, page_url: str
+) -> aiohttp.ClientResponse:
+    """Load the page and open its events stream as its injected script does (with its path)."""
+    async with session.get(page_url) as response:
+        found = re.search(r'const url = "/_ssg/dev/events(\?[^"]*)"', await response.text())
+    assert found is not None
+    path = page_url[len(url) :] or "/"
+    return await session.get(
+        url + EVENTS_PATH + found.group(1) + quote(path, safe=""),
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+
+
 async def measure_edit(
     session: aiohttp.ClientSession, url: str, page_url: str, edit: Callable[[], object], marker: str
 ) -> tuple[float, float]:
-    stream = await session.get(url + EVENTS_PATH, timeout=aiohttp.ClientTimeout(total=None))
+    stream = await open_page_stream(session, url, page_url)
     first = await next_event(stream)
     assert first is not None and first[0] == "hello", first
     started = time.perf_counter()
@@ -179,6 +196,12 @@ async def main() -> None:
                 page_py = site / "app" / "blog" / "[slug]" / "page.py"
                 original = {f: f.read_text() for f in (post_file, layout, page_py)}
                 results: dict[str, list[tuple[float, float]]] = {}
+                reloaded: dict[str, str] = {}
+                # Two more open pages, as in a browser: the home page and the blog list.
+                watchers = [
+                    await open_page_stream(session, dev.url, dev.url + path)
+                    for path in ("/", "/blog")
+                ]
                 for run in range(args.runs):
                     marker = f"bench{run}x{time.time_ns()}"
                     edits = {
@@ -223,6 +246,9 @@ async def main() -> None:
                                 session, dev.url, page_url, edit, wanted
                             )
                         results.setdefault(name, []).append((reload_s, html_s))
+                        told = [line for line in dev.lines if " changed, " in line]
+                        if told and run == 0:
+                            reloaded[name] = told[-1].split(" changed, ", 1)[1].strip()
                     for file, text in original.items():
                         file.write_text(text)
                     await asyncio.sleep(1.5)  # let the restores settle before the next round
@@ -232,7 +258,13 @@ async def main() -> None:
                 for name, rows in results.items():
                     reload_ms = statistics.median(r for r, _ in rows) * 1000
                     html_ms = statistics.median(h for _, h in rows) * 1000
-                    print(f"{name:<24}{reload_ms:>19.0f} ms{html_ms:>17.0f} ms")
+                    told = reloaded.get(name, "")
+                    print(f"{name:<24}{reload_ms:>19.0f} ms{html_ms:>17.0f} ms   {told}")
+                print(
+                    f"(open pages: the edited post, / and /blog; load average {os.getloadavg()[0]:.1f})"
+                )
+                for watcher in watchers:
+                    watcher.close()
                 if args.verbose:
                     print("".join(dev.lines))
         finally:
@@ -312,7 +344,7 @@ async def _measure_restart(
     edit: Callable[[], object],
     old_generation: str,
 ) -> tuple[float, float]:
-    stream = await session.get(url + EVENTS_PATH, timeout=aiohttp.ClientTimeout(total=None))
+    stream = await open_page_stream(session, url, page_url)
     assert (await next_event(stream)) is not None
     started = time.perf_counter()
     edit()

@@ -8,6 +8,7 @@ request (as `next dev`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from ssg.content.cache import CACHE_FOLDER
 from ssg.data.memo import RequestMemo
 from ssg.dev.events import EVENTS_PATH, EventBroker, inject_script, live_reload_script
 from ssg.dev.files import DevFiles
+from ssg.dev.open_pages import OpenPages
 from ssg.dev.overlay import make_report, render_overlay
+from ssg.reads import collect_reads
 from ssg.render.dispatch import InProcessDispatcher
 from ssg.render.renderer import make_scope, render_match
 from ssg.render.special_pages import render_not_found
@@ -60,6 +63,7 @@ class DevSite:
         services: the data services (no data cache: always fresh), or None.
         files: public/ and theme assets, or None.
         not_found_pages: finds the nearest not-found.html of an unmatched URL, or None.
+        pages: what each rendered page read (which open pages an edit reloads), or None.
         error: why the site did not load (shown for every request), or None.
     """
 
@@ -69,6 +73,7 @@ class DevSite:
     services: DataServices | None = None
     files: DevFiles | None = None
     not_found_pages: NotFoundPages | None = None
+    pages: OpenPages | None = None
     error: BaseException | None = None
 
 
@@ -110,6 +115,7 @@ def load_dev_site(site_dir: Path, *, strict: bool = False, clock: Clock = time.t
     )
     dev.files = DevFiles(site)
     dev.not_found_pages = NotFoundPages(site, b"")
+    dev.pages = OpenPages(site, dev.services)
     return dev
 
 
@@ -139,7 +145,7 @@ class DevHandler:
             raw_target = request.rel_url.raw_path_qs
         if self.base_path and raw_target.partition("?")[0] == EVENTS_PATH:
             # The live-reload stream the injected script opens stays at the root.
-            return await self.broker.stream(request)
+            return await self._events(request)
         # Under a base path only URLs below it are the site's (as `ssg serve`).
         parsed = parse_site_path(
             raw_target, base_path=self.base_path, trailing_slash=self.trailing_slash
@@ -149,7 +155,7 @@ class DevHandler:
             return redirect_response(parsed.location)
         url_path = parsed.url_path
         if parsed.verdict is PathVerdict.OK and url_path == EVENTS_PATH:
-            return await self.broker.stream(request)
+            return await self._events(request)
         dev = self.dev
         if dev.error is not None:
             return self.overlay(dev.error, url_path)
@@ -177,9 +183,7 @@ class DevHandler:
                 return options_response(PAGE_METHODS)
             if method not in READ_METHODS:
                 return method_not_allowed(PAGE_METHODS)
-            if not await self._listed(match):
-                return await self.not_found(request, url_path, match)
-            return await self._render(request, match)
+            return await self._page(request, match)
         except web.HTTPException:
             raise  # e.g. 413 from reading a body over client_max_size
         except (Exception, SystemExit) as exc:  # the site's errors, sys.exit() included
@@ -211,6 +215,35 @@ class DevHandler:
             content_type=HTML,
             cache_control=DEV_PAGE_CACHE_CONTROL,
         )
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        """The live-reload stream of one open page (`?path=` its location, `?seen=` its change)."""
+        page = None
+        raw_page = request.query.get("path")
+        if raw_page:
+            parsed = parse_site_path(
+                raw_page, base_path=self.base_path, trailing_slash=self.trailing_slash
+            )
+            page = parsed.url_path if parsed.verdict is PathVerdict.OK else None
+        try:
+            seen: int | None = int(request.query["seen"])
+        except (KeyError, ValueError):
+            seen = None  # a client other than the injected script: only later changes reach it
+        pages = self.dev.pages
+        stale = pages is not None and seen is not None and pages.stale_since(page, seen)
+        return await self.broker.stream(request, page=page, stale=stale)
+
+    async def _page(self, request: web.Request, match: RouteMatch) -> web.Response:
+        """A page, rendered now; what it read is kept (see OpenPages) when it renders fine."""
+        pages = self.dev.pages
+        started = pages.change if pages is not None else 0
+        with collect_reads() as reads:
+            if not await self._listed(match):
+                return await self.not_found(request, match.url_path, match)
+            response = await self._render(request, match)
+        if pages is not None and response.status == 200 and response.content_type == "text/html":
+            await asyncio.to_thread(pages.record, match.url_path, match.route, reads, started)
+        return response
 
     async def _listed(self, match: RouteMatch) -> bool:
         """False for params that `dynamic_params = False` turns away (not listed by generate_static_params)."""
@@ -253,19 +286,24 @@ class DevHandler:
         return await self._render(request, match, method="GET" if as_get else None)
 
 
-def make_dev_middleware(broker: EventBroker) -> Middleware:
+def make_dev_middleware(broker: EventBroker, pages: OpenPages | None = None) -> Middleware:
     """The middleware every dev response goes through.
 
     It adds `X-Robots-Tag: noindex` (a dev server must never be indexed),
     puts the live-reload script before `</body>` of HTML responses (which are
     never stored: no ETag, `no-store`), and logs one line per request:
     method, path, status and milliseconds.
+
+    Args:
+        broker: the worker's events.
+        pages: its page records; the script of a page carries how many changes
+            were applied when its render started.
     """
-    script = live_reload_script(broker.generation)
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
+        seen = pages.change if pages is not None else 0
         response = await handler(request)
         if request.path == EVENTS_PATH:
             return response
@@ -276,6 +314,7 @@ def make_dev_middleware(broker: EventBroker) -> Middleware:
             and response.content_type == "text/html"
             and isinstance(response.body, bytes)
         ):
+            script = live_reload_script(broker.generation, seen)
             response.body = inject_script(response.body, script)
             response.headers.pop("ETag", None)
             response.headers["Cache-Control"] = DEV_PAGE_CACHE_CONTROL

@@ -14,6 +14,7 @@ import enum
 import json
 import logging
 import re
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -36,7 +37,11 @@ class DevEvent(enum.Enum):
 
 
 class EventBroker:
-    """Sends DevEvents to every open page of one worker.
+    """Sends DevEvents to the open pages of one worker.
+
+    Each stream says which page it belongs to (`?path=` of the injected script:
+    the page's `location.pathname`), so a change can reach only the pages it
+    touched (see `ssg.dev.open_pages`).
 
     Args:
         generation: this worker's id; a client that saw another one reloads.
@@ -44,7 +49,7 @@ class EventBroker:
 
     def __init__(self, generation: str) -> None:
         self.generation = generation
-        self._queues: set[asyncio.Queue[str | None]] = set()
+        self._queues: dict[asyncio.Queue[str | None], str | None] = {}
         self._sequence = 0
 
     @property
@@ -52,21 +57,45 @@ class EventBroker:
         """How many pages listen now."""
         return len(self._queues)
 
-    def publish(self, event: DevEvent, data: object = None) -> int:
-        """Send `event` (with JSON `data`) to every listening page; return how many listen."""
+    def publish(
+        self,
+        event: DevEvent,
+        data: object = None,
+        *,
+        to: Callable[[str | None], bool] | None = None,
+    ) -> int:
+        """Send `event` (with JSON `data`) to the listening pages; return how many were sent it.
+
+        Args:
+            event: what the pages do.
+            data: JSON-encodable data sent with it.
+            to: picks the pages by URL path (None for a stream that did not say);
+                every page when None.
+        """
         self._sequence += 1
         message = self._format(event.value, json.dumps(data))
-        for queue in self._queues:
-            queue.put_nowait(message)
-        return len(self._queues)
+        sent = 0
+        for queue, page in list(self._queues.items()):
+            if to is None or to(page):
+                queue.put_nowait(message)
+                sent += 1
+        return sent
 
     async def close(self) -> None:
         """End every stream (on shutdown), so the browsers reconnect to the next worker."""
         for queue in self._queues:
             queue.put_nowait(None)
 
-    async def stream(self, request: web.Request) -> web.StreamResponse:
-        """Answer GET /_ssg/dev/events with a text/event-stream that lasts until shutdown."""
+    async def stream(
+        self, request: web.Request, *, page: str | None = None, stale: bool = False
+    ) -> web.StreamResponse:
+        """Answer GET /_ssg/dev/events with a text/event-stream that lasts until shutdown.
+
+        Args:
+            request: the request.
+            page: the URL path of the page listening, or None when unknown.
+            stale: the page missed a change that touched it (it reloads at once).
+        """
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream",
@@ -79,13 +108,13 @@ class EventBroker:
         seen = request.query.get("generation") or request.headers.get("Last-Event-ID") or ""
         seen_generation = seen.partition(":")[0]
         queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._queues.add(queue)
+        self._queues[queue] = page
         try:
             await response.write(
                 f"retry: {RETRY_MILLISECONDS}\n".encode()
                 + self._format("hello", json.dumps(self.generation)).encode()
             )
-            if seen_generation and seen_generation != self.generation:
+            if stale or (seen_generation and seen_generation != self.generation):
                 await response.write(self._format(DevEvent.RELOAD.value, "null").encode())
             while True:
                 try:
@@ -98,7 +127,7 @@ class EventBroker:
         except (ConnectionResetError, ConnectionError):
             pass  # the page went away
         finally:
-            self._queues.discard(queue)
+            self._queues.pop(queue, None)
         return response
 
     def _format(self, event: str, data: str) -> str:
@@ -106,7 +135,8 @@ class EventBroker:
 
 
 _SCRIPT = """<script data-ssg-dev>(() => {
-  const url = "%(url)s?generation=%(generation)s";
+  const url = "%(url)s?generation=%(generation)s&seen=%(seen)d&path=" +
+    encodeURIComponent(location.pathname);
   const swap = () => {
     for (const link of document.querySelectorAll('link[rel~="stylesheet"]')) {
       const next = link.cloneNode();
@@ -132,11 +162,17 @@ _SCRIPT = """<script data-ssg-dev>(() => {
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
-def live_reload_script(generation: str) -> bytes:
-    """The script that listens to the events stream (reload; swap stylesheets on `css`)."""
-    return (
-        _SCRIPT % {"url": EVENTS_PATH, "generation": generation, "retry": RETRY_MILLISECONDS}
-    ).encode()
+def live_reload_script(generation: str, seen: int = 0) -> bytes:
+    """The script that listens to the events stream (reload; swap stylesheets on `css`).
+
+    Args:
+        generation: the worker's id.
+        seen: how many changes the worker had applied when the page was rendered; the
+            stream is opened with it and the page's path, so a change the page missed
+            on its way to the browser reloads it.
+    """
+    values = {"url": EVENTS_PATH, "generation": generation, "seen": seen}
+    return (_SCRIPT % {**values, "retry": RETRY_MILLISECONDS}).encode()
 
 
 def inject_script(html: bytes, script: bytes) -> bytes:

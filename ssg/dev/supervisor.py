@@ -147,7 +147,7 @@ class Supervisor:
         worker has sent a page.
         """
         started = time.perf_counter()
-        logger.info("%s: reloading the site code", reason)
+        logger.info("%s, reloading the site code", reason)
         worker = self.standby if self.standby is not None and self.standby.is_alive() else None
         self.standby = None
         if worker is None:

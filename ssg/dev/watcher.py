@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import watchfiles
@@ -155,43 +156,65 @@ class SiteWatcher:
                     )
                 self._announce -= watching
                 if changes:
-                    self.apply({Path(file) for _change, file in changes})
+                    await self.apply({Path(file) for _change, file in changes})
             if not self._rewatch.is_set():
                 return
 
-    def apply(self, files: set[Path]) -> DevEvent | None:
-        """Apply changed files to the loaded site and tell the pages; return the event sent.
+    async def apply(self, files: set[Path]) -> DevEvent | None:
+        """Apply changed files to the loaded site and tell the open pages; return the event sent.
 
         Templates: Jinja sees the new mtime itself (auto_reload). Content: collections look
         at their files again (changed files only are parsed). public/ and
-        theme assets: listed and fingerprinted again. A change made of
-        stylesheets only swaps them in the pages; anything else reloads.
+        theme assets: listed and fingerprinted again. Then the pages: a change
+        made of stylesheets only swaps them in every page. A template or content
+        change reloads the pages whose recorded reads it changed (see `OpenPages`),
+        and those without a record; the other pages swap their stylesheets when
+        some changed too. A public file or theme asset reloads every page (no
+        record lists the files a browser loads).
         """
         site, services, files_served = self.dev.site, self.dev.services, self.dev.files
+        pages = self.dev.pages
         assert site is not None and services is not None and files_served is not None
+        assert pages is not None
         kinds = {classify(file, self.folders) for file in files} - {
             ChangeKind.IGNORED,
             ChangeKind.CODE,
         }
         if not kinds:
             return None
+        recorded = kinds & {ChangeKind.TEMPLATE, ChangeKind.CONTENT}
+        if recorded:
+            pages.begin_change()  # before the memo expires: renders from now on see the edit
         if ChangeKind.CONTENT in kinds:
             expire_memoized(services.shared)
         if kinds & {ChangeKind.PUBLIC, ChangeKind.STYLESHEET}:
             files_served.refresh_public()
         if kinds & {ChangeKind.ASSET, ChangeKind.STYLESHEET}:
             files_served.refresh_theme()
-        event = DevEvent.CSS if kinds == {ChangeKind.STYLESHEET} else DevEvent.RELOAD
-        told = self.broker.publish(event)
-        what = "stylesheet swapped in" if event is DevEvent.CSS else "reloaded"
-        logger.info(
-            "%s changed: %d page%s %s",
-            describe(files, self.folders.site_dir),
-            told,
-            "" if told == 1 else "s",
-            what,
-        )
-        return event
+        what = describe(files, self.folders.site_dir)
+        if kinds == {ChangeKind.STYLESHEET}:
+            told = self.broker.publish(DevEvent.CSS)
+            logger.info("%s changed, stylesheets swapped in %s", what, count_pages(told))
+            return DevEvent.CSS
+        reload: Callable[[str | None], bool] | None = None
+        if not kinds & {ChangeKind.PUBLIC, ChangeKind.ASSET}:
+            touched = await asyncio.to_thread(pages.changed_pages)
+
+            def reload(page: str | None) -> bool:
+                return pages.reloads(page, touched)
+        elif recorded:
+            await asyncio.to_thread(pages.changed_pages)  # keeps the digests current
+        told = self.broker.publish(DevEvent.RELOAD, to=reload)
+        if ChangeKind.STYLESHEET in kinds and reload is not None:
+            chosen = reload
+            self.broker.publish(DevEvent.CSS, to=lambda page: not chosen(page))
+        logger.info("%s changed, %s reloaded", what, count_pages(told))
+        return DevEvent.RELOAD
+
+
+def count_pages(count: int) -> str:
+    """For the terminal: 1 -> "1 page", 2 -> "2 pages"."""
+    return f"{count} page{'' if count == 1 else 's'}"
 
 
 def _not_code(change: watchfiles.Change, path: str) -> bool:

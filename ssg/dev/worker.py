@@ -19,8 +19,10 @@ from aiohttp.typedefs import Handler, Middleware
 from ssg.dev.app import DevHandler, load_dev_site, make_dev_middleware
 from ssg.dev.events import EVENTS_PATH, DevEvent, EventBroker
 from ssg.dev.process import SupervisorLink
-from ssg.dev.watcher import SiteWatcher
+from ssg.dev.watcher import SiteWatcher, count_pages
 from ssg.scope import Clock
+
+logger = logging.getLogger("ssg.dev")
 
 SHUTDOWN_TIMEOUT_SECONDS = 2.0
 """How long a stopping worker lets requests finish (event streams end at once)."""
@@ -59,7 +61,7 @@ def create_dev_app(
     broker = EventBroker(generation)
     handler = DevHandler(dev, broker)
     watcher = SiteWatcher(dev, broker) if watch and dev.error is None else None
-    middlewares: list[Middleware] = [make_dev_middleware(broker)]
+    middlewares: list[Middleware] = [make_dev_middleware(broker, dev.pages)]
     if watcher is not None:
 
         @web.middleware
@@ -77,7 +79,8 @@ def create_dev_app(
 
     async def end_streams(_app: web.Application) -> None:
         if replaced():
-            broker.publish(DevEvent.RELOAD)
+            told = broker.publish(DevEvent.RELOAD)
+            logger.info("%s reloaded for the new site code", count_pages(told))
         await broker.close()
 
     app.on_shutdown.append(end_streams)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -148,15 +150,47 @@ class EventStream:
 
 @contextlib.asynccontextmanager
 async def open_events(
-    session: aiohttp.ClientSession, base_url: str, *, last_event_id: str | None = None
+    session: aiohttp.ClientSession,
+    base_url: str,
+    *,
+    last_event_id: str | None = None,
+    query: str = "",
 ) -> AsyncIterator[EventStream]:
     """Open the events stream, wait for its `hello`, and close it at the end of the block."""
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
     async with session.get(
-        base_url + EVENTS_PATH, headers=headers, timeout=aiohttp.ClientTimeout(total=None)
+        base_url + EVENTS_PATH + query,
+        headers=headers,
+        timeout=aiohttp.ClientTimeout(total=None),
     ) as response:
         assert response.status == 200
         assert response.headers["Content-Type"] == "text/event-stream"
         stream = EventStream(response)
         await stream.next_named("hello")
         yield stream
+
+
+_EVENTS_URL = re.compile(r'const url = "/_ssg/dev/events(\?[^"]*)"')
+
+
+def events_query(body: str, url_path: str) -> str:
+    """The query a page's injected script opens the events stream with, on `url_path`."""
+    found = _EVENTS_URL.search(body)
+    assert found is not None, body
+    return found.group(1) + quote(url_path, safe="")  # the script adds location.pathname
+
+
+@contextlib.asynccontextmanager
+async def open_page(
+    session: aiohttp.ClientSession, base_url: str, url_path: str
+) -> AsyncIterator[tuple[str, EventStream]]:
+    """Load a page and open its events stream as its injected script does (with its path).
+
+    Yields:
+        (the page's HTML, its events stream).
+    """
+    async with session.get(base_url + url_path) as response:
+        assert response.status == 200
+        body = await response.text()
+    async with open_events(session, base_url, query=events_query(body, url_path)) as stream:
+        yield body, stream

@@ -53,7 +53,7 @@ async def test_template_edit_reloads_pages_and_the_next_request_has_it(
             await stream.next_named("reload")
         async with session.get(server.url + "/") as response:
             assert "<h1>after</h1>" in await response.text()
-    await server.wait_for_line("app/page.html changed: 1 page reloaded")
+    await server.wait_for_line("app/page.html changed, 1 page reloaded")
 
 
 async def test_content_edit_is_seen_by_the_next_request(
@@ -140,7 +140,7 @@ async def test_python_edit_restarts_the_worker_without_refusing_connections(
         async with session.get(server.url + "/") as response:
             assert "<p>new</p>" in await response.text()
     assert statuses and set(statuses) == {200}
-    await server.wait_for_line("app/page.py changed: reloading the site code", start=mark)
+    await server.wait_for_line("app/page.py changed, reloading the site code", start=mark)
 
 
 async def test_new_and_removed_route_folders_are_picked_up(

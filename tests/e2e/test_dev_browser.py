@@ -54,7 +54,7 @@ async def _edit_and_watch_the_page(site: Path, url: str, server: DevServer) -> N
             await page.wait_for_selector("html[data-ssg-dev='live']", state="attached")
             (site / "app" / "page.html").write_text("<h1>After the edit</h1><p>{{ word }}</p>")
             await page.wait_for_selector("h1:text('After the edit')", timeout=30_000)
-            await server.wait_for_line("app/page.html changed: 1 page reloaded", start=mark)
+            await server.wait_for_line("app/page.html changed, 1 page reloaded", start=mark)
 
             # A stylesheet-only change is swapped in without reloading the page.
             await page.evaluate("window.kept = 'still here'")

@@ -1,0 +1,170 @@
+"""What each page `ssg dev` rendered read, so an edit reloads only the open pages it touches.
+
+The reads are the incremental build's (`ssg.reads`: templates, entry fields,
+collections, files, memoized calls' reads, plus the route's own files) and so are
+their digests (`ReadDigests`): after a change is applied, every recorded read is
+digested again, and a page is told to reload when one of its reads changed. A page
+with no record (a 404, an error overlay, a page this worker did not render), or one
+whose render overlapped a change, reloads on every change: nothing proves it
+unaffected. This is Vite's module graph turned to pages: a changed file reaches the
+pages that read it; one nothing is known about reloads everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from ssg.builder.incremental import ReadDigests
+from ssg.builder.route_inputs import route_files
+from ssg.reads import Read, Reads
+from ssg.routing.definitions import RouteDefinition
+from ssg.scope import DataServices
+from ssg.site import Site
+
+logger = logging.getLogger("ssg.dev")
+
+KEPT_PAGES = 500
+"""Records kept (the least recently rendered go first; a page without one reloads always)."""
+KEPT_CHANGES = 100
+"""Changes remembered for a page whose events stream connects after they were applied."""
+_NEVER_PROVEN = frozenset({"volatile", "page_index"})
+"""Reads no digest speaks for in dev (`ssg dev` has no page index): always changed."""
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What one render of a page read.
+
+    Attributes:
+        reads: every read, own and from memoized calls, with the route's files.
+        change: how many changes had been applied when its render started.
+        overlapped: a change was applied while it rendered (so it may show either side).
+    """
+
+    reads: frozenset[Read]
+    change: int
+    overlapped: bool
+
+
+class OpenPages:
+    """The reads of the pages this dev worker rendered, and which of them a change touched.
+
+    `record` and `changed_pages` digest (reading files and content): call them off the
+    event loop. A lock keeps one of them at a time; `begin_change` is quick.
+
+    Args:
+        site: the loaded site.
+        services: the worker's data services (the renders' content memo).
+    """
+
+    def __init__(self, site: Site, services: DataServices) -> None:
+        self._site = site
+        self._services = services
+        self._lock = threading.Lock()
+        self._records: OrderedDict[str, PageRecord] = OrderedDict()
+        self._digests: dict[Read, str | None] = {}
+        self._current = ReadDigests(site, services)
+        self._route_files: dict[str, frozenset[Read]] = {}
+        self._log: list[tuple[int, frozenset[str]]] = []
+        self.change = 0
+        """How many changes (of templates or content) have been applied or begun."""
+
+    def record(self, url_path: str, route: RouteDefinition, reads: Reads, started: int) -> None:
+        """Keep what the render of `url_path` read; digest the reads not seen before.
+
+        Args:
+            url_path: the page's URL path ("/blog/hello").
+            route: its route (its folder's files and site modules count as read, as in a build).
+            reads: what the render recorded.
+            started: `change` when the render started.
+        """
+        found = reads.flat() | self._files_of(route)
+        with self._lock:
+            current = self._current
+            current.add_origins(found)
+            for read in found:
+                if read not in self._digests:
+                    self._digests[read] = _digest(current, read)
+            self._records[url_path] = PageRecord(found, started, started != self.change)
+            self._records.move_to_end(url_path)
+            while len(self._records) > KEPT_PAGES:
+                self._records.popitem(last=False)
+
+    def begin_change(self) -> None:
+        """A change is being applied (call before the content memo is expired).
+
+        Renders that started before it are marked `overlapped` when they record;
+        digests from now on see the sources after the change.
+        """
+        with self._lock:
+            self.change += 1
+            self._current = ReadDigests(self._site, self._services)
+
+    def changed_pages(self) -> frozenset[str]:
+        """Digest every recorded read again (after `begin_change`); the URL paths whose reads changed.
+
+        Returns:
+            The recorded pages the change touched (a page not recorded is not listed:
+            `reloads` decides for it).
+        """
+        with self._lock:
+            current = self._current
+            current.add_origins(self._digests)
+            changed: set[Read] = set()
+            for read, known in self._digests.items():
+                now = _digest(current, read)
+                if now is None or now != known:
+                    changed.add(read)
+                    self._digests[read] = now
+            touched = frozenset(
+                url_path
+                for url_path, record in self._records.items()
+                if record.overlapped or not changed.isdisjoint(record.reads)
+            )
+            self._log.append((self.change, touched))
+            del self._log[:-KEPT_CHANGES]
+        return touched
+
+    def reloads(self, url_path: str | None, touched: frozenset[str]) -> bool:
+        """Whether the open page at `url_path` reloads for a change that touched `touched`."""
+        return url_path is None or url_path not in self._records or url_path in touched
+
+    def stale_since(self, url_path: str | None, seen: int) -> bool:
+        """Whether a page rendered when `seen` changes were applied missed one since.
+
+        For an events stream that connects after a change was applied (the page
+        was on its way to the browser meanwhile).
+
+        Args:
+            url_path: the page's URL path, or None when the stream did not say.
+            seen: `change` when the page was rendered (its script sends it back).
+        """
+        with self._lock:
+            if seen >= self.change:
+                return False
+            record = self._records.get(url_path) if url_path is not None else None
+            if record is None or record.overlapped or seen < self.change - len(self._log):
+                return True
+            return any(url_path in touched for number, touched in self._log if number > seen)
+
+    def _files_of(self, route: RouteDefinition) -> frozenset[Read]:
+        found = self._route_files.get(route.route_pattern)
+        if found is None:
+            found = self._route_files[route.route_pattern] = frozenset(
+                ("file", name) for name in route_files(self._site, route)
+            )
+        return found
+
+
+def _digest(digests: ReadDigests, read: Read) -> str | None:
+    """The read's digest now, or None when no digest speaks for it (it always counts as changed)."""
+    if read[0] in _NEVER_PROVEN:
+        return None
+    try:
+        return digests.digest(read)
+    except Exception as exc:  # a read this version cannot digest proves nothing
+        logger.debug("Could not digest %r: %s", read, exc)
+        return None
