@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 from ssg.dev.process import WorkerProcess
@@ -41,15 +43,25 @@ def run(
     logging.getLogger("ssg").setLevel(logging.INFO)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
     sock = _listen(host, port)
-    first = WorkerProcess.start(site_dir.resolve(), sock, 1, strict=strict, go=True)
+    # The content warnings logged this session: each worker (a restart loads the content
+    # again) shows only those not shown yet.
+    fd, name = tempfile.mkstemp(prefix="ssg-dev-", suffix=".logged")
+    os.close(fd)
+    logged_file = Path(name)
+    first = WorkerProcess.start(
+        site_dir.resolve(), sock, 1, strict=strict, go=True, logged_file=logged_file
+    )
     try:
         # Imported while the first worker starts: watchfiles, the config and route scan.
         from ssg.dev.supervisor import Supervisor
 
-        supervisor = Supervisor(site_dir, sock, strict=strict, first_worker=first)
+        supervisor = Supervisor(
+            site_dir, sock, strict=strict, first_worker=first, logged_file=logged_file
+        )
     except BaseException:
         first.stop()
         sock.close()
+        logged_file.unlink(missing_ok=True)
         raise
     supervisor.handle_signals()
     try:
@@ -68,6 +80,7 @@ def run(
     finally:
         supervisor.stop()
         sock.close()
+        logged_file.unlink(missing_ok=True)
     print("ssg dev stopped", file=sys.stderr, flush=True)
 
 

@@ -71,9 +71,19 @@ class WorkerProcess:
 
     @classmethod
     def start(
-        cls, site_dir: Path, sock: socket.socket, number: int, *, strict: bool, go: bool
+        cls,
+        site_dir: Path,
+        sock: socket.socket,
+        number: int,
+        *,
+        strict: bool,
+        go: bool,
+        logged_file: Path | None = None,
     ) -> WorkerProcess:
         """Start a worker on `sock`; it imports ssg, then waits for `go` (sent now if `go`).
+
+        `logged_file` is the session's record of the content warnings logged
+        (see `ssg.dev.logged_once`), shared by every worker of one `ssg dev`.
 
         Raises:
             OSError: the process could not be started.
@@ -91,6 +101,7 @@ class WorkerProcess:
             str(control_read),
             str(status_write),
             "--strict" if strict else "",
+            str(logged_file) if logged_file is not None else "",
         ]
         try:
             process = subprocess.Popen(args, pass_fds=(sock.fileno(), control_read, status_write))

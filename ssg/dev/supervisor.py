@@ -67,6 +67,8 @@ class Supervisor:
         strict: passed to workers (content problems are errors).
         first_worker: a worker already started on `sock` (see `ssg.commands.dev`),
             or None to start one in `start`.
+        logged_file: the session's record of the content warnings logged, passed to
+            every worker (see `ssg.dev.logged_once`), or None.
     """
 
     def __init__(
@@ -76,10 +78,12 @@ class Supervisor:
         *,
         strict: bool = False,
         first_worker: WorkerProcess | None = None,
+        logged_file: Path | None = None,
     ) -> None:
         self.site_dir = site_dir.resolve()
         self.sock = sock
         self.strict = strict
+        self.logged_file = logged_file
         self.app_dir = self.site_dir / "app"  # as SiteConfig.app_dir
         self.stopping = threading.Event()
         self.worker = first_worker
@@ -243,5 +247,10 @@ class Supervisor:
         """Start a worker process; it imports ssg, then loads the site once told to go."""
         self._number += 1
         return WorkerProcess.start(
-            self.site_dir, self.sock, self._number, strict=self.strict, go=go
+            self.site_dir,
+            self.sock,
+            self._number,
+            strict=self.strict,
+            go=go,
+            logged_file=self.logged_file,
         )

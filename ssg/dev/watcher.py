@@ -25,6 +25,7 @@ from ssg.content.memo import (
 from ssg.dev.app import DevSite
 from ssg.dev.changes import ChangeKind, WatchedFolders, classify, describe
 from ssg.dev.events import DevEvent, EventBroker
+from ssg.dev.logged_once import LoggedOnce
 
 logger = logging.getLogger("ssg.dev")
 
@@ -43,12 +44,17 @@ class SiteWatcher:
     Args:
         dev: the worker's loaded site (which must have loaded).
         broker: where `reload` / `css` events go once a change is applied.
+        logged_once: the session's content warnings filter: an edited content file's
+            warnings are logged again.
     """
 
-    def __init__(self, dev: DevSite, broker: EventBroker) -> None:
+    def __init__(
+        self, dev: DevSite, broker: EventBroker, logged_once: LoggedOnce | None = None
+    ) -> None:
         assert dev.site is not None and dev.services is not None
         self.dev = dev
         self.broker = broker
+        self.logged_once = logged_once
         config = dev.site.config
         self.folders = WatchedFolders(
             site_dir=config.site_dir,
@@ -186,6 +192,9 @@ class SiteWatcher:
         if recorded:
             pages.begin_change()  # before the memo expires: renders from now on see the edit
         if ChangeKind.CONTENT in kinds:
+            if self.logged_once is not None:
+                edited = [f for f in files if classify(f, self.folders) is ChangeKind.CONTENT]
+                self.logged_once.forget(edited)
             expire_memoized(services.shared)
         if kinds & {ChangeKind.PUBLIC, ChangeKind.STYLESHEET}:
             files_served.refresh_public()

@@ -18,6 +18,8 @@ from aiohttp.typedefs import Handler, Middleware
 
 from ssg.dev.app import DevHandler, load_dev_site, make_dev_middleware
 from ssg.dev.events import EVENTS_PATH, DevEvent, EventBroker
+from ssg.dev.logged_once import LoggedOnce
+from ssg.dev.logged_once import install as install_logged_once
 from ssg.dev.process import SupervisorLink
 from ssg.dev.watcher import SiteWatcher, count_pages
 from ssg.scope import Clock
@@ -40,6 +42,7 @@ def create_dev_app(
     watch: bool = True,
     clock: Clock = time.time,
     replaced: Callable[[], bool] = lambda: False,
+    logged_once: LoggedOnce | None = None,
 ) -> web.Application:
     """The aiohttp app of one dev worker.
 
@@ -56,11 +59,13 @@ def create_dev_app(
         replaced: true once a newer worker serves: open pages are then told to
             reload as this one shuts down (it no longer accepts connections by
             then, so they reach the new one).
+        logged_once: the session's content warnings filter; an edited file's
+            warnings may be logged again.
     """
     dev = load_dev_site(site_dir, strict=strict, clock=clock)
     broker = EventBroker(generation)
     handler = DevHandler(dev, broker)
-    watcher = SiteWatcher(dev, broker) if watch and dev.error is None else None
+    watcher = SiteWatcher(dev, broker, logged_once) if watch and dev.error is None else None
     middlewares: list[Middleware] = [make_dev_middleware(broker, dev.pages)]
     if watcher is not None:
 
@@ -122,7 +127,13 @@ def create_dev_app(
 
 
 def worker_main(
-    site_dir: Path, sock: socket.socket, generation: str, strict: bool, link: SupervisorLink
+    site_dir: Path,
+    sock: socket.socket,
+    generation: str,
+    strict: bool,
+    link: SupervisorLink,
+    *,
+    logged_file: Path | None = None,
 ) -> None:
     """Serve the site on `sock` until SIGINT/SIGTERM or the supervisor is gone.
 
@@ -130,6 +141,8 @@ def worker_main(
     imported by the time this runs): it waits for the supervisor's go, then
     loads the site and serves, and tells the supervisor once it accepts
     connections and once its first response is out (see `ssg.dev.process`).
+    With `logged_file`, a content warning an earlier worker of the session
+    logged is not logged again (see `ssg.dev.logged_once`).
     """
     if not link.wait_for_go():
         return  # the supervisor is gone
@@ -140,7 +153,10 @@ def worker_main(
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("ssg").setLevel(logging.INFO)
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # "1 change detected": ours say more
-    app = create_dev_app(site_dir, generation=generation, strict=strict, replaced=link.replaced)
+    once = install_logged_once(logged_file) if logged_file is not None else None
+    app = create_dev_app(
+        site_dir, generation=generation, strict=strict, replaced=link.replaced, logged_once=once
+    )
 
     @web.middleware
     async def first_response(request: web.Request, handler: Handler) -> web.StreamResponse:

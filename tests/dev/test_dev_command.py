@@ -291,3 +291,41 @@ async def test_the_workers_stop_when_the_supervisor_is_killed(
         with pytest.raises(aiohttp.ClientConnectionError):
             async with session.get(server.url + "/"):
                 pass
+
+
+async def test_a_content_warning_is_logged_once_per_session_and_again_when_its_file_is_edited(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    bad = "---\ntitle: Hi\ntags: [a, b\n---\n# Still here\n"
+    site = make_site(
+        {
+            **CACHED_POSTS_SITE,
+            "posts/bad.md": bad,
+            "blog.py": "WORD = 'one'\n",
+        }
+    )
+    warning = "bad.md:4: malformed YAML front matter"
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/") as response:
+            assert "Still here" in await response.text()
+        await server.wait_for_line(warning)
+        await server.wait_for_line("Watching posts (content the site reads)")
+        # A restart: the new worker loads the same content (its start-up preload).
+        mark = len(server.lines)
+        (site / "blog.py").write_text("WORD = 'two'\n")
+        await server.wait_for_line("Site code reloaded", start=mark)
+        async with session.get(server.url + "/") as response:
+            assert "Still here" in await response.text()
+        await server.wait_for_line("Watching posts (content the site reads)", start=mark)
+        # The file is edited, still broken: its warning shows again.
+        edited = len(server.lines)
+        async with open_events(session, server.url) as stream:
+            (site / "posts" / "bad.md").write_text(bad + "more\n")
+            await stream.next_named("reload")
+        async with session.get(server.url + "/") as response:
+            assert "more" in await response.text()
+    await server.wait_for_line(warning, start=edited)
+    assert sum(warning in line for line in server.lines[:mark]) == 1
+    assert not any(warning in line for line in server.lines[mark:edited])
