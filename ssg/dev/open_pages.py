@@ -112,13 +112,19 @@ class OpenPages:
         """
         with self._lock:
             current = self._current
-            current.add_origins(self._digests)
+            # Only the reads of the pages still recorded (those of dropped ones go).
+            live: set[Read] = set()
+            for record in self._records.values():
+                live.update(record.reads)
+            current.add_origins(live)
             changed: set[Read] = set()
-            for read, known in self._digests.items():
-                now = _digest(current, read)
+            digests: dict[Read, str | None] = {}
+            for read in live:
+                known = self._digests.get(read)
+                now = digests[read] = _digest(current, read)
                 if now is None or now != known:
                     changed.add(read)
-                    self._digests[read] = now
+            self._digests = digests
             touched = frozenset(
                 url_path
                 for url_path, record in self._records.items()
