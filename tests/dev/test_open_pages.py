@@ -179,3 +179,22 @@ async def test_a_page_whose_stream_connects_after_an_edit_it_missed_reloads_at_o
             assert told is not None and told.event == "reload"
             marker = await _layout_edit_reaches_all(str(site / "app/layout.html"), on_b)
             assert marker != told.id
+
+
+async def test_a_site_module_edit_reloads_every_open_page(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({**SITE, "words.py": "WORD = 'one'\n"})
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with (
+        aiohttp.ClientSession() as session,
+        open_page(session, server.url, "/blog/a") as (_, on_a),
+        open_page(session, server.url, "/blog/b") as (_, on_b),
+    ):
+        mark = len(server.lines)
+        (site / "words.py").write_text("WORD = 'two'\n")  # code: a new worker
+        for stream in (on_a, on_b):
+            told = await stream.next()
+            assert told is not None and told.event == "reload"
+        await server.wait_for_line("2 pages reloaded for the new site code", start=mark)
