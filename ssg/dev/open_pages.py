@@ -15,10 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ssg.builder.incremental import ReadDigests
 from ssg.builder.route_inputs import route_files
+from ssg.content.entry import Entry
+from ssg.content.memo import CollectionOrigin, memoized_collection
 from ssg.reads import Read, Reads
 from ssg.routing.definitions import RouteDefinition
 from ssg.scope import DataServices
@@ -32,6 +35,8 @@ KEPT_CHANGES = 100
 """Changes remembered for a page whose events stream connects after they were applied."""
 _NEVER_PROVEN = frozenset({"volatile", "page_index"})
 """Reads no digest speaks for in dev (`ssg dev` has no page index): always changed."""
+_ENTRY_READS = frozenset({"field", "entry"})
+"""Reads of one content entry, named by its source file."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class OpenPages:
         self._digests: dict[Read, str | None] = {}
         self._current = ReadDigests(site, services)
         self._route_files: dict[str, frozenset[Read]] = {}
+        self._entries: dict[str, tuple[Entry, ...]] = {}  # source file -> entries, last change
         self._log: list[tuple[int, frozenset[str]]] = []
         self.change = 0
         """How many changes (of templates or content) have been applied or begun."""
@@ -85,9 +91,14 @@ class OpenPages:
         with self._lock:
             current = self._current
             current.add_origins(found)
-            for read in found:
-                if read not in self._digests:
-                    self._digests[read] = _digest(current, read)
+            new = [read for read in found if read not in self._digests]
+            for read in new:
+                self._digests[read] = _digest(current, read)
+            # The entries those field reads were digested from, for `_same_entries`.
+            sources = {read[1] for read in new if read[0] in _ENTRY_READS} - self._entries.keys()
+            if sources:
+                now = self._entries_now(found) or {}
+                self._entries.update((src, now[src]) for src in sources if src in now)
             self._records[url_path] = PageRecord(found, started, started != self.change)
             self._records.move_to_end(url_path)
             while len(self._records) > KEPT_PAGES:
@@ -117,10 +128,14 @@ class OpenPages:
             for record in self._records.values():
                 live.update(record.reads)
             current.add_origins(live)
+            same = self._same_entries(live)
             changed: set[Read] = set()
             digests: dict[Read, str | None] = {}
             for read in live:
                 known = self._digests.get(read)
+                if known is not None and read[0] in _ENTRY_READS and read[1] in same:
+                    digests[read] = known  # the very entry objects it was digested from
+                    continue
                 now = digests[read] = _digest(current, read)
                 if now is None or now != known:
                     changed.add(read)
@@ -155,6 +170,49 @@ class OpenPages:
             if record is None or record.overlapped or seen < self.change - len(self._log):
                 return True
             return any(url_path in touched for number, touched in self._log if number > seen)
+
+    def _same_entries(self, live: set[Read]) -> set[str]:
+        """The content files whose entries are the very objects they were at the last change.
+
+        Entries are frozen, and the content memo keeps the entry of a file that did not
+        change (only new or changed files are parsed again): the same object has the
+        same fields, so their thousands of field reads need no digest of their own.
+        """
+        now = self._entries_now(live)
+        if now is None:
+            self._entries = {}
+            return set()
+        before, self._entries = self._entries, now
+        return {
+            src
+            for src, found in now.items()
+            if len(found) == len(before.get(src, ()))
+            and all(a is b for a, b in zip(found, before[src], strict=True))
+        }
+
+    def _entries_now(self, reads: Iterable[Read]) -> dict[str, tuple[Entry, ...]] | None:
+        """The entries of the collections the reads name, by source file (from the memo).
+
+        None when nothing can be proven: a collection failed, or one is a view by the
+        clock (drafts hidden: a scheduled entry comes out without changing).
+        """
+        origins = {
+            read[1]
+            for read in reads
+            if read[0] in ("entries", "slug") and isinstance(read[1], CollectionOrigin)
+        }
+        if any(not origin.drafts for origin in origins):
+            return None
+        base_path = str(self._services.site_values.get("base_path", ""))
+        now: dict[str, list[Entry]] = {}
+        for origin in sorted(origins, key=repr):
+            try:
+                memo = memoized_collection(self._services, origin.spec, None, base_path)
+            except Exception:  # the render reports it; nothing is proven here
+                return None
+            for entry in memo.collection.entries:
+                now.setdefault(str(entry.source_file), []).append(entry)
+        return {src: tuple(found) for src, found in now.items()}
 
     def _files_of(self, route: RouteDefinition) -> frozenset[Read]:
         found = self._route_files.get(route.route_pattern)
