@@ -10,9 +10,11 @@ an error in `dash/layout.py` or `dash/layout.html` is caught by the parent's
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssg.errors import DynamicUsage, Redirect
 from ssg.routing.definitions import LayoutDefinition
 
 _ATTRIBUTE = "_ssg_failed_segment"
@@ -57,6 +59,21 @@ def mark_failure(exc: BaseException, failure: FailedSegment) -> None:
         # An exception type without a __dict__ simply carries no boundary info.
         with contextlib.suppress(AttributeError):
             setattr(exc, _ATTRIBUTE, failure)
+
+
+@contextlib.contextmanager
+def failing_in(failure: FailedSegment) -> Iterator[None]:
+    """Mark an exception raised inside (not_found() too) with `failure`, where it was raised.
+
+    Redirects and DynamicUsage pass unmarked: they are no failure of a segment.
+    """
+    try:
+        yield
+    except (Redirect, DynamicUsage):
+        raise
+    except Exception as exc:
+        mark_failure(exc, failure)
+        raise
 
 
 def failure_of(exc: BaseException | None) -> FailedSegment | None:

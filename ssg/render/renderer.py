@@ -1,51 +1,37 @@
 """Render one route: page + nested layouts + slots -> HTML, or a route handler's GET -> bytes.
 
 In two phases: `prepare_page` awaits the data, `finish_page` runs the templates
-(no awaits), so the build can finish pages in a forked process.
+(no awaits), so the build can finish pages in a forked process. A segment's data
+comes from `segment_data`, the layouts' @slots from `slot_pages`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from ssg.base_path import with_base_path
 from ssg.data.memo import RequestMemo
-from ssg.errors import DynamicUsage, ModuleError, NotFound, Redirect
-from ssg.modules import SiteModule, call_user
-from ssg.render.boundaries import FailedSegment, failure_of, mark_failure
+from ssg.errors import NotFound, Redirect
+from ssg.records import Headers
+from ssg.render.boundaries import FailedSegment, failing_in, failure_of
 from ssg.render.metadata import TEMPLATE_KEY, merge_metadata
 from ssg.render.rendered_page import HTML, RenderedPage
+from ssg.render.segment_data import load_markdown_page, module_load, module_metadata
+from ssg.render.slot_pages import PreparedSlot, load_slot, match_slot, render_slot
 from ssg.render.special_pages import redirect_page, render_not_found
 from ssg.render.templates import render_template
 from ssg.revalidate import Revalidate
 from ssg.route_handlers.invoke import call_handler
 from ssg.route_handlers.request import Request
-from ssg.routing.definitions import (
-    LayoutDefinition,
-    Params,
-    RouteDefinition,
-    RouteKind,
-    RouteMatch,
-    SlotDefinition,
-)
-from ssg.routing.matching import split_url_path
-from ssg.routing.slots import match_slot_page
+from ssg.routing.definitions import RouteDefinition, RouteKind, RouteMatch
 from ssg.scope import DataServices, DynamicMode, RenderScope, enter_scope
 from ssg.site import Site
 
-log = logging.getLogger("ssg.render")
-
 __all__ = [
     "PreparedPage",
-    "PreparedSlot",
     "RenderedPage",
     "finish_page",
     "make_scope",
@@ -91,6 +77,30 @@ def _effective_revalidate(site: Site, route: RouteDefinition, scope: RenderScope
     return settings.revalidate.lowest(scope.revalidate)
 
 
+def _scoped_page(
+    site: Site,
+    route: RouteDefinition,
+    scope: RenderScope,
+    status: int,
+    body: bytes,
+    content_type: str,
+    *,
+    location: str | None = None,
+    headers: Headers = (),
+) -> RenderedPage:
+    """A RenderedPage with what the render recorded in `scope`: revalidate, tags, data keys."""
+    return RenderedPage(
+        status,
+        body,
+        content_type,
+        _effective_revalidate(site, route, scope),
+        tuple(sorted(scope.tags)),
+        location=location,
+        headers=headers,
+        data_keys=tuple(sorted(scope.data_keys)),
+    )
+
+
 def _redirect_page(
     site: Site, route: RouteDefinition, scope: RenderScope, redirect: Redirect
 ) -> RenderedPage:
@@ -99,14 +109,8 @@ def _redirect_page(
     location = with_base_path(
         redirect.location, config.base_path, trailing_slash=config.trailing_slash
     )
-    return RenderedPage(
-        redirect.status,
-        redirect_page(location),
-        HTML,
-        _effective_revalidate(site, route, scope),
-        tuple(sorted(scope.tags)),
-        location=location,
-        data_keys=tuple(sorted(scope.data_keys)),
+    return _scoped_page(
+        site, route, scope, redirect.status, redirect_page(location), HTML, location=location
     )
 
 
@@ -206,14 +210,7 @@ def finish_page(site: Site, prepared: PreparedPage) -> RenderedPage:
             html = _render_templates(site, prepared)
         except Redirect as redirect:
             return _redirect_page(site, route, scope, redirect)
-        return RenderedPage(
-            200,
-            html.encode("utf-8"),
-            HTML,
-            _effective_revalidate(site, route, scope),
-            tuple(sorted(scope.tags)),
-            data_keys=tuple(sorted(scope.data_keys)),
-        )
+        return _scoped_page(site, route, scope, 200, html.encode("utf-8"), HTML)
 
 
 async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> RenderedPage:
@@ -233,24 +230,18 @@ async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> 
             location = with_base_path(
                 location, config.base_path, trailing_slash=config.trailing_slash
             )
-        return RenderedPage(
-            status,
-            b"",
-            "text/plain; charset=utf-8",
-            _effective_revalidate(site, match.route, scope),
-            tuple(sorted(scope.tags)),
-            location=location,
-            data_keys=tuple(sorted(scope.data_keys)),
+        return _scoped_page(
+            site, match.route, scope, status, b"", "text/plain; charset=utf-8", location=location
         )
     extra = tuple((k, v) for k, v in response.header_items if k.lower() != "content-type")
-    return RenderedPage(
+    return _scoped_page(
+        site,
+        match.route,
+        scope,
         response.status,
         response.body,
         response.content_type,
-        _effective_revalidate(site, match.route, scope),
-        tuple(sorted(scope.tags)),
         headers=extra,
-        data_keys=tuple(sorted(scope.data_keys)),
     )
 
 
@@ -266,27 +257,27 @@ async def _load_page(site: Site, match: RouteMatch, scope: RenderScope) -> Prepa
     for index, layout in enumerate(route.layouts):
         if layout.segment_dir == route.segment_dir:
             page_template = metadata.get(TEMPLATE_KEY)
-        with _failing_in(_layout_failure(route, index)):
+        with failing_in(_layout_failure(route, index)):
             module = site.module(layout.module_file)
-            metadata = await _module_metadata(site, module, params, metadata)
-            layout_data.append(await _module_load(site, module, params))
+            metadata = await module_metadata(site, module, params, metadata)
+            layout_data.append(await module_load(site, module, params))
     if not route.layouts or route.layouts[-1].segment_dir != route.segment_dir:
         page_template = metadata.get(TEMPLATE_KEY)
     slots: list[PreparedSlot] = []
     for index, layout in enumerate(route.layouts):
         for slot in layout.slots.values():
-            prepared_slot = _match_slot(site, route, index, slot, match)
-            prepared_slot, metadata = await _load_slot(site, prepared_slot, metadata, page_template)
+            prepared_slot = match_slot(site, route, index, slot, match)
+            prepared_slot, metadata = await load_slot(site, prepared_slot, metadata, page_template)
             slots.append(prepared_slot)
-    with _failing_in(FailedSegment(route.dir_chain, False, route.layouts)):
+    with failing_in(FailedSegment(route.dir_chain, False, route.layouts)):
         markdown_html: str | None = None
         if route.page_file.suffix == ".md":
-            front, markdown_html = _load_markdown_page(site, route.page_file)
+            front, markdown_html = load_markdown_page(site, route.page_file)
             metadata = merge_metadata(metadata, front, template=page_template)
-        metadata = await _module_metadata(
+        metadata = await module_metadata(
             site, page_module, params, metadata, template=page_template
         )
-        page_data = await _module_load(site, page_module, params)
+        page_data = await module_load(site, page_module, params)
     base = {
         "params": params,
         "metadata": metadata,
@@ -301,7 +292,7 @@ async def _load_page(site: Site, match: RouteMatch, scope: RenderScope) -> Prepa
 def _render_templates(site: Site, prepared: PreparedPage) -> str:
     route, base = prepared.match.route, prepared.base
     assert route.page_file is not None
-    with _failing_in(FailedSegment(route.dir_chain, False, route.layouts)):
+    with failing_in(FailedSegment(route.dir_chain, False, route.layouts)):
         if prepared.markdown_html is not None:
             page_context = {
                 **base,
@@ -315,200 +306,16 @@ def _render_templates(site: Site, prepared: PreparedPage) -> str:
         layout, data = route.layouts[index], prepared.layout_data[index]
         context = {**base, **data, "children": Markup(html)}
         context["slots"] = {
-            slot.name: _render_slot(site, slot, context)
+            slot.name: render_slot(site, slot, context)
             for slot in prepared.slots
             if slot.layout_index == index
         }
-        with _failing_in(_layout_failure(route, index)):
+        with failing_in(_layout_failure(route, index)):
             html = render_template(site, None, context, layout.template_file)
     return html
-
-
-@contextmanager
-def _failing_in(failure: FailedSegment) -> Iterator[None]:
-    """Record on an exception (or not_found()) raised inside where it was raised."""
-    try:
-        yield
-    except (Redirect, DynamicUsage):
-        raise
-    except Exception as exc:
-        mark_failure(exc, failure)
-        raise
 
 
 def _layout_failure(route: RouteDefinition, index: int) -> FailedSegment:
     layout = route.layouts[index]
     chain = route.dir_chain[: route.dir_chain.index(layout.segment_dir) + 1]
     return FailedSegment(chain, True, route.layouts)
-
-
-async def _module_metadata(
-    site: Site,
-    module: SiteModule | None,
-    params: Params,
-    metadata: dict[str, Any],
-    **page: str | None,
-) -> dict[str, Any]:
-    """Merge a module's `metadata` and `generate_metadata()`; `page` holds a page's `template`."""
-    if module is None:
-        return metadata
-    metadata = merge_metadata(metadata, module.metadata, **page)
-    generate = module.function("generate_metadata")
-    if generate is not None:
-        value = await call_user(generate, params)
-        if value is not None and not isinstance(value, dict):
-            raise ModuleError(
-                f"generate_metadata returned {type(value).__name__}; "
-                "return a dict such as {'title': ...}",
-                source_file=site.relative(module.source_file),
-            )
-        metadata = merge_metadata(metadata, value or {}, **page)
-    return metadata
-
-
-async def _module_load(site: Site, module: SiteModule | None, params: Params) -> dict[str, Any]:
-    load = module.function("load") if module is not None else None
-    if module is None or load is None:
-        return {}
-    value = await call_user(load, params)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ModuleError(
-            f"load returned {type(value).__name__}; "
-            "return a dict, whose keys become template variables",
-            source_file=site.relative(module.source_file),
-        )
-    return value
-
-
-def _load_markdown_page(site: Site, page_file: Path) -> tuple[dict[str, Any], str]:
-    from ssg.content import parse_front_matter, render_markdown
-
-    text = page_file.read_text(encoding="utf-8")
-    front = parse_front_matter(text, page_file)
-    return dict(front.metadata), render_markdown(front.body, base_path=site.config.base_path).html
-
-
-@dataclass(frozen=True)
-class PreparedSlot:
-    """A @slot of one of the page's layouts, resolved for the URL (phase 1).
-
-    Attributes:
-        layout_index: which of the route's layouts holds the slot (root is 0).
-        name: the slot name ("team" for @team).
-        template_file: the slot's page.html for the URL, or its default.html.
-        module_file: the slot page's page.py, or None.
-        params: the page's params plus those of the slot page's own dynamic folders.
-        layouts: the slot's own layouts wrapping its page, root first (none
-            around default.html, as Next.js).
-        failure: where a failure of the slot page is located (error boundaries).
-        data: what the slot page's `load` returned.
-        layout_data: what each slot layout's `load` returned, aligned with `layouts`.
-    """
-
-    layout_index: int
-    name: str
-    template_file: Path
-    module_file: Path | None
-    params: Params
-    layouts: tuple[LayoutDefinition, ...]
-    failure: FailedSegment
-    data: dict[str, Any] = dataclasses.field(default_factory=dict)
-    layout_data: tuple[dict[str, Any], ...] = ()
-
-
-def _match_slot(
-    site: Site, route: RouteDefinition, index: int, slot: SlotDefinition, match: RouteMatch
-) -> PreparedSlot:
-    """The slot's page for the URL (with its module and layouts), else its default.html.
-
-    Raises:
-        NotFound: the slot has neither a page for the URL nor a default.html (as
-            Next.js 14/15: the URL is a 404).
-    """
-    layout = route.layouts[index]
-    parts = split_url_path(match.url_path) or ()
-    # The layout's own segments match the URL's first parts (it wraps this URL).
-    sub_parts = parts[sum(1 for s in layout.url_segments if s.in_url) :]
-    above = route.dir_chain[: route.dir_chain.index(layout.segment_dir) + 1]
-    found = match_slot_page(slot.pages, sub_parts)
-    if found is None:
-        if slot.default_file is None:
-            log.info(
-                "%s: @%s has no page for this URL and no default.html, so the URL is a 404; add %s",
-                match.url_path,
-                slot.name,
-                site.relative(slot.slot_dir / "default.html"),
-            )
-            raise NotFound()
-        failure = FailedSegment((*above, slot.slot_dir), False, route.layouts[: index + 1])
-        return PreparedSlot(index, slot.name, slot.default_file, None, match.params, (), failure)
-    page_file, slot_params = found
-    folders = page_file.parent.relative_to(slot.slot_dir).parts
-    chain = (
-        slot.slot_dir,
-        *(slot.slot_dir.joinpath(*folders[: n + 1]) for n in range(len(folders))),
-    )
-    layouts = tuple(
-        LayoutDefinition(
-            folder,
-            folder / "layout.html",
-            folder / "layout.py" if folder / "layout.py" in site.modules else None,
-        )
-        for folder in chain
-        if (folder / "layout.html").is_file()
-    )
-    module_file = page_file.parent / "page.py"
-    failure = FailedSegment((*above, *chain), False, (*route.layouts[: index + 1], *layouts))
-    return PreparedSlot(
-        index,
-        slot.name,
-        page_file,
-        module_file if module_file in site.modules else None,
-        {**match.params, **slot_params},
-        layouts,
-        failure,
-    )
-
-
-async def _load_slot(
-    site: Site, slot: PreparedSlot, metadata: dict[str, Any], page_template: str | None
-) -> tuple[PreparedSlot, dict[str, Any]]:
-    """Run a slot's layout.py modules, then its page.py: their data, and metadata merged."""
-    layout_data: list[dict[str, Any]] = []
-    for layout in slot.layouts:
-        with _failing_in(_slot_layout_failure(slot, layout)):
-            module = site.module(layout.module_file)
-            metadata = await _module_metadata(site, module, slot.params, metadata)
-            layout_data.append(await _module_load(site, module, slot.params))
-    data: dict[str, Any] = {}
-    if slot.module_file is not None:
-        with _failing_in(slot.failure):
-            module = site.module(slot.module_file)
-            metadata = await _module_metadata(
-                site, module, slot.params, metadata, template=page_template
-            )
-            data = await _module_load(site, module, slot.params)
-    return dataclasses.replace(slot, data=data, layout_data=tuple(layout_data)), metadata
-
-
-def _slot_layout_failure(slot: PreparedSlot, layout: LayoutDefinition) -> FailedSegment:
-    chain = slot.failure.chain[: slot.failure.chain.index(layout.segment_dir) + 1]
-    return dataclasses.replace(slot.failure, chain=chain, layout_failed=True)
-
-
-def _render_slot(site: Site, slot: PreparedSlot, layout_context: dict[str, Any]) -> Markup:
-    """A slot's page in its own layouts (or its default.html), in the holding layout's context."""
-    context = {**layout_context, **slot.data, "params": slot.params}
-    with _failing_in(slot.failure):
-        html = render_template(site, None, context, slot.template_file)
-    for layout, data in zip(reversed(slot.layouts), reversed(slot.layout_data), strict=True):
-        with _failing_in(_slot_layout_failure(slot, layout)):
-            html = render_template(
-                site,
-                None,
-                {**layout_context, **data, "params": slot.params, "children": Markup(html)},
-                layout.template_file,
-            )
-    return Markup(html)
