@@ -29,7 +29,8 @@ DATA_TAGS = "dt:"
 """After the site's prefix: a tag's set of data keys is `ssg:{<site>}:dt:<tag>`."""
 
 REDIS_TIMEOUT_SECONDS = 0.5
-"""A data cache call waiting longer for Redis is a miss (the fetch goes upstream)."""
+"""A Redis call taking longer fails: a data cache call is then a miss (the fetch goes
+upstream), and an ISR instance goes on without Redis."""
 
 # KEYS[1] = the value's key, KEYS[2..] = the sets of its tags.
 # ARGV[1] = pickled value, ARGV[2] = TTL in ms ("0": none), ARGV[3] = the data key.

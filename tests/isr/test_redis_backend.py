@@ -13,8 +13,10 @@ import pytest
 
 from ssg.config import SiteConfig, load_config
 from ssg.isr.backend import RenderStart
-from ssg.isr.redis_backend import RedisBackend, RedisBuild, RedisLease
+from ssg.isr.redis_backend import RedisBackend
+from ssg.isr.redis_build import RedisBuild
 from ssg.isr.redis_keys import site_key_of, split_cache_url
+from ssg.isr.redis_lease import RedisLease
 from ssg.isr.sequence_marks import SequenceMarks
 from ssg.records import PageRecord, make_etag
 from ssg.revalidate import Revalidate
