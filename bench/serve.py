@@ -18,6 +18,7 @@ Prints req/s, p50/p99 latency and the server's RSS.
     python bench/serve.py --site examples/blog --workers 1
     python bench/serve.py --keep          # leave the temp site for inspection
     python bench/serve.py --nginx --bench-posts 1000 --seconds 8   # vs nginx, shared bench site
+    python bench/serve.py --miss --against /work/main --rounds 5   # MISS, A/B vs a checkout
 
 With `--site`, the HIT run and the STALE storm use two posts (pages of the
 site's `[slug]` ISR route, see `pick_pages`; `--url` picks the HIT page); the storm has no
@@ -27,6 +28,13 @@ URLs are 404s, not renders worth caching).
 `--bench-posts N` builds the shared bench's ssg adapter site over its generated
 corpus of N posts (../shared/bench: gen_corpus.py, adapters/ssg.py) and uses
 post #42, as its serve_bench.sh does.
+
+`--miss` runs only on-demand MISS renders (every request a param no build listed,
+so each is rendered, stored and answered as MISS), in rounds on a fresh copy of the
+synthetic site each; with `--against DIR` it interleaves a second server running
+the ssg package of another checkout (e.g. main) on its own copy, and prints per
+round req/s, p99, the server's CPU per MISS (its CPU seconds / requests), the load
+average and the medians.
 
 Needs wrk (`apt-get install -y wrk`), and nginx for `--nginx`. Reference, same machine, wrk -t2 -c64 -d10s on
 one post: nginx 57,800 req/s p99 3.3 ms; python -m http.server 1,084 req/s;
@@ -421,8 +429,10 @@ def cpu_seconds_tree(pid: int) -> float:
     return total
 
 
-def start_ssg(site: Path, root: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    """`ssg serve SITE --workers N` on a free port (its log in root)."""
+def start_ssg(
+    site: Path, root: Path, workers: int, *, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`ssg serve SITE --workers N` on a free port (its log in root; `env` replaces os.environ)."""
     port = free_port()
     log = open(root / f"serve-{workers}.log", "ab")  # noqa: SIM115 - the child keeps it
     command = [sys.executable, "-m", "ssg", "serve", str(site), "--port", str(port)]
@@ -430,7 +440,7 @@ def start_ssg(site: Path, root: Path, workers: int) -> tuple[subprocess.Popen[by
         [*command, "--workers", str(workers)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "SSG_REVALIDATE_SECRET": SECRET},
+        env={**(os.environ if env is None else env), "SSG_REVALIDATE_SECRET": SECRET},
     )
     return server, port
 
@@ -527,6 +537,63 @@ def versus_nginx(site: Path, root: Path, url: str, args: argparse.Namespace) -> 
     return {"url": url, "rounds": rounds, "summary": summary, "load": [min(loads), max(loads)]}
 
 
+def miss_rounds(site: Path, root: Path, args: argparse.Namespace) -> None:
+    """Interleaved rounds of on-demand MISS renders: this checkout, then `--against`'s.
+
+    Each round starts each server on a fresh copy of the built site (so no round
+    meets entries or evictions of another), waits for it, then drives wrk with
+    distinct unlisted params for `--seconds`.
+    """
+    checkouts = {"this": REPO}
+    if args.against is not None:
+        checkouts["against"] = args.against.resolve()
+    script = root / "miss.lua"
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in checkouts}
+    print(
+        f"MISS: wrk -t2 -c64 -d{args.seconds}s, distinct /blog/new-* URLs, "
+        f"--workers {args.workers[0]}, {args.rounds} interleaved rounds"
+    )
+    for number in range(1, args.rounds + 1):
+        for name, checkout in checkouts.items():
+            copy = root / f"site-{name}-{number}"
+            shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".ssg"))
+            env = {**os.environ, "PYTHONPATH": str(checkout)}
+            server, port = start_ssg(copy, root, args.workers[0], env=env)
+            try:
+                wait_ready(f"http://127.0.0.1:{port}", "/blog/post-1", server)
+                script.write_text(MISS_LUA.replace("new-", f"new-{number}-"))
+                before = cpu_seconds_tree(server.pid)
+                result = wrk(f"http://127.0.0.1:{port}", args.seconds, script=str(script))
+                cpu_us = (cpu_seconds_tree(server.pid) - before) / result["requests"] * 1e6
+            finally:
+                stop(server)
+                shutil.rmtree(copy, ignore_errors=True)
+            row = {**result, "cpu_us": cpu_us, "load": os.getloadavg()[0]}
+            rows[name].append(row)
+            print(
+                f"  round {number} {name:8s} {result['rps']:7,.0f} req/s  "
+                f"p99 {result['p99_ms']:7.2f} ms  {cpu_us:6.0f} us CPU/MISS  "
+                f"load {row['load']:.2f}"
+                + (f"  non-2xx {result['non_2xx']}" if result["non_2xx"] else "")
+            )
+    loads = [row["load"] for name in rows for row in rows[name]]
+    print(f"load average (1 min) during the rounds: {min(loads):.2f}-{max(loads):.2f}")
+    for name, checkout in checkouts.items():
+        print(
+            f"{name:8s} ({checkout}) median {_median([r['rps'] for r in rows[name]]):7,.0f} "
+            f"req/s  p99 {_median([r['p99_ms'] for r in rows[name]]):.2f} ms  "
+            f"{_median([r['cpu_us'] for r in rows[name]]):.0f} us CPU/MISS"
+        )
+    if "against" in rows:
+        ratios = sorted(
+            a["cpu_us"] / b["cpu_us"] for a, b in zip(rows["this"], rows["against"], strict=True)
+        )
+        print(
+            f"CPU per MISS, this / against: median {_median(ratios):.2f} "
+            f"(spread {ratios[0]:.2f}-{ratios[-1]:.2f})"
+        )
+
+
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -565,13 +632,21 @@ def main() -> None:
     parser.add_argument(
         "--nginx", action="store_true", help="HIT req/s against nginx, interleaved (see above)"
     )
-    parser.add_argument("--rounds", type=int, default=5, help="with --nginx: interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="with --nginx or --miss: interleaved rounds")
     parser.add_argument(
         "--bench-posts",
         type=int,
         help="serve the shared bench's ssg adapter site over N generated posts",
     )
     parser.add_argument("--json", type=Path, help="with --nginx: write the figures here")
+    parser.add_argument(
+        "--miss", action="store_true", help="on-demand MISS renders only, in rounds (see above)"
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="with --miss: a checkout of ssg (e.g. /work/main) whose server runs interleaved",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -590,6 +665,11 @@ def main() -> None:
             figures = versus_nginx(site, root, pick_post(site, args.url), args)
             if args.json is not None:
                 args.json.write_text(json.dumps(figures, indent=2))
+            return
+        if args.miss:
+            site = make_site(root, args.pages)
+            print(f"site: {site} ({args.pages} pages), build: {build(site):.1f} s")
+            miss_rounds(site, root, args)
             return
         if args.site is None:
             site = make_site(root, args.pages)

@@ -8,12 +8,14 @@ is the default, and what `ssg serve --workers N` shares.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssg.isr.backend import BackendStatus, Counter, Marks, RenderStart
 from ssg.isr.entries import BeforeReplace, EntryStore, StoredEntry
+from ssg.isr.entry_writer import EntryWriter
 from ssg.isr.locks import RenderLock, RenderLocks, SharedCounter
 from ssg.isr.marks import RevalidationMarks
 from ssg.records import PageRecord
@@ -58,6 +60,7 @@ class DiskBuild:
         self.build_id = build_id
         self.clock = clock
         self.store = EntryStore(directory, build_id, before_replace=before_replace)
+        self.writer = EntryWriter(self.store)
         self.disk_marks = RevalidationMarks(directory, build_id)
         self.marks: Marks = self.disk_marks
         self.locks = RenderLocks(directory / "locks")
@@ -99,16 +102,24 @@ class DiskBuild:
         return RenderStart(started_at=clock(), seq=self.marks.seq)
 
     async def read_shared(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
-        """The entry file of `url_path` (another worker may have written it)."""
+        """The entry file of `url_path` (another worker may have written it).
+
+        Most calls are for URLs nobody rendered yet (a first request): one stat
+        on the loop answers them, as the lock calls do; only an existing file
+        is read, in a thread.
+        """
+        entry_file = self.store.entry_file(url_path)
+        if not os.path.exists(entry_file):
+            return None
         return await asyncio.to_thread(self.store.read, url_path)
 
     async def write(self, page: PageRecord, body: bytes, start: RenderStart) -> StoredEntry:
-        """Write the entry file (a transaction: temp file, fsync, rename).
+        """Write the entry file (a transaction, batched with others: see EntryWriter).
 
         Raises:
             OSError: the disk write failed (the previous entry is left as it was).
         """
-        return await asyncio.to_thread(self.store.write, page, body, started_at=start.started_at)
+        return await self.writer.write(page, body, started_at=start.started_at)
 
     def revalidated(self, tags: Iterable[str], page: CachedPage) -> bool:
         """A mark of one of `tags` at or after the page's render began."""
@@ -138,7 +149,12 @@ class DiskBuild:
         """Nothing runs in the background: the scheduler's sync job calls `refresh`."""
 
     async def aclose(self) -> None:
-        """Nothing to close."""
+        """Wait for the entry writes queued; close the lock and counter files."""
+        await self.writer.aclose()
+        self.locks.close()
+        for counter in (self.regenerations_rendered, self.on_demand_rendered):
+            if isinstance(counter, SharedCounter):
+                counter.close()
 
 
 class DiskBackend:

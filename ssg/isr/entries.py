@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,16 @@ STALE_TEMP_SECONDS = 300.0
 """Temp files older than this are leftovers of a killed writer and are removed on scan."""
 
 BeforeReplace = Callable[[Path, Path], None]
-"""Test hook called as (temp_file, entry_file) after the temp file is synced, before the rename."""
+"""Test hook called as (temp_file, entry_file) after the temp file is written, before the rename."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryWrite:
+    """One entry to write: the page's record, its body and when its render began (epoch seconds)."""
+
+    page: PageRecord
+    body: bytes
+    started_at: float
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,9 @@ class StoredEntry:
 class EntryStore:
     """ISR entries of one build under `directory` (`config.cache_dir / "isr"`).
 
-    Writes are transactions (temp file in the same folder, fsync, `os.replace`,
-    fsync of the folder), so after a crash or kill -9 an entry is the old one or
-    the new one, never a mix. Entries of another build_id are ignored and
+    Writes are transactions (temp file in the same folder, then `os.replace`;
+    see `write_many` for what is fsynced), so after a crash or kill -9 an entry
+    is the old one or the new one, never a mix. Entries of another build_id are ignored and
     removed on `scan`, since a new build replaced the pages they regenerated.
     Methods block on disk I/O: call them through `asyncio.to_thread`.
 
@@ -79,45 +88,95 @@ class EntryStore:
         return self.directory / f"{digest}{ENTRY_SUFFIX}"
 
     def write(self, page: PageRecord, body: bytes, *, started_at: float) -> StoredEntry:
-        """Write an entry atomically, replacing any previous one for the URL.
-
-        Args:
-            page: the page's record; its `output_file` must be this entry's file name.
-            body: the page's body.
-            started_at: epoch seconds its render began.
+        """Write one entry atomically, replacing any previous one for the URL (see `write_many`).
 
         Raises:
             ValueError: `page` does not describe `body` (size or etag) or this entry.
             OSError: the disk write failed (the previous entry is left as it was).
         """
-        target = self.entry_file(page.url_path)
-        if page.size_bytes != len(body) or page.etag != make_etag(body):
-            raise ValueError(f"entry record for {page.url_path} does not match its body")
-        if page.output_file != target.name:
-            raise ValueError(f"entry record for {page.url_path} names {page.output_file}")
-        header = {
-            "format": ENTRY_FORMAT,
-            "build_id": self.build_id,
-            "started_at": started_at,
-            "page": page.to_json(),
-        }
-        head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        head += b"\n"
-        temp = target.with_name(f".{target.name}.{os.getpid()}.{time.monotonic_ns()}{TEMP_SUFFIX}")
-        try:
-            with open(temp, "wb") as handle:
-                handle.write(head)
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self._before_replace is not None:
-                self._before_replace(temp, target)
-            os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.directory)
-        return StoredEntry(page, started_at, target)
+        (result,) = self.write_many([EntryWrite(page, body, started_at)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def write_many(self, writes: Sequence[EntryWrite]) -> list[StoredEntry | Exception]:
+        """Write entries atomically, each replacing any previous one for its URL.
+
+        Each entry goes to a temp file in the store's folder, then `os.replace`
+        puts it in place, so a kill -9 at any point leaves the old entry or the
+        new one, never a mix. Power loss: an entry that replaces another is
+        fsynced before its rename and the folder after the renames (one fsync
+        of the folder for the whole batch), so the page is then its last written
+        version or the one before. A first entry of an URL (a page rendered on
+        demand) is not waited for: after a power loss it may be missing, or found
+        torn by its size and ETag check and dropped (`scan`, `read`); the page is
+        then rendered again, never served torn.
+
+        Args:
+            writes: the entries; `page.output_file` must be the entry's file name.
+
+        Returns:
+            Per write, in order: the stored entry, or the error that kept it from
+            being written (ValueError: the record does not describe the body or
+            this entry; OSError: the disk write failed, the previous entry is left
+            as it was).
+        """
+        results: list[StoredEntry | Exception] = []
+        staged: list[tuple[int, Path, Path]] = []
+        replacing = False
+        for write in writes:
+            page, body = write.page, write.body
+            target = self.entry_file(page.url_path)
+            if page.size_bytes != len(body) or page.etag != make_etag(body):
+                results.append(
+                    ValueError(f"entry record for {page.url_path} does not match its body")
+                )
+                continue
+            if page.output_file != target.name:
+                results.append(
+                    ValueError(f"entry record for {page.url_path} names {page.output_file}")
+                )
+                continue
+            header = {
+                "format": ENTRY_FORMAT,
+                "build_id": self.build_id,
+                "started_at": write.started_at,
+                "page": page.to_json(),
+            }
+            head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            temp = target.with_name(
+                f".{target.name}.{os.getpid()}.{time.monotonic_ns()}{TEMP_SUFFIX}"
+            )
+            try:
+                # Data before the name: a rename over an older entry must not commit
+                # ahead of the new bytes (else a power loss could tear both versions).
+                durable = os.path.exists(target)
+                with open(temp, "wb") as handle:
+                    handle.write(head + b"\n")
+                    handle.write(body)
+                    if durable:
+                        handle.flush()
+                        os.fsync(handle.fileno())
+            except OSError as exc:
+                temp.unlink(missing_ok=True)
+                results.append(exc)
+                continue
+            replacing = replacing or durable
+            staged.append((len(results), temp, target))
+            results.append(StoredEntry(page, write.started_at, target))
+        for index, temp, target in staged:
+            try:
+                if self._before_replace is not None:
+                    self._before_replace(temp, target)
+                os.replace(temp, target)
+            except BaseException as exc:
+                temp.unlink(missing_ok=True)
+                if not isinstance(exc, Exception):
+                    raise
+                results[index] = exc
+        if replacing:
+            _fsync_dir(self.directory)
+        return results
 
     def read(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
         """Read `url_path`'s entry of this build; None when missing, corrupt or of another build.

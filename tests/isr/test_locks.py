@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import textwrap
 from pathlib import Path
 
-from ssg.isr.locks import RenderLocks, SharedCounter
+from ssg.isr.locks import OPEN_STRIPES_KEPT, RenderLocks, SharedCounter
 from ssg.isr.marks import RevalidationMarks
 
 
@@ -108,3 +109,42 @@ def test_marks_of_another_build_are_ignored(tmp_path: Path) -> None:
     new.load()
 
     assert not new.marked_at_or_after({"posts"}, 0.0)
+
+
+def test_lock_files_stay_open_only_up_to_the_bound_and_held_ones_stay_locked(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "locks"
+    locks = RenderLocks(directory, stripes=OPEN_STRIPES_KEPT * 4)
+    other = RenderLocks(directory, stripes=OPEN_STRIPES_KEPT * 4)
+    held = {}
+    for n in range(OPEN_STRIPES_KEPT * 2):
+        lock = locks.try_acquire(f"/blog/{n}")
+        if lock is not None:  # two URLs may share a stripe
+            held[f"/blog/{n}"] = lock
+
+    locked_elsewhere = [other.try_acquire(url) for url in held]
+    for lock in held.values():
+        lock.release()
+    open_after_release = _open_files_in(directory)
+    free_after = [other.try_acquire(url) for url in held]
+
+    assert len(held) > OPEN_STRIPES_KEPT
+    assert locked_elsewhere == [None] * len(held)
+    assert all(lock is not None for lock in free_after)
+    assert open_after_release == OPEN_STRIPES_KEPT * 2  # each RenderLocks keeps its bound
+    locks.close()
+    other.close()
+    assert _open_files_in(directory) == 0
+
+
+def _open_files_in(directory: Path) -> int:
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if os.path.dirname(_target(fd)) == str(directory))
+
+
+def _target(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
