@@ -632,7 +632,9 @@ def main() -> None:
     parser.add_argument(
         "--nginx", action="store_true", help="HIT req/s against nginx, interleaved (see above)"
     )
-    parser.add_argument("--rounds", type=int, default=5, help="with --nginx or --miss: interleaved rounds")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="with --nginx or --miss: interleaved rounds"
+    )
     parser.add_argument(
         "--bench-posts",
         type=int,
