@@ -71,6 +71,9 @@ class Site:
         self.table = RouteTable(routes)
         self.modules = modules
         self._settings: dict[str, RouteSettings] = {}
+        # Template file -> its Jinja2 name: every render asks for the page's and each
+        # layout's, and the files are the routes' own (a bounded set).
+        self._template_names: dict[Path, str] = {}
 
     @classmethod
     def load(cls, config: SiteConfig) -> Site:
@@ -103,10 +106,14 @@ class Site:
 
     def template_name(self, file: Path) -> str:
         """The Jinja2 name of a template file: relative to app/, or "theme/..." for the theme."""
-        try:
-            return file.relative_to(self.config.app_dir).as_posix()
-        except ValueError:
-            return "theme/" + file.relative_to(self.theme.templates_dir).as_posix()
+        name = self._template_names.get(file)
+        if name is None:
+            try:
+                name = file.relative_to(self.config.app_dir).as_posix()
+            except ValueError:
+                name = "theme/" + file.relative_to(self.theme.templates_dir).as_posix()
+            self._template_names[file] = name
+        return name
 
     def module(self, file: Path | None) -> SiteModule | None:
         """The imported module for `file`, or None."""

@@ -8,7 +8,6 @@ is the default, and what `ssg serve --workers N` shares.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,8 +107,7 @@ class DiskBuild:
         on the loop answers them, as the lock calls do; only an existing file
         is read, in a thread.
         """
-        entry_file = self.store.entry_file(url_path)
-        if not os.path.exists(entry_file):
+        if not self.store.has_entry(url_path):
             return None
         return await asyncio.to_thread(self.store.read, url_path)
 

@@ -80,12 +80,20 @@ class EntryStore:
         self.directory = directory
         self.build_id = build_id
         self._before_replace = before_replace
+        self._directory_name = os.fspath(directory)
         directory.mkdir(parents=True, exist_ok=True)
 
+    def entry_name(self, url_path: str) -> str:
+        """The name of the file holding `url_path`'s entry (a hash: URLs are not file names)."""
+        return hashlib.sha256(url_path.encode("utf-8")).hexdigest()[:40] + ENTRY_SUFFIX
+
     def entry_file(self, url_path: str) -> Path:
-        """The file holding `url_path`'s entry (named by a hash: URLs are not file names)."""
-        digest = hashlib.sha256(url_path.encode("utf-8")).hexdigest()[:40]
-        return self.directory / f"{digest}{ENTRY_SUFFIX}"
+        """The file holding `url_path`'s entry, in `directory`."""
+        return self.directory / self.entry_name(url_path)
+
+    def has_entry(self, url_path: str) -> bool:
+        """True when an entry file exists for `url_path` (one stat; any build, not read)."""
+        return os.path.exists(os.path.join(self._directory_name, self.entry_name(url_path)))
 
     def write(self, page: PageRecord, body: bytes, *, started_at: float) -> StoredEntry:
         """Write one entry atomically, replacing any previous one for the URL (see `write_many`).

@@ -169,7 +169,7 @@ class PageRenderer:
         record = result.to_record(
             url_path=url_path,
             route_pattern=route.route_pattern,
-            output_file=self.state.store.entry_file(url_path).name,
+            output_file=self.state.store.entry_name(url_path),
             # Freshness counts from when the entry is set (as Next.js), not from
             # the render's start: a render slower than revalidate would otherwise
             # be stale on arrival and regenerate back to back. Marks still count
