@@ -6,9 +6,10 @@ at the copy, opens the live-reload stream as a browser would, and edits in turn:
 a post's body, a post's front matter (its title), the layout template
 (app/layout.html) and a page module (app/blog/[slug]/page.py). For each edit it
 prints the time from the write to the `reload` event, and to the first response
-of the post's page that has the new HTML, and how many of the open pages (the
-post's, / and /blog, each with its own events stream as a browser tab) were told
-to reload, from the terminal line. Medians of `--runs` rounds.
+of the post's page that has the new HTML, the CPU ssg dev's processes used
+meanwhile, and how many of the open pages (the post's, / and /blog, each with its
+own events stream as a browser tab) were told to reload, from the terminal line.
+Medians of `--runs` rounds. `--starts 0` skips the start-up part.
 
 Then it times `--starts` pairs of start-ups, from launching `ssg dev` to the
 first answer of "/": cold (no SITE/.ssg: every post parsed) then warm (the
@@ -195,7 +196,7 @@ async def main() -> None:
                 layout = site / "app" / "layout.html"
                 page_py = site / "app" / "blog" / "[slug]" / "page.py"
                 original = {f: f.read_text() for f in (post_file, layout, page_py)}
-                results: dict[str, list[tuple[float, float]]] = {}
+                results: dict[str, list[tuple[float, float, float]]] = {}
                 reloaded: dict[str, str] = {}
                 # Two more open pages, as in a browser: the home page and the blog list.
                 watchers = [
@@ -233,6 +234,8 @@ async def main() -> None:
                     }
                     for name, (edit, wanted) in edits.items():
                         print(f"  round {run + 1}: {name}", file=sys.stderr, flush=True)
+                        mark = len(dev.lines)
+                        cpu_before = _tree_cpu_seconds(process.pid)
                         if not wanted:
                             # The new worker's pages carry its generation in the live-reload script.
                             async with session.get(page_url) as response:
@@ -245,21 +248,31 @@ async def main() -> None:
                             reload_s, html_s = await measure_edit(
                                 session, dev.url, page_url, edit, wanted
                             )
-                        results.setdefault(name, []).append((reload_s, html_s))
-                        told = [line for line in dev.lines if " changed, " in line]
+                        cpu_s = _tree_cpu_seconds(process.pid) - cpu_before
+                        results.setdefault(name, []).append((reload_s, html_s, cpu_s))
+                        told = [
+                            line.split(" changed, ", 1)[-1].strip()
+                            for line in dev.lines[mark:]
+                            if " changed, " in line or "for the new site code" in line
+                        ]
                         if told and run == 0:
-                            reloaded[name] = told[-1].split(" changed, ", 1)[1].strip()
+                            reloaded[name] = told[-1]
                     for file, text in original.items():
                         file.write_text(text)
                     await asyncio.sleep(1.5)  # let the restores settle before the next round
                 print(
-                    f"{'edit':<24}{'save -> reload event':>22}{'save -> new HTML':>20}   (median of {args.runs})"
+                    f"{'edit':<24}{'save -> reload event':>22}{'save -> new HTML':>20}"
+                    f"{'ssg dev CPU':>14}   (median of {args.runs})"
                 )
                 for name, rows in results.items():
-                    reload_ms = statistics.median(r for r, _ in rows) * 1000
-                    html_ms = statistics.median(h for _, h in rows) * 1000
+                    reload_ms = statistics.median(r for r, _, _ in rows) * 1000
+                    html_ms = statistics.median(h for _, h, _ in rows) * 1000
+                    cpu_ms = statistics.median(c for _, _, c in rows) * 1000
                     told = reloaded.get(name, "")
-                    print(f"{name:<24}{reload_ms:>19.0f} ms{html_ms:>17.0f} ms   {told}")
+                    print(
+                        f"{name:<24}{reload_ms:>19.0f} ms{html_ms:>17.0f} ms{cpu_ms:>11.0f} ms"
+                        f"   {told}"
+                    )
                 print(
                     f"(open pages: the edited post, / and /blog; load average {os.getloadavg()[0]:.1f})"
                 )
@@ -270,6 +283,8 @@ async def main() -> None:
         finally:
             process.terminate()
             await process.wait()
+        if not args.starts:
+            return
         cold: list[tuple[float, float]] = []
         warm: list[tuple[float, float]] = []
         load_before = os.getloadavg()

@@ -49,7 +49,8 @@ class EventBroker:
 
     def __init__(self, generation: str) -> None:
         self.generation = generation
-        self._queues: dict[asyncio.Queue[str | None], str | None] = {}
+        # Each stream's queue -> (its page's URL path, its request: gone once disconnected).
+        self._queues: dict[asyncio.Queue[str | None], tuple[str | None, web.Request]] = {}
         self._sequence = 0
 
     @property
@@ -75,7 +76,9 @@ class EventBroker:
         self._sequence += 1
         message = self._format(event.value, json.dumps(data))
         sent = 0
-        for queue, page in list(self._queues.items()):
+        for queue, (page, request) in list(self._queues.items()):
+            if request.transport is None or request.transport.is_closing():
+                continue  # the page went away (noticed at the stream's next write)
             if to is None or to(page):
                 queue.put_nowait(message)
                 sent += 1
@@ -108,7 +111,7 @@ class EventBroker:
         seen = request.query.get("generation") or request.headers.get("Last-Event-ID") or ""
         seen_generation = seen.partition(":")[0]
         queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._queues[queue] = page
+        self._queues[queue] = (page, request)
         try:
             await response.write(
                 f"retry: {RETRY_MILLISECONDS}\n".encode()
