@@ -257,9 +257,14 @@ async def main() -> None:
                         ]
                         if told and run == 0:
                             reloaded[name] = told[-1]
+                    mark = len(dev.lines)
                     for file, text in original.items():
                         file.write_text(text)
-                    await asyncio.sleep(1.5)  # let the restores settle before the next round
+                    # The restored page module restarts the worker once more: the next round
+                    # starts once the new one serves, and its edits' events are settled.
+                    while not any("Site code reloaded" in line for line in dev.lines[mark:]):
+                        await asyncio.sleep(0.1)
+                    await asyncio.sleep(1.0)
                 print(
                     f"{'edit':<24}{'save -> reload event':>22}{'save -> new HTML':>20}"
                     f"{'ssg dev CPU':>14}   (median of {args.runs})"
