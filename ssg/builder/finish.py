@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from ssg.builder.links import extract_links, is_internal
+from ssg.builder.links import LinkReader, is_internal
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
 from ssg.reads import Reads, collect_reads
@@ -115,6 +115,7 @@ def finish_in_process(
         Exception: a bug in ssg (no site or theme frame in its traceback).
     """
     outcome = FinishOutcome()
+    reader = LinkReader(known_links)
     for done, job in enumerate(jobs, 1):
         try:
             if isinstance(job.page, RenderedPage):
@@ -144,11 +145,19 @@ def finish_in_process(
                 # A redirect page's one link is its target: no need to parse it.
                 links = (page.location,) if is_internal(page.location) else ()
             elif is_html(page.content_type):
-                started = time.process_time()
-                known = known_links.get(record.etag) if known_links else None
-                links = extract_links(page.body) if known is None else known
-                outcome.link_seconds += time.process_time() - started
+                reader.add(len(outcome.finished), page.body, record.etag)  # links: below
             outcome.finished.append(FinishedPage(record, links, job.reads))
+            if reader.due:
+                _take_links(outcome, reader)
         if on_done is not None:
             on_done(done)
+    _take_links(outcome, reader)
     return outcome
+
+
+def _take_links(outcome: FinishOutcome, reader: LinkReader) -> None:
+    """Give the finished pages the reader has queued their links."""
+    finished = outcome.finished
+    for index, links in reader.read():
+        finished[index] = dataclasses.replace(finished[index], links=links)
+    outcome.link_seconds = reader.seconds

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+import ssg.builder.links
+import ssg.builder.parallel
 from ssg.builder.builder import build_site
-from ssg.builder.links import canonical_url_path, extract_links, find_broken_links
+from ssg.builder.links import LinkReader, canonical_url_path, extract_links, find_broken_links
 from ssg.config import load_config
 from ssg.errors import BrokenLinksError, SsgError
 from tests.builder.conftest import ROOT_LAYOUT, Build
@@ -24,6 +26,7 @@ from tests.conftest import MakeSite
         ('<a href="mailto:a@b.c">x</a><a href="#top">y</a>', ()),
         ('<link rel="canonical" href="/a"><link rel="stylesheet" href="/s.css">', ("/s.css",)),
         ('<a href="/a">1</a><a href="/a">2</a>', ("/a",)),
+        ('<a href=" HTTPS://x.org/">x</a><img src="Https://x.org/i.png">', ()),
         ('<script src="/app.js"></script>', ("/app.js",)),
         # A real parser: markup inside a comment or as text is not a link.
         ('<!-- <a href="/gone">x</a> --><p>&lt;a href="/gone"&gt;</p>', ()),
@@ -39,6 +42,7 @@ from tests.conftest import MakeSite
         "mailto-and-fragment-only",
         "canonical-skipped",
         "repeat-once",
+        "other-origins-any-case",
         "script",
         "comment-and-text",
         "scheme",
@@ -208,3 +212,39 @@ async def test_a_rebuild_reads_only_the_pages_whose_bytes_changed(
     (site / "app" / "about" / "page.html").write_text('<a href="/gone">x</a>')
     second = await build(site)
     assert sorted(b.link for b in second.broken_links) == ["/gone", "/kept-from-last-build"]
+
+
+def test_link_reader_reads_the_queued_pages_once_a_batch_is_due(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ssg.builder.links, "READ_BATCH_BYTES", 100)
+    reader = LinkReader({"etag-b": ("/kept",)})
+    reader.add(0, b'<a href="/a">a</a>' + b"." * 50, "etag-a")
+    assert not reader.due
+    reader.add(1, b'<a href="/changed">b</a>', "etag-b")  # a known ETag: not parsed
+    reader.add(2, b'<img src="/c.png">' + b"." * 50, "etag-c")
+    assert reader.due
+    assert reader.read() == [(0, ("/a",)), (1, ("/kept",)), (2, ("/c.png",))]
+    assert not reader.due
+    assert reader.read() == []
+
+
+async def test_both_render_processes_report_their_pages_links(
+    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two processes from 2 pages on, each reading its pages' links a page at a time.
+    monkeypatch.setattr(ssg.builder.parallel, "_should_fork", lambda count: count >= 2)
+    monkeypatch.setattr(ssg.builder.links, "READ_BATCH_BYTES", 1)
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "home",
+            "app/p/[n]/page.html": '<a href="/p/{{ params.n }}">1</a><a href="/gone/{{ params.n }}">',
+            "app/p/[n]/page.py": "def generate_static_params(p):\n"
+            "    return [{'n': str(i)} for i in range(10)]\n",
+        }
+    )
+    result = await build(site)
+    assert [(b.page, b.link) for b in result.broken_links] == [
+        (f"/p/{n}", f"/gone/{n}") for n in range(10)
+    ]
