@@ -144,7 +144,7 @@ async def _build(
             check_export(site, results.values())
         indexed = services.page_index.url_paths or ()
         manifest, not_found_links = await _write(site, writer, results, rendered, clock(), indexed)
-        started_check = time.process_time()
+        started_check = time.thread_time()
         files = _output_files(writer.staging_dir)
         # Nothing rendered and the same files as the last build: the same links, answered
         # by the same pages and files, so the same broken ones (the records keep them).
@@ -155,7 +155,7 @@ async def _build(
         else:
             broken = _check_links(site, files, results, rendered, not_found_links, manifest)
         recorder.links = (links_key, broken)
-        link_seconds += time.process_time() - started_check
+        link_seconds += time.thread_time() - started_check
         if broken:
             message = broken_links_message(broken)
             if strict:
