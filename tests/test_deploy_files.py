@@ -124,6 +124,8 @@ def test_pages_enables_itself_and_builds_under_its_base_path(deploy: dict[Any, A
     build = deploy["jobs"]["build"]
     pages = step(build, "actions/configure-pages@v5")
     assert pages["with"]["enablement"] is True
+    # GITHUB_TOKEN cannot create a Pages site: a token that can is taken when there is one.
+    assert pages["with"]["token"] == "${{ secrets.PAGES_TOKEN || github.token }}"
     steps = build["steps"]
     docs = next(s for s in steps if s.get("run", "").startswith("ssg build docs"))
     assert "--export" in docs["run"] and "--strict" in docs["run"]
