@@ -1,7 +1,9 @@
 """The persistent data cache behind ssg.fetch and ssg.cache (the only module that uses diskcache).
 
 Entries survive builds and server restarts, expire by the injected clock, and are
-dropped by tag. A corrupt or incompatible cache directory never fails a build.
+dropped by tag through a tag index (one marker per entry and tag), so `revalidate_tag`
+costs the entries under that tag. A corrupt or incompatible cache directory never
+fails a build.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ssg.revalidate import Revalidate
 
 logger = logging.getLogger("ssg.data")
 
-FORMAT = "ssg-data-cache/2"
+FORMAT = "ssg-data-cache/3"
 """Written under `_FORMAT_KEY`; a directory holding another value is cleared on open."""
 
 SIZE_LIMIT_BYTES = 2**30
@@ -37,6 +39,8 @@ the lookup counts as a miss (`get(..., wait_seconds=)`)."""
 _FORMAT_KEY = "format"
 _ENTRY = "entry:"
 _META = "meta:"
+_MARK = "mark:"
+_EVICTED = "evicted-tags"  # JSON list of the tags evicted since the last expiry sweep
 
 # Failures of the sqlite file or the value files at run time: a cache problem,
 # never the page's, so they are logged and treated as a miss.
@@ -148,8 +152,28 @@ class DataCache(Protocol):
     def close(self) -> None: ...
 
 
-class DataStore(ThreadedStore[tuple[bytes, str]]):
+@dataclass(frozen=True)
+class _Records:
+    """An entry as the disk store writes it: its pickled CachedValue, its metadata, its tags."""
+
+    blob: bytes
+    meta: str
+    tags: frozenset[str]
+
+
+class DataStore(ThreadedStore[_Records]):
     """A diskcache-backed map of data key -> CachedValue, owning `directory`.
+
+    Tags: diskcache indexes one tag per item, and an entry has any number
+    (Next.js fetch `next: { tags: [...] }`), so each (tag, key) pair is a
+    marker item of its own carrying that tag, written in the same sqlite
+    transaction as the entry. `revalidate_tag` evicts the tag's markers
+    through diskcache's tag index (one transaction, so every process sees all
+    of them gone or none), and an entry counts only while every one of its
+    markers is there: a read after the eviction misses, whichever process
+    wrote the entry, and a crash leaves each entry whole or dropped. The
+    entries themselves are deleted by the next write of their key or by the
+    expiry sweep (`expire`).
 
     diskcache keeps one sqlite connection per thread, which only that thread
     can close, and a lookup waits (up to a minute) while another process holds
@@ -202,20 +226,45 @@ class DataStore(ThreadedStore[tuple[bytes, str]]):
         if entry is None:
             self._delete(key)
             return None
-        return entry if entry.is_fresh(self._clock()) else None
+        if not entry.is_fresh(self._clock()):
+            return None
+        # Not deleted here when a marker is gone: a writer may have replaced the
+        # entry since it was read (the sweep re-checks under the write lock).
+        return entry if self._marked(key, entry.tags) else None
 
-    def _encode(self, value: Any, revalidate: Revalidate, tags: Iterable[str]) -> tuple[bytes, str]:
+    def _marked(self, key: str, tags: Iterable[str]) -> bool:
+        """True while every tag of `key` still has its marker (no revalidate_tag since)."""
+        assert self._cache is not None
+        try:
+            return all(_mark(tag, key) in self._cache for tag in tags)
+        except _STORE_ERRORS as exc:
+            logger.warning(
+                "Could not read the tags of data cache entry %s (%s: %s); fetching it again.",
+                key,
+                type(exc).__name__,
+                exc,
+            )
+            return False
+
+    def _encode(self, value: Any, revalidate: Revalidate, tags: Iterable[str]) -> _Records:
         return _entry_records(value, self._clock(), revalidate, tags)
 
-    def _put(self, key: str, encoded: tuple[bytes, str]) -> None:
-        """Write an entry's pickled value and its metadata in one transaction."""
+    def _put(self, key: str, encoded: _Records) -> None:
+        """Write an entry's pickled value, its metadata and its tag markers in one transaction.
+
+        Markers of tags the key's previous entry had and this one has not are removed,
+        so `revalidate_tag` counts only the entries that carry the tag.
+        """
         if self._cache is None:
             return
-        blob, meta = encoded
         try:
             with self._cache.transact():
-                self._cache.set(_ENTRY + key, blob)
-                self._cache.set(_META + key, meta)
+                for tag in self._stored_tags(key) - encoded.tags:
+                    self._cache.delete(_mark(tag, key))
+                self._cache.set(_ENTRY + key, encoded.blob)
+                self._cache.set(_META + key, encoded.meta)
+                for tag in encoded.tags:
+                    self._cache.set(_mark(tag, key), b"", tag=tag)
         except _STORE_ERRORS as exc:
             logger.warning(
                 "Could not write data cache entry %s (%s: %s); continuing without storing it.",
@@ -225,22 +274,89 @@ class DataStore(ThreadedStore[tuple[bytes, str]]):
             )
 
     def _revalidate_tag(self, tag: str) -> int:
-        dropped = 0
-        for key, _expires_at, tags in self._scan_meta():
-            if tag in tags and self._delete(key):
-                dropped += 1
-        return dropped
+        """Evict the markers of `tag` (diskcache's tag index, one transaction); return how many."""
+        if self._cache is None:
+            return 0
+        try:
+            with self._cache.transact():
+                evicted = int(self._cache.evict(tag))
+                listed = self._evicted_tags()
+                if evicted and tag not in listed:  # the sweep looks for entries left under it
+                    self._cache.set(_EVICTED, json.dumps([*listed, tag]))
+                return evicted
+        except _STORE_ERRORS as exc:
+            logger.error(
+                "Could not revalidate tag %r in the data cache at %s (%s: %s); its entries "
+                "stay cached until they expire.",
+                tag,
+                self.directory,
+                type(exc).__name__,
+                exc,
+            )
+            return 0
 
     def _drop(self, keys: list[str]) -> int:
         return sum(1 for key in keys if self._delete(key))
 
     def _expire(self) -> int:
+        """Delete expired entries and those a `revalidate_tag` unmarked; return how many expired.
+
+        Only entries under a tag evicted since the last sweep are checked for
+        markers, so the sweep costs about one read of each entry's metadata.
+        """
+        if self._cache is None:
+            return 0
         now = self._clock()
+        evicted = self._evicted_tags()
         removed = 0
-        for key, expires_at, _tags in self._scan_meta():
-            if expires_at is not None and now > expires_at and self._delete(key):
-                removed += 1
+        for key, expires_at, tags in self._scan_meta():
+            if expires_at is not None and now > expires_at:
+                removed += self._delete(key)
+            elif not tags.isdisjoint(evicted) and not self._marked(key, tags):
+                self._delete_unmarked(key)
+        if evicted:
+            try:
+                with self._cache.transact():  # tags evicted during the sweep stay listed
+                    later = self._evicted_tags()[len(evicted) :]
+                    self._cache.set(_EVICTED, json.dumps(later))
+            except _STORE_ERRORS as exc:
+                logger.warning(
+                    "Could not update the data cache at %s (%s: %s).",
+                    self.directory,
+                    type(exc).__name__,
+                    exc,
+                )
         return removed
+
+    def _evicted_tags(self) -> list[str]:
+        """The tags `revalidate_tag` evicted since the last sweep, oldest first."""
+        assert self._cache is not None
+        try:
+            found = json.loads(self._cache.get(_EVICTED) or "[]")
+        except (TypeError, ValueError, *_STORE_ERRORS):
+            return []
+        return [tag for tag in found if isinstance(tag, str)] if isinstance(found, list) else []
+
+    def _delete_unmarked(self, key: str) -> None:
+        """Delete `key`'s entry if one of its markers is gone, re-checked under the write lock."""
+        assert self._cache is not None
+        try:
+            with self._cache.transact():
+                if not self._marked(key, self._stored_tags(key)):
+                    self._delete(key)
+        except _STORE_ERRORS as exc:
+            logger.warning(
+                "Could not delete data cache entry %s (%s: %s).", key, type(exc).__name__, exc
+            )
+
+    def _stored_tags(self, key: str) -> frozenset[str]:
+        """The tags in `key`'s stored metadata (empty when it has none or it is unreadable)."""
+        assert self._cache is not None
+        try:
+            _expires_at, tags = json.loads(self._cache.get(_META + key))
+            return frozenset(tags)
+        except (TypeError, ValueError):
+            return frozenset()
 
     def _close(self) -> None:
         if self._cache is not None:
@@ -274,11 +390,13 @@ class DataStore(ThreadedStore[tuple[bytes, str]]):
         return records
 
     def _delete(self, key: str) -> bool:
-        """Delete an entry and its metadata; True when the entry existed."""
+        """Delete an entry, its metadata and its tag markers; True when the entry existed."""
         if self._cache is None:
             return False
         try:
             with self._cache.transact():
+                for tag in self._stored_tags(key):
+                    self._cache.delete(_mark(tag, key))
                 existed = bool(self._cache.delete(_ENTRY + key))
                 self._cache.delete(_META + key)
         except _STORE_ERRORS as exc:
@@ -291,17 +409,23 @@ class DataStore(ThreadedStore[tuple[bytes, str]]):
 
 def _entry_records(
     value: Any, stored_at: float, revalidate: Revalidate, tags: Iterable[str]
-) -> tuple[bytes, str]:
-    """Return (pickled CachedValue, JSON metadata) of an entry stored at `stored_at`.
+) -> _Records:
+    """Return the records of an entry stored at `stored_at`.
 
-    Metadata is kept apart from the value so expire() and revalidate_tag() scan
-    small JSON records instead of unpickling every body.
+    Metadata (JSON `[expires_at, tags]`) is kept apart from the value so the
+    expiry sweep reads small records instead of unpickling every body.
 
     Raises:
         TypeError: `value` cannot be pickled.
     """
     entry = CachedValue(value, stored_at, revalidate, frozenset(tags))
-    return pickle_entry(entry), json.dumps([entry.expires_at, sorted(entry.tags)])
+    meta = json.dumps([entry.expires_at, sorted(entry.tags)])
+    return _Records(pickle_entry(entry), meta, entry.tags)
+
+
+def _mark(tag: str, key: str) -> str:
+    """The marker item that says entry `key` carries `tag` (JSON, so no tag or key can collide)."""
+    return _MARK + json.dumps([tag, key])
 
 
 def _open_cache(directory: Path) -> diskcache.Cache | None:
@@ -337,7 +461,7 @@ def _open_checked(directory: Path) -> diskcache.Cache:
         OSError: the folder cannot be created or read.
     """
     _check_database(directory / diskcache.core.DBNAME)
-    cache = diskcache.Cache(str(directory), size_limit=SIZE_LIMIT_BYTES)
+    cache = diskcache.Cache(str(directory), size_limit=SIZE_LIMIT_BYTES, tag_index=True)
     try:
         found = cache.get(_FORMAT_KEY)
         if found != FORMAT:

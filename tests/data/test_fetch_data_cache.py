@@ -122,6 +122,35 @@ async def test_revalidate_tag_drops_the_entry_so_fetch_goes_upstream(
     assert upstream.hits["/a"] == 2
 
 
+async def test_revalidate_tag_among_many_entries_refetches_only_that_tags_entries(
+    upstream: Upstream,
+    make_services: Callable[[], DataServices],
+    make_scope: Callable[..., RenderScope],
+    services: DataServices,
+) -> None:
+    assert services.store is not None
+    for number in range(2000):  # other pages' data, under other tags
+        services.store.set(
+            f"other-{number}", number, revalidate=Revalidate.NEVER, tags=[f"t{number % 50}"]
+        )
+    paths = [f"/p{number}" for number in range(40)]
+    for number, path in enumerate(paths):
+        tags = ["posts", f"post-{number}"] if number % 4 == 0 else [f"post-{number}"]
+        await _fetch_in_new_render(make_scope, upstream.url(path), revalidate=False, tags=tags)
+
+    other_process = make_services()  # another worker on the same cache folder revalidates
+    assert other_process.store is not None
+    assert other_process.store.revalidate_tag("posts") == 10
+    for number, path in enumerate(paths):
+        tags = ["posts", f"post-{number}"] if number % 4 == 0 else [f"post-{number}"]
+        await _fetch_in_new_render(make_scope, upstream.url(path), revalidate=False, tags=tags)
+
+    assert [upstream.hits[path] for path in paths] == [
+        2 if number % 4 == 0 else 1 for number in range(40)
+    ]
+    assert services.store.get("other-1999") is not None
+
+
 async def test_entry_stored_without_a_callers_tag_is_refetched_and_retagged(
     upstream: Upstream, make_scope: Callable[..., RenderScope], services: DataServices
 ) -> None:

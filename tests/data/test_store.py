@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +98,103 @@ def test_revalidate_tag_drops_every_tagged_entry_and_counts_them(store: DataStor
 def test_revalidate_tag_of_an_unused_tag_drops_nothing(store: DataStore) -> None:
     store.set("a", 1, revalidate=Revalidate.NEVER, tags=["posts"])
     assert store.revalidate_tag("nope") == 0
+
+
+def test_an_entry_stored_again_without_a_tag_is_not_dropped_by_that_tag(store: DataStore) -> None:
+    store.set("a", 1, revalidate=Revalidate.NEVER, tags=["old", "kept"])
+    store.set("a", 2, revalidate=Revalidate.NEVER, tags=["kept", "new"])
+    assert store.revalidate_tag("old") == 0
+    entry = store.get("a")
+    assert entry is not None and entry.value == 2
+    assert store.revalidate_tag("new") == 1
+    assert store.get("a") is None
+
+
+def test_an_entry_stored_again_after_revalidate_tag_is_served(store: DataStore) -> None:
+    store.set("a", 1, revalidate=Revalidate.NEVER, tags=["posts"])
+    store.revalidate_tag("posts")
+    store.set("a", 2, revalidate=Revalidate.NEVER, tags=["posts"])
+    entry = store.get("a")
+    assert entry is not None and entry.value == 2
+    assert store.revalidate_tag("posts") == 1
+
+
+def test_revalidate_tag_in_another_process_is_seen_by_an_open_store(
+    store: DataStore, cache_dir: Path
+) -> None:
+    store.set("a", 1, revalidate=Revalidate.NEVER, tags=["posts"])
+    store.set("b", 2, revalidate=Revalidate.NEVER, tags=["authors"])
+    assert store.get("a") is not None
+    dropped = subprocess.run(
+        [sys.executable, "-c", _REVALIDATE_IN_A_PROCESS, str(cache_dir), "posts"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert dropped.split() == ["go", "1"]
+    assert [store.get(k) is not None for k in ("a", "b")] == [False, True]
+
+
+_REVALIDATE_IN_A_PROCESS = """
+import sys, time
+from ssg.data.store import DataStore
+
+store = DataStore(sys.argv[1], clock=time.time)
+print("go", flush=True)
+print(store.revalidate_tag(sys.argv[2]), flush=True)
+store.close()
+"""
+
+
+@pytest.mark.parametrize("delay_seconds", [0.0, 0.005, 0.02])
+def test_a_revalidate_tag_killed_midway_drops_all_of_the_tags_entries_or_none(
+    cache_dir: Path, delay_seconds: float
+) -> None:
+    # A real clock: the killed process and this one must agree on freshness.
+    entries = 3000
+    store = DataStore(cache_dir, clock=time.time)
+    for number in range(entries):
+        tags = ["posts", f"post-{number}"] if number % 2 else [f"post-{number}"]
+        store.set(f"k{number}", number, revalidate=Revalidate.NEVER, tags=tags)
+    store.close()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _REVALIDATE_IN_A_PROCESS, str(cache_dir), "posts"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "go\n"
+    time.sleep(delay_seconds)  # the kill lands somewhere in the eviction (or after it)
+    process.kill()
+    process.communicate(timeout=60)
+
+    reopened = DataStore(cache_dir, clock=time.time)
+    try:
+        tagged = [reopened.get(f"k{n}") is not None for n in range(1, entries, 2)]
+        untagged = [reopened.get(f"k{n}") is not None for n in range(0, entries, 2)]
+    finally:
+        reopened.close()
+    assert all(untagged)
+    assert all(tagged) or not any(tagged), f"{sum(tagged)} of {len(tagged)} tagged entries left"
+
+
+def test_the_expiry_sweep_frees_the_disk_of_entries_revalidated_by_tag(
+    store: DataStore, cache_dir: Path
+) -> None:
+    body = b"x" * 100_000  # stored in a file of its own beside the database
+    store.set("a", body, revalidate=Revalidate.NEVER, tags=["posts"])
+    store.set("b", body, revalidate=Revalidate.NEVER, tags=["authors"])
+    before = _value_files(cache_dir)
+    store.revalidate_tag("posts")
+    assert store.expire() == 0  # nothing expired by the clock
+    assert len(_value_files(cache_dir)) == len(before) - 1
+    entry = store.get("b")
+    assert entry is not None and entry.value == body
+
+
+def _value_files(cache_dir: Path) -> list[Path]:
+    return [p for p in cache_dir.rglob("*.val")]
 
 
 def test_unpicklable_value_raises_type_error(store: DataStore) -> None:
