@@ -6,6 +6,9 @@ the new manifest, site, ISR engine and file list beside the build it serves,
 then replaces one reference. A request reads that reference once when it
 arrives, so it is answered wholly by one build; the old build's resources
 (scheduler jobs, regenerations, data services) close once its last request ends.
+Each build reads its files from its own pin (ssg.server.pins), never through the
+out/ path, so between a build's swap and the switch the served build still reads
+its own files.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from ssg.scope import Clock, ServiceMode
 from ssg.server.endpoints import Endpoints
 from ssg.server.not_found import NotFoundPages
 from ssg.server.page_responses import PrebuiltResponse
+from ssg.server.pins import PINS_FOLDER, pin_build, remove_pin
 from ssg.server.site_handler import SiteHandler
 from ssg.server.static import StaticFiles
 from ssg.site import Site
@@ -86,6 +90,8 @@ class ServedBuild:
         scheduler: its prewarm / data-cache jobs.
         static: its servable files.
         handler: the request handler over all of them.
+        pin: the folder its files are read from (see ssg.server.pins), removed
+            when it closes; None when it reads out/ itself.
         requests: requests being answered by this build.
     """
 
@@ -95,6 +101,7 @@ class ServedBuild:
     scheduler: AsyncIOScheduler
     static: StaticFiles
     handler: SiteHandler
+    pin: Path | None = None
     requests: int = 0
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     preload: asyncio.Task[int] | None = None
@@ -118,12 +125,26 @@ def _preload(engine: IsrEngine, cache_dir: Path) -> int:
 def load_build(config: SiteConfig, options: BuildOptions) -> ServedBuild:
     """Load the build in `config.out_dir`: manifest, site, engine, files (blocking I/O).
 
+    The build's files are pinned first (hard links under
+    `cache_dir / PINS_FOLDER`), and everything is read from the pin.
+
     Raises:
         BuildNotFoundError: out/ holds no readable manifest (missing, corrupt, or
             of another ssg version).
         SsgError: the site fails to load (routes, modules, theme).
     """
-    manifest = load_manifest(config.out_dir)
+    pin = pin_build(config.out_dir, config.cache_dir / PINS_FOLDER)
+    try:
+        return _load_build(config, options, pin)
+    except BaseException:
+        if pin is not None:
+            remove_pin(pin)
+        raise
+
+
+def _load_build(config: SiteConfig, options: BuildOptions, pin: Path | None) -> ServedBuild:
+    files_dir = config.out_dir if pin is None else pin
+    manifest = load_manifest(files_dir)
     if manifest is None:
         raise BuildNotFoundError(config.out_dir, config.site_dir)
     built_base_path = manifest.base_path
@@ -152,15 +173,16 @@ def load_build(config: SiteConfig, options: BuildOptions) -> ServedBuild:
         build_id, clock=options.clock, before_replace=options.before_replace
     )
     engine = IsrEngine(site, services, manifest, clock=options.clock, state=state)
+    engine.out_dir = files_dir  # prebuilt page bodies are read from the pin
     engine.on_revalidate = options.on_revalidate
     engine.load()
     not_found_file = manifest.not_found_file
     page_files = {page.output_file for page in manifest.pages.values()}
     # _redirects and _headers are rules for static hosts, which never serve them either.
     host_files = {REDIRECTS_FILE, HEADERS_FILE}
-    static = StaticFiles(config.out_dir, exclude=page_files | {not_found_file} | host_files)
+    static = StaticFiles(files_dir, exclude=page_files | {not_found_file} | host_files)
     try:
-        not_found_body = (config.out_dir / not_found_file).read_bytes()
+        not_found_body = (files_dir / not_found_file).read_bytes()
     except OSError:
         logger.warning("%s is missing from the build; using a built-in 404 page.", not_found_file)
         not_found_body = DEFAULT_NOT_FOUND.encode("utf-8")
@@ -181,7 +203,7 @@ def load_build(config: SiteConfig, options: BuildOptions) -> ServedBuild:
         prewarm=options.prewarm,
         prewarm_interval_seconds=options.prewarm_interval_seconds,
     )
-    return ServedBuild(build_id, config, engine, scheduler, static, handler)
+    return ServedBuild(build_id, config, engine, scheduler, static, handler, pin)
 
 
 class BuildSwitch:
@@ -339,6 +361,8 @@ class BuildSwitch:
         await engine.save_marks()  # a revalidation made just before closing survives it
         await engine.state.aclose()
         await engine.services.aclose()
+        if build.pin is not None:
+            await asyncio.to_thread(remove_pin, build.pin)
 
     async def close_all(self) -> None:
         """Close every build (server shutdown, once requests have ended or been abandoned)."""

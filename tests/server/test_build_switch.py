@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -116,6 +117,49 @@ async def test_a_request_in_flight_on_the_old_build_finishes_with_its_content(
     assert new_page.headers["ETag"] == make_etag(new_page.body)
     assert open_while_in_flight == (True, True)
     assert (old_build in switch.live, old_build.scheduler.running) == (False, False)
+
+
+async def test_until_the_switch_the_served_build_answers_from_its_own_files_only(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "<p>home v={{ version }};</p>",
+            "app/page.py": VERSIONED_PAGE_PY.format(depth=1, settings=""),
+            "public/asset.txt": "v=1;",
+            "public/gone.txt": "only in build 1",
+            "content/version.txt": "1",
+        }
+    )
+    server = await serve_site(site_dir)  # no watch: the switch waits for reload()
+    switch = switch_of(server)
+    old_build = switch.current
+    urls = ["/", "/asset.txt", "/gone.txt"]
+    before = [await server.get(url) for url in urls]
+
+    (site_dir / "content/version.txt").write_text("2")
+    (site_dir / "public/asset.txt").write_text("v=2;")
+    (site_dir / "public/gone.txt").unlink()
+    await build_site(server.config, clock=server.clock)  # out/ now holds build 2
+    with caplog.at_level(logging.WARNING, logger="ssg"):
+        between = [await server.get(url) for url in urls]
+    await switch.reload()
+    after = [await server.get(url) for url in urls]
+    async with asyncio.timeout(SWITCH_DEADLINE_SECONDS):
+        await switch.wait_retired(old_build)
+
+    def answers(replies: list[Any]) -> list[tuple[int, str]]:
+        return [(reply.status, reply.text) for reply in replies]
+
+    assert answers(between) == answers(before)
+    assert [r.headers.get("ETag") for r in between] == [r.headers.get("ETag") for r in before]
+    assert "home v=1;" in before[0].text
+    assert answers(before[1:]) == [(200, "v=1;"), (200, "only in build 1")]
+    assert [(r.status, "v=2;" in r.text) for r in after[:2]] == [(200, True), (200, True)]
+    assert after[2].status == 404
+    assert caplog.text == ""  # nothing read from the other build, nothing rendered again
+    assert old_build.pin is not None and not old_build.pin.exists()
 
 
 async def test_a_corrupt_new_manifest_keeps_the_old_build_serving(
