@@ -68,6 +68,13 @@ def posts() -> list[Entry]:
 
 
 @ssg.cache
+def post_positions() -> dict[str, int]:
+    """Slug -> position in `posts()` (0 = newest), made once per build (or render)
+    so each post page finds its neighbours without scanning the list."""
+    return {entry.slug: number for number, entry in enumerate(posts())}
+
+
+@ssg.cache
 def published() -> list[Entry]:
     """What gets a /blog/[slug] URL: the listed posts and the redirect stubs."""
     return [e for e in collection() if e.redirect is not None or e.date is not None]

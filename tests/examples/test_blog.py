@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -72,6 +73,28 @@ async def test_own_posts_build_every_kind_of_page(
     assert "{{ this }}" in about and "<table>" in about
     assert '<meta name="robots" content="noindex">' in (out / "404.html").read_text()
     assert_sitemap_urls_exist(result)
+
+
+async def test_post_pages_link_their_neighbours_in_date_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = await build_example(tmp_path / "out", monkeypatch)
+    listed = [p["url"] for p in json.loads((result.out_dir / "api/posts").read_text())]
+    links: dict[str, dict[str, str]] = {}
+    for url_path in listed:
+        html = (result.out_dir / result.manifest.pages[url_path].output_file).read_text()
+        links[url_path] = dict(
+            (rel, href) for href, rel in re.findall(r'href="([^"]+)" rel="(prev|next)"', html)
+        )
+
+    assert len(listed) > 2
+    for number, url_path in enumerate(listed):  # newest first: "next" is the newer post
+        expected = {}
+        if number > 0:
+            expected["next"] = listed[number - 1]
+        if number + 1 < len(listed):
+            expected["prev"] = listed[number + 1]
+        assert links[url_path] == expected, url_path
 
 
 async def test_export_build_needs_no_server(

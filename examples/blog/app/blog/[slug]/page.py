@@ -31,7 +31,7 @@ def load(params):
         target = entry.redirect
         ssg.permanent_redirect(target if target.startswith("/") else f"/blog/{target}")
     listed = blog.posts()
-    index = next(i for i, p in enumerate(listed) if p.slug == entry.slug)
+    index = blog.post_positions()[entry.slug]
     newer = blog.card(listed[index - 1]) if index > 0 else None
     older = blog.card(listed[index + 1]) if index + 1 < len(listed) else None
     return {"post": blog.card(entry), "prev_post": older, "next_post": newer}
