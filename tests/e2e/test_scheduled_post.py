@@ -1,65 +1,53 @@
-"""End to end: a post scheduled a few seconds ahead goes out under a real `ssg serve`, no rebuild.
+"""End to end: a post scheduled ahead goes out under the server at its date, with no rebuild.
 
-The one test that waits for real time (the others inject a clock).
+The site is the one `ssg new` makes; the server is the real app on 127.0.0.1,
+built and served with an injected clock, so the test moves time to the post's
+date instead of waiting for it, and awaits the regenerations it starts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
+from tests.server.conftest import FakeClock, ServeSite, serve_site  # noqa: F401 (fixture)
 
-from tests.server.test_serve_command import free_port, read_until, start_serve, stop_serve
-
-AHEAD_SECONDS = 12  # time for `ssg build` and the server start-up on a busy machine
-PUBLISH_DEADLINE_SECONDS = 20
-
-
-async def text_of(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
-    async with session.get(url) as response:
-        return response.status, await response.text()
+AHEAD_SECONDS = 12
+URLS = ("/blog/soon", "/", "/feed.xml")
 
 
 async def test_scheduled_post_appears_on_its_page_listing_and_feed_at_its_date(
     tmp_path: Path,
+    serve_site: ServeSite,  # noqa: F811 (the fixture imported above)
 ) -> None:
     site = tmp_path / "blog"
     subprocess.run([sys.executable, "-m", "ssg", "new", str(site)], check=True, timeout=60)
-    due = int(time.time()) + AHEAD_SECONDS
+    clock = FakeClock(float(int(time.time())))
+    due = clock.now + AHEAD_SECONDS
     stamp = datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     (site / "content/posts/soon.md").write_text(
         f"---\ntitle: Soon and scheduled\ndate: {stamp}\n---\nOut at {stamp}.\n"
     )
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = await start_serve(site, port)  # builds first: there is no out/ yet
-    seen: list[str] = []
-    try:
-        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
-        async with aiohttp.ClientSession() as session:
-            assert time.time() < due, "the build took longer than AHEAD_SECONDS"
-            before = {
-                path: await text_of(session, base + path)
-                for path in ("/blog/soon", "/", "/feed.xml")
-            }
-            await asyncio.sleep(max(0.0, due - time.time()))
-            published: dict[str, float] = {}
-            deadline = due + PUBLISH_DEADLINE_SECONDS
-            while len(published) < 3 and time.time() < deadline:
-                for path in ("/blog/soon", "/", "/feed.xml"):
-                    status, text = await text_of(session, base + path)
-                    if path not in published and status == 200 and "Soon and scheduled" in text:
-                        published[path] = time.time() - due
-                await asyncio.sleep(0.2)
-    finally:
-        await stop_serve(process)
+    server = await serve_site(site, clock=clock)  # built and served at `clock.now`
 
-    assert before["/blog/soon"][0] == 404
-    assert "Soon and scheduled" not in before["/"][1]
-    assert "Soon and scheduled" not in before["/feed.xml"][1]
-    assert set(published) == {"/blog/soon", "/", "/feed.xml"}, "".join(seen)
+    before = {url: await server.get(url) for url in URLS}
+    clock.advance(AHEAD_SECONDS - 1)
+    just_before = {url: await server.get(url) for url in URLS}
+    clock.advance(2)  # past the post's date (a page is fresh up to its last second)
+    past_due = {url: await server.get(url) for url in URLS}
+    await server.engine.regenerator.wait_idle()  # the listings' regenerations
+    published = {url: await server.get(url) for url in URLS}
+
+    assert before["/blog/soon"].status == just_before["/blog/soon"].status == 404
+    for url in ("/", "/feed.xml"):
+        assert "Soon and scheduled" not in before[url].text
+        assert "Soon and scheduled" not in just_before[url].text
+        assert just_before[url].headers["X-SSG-Cache"] == "HIT"
+        # Due at the post's date: sent stale once, regenerated in the background.
+        assert past_due[url].headers["X-SSG-Cache"] == "STALE"
+    assert past_due["/blog/soon"].status == 200
+    assert {url: reply.status for url, reply in published.items()} == dict.fromkeys(URLS, 200)
+    assert all("Soon and scheduled" in reply.text for reply in published.values())
