@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 
 from ssg.config import load_config
+from ssg.isr import redis_backend
 from ssg.isr.redis_backend import RedisBackend
 from ssg.server.app import BACKEND_KEY, create_app
 from tests.conftest import MakeSite, RedisServer
@@ -38,7 +39,10 @@ Instances = Callable[..., Awaitable[list[Server]]]
 
 @pytest.fixture
 async def instances(
-    redis_server: RedisServer, serve_site: ServeSite, tmp_path: Path
+    redis_server: RedisServer,
+    serve_site: ServeSite,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Instances]:
     """Return `start(site_dir, n) -> [Server]`: build once, then n instances on copies of it.
 
@@ -46,7 +50,13 @@ async def instances(
     serve copies of the site folder and its out/ (not of .ssg/), all on one
     FakeClock and one Redis. Calling it again for the same site adds n
     instances (started later, as a new machine joining).
+
+    Their Redis calls may take 5 s, not 0.5 s: on a loaded test machine a slow
+    connect made an instance take Redis for gone and render under its own
+    lock, a render a test holding renders never let finish. (A killed Redis
+    still fails at once: its connections are refused.)
     """
+    monkeypatch.setattr(redis_backend, "REDIS_TIMEOUT_SECONDS", 5.0)
     started: list[Server] = []
 
     firsts: dict[Path, Server] = {}
