@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ssg.config import load_config
+from ssg.server import pins as pins_module
 from ssg.server.pins import PINS_FOLDER
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT, ServeSite
@@ -60,3 +64,31 @@ async def test_a_cache_folder_where_no_pin_can_be_made_serves_out_directly_and_s
     assert switch_of(server).current.pin is None
     assert "Could not pin the build" in caplog.text
     assert "same file system as out_dir" in caplog.text
+
+
+def test_a_build_swapped_in_while_pinning_is_pinned_whole_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out_dir, newer = tmp_path / "out", tmp_path / ".out.staging-1"
+    for folder, version in ((out_dir, "1"), (newer, "2")):
+        (folder / "blog").mkdir(parents=True)
+        for name in ("index.html", "blog/a.html", "blog/b.html"):
+            (folder / name).write_text(version)
+    real_fwalk = os.fwalk
+    swaps = []
+
+    def fwalk_then_swap(*args: Any, **kwargs: Any) -> Any:
+        for step in real_fwalk(*args, **kwargs):
+            yield step
+            if not swaps:  # a build commits (and deletes the old build) mid-walk
+                swaps.append(os.replace(out_dir, tmp_path / "old"))
+                os.replace(newer, out_dir)
+                shutil.rmtree(tmp_path / "old")
+
+    monkeypatch.setattr(pins_module.os, "fwalk", fwalk_then_swap)
+    pin = pins_module.pin_build(out_dir, tmp_path / "pins")
+
+    assert pin is not None and len(swaps) == 1
+    pinned = {p.relative_to(pin).as_posix(): p.read_text() for p in pin.rglob("*.html")}
+    assert pinned == {"index.html": "2", "blog/a.html": "2", "blog/b.html": "2"}
+    assert [p.name for p in (tmp_path / "pins").iterdir()] == [pin.name]
