@@ -8,11 +8,11 @@ small picklable summaries.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Mapping
 
 from ssg.builder.finish import FinishOutcome, PageJob, finish_in_process
+from ssg.builder.heap import frozen_heap
 from ssg.builder.worker import RenderWorker, rebuild_error
 from ssg.builder.writer import OutputWriter
 from ssg.render.renderer import RenderedPage
@@ -52,8 +52,8 @@ def finish_pages(
         return finish_in_process(site, jobs, writer, on_progress, known_links)
     # Frozen objects are skipped by the collector: neither process's collections
     # walk (and so copy-on-write) the prepared pages and the site they share.
-    gc.freeze()
-    try:
+    with frozen_heap() as heap:
+        heap.freeze()
         mine, theirs = split_by_folder(jobs)
         child = RenderWorker.fork(site, theirs, writer, known_links)
         try:
@@ -68,8 +68,6 @@ def finish_pages(
             report = child.report()
         finally:
             child.close()
-    finally:
-        gc.unfreeze()
     if report.bug is not None:
         raise RuntimeError(f"a bug in ssg in the render worker process:\n{report.bug}")
     if on_progress is not None:

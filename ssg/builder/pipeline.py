@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
 from ssg.builder.export import check_export
 from ssg.builder.finish import FinishedPage
+from ssg.builder.heap import FrozenHeap, frozen_heap
 from ssg.builder.incremental import PreviousBuild, RecordsWriter, record_inputs
 from ssg.builder.links import (
     BrokenLink,
@@ -71,18 +72,20 @@ async def run_build(
     content_warnings = _Collected()
     logging.getLogger("ssg.content").addHandler(content_warnings)
     try:
-        return await _build(
-            config,
-            clock=clock,
-            on_progress=on_progress,
-            strict=strict,
-            include_drafts=include_drafts,
-            force=force,
-            remove_old_in_background=remove_old_in_background,
-            started=started,
-            started_ns=started_ns,
-            content_warnings=content_warnings,
-        )
+        with frozen_heap() as heap:
+            return await _build(
+                config,
+                heap,
+                clock=clock,
+                on_progress=on_progress,
+                strict=strict,
+                include_drafts=include_drafts,
+                force=force,
+                remove_old_in_background=remove_old_in_background,
+                started=started,
+                started_ns=started_ns,
+                content_warnings=content_warnings,
+            )
     finally:
         logging.getLogger("ssg.content").removeHandler(content_warnings)
 
@@ -100,6 +103,7 @@ class _Collected(logging.Handler):
 
 async def _build(
     config: SiteConfig,
+    heap: FrozenHeap,
     *,
     clock: Clock,
     on_progress: Callable[[int, int], None] | None,
@@ -127,6 +131,8 @@ async def _build(
         )
         recorder = RecordsWriter(site, previous)
         results, planned, params_calls = await plan_pages(site, services, previous, recorder)
+        # The site, its modules and the content planned from live to the build's end.
+        heap.freeze()
         writer = OutputWriter(config.out_dir, remove_old_in_background=remove_old_in_background)
         known_links = {} if force else load_known_links(config.cache_dir)
         rendered, link_seconds, reused = await render_pages(
