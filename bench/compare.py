@@ -36,6 +36,10 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 ANCHORS = Path(os.environ.get("ANCHORS", Path.home() / "anchors"))
 WORK = ANCHORS / "compare"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+# The warm-up build writes the .pyc files the timed builds read, as an installed package
+# has them (pip compiles a wheel's modules): a PYTHONDONTWRITEBYTECODE=1 in the caller's
+# environment would have every ssg (and Pelican) run compile its modules again.
+TOOL_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,11 @@ def build(tool: Tool, site: Path) -> Run:
         shutil.rmtree(site / name, ignore_errors=True)
     started = time.perf_counter()
     child = subprocess.Popen(
-        tool.command(site), cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        tool.command(site),
+        cwd=site,
+        env=TOOL_ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     peak = [0]
     done = threading.Event()
