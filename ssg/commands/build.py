@@ -6,14 +6,17 @@ import asyncio
 import gc
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ssg.builder.build_result import BuildResult
 from ssg.builder.builder import build_site
 from ssg.builder.report import print_report
 from ssg.config import load_config
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 PROGRESS_MIN_PAGES = 200
 
@@ -59,20 +62,13 @@ def run(
         base_path=base_path,
     )
     logging.getLogger("ssg").setLevel(logging.INFO)
-    progress = Progress(
-        TextColumn("Rendering"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    # The bar is drawn on a terminal only (rich.progress is not imported for a pipe or CI log).
+    progress = _progress_bar(console) if console.is_terminal else None
     task = None
 
     def on_progress(done: int, total: int) -> None:
         nonlocal task
-        if total < PROGRESS_MIN_PAGES:
+        if progress is None or total < PROGRESS_MIN_PAGES:
             return
         if task is None:
             progress.start()
@@ -94,6 +90,20 @@ def run(
         )
     finally:
         gc.set_threshold(*thresholds)
-        progress.stop()
+        if progress is not None:
+            progress.stop()
     print_report(result, console)
     return result
+
+
+def _progress_bar(console: Console) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("Rendering"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from typing import Any
 
+import pytest
+import rich.progress
 from rich.console import Console
 
+import ssg.commands.build
 from ssg.commands.build import BUILD_GC_THRESHOLDS, run
 from tests.conftest import MakeSite
+
+SMALL = {
+    "app/layout.html": "<html><body>{{ children }}</body></html>",
+    "app/page.html": "home",
+    "app/about/page.html": "about",
+}
 
 
 def test_the_build_runs_with_its_collector_thresholds_and_restores_the_callers(
@@ -27,3 +39,37 @@ def test_the_build_runs_with_its_collector_thresholds_and_restores_the_callers(
 
     assert str(list(BUILD_GC_THRESHOLDS)) in (site / "out" / "index.html").read_text()
     assert gc.get_threshold() == before
+
+
+def test_a_terminal_shows_the_progress_bar_while_pages_render(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ssg.commands.build, "PROGRESS_MIN_PAGES", 1)
+    site = make_site(SMALL)
+    shown: list[tuple[int, int]] = []
+    real_update = rich.progress.Progress.update
+
+    def update(self: rich.progress.Progress, task: rich.progress.TaskID, **fields: Any) -> None:
+        shown.append((fields["completed"], int(self.tasks[0].total or 0)))
+        real_update(self, task, **fields)
+
+    monkeypatch.setattr(rich.progress.Progress, "update", update)
+
+    run(site, console=Console(force_terminal=True, record=True, width=200))
+
+    assert shown[-1] == (2, 2)
+
+
+def test_a_build_on_a_pipe_draws_no_progress_bar(make_site: MakeSite) -> None:
+    # rich.progress is imported for a terminal only: a build piped to a log skips its import.
+    site = make_site(SMALL)
+    code = (
+        "import sys\nfrom ssg.commands.build import run\n"
+        f"run(__import__('pathlib').Path({str(site)!r}))\n"
+        "print('rich.progress' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert "Rendering" not in result.stdout
