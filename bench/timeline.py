@@ -27,15 +27,16 @@ from pathlib import Path
 
 PR_SET_CHILD_SUBREAPER = 36
 
-# The phases, in order: (label, module, attribute) wrapped in the build process.
+# The phases, in order: (label, defining module, function or Class.method), wrapped in the
+# build process (and wherever another ssg module imported the function by name).
 PHASES = (
-    ("scan + import site", "ssg.builder.builder", "Site.load"),
-    ("plan (params, content)", "ssg.builder.builder", "_plan"),
+    ("scan + import site", "ssg.site", "Site.load"),
+    ("plan (params, content)", "ssg.builder.planner", "plan_pages"),
     ("  content parse", "ssg.content.pool", "load_files"),
     ("prepare pages (data)", "ssg.builder.prepare", "prepare_all"),
     ("render + write pages", "ssg.builder.parallel", "finish_pages"),
-    ("public/, 404, manifest", "ssg.builder.builder", "_write"),
-    ("link check", "ssg.builder.builder", "_check_links"),
+    ("public/, 404, manifest", "ssg.builder.pipeline", "_write"),
+    ("link check", "ssg.builder.pipeline", "_check_links"),
     ("switch out/", "ssg.builder.writer", "OutputWriter.commit"),
     ("records for next build", "ssg.builder.incremental", "RecordsWriter.save"),
     ("summary", "ssg.commands.build", "print_report"),
@@ -67,26 +68,26 @@ def wrap(owner, attr, label):
             finally:
                 ev("> " + label)
     setattr(owner, attr, functools.wraps(fn)(w))
+def patch(module, attr, label):
+    owner = importlib.import_module(module)
+    *path, name = attr.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    original = vars(owner)[name]
+    wrap(owner, name, label)
+    for loaded in list(sys.modules.values()):  # names imported with `from x import f`
+        names = getattr(loaded, "__dict__", {})
+        if getattr(loaded, "__name__", "").startswith("ssg.") and names.get(name) is original:
+            setattr(loaded, name, getattr(owner, name))
+for module in ("ssg.builder.pipeline", "ssg.builder.rendering", "ssg.content.memo"):
+    importlib.import_module(module)
 for label, module, attr in PHASES:
     try:
-        owner = importlib.import_module(module)
-        *path, name = attr.split(".")
-        for part in path:
-            owner = getattr(owner, part)
-        if name in vars(owner):
-            wrap(owner, name, label)
-    except (ImportError, AttributeError):
-        pass
-# The same functions by the names the builder imported them under.
-import ssg.builder.builder as builder
-for label, module, attr in PHASES:
-    if "." not in attr and attr in vars(builder) and module != "ssg.builder.builder":
-        setattr(builder, attr, getattr(importlib.import_module(module), attr))
-import ssg.content.entry as entry, ssg.content.pool as pool
-wrap(entry, "load_entries", "chunk")
-pool.load_entries = entry.load_entries
-import ssg.builder.finish as finish, ssg.builder.worker as worker
-wrap(worker, "finish_in_process", "render worker share")
+        patch(module, attr, label)
+    except (ImportError, AttributeError, KeyError):
+        ev("! not traced: " + label)
+patch("ssg.content.entry", "load_entries", "chunk")
+patch("ssg.builder.worker", "finish_in_process", "render worker share")
 sys.argv = ["ssg", "build", sys.argv[1]]
 try:
     ssg.cli.main()
