@@ -68,14 +68,14 @@ def wrap(owner, attr, label):
             finally:
                 ev("> " + label)
     setattr(owner, attr, functools.wraps(fn)(w))
-def patch(module, attr, label):
+def patch(module, attr, label, everywhere=True):
     owner = importlib.import_module(module)
     *path, name = attr.split(".")
     for part in path:
         owner = getattr(owner, part)
     original = vars(owner)[name]
     wrap(owner, name, label)
-    for loaded in list(sys.modules.values()):  # names imported with `from x import f`
+    for loaded in list(sys.modules.values()) if everywhere else ():  # `from x import f` names
         names = getattr(loaded, "__dict__", {})
         if getattr(loaded, "__name__", "").startswith("ssg.") and names.get(name) is original:
             setattr(loaded, name, getattr(owner, name))
@@ -87,7 +87,7 @@ for label, module, attr in PHASES:
     except (ImportError, AttributeError, KeyError):
         ev("! not traced: " + label)
 patch("ssg.content.entry", "load_entries", "chunk")
-patch("ssg.builder.worker", "finish_in_process", "render worker share")
+patch("ssg.builder.worker", "finish_in_process", "render worker share", everywhere=False)
 sys.argv = ["ssg", "build", sys.argv[1]]
 try:
     ssg.cli.main()
