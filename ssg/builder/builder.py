@@ -29,7 +29,7 @@ async def build_site(
     load (scan routes, import modules) -> plan (generate_static_params)
     -> prepare every page's data concurrently (every fetch in this process, so
     the build-wide memo makes an identical GET once) -> finish the templates
-    and write them into a staging folder (half in a forked process on large
+    and write them into a staging folder (shared with a forked process on large
     builds) -> check export -> manifest -> swap the staging folder in for out/.
     Any failure leaves the previous out/ intact.
 

@@ -44,7 +44,7 @@ async def render_pages(
     Phase A prepares every page here, concurrently: all awaits (metadata, load,
     fetches) happen in this process, so the build-wide request memo makes an
     identical GET once. Phase B runs the Jinja work and the writes, on two
-    cores for large builds (`finish_pages` forks a child for half the pages).
+    cores for large builds (`finish_pages` forks a child that shares the pages).
 
     Returns:
         url_path -> (planned page, finished page) for the pages written, the

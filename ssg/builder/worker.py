@@ -1,8 +1,10 @@
-"""The forked render worker: it finishes a share of the pages and reports through a pipe.
+"""The forked render worker: it finishes the chunks of pages it is handed and reports through a pipe.
 
-Protocol: one _TICK byte per page done (progress), then _END and the pickled
-WorkerReport. The worker inherits the prepared pages (nothing is pickled on the
-way in) and leaves with os._exit.
+Protocol, worker to build process: one _TICK byte per page done (progress), one _ASK
+byte for the next chunk, then _END and the pickled WorkerReport. Build process to
+worker: each answer to _ASK, a 4-byte signed chunk number (-1: none left). The worker
+inherits the prepared pages and the chunk list (nothing is pickled on the way in) and
+leaves with os._exit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 import os
 import pickle
 import signal
+import struct
 import traceback
 import warnings
 from collections.abc import Mapping
@@ -26,7 +29,10 @@ from ssg.site import Site
 from ssg.syscalls import die_with_parent
 
 _TICK = b"+"
+_ASK = b"?"
 _END = b"="
+_CHUNK = struct.Struct("!i")
+_NONE_LEFT = -1
 _WORKER_NOTE = "failed in the render worker process (see the message above for the details)"
 
 
@@ -73,13 +79,59 @@ def rebuild_error(failure: PageFailure) -> BuildError:
     return error
 
 
-class RenderWorker:
-    """A forked process finishing a share of the jobs; it reports through a pipe."""
+class ChunkQueue:
+    """Consecutive slices of `count` jobs, handed out from the front and from the back.
 
-    def __init__(self, pid: int, read_fd: int, count: int) -> None:
-        self.pid = pid
+    The build process takes from the front and the worker (through the build process,
+    which alone hands them out) from the back, so the two never take the same chunk.
+
+    | count, size | front takes     | back takes   |
+    | ----------- | --------------- | ------------ |
+    | 10, 4       | 0:4, then 4:8   | 8:10         |
+    | 10, 4       | 0:4             | 8:10, 4:8    |
+    """
+
+    def __init__(self, count: int, size: int) -> None:
+        self.starts = list(range(0, count, size))
         self.count = count
+        self._front = 0  # the next chunk from the front
+        self._back = len(self.starts) - 1  # the next chunk from the back
+
+    def take_front(self) -> slice | None:
+        """The next chunk from the front, or None when every chunk is taken."""
+        if self._front > self._back:
+            return None
+        self._front += 1
+        return self.chunk(self._front - 1)
+
+    def take_back(self) -> int:
+        """The number of the next chunk from the back, or -1 when every chunk is taken."""
+        if self._front > self._back:
+            return _NONE_LEFT
+        self._back -= 1
+        return self._back + 1
+
+    def length(self, number: int) -> int:
+        """How many jobs chunk `number` holds."""
+        chunk = self.chunk(number)
+        return chunk.stop - chunk.start
+
+    def chunk(self, number: int) -> slice:
+        """The jobs of chunk `number`."""
+        start = self.starts[number]
+        end = self.starts[number + 1] if number + 1 < len(self.starts) else self.count
+        return slice(start, end)
+
+
+class RenderWorker:
+    """A forked process finishing the chunks of jobs it is handed; it reports through a pipe."""
+
+    def __init__(self, pid: int, read_fd: int, reply_fd: int, queue: ChunkQueue) -> None:
+        self.pid = pid
+        self.count = 0  # pages handed to the worker so far
         self._read_fd = read_fd
+        self._reply_fd = reply_fd
+        self._queue = queue
         self._ticks = 0
         self._payload = bytearray()
         self._ended = False  # _END seen: the rest is the pickled report
@@ -90,11 +142,15 @@ class RenderWorker:
         cls,
         site: Site,
         jobs: list[PageJob],
+        queue: ChunkQueue,
         writer: OutputWriter,
         known_links: Mapping[str, tuple[str, ...]] | None = None,
     ) -> RenderWorker:
-        """Fork a child that finishes and writes `jobs`, then exits with os._exit."""
+        """Fork a child that finishes and writes the chunks of `jobs` it is handed, starting
+        with the last one (taken from `queue` here), then exits with os._exit."""
+        first = queue.take_back()
         read_fd, write_fd = os.pipe()
+        ask_fd, reply_fd = os.pipe()
         parent_pid = os.getpid()
         with warnings.catch_warnings():
             # Python 3.12+ warns when forking with threads alive (idle executor
@@ -104,10 +160,16 @@ class RenderWorker:
             pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child_main(site, jobs, writer, write_fd, parent_pid, known_links)
+            os.close(reply_fd)
+            _child_main(
+                site, jobs, queue, first, writer, (ask_fd, write_fd), parent_pid, known_links
+            )
         os.close(write_fd)
+        os.close(ask_fd)
         os.set_blocking(read_fd, False)
-        return cls(pid, read_fd, len(jobs))
+        worker = cls(pid, read_fd, reply_fd, queue)
+        worker.count = queue.length(first) if first >= 0 else 0
+        return worker
 
     def poll(self) -> int:
         """Read what the child sent so far without blocking; returns its pages done."""
@@ -150,6 +212,7 @@ class RenderWorker:
                 os.kill(self.pid, signal.SIGKILL)
             _pid, self._status = os.waitpid(self.pid, 0)
         os.close(self._read_fd)
+        os.close(self._reply_fd)
 
     def _read(self, *, block: bool) -> None:
         os.set_blocking(self._read_fd, block)
@@ -163,24 +226,39 @@ class RenderWorker:
             if self._ended:
                 self._payload += chunk
                 continue
-            ticks, end, rest = chunk.partition(_END)
-            self._ticks += len(ticks)
+            head, end, rest = chunk.partition(_END)
+            self._ticks += head.count(_TICK)
+            for _ask in range(head.count(_ASK)):
+                self._answer()
             if end:
                 self._ended = True
                 self._payload += rest
+
+    def _answer(self) -> None:
+        """Hand the worker the next chunk from the back (or none left)."""
+        number = self._queue.take_back()
+        if number >= 0:
+            self.count += self._queue.length(number)
+        with contextlib.suppress(BrokenPipeError):  # the worker died: report() says how
+            _send(self._reply_fd, _CHUNK.pack(number))
 
 
 def _child_main(
     site: Site,
     jobs: list[PageJob],
+    queue: ChunkQueue,
+    first: int,
     writer: OutputWriter,
-    write_fd: int,
+    fds: tuple[int, int],
     parent_pid: int,
     known_links: Mapping[str, tuple[str, ...]] | None = None,
 ) -> NoReturn:
-    """Finish `jobs`, send the report, and leave with os._exit (no atexit, no finalizers:
-    the parent's event loop, HTTP session and data store are the parent's to close)."""
+    """Finish the chunks handed out (from `first` on), send the report, and leave with
+    os._exit (no atexit, no finalizers: the parent's event loop, HTTP session and data
+    store are the parent's to close). `fds`: the pipe to read answers from and the one
+    to write ticks, asks and the report to."""
     code = 0
+    answers_fd, write_fd = fds
     try:
         die_with_parent(parent_pid)  # a build killed with SIGKILL takes its worker with it
         # Ctrl-C reaches the whole process group: the child just ends, the parent reports.
@@ -195,15 +273,21 @@ def _child_main(
                 scope.services = dataclasses.replace(scope.services, store=None)
         report = WorkerReport([], [], [])
         try:
-            outcome = finish_in_process(
-                site, jobs, writer, lambda _done: _send(write_fd, _TICK), known_links
-            )
-            report = WorkerReport(
-                outcome.finished,
-                outcome.not_found,
-                [_failure(error) for error in outcome.errors],
-                link_seconds=outcome.link_seconds,
-            )
+            number = first
+            while number >= 0:
+                _send(write_fd, _ASK)  # the next one is answered while this one renders
+                outcome = finish_in_process(
+                    site,
+                    jobs[queue.chunk(number)],
+                    writer,
+                    lambda _done: _send(write_fd, _TICK),
+                    known_links,
+                )
+                report.finished.extend(outcome.finished)
+                report.not_found.extend(outcome.not_found)
+                report.failures.extend(_failure(error) for error in outcome.errors)
+                report.link_seconds += outcome.link_seconds
+                (number,) = _CHUNK.unpack(_read_exactly(answers_fd, _CHUNK.size))
         except BaseException:
             report.bug = traceback.format_exc()
         _send(write_fd, _END + pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
@@ -211,6 +295,16 @@ def _child_main(
         code = 1
     finally:
         os._exit(code)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        part = os.read(fd, size - len(data))
+        if not part:
+            raise EOFError("the build process closed the pipe")
+        data += part
+    return data
 
 
 def _send(write_fd: int, data: bytes) -> None:

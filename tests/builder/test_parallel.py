@@ -33,7 +33,7 @@ NUMBERED = {
     "    return [{'n': str(i)} for i in range(10)]\n"
     "def load(p):\n    return {'fail': 'none'}\n",
 }
-"""Ten pages /0 ... /9 in one output folder: the child finishes the second half (/5 ... /9)."""
+"""Ten pages /0 ... /9 in one output folder, one page a chunk: the child starts with /9."""
 
 
 @pytest.fixture
@@ -130,11 +130,11 @@ async def test_template_error_in_a_child_page_names_the_template_file_and_line(
     make_site: MakeSite, build: Build, forks: list[int]
 ) -> None:
     site = make_site(
-        {**NUMBERED, "app/[n]/page.py": NUMBERED["app/[n]/page.py"].replace("none", "7")}
+        {**NUMBERED, "app/[n]/page.py": NUMBERED["app/[n]/page.py"].replace("none", "9")}
     )
-    with pytest.raises(BuildError, match=r"/\[n\] \(/7\): .*app/\[n\]/page.html:2") as info:
+    with pytest.raises(BuildError, match=r"/\[n\] \(/9\): .*app/\[n\]/page.html:2") as info:
         await build(site)
-    assert (info.value.route_pattern, info.value.url_path) == ("/[n]", "/7")
+    assert (info.value.route_pattern, info.value.url_path) == ("/[n]", "/9")
     assert (info.value.source_file, info.value.line) == ("app/[n]/page.html", 2)
     cause = info.value.__cause__
     assert isinstance(cause, TemplateError)
@@ -146,16 +146,16 @@ async def test_template_error_in_a_child_page_names_the_template_file_and_line(
 async def test_errors_of_both_processes_are_listed_by_url(
     make_site: MakeSite, build: Build, forks: list[int]
 ) -> None:
-    template = "n={{ params.n }}\n{% if params.n in ('2', '5') %}{{ missing.attr }}{% endif %}"
+    template = "n={{ params.n }}\n{% if params.n in ('2', '9') %}{{ missing.attr }}{% endif %}"
     site = make_site({**NUMBERED, "app/[n]/page.html": template})
     with pytest.raises(PagesFailedError, match=r"2 page\(s\) failed to render") as info:
         await build(site)
-    assert str(info.value).index("(/2)") < str(info.value).index("(/5)")
+    assert str(info.value).index("(/2)") < str(info.value).index("(/9)")
     failures = info.value.failures
     assert all(isinstance(f, BuildError) for f in failures)
     assert [(f.url_path, f.source_file, f.line) for f in failures] == [
         ("/2", "app/[n]/page.html", 2),
-        ("/5", "app/[n]/page.html", 2),
+        ("/9", "app/[n]/page.html", 2),
     ]
 
 
@@ -384,51 +384,77 @@ async def test_a_bug_in_the_child_is_raised_with_its_traceback(
 
 
 @pytest.mark.parametrize(
-    ("folders", "expected"),
+    ("count", "size", "takes", "front", "back"),
     [
-        ({"blog": 750, "tags": 40, "": 10}, (400, 400)),
-        ({"a": 52, "b": 48}, (52, 48)),
-        ({"a": 6, "b": 4}, (5, 5)),
-        ({"a": 3, "b": 3, "c": 2, "d": 2}, (5, 5)),
+        (10, 4, "FFB", [slice(0, 4), slice(4, 8)], [2]),
+        (10, 4, "FBB", [slice(0, 4)], [2, 1]),
+        (10, 4, "BBBF", [], [2, 1, 0]),
+        (8, 4, "BFFB", [slice(0, 4)], [1]),
     ],
-    ids=["big-folder-cut-in-two", "whole-within-5-percent", "cut-over-5-percent", "balanced"],
+    ids=["front-twice", "back-twice", "back-takes-all", "both-at-the-end"],
 )
-def test_shares_are_balanced_and_keep_small_folders_whole(
-    folders: dict[str, int], expected: tuple[int, int]
+def test_chunks_are_handed_out_from_both_ends_once(
+    count: int, size: int, takes: str, front: list[slice], back: list[int]
 ) -> None:
-    from ssg.builder.finish import PageJob
-    from ssg.builder.parallel import split_by_folder
-    from ssg.render.rendered_page import RenderedPage
+    from ssg.builder.worker import ChunkQueue
 
-    page = RenderedPage(200, b"", "text/html", None)
-    jobs = [
-        PageJob("/x", f"/{name}/{n}", f"{name}/{n}.html" if name else f"{n}.html", page)
-        for name, count in folders.items()
-        for n in range(count)
-    ]
-    mine, theirs = split_by_folder(jobs)
-    assert (len(mine), len(theirs)) == expected
-    assert sorted(j.url_path for j in mine + theirs) == sorted(j.url_path for j in jobs)
-    cut = {name for name, count in folders.items() if count > len(jobs) / 2}
-    for name in set(folders) - cut:
-        in_mine = {j.output_file.rpartition("/")[0] == name for j in mine}
-        in_theirs = {j.output_file.rpartition("/")[0] == name for j in theirs}
-        assert not (True in in_mine and True in in_theirs), name
+    queue = ChunkQueue(count, size)
+    taken_front: list[slice] = []
+    taken_back: list[int] = []
+    for end in takes:
+        if end == "F":
+            chunk = queue.take_front()
+            if chunk is not None:
+                taken_front.append(chunk)
+        elif (number := queue.take_back()) >= 0:
+            taken_back.append(number)
+    assert (taken_front, taken_back) == (front, back)
 
 
-def test_pages_still_to_render_weigh_more_than_finished_ones() -> None:
-    from ssg.builder.finish import PageJob
-    from ssg.builder.parallel import PREPARED_WEIGHT, split_by_folder
-    from ssg.render.rendered_page import RenderedPage
+async def test_the_build_process_takes_the_chunks_a_slow_worker_has_not_asked_for(
+    make_site: MakeSite, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker's first page waits until this process has run out of chunks: this
+    # process renders every page but the worker's first chunk (/9) and the one it asked
+    # for ahead (/8, when its question came before this process had taken that one too);
+    # the worker then hears that none are left.
+    site = make_site(
+        {
+            **NUMBERED,
+            "app/[n]/page.html": "{{ pid() }}",
+            "app/[n]/page.py": NUMBERED["app/[n]/page.py"].replace(
+                "{'fail': 'none'}", "{'pid': os.getpid}"
+            )
+            + "import os\n",
+        }
+    )
+    go_read, go_write = os.pipe()
+    parent = os.getpid()
+    finish = ssg.builder.finish.finish_page
+    report = ssg.builder.worker.RenderWorker.report
 
-    redirect = RenderedPage(308, b"", "text/html", None)
-    to_render = object()  # stands for a PreparedPage: anything not yet rendered
-    jobs = [PageJob("/blog/[slug]", f"/blog/{n}", f"blog/{n}.html", to_render) for n in range(24)]  # type: ignore[arg-type]
-    jobs += [PageJob("/[...old]", f"/old/{n}", f"old/{n}.html", redirect) for n in range(240)]
-    mine, theirs = split_by_folder(jobs)
+    waited: list[bool] = []  # in the child's copy of the list: its first page waited
 
-    def work(share: list[PageJob]) -> int:
-        return sum(1 if job.page is redirect else PREPARED_WEIGHT for job in share)
+    def slow_in_child(site: Site, prepared: PreparedPage) -> RenderedPage:
+        if in_child(parent) and not waited:
+            waited.append(True)
+            os.read(go_read, 1)
+        return finish(site, prepared)
 
-    assert sorted(map(len, (mine, theirs))) == [96, 168]  # 24 posts + 72 redirects, 168 redirects
-    assert abs(work(mine) - work(theirs)) <= PREPARED_WEIGHT
+    def out_of_chunks(self: ssg.builder.worker.RenderWorker) -> Any:
+        os.write(go_write, b"!")
+        return report(self)
+
+    monkeypatch.setattr(ssg.builder.finish, "finish_page", slow_in_child)
+    monkeypatch.setattr(ssg.builder.worker.RenderWorker, "report", out_of_chunks)
+    try:
+        result = await build_site(load_config(site))
+    finally:
+        os.close(go_read)
+        os.close(go_write)
+    renderers = {n: (site / f"out/{n}.html").read_text()[-30:] for n in range(10)}
+    child = forks[0]
+    by_child = [n for n, text in renderers.items() if f">{child}<" in text]
+    assert by_child in ([9], [8, 9])
+    assert all(f">{parent}<" in renderers[n] for n in range(10) if n not in by_child)
+    assert result.pages_written == 10
