@@ -80,13 +80,25 @@ def patch(module, attr, label, everywhere=True):
         if getattr(loaded, "__name__", "").startswith("ssg.") and names.get(name) is original:
             setattr(loaded, name, getattr(owner, name))
 for module in ("ssg.builder.pipeline", "ssg.builder.rendering", "ssg.content.memo"):
-    importlib.import_module(module)
+    try:
+        importlib.import_module(module)
+    except ImportError:  # an older layout
+        pass
 for label, module, attr in PHASES:
     try:
         patch(module, attr, label)
     except (ImportError, AttributeError, KeyError):
         ev("! not traced: " + label)
-patch("ssg.content.entry", "load_entries", "chunk")
+for args in (
+    ("ssg.content.entry", "load_entries", "chunk"),
+    ("ssg.builder.builder", "_plan", "plan (params, content)"),
+    ("ssg.builder.builder", "_write", "public/, 404, manifest"),
+    ("ssg.builder.builder", "_check_links", "link check"),
+):
+    try:
+        patch(*args)
+    except (ImportError, AttributeError, KeyError):
+        pass
 patch("ssg.builder.worker", "finish_in_process", "render worker share", everywhere=False)
 sys.argv = ["ssg", "build", sys.argv[1]]
 try:
@@ -156,6 +168,8 @@ def phases(log: str, main_pid: int) -> dict[str, float]:
             figures[f"{event} at (CPU)"] = cpu
             continue
         mark, label = event[0], event[2:]
+        if mark == "!":  # a phase this version of ssg does not have
+            continue
         if mark == "<":
             opened[(pid, label)] = (wall, cpu)
             continue
