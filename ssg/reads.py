@@ -14,6 +14,7 @@ A read is a small tuple naming one input:
 | ("entries", origin)                    | a collection's members, in order, and their slugs |
 | ("slug", origin, "hello")              | which entry `Collection.get("hello")` returns   |
 | ("field", "/site/posts/a.md", "title") | one field of one content entry                  |
+| ("metadata", "/site/posts/a.md", "path") | one front-matter key of one entry (a missing one too) |
 | ("page_index",)                        | the build's indexable pages (sitemaps)          |
 | ("file", "/site/data/x.json")          | a file's bytes (route files; any file a render opens) |
 | ("dir", "/site/data")                  | a folder's listing (os.listdir, os.scandir, glob) |

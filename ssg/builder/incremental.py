@@ -215,6 +215,8 @@ class ReadDigests:
             return slugs.get(str(read[2]), _MISSING)
         if kind == "field":
             return self._field(str(read[1]), str(read[2]))
+        if kind == "metadata":
+            return self._metadata_key(str(read[1]), read[2])
         if kind == "entry":
             parsed = self._entries_of(str(read[1]))
             return digest(pickle.dumps(parsed, protocol=4)) if parsed else _MISSING
@@ -258,6 +260,16 @@ class ReadDigests:
         for entry in entries:
             value = object.__getattribute__(entry, name)
             parts.append(value if isinstance(value, str) else repr(value))
+        return digest("\0".join(parts))
+
+    def _metadata_key(self, source_file: str, key: object) -> str:
+        entries = self._entries_of(source_file)
+        if not entries:
+            return _MISSING
+        parts = []
+        for entry in entries:
+            metadata = object.__getattribute__(entry, "metadata")
+            parts.append(repr(metadata[key]) if key in metadata else "absent")
         return digest("\0".join(parts))
 
     def _entries_of(self, source_file: str) -> list[Entry]:
@@ -330,7 +342,7 @@ class PreviousBuild:
             fields = []
             for key_id, read in enumerate(records.keys):
                 kind = read[0]
-                if kind == "field":
+                if kind in ("field", "metadata"):
                     fields.append(key_id)
                 elif kind != "page_index" and digest(read) != known[key_id]:
                     changed.add(key_id)
@@ -552,7 +564,7 @@ class RecordsWriter:
             base = self._base
         self.previous.digests.add_origins(keys)
         present = set(keys)
-        for read in [read for read in keys if read[0] == "field"]:
+        for read in [read for read in keys if read[0] in ("field", "metadata")]:
             entry = ("entry", read[1])
             if entry not in present:
                 present.add(entry)
@@ -584,7 +596,9 @@ class RecordsWriter:
         self.saved = records
 
 
-_STAMPED_KINDS = frozenset({"template", "entries", "slug", "field", "entry", "page_index"})
+_STAMPED_KINDS = frozenset(
+    {"template", "entries", "slug", "field", "metadata", "entry", "page_index"}
+)
 """Reads whose inputs are files below the site, theme and content folders (stamped whole)."""
 
 
@@ -615,7 +629,7 @@ def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[
             files.add(os.path.abspath(site_dir / str(read[1])))
         elif kind in ("entries", "slug") and isinstance(read[1], CollectionOrigin):
             content_dirs.add(Path(read[1].spec.content_dir))
-        elif kind in ("field", "entry"):
+        elif kind in ("field", "metadata", "entry"):
             files.add(str(read[1]))  # below a content folder too, unless a page made it by hand
         elif kind not in _STAMPED_KINDS:
             volatile = True

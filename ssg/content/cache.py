@@ -1,7 +1,9 @@
 """The content cache: parsed files kept in the site's cache folder, so an unchanged post is parsed once.
 
 One pickle file per content folder and body filter (`SITE/.ssg/content/<key>.pickle`),
-written whole with a temp file and `os.replace` (lektor `Artifact`), read whole:
+written whole with a temp file and `os.replace` (lektor `Artifact`), read whole, plus a
+small `<key>.recent.pickle` with the files changed since it was written (a log on top
+of a snapshot, as Git's packs and loose objects): an edit of one post rewrites that one:
 one read and one unpickle cost far less than a `diskcache` lookup per file. Each
 file is kept under its relative name with the BLAKE2b digest of its bytes; the
 whole file is valid only for the same cache format, ssg (its version and its
@@ -13,15 +15,15 @@ logged once and rebuilt, never fatal (pelican `cache.py`).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import pickle
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from ssg.content.entry import FilterRef, LoadedFile, file_digest, is_bundle_index
@@ -29,12 +31,20 @@ from ssg.content.references import scan_bundle
 
 logger = logging.getLogger("ssg.content")
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 3
 """Bump when what a cache file holds changes shape (LoadedFile, Entry)."""
 
 BACKGROUND_WRITE_DELAY_SECONDS = 0.5
 """A server's cache is written this long after the change: the pickling holds the GIL, so
 the request that parsed the edited post is answered first."""
+
+TRUSTED_STAMP_AGE_NS = 2_000_000_000
+"""A file's stamp is kept (and trusted instead of its bytes) only once both its times are
+this much older than the check: longer than a coarse file system's clock tick (FAT's 2 s)."""
+
+RECENT_MAX = 64
+"""Changed files kept in the small `.recent` file beside the whole cache before the whole
+cache is written again: an edit of one post writes one entry, not every post's."""
 
 CACHE_FOLDER = "content"
 """Under the site's cache folder (`cache_dir`, `.ssg` by default)."""
@@ -45,9 +55,13 @@ def _code_identity() -> tuple[str, ...]:
     """What parses content, by version: ssg (and its content code's bytes), cmarkgfm, Pygments.
 
     ssg's own version does not move with every edit of its source, so the
-    content package's files are hashed too (read once per process).
+    content package's files are hashed too (read once per process). cmarkgfm is
+    known by its installed files (names, sizes, times): asking the installed
+    distributions for its version scans every one of them.
     """
     import pygments
+
+    from ssg import __version__ as ssg_version
 
     source = hashlib.blake2b(digest_size=16)
     package = Path(__file__).parent
@@ -56,18 +70,35 @@ def _code_identity() -> tuple[str, ...]:
         source.update(module.read_bytes())
     return (
         f"format {CACHE_FORMAT}",
-        f"ssg {_installed('ssg')} {source.hexdigest()}",
-        f"cmarkgfm {_installed('cmarkgfm')}",
+        f"ssg {ssg_version} {source.hexdigest()}",
+        f"cmarkgfm {_package_files('cmarkgfm')}",
         f"pygments {pygments.__version__}",
     )
 
 
-def _installed(distribution: str) -> str:
-    """The installed version of `distribution`, or "?" when it is not installed as one."""
+def _package_files(name: str) -> str:
+    """An installed package's files as one digest (names, sizes, mtimes), or "?" when absent.
+
+    An upgrade or reinstall rewrites them. The package is found, not imported.
+    """
     try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
         return "?"
+    folders = spec.submodule_search_locations if spec is not None else None
+    if not folders:
+        return "?"
+    found = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            return "?"
+        for entry in entries:
+            if entry.is_file():
+                stamp = entry.stat()
+                found.update(f"{entry.name} {stamp.st_size} {stamp.st_mtime_ns}\n".encode())
+    return found.hexdigest()
 
 
 def _filter_identity(body_filter: FilterRef | None) -> str:
@@ -91,6 +122,8 @@ class ContentCache:
         file: the pickle file.
         identity: what the parses depend on besides the files (versions, filter).
         kept: relative POSIX name -> the `LoadedFile` parsed from it.
+        written: what the whole cache file holds (the `.recent` file holds the rest).
+        token: names the whole cache file's contents; the `.recent` file applies to it only.
         hits: files answered from the cache so far (this process).
         parsed: files parsed and added so far (this process).
         background: `save` writes on a thread of its own (a server, `ssg dev`:
@@ -100,6 +133,8 @@ class ContentCache:
     file: Path
     identity: tuple[str, ...]
     kept: dict[str, LoadedFile] = field(default_factory=dict)
+    written: dict[str, LoadedFile] = field(default_factory=dict)
+    token: str = ""
     hits: int = 0
     parsed: int = 0
     background: bool = False
@@ -157,7 +192,7 @@ class ContentCache:
             )
             return cache
         try:
-            kept_identity, kept = pickle.loads(blob)
+            kept_identity, token, kept = pickle.loads(blob)
             if not isinstance(kept, dict):
                 raise TypeError(f"holds a {type(kept).__name__}, not a dict")
         except Exception as exc:  # torn, truncated or foreign bytes: only costs a parse
@@ -179,8 +214,29 @@ class ContentCache:
             )
             cache._dirty = True
             return cache
-        cache.kept = kept
+        cache.written = kept
+        cache.token = str(token)
+        merged: dict[str, LoadedFile | None] = {**kept, **cache._recent()}
+        cache.kept = {name: item for name, item in merged.items() if item is not None}
         return cache
+
+    @property
+    def recent_file(self) -> Path:
+        """The `.recent` file: the changes since the whole cache was written."""
+        return self.file.with_suffix(".recent.pickle")
+
+    def _recent(self) -> dict[str, LoadedFile | None]:
+        """The `.recent` file's changes (None: removed) if it applies to the whole file read."""
+        try:
+            token, changes = pickle.loads(self.recent_file.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except Exception as exc:  # torn: the whole cache alone is still right
+            logger.info("The content cache %s is unreadable (%s)", self.recent_file, exc)
+            return {}
+        if token != self.token or not isinstance(changes, dict):
+            return {}
+        return changes
 
     def get(self, relative_name: str, source_file: Path, content_dir: Path) -> LoadedFile | None:
         """The kept parse of `source_file` if its bytes and the files it refers to are unchanged.
@@ -196,14 +252,26 @@ class ContentCache:
             the file cannot be read (the parse reports that).
         """
         item = self.kept.get(relative_name)
-        if item is None:
+        if item is None or item.source_file != source_file:
             return None
         try:
-            digest = file_digest(source_file.read_bytes())
+            found = os.stat(source_file)
         except OSError:
             return None
-        if digest != item.digest or item.source_file != source_file:
-            return None
+        stamp = (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
+        # A stamp as kept proves the bytes unchanged without reading them (Git's index,
+        # Make): a write changes the ctime, which no tool can set back.
+        if item.stamp != stamp:
+            try:
+                digest = file_digest(source_file.read_bytes())
+            except OSError:
+                return None
+            if digest != item.digest:
+                return None
+            # A file written in the last seconds could be written again within the same
+            # tick of a coarse file-system clock, keeping its stamp: not trusted yet.
+            recent = time.time_ns() - TRUSTED_STAMP_AGE_NS
+            item = replace(item, stamp=stamp if max(stamp[0], stamp[1]) < recent else None)
         folder = source_file.parent
         # os.path, not pathlib: a warm start checks every reference of every post.
         where = str(folder)
@@ -225,7 +293,12 @@ class ContentCache:
         """Keep exactly `loaded` (relative name -> parse) from now on; `parsed` of them are new."""
         self.parsed += parsed
         kept = {name: item for name, item in loaded.items() if item.digest}
-        changed = bool(parsed) or kept.keys() != self.kept.keys()
+        previous = self.kept
+        changed = (
+            bool(parsed)
+            or kept.keys() != previous.keys()
+            or any(previous.get(name) is not item for name, item in kept.items())
+        )
         self.kept = kept
         if changed:  # after the new dict is in place: a writer that sees _dirty writes it
             self._dirty = True
@@ -262,15 +335,33 @@ class ContentCache:
     def _write(self) -> None:
         self._dirty = False  # an update from here on makes it dirty again
         kept = self.kept  # update() replaces the dict, never changes it
+        written = self.written
+        changes: dict[str, LoadedFile | None] = {
+            name: item for name, item in kept.items() if written.get(name) is not item
+        }
+        changes.update((name, None) for name in written.keys() - kept.keys())
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.file.with_name(
-                f".{self.file.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-            )
-            temp.write_bytes(pickle.dumps((self.identity, kept), protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temp, self.file)
+            if self.token and len(changes) <= RECENT_MAX:
+                _replace(self.recent_file, (self.token, changes))
+                return
+            token = os.urandom(8).hex()
+            _replace(self.file, (self.identity, token, kept))
+            self.recent_file.unlink(missing_ok=True)
+            self.written, self.token = kept, token
         except OSError as exc:  # only the next build's speed depends on it
             logger.warning("Could not write the content cache %s: %s", self.file, exc)
+
+
+def _replace(target: Path, value: object) -> None:
+    """Pickle `value` into `target` (temp file + `os.replace`).
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(temp, target)
 
 
 def code_identity() -> tuple[str, ...]:

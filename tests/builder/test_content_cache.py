@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,3 +189,37 @@ async def test_a_server_starts_with_the_posts_the_build_parsed(
     assert parse_counts(caplog) == [
         f"3 file(s) unchanged since they were parsed (kept in {site / '.ssg/content'}), 0 parsed."
     ]
+
+
+async def test_an_edit_of_one_post_rewrites_only_the_recent_changes(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(make_site)
+    await build_site(load_config(site))
+    (whole,) = [p for p in (site / ".ssg/content").glob("*.pickle") if ".recent" not in p.name]
+    kept = whole.read_bytes()
+    (site / "content/one.md").write_text(post("One", "Edited.\n"))
+    await build_site(load_config(site))
+    assert whole.read_bytes() == kept  # the other posts were not written again
+    assert whole.with_suffix(".recent.pickle").is_file()
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    touch_post(site)
+    await build_site(load_config(site))
+    assert parse_counts(caplog)[0].startswith("3 file(s) unchanged")  # the edit was kept
+    assert "Edited." in (site / "out/blog/one.html").read_text()
+
+
+async def test_an_edit_that_keeps_the_size_and_the_mtime_is_still_seen(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(content_cache, "TRUSTED_STAMP_AGE_NS", 0)  # trust every stamp
+    site = _site(make_site)
+    await build_site(load_config(site))
+    touch_post(site)
+    await build_site(load_config(site))  # the posts' stamps are kept from here on
+    one = site / "content/one.md"
+    times = one.stat()
+    one.write_text(one.read_text().replace("Some *text*", "Same *size*"))
+    os.utime(one, ns=(times.st_atime_ns, times.st_mtime_ns))  # as `touch -r` or rsync -t
+    await build_site(load_config(site))
+    assert "Same <em>size</em>" in (site / "out/blog/one.html").read_text()

@@ -73,6 +73,40 @@ async def test_a_title_edit_renders_the_listing_and_the_post(
     assert "<p>A2</p>" in (site / "out/index.html").read_text()
 
 
+async def test_a_page_that_reads_one_front_matter_key_is_rendered_only_when_it_changes(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/paths/page.py": (
+                "from ssg.content import load_collection\n"
+                "def load(params):\n"
+                "    return {'paths': [p.metadata.get('path') for p in load_collection('posts')]}\n"
+            ),
+            "app/paths/page.html": "{% for p in paths %}<p>{{ p }}</p>{% endfor %}",
+            "app/keys/page.py": (
+                "from ssg.content import load_collection\n"
+                "def load(params):\n"
+                "    return {'keys': [sorted(p.metadata) for p in load_collection('posts')]}\n"
+            ),
+            "app/keys/page.html": "{{ keys }}",
+        }
+    )
+    await build(site)
+    (site / "posts/a.md").write_text("---\ntitle: A2\ndate: 2020-01-01\n---\nBody of a.\n")
+    retitled = await build(site)
+    # /, /blog/a (they show the title) and /keys (it lists every key of the front matter).
+    assert retitled.pages_rendered == 3
+    assert "<p>None</p>" in (site / "out/paths.html").read_text()
+    (site / "posts/a.md").write_text(
+        "---\ntitle: A2\ndate: 2020-01-01\npath: /old/a\n---\nBody of a.\n"
+    )
+    with_path = await build(site)
+    assert "<p>/old/a</p>" in (site / "out/paths.html").read_text()
+    assert with_path.pages_rendered == 2  # /paths and /keys
+
+
 async def test_a_new_post_renders_its_page_and_every_page_that_lists_the_posts(
     make_site: MakeSite, build: Build
 ) -> None:
