@@ -11,11 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
+from ssg.builder.build_records import record_inputs
 from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
 from ssg.builder.export import check_export
+from ssg.builder.file_stamps import start_marker
 from ssg.builder.finish import FinishedPage
 from ssg.builder.heap import FrozenHeap, frozen_heap
-from ssg.builder.incremental import PreviousBuild, RecordsWriter, record_inputs
+from ssg.builder.incremental import PreviousBuild
 from ssg.builder.links import (
     BrokenLink,
     broken_links_message,
@@ -26,6 +28,7 @@ from ssg.builder.links import (
 )
 from ssg.builder.manifest import build_manifest, write_manifest
 from ssg.builder.planner import plan_pages
+from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.rendering import render_pages
 from ssg.builder.static_hosts import (
     HEADERS_FILE,
@@ -34,7 +37,7 @@ from ssg.builder.static_hosts import (
     render_headers,
     render_redirects,
 )
-from ssg.builder.unchanged import BuildSummary, build_settings, start_marker, write_snapshot
+from ssg.builder.unchanged import BuildSummary, build_settings, write_snapshot
 from ssg.builder.writer import OutputWriter, check_out_dir
 from ssg.config import SiteConfig
 from ssg.content.memo import collections_read, write_collection_specs
@@ -68,7 +71,7 @@ async def run_build(
         site_dir=config.site_dir,
         guarded=(config.app_dir, config.public_dir, config.cache_dir),
     )
-    started_ns = start_marker(config)
+    started_ns = start_marker(config.cache_dir)
     content_warnings = _Collected()
     logging.getLogger("ssg.content").addHandler(content_warnings)
     try:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ssg.builder.build_result import PlannedPage, RouteResult
-from ssg.builder.incremental import PreviousBuild, RecordsWriter
+from ssg.builder.incremental import PreviousBuild
+from ssg.builder.records_writer import RecordsWriter
 from ssg.data.memo import RequestMemo
 from ssg.errors import ControlFlow, ModuleError, ParamsError, SsgError
 from ssg.modules import SiteModule, call_user

@@ -9,9 +9,10 @@ from urllib.parse import unquote
 
 from ssg.builder.build_result import PlannedPage, RouteResult
 from ssg.builder.finish import FinishedPage, PageJob
-from ssg.builder.incremental import PreviousBuild, RecordsWriter
+from ssg.builder.incremental import PreviousBuild
 from ssg.builder.parallel import finish_pages
 from ssg.builder.prepare import ReadyPage, prepare_all
+from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.writer import OutputWriter, handler_output_file, page_output_file
 from ssg.errors import OutputConflictError, PagesFailedError, SsgError
 from ssg.render.renderer import PreparedPage

@@ -9,7 +9,7 @@ build compares them first (`unchanged_build`), as Git's index, Make and ninja co
 stamps before any content: one stat per file instead of loading the site, its content and
 the page records. Anything that is not proven the same (a stamp, the config, the options,
 the `SSG_*` variables, Python, a page that read a data-cache entry or an uncached fetch, a
-scheduled post now due) leaves the build to the page records (`ssg.builder.incremental`).
+scheduled post now due) leaves the build to the page records (`ssg.builder.build_records`).
 
 A file changed while the build ran could have been read before or after the change, and a
 change in the same clock tick as the stamp could keep the stamp (Git's "racily clean"
@@ -26,10 +26,7 @@ import hashlib
 import logging
 import os
 import pickle
-import re
-import stat
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable
@@ -38,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssg.builder.build_result import BuildResult, RouteResult
+from ssg.builder.file_stamps import Stamp, module_files, stamp_of, take_stamps
 from ssg.config import SiteConfig
 from ssg.records import Manifest, PagesFromText, restamped_manifest_text
 
@@ -54,19 +52,9 @@ SNAPSHOT_FORMAT = 2
 
 MANIFEST_FILE = "_ssg/manifest.json"
 
-Stamp = tuple[int, int, int, int]
-"""(mtime_ns, ctime_ns, size in bytes, inode) of a file or folder."""
-
-_FOLDER: Stamp = (0, 0, 0, 0)
-"""A folder below a root: there (an empty new folder is a change a listing sees)."""
-
-_SKIPPED_NAMES = frozenset({"__pycache__", ".git", ".hg", ".svn"})
-_TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
-"""A build's own staging and swapped-out folders (`.out.staging-PID`), which come and go."""
-
 
 def records_file(config: SiteConfig) -> Path:
-    """Where the page records of builds into `config.out_dir` are kept (see `ssg.builder.incremental`)."""
+    """Where the page records of builds into `config.out_dir` are kept (see `ssg.builder.build_records`)."""
     key = hashlib.blake2b(str(config.out_dir).encode(), digest_size=8).hexdigest()
     return config.cache_dir / RECORDS_FOLDER / f"pages-{key}.pickle"
 
@@ -121,22 +109,6 @@ def build_settings(config: SiteConfig, *, include_drafts: bool, strict: bool) ->
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def start_marker(config: SiteConfig) -> int | None:
-    """The file system's time now (ns): the ctime of a file created and removed in the cache folder.
-
-    Stamps are compared with it, not with `time.time()`: the file system's clock
-    is coarse (a kernel tick, or whole seconds on some file systems).
-    Returns None when the cache folder cannot be written (then no snapshot is kept).
-    """
-    try:
-        config.cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=config.cache_dir, prefix=".build-start-") as marker:
-            found = os.fstat(marker.fileno())
-    except OSError:
-        return None
-    return min(found.st_ctime_ns, found.st_mtime_ns)
-
-
 @dataclass(frozen=True)
 class BuildSummary:
     """What the build report of an unchanged build repeats from the last build.
@@ -187,67 +159,9 @@ class InputSnapshot:
     format: int = SNAPSHOT_FORMAT
 
 
-def _stamp_of(found: os.stat_result) -> Stamp:
-    return (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
-
-
-def _walk(root: str, skipped: frozenset[str], stamps: dict[str, Stamp | None]) -> bool:
-    """Stamp every file below `root` (not the `skipped` paths); False on a symlinked folder
-    (its files could change unseen) or an unreadable one."""
-    try:
-        entries = list(os.scandir(root))
-    except FileNotFoundError:
-        stamps[root] = None
-        return True
-    except OSError:
-        return False
-    for entry in entries:
-        if entry.name in _SKIPPED_NAMES or entry.path in skipped or _TRANSIENT.match(entry.name):
-            continue
-        try:
-            found = entry.stat()
-        except OSError:
-            continue  # a dangling link: what reads it fails the same way
-        if stat.S_ISDIR(found.st_mode):
-            stamps[entry.path] = _FOLDER  # its files are stamped; its own times change with them
-            if entry.is_symlink() or not _walk(entry.path, skipped, stamps):
-                return False
-        else:
-            stamps[entry.path] = _stamp_of(found)
-    return True
-
-
-def take_stamps(
-    roots: Iterable[str], files: Iterable[str], skipped: frozenset[str]
-) -> dict[str, Stamp | None] | None:
-    """Every file below `roots` and each of `files`, stamped; None when a root cannot be walked."""
-    stamps: dict[str, Stamp | None] = {}
-    for root in roots:
-        if not _walk(root, skipped, stamps):
-            return None
-    for name in files:
-        if name in stamps:
-            continue
-        try:
-            stamps[name] = _stamp_of(os.stat(name))
-        except OSError:
-            stamps[name] = None
-    return stamps
-
-
 def _skipped(config: SiteConfig) -> frozenset[str]:
     """What the build writes itself: the output folder and the cache folder."""
     return frozenset({str(config.out_dir), str(config.cache_dir)})
-
-
-def _module_files() -> set[str]:
-    """The files of every module this process imported (ssg, the renderers, the site's modules)."""
-    found = set()
-    for module in list(sys.modules.values()):
-        name = getattr(module, "__file__", None)
-        if isinstance(name, str):
-            found.add(os.path.abspath(name))
-    return found
 
 
 def write_snapshot(
@@ -291,7 +205,7 @@ def write_snapshot(
     file_names = tuple(
         sorted(
             name
-            for name in set(files) | _module_files()
+            for name in set(files) | module_files()
             if name not in root_names and not name.startswith(inside)
         )
     )
@@ -321,7 +235,7 @@ def write_snapshot(
 
 def _records_stamp(config: SiteConfig) -> Stamp | None:
     try:
-        return _stamp_of(records_file(config).stat())
+        return stamp_of(records_file(config).stat())
     except OSError:
         return None
 

@@ -52,16 +52,14 @@ CACHE_FOLDER = "content"
 
 @cache
 def _code_identity() -> tuple[str, ...]:
-    """What parses content, by version: ssg (and its content code's bytes), cmarkgfm, Pygments.
+    """What parses content, by version: ssg's content code (its files' bytes), cmarkgfm, Pygments.
 
     ssg's own version does not move with every edit of its source, so the
-    content package's files are hashed too (read once per process). cmarkgfm is
+    content package's files are hashed instead (read once per process). cmarkgfm is
     known by its installed files (names, sizes, times): asking the installed
     distributions for its version scans every one of them.
     """
     import pygments
-
-    from ssg import __version__ as ssg_version
 
     source = hashlib.blake2b(digest_size=16)
     package = Path(__file__).parent
@@ -70,7 +68,7 @@ def _code_identity() -> tuple[str, ...]:
         source.update(module.read_bytes())
     return (
         f"format {CACHE_FORMAT}",
-        f"ssg {ssg_version} {source.hexdigest()}",
+        f"ssg content code {source.hexdigest()}",
         f"cmarkgfm {_package_files('cmarkgfm')}",
         f"pygments {pygments.__version__}",
     )
@@ -101,7 +99,7 @@ def _package_files(name: str) -> str:
     return found.hexdigest()
 
 
-def _filter_identity(body_filter: FilterRef | None) -> str:
+def filter_identity(body_filter: FilterRef | None) -> str:
     """The body filter by name and the bytes of the module that defines it ("" for none)."""
     if body_filter is None:
         return ""
@@ -171,7 +169,7 @@ class ContentCache:
             format, ssg, cmarkgfm, Pygments or body filter (logged as info).
             Never raises.
         """
-        identity = (*_code_identity(), _filter_identity(body_filter))
+        identity = (*_code_identity(), filter_identity(body_filter))
         name = hashlib.blake2b(
             repr((str(content_dir), patterns, exclude, body_filter)).encode(), digest_size=12
         ).hexdigest()

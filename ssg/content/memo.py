@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from ssg.content.cache import ContentCache
 from ssg.content.collection import Collection, newest_first, oldest_first, relative_name
-from ssg.content.entry import Entry, FilterRef, LoadedFile
+from ssg.content.entry import Entry, FilterRef, LoadedFile, load_entries
 from ssg.content.markdown import prefix_root_links
 from ssg.content.problems import ContentProblem
 from ssg.content.scan import FileStamp, scan_content
@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger("ssg.content")
+
+FEW_FILES = 8
+"""Up to this many files to parse are parsed in this thread (the pool parses fewer than
+64 there too; this skips importing it)."""
 
 RESCAN_SECONDS = 1.0
 """At serve time, how long a memoized collection is trusted before files are checked again."""
@@ -283,7 +287,15 @@ def reload_collection(
             else:
                 fresh_by_name[stamp.relative_name] = (stamp, kept)
     parsed: list[LoadedFile] = []
-    if to_parse:
+    if 0 < len(to_parse) <= FEW_FILES:
+        # A few edited posts: parsed here, as the pool would for so few, without
+        # importing multiprocessing.
+        parsed = load_entries(
+            [str(content_dir / stamp.relative_name) for stamp in to_parse],
+            str(content_dir),
+            body_filter,
+        )
+    elif to_parse:
         from ssg.content.pool import load_files  # the process pool: only when there is work
 
         parsed = load_files(

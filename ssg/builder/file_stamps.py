@@ -1,0 +1,98 @@
+"""File stamps (mtime and ctime in ns, size, inode), as Git's index and Make compare them:
+the stamps of every file below some folders, of single files, of the imported modules, and
+the file system's own time now (for stamps too recent to trust)."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+Stamp = tuple[int, int, int, int]
+"""(mtime_ns, ctime_ns, size in bytes, inode) of a file or folder."""
+
+_FOLDER: Stamp = (0, 0, 0, 0)
+"""A folder below a root: there (an empty new folder is a change a listing sees)."""
+
+_SKIPPED_NAMES = frozenset({"__pycache__", ".git", ".hg", ".svn"})
+_TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
+"""A build's own staging and swapped-out folders (`.out.staging-PID`), which come and go."""
+
+
+def start_marker(folder: Path) -> int | None:
+    """The file system's time now (ns): the ctime of a file created and removed in `folder`.
+
+    Stamps are compared with it, not with `time.time()`: the file system's clock
+    is coarse (a kernel tick, or whole seconds on some file systems).
+    Returns None when `folder` cannot be written.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".build-start-") as marker:
+            found = os.fstat(marker.fileno())
+    except OSError:
+        return None
+    return min(found.st_ctime_ns, found.st_mtime_ns)
+
+
+def stamp_of(found: os.stat_result) -> Stamp:
+    """The Stamp of a stat result."""
+    return (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
+
+
+def _walk(root: str, skipped: frozenset[str], stamps: dict[str, Stamp | None]) -> bool:
+    """Stamp every file below `root` (not the `skipped` paths); False on a symlinked folder
+    (its files could change unseen) or an unreadable one."""
+    try:
+        entries = list(os.scandir(root))
+    except FileNotFoundError:
+        stamps[root] = None
+        return True
+    except OSError:
+        return False
+    for entry in entries:
+        if entry.name in _SKIPPED_NAMES or entry.path in skipped or _TRANSIENT.match(entry.name):
+            continue
+        try:
+            found = entry.stat()
+        except OSError:
+            continue  # a dangling link: what reads it fails the same way
+        if stat.S_ISDIR(found.st_mode):
+            stamps[entry.path] = _FOLDER  # its files are stamped; its own times change with them
+            if entry.is_symlink() or not _walk(entry.path, skipped, stamps):
+                return False
+        else:
+            stamps[entry.path] = stamp_of(found)
+    return True
+
+
+def take_stamps(
+    roots: Iterable[str], files: Iterable[str], skipped: frozenset[str]
+) -> dict[str, Stamp | None] | None:
+    """Every file below `roots` and each of `files`, stamped; None when a root cannot be walked."""
+    stamps: dict[str, Stamp | None] = {}
+    for root in roots:
+        if not _walk(root, skipped, stamps):
+            return None
+    for name in files:
+        if name in stamps:
+            continue
+        try:
+            stamps[name] = stamp_of(os.stat(name))
+        except OSError:
+            stamps[name] = None
+    return stamps
+
+
+def module_files() -> set[str]:
+    """The files of every module this process imported (ssg, the renderers, the site's modules)."""
+    found = set()
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        if isinstance(name, str):
+            found.add(os.path.abspath(name))
+    return found

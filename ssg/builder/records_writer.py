@@ -1,0 +1,207 @@
+"""Collect a build's pages and params with what they read, then write the records for the
+next build (`ssg.builder.build_records`)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from ssg.builder.build_records import BuildRecords, KeptPage, KeptParams, params_key
+from ssg.builder.build_result import PlannedPage
+from ssg.builder.finish import FinishedPage
+from ssg.builder.incremental import PreviousBuild
+from ssg.builder.links import BrokenLink
+from ssg.builder.route_inputs import route_files
+from ssg.builder.unchanged import output_stamp, records_file, write_output_stamp
+from ssg.config import SiteConfig
+from ssg.reads import Read, Reads
+from ssg.routing.definitions import Params, RouteDefinition
+from ssg.site import Site
+
+
+class RecordsWriter:
+    """Collects this build's pages and params, then writes the records (`save`).
+
+    It starts from the last build's records, so a reused page is carried over as
+    it is (its read ids stay valid); reads no page uses any more are dropped when
+    they make up a third of the records.
+    """
+
+    def __init__(self, site: Site, previous: PreviousBuild) -> None:
+        self.site = site
+        self.previous = previous
+        records = previous.records
+        self._keys: dict[Read, int] = {}
+        self._group_list: list[tuple[int, ...]] = []
+        self._base = 0  # keys below this id come from the last build
+        if records is not None:
+            self._keys = {read: key_id for key_id, read in enumerate(records.keys)}
+            self._group_list = list(records.groups)
+            self._base = len(records.keys)
+        self._groups: dict[int, tuple[frozenset[Read], int]] = {}
+        self._route_files: dict[str, frozenset[Read]] = {}
+        self.pages: dict[str, KeptPage] = {}
+        self.params: dict[str, KeptParams] = {}
+        self.links: tuple[str, list[BrokenLink]] = ("", [])
+        self._added = False  # a page rendered or params listed by this build
+        self.saved: BuildRecords | None = None  # the records `save` kept
+
+    def _key(self, read: Read) -> int:
+        found = self._keys.get(read)
+        if found is None:
+            found = self._keys[read] = len(self._keys)
+        return found
+
+    def _group(self, group: frozenset[Read]) -> int:
+        kept = self._groups.get(id(group))
+        if kept is None:
+            ids = tuple(sorted(self._key(read) for read in group))
+            # The tuple holds the group, so its id() is not reused while this build runs.
+            kept = self._groups[id(group)] = (group, len(self._group_list))
+            self._group_list.append(ids)
+        return kept[1]
+
+    def route_files(self, route: RouteDefinition) -> frozenset[Read]:
+        """The files of the route's folders and the site modules they import, as reads."""
+        found = self._route_files.get(route.route_pattern)
+        if found is None:
+            found = self._route_files[route.route_pattern] = frozenset(
+                ("file", name) for name in route_files(self.site, route)
+            )
+        return found
+
+    def add_params(self, route: RouteDefinition, params: list[Params], reads: Reads) -> None:
+        """Keep a generate_static_params result and what it read."""
+        self._added = True
+        all_reads = reads.flat() | self.route_files(route)
+        self.params[route.route_pattern] = KeptParams(
+            params, tuple(sorted(self._key(r) for r in all_reads))
+        )
+
+    def keep_params(self, route: RouteDefinition) -> None:
+        """Carry a reused generate_static_params result over from the last build."""
+        assert self.previous.records is not None
+        self.params[route.route_pattern] = self.previous.records.params[route.route_pattern]
+
+    def add_page(
+        self,
+        item: PlannedPage,
+        page: FinishedPage,
+        *,
+        indexed: bool,
+        bundles: dict[Path, tuple[str, ...]],
+    ) -> None:
+        """Keep a page this build rendered."""
+        self._added = True
+        reads = page.reads if page.reads is not None else Reads()
+        own = set(reads.own) | self.route_files(item.route)
+        self.pages[item.url_path] = KeptPage(
+            item.route.route_pattern,
+            params_key(item.params),
+            FinishedPage(page.record, page.links),
+            tuple(sorted(self._key(r) for r in own)),
+            tuple(sorted({self._group(g) for g in reads.groups.values()})),
+            indexed,
+            tuple((str(folder), names) for folder, names in bundles.items()),
+        )
+
+    def keep_page(self, url_path: str, kept: KeptPage) -> None:
+        """Carry a reused page over from the last build."""
+        self.pages[url_path] = kept
+
+    def save(self, config: SiteConfig) -> None:
+        """Write the records for the next build (temp file + rename), once out/ is in place.
+
+        Raises:
+            OSError: the cache folder cannot be written.
+        """
+        stamp = output_stamp(config)
+        if stamp is None:
+            return
+        previous = self.previous.records
+        if (
+            previous is not None
+            and not self._added
+            and not self.previous.changed_ids()
+            and self.pages.keys() == previous.pages.keys()
+            and self.params.keys() == previous.params.keys()
+            and self.links == (previous.links_key, previous.broken_links)
+        ):
+            self.saved = previous
+            write_output_stamp(config, stamp)  # every record as it was
+            return
+        keys = list(self._keys)
+        groups = self._group_list
+        pages, params = self.pages, self.params
+        used_groups = {g for page in pages.values() for g in page.groups}
+        used = {k for page in pages.values() for k in page.reads}
+        used.update(k for kept in params.values() for k in kept.reads)
+        used.update(k for g in used_groups for k in groups[g])
+        if len(used) < len(keys) * 2 // 3 or len(used_groups) < len(groups) * 2 // 3:
+            keys, groups, pages, params = _compacted(keys, groups, pages, params, used, used_groups)
+            base = 0
+        else:
+            base = self._base
+        self.previous.digests.add_origins(keys)
+        present = set(keys)
+        for read in [read for read in keys if read[0] in ("field", "metadata")]:
+            entry = ("entry", read[1])
+            if entry not in present:
+                present.add(entry)
+                keys.append(entry)
+        known = self.previous.records.digests if self.previous.records is not None else []
+        changed = self.previous.changed_ids()
+        digest = self.previous.digests.digest
+        records = BuildRecords(
+            fingerprint=self.previous.fingerprint,
+            keys=keys,
+            digests=[
+                known[key_id]
+                if key_id < base and key_id not in changed and read[0] != "page_index"
+                else digest(read)
+                for key_id, read in enumerate(keys)
+            ],
+            groups=groups,
+            pages=pages,
+            params=params,
+            links_key=self.links[0],
+            broken_links=self.links[1],
+        )
+        target = records_file(config)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temp, target)
+        write_output_stamp(config, stamp)
+        self.saved = records
+
+
+def _compacted(
+    keys: list[Read],
+    groups: list[tuple[int, ...]],
+    pages: dict[str, KeptPage],
+    params: dict[str, KeptParams],
+    used: set[int],
+    used_groups: set[int],
+) -> tuple[list[Read], list[tuple[int, ...]], dict[str, KeptPage], dict[str, KeptParams]]:
+    """The records without the reads and groups no page or params use, renumbered."""
+    new_key = {old: new for new, old in enumerate(sorted(used))}
+    new_group = {old: new for new, old in enumerate(sorted(used_groups))}
+
+    def ids(old: Iterable[int]) -> tuple[int, ...]:
+        return tuple(sorted(new_key[k] for k in old))
+
+    return (
+        [keys[old] for old in sorted(used)],
+        [ids(groups[old]) for old in sorted(used_groups)],
+        {
+            url_path: replace(
+                page, reads=ids(page.reads), groups=tuple(sorted(new_group[g] for g in page.groups))
+            )
+            for url_path, page in pages.items()
+        },
+        {pattern: replace(kept, reads=ids(kept.reads)) for pattern, kept in params.items()},
+    )
