@@ -26,7 +26,13 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from ssg.content.entry import FilterRef, LoadedFile, file_digest, is_bundle_index
+from ssg.content.entry import (
+    FilterRef,
+    LoadedFile,
+    file_digest,
+    is_bundle_index,
+    trusted_stamp,
+)
 from ssg.content.references import scan_bundle
 
 logger = logging.getLogger("ssg.content")
@@ -37,10 +43,6 @@ CACHE_FORMAT = 3
 BACKGROUND_WRITE_DELAY_SECONDS = 0.5
 """A server's cache is written this long after the change: the pickling holds the GIL, so
 the request that parsed the edited post is answered first."""
-
-TRUSTED_STAMP_AGE_NS = 2_000_000_000
-"""A file's stamp is kept (and trusted instead of its bytes) only once both its times are
-this much older than the check: longer than a coarse file system's clock tick (FAT's 2 s)."""
 
 RECENT_MAX = 64
 """Changed files kept in the small `.recent` file beside the whole cache before the whole
@@ -266,10 +268,7 @@ class ContentCache:
                 return None
             if digest != item.digest:
                 return None
-            # A file written in the last seconds could be written again within the same
-            # tick of a coarse file-system clock, keeping its stamp: not trusted yet.
-            recent = time.time_ns() - TRUSTED_STAMP_AGE_NS
-            item = replace(item, stamp=stamp if max(stamp[0], stamp[1]) < recent else None)
+            item = replace(item, stamp=trusted_stamp(found))
         folder = source_file.parent
         # os.path, not pathlib: a warm start checks every reference of every post.
         where = str(folder)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -268,6 +270,19 @@ class LoadedFile:
     stamp: tuple[int, int, int, int] | None = None
 
 
+TRUSTED_STAMP_AGE_NS = 2_000_000_000
+"""A file's stamp is kept (and trusted instead of its bytes) only once both its times are
+this much older than the check: longer than a coarse file system's clock tick (FAT's 2 s),
+so a second write within one tick cannot keep the stamp of the first."""
+
+
+def trusted_stamp(found: os.stat_result) -> tuple[int, int, int, int] | None:
+    """(mtime_ns, ctime_ns, size in bytes, inode) of a file, or None while it is too recent to trust."""
+    if max(found.st_mtime_ns, found.st_ctime_ns) >= time.time_ns() - TRUSTED_STAMP_AGE_NS:
+        return None
+    return (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
+
+
 def file_digest(data: bytes) -> str:
     """A content file's identity: the hex BLAKE2b (16 bytes) of its bytes."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -313,6 +328,7 @@ def load_entry(
     Raises:
         OSError: the file cannot be read.
     """
+    found = os.stat(source_file)  # before the read: a write after it changes the stamp
     data = source_file.read_bytes()
     digest = file_digest(data)
     problems: list[ContentProblem] = []
@@ -371,7 +387,9 @@ def load_entry(
         draft=_is_draft(meta),
         bundle_files=scan_bundle(source_file.parent) if is_bundle else (),
     )
-    return LoadedFile(source_file, entry, tuple(problems), digest, file_checks)
+    return LoadedFile(
+        source_file, entry, tuple(problems), digest, file_checks, trusted_stamp(found)
+    )
 
 
 def is_bundle_index(source_file: Path, content_dir: Path) -> bool:

@@ -12,6 +12,7 @@ import pytest
 from ssg.builder.builder import build_site
 from ssg.config import load_config
 from ssg.content import cache as content_cache
+from ssg.content import entry as content_entry
 from tests.conftest import MakeSite
 
 from .conftest import ROOT_LAYOUT
@@ -212,7 +213,7 @@ async def test_an_edit_of_one_post_rewrites_only_the_recent_changes(
 async def test_an_edit_that_keeps_the_size_and_the_mtime_is_still_seen(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(content_cache, "TRUSTED_STAMP_AGE_NS", 0)  # trust every stamp
+    monkeypatch.setattr(content_entry, "TRUSTED_STAMP_AGE_NS", 0)  # trust every stamp
     site = _site(make_site)
     await build_site(load_config(site))
     touch_post(site)
