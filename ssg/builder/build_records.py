@@ -4,6 +4,11 @@ the link check found.
 
 The records live in `cache_dir/build/pages-<out folder key>.pickle`, written only
 after the build's output replaced out/: a failed build leaves both as they were.
+Reading them: `load_records(config)` gives the `BuildRecords`; a page's reads are
+`[records.keys[i] for i in page.reads]` plus those of its groups
+(`records.groups[g]` for g in `page.groups`), each a `ssg.reads.Read` tuple; the digest
+each had when the build ended is `records.digests[i]`, and `ssg.builder.read_digests`
+computes the digest a read has now. `ssg dev` uses the same reads and digests.
 """
 
 from __future__ import annotations
