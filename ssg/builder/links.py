@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
+from selectolax.lexbor import LexborCSSSelector, LexborDocumentOptions, LexborHTMLParser
 
 # The elements whose attribute names a resource the browser loads or navigates to
 # (HTML Living Standard, "links" and "embedded content").
@@ -41,7 +41,7 @@ _PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?")
 MAX_SHOWN = 20
 
 
-def extract_links(body: bytes) -> tuple[str, ...]:
+def extract_links(body: bytes, selector: LexborCSSSelector | None = None) -> tuple[str, ...]:
     """The internal link targets of an HTML document, first occurrence order, no repeats.
 
     Internal means without a scheme or host: `/blog/a`, `../img.png`, `x?y=1`.
@@ -57,9 +57,14 @@ def extract_links(body: bytes) -> tuple[str, ...]:
 
     Args:
         body: the page's bytes (UTF-8 or declared in the document).
+        selector: lexbor's selector engine, kept across pages (`LinkReader` keeps one:
+            a parser's own `css()` makes and frees one per page); None makes one.
     """
     found: dict[str, None] = {}
-    for node in LexborHTMLParser(body, options=_PARSE_OPTIONS).css(_SELECTOR):
+    root = LexborHTMLParser(body, options=_PARSE_OPTIONS).root
+    if root is None:
+        return ()
+    for node in (selector or LexborCSSSelector()).find(_SELECTOR, root):
         tag = node.tag
         if tag in _HREF_TAGS:
             name = "href"
@@ -103,6 +108,7 @@ class LinkReader:
         self._known = known or {}
         self._queued: list[tuple[int, bytes | tuple[str, ...]]] = []
         self._queued_bytes = 0
+        self._selector: LexborCSSSelector | None = None
 
     def add(self, key: int, body: bytes, etag: str) -> None:
         """Queue a page's body (its links come back from `read` under `key`)."""
@@ -122,8 +128,12 @@ class LinkReader:
         """(key, links from `extract_links`) of every queued page, in the order added."""
         queued, self._queued, self._queued_bytes = self._queued, [], 0
         started = time.thread_time()
+        if self._selector is None:
+            self._selector = LexborCSSSelector()
+        selector = self._selector
         read = [
-            (key, extract_links(body) if isinstance(body, bytes) else body) for key, body in queued
+            (key, extract_links(body, selector) if isinstance(body, bytes) else body)
+            for key, body in queued
         ]
         self.seconds += time.thread_time() - started
         return read
