@@ -88,7 +88,7 @@ def make_scheduler(
     )
 
     async def sync_marks() -> None:
-        marked = engine.sync_marks()
+        marked = engine.revalidations.sync_marks()
         if marked:
             logger.info("Revalidated by another worker: %d page(s) marked stale.", marked)
 

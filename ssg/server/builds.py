@@ -174,7 +174,7 @@ def _load_build(config: SiteConfig, options: BuildOptions, pin: Path | None) -> 
     )
     engine = IsrEngine(site, services, manifest, clock=options.clock, state=state)
     engine.out_dir = files_dir  # prebuilt page bodies are read from the pin
-    engine.on_revalidate = options.on_revalidate
+    engine.revalidations.on_revalidate = options.on_revalidate
     engine.load()
     not_found_file = manifest.not_found_file
     page_files = {page.output_file for page in manifest.pages.values()}
@@ -271,8 +271,8 @@ class BuildSwitch:
     def start(self, build: ServedBuild) -> None:
         """Start a loaded build's loop-bound parts: scheduler, content preload."""
         engine = build.engine
-        engine.attach_loop(asyncio.get_running_loop())
-        engine.state.start(engine.sync_marks)
+        engine.revalidations.attach_loop(asyncio.get_running_loop())
+        engine.state.start(engine.revalidations.sync_marks)
         build.scheduler.start()
         # The content the build read parsed, and the templates compiled, in a worker
         # thread now rather than on the event loop by the first render that needs them.
@@ -358,7 +358,8 @@ class BuildSwitch:
         engine = build.engine
         await engine.regenerator.close(grace_seconds=build.config.shutdown_grace_seconds)
         self.cancelled_regenerations += engine.regenerator.cancelled
-        await engine.save_marks()  # a revalidation made just before closing survives it
+        # A revalidation made just before closing survives it.
+        await engine.revalidations.save_marks()
         await engine.state.aclose()
         await engine.services.aclose()
         if build.pin is not None:

@@ -115,17 +115,17 @@ class Endpoints:
             tag = payload["tag"]
             if not isinstance(tag, str) or not tag:
                 return _bad('"tag" must be a non-empty string')
-            marked = self.engine.revalidate_tag(tag)
-            await self.engine.save_marks()  # answered once every worker can see it
+            marked = self.engine.revalidations.revalidate_tag(tag)
+            await self.engine.revalidations.save_marks()  # answered once every worker can see it
             return _json({"revalidated": True, "tag": tag, "marked": marked, "now": now})
         path, kind = payload["path"], payload.get("type")
         if not isinstance(path, str) or not (kind is None or isinstance(kind, str)):
             return _bad('"path" must be a string and "type" "page", "layout" or absent')
         try:
-            marked = self.engine.revalidate_path(path, kind)
+            marked = self.engine.revalidations.revalidate_path(path, kind)
         except ValueError as exc:
             return _bad(str(exc))
-        await self.engine.save_marks()
+        await self.engine.revalidations.save_marks()
         return _json(
             {"revalidated": True, "path": path, "type": kind, "marked": marked, "now": now}
         )
@@ -223,9 +223,9 @@ class Endpoints:
                 ]
             ],
             "failures_total": len(regenerator.failures),
-            "on_demand_entries": engine.on_demand_entries,
-            "on_demand_max_entries": engine.on_demand_max_entries,
-            "on_demand_evicted": engine.evicted,
+            "on_demand_entries": len(engine.on_demand),
+            "on_demand_max_entries": engine.on_demand.max_entries,
+            "on_demand_evicted": engine.on_demand.evicted,
         }
         if verbose:
             status["pages"] = pages

@@ -263,7 +263,7 @@ class SiteHandler:
                 exc_info=exc,
             )
             return await self.error_page(request, match, digest, exc)
-        await self.engine.save_marks()  # as after a route handler
+        await self.engine.revalidations.save_marks()  # as after a route handler
         if result.status == 200 and result.location is None:
             return html_response(request, 200, result.body)
         return uncached_response(request, result, result.body)
@@ -290,7 +290,7 @@ class SiteHandler:
         response = await run_route_handler(self.site, self.engine.services, request, match)
         # A revalidation the handler made (ssg.revalidate_*) is stored (and, with a
         # shared backend, seen by every instance) before the caller gets its answer.
-        await self.engine.save_marks()
+        await self.engine.revalidations.save_marks()
         return response
 
 

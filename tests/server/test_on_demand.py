@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import ssg.isr.engine as engine_module
+import ssg.isr.on_demand as on_demand_module
 from ssg.config import load_config
 from tests.conftest import MakeSite
 from tests.server.conftest import (
@@ -173,7 +173,7 @@ async def test_on_demand_entries_are_bounded_evicting_the_least_recently_used(
     assert len(list(server.config.cache_dir.joinpath("isr").glob("*.entry"))) == 3
     assert (again.headers["X-SSG-Cache"], prerendered.headers["X-SSG-Cache"]) == ("MISS", "HIT")
     assert renders(site_dir)[built:] == ["n1", "n2", "n3", "n4", "n2"]
-    assert server.engine.evicted == 2
+    assert server.engine.on_demand.evicted == 2
 
 
 async def test_a_restart_keeps_only_the_newest_on_demand_entries(
@@ -200,14 +200,14 @@ async def test_an_evicted_url_asked_again_waits_for_its_entry_deletion(
     server = await serve_site(site_dir)
     await server.get("/blog/n1")
     deleting, gate = threading.Event(), threading.Event()
-    unlink_all = engine_module._unlink_all
+    unlink_all = on_demand_module.unlink_all
 
     def held_unlink(files: list[Path]) -> None:
         deleting.set()
         gate.wait(10)
         unlink_all(files)
 
-    monkeypatch.setattr(engine_module, "_unlink_all", held_unlink)
+    monkeypatch.setattr(on_demand_module, "unlink_all", held_unlink)
     evicting = asyncio.create_task(server.get("/blog/n2"))  # evicts n1: its deletion is held
     assert await asyncio.to_thread(deleting.wait, 10)
     again = asyncio.create_task(server.get("/blog/n1"))

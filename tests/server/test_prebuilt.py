@@ -98,7 +98,7 @@ async def test_a_page_revalidated_on_demand_is_never_answered_from_its_prebuilt_
     await server.get("/blog/a")
     await server.get("/blog/a")
 
-    server.engine.revalidate_path("/blog/a")
+    server.engine.revalidations.revalidate_path("/blog/a")
     after = await server.get("/blog/a")
 
     assert after.headers["X-SSG-Cache"] == "STALE"

@@ -203,7 +203,7 @@ async def test_sync_handler_revalidates_without_await_and_the_mark_is_saved(
 
     hook = await server.request("POST", "/api/hook")
     marked = server.engine.cache.get("/")
-    await server.engine.save_marks()
+    await server.engine.revalidations.save_marks()
     await server.restart()
     after_restart = server.engine.cache.get("/")
 

@@ -69,9 +69,9 @@ async def test_revalidation_on_one_worker_reaches_the_other(
         json={"tag": "/blog/[slug]/page"},
         headers={"Authorization": "Bearer s"},
     )
-    marked = second.engine.sync_marks()  # what its scheduler's "sync-marks" job runs
+    marked = second.engine.revalidations.sync_marks()  # what its scheduler's "sync-marks" job runs
     page = await second.get("/blog/b")
 
     assert (reply.json()["marked"], marked) == (2, 2)
     assert page.headers["X-SSG-Cache"] == "STALE"
-    assert second.engine.sync_marks() == 0  # nothing new since
+    assert second.engine.revalidations.sync_marks() == 0  # nothing new since
