@@ -123,9 +123,11 @@ async def open_page_stream(
     async with session.get(page_url) as response:
         found = re.search(r'const url = "/_ssg/dev/events(\?[^"]*)"', await response.text())
     assert found is not None
-    path = page_url[len(url) :] or "/"
+    query = found.group(1)
+    if query.endswith("path="):  # the script adds the page's location.pathname
+        query += quote(page_url[len(url) :] or "/", safe="")
     return await session.get(
-        url + EVENTS_PATH + found.group(1) + quote(path, safe=""),
+        url + EVENTS_PATH + query,
         timeout=aiohttp.ClientTimeout(total=None),
     )
 

@@ -224,7 +224,8 @@ class DevHandler:
             parsed = parse_site_path(
                 raw_page, base_path=self.base_path, trailing_slash=self.trailing_slash
             )
-            page = parsed.url_path if parsed.verdict is PathVerdict.OK else None
+            # A redirect's url_path is the canonical page ("/blog/a/" without trailing_slash).
+            page = parsed.url_path if parsed.verdict is not PathVerdict.NOT_FOUND else None
         try:
             seen: int | None = int(request.query["seen"])
         except (KeyError, ValueError):

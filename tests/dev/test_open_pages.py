@@ -198,3 +198,24 @@ async def test_a_site_module_edit_reloads_every_open_page(
             told = await stream.next()
             assert told is not None and told.event == "reload"
         await server.wait_for_line("2 pages reloaded for the new site code", start=mark)
+
+
+async def test_pages_under_a_base_path_are_told_by_their_location(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({**SITE, "ssg.toml": 'base_path = "/docs"\n'})
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with (
+        aiohttp.ClientSession() as session,
+        open_page(session, server.url, "/docs/blog/a") as (_, on_a),
+        open_page(session, server.url, "/docs/blog/b") as (_, on_b),
+    ):
+        await server.wait_for_line("Watching posts (content the site reads)")
+        mark = len(server.lines)
+        (site / "posts" / "b.md").write_text("---\ntitle: Beta\n---\nbody edited\n")
+        told = await on_b.next()
+        assert told is not None and told.event == "reload"
+        await server.wait_for_line("posts/b.md changed, 1 page reloaded", start=mark)
+        marker = await _layout_edit_reaches_all(str(site / "app/layout.html"), on_a, on_b)
+        assert marker != told.id
