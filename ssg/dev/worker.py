@@ -82,6 +82,11 @@ def create_dev_app(
     app = web.Application(client_max_size=limit, middlewares=middlewares)
     app.router.add_route("*", "/{tail:.*}", handler.handle)
 
+    async def settle_records(_app: web.Application) -> None:
+        await handler.close()
+
+    app.on_cleanup.append(settle_records)
+
     async def end_streams(_app: web.Application) -> None:
         if replaced():
             told = broker.publish(DevEvent.RELOAD)
