@@ -264,7 +264,7 @@ async def main() -> None:
                         file.write_text(text)
                     # The restored page module restarts the worker once more: the next round
                     # starts once the new one serves, and its edits' events are settled.
-                    while not any("Site code reloaded" in line for line in dev.lines[mark:]):
+                    while not _restarted_after(dev.lines, mark):
                         await asyncio.sleep(0.1)
                     await asyncio.sleep(1.0)
                 print(
@@ -378,6 +378,14 @@ async def _measure_restart(
             text = await response.text()
         if f"generation={old_generation}" not in text and response.status == 200:
             return reload_seconds, time.perf_counter() - started
+
+
+def _restarted_after(lines: list[str], mark: int) -> bool:
+    """Whether a restart begun after lines[mark] is over ("Site code reloaded" follows it)."""
+    begun = next(
+        (i for i in range(mark, len(lines)) if "reloading the site code" in lines[i]), None
+    )
+    return begun is not None and any("Site code reloaded" in line for line in lines[begun:])
 
 
 def _post_file(posts: Path, title: str) -> Path:
