@@ -8,7 +8,6 @@ request (as `next dev`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -137,7 +136,6 @@ class DevHandler:
         self.broker = broker
         self.trailing_slash = dev.config.trailing_slash if dev.config is not None else False
         self.base_path = dev.config.base_path if dev.config is not None else ""
-        self._recording: set[asyncio.Task[None]] = set()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request."""
@@ -245,25 +243,9 @@ class DevHandler:
             response = await self._render(request, match)
         if pages is not None and response.status == 200 and response.content_type == "text/html":
             # Digested after the response is out (a first render reads thousands of entry
-            # fields); a change applied meanwhile marks the record as overlapped.
-            task = asyncio.create_task(
-                asyncio.to_thread(pages.record, match.url_path, match.route, reads, started),
-                name="ssg-dev-record",
-            )
-            self._recording.add(task)
-            task.add_done_callback(self._recorded)
+            # fields).
+            pages.record_soon(match.url_path, match.route, reads, started)
         return response
-
-    def _recorded(self, task: asyncio.Task[None]) -> None:
-        self._recording.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # No record: the page reloads on every change (nothing proves it unaffected).
-            logger.error("Could not record what a page read: %r", task.exception())
-
-    async def close(self) -> None:
-        """Let the page records being digested finish (on shutdown)."""
-        if self._recording:
-            await asyncio.gather(*self._recording, return_exceptions=True)
 
     async def _listed(self, match: RouteMatch) -> bool:
         """False for params that `dynamic_params = False` turns away (not listed by generate_static_params)."""

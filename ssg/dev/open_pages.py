@@ -12,6 +12,7 @@ pages that read it; one nothing is known about reloads everything.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections import OrderedDict
@@ -75,6 +76,7 @@ class OpenPages:
         self._route_files: dict[str, frozenset[Read]] = {}
         self._entries: dict[str, tuple[Entry, ...]] = {}  # source file -> entries, last change
         self._log: list[tuple[int, frozenset[str]]] = []
+        self._recording: set[asyncio.Task[None]] = set()
         self.change = 0
         """How many changes (of templates or content) have been applied or begun."""
 
@@ -103,6 +105,28 @@ class OpenPages:
             self._records.move_to_end(url_path)
             while len(self._records) > KEPT_PAGES:
                 self._records.popitem(last=False)
+
+    def record_soon(
+        self, url_path: str, route: RouteDefinition, reads: Reads, started: int
+    ) -> None:
+        """`record` in a thread, in the background (on the event loop; see `settle`)."""
+        task = asyncio.create_task(
+            asyncio.to_thread(self.record, url_path, route, reads, started),
+            name="ssg-dev-record",
+        )
+        self._recording.add(task)
+        task.add_done_callback(self._recorded)
+
+    async def settle(self) -> None:
+        """Wait for the records `record_soon` started (before a change, and on shutdown)."""
+        if self._recording:
+            await asyncio.gather(*self._recording, return_exceptions=True)
+
+    def _recorded(self, task: asyncio.Task[None]) -> None:
+        self._recording.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # No record: the page reloads on every change (nothing proves it unaffected).
+            logger.error("Could not record what a page read: %r", task.exception())
 
     def begin_change(self) -> None:
         """A change is being applied (call before the content memo is expired).

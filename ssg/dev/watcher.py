@@ -189,6 +189,7 @@ class SiteWatcher:
         if not kinds:
             return None
         recorded = kinds & {ChangeKind.TEMPLATE, ChangeKind.CONTENT}
+        await pages.settle()  # the pages rendered so far are recorded before the change
         if recorded:
             pages.begin_change()  # before the memo expires: renders from now on see the edit
         if ChangeKind.CONTENT in kinds:

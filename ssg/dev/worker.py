@@ -83,7 +83,8 @@ def create_dev_app(
     app.router.add_route("*", "/{tail:.*}", handler.handle)
 
     async def settle_records(_app: web.Application) -> None:
-        await handler.close()
+        if dev.pages is not None:
+            await dev.pages.settle()
 
     app.on_cleanup.append(settle_records)
 
