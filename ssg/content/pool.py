@@ -72,9 +72,12 @@ def load_files(
         workers: pool processes; None = the CPUs available; 1 = no pool.
         start_method: "fork", "forkserver" or "spawn"; None picks (see `_context`).
         body_filter: a reference to a function rewriting each body, or None.
-        help_in_caller: this thread parses chunks too (a build); False leaves
-            them to the pool, so a server's event loop thread does not compete
-            with this one for the GIL.
+        help_in_caller: this thread parses chunks too, to the end (a build);
+            False leaves them to the pool once its first chunk is back, so a
+            server's event loop thread does not compete with this one for the
+            GIL while the pool runs. Until then (while a cold fork server
+            boots) no worker parses anything, and what waits for the parse
+            (a first request) waits for it either way.
 
     Returns:
         One `LoadedFile` per file, in the order of `source_files`.
@@ -110,7 +113,7 @@ def load_files(
         thread = threading.Thread(target=feeder.run, name="ssg-content-feeder", daemon=True)
         thread.start()
         try:
-            while help_in_caller and feeder.error is None:
+            while feeder.error is None and (help_in_caller or not feeder.first_back.is_set()):
                 try:
                     chunk = queue.pop()  # deque.pop/popleft are atomic: no lock needed
                 except IndexError:
@@ -157,6 +160,8 @@ class _Feeder:
         self.in_flight: dict[Future[list[LoadedFile]], Chunk] = {}
         self.done: list[tuple[Chunk, list[LoadedFile]]] = []
         self.error: BaseException | None = None
+        self.first_back = threading.Event()
+        """Set once the pool has returned a chunk (its workers are up and parsing)."""
 
     def submit_more(self) -> None:
         """Submit chunks from the front of the queue until the pool has enough."""
@@ -180,6 +185,7 @@ class _Feeder:
                 finished, _ = wait(self.in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
                     self.done.append((self.in_flight.pop(future), future.result()))
+                    self.first_back.set()
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             self.error = exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -78,3 +79,28 @@ def test_the_pool_alone_loads_every_file_when_the_caller_does_not_help(
 
     assert [item.source_file for item in loaded] == files
     assert all(item.entry is not None for item in loaded)
+
+
+def test_the_caller_parses_while_the_pool_starts_even_when_it_does_not_help(
+    write_posts: WritePosts, tmp_path: Path
+) -> None:
+    folder = write_posts(many_posts(PARALLEL_MIN_FILES))
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    (helpers / "parsed_by.py").write_text(
+        'import os\n\ndef mark(body):\n    return body + f"\\n\\nparsed-by-{os.getpid()}\\n"\n'
+    )
+    files = sorted(folder.glob("*.md"))
+
+    loaded = load_files(
+        files,
+        folder,
+        workers=2,
+        start_method="forkserver",
+        body_filter=("parsed_by", "mark", str(helpers)),
+        help_in_caller=False,
+    )
+
+    assert [item.source_file for item in loaded] == files
+    by_caller = [item for item in loaded if f"parsed-by-{os.getpid()}<" in str(item.entry.html)]
+    assert 0 < len(by_caller) < len(files)
