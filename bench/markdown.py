@@ -1,12 +1,21 @@
 """Content benchmark: Markdown engines, Pygments, cold load_collection per corpus and mode.
 
 Run `.venv/bin/python bench/markdown.py [--repeat 3]`; each load runs in a fresh interpreter.
+`--stages DIR` (repeatable) prints instead where one post's parse goes, in CPU ms per post,
+in this process (best of --repeat; the load average beside it): reading and digesting
+the bytes, front matter, cmark-gfm, Pygments, the rest of the Markdown pass (headings,
+TOC, word count, first paragraph), the rest of the entry (derived fields, file checks),
+and pickling the results as a pool worker hands them back. E.g. the shared bench's
+corpus: `--stages ~/anchors/compare/corpus/N1000`.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import os
+import pickle
 import statistics
 import subprocess
 import sys
@@ -30,6 +39,96 @@ def _best(work: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def _best_cpu(work: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        work()
+        times.append(time.process_time() - start)
+    return min(times)
+
+
+def _cmark_options() -> int:
+    from cmarkgfm.cmark import Options
+
+    return int(
+        Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_GITHUB_PRE_LANG
+    )
+
+
+def bench_stages(folder: Path, repeat: int) -> None:
+    """Print one post's parse cost by stage (CPU ms per post, this process) over a folder."""
+    import cmarkgfm
+
+    from ssg.content import markdown
+    from ssg.content.entry import file_digest, load_entries
+    from ssg.content.frontmatter import parse_front_matter_tolerant
+    from ssg.content.highlight import render_code_block
+    from ssg.content.pool import import_parsers
+
+    import_parsers()
+    files = sorted(folder.rglob("*.md"))
+    names = [str(file) for file in files]
+    texts = [file.read_text("utf-8") for file in files]
+    bodies = [parse_front_matter_tolerant(t, f)[0].body for t, f in zip(texts, files, strict=True)]
+    options, extensions = _cmark_options(), list(markdown._EXTENSIONS)
+    raws = [cmarkgfm.markdown_to_html_with_extensions(b, options, extensions) for b in bodies]
+    blocks = []
+    for raw in raws:
+        for match in markdown._BLOCKS.finditer(raw):
+            if match.group("level") is None:
+                info = html.unescape(match.group("lang"))
+                language = markdown._LANGUAGE_END.split(info, maxsplit=1)[0]
+                blocks.append((html.unescape(match.group("code")), language))
+    load_entries(names[:5], str(folder))  # first-use costs (lexers, the YAML loader)
+    loaded = load_entries(names, str(folder))
+    blob = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
+    cost = {
+        "read + digest": _best_cpu(lambda: [file_digest(f.read_bytes()) for f in files], repeat),
+        "front matter": _best_cpu(
+            lambda: [parse_front_matter_tolerant(t, f) for t, f in zip(texts, files, strict=True)],
+            repeat,
+        ),
+        "cmark-gfm": _best_cpu(
+            lambda: [
+                cmarkgfm.markdown_to_html_with_extensions(b, options, extensions) for b in bodies
+            ],
+            repeat,
+        ),
+        "Pygments": _best_cpu(lambda: [render_code_block(c, lang) for c, lang in blocks], repeat),
+        "render_markdown": _best_cpu(lambda: [markdown.render_markdown(b) for b in bodies], repeat),
+        "load_entries": _best_cpu(lambda: load_entries(names, str(folder)), repeat),
+        "pickle + unpickle": _best_cpu(
+            lambda: pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)), repeat
+        ),
+    }
+    count = len(files)
+    rows = [
+        ("read + digest", cost["read + digest"]),
+        ("front matter", cost["front matter"]),
+        ("cmark-gfm", cost["cmark-gfm"]),
+        ("Pygments", cost["Pygments"]),
+        ("rest of Markdown", cost["render_markdown"] - cost["cmark-gfm"] - cost["Pygments"]),
+        (
+            "rest of entry",
+            cost["load_entries"]
+            - cost["render_markdown"]
+            - cost["front matter"]
+            - cost["read + digest"],
+        ),
+        ("= load_entries", cost["load_entries"]),
+        ("pickle + unpickle", cost["pickle + unpickle"]),
+    ]
+    print(
+        f"  stages   {folder}: {count} posts, {len(blocks)} highlighted blocks, "
+        f"{len(blob) / count / 1024:.1f} KiB pickled per post, load average "
+        f"{os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    for label, seconds in rows:
+        print(f"    {label:<18} {seconds / count * 1000:6.3f} ms/post", flush=True)
+
+
 def bench_engines(corpus: str, repeat: int) -> None:
     """Print raw Markdown -> HTML time of cmarkgfm vs pyromark, and Pygments' share."""
     import cmarkgfm
@@ -42,7 +141,7 @@ def bench_engines(corpus: str, repeat: int) -> None:
     extensions = list(markdown._EXTENSIONS)
     cmark = _best(
         lambda: [
-            cmarkgfm.markdown_to_html_with_extensions(b, markdown._OPTIONS, extensions)
+            cmarkgfm.markdown_to_html_with_extensions(b, _cmark_options(), extensions)
             for b in bodies
         ],
         repeat,
@@ -62,7 +161,7 @@ def bench_engines(corpus: str, repeat: int) -> None:
     except ImportError:
         pass
     htmls = [
-        cmarkgfm.markdown_to_html_with_extensions(b, markdown._OPTIONS, extensions) for b in bodies
+        cmarkgfm.markdown_to_html_with_extensions(b, _cmark_options(), extensions) for b in bodies
     ]
     blocks = [m.group("code", "lang") for h in htmls for m in markdown._BLOCKS.finditer(h)]
     blocks = [(code, lang) for code, lang in blocks if lang is not None]
@@ -120,10 +219,22 @@ def main() -> None:
     """Parse arguments and print every figure."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--stages",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="print one post's parse cost by stage over the Markdown files under DIR",
+    )
     parser.add_argument("--one", nargs=2, metavar=("CORPUS", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         run_one(*args.one)
+        return
+    if args.stages:
+        sys.path.insert(0, str(REPO_DIR))
+        for folder in args.stages:
+            bench_stages(folder.expanduser().resolve(), args.repeat)
         return
     if not CORPUS_DIR.is_dir():
         sys.exit(f"no corpus folder at {CORPUS_DIR}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from functools import lru_cache
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 CSS_CLASS = "highlight"
@@ -41,6 +42,35 @@ def find_lexer(language: str) -> Lexer | None:
 @lru_cache(maxsize=1)
 def _formatter() -> HtmlFormatter[str]:
     return HtmlFormatter(cssclass=CSS_CLASS)
+
+
+@lru_cache(maxsize=1)
+def _builtin_aliases() -> frozenset[str]:
+    return frozenset(
+        alias
+        for _name, aliases, _files, _types in get_all_lexers(plugins=False)
+        for alias in aliases
+    )
+
+
+def preload_lexers(languages: Iterable[str]) -> int:
+    """Make the lexers (and the formatter) for these fence languages now, ahead of the code.
+
+    A process that forks parse workers calls this first, so each worker
+    inherits them instead of importing the lexer modules and compiling their
+    token rules again (Pygments compiles a lexer's rules on its first use).
+    Names Pygments has no built-in lexer for are skipped: looking them up
+    would scan the installed packages' plugin entry points.
+
+    Args:
+        languages: fence language names as written ("rust", "Go").
+
+    Returns:
+        How many of them have a lexer.
+    """
+    known = _builtin_aliases()
+    _formatter()
+    return sum(1 for language in languages if language.lower() in known and find_lexer(language))
 
 
 def render_code_block(code: str, language: str) -> str:

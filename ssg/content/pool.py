@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -23,6 +24,10 @@ PARSER_MODULES = ("ssg.content.entry", "ssg.content.highlight", "cmarkgfm", "yam
 """What a parse imports (ssg.content imports them on first use): imported once before
 the workers fork, so each worker does not import them again."""
 
+# Two patterns with a literal start (re finds those fast), not one alternation.
+_BACKTICK_FENCE = re.compile(rb"```+[ \t]*([^\s`~,{]+)")
+_TILDE_FENCE = re.compile(rb"~~~+[ \t]*([^\s`~,{]+)")
+
 Chunk = list[int]
 """Indexes into the list of files: the unit handed to a worker or done in-process."""
 
@@ -36,6 +41,32 @@ def import_parsers() -> None:
     """
     for module in PARSER_MODULES:
         importlib.import_module(module)
+
+
+def fence_languages(source_files: Sequence[str]) -> set[str]:
+    """The languages named by fenced code blocks in these files, read as bytes (a quick look).
+
+    | line in a file    | language |
+    | ----------------- | -------- |
+    | ```rust           | rust     |
+    | ```` rust,ignore  | rust     |
+    | ~~~python         | python   |
+    | ```               | (none)   |
+
+    An inline ```` ```x``` ```` span counts too, and an unreadable file is
+    skipped: this only decides which lexers to make ahead of the parse.
+    """
+    found: set[bytes] = set()
+    for name in source_files:
+        try:
+            with open(name, "rb") as file:
+                data = file.read()
+        except OSError:
+            continue
+        found.update(_BACKTICK_FENCE.findall(data))
+        if b"~~~" in data:
+            found.update(_TILDE_FENCE.findall(data))
+    return {language.decode("utf-8", "replace") for language in found}
 
 
 def default_workers() -> int:
@@ -97,6 +128,10 @@ def load_files(
     context = _context(start_method)
     if context.get_start_method() == "fork":
         import_parsers()
+        from ssg.content.highlight import preload_lexers
+
+        # Forked workers inherit these instead of each making its own.
+        preload_lexers(fence_languages(names))
     # Workers die with this process: a build killed with SIGKILL cannot stop them,
     # and a forked worker never sees EOF on the queue whose write end it inherited.
     # (A fork server's workers hold its "alive" pipe open, so it outlives this

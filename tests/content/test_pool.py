@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ssg.content import load_collection
-from ssg.content.pool import PARALLEL_MIN_FILES, _context, load_files
+from ssg.content.highlight import find_lexer, preload_lexers, render_code_block
+from ssg.content.pool import PARALLEL_MIN_FILES, _context, fence_languages, load_files
 
 from .conftest import WritePosts
 
@@ -104,3 +105,36 @@ def test_the_caller_parses_while_the_pool_starts_even_when_it_does_not_help(
     assert [item.source_file for item in loaded] == files
     by_caller = [item for item in loaded if f"parsed-by-{os.getpid()}<" in str(item.entry.html)]
     assert 0 < len(by_caller) < len(files)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "languages"),
+    [
+        ("```rust\nfn main() {}\n```\n", {"rust"}),
+        ("```` rust,ignore\nx\n````\n", {"rust"}),
+        ("~~~python {.numbered}\nx\n~~~\n", {"python"}),
+        ("```\nplain\n```\n", set()),
+        ("```Go\nx\n```\n\n```toml\nx\n```\n", {"Go", "toml"}),
+    ],
+    ids=["backticks", "longer-fence-and-options", "tildes-and-attributes", "no-language", "two"],
+)
+def test_fence_languages_are_read_from_the_files(
+    tmp_path: Path, markdown: str, languages: set[str]
+) -> None:
+    post = tmp_path / "post.md"
+    post.write_text(f"---\ntitle: T\n---\n{markdown}")
+
+    assert fence_languages([str(post), str(tmp_path / "gone.md")]) == languages
+
+
+def test_lexers_made_ahead_are_the_ones_code_blocks_use() -> None:
+    find_lexer.cache_clear()
+
+    made = preload_lexers(["rust", "Python", "no-such-language"])
+    before = find_lexer.cache_info()
+    render_code_block("fn main() {}\n", "rust")
+    after = find_lexer.cache_info()
+
+    assert made == 2
+    assert before.currsize == 2  # the unknown name was never looked up
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
