@@ -13,7 +13,8 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from multiprocessing.connection import wait
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
@@ -103,12 +104,13 @@ def serve_worker(
     access_log: bool,
     *,
     reuse_port: bool,
-    on_ready: Callable[[], None] | None = None,
+    on_ready: Callable[[int], None] | None = None,
 ) -> None:
     """Run one server process until a signal stops it.
 
-    Announces the URL once listening, or calls `on_ready` instead (workers
-    tell their supervisor, which announces when all of them listen).
+    Announces the URL once listening (with the port bound, also when `port` is 0),
+    or calls `on_ready(port)` instead (workers tell their supervisor, which
+    announces when all of them listen).
 
     Raises:
         SsgError: the site fails to load.
@@ -126,11 +128,11 @@ def serve_worker(
     access_buffer = AccessLogBuffer(logging.getLogger(ACCESS_LOGGER))
     app.cleanup_ctx.append(access_buffer.run)
 
-    def announce() -> None:
+    def announce(bound_port: int) -> None:
         if on_ready is not None:
-            on_ready()
+            on_ready(bound_port)
         else:
-            _announce(site_dir, host, port, prewarm, workers=1)
+            _announce(site_dir, host, bound_port, prewarm, workers=1)
 
     try:
         report = run_server(
@@ -159,26 +161,34 @@ def serve_worker(
         )
 
 
-def check_listen(host: str, port: int) -> None:
-    """Bind host:port as the workers will (SO_REUSEPORT) and let go at once.
+@contextmanager
+def reserve_port(host: str, port: int) -> Iterator[int]:
+    """Bind host:port as the workers will (SO_REUSEPORT) and hold it while they start.
+
+    Yields the port: `port` itself, or the one the system chose when `port` is 0,
+    which every worker then binds, so they share one port. The probe sockets never
+    listen, so connections go only to the workers; they are closed on exit.
 
     Raises:
         ListenError: the address cannot be listened on (see `listen_problem`).
     """
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        for family, kind, proto, _name, address in infos:
-            with socket.socket(family, kind, proto) as probe:
+    with ExitStack() as probes:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+            for family, kind, proto, _name, address in infos:
+                probe = probes.enter_context(socket.socket(family, kind, proto))
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-                probe.bind(address)
-    except OSError as exc:
-        problem = listen_problem(exc, host, port)
-        if problem is None:
-            raise ListenError(
-                f"cannot listen on {host}:{port}: {exc}", host=host, port=port
-            ) from exc
-        raise ListenError(problem, host=host, port=port) from exc
+                probe.bind((address[0], port, *address[2:]))
+                port = probe.getsockname()[1]  # port 0: all families take the first's port
+        except OSError as exc:
+            problem = listen_problem(exc, host, port)
+            if problem is None:
+                raise ListenError(
+                    f"cannot listen on {host}:{port}: {exc}", host=host, port=port
+                ) from exc
+            raise ListenError(problem, host=host, port=port) from exc
+        yield port
 
 
 def listen_problem(exc: OSError, host: str, port: int) -> str | None:
@@ -227,7 +237,15 @@ def _worker_main(
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("ssg").setLevel(logging.INFO)
     try:
-        serve_worker(site_dir, host, port, prewarm, access_log, reuse_port=True, on_ready=ready.set)
+        serve_worker(
+            site_dir,
+            host,
+            port,
+            prewarm,
+            access_log,
+            reuse_port=True,
+            on_ready=lambda _port: ready.set(),
+        )
     except SsgError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         sys.exit(1)
@@ -243,17 +261,9 @@ def _supervise(
             message is not repeated by every worker).
         WorkerExitError: a worker exited with an error (its message is on stderr).
     """
-    check_listen(host, port)
     context = multiprocessing.get_context("spawn")  # no fork of a loaded site or its threads
     ready = [context.Event() for _ in range(workers)]
-    processes = [
-        context.Process(
-            target=_worker_main,
-            args=(site_dir, host, port, prewarm, access_log, ready[index], os.getpid()),
-            name=f"ssg-worker-{index}",
-        )
-        for index in range(workers)
-    ]
+    processes: list[multiprocessing.process.BaseProcess] = []
     stopping = False
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -271,12 +281,22 @@ def _supervise(
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, reload)
     try:
-        for process in processes:
-            process.start()
-        sentinels = [process.sentinel for process in processes]
-        # Announce once every worker listens, so the URL printed serves with all of them.
-        while not all(event.is_set() for event in ready) and not wait(sentinels, timeout=0.05):
-            pass
+        # Checked once here, so a bad address is one message, not one per worker.
+        with reserve_port(host, port) as port:
+            processes.extend(
+                context.Process(
+                    target=_worker_main,
+                    args=(site_dir, host, port, prewarm, access_log, ready[index], os.getpid()),
+                    name=f"ssg-worker-{index}",
+                )
+                for index in range(workers)
+            )
+            for process in processes:
+                process.start()
+            sentinels = [process.sentinel for process in processes]
+            # Announce once every worker listens, so the URL printed serves with all of them.
+            while not all(event.is_set() for event in ready) and not wait(sentinels, timeout=0.05):
+                pass
         if all(event.is_set() for event in ready):
             _announce(site_dir, host, port, prewarm, workers=workers)
         wait(sentinels)

@@ -66,9 +66,12 @@ def run_server(
     reuse_port: bool,
     access_log: logging.Logger | None,
     access_log_class: type[AbstractAccessLogger],
-    on_ready: Callable[[], None],
+    on_ready: Callable[[int], None],
 ) -> ShutdownReport:
     """Serve `app` on host:port until SIGINT or SIGTERM; return what shutdown abandoned.
+
+    `on_ready(port)` is called once listening, with the port bound (the one the
+    system chose when `port` is 0).
 
     SIGHUP loads the build now in out/ and switches to it (see BuildSwitch.reload).
 
@@ -110,7 +113,7 @@ async def _serve(
     reuse_port: bool,
     access_log: logging.Logger | None,
     access_log_class: type[AbstractAccessLogger],
-    on_ready: Callable[[], None],
+    on_ready: Callable[[int], None],
 ) -> ShutdownReport:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(AcceptFailureLog())
@@ -147,7 +150,7 @@ async def _serve(
         assert runner.server is not None
         cap.install(runner.server)
         await web.TCPSite(runner, host, port, reuse_port=reuse_port).start()
-        on_ready()
+        on_ready(runner.addresses[0][1])
         await stop.wait()
         abandon = loop.call_later(config.shutdown_grace_seconds, handler.abandon_in_flight)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import resource
 import signal
 import socket
@@ -161,6 +162,34 @@ async def test_two_workers_share_the_port_and_one_regeneration_counter(make_site
     assert renders == 1  # the other worker adopted the entry instead of rendering again
     assert process.returncode == 0
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_port_0_announces_the_port_chosen_and_every_worker_serves_on_it(
+    make_site: MakeSite, workers: int
+) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>served</h1>"})
+    auth = {"Authorization": "Bearer s"}
+    process = await start_serve(site_dir, 0, workers=workers, env={"SSG_REVALIDATE_SECRET": "s"})
+    seen: list[str] = []
+    pids: set[int] = set()
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        found = re.search(r"on (http://127\.0\.0\.1:(\d+))", seen[-1])
+        assert found is not None, seen[-1]
+        for _ in range(40):  # a new connection each time: the kernel spreads them
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(found[1] + "/_ssg/status", headers=auth) as response,
+            ):
+                pids.add((await response.json())["worker"]["pid"])
+            async with aiohttp.ClientSession() as session, session.get(found[1] + "/") as page:
+                assert "<h1>served</h1>" in await page.text()
+    finally:
+        await stop_serve(process)
+
+    assert int(found[2]) != 0
+    assert len(pids) == workers
 
 
 async def test_port_in_use_is_one_error_line_naming_it_and_exit_1(make_site: MakeSite) -> None:
