@@ -95,6 +95,8 @@ def test_ci_runs_the_readme_test_command_on_every_push_and_pull_request(
 ) -> None:
     on = triggers(ci)
     assert "push" in on and "pull_request" in on and "workflow_call" in on
+    # A push to main runs it once, as deploy.yml's test job (pinned in the next test).
+    assert on["push"]["branches-ignore"] == ["main"]
     job = ci["jobs"]["test"]
     assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.13"]
     setup = step(job, "actions/setup-python@v5")
