@@ -9,6 +9,7 @@ fails a build.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import pickle
@@ -38,7 +39,9 @@ the lookup counts as a miss (`get(..., wait_seconds=)`)."""
 
 _FORMAT_KEY = "format"
 _ENTRY = "entry:"
-_META = "meta:"
+# "!" sorts before every other key's first character, so the expiry sweep lists the
+# metadata records first (diskcache iterates keys in sort order) and stops there.
+_META = "!meta:"
 _MARK = "mark:"
 _EVICTED = "evicted-tags"  # JSON list of the tags evicted since the last expiry sweep
 
@@ -370,7 +373,7 @@ class DataStore(ThreadedStore[_Records]):
         records: list[tuple[str, float | None, frozenset[str]]] = []
         try:
             # Listed first: diskcache iteration is not stable while keys are deleted.
-            meta_keys = [k for k in self._cache.iterkeys() if str(k).startswith(_META)]
+            meta_keys = list(itertools.takewhile(_is_meta, self._cache.iterkeys()))
             for meta_key in meta_keys:
                 raw = self._cache.get(meta_key)
                 key = meta_key[len(_META) :]
@@ -421,6 +424,10 @@ def _entry_records(
     entry = CachedValue(value, stored_at, revalidate, frozenset(tags))
     meta = json.dumps([entry.expires_at, sorted(entry.tags)])
     return _Records(pickle_entry(entry), meta, entry.tags)
+
+
+def _is_meta(item_key: object) -> bool:
+    return isinstance(item_key, str) and item_key.startswith(_META)
 
 
 def _mark(tag: str, key: str) -> str:
