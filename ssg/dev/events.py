@@ -4,7 +4,17 @@ The stream follows the HTML standard's EventSource model: each event has an id
 `GENERATION:N`, and `retry:` makes browsers reconnect quickly after the worker
 restarts. A client that last saw another generation (its `Last-Event-ID`, or
 the `generation` the page was rendered with) is sent `reload` at once, so a
-page reloads after a restart of the site code.
+page reloads after a restart of the site code. The script also sends its page
+(`path`: `location.pathname`) and `seen` (how many changes the worker had applied
+when the page was rendered), so a change reloads only the pages it touched, and a
+page that missed one on its way to the browser reloads as its stream opens (see
+`ssg.dev.open_pages`).
+
+| query        | example                | meaning                                  |
+| ------------ | ---------------------- | ---------------------------------------- |
+| `generation` | `4123-2`               | the worker that rendered the page         |
+| `seen`       | `3`                    | changes applied when it was rendered      |
+| `path`       | `%2Fblog%2Fhello`      | the page's location (base path included)  |
 """
 
 from __future__ import annotations
