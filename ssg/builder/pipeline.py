@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -219,7 +220,9 @@ async def _build(
             settings=build_settings(config, include_drafts=include_drafts, strict=strict),
             warnings=tuple(content_warnings.messages),
         )
-    except OSError as exc:  # only the next build's speed depends on it
+    # Only the next build's speed depends on it: a route result a site made unpicklable
+    # costs the short cut, never the build.
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
         log.warning("Could not keep the input stamps in %s: %s", config.cache_dir, exc)
     return result
 

@@ -238,12 +238,15 @@ class ContentCache:
             return {}
         return changes
 
-    def get(self, relative_name: str, source_file: Path, content_dir: Path) -> LoadedFile | None:
+    def get(
+        self, relative_name: str, source_file: Path | str, content_dir: Path
+    ) -> LoadedFile | None:
         """The kept parse of `source_file` if its bytes and the files it refers to are unchanged.
 
         Args:
             relative_name: the file's name relative to the content folder (POSIX).
-            source_file: the file (absolute).
+            source_file: the file (absolute); a string spares building a Path per
+                file on a warm start.
             content_dir: the collection's folder.
 
         Returns:
@@ -252,10 +255,11 @@ class ContentCache:
             the file cannot be read (the parse reports that).
         """
         item = self.kept.get(relative_name)
-        if item is None or item.source_file != source_file:
+        name = str(source_file)
+        if item is None or str(item.source_file) != name:
             return None
         try:
-            found = os.stat(source_file)
+            found = os.stat(name)
         except OSError:
             return None
         stamp = (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
@@ -263,15 +267,15 @@ class ContentCache:
         # Make): a write changes the ctime, which no tool can set back.
         if item.stamp != stamp:
             try:
-                digest = file_digest(source_file.read_bytes())
+                with open(name, "rb") as stream:
+                    digest = file_digest(stream.read())
             except OSError:
                 return None
             if digest != item.digest:
                 return None
             item = replace(item, stamp=trusted_stamp(found))
-        folder = source_file.parent
         # os.path, not pathlib: a warm start checks every reference of every post.
-        where = str(folder)
+        where = os.path.dirname(name)
         if any(
             os.path.isfile(os.path.join(where, target)) != existed
             for target, existed in item.file_checks
@@ -279,8 +283,8 @@ class ContentCache:
             return None
         if (
             item.entry is not None
-            and is_bundle_index(source_file, content_dir)
-            and scan_bundle(folder) != item.entry.bundle_files
+            and is_bundle_index(item.source_file, content_dir)
+            and scan_bundle(item.source_file.parent) != item.entry.bundle_files
         ):
             return None
         self.hits += 1

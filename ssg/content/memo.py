@@ -280,8 +280,11 @@ def reload_collection(
     to_parse = stale
     if cache is not None:
         to_parse = []
+        folder = str(content_dir)
         for stamp in stale:
-            kept = cache.get(stamp.relative_name, content_dir / stamp.relative_name, content_dir)
+            kept = cache.get(
+                stamp.relative_name, os.path.join(folder, stamp.relative_name), content_dir
+            )
             if kept is None:
                 to_parse.append(stamp)
             else:
