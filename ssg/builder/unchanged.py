@@ -47,7 +47,7 @@ log = logging.getLogger("ssg.builder")
 RECORDS_FOLDER = "build"
 """Under the site's cache folder, beside the link check's `links.json`."""
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 """Bump when `InputSnapshot` changes shape."""
 
 MANIFEST_FILE = "_ssg/manifest.json"
@@ -143,6 +143,9 @@ class InputSnapshot:
         files: single files and folders stamped (outside the roots).
         stamps: path -> Stamp, for every file below the roots and every one of `files`
             (a missing one as None).
+        outputs: path -> Stamp of every file of out/ but the manifest: the short cut
+            keeps out/ only when nothing removed or changed a file of it since (the
+            page records then render the pages whose file is gone).
         next_due_at: the earliest date a scheduled post falls due (epoch seconds), or None.
         summary: the build report's figures.
         format: SNAPSHOT_FORMAT.
@@ -154,6 +157,7 @@ class InputSnapshot:
     roots: tuple[str, ...]
     files: tuple[str, ...]
     stamps: dict[str, Stamp | None]
+    outputs: dict[str, Stamp | None]
     next_due_at: float | None
     summary: BuildSummary
     format: int = SNAPSHOT_FORMAT
@@ -162,6 +166,12 @@ class InputSnapshot:
 def _skipped(config: SiteConfig) -> frozenset[str]:
     """What the build writes itself: the output folder and the cache folder."""
     return frozenset({str(config.out_dir), str(config.cache_dir)})
+
+
+def _output_stamps(config: SiteConfig) -> dict[str, Stamp | None] | None:
+    """The stamps of every file of out/ but the manifest (which the short cut rewrites)."""
+    manifest = str(config.out_dir / MANIFEST_FILE)
+    return take_stamps((str(config.out_dir),), (), frozenset({manifest}))
 
 
 def write_snapshot(
@@ -209,14 +219,16 @@ def write_snapshot(
             if name not in root_names and not name.startswith(inside)
         )
     )
+    outputs = None
     if started_ns is not None and output is not None and not volatile:
         stamps = take_stamps(root_names, file_names, _skipped(config))
+        outputs = _output_stamps(config)
         # Changed while the build ran, or in its first clock tick: not proven.
         if stamps is not None and any(
             found is not None and max(found[0], found[1]) >= started_ns for found in stamps.values()
         ):
             stamps = None
-    if stamps is None or output is None:
+    if stamps is None or outputs is None or output is None:
         target.unlink(missing_ok=True)
         return False
     snapshot = InputSnapshot(
@@ -226,6 +238,7 @@ def write_snapshot(
         roots=root_names,
         files=file_names,
         stamps=stamps,
+        outputs=outputs,
         next_due_at=next_due_at,
         summary=summary,
     )
@@ -301,6 +314,8 @@ def unchanged_build(
         return None
     stamps = take_stamps(snapshot.roots, snapshot.files, _skipped(config))
     if stamps != snapshot.stamps:
+        return None
+    if _output_stamps(config) != snapshot.outputs:  # a file of out/ removed, say
         return None
     build_id = uuid.uuid4().hex
     manifest_file = config.out_dir / MANIFEST_FILE

@@ -161,10 +161,13 @@ async def test_the_new_output_is_flushed_to_disk_before_the_switch(
         writer, "sync_file_system", lambda path: steps.append(f"sync {Path(path).name}")
     )
     monkeypatch.setattr(writer, "exchange_paths", exchange)
+    # A change, so the build writes a new output (with nothing changed it keeps out/).
+    (site / "app" / "page.html").write_text("<h1>v2</h1>")
     await build(site)
 
     pid = os.getpid()
     assert steps == [f"sync .out.staging-{pid}", f"switch .out.staging-{pid} out"]
+    assert "<h1>v2</h1>" in (site / "out" / "index.html").read_text()
 
 
 HANGING_RENDER_PY = """

@@ -215,6 +215,22 @@ async def test_a_build_with_nothing_changed_rewrites_only_the_manifest(
     assert {p for p in after if before[p] != after[p]} == {site / "out/_ssg/manifest.json"}
 
 
+async def test_a_file_of_out_removed_since_the_last_build_is_written_again(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(POSTS_SITE)
+    config = load_config(site)
+    for _ in range(3):  # the last one with stamps old enough for the no-change short cut
+        await build_site(config)
+    cold = {p.relative_to(site): p.read_bytes() for p in (site / "out").rglob("*.html")}
+    (site / "out/blog/a.html").unlink()
+    (site / "out/index.html").unlink()
+    again = await build_site(config)
+    assert again.pages_rendered == 2
+    after = {p.relative_to(site): p.read_bytes() for p in (site / "out").rglob("*.html")}
+    assert after == cold
+
+
 async def test_a_scheduled_post_is_published_when_due_with_nothing_edited(
     make_site: MakeSite,
 ) -> None:
