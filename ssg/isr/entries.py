@@ -159,12 +159,14 @@ class EntryStore:
                 # Data before the name: a rename over an older entry must not commit
                 # ahead of the new bytes (else a power loss could tear both versions).
                 durable = os.path.exists(target)
-                with open(temp, "wb") as handle:
-                    handle.write(head + b"\n")
-                    handle.write(body)
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                try:
+                    _write_all(fd, head + b"\n")
+                    _write_all(fd, body)
                     if durable:
-                        handle.flush()
-                        os.fsync(handle.fileno())
+                        os.fsync(fd)
+                finally:
+                    os.close(fd)
             except OSError as exc:
                 temp.unlink(missing_ok=True)
                 results.append(exc)
@@ -301,6 +303,13 @@ class EntryStore:
             why,
         )
         entry_file.unlink(missing_ok=True)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a write may be short)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -108,11 +108,11 @@ class RenderLocks:
 
     def _trim(self) -> None:
         """Close the least recently used idle lock files beyond OPEN_STRIPES_KEPT."""
-        if len(self._fds) <= OPEN_STRIPES_KEPT:
-            return
-        idle = [stripe for stripe in self._fds if stripe not in self._held]
-        for stripe in idle[: len(self._fds) - OPEN_STRIPES_KEPT]:
-            os.close(self._fds.pop(stripe))
+        while len(self._fds) > OPEN_STRIPES_KEPT:
+            oldest_idle = next((s for s in self._fds if s not in self._held), None)
+            if oldest_idle is None:
+                return  # every open file is held
+            os.close(self._fds.pop(oldest_idle))
 
 
 def _close_all(fds: dict[int, int]) -> None:
