@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ssg.builder.incremental import ReadDigests
+from ssg.builder.read_digests import ReadDigests
 from ssg.builder.route_inputs import route_files
 from ssg.content.entry import Entry
 from ssg.content.memo import CollectionOrigin, memoized_collection
