@@ -264,21 +264,24 @@ def _child_main(
         # Ctrl-C reaches the whole process group: the child just ends, the parent reports.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        # The data store's SQLite connection stays the parent's (a connection must
-        # not cross a fork): an @ssg.cache function a template calls here runs
-        # without the store (memoized in this process only), as with the cache off.
-        for job in jobs:
-            if isinstance(job.page, PreparedPage):
-                scope = job.page.scope
-                scope.services = dataclasses.replace(scope.services, store=None)
         report = WorkerReport([], [], [])
         try:
             number = first
             while number >= 0:
                 _send(write_fd, _ASK)  # the next one is answered while this one renders
+                chunk = jobs[queue.chunk(number)]
+                # The data store's SQLite connection stays the parent's (a connection must
+                # not cross a fork): an @ssg.cache function a template calls here runs
+                # without the store (memoized in this process only), as with the cache
+                # off. Only this chunk's pages are touched (each write copies a page of
+                # memory shared with the parent).
+                for job in chunk:
+                    if isinstance(job.page, PreparedPage):
+                        scope = job.page.scope
+                        scope.services = dataclasses.replace(scope.services, store=None)
                 outcome = finish_in_process(
                     site,
-                    jobs[queue.chunk(number)],
+                    chunk,
                     writer,
                     lambda _done: _send(write_fd, _TICK),
                     known_links,
