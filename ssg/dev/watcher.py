@@ -13,6 +13,7 @@ from pathlib import Path
 
 import watchfiles
 
+from ssg.builder.file_stamps import Stamp, take_stamps
 from ssg.content.memo import (
     CollectionSpec,
     collections_read,
@@ -64,6 +65,7 @@ class SiteWatcher:
         )
         self._rewatch = asyncio.Event()
         self._announce: set[Path] = set()
+        self._before_rewatch: dict[str, Stamp | None] | None = None
         self.cache_dir = config.cache_dir
         self._listed: set[CollectionSpec] = set()
         self._listing: asyncio.Task[None] | None = None
@@ -83,6 +85,10 @@ class SiteWatcher:
                 theme_dir=self.folders.theme_dir,
                 content_dirs=self.folders.content_dirs | folders,
             )
+            # Between now and the new watch's start no watch sees an edit (the new
+            # folders were never watched): the files' stamps now, compared once it runs.
+            if self._before_rewatch is None:
+                self._before_rewatch = _stamps(self.folders)
             self._rewatch.set()
 
     def listed_content_folders(self) -> None:
@@ -143,6 +149,7 @@ class SiteWatcher:
             self._rewatch = asyncio.Event()
             roots = self.folders.roots()
             watching = self.folders.content_dirs
+            before, self._before_rewatch = self._before_rewatch, None
             async for changes in watchfiles.awatch(
                 *roots,
                 watch_filter=_not_code,
@@ -155,6 +162,14 @@ class SiteWatcher:
                 # The first yield comes once the new watch is in place: only then are
                 # edits of a newly read folder sure to be seen.
                 self.started.set()
+                if before is not None:  # the edits made while no watch ran
+                    now = await asyncio.to_thread(_stamps, self.folders)
+                    changes = {*changes, *_missed(before, now)}
+                    before = None
+                elif self._before_rewatch is not None:  # stopping: no need to see these again
+                    for _change, file in changes:
+                        self._before_rewatch.pop(file, None)
+                        self._before_rewatch.update(take_stamps((), (file,), frozenset()) or {})
                 for folder in sorted(self._announce & watching):
                     logger.info(
                         "Watching %s (content the site reads)",
@@ -220,6 +235,31 @@ class SiteWatcher:
             self.broker.publish(DevEvent.CSS, to=lambda page: not chosen(page))
         logger.info("%s changed, %s reloaded", what, count_pages(told))
         return DevEvent.RELOAD
+
+
+def _stamps(folders: WatchedFolders) -> dict[str, Stamp | None]:
+    """The stamps of every file below the watched folders ({} when one cannot be walked)."""
+    return take_stamps([str(root) for root in folders.roots()], (), frozenset()) or {}
+
+
+def _missed(
+    before: dict[str, Stamp | None], now: dict[str, Stamp | None]
+) -> set[tuple[watchfiles.Change, str]]:
+    """The changes between two `_stamps` (those a restarting watch could not see), as
+    watchfiles gives them, filtered as the watch filters them."""
+    found = set()
+    for name in before.keys() | now.keys():
+        if before.get(name) != now.get(name):
+            change = (
+                watchfiles.Change.added
+                if name not in before
+                else watchfiles.Change.deleted
+                if name not in now
+                else watchfiles.Change.modified
+            )
+            if _not_code(change, name):
+                found.add((change, name))
+    return found
 
 
 def count_pages(count: int) -> str:

@@ -81,6 +81,31 @@ async def test_content_edit_is_seen_by_the_next_request(
     assert "Second title" in body and "body two" in body
 
 
+async def test_an_edit_made_while_a_newly_read_folder_gets_watched_is_not_lost(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.py": POSTS_PAGE_PY,
+            "app/page.html": POSTS_PAGE_HTML,
+            "posts/a.md": "---\ntitle: First title\n---\nbody one\n",
+        }
+    )
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/") as response:
+            assert "First title" in await response.text()
+        # posts/ was read for the first time: the watch starts again to take it in, and
+        # this edit lands before it runs.
+        (site / "posts" / "a.md").write_text("---\ntitle: Second title\n---\nbody two\n")
+        await server.wait_for_line("posts/a.md changed")
+        async with session.get(server.url + "/") as response:
+            body = await response.text()
+    assert "Second title" in body and "body two" in body
+
+
 async def test_stylesheet_edit_swaps_stylesheets_without_a_reload(
     make_site: MakeSite, dev_server: list[DevServer]
 ) -> None:
