@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-CONFIG_FILE_NAME = "ssg.toml"
+from ssg.config import CONFIG_FILE
 
 
 class ChangeKind(enum.Enum):
@@ -69,7 +69,7 @@ def classify(file: Path, folders: WatchedFolders) -> ChangeKind:
     | THEME/static/logo.svg                 | ASSET       |
     | content/posts/hello.md                | CONTENT     |
     """
-    if file.suffix == ".py" or file == folders.site_dir / CONFIG_FILE_NAME:
+    if file.suffix == ".py" or file == folders.site_dir / CONFIG_FILE:
         return ChangeKind.CODE
     if file.is_relative_to(folders.public_dir):
         return ChangeKind.STYLESHEET if file.suffix == ".css" else ChangeKind.PUBLIC

@@ -24,8 +24,7 @@ from types import FrameType
 
 import watchfiles
 
-from ssg.config import load_config
-from ssg.dev.changes import CONFIG_FILE_NAME
+from ssg.config import CONFIG_FILE, load_config
 from ssg.dev.changes import describe as describe_files
 from ssg.dev.process import GO as GO_MESSAGE
 from ssg.dev.process import REPLACED, WorkerProcess
@@ -50,7 +49,7 @@ class CodeFilter(watchfiles.DefaultFilter):
 
     def __init__(self, site_dir: Path, app_dir: Path, ignore_dirs: Iterable[Path]) -> None:
         super().__init__(ignore_paths=[str(d) for d in ignore_dirs])
-        self.config_file = str(site_dir / CONFIG_FILE_NAME)
+        self.config_file = str(site_dir / CONFIG_FILE)
         self.app_dir = str(app_dir) + os.sep
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
