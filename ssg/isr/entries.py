@@ -116,9 +116,10 @@ class EntryStore:
         fsynced before its rename and the folder after the renames (one fsync
         of the folder for the whole batch), so the page is then its last written
         version or the one before. A first entry of an URL (a page rendered on
-        demand) is not waited for: after a power loss it may be missing, or found
-        torn by its size and ETag check and dropped (`scan`, `read`); the page is
-        then rendered again, never served torn.
+        demand, or a built page's first regeneration) is not waited for: after a
+        power loss it may be missing, or found torn by its size and ETag check and
+        dropped (`scan`, `read`); the page is then the build's version or rendered
+        again, never served torn.
 
         Args:
             writes: the entries; `page.output_file` must be the entry's file name.
