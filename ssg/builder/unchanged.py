@@ -47,7 +47,7 @@ log = logging.getLogger("ssg.builder")
 RECORDS_FOLDER = "build"
 """Under the site's cache folder, beside the link check's `links.json`."""
 
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 """Bump when `InputSnapshot` changes shape."""
 
 MANIFEST_FILE = "_ssg/manifest.json"
@@ -169,9 +169,19 @@ def _skipped(config: SiteConfig) -> frozenset[str]:
 
 
 def _output_stamps(config: SiteConfig) -> dict[str, Stamp | None] | None:
-    """The stamps of every file of out/ but the manifest (which the short cut rewrites)."""
+    """The stamps of every file of out/ but the manifest (which the short cut rewrites),
+    without their ctime: a reused page is a hard link to the previous build's file, whose
+    removal after the build (in the background) changes the link count, so the ctime, of
+    every file it shares. A removed or replaced file still changes (gone, another inode),
+    an edited one its mtime."""
     manifest = str(config.out_dir / MANIFEST_FILE)
-    return take_stamps((str(config.out_dir),), (), frozenset({manifest}))
+    stamps = take_stamps((str(config.out_dir),), (), frozenset({manifest}))
+    if stamps is None:
+        return None
+    return {
+        name: None if found is None else (found[0], 0, found[2], found[3])
+        for name, found in stamps.items()
+    }
 
 
 def write_snapshot(
