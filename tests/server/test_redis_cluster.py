@@ -51,6 +51,8 @@ class Instance:
     port: int
     process: asyncio.subprocess.Process
     output: list[str] = field(default_factory=list)
+    follower: asyncio.Task[None] | None = None
+    """Reads the output on (an unread pipe fills up, and the server blocks writing its log)."""
 
     @property
     def base_url(self) -> str:
@@ -91,12 +93,23 @@ async def cluster(
             process = await start_serve(copy, port, env={"SSG_REVALIDATE_SECRET": SECRET})
             instance = Instance(copy, port, process)
             await asyncio.wait_for(read_until(process, "ssg serving", instance.output), 30)
+            instance.follower = asyncio.create_task(follow(process, instance.output))
             started.append(instance)
         return started[-count:]
 
     yield site_dir, start
     for instance in started:
+        if instance.follower is not None:
+            instance.follower.cancel()
+            await asyncio.gather(instance.follower, return_exceptions=True)
         await stop_serve(instance.process)
+
+
+async def follow(process: asyncio.subprocess.Process, lines: list[str]) -> None:
+    """Read a server's output into `lines` until it ends."""
+    assert process.stdout is not None
+    async for line in process.stdout:
+        lines.append(line.decode())
 
 
 async def get(session: aiohttp.ClientSession, url: str) -> tuple[int, str, str]:

@@ -1,0 +1,53 @@
+"""The site modules a page module imports, followed through imports (what an edit of one re-renders)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ssg.builder.route_inputs import imported_site_modules
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+SITE = {
+    "app/blog/page.py": (
+        "import os\n"
+        "import blog\n"
+        "from lib import tags as t\n"
+        "def load(params):\n"
+        "    from lib.feeds import make\n"
+        "    return {}\n"
+    ),
+    "blog.py": "from lib.dates import *\n",
+    "lib/__init__.py": "",
+    "lib/tags.py": "from . import words\n",
+    "lib/words.py": "",
+    "lib/feeds/__init__.py": "from ..dates import when\n",
+    "lib/dates.py": "import datetime\n",
+    "lib/unused.py": "",
+    "broken.py": "def (:\n",
+}
+
+
+def test_imports_are_followed_through_site_modules_in_every_form(tmp_path: Path) -> None:
+    write(tmp_path, SITE)
+    found = imported_site_modules([tmp_path / "app/blog/page.py"], tmp_path)
+    assert {path.relative_to(tmp_path).as_posix() for path in found} == {
+        "blog.py",  # import blog
+        "lib/__init__.py",  # the package of every lib.* import
+        "lib/tags.py",  # from lib import tags as t
+        "lib/words.py",  # from . import words, in lib/tags.py
+        "lib/feeds/__init__.py",  # imported inside a function
+        "lib/dates.py",  # from ..dates import when; from lib.dates import *
+    }
+
+
+def test_a_module_that_does_not_compile_is_not_followed(tmp_path: Path) -> None:
+    write(tmp_path, {**SITE, "app/page.py": "import broken\n"})
+    found = imported_site_modules([tmp_path / "app/page.py"], tmp_path)
+    assert found == {tmp_path / "broken.py"}
