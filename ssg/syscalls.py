@@ -108,3 +108,21 @@ def fsync_directory(path: str | os.PathLike[str]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def process_running(pid: int) -> bool:
+    """True while a process with this pid exists (this one, or another user's, included).
+
+    Signal 0 checks without sending anything (kill(2)): ESRCH means gone, EPERM
+    means it exists but belongs to someone else. Used to tell leftovers of killed
+    builds and servers (folders named after their pid) from those still in use.
+    """
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

@@ -13,7 +13,7 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from ssg.errors import OutputDirError, PublicLinkError
-from ssg.syscalls import exchange_paths, fsync_directory, sync_file_system
+from ssg.syscalls import exchange_paths, fsync_directory, process_running, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
 
 logger = logging.getLogger("ssg.builder")
@@ -297,7 +297,7 @@ def recover_output(out_dir: Path) -> list[Path]:
     for prefix in (f".{out_dir.name}.staging-", f".{out_dir.name}.old-"):
         for folder in out_dir.parent.glob(prefix + "*"):
             pid = folder.name[len(prefix) :]
-            if pid.isdigit() and not _running(int(pid)):
+            if pid.isdigit() and not process_running(int(pid)):
                 leftovers.append(folder)
     if not out_dir.exists():
         old_builds = [f for f in leftovers if ".old-" in f.name and (f / "_ssg").is_dir()]
@@ -315,18 +315,6 @@ def recover_output(out_dir: Path) -> list[Path]:
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def _check_links(sources: list[Path], inside: Path) -> None:

@@ -17,6 +17,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ssg.syscalls import process_running
+
 logger = logging.getLogger("ssg.server")
 
 PINS_FOLDER = "served"
@@ -88,7 +90,7 @@ def remove_stale_pins(pins_dir: Path) -> list[Path]:
     removed = []
     for pin in pins_dir.iterdir():
         pid = pin.name.split("-", 1)[0]
-        if pid.isdigit() and not _running(int(pid)):
+        if pid.isdigit() and not process_running(int(pid)):
             remove_pin(pin)
             removed.append(pin)
     return removed
@@ -116,15 +118,4 @@ def _link_tree(out_dir: Path, pin: Path) -> bool:
     finally:
         os.close(out_fd)
     return (now.st_dev, now.st_ino) == (pinned.st_dev, pinned.st_ino)
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
