@@ -22,6 +22,13 @@ def load(params):
 """
 POSTS_PAGE_HTML = "{% for post in posts %}<h2>{{ post.title }}</h2>{{ post.html }}{% endfor %}"
 
+POSTS_SITE = {
+    "app/layout.html": LAYOUT,
+    "app/page.py": POSTS_PAGE_PY,
+    "app/page.html": POSTS_PAGE_HTML,
+    "posts/a.md": "---\ntitle: First title\n---\nbody one\n",
+}
+
 
 async def test_pages_render_from_sources_without_a_build(
     make_site: MakeSite, dev_server: list[DevServer]
@@ -59,14 +66,7 @@ async def test_template_edit_reloads_pages_and_the_next_request_has_it(
 async def test_content_edit_is_seen_by_the_next_request(
     make_site: MakeSite, dev_server: list[DevServer]
 ) -> None:
-    site = make_site(
-        {
-            "app/layout.html": LAYOUT,
-            "app/page.py": POSTS_PAGE_PY,
-            "app/page.html": POSTS_PAGE_HTML,
-            "posts/a.md": "---\ntitle: First title\n---\nbody one\n",
-        }
-    )
+    site = make_site(POSTS_SITE)
     server = await start_dev(site)
     dev_server.append(server)
     async with aiohttp.ClientSession() as session:
@@ -84,14 +84,7 @@ async def test_content_edit_is_seen_by_the_next_request(
 async def test_an_edit_made_while_a_newly_read_folder_gets_watched_is_not_lost(
     make_site: MakeSite, dev_server: list[DevServer]
 ) -> None:
-    site = make_site(
-        {
-            "app/layout.html": LAYOUT,
-            "app/page.py": POSTS_PAGE_PY,
-            "app/page.html": POSTS_PAGE_HTML,
-            "posts/a.md": "---\ntitle: First title\n---\nbody one\n",
-        }
-    )
+    site = make_site(POSTS_SITE)
     server = await start_dev(site)
     dev_server.append(server)
     async with aiohttp.ClientSession() as session:
