@@ -237,6 +237,7 @@ class DevHandler:
         """A page, rendered now; what it read is kept (see OpenPages) when it renders fine."""
         pages = self.dev.pages
         started = pages.change if pages is not None else 0
+        started_at = time.time()  # compared with the files' modification times
         with collect_reads() as reads:
             if not await self._listed(match):
                 return await self.not_found(request, match.url_path, match)
@@ -244,7 +245,7 @@ class DevHandler:
         if pages is not None and response.status == 200 and response.content_type == "text/html":
             # Digested after the response is out (a first render reads thousands of entry
             # fields).
-            pages.record_soon(match.url_path, match.route, reads, started)
+            pages.record_soon(match.url_path, match.route, reads, started, started_at)
         return response
 
     async def _listed(self, match: RouteMatch) -> bool:

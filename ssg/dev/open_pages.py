@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -38,6 +39,12 @@ _NEVER_PROVEN = frozenset({"volatile", "page_index"})
 """Reads no digest speaks for in dev (`ssg dev` has no page index): always changed."""
 _ENTRY_READS = frozenset({"field", "entry"})
 """Reads of one content entry, named by its source file."""
+_DISK_READS = frozenset({"template", "file", "dir"})
+"""Reads a render takes from disk itself (content comes from the memo, changed only by
+`begin_change`): one edited while the page rendered may have been read on either side."""
+MTIME_SLACK = 0.05
+"""Seconds: a file's modification time is the kernel's coarse clock (a tick behind the
+render's `time.time()` at most), so edits this close before a render count as during it."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,14 @@ class OpenPages:
         self.change = 0
         """How many changes (of templates or content) have been applied or begun."""
 
-    def record(self, url_path: str, route: RouteDefinition, reads: Reads, started: int) -> None:
+    def record(
+        self,
+        url_path: str,
+        route: RouteDefinition,
+        reads: Reads,
+        started: int,
+        started_at: float,
+    ) -> None:
         """Keep what the render of `url_path` read; digest the reads not seen before.
 
         Args:
@@ -88,6 +102,8 @@ class OpenPages:
             route: its route (its folder's files and site modules count as read, as in a build).
             reads: what the render recorded.
             started: `change` when the render started.
+            started_at: `time.time()` when the render started (seconds since the epoch,
+                compared with the modification times of the files it read).
         """
         found = reads.flat() | self._files_of(route)
         with self._lock:
@@ -101,17 +117,22 @@ class OpenPages:
             if sources:
                 now = self._entries_now(found) or {}
                 self._entries.update((src, now[src]) for src in sources if src in now)
-            self._records[url_path] = PageRecord(found, started, started != self.change)
+            # A file edited after the render started and before its digest above was read
+            # by the render on the old side and digested on the new one: the change that
+            # brings the edit would find its digest unchanged. Stat after digesting.
+            edited = any(self._edited_since(read, started_at) for read in new)
+            overlapped = started != self.change or edited
+            self._records[url_path] = PageRecord(found, started, overlapped)
             self._records.move_to_end(url_path)
             while len(self._records) > KEPT_PAGES:
                 self._records.popitem(last=False)
 
     def record_soon(
-        self, url_path: str, route: RouteDefinition, reads: Reads, started: int
+        self, url_path: str, route: RouteDefinition, reads: Reads, started: int, started_at: float
     ) -> None:
         """`record` in a thread, in the background (on the event loop; see `settle`)."""
         task = asyncio.create_task(
-            asyncio.to_thread(self.record, url_path, route, reads, started),
+            asyncio.to_thread(self.record, url_path, route, reads, started, started_at),
             name="ssg-dev-record",
         )
         self._recording.add(task)
@@ -237,6 +258,24 @@ class OpenPages:
             for entry in memo.collection.entries:
                 now.setdefault(str(entry.source_file), []).append(entry)
         return {src: tuple(found) for src, found in now.items()}
+
+    def _edited_since(self, read: Read, started_at: float) -> bool:
+        """Whether the file or folder a disk read names was modified since `started_at`
+        (or is gone, or cannot be told)."""
+        if read[0] not in _DISK_READS:
+            return False
+        try:
+            if read[0] == "template":
+                env = self._site.env
+                assert env.loader is not None  # make_environment always sets one
+                path = env.loader.get_source(env, str(read[1]))[1]
+                if path is None:  # a template not from a file: it cannot be edited
+                    return False
+            else:
+                path = str(self._site.config.site_dir / str(read[1]))
+            return os.stat(path).st_mtime >= started_at - MTIME_SLACK
+        except Exception:  # gone (the edit deleted it), or a loader that cannot say
+            return True
 
     def _files_of(self, route: RouteDefinition) -> frozenset[Read]:
         found = self._route_files.get(route.route_pattern)

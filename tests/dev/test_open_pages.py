@@ -219,3 +219,48 @@ async def test_pages_under_a_base_path_are_told_by_their_location(
         await server.wait_for_line("posts/b.md changed, 1 page reloaded", start=mark)
         marker = await _layout_edit_reaches_all(str(site / "app/layout.html"), on_a, on_b)
         assert marker != told.id
+
+
+NOTE_PY = """
+from pathlib import Path
+
+NOTE = Path(__file__).with_name("note.txt")
+
+
+def load(params):
+    text = NOTE.read_text()
+    if text == "first":  # an editor saves the note while this render runs, after it was read
+        NOTE.write_text("saved while rendering")
+    return {"note": text}
+"""
+
+
+async def test_a_file_edited_while_the_page_rendered_reloads_it(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    # The page read the note before the edit, and its record digests the note after it:
+    # the digest alone would call the edit no change.
+    site = make_site(
+        {
+            **SITE,
+            "app/note/page.py": NOTE_PY,
+            "app/note/page.html": "<p>{{ note }}</p>",
+            "app/note/note.txt": "first",
+        }
+    )
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with (
+        aiohttp.ClientSession() as session,
+        open_page(session, server.url, "/blog/a") as (_, on_a),
+    ):
+        await server.wait_for_line("Watching posts (content the site reads)")
+        mark = len(server.lines)
+        async with open_page(session, server.url, "/note") as (body, on_note):
+            assert "<p>first</p>" in body
+            told = await on_note.next()
+            assert told is not None and told.event == "reload"
+            await server.wait_for_line("app/note/note.txt changed, 1 page reloaded", start=mark)
+            async with session.get(server.url + "/note") as response:
+                assert "<p>saved while rendering</p>" in await response.text()
+            await _layout_edit_reaches_all(str(site / "app/layout.html"), on_a, on_note)
