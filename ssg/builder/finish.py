@@ -12,7 +12,8 @@ from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
 from ssg.reads import Reads, collect_reads
 from ssg.records import PageRecord
-from ssg.render.renderer import PreparedPage, RenderedPage, finish_page
+from ssg.render.rendered_page import RenderedPage
+from ssg.render.renderer import PreparedPage, finish_page
 from ssg.render.templates import template_frame
 from ssg.site import Site
 

@@ -16,7 +16,8 @@ from ssg.builder.finish import page_error
 from ssg.errors import DynamicUsage, SsgError
 from ssg.reads import Reads, collect_reads
 from ssg.records import RenderKind
-from ssg.render.renderer import PreparedPage, RenderedPage, make_scope, prepare_page
+from ssg.render.rendered_page import RenderedPage
+from ssg.render.renderer import PreparedPage, make_scope, prepare_page
 from ssg.render.templates import template_frame
 from ssg.routing.definitions import RouteKind, RouteMatch
 from ssg.scope import DataServices

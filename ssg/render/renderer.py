@@ -32,7 +32,6 @@ from ssg.site import Site
 
 __all__ = [
     "PreparedPage",
-    "RenderedPage",
     "finish_page",
     "make_scope",
     "prepare_page",

@@ -20,7 +20,8 @@ import ssg.builder.worker
 from ssg.builder.builder import build_site
 from ssg.config import load_config
 from ssg.errors import BuildError, PagesFailedError, SsgError, TemplateError, WorkerExitError
-from ssg.render.renderer import PreparedPage, RenderedPage
+from ssg.render.rendered_page import RenderedPage
+from ssg.render.renderer import PreparedPage
 from ssg.site import Site
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.builder.test_golden import FIXTURE, GOLDEN, normalise_manifest, snapshot
