@@ -98,7 +98,7 @@ class IsrEngine:
             body_file=self.body_file,
         )
         # The server's start-up task parsing content collections and compiling templates
-        # (ssg.server.builds).
+        # (ssg.server.served_build).
         self.content_preload: asyncio.Task[int] | None = None
 
     def load(self) -> None:

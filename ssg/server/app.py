@@ -15,9 +15,10 @@ from ssg.isr.backend import CacheBackend, open_backend
 from ssg.isr.entries import BeforeReplace
 from ssg.isr.scheduler import PREWARM_INTERVAL_SECONDS
 from ssg.scope import Clock
-from ssg.server.builds import BuildOptions, BuildSwitch, load_build
+from ssg.server.builds import BuildSwitch
 from ssg.server.endpoints import SECRET_ENV
 from ssg.server.purge import PurgeWebhook, Sleep
+from ssg.server.served_build import BuildOptions, load_build
 
 logger = logging.getLogger("ssg.server")
 

@@ -2,51 +2,30 @@
 
 `ssg build` swaps a complete out/ in atomically (see ssg.builder.writer); a
 running server notices (watchfiles on out/'s parent folder, or SIGHUP), loads
-the new manifest, site, ISR engine and file list beside the build it serves,
-then replaces one reference. A request reads that reference once when it
-arrives, so it is answered wholly by one build; the old build's resources
-(scheduler jobs, regenerations, data services) close once its last request ends.
-Each build reads its files from its own pin (ssg.server.pins), never through the
-out/ path, so between a build's swap and the switch the served build still reads
-its own files.
+the new build beside the one it serves (ssg.server.served_build), then replaces
+one reference. A request reads that reference once when it arrives, so it is
+answered wholly by one build; the old build's resources (scheduler jobs,
+regenerations, data services, its pin) close once its last request ends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import watchfiles
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ssg.builder.manifest import MANIFEST_FILE, load_manifest
-from ssg.builder.static_hosts import HEADERS_FILE, REDIRECTS_FILE
 from ssg.config import SiteConfig
-from ssg.content.memo import preload_collections
 from ssg.errors import BuildNotFoundError
-from ssg.isr.backend import CacheBackend
-from ssg.isr.engine import IsrEngine
-from ssg.isr.entries import BeforeReplace
-from ssg.isr.scheduler import make_scheduler
-from ssg.render.services import make_services
-from ssg.render.special_pages import DEFAULT_NOT_FOUND
-from ssg.render.templates import compile_templates
-from ssg.scope import Clock, ServiceMode
-from ssg.server.endpoints import Endpoints
-from ssg.server.not_found import NotFoundPages
 from ssg.server.page_responses import PrebuiltResponse
-from ssg.server.pins import PINS_FOLDER, pin_build, remove_pin
-from ssg.server.site_handler import SiteHandler
-from ssg.server.static import StaticFiles
-from ssg.site import Site
+from ssg.server.pins import remove_pin
+from ssg.server.served_build import BuildOptions, ServedBuild, load_build, preload_build
 
 logger = logging.getLogger("ssg.server")
 
@@ -54,156 +33,6 @@ WATCH_STEP_MILLISECONDS = 100
 """A change is reported once out/'s folder has been quiet this long (watchfiles `step`)."""
 WATCH_DEBOUNCE_MILLISECONDS = 500
 """Changes are grouped for at most this long before a reload (watchfiles `debounce`)."""
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """How every build of one server is loaded (the arguments of create_app).
-
-    Attributes:
-        clock: epoch seconds.
-        prewarm: regenerate stale pages in the background without visitors.
-        prewarm_interval_seconds: how often the prewarm job looks for stale pages.
-        secret: the bearer secret of the /_ssg/ endpoints (None: they answer 404).
-        backend: where ISR state and the data cache are shared (disk or Redis).
-        before_replace: test hook for entry writes (see EntryStore).
-        on_revalidate: told (paths, tags) of each revalidation (the purge webhook).
-    """
-
-    clock: Clock
-    prewarm: bool
-    prewarm_interval_seconds: float
-    secret: str | None
-    backend: CacheBackend
-    before_replace: BeforeReplace | None = None
-    on_revalidate: Callable[[tuple[str, ...], tuple[str, ...]], None] | None = None
-
-
-@dataclass(eq=False)  # by identity: a build is a key of the ones retiring
-class ServedBuild:
-    """One loaded build and what serves it.
-
-    Attributes:
-        build_id: the manifest's build id.
-        config: the site config (base_path as the build was made).
-        engine: its ISR engine (pages, entries scoped by build id, renders).
-        scheduler: its prewarm / data-cache jobs.
-        static: its servable files.
-        handler: the request handler over all of them.
-        pin: the folder its files are read from (see ssg.server.pins), removed
-            when it closes; None when it reads out/ itself.
-        requests: requests being answered by this build.
-    """
-
-    build_id: str
-    config: SiteConfig
-    engine: IsrEngine
-    scheduler: AsyncIOScheduler
-    static: StaticFiles
-    handler: SiteHandler
-    pin: Path | None = None
-    requests: int = 0
-    idle: asyncio.Event = field(default_factory=asyncio.Event)
-    preload: asyncio.Task[int] | None = None
-
-
-def _preload(engine: IsrEngine, cache_dir: Path) -> int:
-    """Parse the content collections the build read, then compile the site's templates.
-
-    Blocking: the server runs it in a worker thread at start-up. Returns how
-    many collections were parsed.
-    """
-    loaded = preload_collections(engine.services, cache_dir)
-    started = time.monotonic()
-    compiled = compile_templates(engine.site.env)
-    logger.debug(
-        "Compiled %d templates in %.2f s, off the event loop.", compiled, time.monotonic() - started
-    )
-    return loaded
-
-
-def load_build(config: SiteConfig, options: BuildOptions) -> ServedBuild:
-    """Load the build in `config.out_dir`: manifest, site, engine, files (blocking I/O).
-
-    The build's files are pinned first (hard links under
-    `cache_dir / PINS_FOLDER`), and everything is read from the pin.
-
-    Raises:
-        BuildNotFoundError: out/ holds no readable manifest (missing, corrupt, or
-            of another ssg version).
-        SsgError: the site fails to load (routes, modules, theme).
-    """
-    pin = pin_build(config.out_dir, config.cache_dir / PINS_FOLDER)
-    try:
-        return _load_build(config, options, pin)
-    except BaseException:
-        if pin is not None:
-            remove_pin(pin)
-        raise
-
-
-def _load_build(config: SiteConfig, options: BuildOptions, pin: Path | None) -> ServedBuild:
-    files_dir = config.out_dir if pin is None else pin
-    manifest = load_manifest(files_dir)
-    if manifest is None:
-        raise BuildNotFoundError(config.out_dir, config.site_dir)
-    built_base_path = manifest.base_path
-    if built_base_path != config.base_path:
-        # The pages' links carry the build's prefix: serve where they point.
-        logger.warning(
-            "The build in %s was made with base_path %r, not %r: serving under %r "
-            "(rebuild to change it).",
-            config.out_dir,
-            built_base_path,
-            config.base_path,
-            built_base_path,
-        )
-        config = dataclasses.replace(config, base_path=built_base_path)
-    site = Site.load(config)
-    services = make_services(
-        site,
-        mode=ServiceMode.SERVE,
-        clock=options.clock,
-        store=options.backend.open_data_cache(options.clock),
-    )
-    # Sitemaps regenerated by this server list the build's pages (ssg.sitemap()).
-    services.page_index.url_paths = manifest.indexed_pages
-    build_id = manifest.build_id
-    state = options.backend.open_build(
-        build_id, clock=options.clock, before_replace=options.before_replace
-    )
-    engine = IsrEngine(site, services, manifest, clock=options.clock, state=state)
-    engine.out_dir = files_dir  # prebuilt page bodies are read from the pin
-    engine.revalidations.on_revalidate = options.on_revalidate
-    engine.load()
-    not_found_file = manifest.not_found_file
-    page_files = {page.output_file for page in manifest.pages.values()}
-    # _redirects and _headers are rules for static hosts, which never serve them either.
-    host_files = {REDIRECTS_FILE, HEADERS_FILE}
-    static = StaticFiles(files_dir, exclude=page_files | {not_found_file} | host_files)
-    try:
-        not_found_body = (files_dir / not_found_file).read_bytes()
-    except OSError:
-        logger.warning("%s is missing from the build; using a built-in 404 page.", not_found_file)
-        not_found_body = DEFAULT_NOT_FOUND.encode("utf-8")
-    handler = SiteHandler(
-        engine=engine,
-        static=static,
-        endpoints=Endpoints(
-            engine,
-            backend=options.backend,
-            secret=options.secret,
-            not_found=lambda r: handler.not_found(r),
-        ),
-        not_found_pages=NotFoundPages(site, not_found_body),
-        body_limit_bytes=config.body_limit_bytes,
-    )
-    scheduler = make_scheduler(
-        engine,
-        prewarm=options.prewarm,
-        prewarm_interval_seconds=options.prewarm_interval_seconds,
-    )
-    return ServedBuild(build_id, config, engine, scheduler, static, handler, pin)
 
 
 class BuildSwitch:
@@ -277,7 +106,7 @@ class BuildSwitch:
         # The content the build read parsed, and the templates compiled, in a worker
         # thread now rather than on the event loop by the first render that needs them.
         build.preload = asyncio.create_task(
-            asyncio.to_thread(_preload, engine, build.config.cache_dir), name="ssg-preload"
+            asyncio.to_thread(preload_build, engine, build.config.cache_dir), name="ssg-preload"
         )
         engine.content_preload = build.preload
 

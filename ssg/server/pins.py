@@ -118,4 +118,3 @@ def _link_tree(out_dir: Path, pin: Path) -> bool:
     finally:
         os.close(out_fd)
     return (now.st_dev, now.st_ino) == (pinned.st_dev, pinned.st_ino)
-    return True
