@@ -28,9 +28,9 @@ from ssg.revalidate import Revalidate
 if TYPE_CHECKING:
     import aiohttp
 
+    from ssg.data.cached_value import DataCache
     from ssg.data.memo import RequestMemo
     from ssg.data.response import FetchResponse
-    from ssg.data.store import DataCache
     from ssg.route_handlers.request import Request
 
 Clock = Callable[[], float]

@@ -5,9 +5,10 @@
 `from ssg.data.fetch import fetch`.
 """
 
+from ssg.data.cached_value import CachedValue
 from ssg.data.decorator import cache
 from ssg.data.memo import RequestMemo
 from ssg.data.response import FetchResponse
-from ssg.data.store import CachedValue, DataStore
+from ssg.data.store import DataStore
 
 __all__ = ["CachedValue", "DataStore", "FetchResponse", "RequestMemo", "cache"]

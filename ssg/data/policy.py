@@ -22,7 +22,7 @@ from ssg.revalidate import Revalidate
 from ssg.scope import collect_due
 
 if TYPE_CHECKING:
-    from ssg.data.store import CachedValue
+    from ssg.data.cached_value import CachedValue
     from ssg.scope import RenderScope
 
 logger = logging.getLogger("ssg.data")

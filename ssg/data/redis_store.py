@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 import redis.exceptions
 
-from ssg.data.store import CachedValue, pickle_entry, unpickle_entry
+from ssg.data.cached_value import CachedValue, pickle_entry, unpickle_entry
 from ssg.data.threaded import ThreadedStore
 from ssg.revalidate import Revalidate
 

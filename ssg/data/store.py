@@ -1,9 +1,9 @@
-"""The persistent data cache behind ssg.fetch and ssg.cache (the only module that uses diskcache).
+"""The persistent data cache behind ssg.fetch and ssg.cache, in diskcache (with ssg.data.tag_index).
 
 Entries survive builds and server restarts, expire by the injected clock, and are
-dropped by tag through a tag index (one marker per entry and tag), so `revalidate_tag`
-costs the entries under that tag. A corrupt or incompatible cache directory never
-fails a build.
+dropped by tag through a tag index (one marker per entry and tag, ssg.data.tag_index),
+so `revalidate_tag` costs the entries under that tag. A corrupt or incompatible cache
+directory never fails a build.
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ import contextlib
 import itertools
 import json
 import logging
-import pickle
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import diskcache
 
+from ssg.data.cached_value import CachedValue, pickle_entry, unpickle_entry
+from ssg.data.tag_index import TagIndex
 from ssg.data.threaded import ThreadedStore
 from ssg.revalidate import Revalidate
 
@@ -42,117 +43,10 @@ _ENTRY = "entry:"
 # "!" sorts before every other key's first character, so the expiry sweep lists the
 # metadata records first (diskcache iterates keys in sort order) and stops there.
 _META = "!meta:"
-_MARK = "mark:"
-_EVICTED = "evicted-tags"  # JSON list of the tags evicted since the last expiry sweep
 
 # Failures of the sqlite file or the value files at run time: a cache problem,
 # never the page's, so they are logged and treated as a miss.
 _STORE_ERRORS = (sqlite3.Error, OSError, diskcache.Timeout)
-
-
-@dataclass(frozen=True)
-class CachedValue:
-    """One data-cache entry.
-
-    Attributes:
-        value: what was cached (a FetchResponse, or an ssg.cache function's result).
-        stored_at: when it was stored, epoch seconds by the store's clock.
-        revalidate: how long it stays fresh (N seconds, or NEVER: until revalidate_tag).
-        tags: the cache tags `revalidate_tag` drops it by.
-    """
-
-    value: Any
-    stored_at: float
-    revalidate: Revalidate
-    tags: frozenset[str]
-
-    @property
-    def expires_at(self) -> float | None:
-        """Epoch seconds after which the entry is expired; None when it never is."""
-        if self.revalidate.is_never:
-            return None
-        return self.revalidate.fresh_until(self.stored_at)
-
-    def is_fresh(self, now: float) -> bool:
-        """True while `now <= stored_at + revalidate` (as Next.js fetch revalidate)."""
-        return now <= self.revalidate.fresh_until(self.stored_at)
-
-
-def pickle_entry(entry: CachedValue) -> bytes:
-    """`entry` as a store keeps it (a pickle; `unpickle_entry` reads it back).
-
-    Raises:
-        TypeError: its value cannot be pickled.
-    """
-    try:
-        return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        raise TypeError(
-            f"cannot store a {type(entry.value).__name__} in the data cache: it is not "
-            f"picklable ({exc})"
-        ) from exc
-
-
-def unpickle_entry(blob: bytes, key: str) -> CachedValue | None:
-    """The entry `pickle_entry` made, or None when `blob` is unreadable (pickled by
-    another ssg version) or holds something else; logged on "ssg.data" (the caller
-    then drops `key`)."""
-    try:
-        entry = pickle.loads(blob)
-    except Exception as exc:  # unpickling can raise anything a class's __reduce__ can
-        logger.warning(
-            "Data cache entry %s is unreadable (%s: %s), probably written by another "
-            "ssg version; dropping it and fetching again.",
-            key,
-            type(exc).__name__,
-            exc,
-        )
-        return None
-    if not isinstance(entry, CachedValue):
-        logger.warning(
-            "Data cache entry %s holds a %s, not a CachedValue; dropping it and fetching again.",
-            key,
-            type(entry).__name__,
-        )
-        return None
-    return entry
-
-
-class DataCache(Protocol):
-    """The data cache as renders use it: `DataStore` on disk, `RedisDataStore` shared.
-
-    The `a*` methods do not block the event loop; the `*_soon` methods queue
-    work that runs before any read queued after it; the others wait.
-    """
-
-    @property
-    def enabled(self) -> bool: ...
-
-    async def aget(self, key: str) -> CachedValue | None: ...
-
-    async def aset(
-        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
-    ) -> None: ...
-
-    async def aexpire(self) -> int: ...
-
-    def drop_soon(self, keys: Iterable[str]) -> None: ...
-
-    def revalidate_tag_soon(self, tag: str) -> None: ...
-
-    def set_soon(
-        self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]
-    ) -> None: ...
-
-    def get(self, key: str, *, wait_seconds: float | None = None) -> CachedValue | None: ...
-
-    def set(self, key: str, value: Any, *, revalidate: Revalidate, tags: Iterable[str]) -> None: ...
-
-    def revalidate_tag(self, tag: str) -> int: ...
-
-    def expire(self) -> int: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -167,16 +61,11 @@ class _Records:
 class DataStore(ThreadedStore[_Records]):
     """A diskcache-backed map of data key -> CachedValue, owning `directory`.
 
-    Tags: diskcache indexes one tag per item, and an entry has any number
-    (Next.js fetch `next: { tags: [...] }`), so each (tag, key) pair is a
-    marker item of its own carrying that tag, written in the same sqlite
-    transaction as the entry. `revalidate_tag` evicts the tag's markers
-    through diskcache's tag index (one transaction, so every process sees all
-    of them gone or none), and an entry counts only while every one of its
-    markers is there: a read after the eviction misses, whichever process
-    wrote the entry, and a crash leaves each entry whole or dropped. The
-    entries themselves are deleted by the next write of their key or by the
-    expiry sweep (`expire`).
+    Tags: each (tag, key) pair is a marker written in the entry's sqlite
+    transaction, and `revalidate_tag` evicts the tag's markers (see
+    ssg.data.tag_index); an entry counts only while all its markers are there.
+    The entries themselves are deleted by the next write of their key or by
+    the expiry sweep (`expire`).
 
     diskcache keeps one sqlite connection per thread, which only that thread
     can close, and a lookup waits (up to a minute) while another process holds
@@ -199,6 +88,7 @@ class DataStore(ThreadedStore[_Records]):
         self.directory = Path(directory)
         self._clock = clock
         self._cache: diskcache.Cache | None = self._call(_open_cache, self.directory)
+        self._tags = TagIndex(self._cache) if self._cache is not None else None
 
     def close(self) -> None:
         """Close the sqlite connection (and the store's thread); the store then behaves as disabled."""
@@ -237,9 +127,9 @@ class DataStore(ThreadedStore[_Records]):
 
     def _marked(self, key: str, tags: Iterable[str]) -> bool:
         """True while every tag of `key` still has its marker (no revalidate_tag since)."""
-        assert self._cache is not None
+        assert self._tags is not None
         try:
-            return all(_mark(tag, key) in self._cache for tag in tags)
+            return self._tags.marked(key, tags)
         except _STORE_ERRORS as exc:
             logger.warning(
                 "Could not read the tags of data cache entry %s (%s: %s); fetching it again.",
@@ -258,16 +148,14 @@ class DataStore(ThreadedStore[_Records]):
         Markers of tags the key's previous entry had and this one has not are removed,
         so `revalidate_tag` counts only the entries that carry the tag.
         """
-        if self._cache is None:
+        if self._cache is None or self._tags is None:
             return
         try:
             with self._cache.transact():
-                for tag in self._stored_tags(key) - encoded.tags:
-                    self._cache.delete(_mark(tag, key))
+                self._tags.unmark(key, self._stored_tags(key) - encoded.tags)
                 self._cache.set(_ENTRY + key, encoded.blob)
                 self._cache.set(_META + key, encoded.meta)
-                for tag in encoded.tags:
-                    self._cache.set(_mark(tag, key), b"", tag=tag)
+                self._tags.mark(key, encoded.tags)
         except _STORE_ERRORS as exc:
             logger.warning(
                 "Could not write data cache entry %s (%s: %s); continuing without storing it.",
@@ -278,15 +166,10 @@ class DataStore(ThreadedStore[_Records]):
 
     def _revalidate_tag(self, tag: str) -> int:
         """Evict the markers of `tag` (diskcache's tag index, one transaction); return how many."""
-        if self._cache is None:
+        if self._tags is None:
             return 0
         try:
-            with self._cache.transact():
-                evicted = int(self._cache.evict(tag))
-                listed = self._evicted_tags()
-                if evicted and tag not in listed:  # the sweep looks for entries left under it
-                    self._cache.set(_EVICTED, json.dumps([*listed, tag]))
-                return evicted
+            return self._tags.evict(tag)
         except _STORE_ERRORS as exc:
             logger.error(
                 "Could not revalidate tag %r in the data cache at %s (%s: %s); its entries "
@@ -307,7 +190,7 @@ class DataStore(ThreadedStore[_Records]):
         Only entries under a tag evicted since the last sweep are checked for
         markers, so the sweep costs about one read of each entry's metadata.
         """
-        if self._cache is None:
+        if self._tags is None:
             return 0
         now = self._clock()
         evicted = self._evicted_tags()
@@ -319,9 +202,7 @@ class DataStore(ThreadedStore[_Records]):
                 self._delete_unmarked(key)
         if evicted:
             try:
-                with self._cache.transact():  # tags evicted during the sweep stay listed
-                    later = self._evicted_tags()[len(evicted) :]
-                    self._cache.set(_EVICTED, json.dumps(later))
+                self._tags.forget_evicted(len(evicted))
             except _STORE_ERRORS as exc:
                 logger.warning(
                     "Could not update the data cache at %s (%s: %s).",
@@ -333,12 +214,11 @@ class DataStore(ThreadedStore[_Records]):
 
     def _evicted_tags(self) -> list[str]:
         """The tags `revalidate_tag` evicted since the last sweep, oldest first."""
-        assert self._cache is not None
+        assert self._tags is not None
         try:
-            found = json.loads(self._cache.get(_EVICTED) or "[]")
-        except (TypeError, ValueError, *_STORE_ERRORS):
+            return self._tags.evicted_tags()
+        except _STORE_ERRORS:
             return []
-        return [tag for tag in found if isinstance(tag, str)] if isinstance(found, list) else []
 
     def _delete_unmarked(self, key: str) -> None:
         """Delete `key`'s entry if one of its markers is gone, re-checked under the write lock."""
@@ -365,6 +245,7 @@ class DataStore(ThreadedStore[_Records]):
         if self._cache is not None:
             self._cache.close()
             self._cache = None
+            self._tags = None
 
     def _scan_meta(self) -> list[tuple[str, float | None, frozenset[str]]]:
         """Return (key, expires_at, tags) of every entry; unreadable records are dropped."""
@@ -394,12 +275,11 @@ class DataStore(ThreadedStore[_Records]):
 
     def _delete(self, key: str) -> bool:
         """Delete an entry, its metadata and its tag markers; True when the entry existed."""
-        if self._cache is None:
+        if self._cache is None or self._tags is None:
             return False
         try:
             with self._cache.transact():
-                for tag in self._stored_tags(key):
-                    self._cache.delete(_mark(tag, key))
+                self._tags.unmark(key, self._stored_tags(key))
                 existed = bool(self._cache.delete(_ENTRY + key))
                 self._cache.delete(_META + key)
         except _STORE_ERRORS as exc:
@@ -428,11 +308,6 @@ def _entry_records(
 
 def _is_meta(item_key: object) -> bool:
     return isinstance(item_key, str) and item_key.startswith(_META)
-
-
-def _mark(tag: str, key: str) -> str:
-    """The marker item that says entry `key` carries `tag` (JSON, so no tag or key can collide)."""
-    return _MARK + json.dumps([tag, key])
 
 
 def _open_cache(directory: Path) -> diskcache.Cache | None:

@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from ssg.data.store import CachedValue
+    from ssg.data.cached_value import CachedValue
     from ssg.revalidate import Revalidate
 
 logger = logging.getLogger("ssg.data")

@@ -19,7 +19,7 @@ from ssg.config import SiteConfig
 from ssg.scope import Clock
 
 if TYPE_CHECKING:
-    from ssg.data.store import DataCache
+    from ssg.data.cached_value import DataCache
     from ssg.isr.cache import CachedPage
     from ssg.isr.entries import BeforeReplace, EntryStore, StoredEntry
     from ssg.records import PageRecord

@@ -21,7 +21,7 @@ from ssg.records import PageRecord
 from ssg.scope import Clock
 
 if TYPE_CHECKING:
-    from ssg.data.store import DataCache
+    from ssg.data.cached_value import DataCache
     from ssg.isr.cache import CachedPage
 
 ISR_FOLDER = "isr"

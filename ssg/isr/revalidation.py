@@ -14,7 +14,7 @@ from ssg.isr.tags import path_tag
 from ssg.scope import Clock
 
 if TYPE_CHECKING:
-    from ssg.data.store import DataCache
+    from ssg.data.cached_value import DataCache
 
 logger = logging.getLogger("ssg.isr")
 

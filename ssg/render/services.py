@@ -11,7 +11,7 @@ from ssg.scope import Clock, DataServices, Revalidator, ServiceMode
 from ssg.site import Site
 
 if TYPE_CHECKING:
-    from ssg.data.store import DataCache
+    from ssg.data.cached_value import DataCache
 
 
 def make_services(
