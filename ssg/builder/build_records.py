@@ -23,7 +23,7 @@ from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
 from ssg.builder.unchanged import output_stamp, read_output_stamp, records_file
 from ssg.config import SiteConfig
-from ssg.content.memo import CollectionOrigin
+from ssg.content.specs import CollectionOrigin
 from ssg.reads import Read
 from ssg.routing.definitions import Params
 

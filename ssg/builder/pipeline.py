@@ -41,7 +41,8 @@ from ssg.builder.static_hosts import (
 from ssg.builder.unchanged import BuildSummary, build_settings, write_snapshot
 from ssg.builder.writer import OutputWriter, check_out_dir
 from ssg.config import SiteConfig
-from ssg.content.memo import collections_read, write_collection_specs
+from ssg.content.memo import collections_read
+from ssg.content.specs import write_collection_specs
 from ssg.errors import BrokenLinksError, OutputConflictError
 from ssg.records import Manifest, PageRecord, RenderKind
 from ssg.render.services import make_services

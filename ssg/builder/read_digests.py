@@ -14,7 +14,8 @@ from ssg.builder.fingerprint import digest
 from ssg.content.cache import filter_identity
 from ssg.content.collection import Collection
 from ssg.content.entry import Entry
-from ssg.content.memo import CollectionOrigin, memoized_collection
+from ssg.content.memo import memoized_collection
+from ssg.content.specs import CollectionOrigin
 from ssg.reads import Read
 from ssg.scope import DataServices
 from ssg.site import Site

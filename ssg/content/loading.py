@@ -9,14 +9,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ssg.content.collection import Collection
-from ssg.content.memo import (
-    CollectionOrigin,
-    CollectionSpec,
-    filter_ref,
-    memoized_collection,
-    reload_collection,
-)
+from ssg.content.memo import memoized_collection, reload_collection
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
+from ssg.content.specs import CollectionOrigin, CollectionSpec, filter_ref
 from ssg.errors import ContentError
 from ssg.reads import paused
 from ssg.scope import RenderScope, ServiceMode, current_scope

@@ -1,18 +1,15 @@
 """The parsed collections a build, a server or `ssg dev` keeps: one parse per folder, re-checked
-for edits, listed (with the content cache beside them) for the next server or dev start."""
+for edits, preloaded at the next server or dev start from the list `ssg.content.specs` keeps."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -22,7 +19,7 @@ from ssg.content.entry import Entry, FilterRef, LoadedFile, load_entries
 from ssg.content.markdown import prefix_root_links
 from ssg.content.problems import ContentProblem
 from ssg.content.scan import FileStamp, scan_content
-from ssg.errors import ContentError
+from ssg.content.specs import CollectionSpec, read_collection_specs
 from ssg.reads import paused
 from ssg.scope import ServiceMode
 
@@ -43,8 +40,6 @@ _MEMO_PREFIX = "ssg.content.v1:"
 _LOCK_KEY = "ssg.content.v1.lock"
 _SPECS_KEY = "ssg.content.v1.specs"
 _CACHE_PREFIX = "ssg.content.v1.cache:"
-SPECS_FILE = "content-collections.json"
-"""In the cache folder: the collections the last build read, preloaded by the server."""
 
 
 @dataclass(frozen=True)
@@ -53,52 +48,6 @@ class _Memo:
     collection: Collection
     loaded: dict[str, tuple[FileStamp, LoadedFile]]  # relative_name -> what was read
     checked_at: float = 0.0  # services.clock() of the last scan
-
-
-@dataclass(frozen=True)
-class CollectionSpec:
-    """What identifies a collection a build read: folder (absolute), patterns, exclude, filter."""
-
-    content_dir: str
-    patterns: tuple[str, ...]
-    exclude: tuple[str, ...]
-    body_filter: FilterRef | None
-
-    def to_json(self) -> dict[str, object]:
-        """The spec as JSON-ready data (see `from_json`)."""
-        return {
-            "content_dir": self.content_dir,
-            "patterns": list(self.patterns),
-            "exclude": list(self.exclude),
-            "body_filter": list(self.body_filter) if self.body_filter else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CollectionSpec:
-        """The spec `to_json` wrote.
-
-        Raises:
-            KeyError / TypeError / IndexError: `data` is not such a spec.
-        """
-        ref = data.get("body_filter")
-        return cls(
-            str(data["content_dir"]),
-            tuple(data["patterns"]),
-            tuple(data["exclude"]),
-            (str(ref[0]), str(ref[1]), str(ref[2])) if ref else None,
-        )
-
-
-@dataclass(frozen=True)
-class CollectionOrigin:
-    """What a collection a render read came from: its spec and whether drafts were kept.
-
-    `Collection.origin` holds it; an incremental build loads the collection again
-    from it to see whether the entries a page read changed.
-    """
-
-    spec: CollectionSpec
-    drafts: bool
 
 
 def memoized_collection(
@@ -168,36 +117,6 @@ def _content_cache(services: DataServices, spec: CollectionSpec) -> ContentCache
 def collections_read(services: DataServices) -> list[CollectionSpec]:
     """The collections read so far by this build's or server's renders."""
     return list(services.shared.get(_SPECS_KEY, {}).values())
-
-
-def write_collection_specs(
-    cache_dir: Path, specs: Iterable[CollectionSpec], *, keep_listed: bool = False
-) -> None:
-    """Save the collections read (SITE/.ssg/content-collections.json) for the next start to preload.
-
-    A build lists what it read; `ssg dev` adds what its pages read to what is
-    listed (`keep_listed`), so a page it has not rendered yet does not drop a
-    collection from the list.
-
-    Raises:
-        OSError: the file cannot be written.
-    """
-    listed = read_collection_specs(cache_dir) if keep_listed else []
-    merged = list(dict.fromkeys([*listed, *specs]))
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    target = cache_dir / SPECS_FILE
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps([spec.to_json() for spec in merged]), encoding="utf-8")
-    os.replace(temp, target)
-
-
-def read_collection_specs(cache_dir: Path) -> list[CollectionSpec]:
-    """The collections `write_collection_specs` listed; none when the file is missing or unreadable."""
-    try:
-        raw = json.loads((cache_dir / SPECS_FILE).read_text(encoding="utf-8"))
-        return [CollectionSpec.from_json(item) for item in raw]
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return []
 
 
 def preload_collections(services: DataServices, cache_dir: Path) -> int:
@@ -378,27 +297,6 @@ def _unique_slugs(
         )
         problems.append(ContentProblem(group[1].source_file, None, message))
     return result, problems
-
-
-def filter_ref(body_filter: Callable[[str], str]) -> FilterRef:
-    """A body filter as (module, qualname, folder), after checking workers can import it.
-
-    Raises:
-        ContentError: the function is a lambda or nested, or lives in a module
-            that cannot be imported by name (page.py, __main__).
-    """
-    module_name = getattr(body_filter, "__module__", "") or ""
-    qualname = getattr(body_filter, "__qualname__", "") or ""
-    module = sys.modules.get(module_name)
-    file = getattr(module, "__file__", None)
-    if "<" in qualname or module_name in ("", "__main__") or module_name.startswith("ssg_site_"):
-        raise ContentError(
-            f"body_filter {qualname or body_filter!r} must be a module-level function in a "
-            "module imported by name (e.g. the site's blog.py), so worker processes can "
-            "import it; a lambda, a nested function or a function in page.py cannot be",
-            source_file=Path(file) if file else Path(module_name or "?"),
-        )
-    return (module_name, qualname, str(Path(file).parent) if file else "")
 
 
 def memoized_folders(shared: dict[str, object]) -> set[Path]:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from ssg.builder.read_digests import ReadDigests
 from ssg.builder.route_inputs import route_files
 from ssg.content.entry import Entry
-from ssg.content.memo import CollectionOrigin, memoized_collection
+from ssg.content.memo import memoized_collection
+from ssg.content.specs import CollectionOrigin
 from ssg.reads import Read, Reads
 from ssg.routing.definitions import RouteDefinition
 from ssg.scope import DataServices

@@ -15,14 +15,12 @@ import watchfiles
 
 from ssg.builder.file_stamps import Stamp, take_stamps
 from ssg.content.memo import (
-    CollectionSpec,
     collections_read,
     expire_memoized,
     memoized_folders,
     preload_collections,
-    read_collection_specs,
-    write_collection_specs,
 )
+from ssg.content.specs import CollectionSpec, read_collection_specs, write_collection_specs
 from ssg.dev.app import DevSite
 from ssg.dev.changes import ChangeKind, WatchedFolders, classify, describe
 from ssg.dev.events import DevEvent, EventBroker
