@@ -86,7 +86,13 @@ def build(
 @cli.command()
 @click.argument("site", type=click.Path(path_type=Path), default=".")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=3000, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--port",
+    default=3000,
+    show_default=True,
+    type=int,
+    help="TCP port (0: any free port; the announced URL names it).",
+)
 @click.option("--prewarm", is_flag=True, help="Regenerate stale ISR pages without visitors.")
 @click.option("--no-access-log", is_flag=True, help="Do not log one line per request.")
 @click.option(

@@ -22,7 +22,7 @@ def run(
 
     Binds host:port here (port 0 picks a free one) and starts the first
     worker at once; while it imports and loads the site, the supervisor sets up
-    its watch, then prints `ssg dev serving SITE on http://HOST:PORT` (a
+    its watch, then prints `ssg dev serving SITE on http://HOST:PORT/BASE_PATH` (a
     browser that connects before the worker listens waits in the socket's
     backlog, never refused), and watches the site's code (see Supervisor)
     until a signal arrives.
@@ -70,8 +70,10 @@ def run(
 
         def announce() -> None:
             print(
-                f"ssg dev serving {site_dir} on http://{host}:{bound} (pages reload as you "
-                "edit; Ctrl-C stops)",
+                # With the base path: the server's root is a 404 under one (as next dev,
+                # vercel/next.js#82882).
+                f"ssg dev serving {site_dir} on http://{host}:{bound}{supervisor.base_path} "
+                "(pages reload as you edit; Ctrl-C stops)",
                 file=sys.stderr,
                 flush=True,
             )

@@ -25,7 +25,7 @@ from ssg.builder.writer import recover_output
 from ssg.config import load_config
 from ssg.errors import ListenError, ShutdownError, SsgError, WorkerExitError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
-from ssg.server.app import create_app
+from ssg.server.app import CONFIG_KEY, create_app
 from ssg.server.runner import run_server
 from ssg.syscalls import die_with_parent
 
@@ -85,15 +85,19 @@ def run(
     config = load_config(site_dir)
     logging.getLogger("ssg").setLevel(logging.INFO)
     recover_output(config.out_dir)  # a build killed while switching out/ left it aside
-    if load_manifest(config.out_dir) is None:
+    manifest = load_manifest(config.out_dir)
+    if manifest is None:
         from ssg.commands import build
 
         logger.info("No build in %s yet: building the site first.", config.out_dir)
         build.run(site_dir)
+        manifest = load_manifest(config.out_dir)
     if workers <= 1:
         serve_worker(site_dir, host, port, prewarm, access_log, reuse_port=False)
         return
-    _supervise(site_dir, host, port, prewarm, access_log, workers)
+    # The workers serve the build's base path (see served_build), announced here.
+    base_path = manifest.base_path if manifest is not None else config.base_path
+    _supervise(site_dir, host, port, base_path, prewarm, access_log, workers)
 
 
 def serve_worker(
@@ -132,7 +136,8 @@ def serve_worker(
         if on_ready is not None:
             on_ready(bound_port)
         else:
-            _announce(site_dir, host, bound_port, prewarm, workers=1)
+            base_path = app[CONFIG_KEY].base_path  # the served build's
+            _announce(site_dir, host, bound_port, base_path, prewarm, workers=1)
 
     try:
         report = run_server(
@@ -252,7 +257,13 @@ def _worker_main(
 
 
 def _supervise(
-    site_dir: Path, host: str, port: int, prewarm: bool, access_log: bool, workers: int
+    site_dir: Path,
+    host: str,
+    port: int,
+    base_path: str,
+    prewarm: bool,
+    access_log: bool,
+    workers: int,
 ) -> None:
     """Start `workers` processes and wait; a signal or one worker's exit stops them all.
 
@@ -298,7 +309,7 @@ def _supervise(
             while not all(event.is_set() for event in ready) and not wait(sentinels, timeout=0.05):
                 pass
         if all(event.is_set() for event in ready):
-            _announce(site_dir, host, port, prewarm, workers=workers)
+            _announce(site_dir, host, port, base_path, prewarm, workers=workers)
         wait(sentinels)
         worker_died = not stopping
         if worker_died:
@@ -317,10 +328,15 @@ def _supervise(
         )
 
 
-def _announce(site_dir: Path, host: str, port: int, prewarm: bool, *, workers: int) -> None:
+def _announce(
+    site_dir: Path, host: str, port: int, base_path: str, prewarm: bool, *, workers: int
+) -> None:
+    """Print where the site is served: its URL with the base path (the server's root is a
+    404 under one; as `next dev`, vercel/next.js#82882)."""
     extra = " (prewarming stale pages)" if prewarm else ""
     many = f", {workers} workers" if workers > 1 else ""
-    print(f"ssg serving {site_dir} on http://{host}:{port}{many}{extra}", file=sys.stderr)
+    url = f"http://{host}:{port}{base_path}"
+    print(f"ssg serving {site_dir} on {url}{many}{extra}", file=sys.stderr)
 
 
 def _quiet_scheduler_logs() -> None:

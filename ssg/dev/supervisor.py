@@ -90,10 +90,13 @@ class Supervisor:
         self._number = first_worker.number if first_worker is not None else 0
         self._ever_ready = False
         self._routes = self._scan()
+        self.base_path = ""
+        """The site's base path ("/docs", or ""), for the URL announced."""
         try:
             config = load_config(self.site_dir)
             ignored = [config.out_dir, config.cache_dir]
-        except SsgError:
+            self.base_path = config.base_path
+        except SsgError:  # the worker shows the error in the browser
             ignored = [self.site_dir / "out", self.site_dir / ".ssg"]
         self.filter = CodeFilter(self.site_dir, self.app_dir, ignored)
 

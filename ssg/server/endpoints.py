@@ -44,6 +44,8 @@ class Endpoints:
         backend: where the ISR state is shared (the local disk or Redis).
         secret: the bearer secret ($SSG_REVALIDATE_SECRET), or None.
         not_found: makes the 404 response.
+        base_path: the served build's base path ("/docs", or ""): revalidated paths are
+            given without it, as `revalidate_path` takes them.
     """
 
     def __init__(
@@ -53,8 +55,10 @@ class Endpoints:
         backend: CacheBackend,
         secret: str | None,
         not_found: Callable[[web.Request], web.Response],
+        base_path: str = "",
     ) -> None:
         self.engine = engine
+        self._base_path = base_path
         self.backend = backend
         self._secret = secret.encode("utf-8") if secret else None
         self._not_found = not_found
@@ -126,9 +130,16 @@ class Endpoints:
         except ValueError as exc:
             return _bad(str(exc))
         await self.engine.revalidations.save_marks()
-        return _json(
-            {"revalidated": True, "path": path, "type": kind, "marked": marked, "now": now}
-        )
+        answer = {"revalidated": True, "path": path, "type": kind, "marked": marked, "now": now}
+        base = self._base_path
+        if not marked and base and (path == base or path.startswith(base + "/")):
+            # The address bar's path: likely meant without the base path (not guessed, since
+            # the site may have a segment of the same name).
+            answer["hint"] = (
+                f"paths are given without the base path {base}: "
+                f'{{"path": "{path[len(base) :] or "/"}"}}'
+            )
+        return _json(answer)
 
     def status(
         self, *, verbose: bool = False, offset: int = 0, limit: int = 1000

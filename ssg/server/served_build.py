@@ -178,6 +178,7 @@ def _load_build(config: SiteConfig, options: BuildOptions, pin: Path | None) -> 
             backend=options.backend,
             secret=options.secret,
             not_found=lambda r: handler.not_found(r),
+            base_path=config.base_path,
         ),
         not_found_pages=NotFoundPages(site, not_found_body),
         body_limit_bytes=config.body_limit_bytes,

@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import sys
+import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,9 @@ class DevServer:
 
     process: asyncio.subprocess.Process
     url: str = ""
+    """The server's origin ("http://127.0.0.1:PORT"), without the site's base path."""
+    announced: str = ""
+    """The URL the terminal line names (with the base path)."""
     lines: list[str] = field(default_factory=list)
     _new_line: asyncio.Event = field(default_factory=asyncio.Event)
     _reader: asyncio.Task[None] | None = None
@@ -74,7 +78,9 @@ async def start_dev(site_dir: Path, *args: str, env: dict[str, str] | None = Non
     server = DevServer(process)
     server._reader = asyncio.create_task(server._read())
     line = await server.wait_for_line("ssg dev serving")
-    server.url = line.split(" on ", 1)[1].split()[0]
+    server.announced = line.split(" on ", 1)[1].split()[0]
+    parts = urllib.parse.urlsplit(server.announced)
+    server.url = f"{parts.scheme}://{parts.netloc}"
     return server
 
 

@@ -206,6 +206,7 @@ async def test_pages_under_a_base_path_are_told_by_their_location(
     site = make_site({**SITE, "ssg.toml": 'base_path = "/docs"\n'})
     server = await start_dev(site)
     dev_server.append(server)
+    assert server.announced == server.url + "/docs"  # the server's root is a 404
     async with (
         aiohttp.ClientSession() as session,
         open_page(session, server.url, "/docs/blog/a") as (_, on_a),

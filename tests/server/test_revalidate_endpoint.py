@@ -232,3 +232,25 @@ async def test_status_lists_pages_one_slice_at_a_time(
     assert len(first["pages"]) + len(rest["pages"]) == first["pages_total"]
     assert (first["failures_total"], first["on_demand_entries"]) == (0, 0)
     assert bad.status == 400
+
+
+async def test_a_path_given_with_the_base_path_is_answered_with_a_hint(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    # Paths are the site's, without the base path (as revalidate_path in page code); the
+    # address bar's path, with it, marks nothing and says so.
+    site_dir = isr_site(make_site, extra={"ssg.toml": 'base_path = "/docs"\n'})
+    server = await serve_site(site_dir, revalidate_secret="s3cret")
+
+    wrong = await server.request(
+        "POST", "/docs/_ssg/revalidate", json={"path": "/docs/blog/a"}, headers=AUTH
+    )
+    right = await server.request(
+        "POST", "/docs/_ssg/revalidate", json={"path": "/blog/a"}, headers=AUTH
+    )
+
+    assert wrong.json()["marked"] == 0
+    assert wrong.json()["hint"] == (
+        'paths are given without the base path /docs: {"path": "/blog/a"}'
+    )
+    assert right.json()["marked"] == 1 and "hint" not in right.json()

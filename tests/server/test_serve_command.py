@@ -117,6 +117,33 @@ async def test_serve_builds_first_serves_logs_and_stops_cleanly(
     assert "Traceback" not in output
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_serve_announces_the_sites_url_with_its_base_path(
+    make_site: MakeSite, workers: int
+) -> None:
+    # The server's root is a 404 under a base path: the URL printed must be the site's.
+    site_dir = make_site(
+        {
+            "ssg.toml": 'base_path = "/docs"\n',
+            "app/layout.html": LAYOUT,
+            "app/page.html": "<h1>served</h1>",
+        }
+    )
+    port = free_port()
+    process = await start_serve(site_dir, port, workers=workers)
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        found = re.search(r" on (http://[^\s,]+)", seen[-1])
+        assert found is not None, seen[-1]
+        assert found.group(1) == f"http://127.0.0.1:{port}/docs"
+        async with aiohttp.ClientSession() as session, session.get(found.group(1)) as response:
+            assert response.status == 200
+            assert "<h1>served</h1>" in await response.text()
+    finally:
+        await stop_serve(process)
+
+
 async def test_two_workers_share_the_port_and_one_regeneration_counter(make_site: MakeSite) -> None:
     site_dir = make_site(
         {
