@@ -17,6 +17,11 @@ from tests.conftest import MakeSite
     ("url", "base_path", "trailing_slash", "result"),
     [
         ("/blog/a?x=1#c", "/docs", False, "/docs/blog/a?x=1#c"),
+        ("/blog/a?x=1#c", "/docs", True, "/docs/blog/a/?x=1#c"),
+        ("/blog/a/", "", False, "/blog/a"),
+        ("/blog/a", "", True, "/blog/a/"),
+        ("/feed.xml", "/docs", True, "/docs/feed.xml"),
+        ("/feed.xml/", "", True, "/feed.xml"),
         ("/", "/docs", False, "/docs"),
         ("/", "/docs", True, "/docs/"),
         ("/#top", "/docs", True, "/docs/#top"),
@@ -110,6 +115,27 @@ async def test_a_build_under_a_base_path_prefixes_every_url_and_keeps_out_paths(
     assert (out / "_headers").read_text().startswith("/repo/_assets/*")
     assert 'href="/repo"' in (out / "404.html").read_text()
     assert (out / "logo.png").is_file() and not (out / "repo").exists()
+    assert result.broken_links == []
+
+
+async def test_with_trailing_slash_links_and_redirects_take_the_sites_form(
+    make_site: MakeSite,
+) -> None:
+    # A link without the slash would cost every click a redirect (as Next.js <Link>
+    # with trailingSlash: normalizePathTrailingSlash).
+    site = make_site(
+        {
+            **SITE,
+            "ssg.toml": SITE["ssg.toml"].replace(
+                'title = "T"', 'title = "T"\ntrailing_slash = true'
+            ),
+        }
+    )
+    result = await build_site(load_config(site, environ={}))
+    home = (site / "out" / "index.html").read_text()
+    assert 'id="t" href="/repo/about/"' in home and 'src="/repo/logo.png"' in home
+    assert 'href="/repo/feed.xml"' in home and 'href="/repo/"' in home
+    assert result.manifest.redirects["/old"].location == "/repo/about/"
     assert result.broken_links == []
 
 
