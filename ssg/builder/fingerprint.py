@@ -3,6 +3,7 @@ full render ("ssg upgraded", "ssg.toml changed", ...): the incremental build's f
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from ssg.config import SiteConfig
+from ssg.config import CONFIG_FILE, SiteConfig
 from ssg.content.cache import code_identity as content_code_identity
 from ssg.site import Site
 
@@ -21,16 +22,26 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
     | key                     | what                                                |
     | ----------------------- | --------------------------------------------------- |
     | "ssg upgraded"          | ssg's version and source files, Jinja2, Markdown, Pygments, Python |
-    | "ssg.toml changed"      | the loaded config (ssg.toml and `SSG_*` overrides)   |
+    | "ssg.toml changed"      | the bytes of ssg.toml                               |
+    | "<key> changed"         | each key of the loaded config ("base_path changed": ssg.toml, or a command option such as --base-path or --export, or an `SSG_*` variable) |
     | "build options changed" | --drafts, --strict                                  |
     | "environment changed"   | `SSG_*` variables and the working directory (site modules read them) |
     | "routes changed"        | the names of the files under app/ and of the site's top-level modules |
     | "theme changed"         | the theme folder and its assets' fingerprints       |
     """
     config = site.config
+    try:
+        config_file = digest((config.site_dir / CONFIG_FILE).read_bytes())
+    except OSError:
+        config_file = "absent"
     return {
         "ssg upgraded": digest(repr(_code_identity())),
-        "ssg.toml changed": digest(repr(config)),
+        "ssg.toml changed": config_file,
+        # Key by key: a full render after `--export` or `--base-path` names what changed.
+        **{
+            f"{field.name} changed": digest(repr(getattr(config, field.name)))
+            for field in dataclasses.fields(config)
+        },
         "build options changed": f"drafts={include_drafts} strict={strict}",
         "environment changed": digest(
             repr(

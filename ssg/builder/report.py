@@ -88,6 +88,7 @@ def render_counts(result: BuildResult) -> str:
     | ------------------------------ | ----------------------------------------------------- |
     | after one post's body was edited | Rendered 4 pages, reused 2,559                      |
     | after an edit of ssg.toml      | Rendered 2,563 pages, reused 0 (full render: ssg.toml changed) |
+    | `ssg build --export` after `ssg build` | Rendered 2,563 pages, reused 0 (full render: output changed) |
     """
     rendered = result.pages_rendered
     line = (

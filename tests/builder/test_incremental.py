@@ -153,6 +153,22 @@ async def test_a_change_every_page_depends_on_renders_all_and_says_why(
     assert second.full_render_reason == reason
 
 
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [({"output": "export"}, "output changed"), ({"base_path": "/repo"}, "base_path changed")],
+    ids=["--export", "--base-path"],
+)
+async def test_a_command_option_that_changes_the_config_is_named_as_the_reason(
+    make_site: MakeSite, build: Build, options: dict[str, str], reason: str
+) -> None:
+    # ssg.toml did not change: the summary must not say it did.
+    site = make_site(POSTS_SITE)
+    await build(site)
+    second = await build(site, **options)
+    assert second.pages_reused == 0
+    assert second.full_render_reason == reason
+
+
 async def test_force_renders_every_page(make_site: MakeSite, build: Build) -> None:
     site = make_site(POSTS_SITE)
     await build(site)
