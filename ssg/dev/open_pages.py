@@ -49,7 +49,7 @@ render's `time.time()` at most), so edits this close before a render count as du
 
 
 @dataclass(frozen=True)
-class PageRecord:
+class RenderReads:
     """What one render of a page read.
 
     Attributes:
@@ -78,7 +78,7 @@ class OpenPages:
         self._site = site
         self._services = services
         self._lock = threading.Lock()
-        self._records: OrderedDict[str, PageRecord] = OrderedDict()
+        self._records: OrderedDict[str, RenderReads] = OrderedDict()
         self._digests: dict[Read, str | None] = {}
         self._current = ReadDigests(site, services)
         self._route_files: dict[str, frozenset[Read]] = {}
@@ -123,7 +123,7 @@ class OpenPages:
             # brings the edit would find its digest unchanged. Stat after digesting.
             edited = any(self._edited_since(read, started_at) for read in new)
             overlapped = started != self.change or edited
-            self._records[url_path] = PageRecord(found, started, overlapped)
+            self._records[url_path] = RenderReads(found, started, overlapped)
             self._records.move_to_end(url_path)
             while len(self._records) > KEPT_PAGES:
                 self._records.popitem(last=False)
