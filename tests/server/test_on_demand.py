@@ -208,10 +208,23 @@ async def test_an_evicted_url_asked_again_waits_for_its_entry_deletion(
         unlink_all(files)
 
     monkeypatch.setattr(on_demand_module, "unlink_all", held_unlink)
+    on_demand = server.engine.on_demand
+    waiting = asyncio.Event()
+    wait_deleted = on_demand.wait_deleted
+
+    async def observed_wait(url_path: str) -> None:
+        waiting.set()
+        await wait_deleted(url_path)
+
+    monkeypatch.setattr(on_demand, "wait_deleted", observed_wait)
     evicting = asyncio.create_task(server.get("/blog/n2"))  # evicts n1: its deletion is held
     assert await asyncio.to_thread(deleting.wait, 10)
     again = asyncio.create_task(server.get("/blog/n1"))
-    await asyncio.sleep(0.05)  # time for a render that did not wait to write its entry
+    # Either the render waits for the held deletion, or (wrong) it ends and writes its
+    # entry before the deletion goes on: then the deletion removes the new entry.
+    await asyncio.wait(
+        [again, asyncio.create_task(waiting.wait())], return_when=asyncio.FIRST_COMPLETED
+    )
     gate.set()
     replies = await asyncio.gather(evicting, again)
 
