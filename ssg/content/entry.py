@@ -29,6 +29,9 @@ SUMMARY_MAX_CHARS = 280
 _BUNDLE_INDEXES = frozenset({"index.md", "index.markdown", "_index.md"})
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _EMPTY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+#*)?[ \t]*$", re.MULTILINE)
+# What every empty heading's line ends with: a search with a literal start (re finds a `#`
+# fast), where `_EMPTY_HEADING`'s `^` is tried at every position of the body.
+_HASH_AT_LINE_END = re.compile(r"#[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -329,8 +332,8 @@ def _missing_files(
 
 def _empty_headings(source_file: Path, body: str, body_line: int) -> list[ContentProblem]:
     """A problem per ATX heading with no text (`##` alone on its line), outside code fences."""
-    if _EMPTY_HEADING.search(body) is None:
-        return []  # the usual case, found by one search instead of a walk over the lines
+    if _HASH_AT_LINE_END.search(body) is None or _EMPTY_HEADING.search(body) is None:
+        return []  # the usual case, found by a search instead of a walk over the lines
     problems = []
     fence: str | None = None
     for number, line in enumerate(body.splitlines(), start=body_line):

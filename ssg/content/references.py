@@ -16,6 +16,13 @@ from urllib.parse import quote, unquote
 # Two patterns with a literal start: re finds those fast, where one alternation
 # (`\b(?:src|href)=`) walked highlighted code character by character.
 _REFERENCES = (re.compile(r'src="([^"]*)"'), re.compile(r'href="([^"]*)"'))
+# The same, without the targets `_file_part` always leaves out as written (`https:...`,
+# `/x`, `#top`, empty): most posts hold only those, and one search each tells so.
+_NOT_RELATIVE = r'(?![A-Za-z][A-Za-z0-9+.-]*:|[/#?"])'
+_RELATIVE_REFERENCES = (
+    re.compile(f'src="{_NOT_RELATIVE}'),
+    re.compile(f'href="{_NOT_RELATIVE}'),
+)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Relative links to these are page URLs of an older site, not files beside the post.
 _PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".php"})
@@ -31,6 +38,8 @@ def relative_targets(body_html: str) -> list[str]:
     | img/a%20b.png?v=2#x       | img/a b.png       |
     | /blog/x, #top, https://.. | (left out)        |
     """
+    if not any(pattern.search(body_html) for pattern in _RELATIVE_REFERENCES):
+        return []
     found: dict[str, None] = {}
     for match in _matches(body_html):
         target = _file_part(match.group(1))

@@ -143,6 +143,20 @@ def test_word_count_counts_visible_words_not_markup() -> None:
     assert rendered.word_count == 5
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        pytest.param("a b\tc\n\nd\n", 4, id="ascii"),
+        pytest.param("<div>x <!-- a >>b -->y</div>\n", 3, id="stray-bracket-in-raw-html"),
+        pytest.param("caf\u00e9 na\u00efve\u00a0r\u00e9sum\u00e9\n", 3, id="non-ascii-nbsp"),
+        pytest.param("x\u2003y\n", 2, id="unicode-space"),
+        pytest.param("", 0, id="empty"),
+    ],
+)
+def test_word_count_splits_on_whitespace_as_str_split(text: str, words: int) -> None:
+    assert render_markdown(text).word_count == words
+
+
 def test_first_paragraph_is_plain_text_skipping_empty_ones() -> None:
     rendered = render_markdown('# T\n\n<p></p>\n\nFirst **bold** &amp; <a href="/x">link</a>.\n')
 
