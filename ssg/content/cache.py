@@ -361,8 +361,15 @@ def _replace(target: Path, value: object) -> None:
         OSError: the folder cannot be written.
     """
     temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    temp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(temp, target)
+    # Pickled straight into the file, frame by frame: `dumps` would first grow one
+    # bytes object of the whole cache (megabytes), copying it as it grows.
+    try:
+        with open(temp, "wb") as stream:
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk leaves no half-written temp file behind
+        raise
 
 
 def code_identity() -> tuple[str, ...]:
