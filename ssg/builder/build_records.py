@@ -13,6 +13,7 @@ computes the digest a read has now. `ssg dev` uses the same reads and digests.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import pickle
@@ -25,12 +26,17 @@ from ssg.builder.unchanged import output_stamp, read_output_stamp, records_file
 from ssg.config import SiteConfig
 from ssg.content.specs import CollectionOrigin
 from ssg.reads import Read
+from ssg.records import PageRecord
+from ssg.revalidate import Revalidate
 from ssg.routing.definitions import Params
 
 log = logging.getLogger("ssg.builder")
 
-RECORDS_FORMAT = 2
+RECORDS_FORMAT = 3
 """Bump when the pickled records change shape."""
+
+_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord))
+"""A kept page's record is pickled as a tuple of these fields' values (checked on load)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
         log.warning("Could not read the build records %s (%s); rendering every page", path, exc)
         return None, "no previous build records"
     try:
-        records = pickle.loads(data)
+        records = parse_records(data)
     except Exception as exc:  # any unpickling failure: a torn or foreign file
         log.warning(
             "The build records %s are unreadable (%s); rendering every page and writing them again",
@@ -127,6 +133,95 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
         return None, "the output folder changed since the last build"
     return records, ""
 
+
+def dump_records(records: BuildRecords) -> bytes:
+    """The records as bytes for `parse_records`: a pickle of plain tuples.
+
+    Each kept page is a tuple rather than three pickled dataclasses: pickling and
+    unpickling thousands of frozen dataclasses field by field costs more than the
+    rest of the records together, and a one-page edit writes and reads them all.
+    """
+    revalidates: dict[Revalidate, int] = {}
+    pages = []
+    for url_path, kept in records.pages.items():
+        record = kept.page.record
+        values = [getattr(record, name) for name in _PAGE_FIELDS]
+        values[_REVALIDATE] = revalidates.setdefault(record.revalidate, len(revalidates))
+        pages.append(
+            (
+                url_path,
+                kept.route_pattern,
+                kept.params_key,
+                tuple(values),
+                kept.page.links,
+                kept.reads,
+                kept.groups,
+                kept.indexed,
+                kept.bundles,
+            )
+        )
+    state = (
+        records.format,
+        _PAGE_FIELDS,
+        records.fingerprint,
+        records.keys,
+        records.digests,
+        records.groups,
+        list(revalidates),
+        pages,
+        records.params,
+        records.links_key,
+        records.broken_links,
+    )
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def parse_records(data: bytes) -> BuildRecords | None:
+    """The records `dump_records` wrote, or None when `data` holds another format.
+
+    Raises:
+        Exception: whatever unpickling a torn or foreign file raises.
+    """
+    state = pickle.loads(data)
+    if not isinstance(state, tuple) or state[:2] != (RECORDS_FORMAT, _PAGE_FIELDS):
+        return None
+    _, _, fingerprint, keys, digests, groups, revalidates, pages, params, links_key, broken = state
+    kept_pages = {}
+    for (
+        url_path,
+        route_pattern,
+        params_key,
+        values,
+        links,
+        reads,
+        groups_of,
+        indexed,
+        bundles,
+    ) in pages:
+        values = list(values)
+        values[_REVALIDATE] = revalidates[values[_REVALIDATE]]
+        kept_pages[url_path] = KeptPage(
+            route_pattern,
+            params_key,
+            FinishedPage(PageRecord(*values), links),
+            reads,
+            groups_of,
+            indexed,
+            bundles,
+        )
+    return BuildRecords(
+        fingerprint=fingerprint,
+        keys=keys,
+        digests=digests,
+        groups=groups,
+        pages=kept_pages,
+        params=params,
+        links_key=links_key,
+        broken_links=broken,
+    )
+
+
+_REVALIDATE = _PAGE_FIELDS.index("revalidate")
 
 _STAMPED_KINDS = frozenset(
     {"template", "entries", "slug", "field", "metadata", "entry", "page_index"}

@@ -62,10 +62,12 @@ class BuildResult:
     """
 
     out_dir: Path
-    routes: list[RouteResult]
+    # Left out of repr: thousands of pages. Python 3.11's asyncio.run formats the
+    # finished main task, result included, when it restores the SIGINT handler.
+    routes: list[RouteResult] = field(repr=False)
     pages_written: int
     seconds: float
-    manifest: Manifest
+    manifest: Manifest = field(repr=False)
     params_calls: int = 0
     next_due_at: float | None = None
     broken_links: list[BrokenLink] = field(default_factory=list)

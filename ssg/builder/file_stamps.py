@@ -19,8 +19,9 @@ _FOLDER: Stamp = (0, 0, 0, 0)
 """A folder below a root: there (an empty new folder is a change a listing sees)."""
 
 _SKIPPED_NAMES = frozenset({"__pycache__", ".git", ".hg", ".svn"})
-_TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
-"""A build's own staging and swapped-out folders (`.out.staging-PID`), which come and go."""
+_TRANSIENT = re.compile(r"\..+\.((staging|old)-\d+|journal(\.\d+\.tmp)?)$")
+"""A build's own staging and swapped-out folders (`.out.staging-PID`) and
+in-place journal (`.out.journal`), which come and go."""
 
 
 def start_marker(folder: Path) -> int | None:

@@ -4,7 +4,6 @@ files (public/, assets, 404.html, manifest), check links, swap out/ in, keep the
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import time
 from collections.abc import Callable
@@ -138,7 +137,12 @@ async def _build(
         results, planned, params_calls = await plan_pages(site, services, previous, recorder)
         # The site, its modules and the content planned from live to the build's end.
         heap.freeze()
-        writer = OutputWriter(config.out_dir, remove_old_in_background=remove_old_in_background)
+        # An incremental build updates out/ in place; a full render swaps a new one in.
+        writer = OutputWriter(
+            config.out_dir,
+            remove_old_in_background=remove_old_in_background,
+            in_place=previous.records is not None,
+        )
         known_links = {} if force else load_known_links(config.cache_dir)
         rendered, link_seconds, reused = await render_pages(
             site,
@@ -156,7 +160,7 @@ async def _build(
         indexed = services.page_index.url_paths or ()
         manifest, not_found_links = await _write(site, writer, results, rendered, clock(), indexed)
         started_check = time.thread_time()
-        files = _output_files(writer.staging_dir)
+        files = writer.output_files()
         # Nothing rendered and the same files as the last build: the same links, answered
         # by the same pages and files, so the same broken ones (the records keep them).
         links_key = previous.links_key(files, not_found_links)
@@ -342,16 +346,6 @@ def _write_static_host_files(
         text = merged(config.public_dir / name, generated)
         if text:
             writer.write(name, text.encode("utf-8"))
-
-
-def _output_files(staging: Path) -> set[str]:
-    """Every file under the staging folder, as "/"-separated relative paths."""
-    files: set[str] = set()
-    for folder, _dirs, names in os.walk(staging):
-        relative = os.path.relpath(folder, staging)
-        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
-        files.update(prefix + name for name in names)
-    return files
 
 
 def _check_links(

@@ -23,7 +23,7 @@ from ssg.site import Site
 MISSING = "missing"
 """The digest of a file or entry that is gone."""
 
-_TRANSIENT = re.compile(r"\..+\.(staging|old)-\d+$")
+_TRANSIENT = re.compile(r"\..+\.((staging|old)-\d+|journal(\.\d+\.tmp)?)$")
 
 
 class ReadDigests:
@@ -74,7 +74,7 @@ class ReadDigests:
                 names = os.listdir(str(read[1]))
             except OSError:
                 return MISSING
-            # A build's own staging and swapped-out folders (`.out.staging-PID`) come and go.
+            # A build's own staging and swapped-out folders and journal (`.out.staging-PID`) come and go.
             return digest("\0".join(sorted(n for n in names if not _TRANSIENT.match(n))))
         if kind == "entries" and isinstance(read[1], CollectionOrigin):
             collection = self._collection(read[1])

@@ -4,12 +4,17 @@ next build (`ssg.builder.build_records`)."""
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from ssg.builder.build_records import BuildRecords, KeptPage, KeptParams, params_key
+from ssg.builder.build_records import (
+    BuildRecords,
+    KeptPage,
+    KeptParams,
+    dump_records,
+    params_key,
+)
 from ssg.builder.build_result import PlannedPage
 from ssg.builder.finish import FinishedPage
 from ssg.builder.incremental import PreviousBuild
@@ -173,7 +178,7 @@ class RecordsWriter:
         target = records_file(config)
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temp.write_bytes(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+        temp.write_bytes(dump_records(records))
         os.replace(temp, target)
         write_output_stamp(config, stamp)
         self.saved = records

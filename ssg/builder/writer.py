@@ -1,4 +1,6 @@
-"""Write the build output into a staging folder that replaces out/ only when the build succeeded."""
+"""Write the build output into a staging folder that replaces out/ only when the build succeeded:
+swapped in whole (a full render), or its few changed files moved in under a journal
+(an incremental build, `ssg.builder.journal`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 
+from ssg.builder.journal import commit_in_place, output_lock, recover_journal
 from ssg.errors import OutputDirError, PublicLinkError
 from ssg.syscalls import exchange_paths, fsync_directory, process_running, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
@@ -84,20 +87,31 @@ def check_out_dir(out_dir: Path, *, site_dir: Path, guarded: tuple[Path, ...]) -
 
 
 class OutputWriter:
-    """Writes files under a staging folder, then swaps it in for out/ (`commit`).
+    """Writes files under a staging folder, then puts them in out/ (`commit`).
 
     A failed build calls `discard` and the previous out/ is untouched, so a
     broken build never takes a deployed site down (as lektor's artifacts).
 
-    On a rebuild, a file whose bytes equal the previous build's file is
-    hard-linked to it instead of written again: no new inode, the old
-    modification time kept (rsync and deploy tools see it unchanged), and
-    nothing is freed when the old out/ goes. File systems without hard links
-    get every file written. With `remove_old_in_background` (the CLI's builds)
-    the swapped-out previous build is deleted by a detached process.
+    Two ways to commit, both all or nothing:
+    - swap (a full render): the staging folder holds the whole new build and
+      replaces out/ in one rename. A file whose bytes equal the previous
+      build's file is hard-linked to it instead of written again: no new
+      inode, the old modification time kept (rsync and deploy tools see it
+      unchanged), and nothing freed when the old out/ goes. With
+      `remove_old_in_background` (the CLI's builds) the swapped-out previous
+      build is deleted by a detached process.
+    - in place (`in_place`, an incremental build over a previous build): a page
+      the build reuses stays in out/ as it is (`reuse`); the staging folder
+      holds only what the build wrote, and `commit` moves the files that
+      changed into out/ and deletes those the build no longer has, under a
+      journal (`ssg.builder.journal`). A page edit then costs a few renames,
+      not a link per page of the site.
+    File systems without hard links get every written file written (and moved).
     """
 
-    def __init__(self, out_dir: Path, *, remove_old_in_background: bool = False) -> None:
+    def __init__(
+        self, out_dir: Path, *, remove_old_in_background: bool = False, in_place: bool = False
+    ) -> None:
         self.out_dir = out_dir
         self._remove_old_in_background = remove_old_in_background
         self.staging_dir = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
@@ -107,6 +121,10 @@ class OutputWriter:
         self.staging_dir.mkdir(parents=True)
         # Only a previous build is a source of links (check_out_dir refuses other folders).
         self._link_previous = (out_dir / "_ssg" / "manifest.json").is_file()
+        # In place: the files of out/ now, and those of them this build keeps as they are.
+        self.in_place = in_place and self._link_previous
+        self._existing: set[str] = _files_below(str(out_dir)) if self.in_place else set()
+        self._reused: set[str] = set()
         # Folders known to exist: one mkdir per folder, not per file.
         self._made_dirs: set[Path] = {self.staging_dir}
         self._made_dir_strs: set[str] = {str(self.staging_dir)}
@@ -160,15 +178,21 @@ class OutputWriter:
         return count
 
     def reuse(self, relative: str) -> bool:
-        """Put the previous build's `relative` file into the staging folder as it is.
+        """Keep the previous build's `relative` file as it is.
 
-        For a page an incremental build proved unchanged: hard-linked, or copied
-        where the file system has no hard links. Plain strings, not Paths: an
-        incremental build calls it for thousands of pages.
+        For a page an incremental build proved unchanged: left in out/ (in place),
+        or put into the staging folder: hard-linked, or copied where the file
+        system has no hard links. Plain strings, not Paths: an incremental build
+        calls it for thousands of pages.
 
         Returns:
             False when the previous build has no such file (the page must be rendered).
         """
+        if self.in_place:
+            if relative not in self._existing:
+                return False
+            self._reused.add(relative)
+            return True
         previous = os.path.join(self._out_str, relative)
         target = os.path.join(self._staging_str, relative)
         folder = os.path.dirname(target)
@@ -229,8 +253,13 @@ class OutputWriter:
             data = (theme.static_dir / name).read_bytes()
             self.write(f"{prefix}/{hashed}", data)
 
+    def output_files(self) -> set[str]:
+        """Every file of the new build, as "/"-separated paths relative to out/."""
+        return _files_below(self._staging_str) | self._reused
+
     def commit(self) -> None:
-        """Replace out/ with the staging folder in one atomic step, then remove the old build.
+        """Put the new build in out/, all or nothing: in place (`ssg.builder.journal`), or
+        by replacing out/ with the staging folder in one step, then removing the old build.
 
         The staging folder is flushed to disk first (syncfs), so after a power
         loss out/ holds either the old build or the complete new one. The swap
@@ -238,20 +267,45 @@ class OutputWriter:
         renames, and a kill between them is repaired by `recover_output` on the
         next build or serve.
         """
+        if self.in_place:
+            self._commit_in_place()
+            return
         sync_file_system(self.staging_dir)
-        if self.out_dir.exists() and exchange_paths(self.staging_dir, self.out_dir):
-            old = self.staging_dir  # now holds the previous build
-        else:
-            old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
-            if self.out_dir.exists():
-                os.replace(self.out_dir, old)
-            os.replace(self.staging_dir, self.out_dir)
-        fsync_directory(self.out_dir.parent)
+        with output_lock(self.out_dir):  # a server pinning the old out/ finishes first
+            if self.out_dir.exists() and exchange_paths(self.staging_dir, self.out_dir):
+                old = self.staging_dir  # now holds the previous build
+            else:
+                old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+                if self.out_dir.exists():
+                    os.replace(self.out_dir, old)
+                os.replace(self.staging_dir, self.out_dir)
+            fsync_directory(self.out_dir.parent)
         if old.exists():
             if self._remove_old_in_background:
                 remove_in_background(old)
             else:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def _commit_in_place(self) -> None:
+        """Move the staged files that differ from out/'s into it; delete what the build lacks.
+
+        A staged file that is a link to out/'s file (the same bytes, `_link_if`)
+        needs no move.
+        """
+        staged = _files_below(self._staging_str)
+        moves = []
+        for relative in staged:
+            try:
+                same = os.path.samestat(
+                    os.lstat(os.path.join(self._staging_str, relative)),
+                    os.lstat(os.path.join(self._out_str, relative)),
+                )
+            except FileNotFoundError:
+                same = False
+            if not same:
+                moves.append(relative)
+        deletions = self._existing - staged - self._reused
+        commit_in_place(self.out_dir, self.staging_dir, moves, deletions)
 
     def discard(self) -> None:
         """Remove the staging folder; out/ is left as it was."""
@@ -288,11 +342,15 @@ def recover_output(out_dir: Path) -> list[Path]:
     `.out.staging-PID` / `.out.old-PID` of a process that no longer runs is
     removed (a build still running keeps its own).
 
-    Side effects: renames and deletes folders next to `out_dir`.
+    A build killed while it updated out/ in place left its journal: it is
+    finished first (`ssg.builder.journal.recover_journal`).
+
+    Side effects: renames and deletes folders next to `out_dir`, and files in it.
     """
     removed: list[Path] = []
     if not out_dir.parent.is_dir():
         return removed
+    recover_journal(out_dir)
     leftovers = []
     for prefix in (f".{out_dir.name}.staging-", f".{out_dir.name}.old-"):
         for folder in out_dir.parent.glob(prefix + "*"):
@@ -315,6 +373,24 @@ def recover_output(out_dir: Path) -> list[Path]:
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
+
+
+def _files_below(folder: str) -> set[str]:
+    """Every file (and symbolic link) below `folder`, as "/"-separated relative paths."""
+    files: set[str] = set()
+    pending = [(folder, "")]
+    while pending:
+        path, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(path))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, f"{prefix}{entry.name}/"))
+            else:
+                files.add(prefix + entry.name)
+    return files
 
 
 def _check_links(sources: list[Path], inside: Path) -> None:

@@ -203,8 +203,9 @@ class BuildSwitch:
         """Reload whenever a build swaps out/ in, until `stop` is set.
 
         Watches out/'s parent folder, not recursively: a build's commit renames
-        its staging folder to out/, which shows there as a change of out/ itself
-        (the files written inside the staging folder do not). Files copied into
+        its staging folder to out/, or (in place) sets out/'s times once done,
+        which shows there as a change of out/ itself (the files written inside
+        do not). Files copied into
         out/ in place (rsync) are not seen: send SIGHUP after such a copy.
         `self.watching` is set once the watch is in place.
         """

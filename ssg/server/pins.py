@@ -1,8 +1,8 @@
 """Pin the build a server serves: a hard-linked copy of out/ that no later build touches.
 
-`ssg build` swaps its output in for out/ and deletes the previous build, so a
-build that kept reading through the out/ path would read the next build's
-files from the swap until the server switches. Each loaded build reads from
+`ssg build` swaps its output in for out/ and deletes the previous build (or
+renames its changed files over out/'s, in place), so a build that kept reading
+through the out/ path would read the next build's files until the server switches. Each loaded build reads from
 its own pin instead: a tree of hard links to the files of the out/ it loaded
 (no bytes copied; a build never rewrites a file in place, it writes new ones),
 removed when the build retires.
@@ -10,6 +10,7 @@ removed when the build retires.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -17,6 +18,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ssg.builder.journal import journal_file, recover_journal
 from ssg.syscalls import process_running
 
 logger = logging.getLogger("ssg.server")
@@ -52,6 +54,7 @@ def pin_build(out_dir: Path, pins_dir: Path) -> Path | None:
         pins_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_pins(pins_dir)
         for _attempt in range(PIN_ATTEMPTS):
+            recover_journal(out_dir)  # an in-place update a killed build left half done
             pin = Path(tempfile.mkdtemp(dir=pins_dir, prefix=f"{os.getpid()}-"))
             try:
                 if _link_tree(out_dir, pin):
@@ -104,6 +107,11 @@ def _link_tree(out_dir: Path, pin: Path) -> bool:
     """
     out_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        # An in-place update holds this lock exclusively (ssg.builder.journal): the pin
+        # waits for it, and a journal left by a killed one makes the pin start over.
+        fcntl.flock(out_fd, fcntl.LOCK_SH)
+        if journal_file(out_dir).exists():
+            return False
         pinned = os.fstat(out_fd)
         for folder, dir_names, file_names, folder_fd in os.fwalk(".", dir_fd=out_fd):
             target = pin / folder

@@ -1,4 +1,5 @@
-"""A killed build leaves no debris: out/ is switched in one step, leftovers and workers go."""
+"""A killed build leaves no debris: out/ is switched in one step (a full render; an incremental
+build: tests/builder/test_journal.py), leftovers and workers go."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ssg.builder import writer
+from ssg.builder.builder import build_site
 from ssg.builder.writer import recover_output
+from ssg.config import load_config
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
@@ -47,7 +49,7 @@ async def test_a_kill_between_renames_cannot_leave_the_site_without_out(
         real_replace(source, target)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "replace", killed_before_renaming_into_out)
-    await build(site)
+    await build_site(load_config(site), force=True)  # a full render: swapped in whole
 
     assert "<h1>v2</h1>" in (site / "out/index.html").read_text()  # switched in one step
 
@@ -143,31 +145,6 @@ async def test_content_pool_workers_die_with_a_killed_parent(
 
     assert len(workers) == 2
     assert gone == [True, True]
-
-
-async def test_the_new_output_is_flushed_to_disk_before_the_switch(
-    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    site = make_site(SITE)
-    await build(site)
-    steps: list[str] = []
-    real_exchange = writer.exchange_paths
-
-    def exchange(first: Path, second: Path) -> bool:
-        steps.append(f"switch {Path(first).name} {Path(second).name}")
-        return real_exchange(first, second)
-
-    monkeypatch.setattr(
-        writer, "sync_file_system", lambda path: steps.append(f"sync {Path(path).name}")
-    )
-    monkeypatch.setattr(writer, "exchange_paths", exchange)
-    # A change, so the build writes a new output (with nothing changed it keeps out/).
-    (site / "app" / "page.html").write_text("<h1>v2</h1>")
-    await build(site)
-
-    pid = os.getpid()
-    assert steps == [f"sync .out.staging-{pid}", f"switch .out.staging-{pid} out"]
-    assert "<h1>v2</h1>" in (site / "out" / "index.html").read_text()
 
 
 HANGING_RENDER_PY = """

@@ -1,0 +1,288 @@
+"""An incremental build updates out/ in place under a journal: killed at any step, out/ ends up
+the old build or the new one, never a mix, and a server's pinned files never change."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ssg.builder import journal
+from ssg.builder.builder import build_site
+from ssg.builder.journal import journal_file
+from ssg.builder.writer import recover_output
+from ssg.config import load_config
+from ssg.server.pins import pin_build
+from tests.builder.conftest import ROOT_LAYOUT, Build
+from tests.builder.test_crash_safety import dead_pid
+from tests.conftest import MakeSite
+
+POSTS_PAGE_PY = """
+from ssg.content import load_collection
+def generate_static_params(params):
+    return [{'slug': p.slug} for p in load_collection('posts')]
+def load(params):
+    return {'post': load_collection('posts').get(params['slug'])}
+"""
+
+SITE = {
+    "ssg.toml": "trailing_slash = true\n",  # a page per folder: folders come and go
+    "app/layout.html": ROOT_LAYOUT,
+    "app/page.html": "<h1>home</h1>",
+    "app/blog/[slug]/page.py": POSTS_PAGE_PY,
+    "app/blog/[slug]/page.html": "<h1>{{ post.title }}</h1>{{ post.html }}",
+    "posts/a.md": "---\ntitle: A\ndate: 2020-01-01\n---\nBody of a.\n",
+    "posts/b.md": "---\ntitle: B\ndate: 2020-01-02\n---\nBody of b.\n",
+    "posts/c.md": "---\ntitle: C\ndate: 2020-01-03\n---\nBody of c, removed by the edit.\n",
+    "public/robots.txt": "User-agent: *\n",
+    "public/keep.txt": "kept\n",
+}
+
+
+def edit(site: Path) -> None:
+    """One edit that changes, adds (in a new folder) and removes pages (and their folders)."""
+    (site / "posts/b.md").write_text("---\ntitle: B\ndate: 2020-01-02\n---\nNew body.\n")
+    (site / "posts/c.md").unlink()
+    (site / "posts/d.md").write_text("---\ntitle: D\ndate: 2020-01-04\n---\nBody of d.\n")
+    (site / "public/robots.txt").write_text("User-agent: *\nDisallow: /x\n")
+
+
+def contents(out: Path) -> dict[str, object]:
+    """What a visitor or a static host sees in out/: every file's bytes (the manifest
+    without its build id and times, which differ between two builds of the same sources)."""
+    found: dict[str, object] = {}
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(out).as_posix()
+        if name == "_ssg/manifest.json":
+            manifest = json.loads(path.read_text())
+            manifest.pop("build_id")
+            manifest.pop("generated_at")
+            for page in manifest["pages"].values():
+                page.pop("generated_at", None)
+            found[name] = manifest
+        else:
+            found[name] = path.read_bytes()
+    return found
+
+
+# Run in a child process: the build, killed (SIGKILL, no clean-up) at its commit's step N.
+KILLED_BUILD = """
+import os, signal, sys
+from ssg.builder import journal
+from ssg.cli import cli
+
+kill_at = int(sys.argv[2])
+steps = 0
+in_commit = False
+
+
+def step(function):
+    def counted(*args, **kwargs):
+        global steps
+        if in_commit:
+            steps += 1
+            if steps == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return function(*args, **kwargs)
+    return counted
+
+
+for name in ("replace", "unlink", "rmdir"):
+    setattr(os, name, step(getattr(os, name)))
+journal.sync_file_system = step(journal.sync_file_system)
+commit = journal.commit_in_place
+
+
+def commit_in_place(*args, **kwargs):
+    global in_commit
+    in_commit = True
+    commit(*args, **kwargs)
+    in_commit = False
+    print("COMMITTED", steps)
+
+
+journal.commit_in_place = commit_in_place
+import ssg.builder.writer
+ssg.builder.writer.commit_in_place = commit_in_place
+cli(["build", sys.argv[1]])
+"""
+
+
+def killed_build(site: Path, kill_at: int) -> int | None:
+    """Build `site` in a child killed at its commit's step `kill_at`; the step count
+    when it finished instead (the commit had fewer steps), else None."""
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_BUILD, str(site), str(kill_at)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        assert "COMMITTED" in done.stdout, done.stdout  # an in-place update, not a full render
+        return int(done.stdout.split("COMMITTED ")[1].split()[0])
+    assert done.returncode == -9, done.stdout + done.stderr
+    return None
+
+
+async def test_a_build_killed_at_any_step_of_its_commit_leaves_the_old_or_the_new_out(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    old = contents(site / "out")
+    edit(site)
+    await build(site)
+    new = contents(site / "out")
+    assert old != new and "blog/d/index.html" in new and "blog/c/index.html" not in new
+    assert not (site / "out/blog/c").exists()
+    seen = []
+    kill_at = 1
+    while True:
+        # Back to the first build, then the edit again, killed at step `kill_at`.
+        shutil.rmtree(site)
+        site = make_site(SITE)
+        await build(site)
+        edit(site)
+        finished = killed_build(site, kill_at)
+        if finished is not None:
+            break
+        recover_output(site / "out")  # as the next build or `ssg serve` does first
+        after = contents(site / "out")
+        seen.append("old" if after == old else "new" if after == new else "mix")
+        assert not journal_file(site / "out").exists()
+        assert sorted(p.name for p in site.glob(".out.*")) == []
+        kill_at += 1
+
+    # Killed before the journal is in place (the flush, its rename): the old build; after: the new.
+    assert seen[:2] == ["old", "old"]
+    assert set(seen[2:]) == {"new"}
+    assert finished == kill_at - 1 >= 9  # flush, journal, deletion, pruning, 4 moves, flush...
+
+
+async def test_the_next_build_finishes_a_killed_commit_then_builds(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    edit(site)
+    assert killed_build(site, 5) is None  # committed (the journal is in place), half moved
+    (site / "posts/a.md").write_text("---\ntitle: A\ndate: 2020-01-01\n---\nNew a.\n")
+
+    await build(site)
+
+    out = site / "out"
+    assert "New a." in (out / "blog/a/index.html").read_text()
+    assert "New body." in (out / "blog/b/index.html").read_text()
+    assert (out / "blog/d/index.html").is_file() and not (out / "blog/c").exists()
+    assert not journal_file(out).exists()
+
+
+def test_a_journal_that_does_not_parse_is_removed_and_out_kept(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("old")
+    staging = tmp_path / f".out.staging-{dead_pid()}"
+    staging.mkdir()
+    (staging / "index.html").write_text("new")
+    journal_file(out).write_text('{"format": 1, "staging": ".out.sta')  # damaged, or not ours
+
+    assert recover_output(out) == [staging]
+    assert (out / "index.html").read_text() == "old"
+    assert not journal_file(out).exists()
+
+
+async def test_an_in_place_update_never_changes_a_file_a_server_pinned(
+    make_site: MakeSite, build: Build, tmp_path: Path
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    pin = pin_build(site / "out", tmp_path / "pins")
+    assert pin is not None
+    pinned = contents(pin)
+    edit(site)
+
+    result = await build(site)
+
+    assert result.pages_reused > 0  # an incremental build, in place
+    assert contents(pin) == pinned
+    assert "New body." in (site / "out/blog/b/index.html").read_text()
+
+
+async def test_a_pin_made_while_a_commit_is_left_unfinished_finishes_it_first(
+    make_site: MakeSite, build: Build, tmp_path: Path
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    edit(site)
+    assert killed_build(site, 5) is None  # committed, half moved: out/ is a mix
+
+    pin = pin_build(site / "out", tmp_path / "pins")
+
+    assert pin is not None
+    assert "New body." in (pin / "blog/b/index.html").read_text()
+    assert (pin / "blog/d/index.html").is_file() and not (pin / "blog/c").exists()
+
+
+async def test_a_full_render_is_flushed_to_disk_then_swapped_in(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ssg.builder import writer
+
+    site = make_site(SITE)
+    config = load_config(site)
+    await build_site(config)
+    steps: list[str] = []
+    real_exchange = writer.exchange_paths
+
+    def exchange(first: Path, second: Path) -> bool:
+        steps.append(f"switch {Path(first).name} {Path(second).name}")
+        return real_exchange(first, second)
+
+    monkeypatch.setattr(
+        writer, "sync_file_system", lambda path: steps.append(f"sync {Path(path).name}")
+    )
+    monkeypatch.setattr(writer, "exchange_paths", exchange)
+    (site / "app/page.html").write_text("<h1>v2</h1>")
+    await build_site(config, force=True)
+
+    pid = os.getpid()
+    assert steps == [f"sync .out.staging-{pid}", f"switch .out.staging-{pid} out"]
+    assert "<h1>v2</h1>" in (site / "out/index.html").read_text()
+
+
+async def test_an_incremental_build_flushes_its_files_and_journal_before_changing_out(
+    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    steps: list[str] = []
+    real_replace = os.replace
+
+    def replace(source: str, target: str) -> None:
+        name = Path(target).relative_to(site).as_posix()
+        if name.startswith(("out/", ".out.journal")):
+            steps.append(f"move {name}")
+        real_replace(source, target)
+
+    def sync(path: Path) -> None:
+        steps.append("sync")
+
+    monkeypatch.setattr(journal, "sync_file_system", sync)
+    monkeypatch.setattr(journal.os, "replace", replace)
+    (site / "posts/a.md").write_text("---\ntitle: A\ndate: 2020-01-01\n---\nNew a.\n")
+    await build(site)
+
+    assert steps == [
+        "sync",
+        "move .out.journal",
+        "move out/blog/a/index.html",
+        "move out/_ssg/manifest.json",  # last: whoever sees it sees every new file
+        "sync",
+    ]
