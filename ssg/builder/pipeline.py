@@ -34,8 +34,10 @@ from ssg.builder.static_hosts import (
     HEADERS_FILE,
     REDIRECTS_FILE,
     merged,
+    mime_type_mismatches,
     render_headers,
     render_redirects,
+    warn_mime_types,
 )
 from ssg.builder.unchanged import BuildSummary, build_settings, write_snapshot
 from ssg.builder.writer import OutputWriter, check_out_dir
@@ -43,7 +45,7 @@ from ssg.config import SiteConfig
 from ssg.content.memo import collections_read
 from ssg.content.specs import write_collection_specs
 from ssg.errors import BrokenLinksError, OutputConflictError
-from ssg.records import Manifest, PageRecord, RenderKind
+from ssg.records import Manifest, RenderKind
 from ssg.render.services import make_services
 from ssg.render.special_pages import render_not_found
 from ssg.scope import Clock, DataServices, ServiceMode
@@ -329,19 +331,22 @@ async def _write(
         now,
         indexed=[url_path for url_path in indexed if url_path in rendered],
     )
-    _write_static_host_files(site, writer, manifest.redirects)
+    _write_static_host_files(site, writer, manifest)
     write_manifest(writer.staging_dir, manifest)
     return manifest, extract_links(not_found.body)
 
 
-def _write_static_host_files(
-    site: Site, writer: OutputWriter, redirects: dict[str, PageRecord]
-) -> None:
+def _write_static_host_files(site: Site, writer: OutputWriter, manifest: Manifest) -> None:
     """Write out/_redirects and out/_headers (after the site's own public/ ones, if any)."""
     config = site.config
     base_path = config.base_path
-    rules = render_redirects(redirects, base_path=base_path, trailing_slash=config.trailing_slash)
-    headers = render_headers(base_path=base_path) if site.theme.assets else ""
+    rules = render_redirects(
+        manifest.redirects, base_path=base_path, trailing_slash=config.trailing_slash
+    )
+    pages = manifest.pages.values()
+    headers = render_headers(pages, base_path=base_path, assets=bool(site.theme.assets))
+    if config.output == "export":  # ssg serve sends each page's own type
+        warn_mime_types(mime_type_mismatches(pages))
     for name, generated in ((REDIRECTS_FILE, rules), (HEADERS_FILE, headers)):
         text = merged(config.public_dir / name, generated)
         if text:

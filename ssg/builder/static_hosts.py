@@ -8,13 +8,20 @@ meta-refresh page the build writes at each redirect's URL.
 
 from __future__ import annotations
 
+import logging
+import mimetypes
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
 from ssg.records import PageRecord
 from ssg.theme import ASSETS_URL_PREFIX
+
+logger = logging.getLogger("ssg.builder")
+_TYPES = mimetypes.MimeTypes()
+"""Python's own extension table, not this machine's /etc/mime.types: the same output on
+every machine."""
 
 REDIRECTS_FILE = "_redirects"
 HEADERS_FILE = "_headers"
@@ -75,13 +82,75 @@ def render_redirects(
     return "".join(lines)
 
 
-def render_headers(*, base_path: str = "") -> str:
-    """The `_headers` rules: fingerprinted theme assets are cached for a year, immutable.
+def render_headers(
+    pages: Iterable[PageRecord] = (), *, base_path: str = "", assets: bool = True
+) -> str:
+    """The `_headers` rules: fingerprinted theme assets are cached for a year, immutable;
+    a page whose file name does not tell a host its type keeps its Content-Type.
 
     A changed asset gets a new name (its hash), so a browser never needs to ask
-    again (RFC 8246 `immutable`).
+    again (RFC 8246 `immutable`). A static host types a file by its extension
+    (`mime_type_mismatches` lists the pages it would get wrong: a JSON route handler
+    at /api/posts/[slug] is written as out/api/posts/first); Netlify and Cloudflare
+    Pages take the type from `_headers` instead.
+
+    Args:
+        pages: the records of the pages written.
+        base_path: "" or the site's base path ("/docs").
+        assets: whether the theme has fingerprinted assets.
+
+    Returns:
+        The rules, or "" when there are none.
     """
-    return f"{base_path}{ASSETS_URL_PREFIX}*\n  Cache-Control: {IMMUTABLE}\n"
+    rules = [f"{base_path}{ASSETS_URL_PREFIX}*\n  Cache-Control: {IMMUTABLE}\n"] if assets else []
+    for page in mime_type_mismatches(pages):
+        url = quote(base_path + page.url_path, safe=_URL_SAFE)
+        rules.append(f"{url}\n  Content-Type: {page.content_type}\n")
+    return "".join(rules)
+
+
+def mime_type_mismatches(pages: Iterable[PageRecord]) -> list[PageRecord]:
+    """The written pages a static host would send with another type than their own.
+
+    A host guesses from the file's extension (as Python's `mimetypes`, from the
+    same IANA registrations); an HTML page's ".html" always matches. Sorted by URL.
+    """
+    found = []
+    for page in pages:
+        if page.status != 200 or page.location is not None:
+            continue
+        guessed, _encoding = _TYPES.guess_type(page.output_file, strict=False)
+        own = page.content_type.partition(";")[0].strip().lower()
+        if guessed != own:
+            found.append(page)
+    return sorted(found, key=lambda page: page.url_path)
+
+
+def warn_mime_types(pages: Iterable[PageRecord]) -> None:
+    """Log, once per route, that static hosts reading no `_headers` would send its files
+    as application/octet-stream (their names have no extension a host knows).
+
+    Args:
+        pages: `mime_type_mismatches` of an export build.
+    """
+    by_route: dict[str, list[PageRecord]] = {}
+    for page in pages:
+        if _TYPES.guess_type(page.output_file, strict=False)[0] is None:
+            by_route.setdefault(page.route_pattern, []).append(page)
+    for route, found in by_route.items():
+        first = found[0]
+        more = f" (and {len(found) - 1:,} more)" if len(found) > 1 else ""
+        logger.warning(
+            "Route %s writes out/%s%s as %s, but static hosts that type files by their "
+            "extension (GitHub Pages, S3) will send it as application/octet-stream; "
+            "Netlify and Cloudflare Pages read the type from out/_headers. To serve it "
+            "right everywhere, give its URLs the type's extension (a folder named "
+            'data.json, or params such as {"slug": "first.json"}).',
+            route,
+            first.output_file,
+            more,
+            first.content_type.partition(";")[0],
+        )
 
 
 def merged(own_file: Path, generated: str) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+
 import pytest
 
 from ssg.builder.static_hosts import render_redirects
@@ -117,3 +121,53 @@ async def test_headers_make_fingerprinted_assets_immutable(
     )
     assert not (out / "_redirects").exists()  # no redirects, no file
     assert list((out / "_assets").glob("style.*.css"))
+
+
+def json_api_site(make_site: MakeSite, slugs: tuple[str, ...]) -> Path:
+    params = ", ".join(f'{{"slug": "{slug}"}}' for slug in slugs)
+    return make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "home",
+            "app/api/posts/[slug]/route.py": 'dynamic = "force-static"\n'
+            f"def generate_static_params(params):\n    return [{params}]\n"
+            "def GET(request, params):\n    return {'slug': params['slug']}\n",
+        }
+    )
+
+
+async def test_an_export_keeps_the_type_of_files_whose_name_does_not_tell_it(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    # out/api/posts/first has no extension: a static host would send it as
+    # application/octet-stream. Netlify and Cloudflare read the type from _headers.
+    site = json_api_site(make_site, ("first", "second"))
+    with caplog.at_level(logging.WARNING, logger="ssg"):
+        await build(site, output="export")
+    out = site / "out"
+    assert json.loads((out / "api/posts/first").read_text()) == {"slug": "first"}
+    headers = (out / "_headers").read_text()
+    assert headers.endswith(
+        "/api/posts/first\n  Content-Type: application/json; charset=utf-8\n"
+        "/api/posts/second\n  Content-Type: application/json; charset=utf-8\n"
+    )
+    assert headers.count("Content-Type") == 2  # an HTML page says its type by its name
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings  # once per route
+    assert (
+        "Route /api/posts/[slug] writes out/api/posts/first (and 1 more) as application/json"
+        in (warnings[0])
+    )
+    assert '{"slug": "first.json"}' in warnings[0]
+
+
+async def test_params_with_the_types_extension_need_no_header_rule(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = json_api_site(make_site, ("first.json",))
+    with caplog.at_level(logging.WARNING, logger="ssg"):
+        await build(site, output="export")
+    out = site / "out"
+    assert json.loads((out / "api/posts/first.json").read_text()) == {"slug": "first.json"}
+    assert "Content-Type" not in (out / "_headers").read_text()
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
