@@ -23,7 +23,13 @@ from ssg.server.builds import BuildSwitch
 from ssg.syscalls import exchange_paths
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT, Hold, Server, ServeSite
-from tests.server.test_serve_command import free_port, read_until, start_serve, stop_serve
+from tests.server.test_serve_command import (
+    follow,
+    free_port,
+    read_until,
+    start_serve,
+    stop_serve,
+)
 
 SWITCH_DEADLINE_SECONDS = 10.0
 """A bound on waits for a switch (the contract is 2 s; a loaded CI machine gets slack)."""
@@ -209,6 +215,7 @@ async def test_sighup_to_ssg_serve_switches_every_worker_to_the_build_copied_int
     port = free_port()
     process = await start_serve(site_dir, port, workers=2, env={"SSG_REVALIDATE_SECRET": "s"})
     seen: list[str] = []
+    follower = None
     try:
         await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
         first = await statuses(port)
@@ -224,10 +231,10 @@ async def test_sighup_to_ssg_serve_switches_every_worker_to_the_build_copied_int
         shutil.copytree(elsewhere, site_dir / "out", dirs_exist_ok=True)
         process.send_signal(signal.SIGHUP)
         async with asyncio.timeout(SWITCH_DEADLINE_SECONDS * 3):
-            while True:
-                now = await statuses(port)
-                if len(now) == 2 and not set(now.values()) & set(first.values()):
-                    break
+            for _worker in range(2):  # each logs its switch once it answers with the new build
+                await read_until(process, "Switched from build", seen)
+        follower = follow(process, seen)  # read on: an unread pipe blocks the server's log
+        now = await statuses(port)
         async with (
             aiohttp.ClientSession() as session,
             session.get(f"http://127.0.0.1:{port}/") as response,
@@ -235,13 +242,13 @@ async def test_sighup_to_ssg_serve_switches_every_worker_to_the_build_copied_int
             body = await response.read()
             etag = response.headers["ETag"]
         process.send_signal(signal.SIGTERM)
-        rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+        await asyncio.wait_for(asyncio.gather(follower, process.wait()), timeout=30)
     finally:
-        await stop_serve(process)
-    output = "".join(seen) + rest.decode()
+        await stop_serve(process, follower=follower)
+    output = "".join(seen)
 
     assert len(set(first.values())) == 1
-    assert len(set(now.values())) == 1
+    assert len(set(now.values())) == 1 and not set(now.values()) & set(first.values())
     assert b"v2" in body and etag == make_etag(body)
     assert output.count("Switched from build") == 2  # each worker, once
     assert process.returncode == 0

@@ -16,7 +16,13 @@ from ssg.builder.builder import build_site
 from ssg.config import load_config
 from tests.conftest import MakeSite, RedisServer
 from tests.server.conftest import LAYOUT, FakeClock, renders
-from tests.server.test_serve_command import free_port, read_until, start_serve, stop_serve
+from tests.server.test_serve_command import (
+    follow,
+    free_port,
+    read_until,
+    start_serve,
+    stop_serve,
+)
 
 LOCK_TTL_SECONDS = 1.0
 SECRET = "s"
@@ -93,23 +99,13 @@ async def cluster(
             process = await start_serve(copy, port, env={"SSG_REVALIDATE_SECRET": SECRET})
             instance = Instance(copy, port, process)
             await asyncio.wait_for(read_until(process, "ssg serving", instance.output), 30)
-            instance.follower = asyncio.create_task(follow(process, instance.output))
+            instance.follower = follow(process, instance.output)
             started.append(instance)
         return started[-count:]
 
     yield site_dir, start
     for instance in started:
-        if instance.follower is not None:
-            instance.follower.cancel()
-            await asyncio.gather(instance.follower, return_exceptions=True)
-        await stop_serve(instance.process)
-
-
-async def follow(process: asyncio.subprocess.Process, lines: list[str]) -> None:
-    """Read a server's output into `lines` until it ends."""
-    assert process.stdout is not None
-    async for line in process.stdout:
-        lines.append(line.decode())
+        await stop_serve(instance.process, follower=instance.follower)
 
 
 async def get(session: aiohttp.ClientSession, url: str) -> tuple[int, str, str]:

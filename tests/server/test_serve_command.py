@@ -62,9 +62,19 @@ async def start_serve(
     return process
 
 
-async def stop_serve(process: asyncio.subprocess.Process, timeout: float = 15) -> str:
+async def stop_serve(
+    process: asyncio.subprocess.Process,
+    timeout: float = 15,
+    follower: asyncio.Task[None] | None = None,
+) -> str:
     """Stop a `start_serve` process (SIGTERM; SIGKILL after `timeout` seconds) and return
-    the rest of its output, read to the end so its pipe is closed (also when it had exited)."""
+    the rest of its output, read to the end so its pipe is closed (also when it had exited).
+
+    A `follow` task reading the output is cancelled first (the pipe has one reader).
+    """
+    if follower is not None:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
     if process.returncode is None:
         process.terminate()
     try:
@@ -84,6 +94,23 @@ async def read_until(process: asyncio.subprocess.Process, marker: str, seen: lis
         seen.append(line)
         if marker in line:
             return
+
+
+def follow(process: asyncio.subprocess.Process, seen: list[str]) -> asyncio.Task[None]:
+    """Read the rest of a `start_serve` process's output into `seen`, on, until it ends.
+
+    Start it once `read_until` is done and the test sends many requests: the
+    pipe holds 64 KiB (a few hundred access-log lines), and an unread full pipe
+    blocks the server writing its log, and its event loop with it. Await the
+    task for all the output once the process ends; `stop_serve` cancels it.
+    """
+    return asyncio.create_task(_read_to_end(process, seen))
+
+
+async def _read_to_end(process: asyncio.subprocess.Process, seen: list[str]) -> None:
+    assert process.stdout is not None
+    async for line in process.stdout:
+        seen.append(line.decode())
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
