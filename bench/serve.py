@@ -34,7 +34,11 @@ so each is rendered, stored and answered as MISS), in rounds on a fresh copy of 
 synthetic site each; with `--against DIR` it interleaves a second server running
 the ssg package of another checkout (e.g. main) on its own copy, and prints per
 round req/s, p99, the server's CPU per MISS (its CPU seconds / requests), the load
-average and the medians.
+average and the medians. `--cache-url redis://HOST:PORT/DB` serves both from that
+Redis (a key prefix of their own per run, so no run adopts another's entries):
+
+    redis-server --port 6390 --save "" &
+    python bench/serve.py --miss --against /work/main --cache-url redis://127.0.0.1:6390/0
 
 Needs wrk (`apt-get install -y wrk`), and nginx for `--nginx`. Reference, same machine, wrk -t2 -c64 -d10s on
 one post: nginx 57,800 req/s p99 3.3 ms; python -m http.server 1,084 req/s;
@@ -551,13 +555,16 @@ def miss_rounds(site: Path, root: Path, args: argparse.Namespace) -> None:
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in checkouts}
     print(
         f"MISS: wrk -t2 -c64 -d{args.seconds}s, distinct /blog/new-* URLs, "
-        f"--workers {args.workers[0]}, {args.rounds} interleaved rounds"
+        f"--workers {args.workers[0]}, {args.rounds} interleaved rounds, "
+        f"ISR state {'in ' + args.cache_url if args.cache_url else 'on the local disk'}"
     )
     for number in range(1, args.rounds + 1):
         for name, checkout in checkouts.items():
             copy = root / f"site-{name}-{number}"
             shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".ssg"))
             env = {**os.environ, "PYTHONPATH": str(checkout)}
+            if args.cache_url is not None:
+                env["SSG_CACHE_URL"] = f"{args.cache_url}?prefix=bench-miss-{name}-{number}"
             server, port = start_ssg(copy, root, args.workers[0], env=env)
             try:
                 wait_ready(f"http://127.0.0.1:{port}", "/blog/post-1", server)
@@ -648,6 +655,10 @@ def main() -> None:
         "--against",
         type=Path,
         help="with --miss: a checkout of ssg (e.g. /work/main) whose server runs interleaved",
+    )
+    parser.add_argument(
+        "--cache-url",
+        help="with --miss: share ISR state through this Redis (redis://HOST:PORT/DB)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:

@@ -19,6 +19,7 @@ from ssg.isr.backend import Counter, Marks, RenderStart
 from ssg.isr.cache import CachedPage
 from ssg.isr.disk import DiskLease
 from ssg.isr.entries import ENTRY_FORMAT, BeforeReplace, EntryStore, StoredEntry
+from ssg.isr.entry_writer import EntryWriter
 from ssg.isr.locks import RenderLocks
 from ssg.isr.redis_calls import REDIS_ERRORS, cancelled, report_failure, text
 from ssg.isr.redis_counter import RedisCounter
@@ -71,6 +72,7 @@ class RedisBuild:
         self.keys = BuildKeys(backend.prefix, build_id)
         directory = backend.cache_dir / LOCAL_FOLDER
         self.store = EntryStore(directory, build_id, before_replace=before_replace)
+        self.writer = EntryWriter(self.store)
         self.local_locks = RenderLocks(directory / "locks")
         self.sequence = SequenceMarks()
         self.marks: Marks = self.sequence
@@ -148,8 +150,9 @@ class RedisBuild:
     async def write(self, page: PageRecord, body: bytes, start: RenderStart) -> StoredEntry | None:
         """Store the entry in Redis if no newer one is there (Lua set-if-newer), then locally.
 
-        With Redis unreachable (or a render begun while it was), the entry is
-        only kept in this instance's copy.
+        The local copy is written by the batch writer (see EntryWriter), with
+        the entries rendered meanwhile. With Redis unreachable (or a render
+        begun while it was), the entry is only kept in this instance's copy.
 
         Raises:
             OSError: the local write failed.
@@ -182,10 +185,14 @@ class RedisBuild:
             else:
                 if not stored:
                     return None
-        return await asyncio.to_thread(self.store.write, page, body, started_at=start.started_at)
+        return await self.writer.write(page, body, started_at=start.started_at)
 
     async def read_shared(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
-        """The URL's entry in Redis, copied into this instance's store; else the local copy."""
+        """The URL's entry in Redis, copied into this instance's store; else the local copy.
+
+        Raises:
+            OSError: the local copy could not be written.
+        """
         if not self.health.down:
             try:
                 found: list[Any] = await self.client.hmget(
@@ -196,26 +203,43 @@ class RedisBuild:
                 self.health.failed("reading an entry", exc)
             else:
                 if meta is not None and body is not None:
-                    copied = await asyncio.to_thread(self._copy, url_path, meta, body)
+                    copied = await self._copy(url_path, meta, body)
                     if copied is not None:
                         return copied
+        return await self._read_local(url_path)
+
+    async def _read_local(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
+        # A URL nobody rendered here has no file: one stat on the loop, no thread hop.
+        if not self.store.has_entry(url_path):
+            return None
         return await asyncio.to_thread(self.store.read, url_path)
 
-    def _copy(self, url_path: str, meta: bytes, body: bytes) -> tuple[StoredEntry, bytes] | None:
-        """Write an entry read from Redis into the local store (blocking)."""
+    async def _copy(
+        self, url_path: str, meta: bytes, body: bytes
+    ) -> tuple[StoredEntry, bytes] | None:
+        """Write an entry read from Redis into the local store, unless it holds it already.
+
+        None when `meta` is unreadable or names another build or URL (logged).
+        """
         try:
             data = json.loads(meta)
             if data.get("format") != ENTRY_FORMAT or data.get("build_id") != self.build_id:
                 return None
             page = PageRecord.from_json(data["page"])
             started_at = float(data["started_at"])
-            if page.url_path != url_path:
-                return None
-            local = self.store.read(url_path)
-            if local is not None and local[0].page.etag == page.etag:
-                return local
-            return self.store.write(page, body, started_at=started_at), body
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            logger.warning(
+                "The shared ISR entry of %s is unreadable (%s); rendering it here.", url_path, exc
+            )
+            return None
+        if page.url_path != url_path:
+            return None
+        local = await self._read_local(url_path)
+        if local is not None and local[0].page.etag == page.etag:
+            return local
+        try:
+            return await self.writer.write(page, body, started_at=started_at), body
+        except ValueError as exc:  # the record does not describe the body
             logger.warning(
                 "The shared ISR entry of %s is unreadable (%s); rendering it here.", url_path, exc
             )
@@ -302,11 +326,12 @@ class RedisBuild:
             )
 
     async def aclose(self) -> None:
-        """Stop the stream reader; commit marks still waiting."""
+        """Stop the stream reader; commit marks still waiting; wait for the local entry writes."""
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
+        await self.writer.aclose()
         await self.save_marks()
         for counter in (self.regenerations_rendered, self.on_demand_rendered):
             if isinstance(counter, RedisCounter):

@@ -330,3 +330,24 @@ async def test_status_never_shows_the_redis_password(
     assert "hunter2" not in reply.text
     assert reply.json()["cache"]["url"] == url.replace(":hunter2@", ":***@")
     assert page.status == 200
+
+
+async def test_entries_rendered_or_copied_with_redis_are_served_from_disk_once_redis_is_gone(
+    make_site: MakeSite, instances: Instances, redis_server: RedisServer
+) -> None:
+    site_dir = isr_site(make_site)
+    first, second = await instances(site_dir, 2)
+    built = len(renders(site_dir))
+    urls = [f"/blog/new-{n}" for n in range(5)]
+    rendered = await asyncio.gather(*(first.get(url) for url in urls))  # written together
+    copied = await asyncio.gather(*(second.get(url) for url in urls))  # read from Redis
+    redis_server.kill()
+    for server in (first, second):
+        await server.restart()  # a new process: only its own cache_dir remembers the pages
+    after = [await server.get(url) for server in (first, second) for url in urls]
+
+    assert [r.headers["X-SSG-Cache"] for r in rendered] == ["MISS"] * 5
+    assert [r.headers["X-SSG-Cache"] for r in copied] == ["HIT"] * 5
+    assert [(r.status, r.body) for r in after] == [(r.status, r.body) for r in rendered] * 2
+    assert {r.headers["X-SSG-Cache"] for r in after} == {"HIT"}
+    assert sorted(total_renders([first, second], built)) == sorted(s[len("/blog/") :] for s in urls)
