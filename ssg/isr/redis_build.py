@@ -1,12 +1,11 @@
-"""One build's ISR state in Redis: render locks, entries (set-if-newer), revalidation marks,
-and the event stream every instance reads them from."""
+"""One build's ISR state in Redis: render locks, entries (set-if-newer, with this instance's
+copy in ssg.isr.redis_local), revalidation marks, and the event stream every instance reads."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -18,21 +17,19 @@ from ssg.isr import redis_scripts
 from ssg.isr.backend import Counter, Marks, RenderStart
 from ssg.isr.cache import CachedPage
 from ssg.isr.disk import DiskLease
-from ssg.isr.entries import ENTRY_FORMAT, BeforeReplace, EntryStore, StoredEntry
-from ssg.isr.entry_writer import EntryWriter
+from ssg.isr.entries import BeforeReplace, StoredEntry
 from ssg.isr.locks import RenderLocks
 from ssg.isr.redis_calls import REDIS_ERRORS, cancelled, report_failure, text
 from ssg.isr.redis_counter import RedisCounter
 from ssg.isr.redis_keys import BuildKeys
 from ssg.isr.redis_lease import RedisLease
+from ssg.isr.redis_local import LocalEntries
 from ssg.isr.sequence_marks import SequenceMarks
 from ssg.records import PageRecord
 from ssg.scope import Clock
 
 if TYPE_CHECKING:
     from ssg.isr.redis_backend import RedisBackend
-
-logger = logging.getLogger("ssg.isr")
 
 LOCAL_FOLDER = "isr-shared"
 """This instance's copy of the shared entries, under cache_dir."""
@@ -71,8 +68,8 @@ class RedisBuild:
         self.health = backend.health
         self.keys = BuildKeys(backend.prefix, build_id)
         directory = backend.cache_dir / LOCAL_FOLDER
-        self.store = EntryStore(directory, build_id, before_replace=before_replace)
-        self.writer = EntryWriter(self.store)
+        self.local = LocalEntries(directory, build_id, before_replace=before_replace)
+        self.store = self.local.store
         self.local_locks = RenderLocks(directory / "locks")
         self.sequence = SequenceMarks()
         self.marks: Marks = self.sequence
@@ -150,24 +147,15 @@ class RedisBuild:
     async def write(self, page: PageRecord, body: bytes, start: RenderStart) -> StoredEntry | None:
         """Store the entry in Redis if no newer one is there (Lua set-if-newer), then locally.
 
-        The local copy is written by the batch writer (see EntryWriter), with
-        the entries rendered meanwhile. With Redis unreachable (or a render
-        begun while it was), the entry is only kept in this instance's copy.
+        The local copy is written in a batch with the entries rendered meanwhile
+        (see LocalEntries). With Redis unreachable (or a render begun while it
+        was), the entry is only kept in this instance's copy.
 
         Raises:
             OSError: the local write failed.
         """
         if start.version > 0 and not self.health.down:
-            meta = json.dumps(
-                {
-                    "format": ENTRY_FORMAT,
-                    "build_id": self.build_id,
-                    "started_at": start.started_at,
-                    "page": page.to_json(),
-                },
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
+            meta = self.local.shared_meta(page, start.started_at)
             try:
                 stored = await self._write_entry(
                     keys=[self.keys.entry(page.url_path), self.keys.events],
@@ -185,7 +173,7 @@ class RedisBuild:
             else:
                 if not stored:
                     return None
-        return await self.writer.write(page, body, started_at=start.started_at)
+        return await self.local.write(page, body, started_at=start.started_at)
 
     async def read_shared(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
         """The URL's entry in Redis, copied into this instance's store; else the local copy.
@@ -203,47 +191,10 @@ class RedisBuild:
                 self.health.failed("reading an entry", exc)
             else:
                 if meta is not None and body is not None:
-                    copied = await self._copy(url_path, meta, body)
+                    copied = await self.local.adopt(url_path, meta, body)
                     if copied is not None:
                         return copied
-        return await self._read_local(url_path)
-
-    async def _read_local(self, url_path: str) -> tuple[StoredEntry, bytes] | None:
-        # A URL nobody rendered here has no file: one stat on the loop, no thread hop.
-        if not self.store.has_entry(url_path):
-            return None
-        return await asyncio.to_thread(self.store.read, url_path)
-
-    async def _copy(
-        self, url_path: str, meta: bytes, body: bytes
-    ) -> tuple[StoredEntry, bytes] | None:
-        """Write an entry read from Redis into the local store, unless it holds it already.
-
-        None when `meta` is unreadable or names another build or URL (logged).
-        """
-        try:
-            data = json.loads(meta)
-            if data.get("format") != ENTRY_FORMAT or data.get("build_id") != self.build_id:
-                return None
-            page = PageRecord.from_json(data["page"])
-            started_at = float(data["started_at"])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            logger.warning(
-                "The shared ISR entry of %s is unreadable (%s); rendering it here.", url_path, exc
-            )
-            return None
-        if page.url_path != url_path:
-            return None
-        local = await self._read_local(url_path)
-        if local is not None and local[0].page.etag == page.etag:
-            return local
-        try:
-            return await self.writer.write(page, body, started_at=started_at), body
-        except ValueError as exc:  # the record does not describe the body
-            logger.warning(
-                "The shared ISR entry of %s is unreadable (%s); rendering it here.", url_path, exc
-            )
-            return None
+        return await self.local.read(url_path)
 
     async def failing(self, url_path: str) -> bool:
         """True while another instance's failed regeneration of the URL is backing off."""
@@ -331,7 +282,7 @@ class RedisBuild:
         if reader is not None:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
-        await self.writer.aclose()
+        await self.local.aclose()
         await self.save_marks()
         for counter in (self.regenerations_rendered, self.on_demand_rendered):
             if isinstance(counter, RedisCounter):
