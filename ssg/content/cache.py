@@ -1,7 +1,9 @@
 """The content cache: parsed files kept in the site's cache folder, so an unchanged post is parsed once.
 
 One pickle file per content folder and body filter (`SITE/.ssg/content/<key>.pickle`),
-written whole with a temp file and `os.replace` (lektor `Artifact`), read whole, plus a
+written whole with a temp file and `os.replace` (lektor `Artifact`), read whole (its parses
+in packs: each the bytes a content pool worker sent back for a chunk of files, kept as they
+are rather than pickled a second time, plus one pack of the rest), plus a
 small `<key>.recent.pickle` with the files changed since it was written (a log on top
 of a snapshot, as Git's packs and loose objects): an edit of one post rewrites that one:
 one read and one unpickle cost far less than a `diskcache` lookup per file. Each
@@ -37,8 +39,8 @@ from ssg.content.references import scan_bundle
 
 logger = logging.getLogger("ssg.content")
 
-CACHE_FORMAT = 3
-"""Bump when what a cache file holds changes shape (LoadedFile, Entry)."""
+CACHE_FORMAT = 4
+"""Bump when what a cache file holds changes shape (LoadedFile, Entry, the packs)."""
 
 BACKGROUND_WRITE_DELAY_SECONDS = 0.5
 """A server's cache is written this long after the change: the pickling holds the GIL, so
@@ -128,6 +130,7 @@ class ContentCache:
         parsed: files parsed and added so far (this process).
         background: `save` writes on a thread of its own (a server, `ssg dev`:
             the request that parsed an edited post does not wait for the write).
+        offered: packs of parses already pickled (`offer_pickled`), until the next write.
     """
 
     file: Path
@@ -138,6 +141,9 @@ class ContentCache:
     hits: int = 0
     parsed: int = 0
     background: bool = False
+    offered: list[tuple[tuple[str, ...], list[LoadedFile], bytes]] = field(
+        default_factory=list, repr=False
+    )
     _dirty: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _writer: threading.Thread | None = field(default=None, repr=False)
@@ -192,9 +198,13 @@ class ContentCache:
             )
             return cache
         try:
-            kept_identity, token, kept = pickle.loads(blob)
-            if not isinstance(kept, dict):
-                raise TypeError(f"holds a {type(kept).__name__}, not a dict")
+            kept_identity, token, packs = pickle.loads(blob)
+            kept: dict[str, LoadedFile] = {}
+            if kept_identity == identity:  # another format's packs may not unpickle
+                if not isinstance(packs, list):
+                    raise TypeError(f"holds a {type(packs).__name__}, not a list of packs")
+                for names, data in packs:
+                    kept.update(zip(names, pickle.loads(data), strict=True))
         except Exception as exc:  # torn, truncated or foreign bytes: only costs a parse
             logger.warning(
                 "The content cache %s is unreadable (%s: %s); parsing the content of %s "
@@ -290,6 +300,21 @@ class ContentCache:
         self.hits += 1
         return item
 
+    def offer_pickled(
+        self, relative_names: list[str], items: list[LoadedFile], data: bytes
+    ) -> None:
+        """Hand over parses already pickled (a pool worker's chunk), to be written as they are.
+
+        Args:
+            relative_names: the files' names relative to the content folder (POSIX).
+            items: their parses, unpickled from `data`, in the same order.
+            data: the pickled list of `items`.
+
+        The next write of the whole cache uses `data` instead of pickling the
+        items again, provided each of them is still the one kept for its name.
+        """
+        self.offered.append((tuple(relative_names), items, data))
+
     def update(self, loaded: dict[str, LoadedFile], parsed: int) -> None:
         """Keep exactly `loaded` (relative name -> parse) from now on; `parsed` of them are new."""
         self.parsed += parsed
@@ -336,6 +361,7 @@ class ContentCache:
     def _write(self) -> None:
         self._dirty = False  # an update from here on makes it dirty again
         kept = self.kept  # update() replaces the dict, never changes it
+        offered, self.offered = self.offered, []
         written = self.written
         changes: dict[str, LoadedFile | None] = {
             name: item for name, item in kept.items() if written.get(name) is not item
@@ -347,11 +373,31 @@ class ContentCache:
                 _replace(self.recent_file, (self.token, changes))
                 return
             token = os.urandom(8).hex()
-            _replace(self.file, (self.identity, token, kept))
+            _replace(self.file, (self.identity, token, _packs(kept, offered)))
             self.recent_file.unlink(missing_ok=True)
             self.written, self.token = kept, token
         except OSError as exc:  # only the next build's speed depends on it
             logger.warning("Could not write the content cache %s: %s", self.file, exc)
+
+
+def _packs(
+    kept: dict[str, LoadedFile], offered: list[tuple[tuple[str, ...], list[LoadedFile], bytes]]
+) -> list[tuple[tuple[str, ...], bytes]]:
+    """The cache's parses as packs of (relative names, the pickled list of their parses).
+
+    An offered pack whose parses are all still kept is written as it is; the
+    other parses are pickled together into one more pack.
+    """
+    packs = []
+    packed: set[str] = set()
+    for names, items, data in offered:
+        if all(kept.get(name) is item for name, item in zip(names, items, strict=True)):
+            packs.append((names, data))
+            packed.update(names)
+    rest = {name: item for name, item in kept.items() if name not in packed}
+    if rest:
+        packs.append((tuple(rest), pickle.dumps(list(rest.values()), pickle.HIGHEST_PROTOCOL)))
+    return packs
 
 
 def _replace(target: Path, value: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import pickle
 import re
 import threading
 from collections import deque
@@ -30,6 +31,9 @@ _TILDE_FENCE = re.compile(rb"~~~+[ \t]*([^\s`~,{]+)")
 
 Chunk = list[int]
 """Indexes into the list of files: the unit handed to a worker or done in-process."""
+
+PickledChunk = tuple[Chunk, bytes]
+"""A chunk a pool worker loaded: its indexes and the pickled list of its `LoadedFile`s, in order."""
 
 
 def import_parsers() -> None:
@@ -86,6 +90,7 @@ def load_files(
     start_method: str | None = None,
     body_filter: FilterRef | None = None,
     help_in_caller: bool = True,
+    pickled: list[PickledChunk] | None = None,
 ) -> list[LoadedFile]:
     """Load content files, in worker processes too when there are many.
 
@@ -109,6 +114,9 @@ def load_files(
             GIL while the pool runs. Until then (while a cold fork server
             boots) no worker parses anything, and what waits for the parse
             (a first request) waits for it either way.
+        pickled: a list to receive each chunk a pool worker loaded, as the bytes
+            it sent (the content cache writes them as they are instead of
+            pickling those entries a second time); None to drop them.
 
     Returns:
         One `LoadedFile` per file, in the order of `source_files`.
@@ -165,8 +173,10 @@ def load_files(
             thread.join()
     if feeder.error is not None:
         raise feeder.error
-    for chunk, loaded in feeder.done:
-        _store(results, chunk, loaded)
+    for chunk, data in feeder.done:
+        _store(results, chunk, pickle.loads(data))
+        if pickled is not None:
+            pickled.append((chunk, data))
     done = [item for item in results if item is not None]
     assert len(done) == len(names), "every chunk is loaded by a worker or by this process"
     return done
@@ -192,8 +202,8 @@ class _Feeder:
         # One chunk per worker: a chunk waiting in the pool's queue is one this process
         # cannot take, which matters while a cold fork server boots.
         self.limit = workers
-        self.in_flight: dict[Future[list[LoadedFile]], Chunk] = {}
-        self.done: list[tuple[Chunk, list[LoadedFile]]] = []
+        self.in_flight: dict[Future[bytes], Chunk] = {}
+        self.done: list[PickledChunk] = []
         self.error: BaseException | None = None
         self.first_back = threading.Event()
         """Set once the pool has returned a chunk (its workers are up and parsing)."""
@@ -207,7 +217,7 @@ class _Feeder:
                 return
             paths = [self.names[i] for i in chunk]
             self.in_flight[
-                self.pool.submit(load_entries, paths, self.content_dir, self.body_filter)
+                self.pool.submit(load_pickled, paths, self.content_dir, self.body_filter)
             ] = chunk
 
     def run(self) -> None:
@@ -223,6 +233,21 @@ class _Feeder:
                     self.first_back.set()
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             self.error = exc
+
+
+def load_pickled(
+    source_files: Sequence[str], content_dir: str, body_filter: FilterRef | None = None
+) -> bytes:
+    """`load_entries`, pickled: the unit of work a pool worker runs.
+
+    Pickled here, once: the build process unpickles the entries and the content
+    cache keeps these very bytes (the pool would pickle a list of entries anyway).
+
+    Returns:
+        The pickled list of `LoadedFile`s, in the order of `source_files`.
+    """
+    loaded = load_entries(source_files, content_dir, body_filter)
+    return pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _store(results: list[LoadedFile | None], chunk: Chunk, loaded: list[LoadedFile]) -> None:
