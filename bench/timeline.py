@@ -30,7 +30,12 @@ PR_SET_CHILD_SUBREAPER = 36
 # The phases, in order: (label, defining module, function or Class.method), wrapped in the
 # build process (and wherever another ssg module imported the function by name).
 PHASES = (
+    ("config", "ssg.config", "load_config"),
+    ("short cut check", "ssg.builder.unchanged", "unchanged_build"),
     ("scan + import site", "ssg.site", "Site.load"),
+    ("data services", "ssg.render.services", "make_services"),
+    ("previous build", "ssg.builder.incremental", "PreviousBuild.__init__"),
+    ("close data services", "ssg.scope", "DataServices.aclose"),
     ("plan (params, content)", "ssg.builder.planner", "plan_pages"),
     ("  content parse", "ssg.content.pool", "load_files"),
     ("prepare pages (data)", "ssg.builder.prepare", "prepare_all"),
@@ -38,8 +43,12 @@ PHASES = (
     ("public/, 404, manifest", "ssg.builder.pipeline", "_write"),
     ("link check", "ssg.builder.pipeline", "_check_links"),
     ("switch out/", "ssg.builder.writer", "OutputWriter.commit"),
-    ("records for next build", "ssg.builder.incremental", "RecordsWriter.save"),
+    ("records for next build", "ssg.builder.records_writer", "RecordsWriter.save"),
+    ("links for next build", "ssg.builder.links", "write_known_links"),
+    ("content read, for the server", "ssg.content.memo", "write_collection_specs"),
+    ("input stamps for next build", "ssg.builder.pipeline", "_keep_snapshot"),
     ("summary", "ssg.commands.build", "print_report"),
+    ("  content cache write", "ssg.content.cache", "ContentCache._write"),
 )
 
 CHILD = r"""
@@ -50,6 +59,11 @@ def ev(name):
 ev("interpreter up")
 import importlib
 import ssg.cli, ssg.commands.build
+for module in ("ssg.builder.pipeline", "ssg.builder.rendering", "ssg.content.memo"):
+    try:  # what a build that does not take the short cut imports
+        importlib.import_module(module)
+    except ImportError:  # an older layout
+        pass
 ev("imports done")
 def wrap(owner, attr, label):
     fn = getattr(owner, attr)
@@ -79,11 +93,6 @@ def patch(module, attr, label, everywhere=True):
         names = getattr(loaded, "__dict__", {})
         if getattr(loaded, "__name__", "").startswith("ssg.") and names.get(name) is original:
             setattr(loaded, name, getattr(owner, name))
-for module in ("ssg.builder.pipeline", "ssg.builder.rendering", "ssg.content.memo"):
-    try:
-        importlib.import_module(module)
-    except ImportError:  # an older layout
-        pass
 for label, module, attr in PHASES:
     try:
         patch(module, attr, label)
@@ -146,6 +155,18 @@ def run_once(site: Path) -> dict[str, float]:
     if child.returncode != 0:
         sys.exit(f"build failed:\n{err[-3000:]}")
     figures = phases(err, child.pid)
+    for unit in ("wall", "CPU"):
+        inside = sum(
+            value
+            for key, value in figures.items()
+            if key.endswith(f" ({unit})")
+            and " at (" not in key
+            and not key.startswith((" ", "render worker"))
+        )
+        figures[f"outside every phase ({unit})"] = (
+            figures[f"main done at ({unit})"] - figures[f"imports done at ({unit})"] - inside
+        )
+    figures["exit, after main (wall)"] = wall - figures["main done at (wall)"]
     figures["total wall"] = wall
     figures["total CPU (all processes)"] = (after.ru_utime - before.ru_utime) + (
         after.ru_stime - before.ru_stime
