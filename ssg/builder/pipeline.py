@@ -7,48 +7,27 @@ import logging
 import pickle
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
-from urllib.parse import unquote
 
-from ssg.builder.build_records import record_inputs
-from ssg.builder.build_result import BuildResult, PlannedPage, RouteResult
+from ssg.builder.build_result import BuildResult
 from ssg.builder.export import check_export
 from ssg.builder.file_stamps import start_marker
-from ssg.builder.finish import FinishedPage
 from ssg.builder.heap import FrozenHeap, frozen_heap
 from ssg.builder.incremental import PreviousBuild
-from ssg.builder.links import (
-    BrokenLink,
-    broken_links_message,
-    extract_links,
-    find_broken_links,
-    load_known_links,
-    write_known_links,
-)
-from ssg.builder.manifest import build_manifest, write_manifest
+from ssg.builder.link_check import check_links
+from ssg.builder.links import broken_links_message, load_known_links, write_known_links
+from ssg.builder.next_build import keep_snapshot
 from ssg.builder.planner import plan_pages
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.rendering import render_pages
-from ssg.builder.static_hosts import (
-    HEADERS_FILE,
-    REDIRECTS_FILE,
-    merged,
-    mime_type_mismatches,
-    render_headers,
-    render_redirects,
-    warn_mime_types,
-)
-from ssg.builder.unchanged import BuildSummary, build_settings, write_snapshot
+from ssg.builder.site_files import write_site_files
+from ssg.builder.unchanged import build_settings
 from ssg.builder.writer import OutputWriter, check_out_dir
 from ssg.config import SiteConfig
 from ssg.content.memo import collections_read
 from ssg.content.specs import write_collection_specs
-from ssg.errors import BrokenLinksError, OutputConflictError
-from ssg.records import Manifest, RenderKind
+from ssg.errors import BrokenLinksError
 from ssg.render.services import make_services
-from ssg.render.special_pages import render_not_found
-from ssg.scope import Clock, DataServices, ServiceMode
+from ssg.scope import Clock, ServiceMode
 from ssg.site import Site
 
 log = logging.getLogger("ssg.builder")
@@ -160,7 +139,9 @@ async def _build(
         if config.output == "export":
             check_export(site, results.values())
         indexed = services.page_index.url_paths or ()
-        manifest, not_found_links = await _write(site, writer, results, rendered, clock(), indexed)
+        manifest, not_found_links = await write_site_files(
+            site, writer, results, rendered, clock(), indexed
+        )
         started_check = time.thread_time()
         files = writer.output_files()
         # Nothing rendered and the same files as the last build: the same links, answered
@@ -170,7 +151,7 @@ async def _build(
         if kept_broken is not None:
             broken = kept_broken
         else:
-            broken = _check_links(site, files, results, rendered, not_found_links, manifest)
+            broken = check_links(site, files, results, rendered, not_found_links, manifest)
         recorder.links = (links_key, broken)
         link_seconds += time.thread_time() - started_check
         if broken:
@@ -218,7 +199,7 @@ async def _build(
         full_render_reason=previous.full_reason,
     )
     try:
-        _keep_snapshot(
+        keep_snapshot(
             site,
             services,
             recorder,
@@ -232,183 +213,3 @@ async def _build(
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
         log.warning("Could not keep the input stamps in %s: %s", config.cache_dir, exc)
     return result
-
-
-def _keep_snapshot(
-    site: Site,
-    services: DataServices,
-    recorder: RecordsWriter,
-    result: BuildResult,
-    *,
-    started_ns: int | None,
-    settings: str,
-    warnings: tuple[str, ...],
-) -> None:
-    """Keep the stamps of this build's inputs for the next build's short cut (`ssg.builder.unchanged`)."""
-    config = site.config
-    records = recorder.saved
-    if records is None:
-        started_ns = None  # no records: nothing says which files the pages read
-        files: set[str] = set()
-        content_dirs: set[Path] = set()
-        volatile = True
-    else:
-        files, content_dirs, volatile = record_inputs(records, config.site_dir)
-    content_dirs.update(Path(spec.content_dir) for spec in collections_read(services))
-    write_snapshot(
-        config,
-        started_ns=started_ns,
-        settings=settings,
-        roots=[config.site_dir, site.theme.theme_dir, *content_dirs],
-        files=files,
-        volatile=volatile,
-        next_due_at=result.next_due_at,
-        summary=BuildSummary(
-            routes=result.routes,
-            manifest=replace(result.manifest, pages={}),
-            pages_written=result.pages_written,
-            broken_links=result.broken_links,
-            exported=result.exported,
-            warnings=warnings,
-        ),
-    )
-
-
-def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, FinishedPage]]) -> None:
-    """A file in public/ must not replace a page (as Next.js "conflicting public file").
-
-    Raises:
-        OutputConflictError: naming the public file and the route whose page it would replace.
-    """
-    public_dir = site.config.public_dir
-    if not public_dir.is_dir():
-        return
-    pages = {page.record.output_file: item for item, page in rendered.values()}
-    reserved = {"404.html", "_ssg", "_assets"}
-    for source_file in public_dir.rglob("*"):
-        relative = source_file.relative_to(public_dir).as_posix()
-        if not source_file.is_file():
-            continue
-        item = pages.get(relative)
-        if item is not None or relative in reserved or relative.split("/")[0] in reserved:
-            owner = (
-                f"the page {item.url_path} ({item.route.route_pattern})"
-                if item
-                else "a file ssg writes itself (404.html, _assets/, _ssg/)"
-            )
-            raise OutputConflictError(
-                f"public/{relative} would replace {owner} in the output; "
-                "rename or remove one of them",
-                output_file=relative,
-                url_path=item.url_path if item else None,
-            )
-
-
-async def _write(
-    site: Site,
-    writer: OutputWriter,
-    results: dict[str, RouteResult],
-    rendered: dict[str, tuple[PlannedPage, FinishedPage]],
-    now: float,
-    indexed: tuple[str, ...] = (),
-) -> tuple[Manifest, tuple[str, ...]]:
-    """Copy public/ and the theme's assets, write 404.html and the manifest.
-
-    Returns:
-        The manifest, and the links of 404.html.
-    """
-    _check_public_files(site, rendered)
-    writer.copy_tree(site.config.public_dir, inside=site.config.site_dir)
-    writer.copy_assets(site.theme)
-    _settle_results(results, rendered)
-    # The static 404.html answers every missing URL, so it names none (url_path "").
-    not_found = render_not_found(site, "", strict=True)
-    writer.write("404.html", not_found.body)
-    manifest = build_manifest(
-        site,
-        results.values(),
-        (page.record for _item, page in rendered.values()),
-        now,
-        indexed=[url_path for url_path in indexed if url_path in rendered],
-    )
-    _write_static_host_files(site, writer, manifest)
-    write_manifest(writer.staging_dir, manifest)
-    return manifest, extract_links(not_found.body)
-
-
-def _write_static_host_files(site: Site, writer: OutputWriter, manifest: Manifest) -> None:
-    """Write out/_redirects and out/_headers (after the site's own public/ ones, if any)."""
-    config = site.config
-    base_path = config.base_path
-    rules = render_redirects(
-        manifest.redirects, base_path=base_path, trailing_slash=config.trailing_slash
-    )
-    pages = manifest.pages.values()
-    headers = render_headers(pages, base_path=base_path, assets=bool(site.theme.assets))
-    if config.output == "export":  # ssg serve sends each page's own type
-        warn_mime_types(mime_type_mismatches(pages))
-    for name, generated in ((REDIRECTS_FILE, rules), (HEADERS_FILE, headers)):
-        text = merged(config.public_dir / name, generated)
-        if text:
-            writer.write(name, text.encode("utf-8"))
-
-
-def _check_links(
-    site: Site,
-    files: set[str],
-    results: dict[str, RouteResult],
-    rendered: dict[str, tuple[PlannedPage, FinishedPage]],
-    not_found_links: tuple[str, ...],
-    manifest: Manifest,
-) -> list[BrokenLink]:
-    """The links of every written page (and 404.html) that nothing in the build answers.
-
-    A link is answered by a prerendered page, a file of the output (as static
-    hosts look it up: `x`, `x.html`, `x/index.html`), or, with `output =
-    "server"`, a route that renders per request or on demand (a dynamic route
-    with `dynamic_params = True`; unlisted params of one with
-    `dynamic_params = False` are broken).
-    """
-    config = site.config
-    pages = manifest.pages
-    serves = config.output != "export"
-
-    def answers(url_path: str) -> bool:
-        if url_path in pages:
-            return True
-        relative = unquote(url_path).strip("/")
-        if not relative:
-            return "index.html" in files
-        if relative in files or f"{relative}.html" in files or f"{relative}/index.html" in files:
-            return True
-        match = site.table.match(url_path) if serves else None
-        if match is None:
-            return False
-        result = results[match.route.route_pattern]
-        if result.render == "dynamic":
-            return True
-        return match.route.is_dynamic_pattern and result.dynamic_params
-
-    listed = [(url_path, page.links) for url_path, (_item, page) in sorted(rendered.items())]
-    listed.append(("404.html", not_found_links))
-    return find_broken_links(
-        listed,
-        answers=answers,
-        base_path=config.base_path,
-        trailing_slash=config.trailing_slash,
-    )
-
-
-def _settle_results(
-    results: dict[str, RouteResult], rendered: dict[str, tuple[PlannedPage, FinishedPage]]
-) -> None:
-    """Give each route its URL paths, its lowest page revalidate and its render kind."""
-    for url_path, (item, page) in sorted(rendered.items()):
-        result = results[item.route.route_pattern]
-        result.url_paths.append(url_path)
-        result.revalidate = result.revalidate.lowest(page.record.revalidate)
-    for result in results.values():
-        if result.render is not RenderKind.DYNAMIC and result.revalidate.is_timed:
-            result.render = RenderKind.ISR
-        elif result.render is RenderKind.SSG and not result.route.is_dynamic_pattern:
-            result.render = RenderKind.STATIC

@@ -1,0 +1,117 @@
+"""The build's files besides its pages: public/, the theme's assets, 404.html, the manifest,
+_redirects and _headers; and each route's settled result (URL paths, revalidate, render kind)."""
+
+from __future__ import annotations
+
+from ssg.builder.build_result import PlannedPage, RouteResult
+from ssg.builder.finish import FinishedPage
+from ssg.builder.links import extract_links
+from ssg.builder.manifest import build_manifest, write_manifest
+from ssg.builder.static_hosts import (
+    HEADERS_FILE,
+    REDIRECTS_FILE,
+    merged,
+    mime_type_mismatches,
+    render_headers,
+    render_redirects,
+    warn_mime_types,
+)
+from ssg.builder.writer import OutputWriter
+from ssg.errors import OutputConflictError
+from ssg.records import Manifest, RenderKind
+from ssg.render.special_pages import render_not_found
+from ssg.site import Site
+
+
+def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, FinishedPage]]) -> None:
+    """A file in public/ must not replace a page (as Next.js "conflicting public file").
+
+    Raises:
+        OutputConflictError: naming the public file and the route whose page it would replace.
+    """
+    public_dir = site.config.public_dir
+    if not public_dir.is_dir():
+        return
+    pages = {page.record.output_file: item for item, page in rendered.values()}
+    reserved = {"404.html", "_ssg", "_assets"}
+    for source_file in public_dir.rglob("*"):
+        relative = source_file.relative_to(public_dir).as_posix()
+        if not source_file.is_file():
+            continue
+        item = pages.get(relative)
+        if item is not None or relative in reserved or relative.split("/")[0] in reserved:
+            owner = (
+                f"the page {item.url_path} ({item.route.route_pattern})"
+                if item
+                else "a file ssg writes itself (404.html, _assets/, _ssg/)"
+            )
+            raise OutputConflictError(
+                f"public/{relative} would replace {owner} in the output; "
+                "rename or remove one of them",
+                output_file=relative,
+                url_path=item.url_path if item else None,
+            )
+
+
+async def write_site_files(
+    site: Site,
+    writer: OutputWriter,
+    results: dict[str, RouteResult],
+    rendered: dict[str, tuple[PlannedPage, FinishedPage]],
+    now: float,
+    indexed: tuple[str, ...] = (),
+) -> tuple[Manifest, tuple[str, ...]]:
+    """Copy public/ and the theme's assets, write 404.html and the manifest.
+
+    Returns:
+        The manifest, and the links of 404.html.
+    """
+    _check_public_files(site, rendered)
+    writer.copy_tree(site.config.public_dir, inside=site.config.site_dir)
+    writer.copy_assets(site.theme)
+    _settle_results(results, rendered)
+    # The static 404.html answers every missing URL, so it names none (url_path "").
+    not_found = render_not_found(site, "", strict=True)
+    writer.write("404.html", not_found.body)
+    manifest = build_manifest(
+        site,
+        results.values(),
+        (page.record for _item, page in rendered.values()),
+        now,
+        indexed=[url_path for url_path in indexed if url_path in rendered],
+    )
+    _write_static_host_files(site, writer, manifest)
+    write_manifest(writer.staging_dir, manifest)
+    return manifest, extract_links(not_found.body)
+
+
+def _write_static_host_files(site: Site, writer: OutputWriter, manifest: Manifest) -> None:
+    """Write out/_redirects and out/_headers (after the site's own public/ ones, if any)."""
+    config = site.config
+    base_path = config.base_path
+    rules = render_redirects(
+        manifest.redirects, base_path=base_path, trailing_slash=config.trailing_slash
+    )
+    pages = manifest.pages.values()
+    headers = render_headers(pages, base_path=base_path, assets=bool(site.theme.assets))
+    if config.output == "export":  # ssg serve sends each page's own type
+        warn_mime_types(mime_type_mismatches(pages))
+    for name, generated in ((REDIRECTS_FILE, rules), (HEADERS_FILE, headers)):
+        text = merged(config.public_dir / name, generated)
+        if text:
+            writer.write(name, text.encode("utf-8"))
+
+
+def _settle_results(
+    results: dict[str, RouteResult], rendered: dict[str, tuple[PlannedPage, FinishedPage]]
+) -> None:
+    """Give each route its URL paths, its lowest page revalidate and its render kind."""
+    for url_path, (item, page) in sorted(rendered.items()):
+        result = results[item.route.route_pattern]
+        result.url_paths.append(url_path)
+        result.revalidate = result.revalidate.lowest(page.record.revalidate)
+    for result in results.values():
+        if result.render is not RenderKind.DYNAMIC and result.revalidate.is_timed:
+            result.render = RenderKind.ISR
+        elif result.render is RenderKind.SSG and not result.route.is_dynamic_pattern:
+            result.render = RenderKind.STATIC
