@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from ssg.builder.build_result import BuildResult
+from ssg.builder.keeper import Keeper
 from ssg.builder.unchanged import unchanged_build
 from ssg.config import SiteConfig
 from ssg.scope import Clock
@@ -20,6 +21,7 @@ async def build_site(
     include_drafts: bool = False,
     force: bool = False,
     remove_old_in_background: bool = False,
+    keeper: Keeper | None = None,
 ) -> BuildResult:
     """Build the site into config.out_dir.
 
@@ -47,6 +49,10 @@ async def build_site(
             render every page (`ssg build --force`).
         remove_old_in_background: delete the previous out/ (swapped out) in a
             detached process instead of before returning (`ssg build`).
+        keeper: write what the next build reads (records, links, input stamps)
+            in this Keeper's forked child while the caller goes on (`ssg build`:
+            its summary); the caller waits for it by leaving the Keeper's block.
+            None: written before returning.
 
     Returns:
         The BuildResult.
@@ -74,4 +80,5 @@ async def build_site(
         force=force,
         remove_old_in_background=remove_old_in_background,
         started=started,
+        keeper=keeper,
     )

@@ -1,17 +1,74 @@
-"""What a build keeps for the next build's short cut: the stamps of the inputs it read."""
+"""What a build keeps for the next build: its records, the pages' links, the content it read,
+and the stamps of the inputs it read (the short cut)."""
 
 from __future__ import annotations
 
+import logging
+import pickle
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from ssg.builder.build_records import record_inputs
 from ssg.builder.build_result import BuildResult
+from ssg.builder.links import write_known_links
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.unchanged import BuildSummary, write_snapshot
 from ssg.content.memo import collections_read
+from ssg.content.specs import write_collection_specs
 from ssg.scope import DataServices
 from ssg.site import Site
+
+log = logging.getLogger("ssg.builder")
+
+
+def keep_for_next_build(
+    site: Site,
+    services: DataServices,
+    recorder: RecordsWriter,
+    result: BuildResult,
+    links: Iterable[tuple[str, tuple[str, ...]]],
+    *,
+    started_ns: int | None,
+    settings: str,
+    warnings: tuple[str, ...],
+) -> None:
+    """Write, under the cache folder, what the next build (or `ssg serve`) reads from this one.
+
+    Called once out/ is switched. Each file is written whole (temp file + rename);
+    one that cannot be written is logged as a warning: only the next build's speed
+    depends on it.
+
+    Args:
+        links: (page ETag, its links) of the pages written (`write_known_links`).
+        started_ns, settings, warnings: see `keep_snapshot`.
+    """
+    config = site.config
+    try:
+        recorder.save(config)
+    except OSError as exc:
+        log.warning("Could not keep the build records in %s: %s", config.cache_dir, exc)
+    try:
+        write_known_links(config.cache_dir, links)
+    except OSError as exc:
+        log.warning("Could not keep the links for the next build in %s: %s", config.cache_dir, exc)
+    try:  # the server preloads them off its event loop
+        write_collection_specs(config.cache_dir, collections_read(services))
+    except OSError as exc:
+        log.warning("Could not list the content read in %s: %s", config.cache_dir, exc)
+    try:
+        keep_snapshot(
+            site,
+            services,
+            recorder,
+            result,
+            started_ns=started_ns,
+            settings=settings,
+            warnings=warnings,
+        )
+    # A route result a site made unpicklable costs the short cut, never the build.
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        log.warning("Could not keep the input stamps in %s: %s", config.cache_dir, exc)
 
 
 def keep_snapshot(

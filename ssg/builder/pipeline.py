@@ -3,8 +3,9 @@ files (public/, assets, 404.html, manifest), check links, swap out/ in, keep the
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
-import pickle
 import time
 from collections.abc import Callable
 
@@ -13,9 +14,10 @@ from ssg.builder.export import check_export
 from ssg.builder.file_stamps import start_marker
 from ssg.builder.heap import FrozenHeap, frozen_heap
 from ssg.builder.incremental import PreviousBuild
+from ssg.builder.keeper import Keeper
 from ssg.builder.link_check import check_links
-from ssg.builder.links import broken_links_message, load_known_links, write_known_links
-from ssg.builder.next_build import keep_snapshot
+from ssg.builder.links import broken_links_message, load_known_links
+from ssg.builder.next_build import keep_for_next_build
 from ssg.builder.planner import plan_pages
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.rendering import render_pages
@@ -23,14 +25,17 @@ from ssg.builder.site_files import write_site_files
 from ssg.builder.unchanged import build_settings
 from ssg.builder.writer import OutputWriter, check_out_dir
 from ssg.config import SiteConfig
-from ssg.content.memo import collections_read
-from ssg.content.specs import write_collection_specs
+from ssg.content.cache import ContentCache
+from ssg.content.memo import unsaved_content_caches
 from ssg.errors import BrokenLinksError
 from ssg.render.services import make_services
-from ssg.scope import Clock, ServiceMode
+from ssg.scope import Clock, DataServices, ServiceMode
 from ssg.site import Site
 
 log = logging.getLogger("ssg.builder")
+
+BACKGROUND_CACHE_MIN_FILES = 64
+"""From this many content files parsed, their cache is written by a forked child."""
 
 
 async def run_build(
@@ -43,10 +48,13 @@ async def run_build(
     force: bool,
     remove_old_in_background: bool,
     started: float,
+    keeper: Keeper | None = None,
 ) -> BuildResult:
     """Build the site into config.out_dir (`ssg.builder.builder.build_site` without its short cut).
 
     Arguments and errors are build_site's; `started` is `time.perf_counter()` at its start.
+    With a `keeper`, what the next build reads is written by its forked child
+    (`Keeper.run`), else here before returning.
     """
     check_out_dir(
         config.out_dir,
@@ -70,6 +78,7 @@ async def run_build(
                 started=started,
                 started_ns=started_ns,
                 content_warnings=content_warnings,
+                keeper=keeper,
             )
     finally:
         logging.getLogger("ssg.content").removeHandler(content_warnings)
@@ -99,6 +108,7 @@ async def _build(
     started: float,
     started_ns: int | None,
     content_warnings: _Collected,
+    keeper: Keeper | None,
 ) -> BuildResult:
     site = Site.load(config)
     services = make_services(
@@ -110,6 +120,7 @@ async def _build(
         force=force,
     )
     writer: OutputWriter | None = None
+    content_cache = Keeper()
     try:
         previous = PreviousBuild(
             site, services, force=force, include_drafts=include_drafts, strict=strict
@@ -118,6 +129,7 @@ async def _build(
         results, planned, params_calls = await plan_pages(site, services, previous, recorder)
         # The site, its modules and the content planned from live to the build's end.
         heap.freeze()
+        _save_content_caches(services, content_cache)
         # An incremental build updates out/ in place; a full render swaps a new one in.
         writer = OutputWriter(
             config.out_dir,
@@ -136,6 +148,8 @@ async def _build(
             previous=previous,
             recorder=recorder,
         )
+        content_cache.wait()
+        _save_content_caches(services, None)  # content first loaded after planning
         if config.output == "export":
             check_export(site, results.values())
         indexed = services.page_index.url_paths or ()
@@ -163,26 +177,14 @@ async def _build(
             log.warning("%s", message)
         writer.commit()
     except BaseException:
+        with contextlib.suppress(Exception):  # the build's own error is the one to report
+            content_cache.wait()
+            _save_content_caches(services, None)  # a rebuild after the fix parses nothing again
         if writer is not None:
             writer.discard()
         raise
     finally:
         await services.aclose()
-    try:
-        recorder.save(config)
-    except OSError as exc:  # only the next build's speed depends on it
-        log.warning("Could not keep the build records in %s: %s", config.cache_dir, exc)
-    try:
-        write_known_links(
-            config.cache_dir,
-            ((page.record.etag, page.links) for _item, page in rendered.values() if page.links),
-        )
-    except OSError as exc:  # only a rebuild's speed depends on it
-        log.warning("Could not keep the links for the next build in %s: %s", config.cache_dir, exc)
-    try:  # the server preloads them off its event loop
-        write_collection_specs(config.cache_dir, collections_read(services))
-    except OSError as exc:
-        log.warning("Could not list the content read in %s: %s", config.cache_dir, exc)
     result = BuildResult(
         out_dir=config.out_dir,
         routes=list(results.values()),
@@ -198,18 +200,42 @@ async def _build(
         pages_reused=reused,
         full_render_reason=previous.full_reason,
     )
-    try:
-        keep_snapshot(
-            site,
-            services,
-            recorder,
-            result,
-            started_ns=started_ns,
-            settings=build_settings(config, include_drafts=include_drafts, strict=strict),
-            warnings=tuple(content_warnings.messages),
-        )
-    # Only the next build's speed depends on it: a route result a site made unpicklable
-    # costs the short cut, never the build.
-    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
-        log.warning("Could not keep the input stamps in %s: %s", config.cache_dir, exc)
+    work = functools.partial(
+        keep_for_next_build,
+        site,
+        services,
+        recorder,
+        result,
+        [(page.record.etag, page.links) for _item, page in rendered.values() if page.links],
+        started_ns=started_ns,
+        settings=build_settings(config, include_drafts=include_drafts, strict=strict),
+        warnings=tuple(content_warnings.messages),
+    )
+    if keeper is None:
+        work()
+    else:
+        keeper.run(work)
     return result
+
+
+def _save_content_caches(services: DataServices, keeper: Keeper | None) -> None:
+    """Write the content parsed by this build and not written yet, for the next build.
+
+    With a `keeper` and a large parse, its forked child writes it (while this process
+    prepares the pages on one core); else it is written here, where a fork would
+    cost more than the write.
+    """
+    caches = unsaved_content_caches(services)
+    if not caches:
+        return
+    if keeper is None or sum(cache.parsed for cache in caches) < BACKGROUND_CACHE_MIN_FILES:
+        _save_all(caches)
+        return
+    keeper.run(functools.partial(_save_all, caches))
+    for cache in caches:
+        cache.mark_saved()  # by the child, which this process waits for before the build ends
+
+
+def _save_all(caches: list[ContentCache]) -> None:
+    for cache in caches:
+        cache.save()  # logs a failure to write: only the next build's speed depends on it

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from ssg.builder.build_result import BuildResult
 from ssg.builder.builder import build_site
+from ssg.builder.keeper import Keeper
 from ssg.builder.report import print_report
 from ssg.config import load_config
 
@@ -77,22 +78,25 @@ def run(
 
     thresholds = gc.get_threshold()
     gc.set_threshold(*BUILD_GC_THRESHOLDS)
-    try:
-        result = asyncio.run(
-            build_site(
-                config,
-                on_progress=on_progress,
-                strict=strict,
-                include_drafts=drafts,
-                force=force,
-                remove_old_in_background=True,
+    # What the next build reads is written by a child while the summary prints.
+    with Keeper() as keeper:
+        try:
+            result = asyncio.run(
+                build_site(
+                    config,
+                    on_progress=on_progress,
+                    strict=strict,
+                    include_drafts=drafts,
+                    force=force,
+                    remove_old_in_background=True,
+                    keeper=keeper,
+                )
             )
-        )
-    finally:
-        gc.set_threshold(*thresholds)
-        if progress is not None:
-            progress.stop()
-    print_report(result, console)
+        finally:
+            gc.set_threshold(*thresholds)
+            if progress is not None:
+                progress.stop()
+        print_report(result, console)
     return result
 
 

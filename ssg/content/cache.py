@@ -329,6 +329,15 @@ class ContentCache:
         if changed:  # after the new dict is in place: a writer that sees _dirty writes it
             self._dirty = True
 
+    @property
+    def dirty(self) -> bool:
+        """The parses kept changed since the cache file was last written (or read)."""
+        return self._dirty
+
+    def mark_saved(self) -> None:
+        """Take what is kept as written: another process (a build's forked child) writes it."""
+        self._dirty = False
+
     def save(self) -> None:
         """Write the cache if it changed (temp file + `os.replace`); a failure is logged, not raised.
 

@@ -86,6 +86,8 @@ def _memoized_collection(
                     # against the event loop's.
                     help_in_caller=building,
                     cache=_content_cache(services, spec),
+                    # A build writes it off its critical path (`unsaved_content_caches`).
+                    save_cache=not building,
                 )
             memo = replace(memo, checked_at=now)
             shared[key] = memo
@@ -112,6 +114,18 @@ def _content_cache(services: DataServices, spec: CollectionSpec) -> ContentCache
         )
         services.shared[key] = kept
     return kept
+
+
+def unsaved_content_caches(services: DataServices) -> list[ContentCache]:
+    """The content caches of this build that changed and are not written yet.
+
+    A build's loads leave them unwritten; the build writes them with `save()`.
+    """
+    return [
+        kept
+        for key, kept in services.shared.items()
+        if key.startswith(_CACHE_PREFIX) and isinstance(kept, ContentCache) and kept.dirty
+    ]
 
 
 def collections_read(services: DataServices) -> list[CollectionSpec]:
@@ -185,13 +199,15 @@ def reload_collection(
     base_path: str = "",
     help_in_caller: bool = True,
     cache: ContentCache | None = None,
+    save_cache: bool = True,
 ) -> _Memo:
     """Read the files that are new or changed since `previous` and assemble the collection.
 
     With a base path, each entry's html has it on its root-relative links and images.
     `help_in_caller` is load_files's (False in a server). With a `cache`, a
     file whose bytes it kept is taken from it instead of parsed, and the
-    cache is rewritten when anything was parsed or removed.
+    cache is rewritten when anything was parsed or removed (by the caller
+    when not `save_cache`).
     """
     reuse = previous.loaded if previous is not None else {}
     stale = [stamp for stamp in stamps if reuse.get(stamp.relative_name, (None,))[0] != stamp]
@@ -244,7 +260,8 @@ def reload_collection(
     fresh = [fresh_by_name[stamp.relative_name][1] for stamp in stale]
     if cache is not None:
         cache.update({name: item for name, (_, item) in loaded.items()}, len(to_parse))
-        cache.save()
+        if save_cache:
+            cache.save()
         if len(stale) > len(to_parse):
             logger.info(
                 "Content in %s: %d file(s) unchanged since they were parsed (kept in %s), "

@@ -1,0 +1,180 @@
+"""What a build keeps for the next one is written by a forked child; the block waits for it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ssg.builder.keeper import Keeper
+from ssg.errors import SsgError
+from tests.builder.conftest import ROOT_LAYOUT, Build
+from tests.builder.test_crash_safety import wait_exit
+from tests.conftest import MakeSite
+
+
+def test_leaving_the_block_waits_for_the_childs_writes(tmp_path: Path) -> None:
+    go_read, go_write = os.pipe()
+    target = tmp_path / "kept.txt"
+
+    def work() -> None:
+        os.close(go_write)  # the child's copy: the read below ends when the parent closes its own
+        os.read(go_read, 1)
+        target.write_text(str(os.getpid()))
+
+    with Keeper() as keeper:
+        keeper.run(work)
+        os.close(go_write)  # the child writes only from now on, as the block ends
+    os.close(go_read)
+
+    assert target.read_text() not in ("", str(os.getpid()))  # another process wrote it
+
+
+def test_a_bug_in_the_child_is_raised_with_its_traceback() -> None:
+    def work() -> None:
+        raise ValueError("a bug in the records")
+
+    with pytest.raises(RuntimeError, match="exited with status 1") as caught, Keeper() as keeper:
+        keeper.run(work)
+
+    assert "ValueError: a bug in the records" in str(caught.value)
+    assert "Traceback" in str(caught.value)
+
+
+def test_a_killed_child_is_reported() -> None:
+    def work() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match="was killed by signal 9"), Keeper() as keeper:
+        keeper.run(work)
+
+
+HANGING_KEEPER = """
+import os, sys
+from pathlib import Path
+from ssg.builder.keeper import Keeper
+
+pids = Path(sys.argv[1])
+def work():
+    (pids / str(os.getpid())).touch()
+    os.read(os.pipe()[0], 1)  # never answered: blocks until killed
+
+with Keeper() as keeper:
+    keeper.run(work)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds")
+async def test_the_child_dies_with_a_killed_build(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    build = await asyncio.create_subprocess_exec(sys.executable, "-c", HANGING_KEEPER, str(pids))
+    children: list[int] = []
+    try:
+        while not list(pids.iterdir()):
+            await asyncio.sleep(0.05)
+        children = [int(p.name) for p in pids.iterdir()]
+        build.send_signal(signal.SIGKILL)
+        await build.wait()
+        gone = [await wait_exit(pid, timeout=20) for pid in children]
+    finally:
+        if build.returncode is None:
+            build.kill()
+            await build.wait()
+        for pid in children:
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
+
+    assert gone == [True]
+
+
+def test_the_next_build_command_finds_what_the_last_one_kept(make_site: MakeSite) -> None:
+    site = make_site({"app/layout.html": ROOT_LAYOUT, "app/page.html": "<h1>home</h1>"})
+    command = [sys.executable, "-m", "ssg", "build", str(site)]
+
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+    assert first.returncode == 0, first.stderr
+    assert "Rendered 1 page, reused 0" in first.stdout
+    assert second.returncode == 0, second.stderr
+    assert "Rendered 0 pages, reused 1" in second.stdout  # the records and stamps were there
+    assert (site / "out/index.html").read_text().count("<h1>home</h1>") == 1
+
+
+POSTS_PAGE_PY = """
+import ssg.content
+
+def generate_static_params(params):
+    return [{"slug": p.slug} for p in ssg.content.load_collection("posts")]
+
+def load(params):
+    return {"post": ssg.content.load_collection("posts").get(params["slug"])}
+"""
+
+
+def posts_site(make_site: MakeSite, count: int, page_html: str) -> Path:
+    files = {
+        "app/layout.html": ROOT_LAYOUT,
+        "app/page.html": "home",
+        "app/p/[slug]/page.py": POSTS_PAGE_PY,
+        "app/p/[slug]/page.html": page_html,
+    }
+    for index in range(count):
+        files[f"posts/post-{index}.md"] = f"---\ntitle: Post {index}\n---\nBody {index}.\n"
+    return make_site(files)
+
+
+async def test_a_large_parse_is_kept_for_the_next_build(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = posts_site(make_site, 70, "{{ post.title }}")  # enough for a forked cache writer
+    await build(site)
+    (site / "app/p/[slug]/page.html").write_text("<b>{{ post.title }}</b>")  # no short cut
+
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    await build(site)
+
+    assert "70 file(s) unchanged since they were parsed" in caplog.text
+    assert (site / "out/p/post-3.html").read_text().count("<b>Post 3</b>") == 1
+
+
+async def test_the_content_a_failed_build_parsed_is_kept(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = posts_site(make_site, 70, "{{ post.title | no_such_filter }}")
+    with pytest.raises(SsgError, match="no_such_filter"):
+        await build(site)
+    (site / "app/p/[slug]/page.html").write_text("{{ post.title }}")
+
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    await build(site)
+
+    assert "70 file(s) unchanged since they were parsed" in caplog.text
+
+
+async def test_content_first_loaded_by_a_page_is_kept_too(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = {
+        "app/layout.html": ROOT_LAYOUT,
+        "app/page.py": "import ssg.content\n\ndef load(params):\n"
+        "    return {'posts': ssg.content.load_collection('posts')}\n",
+        "app/page.html": "{% for p in posts %}{{ p.title }};{% endfor %}",
+    }
+    for index in range(70):  # loaded after planning: no child is writing the cache then
+        files[f"posts/post-{index}.md"] = f"---\ntitle: Post {index}\n---\nBody {index}.\n"
+    site = make_site(files)
+    await build(site)
+    (site / "app/page.html").write_text("{% for p in posts %}{{ p.title }},{% endfor %}")
+
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    await build(site)
+
+    assert "70 file(s) unchanged since they were parsed" in caplog.text
