@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,9 @@ class _Memo:
     collection: Collection
     loaded: dict[str, tuple[FileStamp, LoadedFile]]  # relative_name -> what was read
     checked_at: float = 0.0  # services.clock() of the last scan
+    # source file -> (the parsed entry, the collection's entry made from it: base path
+    # on its links, a shared slug renamed), for the entries that differ from their parse
+    derived: dict[str, tuple[Entry, Entry]] = field(default_factory=dict)
 
 
 def memoized_collection(
@@ -279,6 +282,9 @@ def reload_collection(
             for entry in entries
         ]
     entries, slug_problems = _unique_slugs(entries, content_dir)
+    entries, derived = _same_as_before(
+        entries, loaded, previous.derived if previous is not None else {}
+    )
     # A re-read (a server or `ssg dev` after an edit) repeats only what is new.
     already = set(previous.collection.warnings) if previous is not None else set()
     new_problems += [problem for problem in slug_problems if problem not in already]
@@ -286,7 +292,42 @@ def reload_collection(
     entries.sort(key=newest_first)
     problems = [problem for _, item in loaded.values() for problem in item.problems]
     collection = Collection(tuple(entries), content_dir, (*problems, *slug_problems))
-    return _Memo(stamps, collection, loaded)
+    return _Memo(stamps, collection, loaded, derived=derived)
+
+
+def _same_as_before(
+    entries: list[Entry],
+    loaded: dict[str, tuple[FileStamp, LoadedFile]],
+    before: dict[str, tuple[Entry, Entry]],
+) -> tuple[list[Entry], dict[str, tuple[Entry, Entry]]]:
+    """The collection's entries, each derived one (base path, renamed slug) replaced by the
+    very object made last time when it was made from the same parse and is equal.
+
+    An unchanged entry stays the same object across re-reads, as an unchanged parse does:
+    `ssg dev` proves an entry unchanged by identity, without digesting its fields again.
+
+    Returns:
+        The entries, and the derived ones by source file (the next re-read's `before`).
+    """
+    parsed = {
+        str(item.entry.source_file): item.entry
+        for _, item in loaded.values()
+        if item.entry is not None
+    }
+    result: list[Entry] = []
+    derived: dict[str, tuple[Entry, Entry]] = {}
+    for entry in entries:
+        source_file = str(entry.source_file)
+        source = parsed.get(source_file)
+        if source is None or entry is source:
+            result.append(entry)
+            continue
+        kept = before.get(source_file)
+        if kept is not None and kept[0] is source and kept[1] == entry:
+            entry = kept[1]
+        derived[source_file] = (source, entry)
+        result.append(entry)
+    return result, derived
 
 
 def _unique_slugs(

@@ -362,6 +362,34 @@ def test_changed_file_is_reparsed_alone(write_posts: WritePosts, in_scope: InSco
     assert only(second, "b") is only(first, "b")
 
 
+def test_a_renamed_entry_stays_the_same_object_when_another_file_changes(
+    write_posts: WritePosts, in_scope: InScope
+) -> None:
+    # ssg dev proves an entry unchanged by identity: a shared slug's rename must not make
+    # a new object at every re-read (each would be digested field by field again).
+    folder = write_posts(
+        {
+            "old.md": post("Old", date="2020-01-01", extra="slug: same\n"),
+            "new.md": post("New", date="2021-01-01", extra="slug: same\n"),
+            "b.md": post("Beta"),
+        }
+    )
+    clock = FakeClock()
+    with in_scope(folder.parent, clock=clock):
+        first = load_collection("posts")
+        (folder / "b.md").write_text(post("Beta, edited"), encoding="utf-8")
+        clock.now += RESCAN_SECONDS
+        second = load_collection("posts")
+        (folder / "new.md").write_text(post("New, edited", date="2021-01-01", extra="slug: same\n"))
+        clock.now += RESCAN_SECONDS
+        third = load_collection("posts")
+
+    assert only(second, "b").title == "Beta, edited"
+    assert only(second, "same-2") is only(first, "same-2")
+    assert only(second, "same") is only(first, "same")
+    assert only(third, "same-2").title == "New, edited"  # a changed one is new, of course
+
+
 def test_a_build_reads_the_folder_once(write_posts: WritePosts, in_scope: InScope) -> None:
     folder = write_posts({"a.md": post("Alpha")})
     clock = FakeClock()
