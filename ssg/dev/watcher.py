@@ -7,6 +7,7 @@ it starts a new worker for them (see ssg.dev.supervisor).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -76,12 +77,8 @@ class SiteWatcher:
         folders = frozenset(memoized_folders(self.dev.services.shared))
         if not folders <= self.folders.content_dirs:
             self._announce |= folders - self.folders.content_dirs
-            self.folders = WatchedFolders(
-                site_dir=self.folders.site_dir,
-                app_dir=self.folders.app_dir,
-                public_dir=self.folders.public_dir,
-                theme_dir=self.folders.theme_dir,
-                content_dirs=self.folders.content_dirs | folders,
+            self.folders = dataclasses.replace(
+                self.folders, content_dirs=self.folders.content_dirs | folders
             )
             # Between now and the new watch's start no watch sees an edit (the new
             # folders were never watched): the files' stamps now, compared once it runs.
@@ -96,12 +93,8 @@ class SiteWatcher:
         folders = {Path(spec.content_dir) for spec in specs} - self.folders.content_dirs
         folders = {folder for folder in folders if folder.is_dir()}
         self._announce |= folders
-        self.folders = WatchedFolders(
-            site_dir=self.folders.site_dir,
-            app_dir=self.folders.app_dir,
-            public_dir=self.folders.public_dir,
-            theme_dir=self.folders.theme_dir,
-            content_dirs=self.folders.content_dirs | folders,
+        self.folders = dataclasses.replace(
+            self.folders, content_dirs=self.folders.content_dirs | folders
         )
 
     async def preload_content(self) -> int:
