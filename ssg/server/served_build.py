@@ -77,6 +77,9 @@ class ServedBuild:
         pin: the folder its files are read from (see ssg.server.pins), removed
             when it closes; None when it reads out/ itself.
         requests: requests being answered by this build.
+        idle: set whenever `requests` drops to 0 (the switch then retires an old build).
+        preload: the start-up task parsing content and compiling templates
+            (`preload_build` in a thread), once started.
     """
 
     build_id: str
