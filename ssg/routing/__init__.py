@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ssg.errors import SegmentNameError
 from ssg.routing.definitions import (
     LayoutDefinition,
     Params,
@@ -15,7 +16,6 @@ from ssg.routing.definitions import (
 )
 from ssg.routing.scanner import scan_routes
 from ssg.routing.segments import (
-    SegmentNameError,
     join_route_pattern,
     parse_segment,
     sort_key,
