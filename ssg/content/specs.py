@@ -4,6 +4,7 @@ list of them kept in the cache folder for the next server or `ssg dev` start to 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from typing import Any
 from ssg.content.entry import FilterRef
 from ssg.errors import ContentError
 
+logger = logging.getLogger("ssg.content")
 SPECS_FILE = "content-collections.json"
 """In the cache folder: the collections the last build read, preloaded by the server."""
 
@@ -107,9 +109,19 @@ def write_collection_specs(
 
 
 def read_collection_specs(cache_dir: Path) -> list[CollectionSpec]:
-    """The collections `write_collection_specs` listed; none when the file is missing or unreadable."""
+    """The collections `write_collection_specs` listed; none when the file is missing or
+    unreadable (a corrupt one is logged: nothing is preloaded, and the next build writes
+    it again)."""
+    file = cache_dir / SPECS_FILE
     try:
-        raw = json.loads((cache_dir / SPECS_FILE).read_text(encoding="utf-8"))
+        raw = json.loads(file.read_text(encoding="utf-8"))
         return [CollectionSpec.from_json(item) for item in raw]
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        logger.warning(
+            "%s is unreadable (%s): no content is preloaded; the next build writes it again.",
+            file,
+            exc,
+        )
         return []

@@ -192,6 +192,36 @@ async def test_a_server_starts_with_the_posts_the_build_parsed(
     ]
 
 
+async def test_a_corrupt_list_of_collections_is_logged_and_rewritten_by_the_next_build(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ssg.content.memo import preload_collections
+    from ssg.content.specs import SPECS_FILE
+    from ssg.render.services import make_services
+    from ssg.scope import ServiceMode
+    from ssg.site import Site
+
+    site = _site(make_site)
+    config = load_config(site)
+    await build_site(config)
+    caplog.clear()
+    listed = config.cache_dir / SPECS_FILE
+    good = listed.read_bytes()
+    listed.write_bytes(good[: len(good) // 2])  # torn
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    services = make_services(Site.load(config), mode=ServiceMode.SERVE, clock=lambda: 0.0)
+    try:
+        assert preload_collections(services, config.cache_dir) == 0
+    finally:
+        await services.aclose()
+
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.startswith(f"{listed} is unreadable (")
+    assert "the next build writes it again" in warning
+    await build_site(load_config(site), force=True)
+    assert listed.read_bytes() == good
+
+
 async def test_an_edit_of_one_post_rewrites_only_the_recent_changes(
     make_site: MakeSite, caplog: pytest.LogCaptureFixture
 ) -> None:
