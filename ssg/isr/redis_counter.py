@@ -27,11 +27,12 @@ class RedisCounter:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self) -> None:
-        """Count one event."""
+        """Count one event (in Redis too from a running event loop, as every server call is;
+        from outside one it is counted here only, like an event while Redis is down)."""
         self.known += 1
         try:
             task = asyncio.get_running_loop().create_task(self._increment())
-        except RuntimeError:
+        except RuntimeError:  # no loop to send it from
             return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
