@@ -63,11 +63,6 @@ class EventBroker:
         self._queues: dict[asyncio.Queue[str | None], tuple[str | None, web.Request]] = {}
         self._sequence = 0
 
-    @property
-    def clients(self) -> int:
-        """How many pages listen now."""
-        return len(self._queues)
-
     def publish(
         self,
         event: DevEvent,

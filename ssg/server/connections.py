@@ -81,7 +81,6 @@ class ConnectionCap:
     def __init__(self, cap: int, busy: Callable[[], Iterable[Any]]) -> None:
         self.cap = cap
         self._busy = busy
-        self.closed_idle = 0
         self._warned = False
 
     def install(self, server: web.Server) -> None:
@@ -106,7 +105,6 @@ class ConnectionCap:
             if handler in busy:
                 continue
             handler.force_close()
-            self.closed_idle += 1
             excess -= 1
         if not self._warned:
             self._warned = True
