@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssg.errors import OutputDirError
 from ssg.syscalls import fsync_directory, process_running, sync_file_system
 
 logger = logging.getLogger("ssg.builder")
@@ -132,8 +133,9 @@ def commit_in_place(
         deletions: paths of out/ that the new build does not have.
 
     Raises:
-        OSError: a step failed; before the journal is in place out/ is untouched,
-            after it the journal is left for the next build (or server) to finish.
+        OSError: a step failed before the journal was in place: out/ is untouched.
+        OutputDirError: a step failed after it: the journal is left for the next
+            build (or server) to finish.
 
     Side effects: writes and removes the journal beside out/; renames and deletes files
     and folders under out/; removes the staging folder; sets out/'s times (a change a
@@ -153,9 +155,12 @@ def commit_in_place(
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, target)  # the commit point (see the module)
-        fsync_directory(target.parent)
-        _apply(out_dir, journal)
-        sync_file_system(out_dir)
+        try:
+            fsync_directory(target.parent)
+            _apply(out_dir, journal)
+            sync_file_system(out_dir)
+        except OSError as exc:
+            raise _unfinished(out_dir, exc) from exc
         target.unlink()
     _remove_folder(staging_dir)
     os.utime(out_dir)
@@ -168,7 +173,8 @@ def recover_journal(out_dir: Path) -> bool:
     waits for it (and then finds no journal).
 
     Raises:
-        OSError: out/ or the staging folder cannot be changed (permissions, disk).
+        OutputDirError: out/ cannot be changed (permissions, disk space); the
+            journal is kept.
     """
     target = journal_file(out_dir)
     for temp in out_dir.parent.glob(f"{target.name}.*.tmp"):  # a journal being written
@@ -188,10 +194,14 @@ def recover_journal(out_dir: Path) -> bool:
                 "Removed %s, left by a build killed before it changed %s.", target, out_dir
             )
         else:
-            _apply(out_dir, journal)
-            sync_file_system(out_dir)
+            try:
+                _apply(out_dir, journal)
+                sync_file_system(out_dir)
+            except OSError as exc:
+                raise _unfinished(out_dir, exc) from exc
             logger.warning(
-                "A build was killed while updating %s: finished its update (%d files).",
+                "A build stopped while updating %s (killed, or a disk error): finished its update "
+                "(%d files).",
                 out_dir,
                 len(journal.moves) + len(journal.deletions),
             )
@@ -199,6 +209,15 @@ def recover_journal(out_dir: Path) -> bool:
     if journal is not None:
         _remove_folder(out_dir.parent / journal.staging)
     return True
+
+
+def _unfinished(out_dir: Path, exc: OSError) -> OutputDirError:
+    return OutputDirError(
+        f"could not finish updating {out_dir} with the new build ({exc}); its journal "
+        f"{journal_file(out_dir).name} is kept, and the next build (or ssg serve) finishes "
+        "the update once the cause (disk space, permissions) is fixed",
+        out_dir=out_dir,
+    )
 
 
 def _apply(out_dir: Path, journal: Journal) -> None:

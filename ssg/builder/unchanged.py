@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from ssg.builder.build_result import BuildResult, RouteResult
 from ssg.builder.file_stamps import Stamp, module_files, stamp_of, take_stamps
+from ssg.builder.journal import journal_file
 from ssg.config import SiteConfig
 from ssg.records import Manifest, PagesFromText, restamped_manifest_text
 
@@ -310,6 +311,8 @@ def unchanged_build(
     Returns:
         The BuildResult (nothing rendered, every page reused), or None: build normally.
     """
+    if journal_file(config.out_dir).exists():
+        return None  # a killed build's update of out/ to finish first (ssg.builder.journal)
     snapshot = _load_snapshot(config)
     if snapshot is None:
         return None

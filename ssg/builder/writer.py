@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from ssg.builder.journal import commit_in_place, output_lock, recover_journal
+from ssg.builder.journal import commit_in_place, journal_file, output_lock, recover_journal
 from ssg.errors import OutputDirError, PublicLinkError
 from ssg.syscalls import exchange_paths, fsync_directory, process_running, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
@@ -125,6 +125,7 @@ class OutputWriter:
         self.in_place = in_place and self._link_previous
         self._existing: set[str] = _files_below(str(out_dir)) if self.in_place else set()
         self._reused: set[str] = set()
+        self._committing = False
         # Folders known to exist: one mkdir per folder, not per file.
         self._made_dirs: set[Path] = {self.staging_dir}
         self._made_dir_strs: set[str] = {str(self.staging_dir)}
@@ -305,10 +306,17 @@ class OutputWriter:
             if not same:
                 moves.append(relative)
         deletions = self._existing - staged - self._reused
+        self._committing = True
         commit_in_place(self.out_dir, self.staging_dir, moves, deletions)
 
     def discard(self) -> None:
-        """Remove the staging folder; out/ is left as it was."""
+        """Remove the staging folder; out/ is left as it was.
+
+        After an in-place commit failed past its journal, the staging folder is
+        kept: the journal's files are still to be moved from it (by the next build).
+        """
+        if self._committing and journal_file(self.out_dir).exists():
+            return
         shutil.rmtree(self.staging_dir, ignore_errors=True)
 
 

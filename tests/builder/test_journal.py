@@ -17,6 +17,7 @@ from ssg.builder.builder import build_site
 from ssg.builder.journal import journal_file
 from ssg.builder.writer import recover_output
 from ssg.config import load_config
+from ssg.errors import OutputDirError
 from ssg.server.pins import pin_build
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.builder.test_crash_safety import dead_pid
@@ -286,3 +287,32 @@ async def test_an_incremental_build_flushes_its_files_and_journal_before_changin
         "move out/_ssg/manifest.json",  # last: whoever sees it sees every new file
         "sync",
     ]
+
+
+async def test_a_commit_that_fails_after_its_journal_is_finished_by_the_next_build(
+    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    edit(site)
+    real_replace = os.replace
+    moved: list[str] = []
+
+    def disk_full_on_the_second_move(source: str, target: str) -> None:
+        if Path(target).is_relative_to(site / "out"):
+            moved.append(target)
+            if len(moved) == 2:
+                raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(journal.os, "replace", disk_full_on_the_second_move)
+    with pytest.raises(OutputDirError, match=r"journal \.out\.journal is kept"):
+        await build(site)
+    monkeypatch.setattr(journal.os, "replace", real_replace)
+    assert journal_file(site / "out").exists()  # out/ is half updated, and says so
+
+    await build(site)
+
+    assert "New body." in (site / "out/blog/b/index.html").read_text()
+    assert (site / "out/blog/d/index.html").is_file() and not (site / "out/blog/c").exists()
+    assert not journal_file(site / "out").exists()
