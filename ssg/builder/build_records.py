@@ -1,9 +1,13 @@
-"""The page records an incremental build keeps (one pickle per site and output folder): what
-each page and each generate_static_params call read, the digests of those reads, and what
-the link check found.
+"""The page records an incremental build keeps (one pickle per site and output folder, plus a
+log of the builds since): what each page and each generate_static_params call read, the
+digests of those reads, and what the link check found.
 
 The records live in `cache_dir/build/pages-<out folder key>.pickle`, written only
-after the build's output replaced out/: a failed build leaves both as they were.
+after the build's output replaced out/: a failed build leaves both as they were. A
+build that rendered a few pages appends what it changed to `pages-<key>.log` instead
+of writing them all again (a log on top of a snapshot, as the content cache's
+`.recent`); every `LOG_MAX_ENTRIES` builds, or when the log grows large, the whole
+records are written again and the log removed.
 Reading them: `load_records(config)` gives the `BuildRecords`; a page's reads are
 `[records.keys[i] for i in page.reads]` plus those of its groups
 (`records.groups[g]` for g in `page.groups`), each a `ssg.reads.Read` tuple; the digest
@@ -14,11 +18,15 @@ computes the digest a read has now. `ssg dev` uses the same reads and digests.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 import os
 import pickle
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
@@ -34,6 +42,10 @@ log = logging.getLogger("ssg.builder")
 
 RECORDS_FORMAT = 3
 """Bump when the pickled records change shape."""
+
+LOG_MAX_ENTRIES = 16
+"""Builds logged on top of the whole records before they are written whole again (and the
+reads no page uses any more dropped)."""
 
 _PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord))
 """A kept page's record is pickled as a tuple of these fields' values (checked on load)."""
@@ -94,6 +106,15 @@ class BuildRecords:
     links_key: str = ""
     broken_links: list[BrokenLink] = field(default_factory=list)
     format: int = RECORDS_FORMAT
+    base_id: str = ""
+    log_entries: int = 0
+    log_bytes: int = 0
+    base_bytes: int = 0
+
+
+def log_file(config: SiteConfig) -> Path:
+    """The log of the builds since the records were written whole, beside them."""
+    return records_file(config).with_suffix(".log")
 
 
 def params_key(params: Params) -> str:
@@ -117,6 +138,8 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
         return None, "no previous build records"
     try:
         records = parse_records(data)
+        if records is not None:
+            _replay_log(records, log_file(config))
     except Exception as exc:  # any unpickling failure: a torn or foreign file
         log.warning(
             "The build records %s are unreadable (%s); rendering every page and writing them again",
@@ -134,20 +157,16 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
     return records, ""
 
 
-def dump_records(records: BuildRecords) -> bytes:
-    """The records as bytes for `parse_records`: a pickle of plain tuples.
-
-    Each kept page is a tuple rather than three pickled dataclasses: pickling and
-    unpickling thousands of frozen dataclasses field by field costs more than the
-    rest of the records together, and a one-page edit writes and reads them all.
-    """
-    revalidates: dict[Revalidate, int] = {}
-    pages = []
-    for url_path, kept in records.pages.items():
+def _page_tuples(
+    pages: Iterable[tuple[str, KeptPage]], revalidates: dict[Revalidate, int]
+) -> list[tuple[object, ...]]:
+    """Kept pages as plain tuples (a record's revalidate as its index in `revalidates`)."""
+    found: list[tuple[object, ...]] = []
+    for url_path, kept in pages:
         record = kept.page.record
         values = [getattr(record, name) for name in _PAGE_FIELDS]
         values[_REVALIDATE] = revalidates.setdefault(record.revalidate, len(revalidates))
-        pages.append(
+        found.append(
             (
                 url_path,
                 kept.route_pattern,
@@ -160,9 +179,52 @@ def dump_records(records: BuildRecords) -> bytes:
                 kept.bundles,
             )
         )
+    return found
+
+
+def _kept_pages(pages: list[Any], revalidates: list[Revalidate]) -> dict[str, KeptPage]:
+    """`_page_tuples`' tuples as KeptPages again, by URL path."""
+    kept_pages = {}
+    for (
+        url_path,
+        route_pattern,
+        params_key,
+        values,
+        links,
+        reads,
+        groups,
+        indexed,
+        bundles,
+    ) in pages:
+        values = list(values)
+        values[_REVALIDATE] = revalidates[values[_REVALIDATE]]
+        kept_pages[url_path] = KeptPage(
+            route_pattern,
+            params_key,
+            FinishedPage(PageRecord(*values), links),
+            reads,
+            groups,
+            indexed,
+            bundles,
+        )
+    return kept_pages
+
+
+def dump_records(records: BuildRecords) -> bytes:
+    """The records as bytes for `parse_records`: a pickle of plain tuples.
+
+    Each kept page is a tuple rather than three pickled dataclasses: pickling and
+    unpickling thousands of frozen dataclasses field by field costs more than the
+    rest of the records together, and a one-page edit reads them all. Sets
+    `records.base_id` (what the log's entries name) to a new id.
+    """
+    records.base_id = uuid.uuid4().hex
+    revalidates: dict[Revalidate, int] = {}
+    pages = _page_tuples(records.pages.items(), revalidates)
     state = (
         records.format,
         _PAGE_FIELDS,
+        records.base_id,
         records.fingerprint,
         records.keys,
         records.digests,
@@ -185,40 +247,110 @@ def parse_records(data: bytes) -> BuildRecords | None:
     state = pickle.loads(data)
     if not isinstance(state, tuple) or state[:2] != (RECORDS_FORMAT, _PAGE_FIELDS):
         return None
-    _, _, fingerprint, keys, digests, groups, revalidates, pages, params, links_key, broken = state
-    kept_pages = {}
-    for (
-        url_path,
-        route_pattern,
-        params_key,
-        values,
-        links,
-        reads,
-        groups_of,
-        indexed,
-        bundles,
-    ) in pages:
-        values = list(values)
-        values[_REVALIDATE] = revalidates[values[_REVALIDATE]]
-        kept_pages[url_path] = KeptPage(
-            route_pattern,
-            params_key,
-            FinishedPage(PageRecord(*values), links),
-            reads,
-            groups_of,
-            indexed,
-            bundles,
-        )
+    (
+        _,
+        _,
+        base_id,
+        fingerprint,
+        keys,
+        digests,
+        groups,
+        revalidates,
+        pages,
+        params,
+        links_key,
+        broken,
+    ) = state
     return BuildRecords(
         fingerprint=fingerprint,
         keys=keys,
         digests=digests,
         groups=groups,
-        pages=kept_pages,
+        pages=_kept_pages(pages, revalidates),
         params=params,
         links_key=links_key,
         broken_links=broken,
+        base_id=base_id,
+        base_bytes=len(data),
     )
+
+
+def dump_log_entry(previous: BuildRecords, records: BuildRecords) -> bytes:
+    """What `records` changed since `previous` (the records as the last build left them,
+    whose keys, digests and groups `records` extends), as one entry of the log.
+
+    A page carried over from `previous` is the same KeptPage object: only the
+    others are written.
+    """
+    revalidates: dict[Revalidate, int] = {}
+    known = previous.digests
+    pages = _page_tuples(
+        (
+            (url_path, kept)
+            for url_path, kept in records.pages.items()
+            if previous.pages.get(url_path) is not kept
+        ),
+        revalidates,
+    )
+    entry = (
+        RECORDS_FORMAT,
+        previous.base_id,
+        records.fingerprint,
+        records.keys[len(previous.keys) :],
+        {i: d for i, d in enumerate(records.digests[: len(known)]) if d != known[i]},
+        records.digests[len(known) :],
+        records.groups[len(previous.groups) :],
+        list(revalidates),
+        pages,
+        [url_path for url_path in previous.pages if url_path not in records.pages],
+        # A route's params kept from `previous` are the same KeptParams object.
+        {
+            pattern: kept
+            for pattern, kept in records.params.items()
+            if previous.params.get(pattern) is not kept
+        },
+        [pattern for pattern in previous.params if pattern not in records.params],
+        records.links_key,
+        records.broken_links,
+    )
+    return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _replay_log(records: BuildRecords, path: Path) -> None:
+    """Apply the log's entries for these records (`dump_log_entry`), in order.
+
+    Entries for other records (left by a build killed while it wrote the records
+    whole) are skipped. Raises what unpickling a torn entry raises.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    records.log_bytes = len(data)
+    stream = io.BytesIO(data)
+    while True:
+        try:
+            entry = pickle.load(stream)
+        except EOFError:
+            break
+        records.log_entries += 1
+        if entry[0] != RECORDS_FORMAT or entry[1] != records.base_id:
+            records.log_entries = LOG_MAX_ENTRIES  # write them whole next time
+            continue
+        (_, _, fingerprint, keys, updated, added, groups, revalidates, pages, removed) = entry[:10]
+        records.fingerprint = fingerprint
+        records.keys.extend(keys)
+        for key_id, value in updated.items():
+            records.digests[key_id] = value
+        records.digests.extend(added)
+        records.groups.extend(groups)
+        for url_path in removed:
+            records.pages.pop(url_path, None)
+        records.pages.update(_kept_pages(pages, revalidates))
+        params, params_removed, records.links_key, records.broken_links = entry[10:14]
+        for pattern in params_removed:
+            records.params.pop(pattern, None)
+        records.params.update(params)
 
 
 _REVALIDATE = _PAGE_FIELDS.index("revalidate")
@@ -237,20 +369,12 @@ def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[
         collections they read; whether any read is one no file stamp speaks for:
         a data-cache entry, an uncached fetch, a read this version does not know).
     """
-    used: set[int] = set()
-    groups: set[int] = set()
-    for page in records.pages.values():
-        used.update(page.reads)
-        groups.update(page.groups)
-    for kept in records.params.values():
-        used.update(kept.reads)
-    for group_id in groups:
-        used.update(records.groups[group_id])
+    # Every kept read, not only those a page still uses: the few no page uses any more
+    # (until the records are written whole, see `save`) only stamp a file more.
     files: set[str] = set()
     content_dirs: set[Path] = set()
     volatile = False
-    for key_id in used:
-        read = records.keys[key_id]
+    for read in records.keys:
         kind = read[0]
         if kind in ("file", "dir"):
             files.add(os.path.abspath(site_dir / str(read[1])))

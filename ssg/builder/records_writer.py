@@ -9,10 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from ssg.builder.build_records import (
+    LOG_MAX_ENTRIES,
     BuildRecords,
     KeptPage,
     KeptParams,
+    dump_log_entry,
     dump_records,
+    log_file,
     params_key,
 )
 from ssg.builder.build_result import PlannedPage
@@ -118,7 +121,8 @@ class RecordsWriter:
         self.pages[url_path] = kept
 
     def save(self, config: SiteConfig) -> None:
-        """Write the records for the next build (temp file + rename), once out/ is in place.
+        """Write the records for the next build, once out/ is in place: what changed appended
+        to the log, or all of them (temp file + rename) every `LOG_MAX_ENTRIES` builds.
 
         Raises:
             OSError: the cache folder cannot be written.
@@ -141,15 +145,23 @@ class RecordsWriter:
         keys = list(self._keys)
         groups = self._group_list
         pages, params = self.pages, self.params
-        used_groups = {g for page in pages.values() for g in page.groups}
-        used = {k for page in pages.values() for k in page.reads}
-        used.update(k for kept in params.values() for k in kept.reads)
-        used.update(k for g in used_groups for k in groups[g])
-        if len(used) < len(keys) * 2 // 3 or len(used_groups) < len(groups) * 2 // 3:
-            keys, groups, pages, params = _compacted(keys, groups, pages, params, used, used_groups)
-            base = 0
-        else:
-            base = self._base
+        # Logged on top of the last records (see build_records), or written whole.
+        logged = (
+            previous is not None
+            and previous.log_entries < LOG_MAX_ENTRIES
+            and previous.log_bytes <= previous.base_bytes // 2
+        )
+        base = self._base
+        if not logged:
+            used_groups = {g for page in pages.values() for g in page.groups}
+            used = {k for page in pages.values() for k in page.reads}
+            used.update(k for kept in params.values() for k in kept.reads)
+            used.update(k for g in used_groups for k in groups[g])
+            if len(used) < len(keys) * 2 // 3 or len(used_groups) < len(groups) * 2 // 3:
+                keys, groups, pages, params = _compacted(
+                    keys, groups, pages, params, used, used_groups
+                )
+                base = 0
         self.previous.digests.add_origins(keys)
         present = set(keys)
         for read in [read for read in keys if read[0] in ("field", "metadata")]:
@@ -176,10 +188,23 @@ class RecordsWriter:
             broken_links=self.links[1],
         )
         target = records_file(config)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temp.write_bytes(dump_records(records))
-        os.replace(temp, target)
+        if logged:
+            assert previous is not None
+            change = dump_log_entry(previous, records)
+            with open(log_file(config), "ab") as stream:
+                stream.write(change)
+            records.base_id, records.base_bytes = previous.base_id, previous.base_bytes
+            records.log_entries = previous.log_entries + 1
+            records.log_bytes = previous.log_bytes + len(change)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            data = dump_records(records)
+            temp.write_bytes(data)
+            os.replace(temp, target)
+            # A log left beside new records names the old ones: its entries are skipped.
+            log_file(config).unlink(missing_ok=True)
+            records.base_bytes = len(data)
         write_output_stamp(config, stamp)
         self.saved = records
 

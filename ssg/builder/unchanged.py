@@ -48,7 +48,7 @@ log = logging.getLogger("ssg.builder")
 RECORDS_FOLDER = "build"
 """Under the site's cache folder, beside the link check's `links.json`."""
 
-SNAPSHOT_FORMAT = 4
+SNAPSHOT_FORMAT = 5
 """Bump when `InputSnapshot` changes shape."""
 
 MANIFEST_FILE = "_ssg/manifest.json"
@@ -138,8 +138,8 @@ class InputSnapshot:
     Attributes:
         settings: `build_settings` of the build.
         output: `output_stamp` after the build.
-        records: the Stamp of the page records the build kept (they must be the ones
-            the next build would check).
+        records: the Stamps of the page records the build kept and of their log (they
+            must be the ones the next build would check).
         roots: folders stamped whole (every file below them).
         files: single files and folders stamped (outside the roots).
         stamps: path -> Stamp, for every file below the roots and every one of `files`
@@ -154,7 +154,7 @@ class InputSnapshot:
 
     settings: str
     output: str
-    records: Stamp | None
+    records: tuple[Stamp, Stamp | None] | None
     roots: tuple[str, ...]
     files: tuple[str, ...]
     stamps: dict[str, Stamp | None]
@@ -257,11 +257,17 @@ def write_snapshot(
     return True
 
 
-def _records_stamp(config: SiteConfig) -> Stamp | None:
+def _records_stamp(config: SiteConfig) -> tuple[Stamp, Stamp | None] | None:
+    """The stamps of the page records and of their log (`ssg.builder.build_records`)."""
+    target = records_file(config)
     try:
-        return stamp_of(records_file(config).stat())
+        found = stamp_of(target.stat())
     except OSError:
         return None
+    try:
+        return found, stamp_of(target.with_suffix(".log").stat())
+    except OSError:
+        return found, None
 
 
 def _write_snapshot(target: Path, snapshot: InputSnapshot) -> None:
