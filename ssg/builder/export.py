@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ssg.errors import ExportError
-from ssg.records import RenderKind
+from ssg.records import PageRecord, RenderKind
 from ssg.routing.definitions import RouteKind
 from ssg.scope import DynamicMode
 from ssg.site import Site
@@ -15,19 +15,51 @@ if TYPE_CHECKING:
     from ssg.builder.build_result import RouteResult
 
 
-def check_export(site: Site, results: Iterable[RouteResult]) -> None:
+def check_export(
+    site: Site, results: Iterable[RouteResult], pages: Iterable[PageRecord] = ()
+) -> None:
     """Fail an `output = "export"` build that has routes needing a server (as Next.js's
     `output: 'export'` "Unsupported Features").
 
     A route needs a server when it renders per request (dynamic, or it read the
     request), is a route handler other than a prerendered GET, or is a dynamic
     route whose pages could only be rendered on demand (no params, or [] while
-    dynamic_params is True).
+    dynamic_params is True). A prerendered route handler must also answer 200 or
+    redirect: a file host serves every file as 200, so another status (a 204 from a
+    GET that returned None, a 500) would reach visitors as an empty or wrong page
+    (Next.js fails the build when a route handler returns no Response).
+
+    Args:
+        site: the site.
+        results: the routes' settled results.
+        pages: the records of the pages rendered.
 
     Raises:
         ExportError: listing every such route with its file and the fix.
     """
     problems: list[str] = []
+    by_route: dict[str, list[PageRecord]] = {}
+    for page in pages:
+        if page.status != 200 and page.location is None:
+            by_route.setdefault(page.route_pattern, []).append(page)
+    for result in results:
+        route = result.route
+        found = by_route.get(route.route_pattern)
+        if route.kind is RouteKind.HANDLER and found:
+            where = site.relative(route.module_file or route.segment_dir)
+            first = found[0]
+            answered = (
+                "204, an empty answer (GET returned None)"
+                if first.status == 204
+                else str(first.status)
+            )
+            more = f" and {len(found) - 1:,} more" if len(found) > 1 else ""
+            problems.append(
+                f"{route.route_pattern} ({where}): GET answered {answered} for "
+                f"{first.url_path}{more}, which a file host would serve as a 200 page; "
+                "return the body (a dict or list, a str, bytes or an ssg.Response with "
+                "status 200)"
+            )
     for result in results:
         route = result.route
         settings = site.settings(route)

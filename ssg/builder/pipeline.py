@@ -151,7 +151,7 @@ async def _build(
         content_cache.wait()
         _save_content_caches(services, None)  # content first loaded after planning
         if config.output == "export":
-            check_export(site, results.values())
+            check_export(site, results.values(), (p.record for _, p in rendered.values()))
         indexed = services.page_index.url_paths or ()
         manifest, not_found_links = await write_site_files(
             site, writer, results, rendered, clock(), indexed

@@ -521,6 +521,34 @@ async def test_export_lists_every_route_that_needs_a_server(
     assert (site / "out/index.html").read_bytes() == before
 
 
+async def test_export_fails_a_prerendered_handler_that_answers_no_body(
+    make_site: MakeSite, build: Build
+) -> None:
+    # A GET that forgot its return answers an empty 204: a file host would serve an
+    # empty 200 page. ssg serve sends the 204 itself, so only an export fails.
+    site = make_site(
+        {
+            **BASIC,
+            "app/api/[name]/route.py": 'dynamic = "force-static"\n'
+            "def generate_static_params(params):\n"
+            "    return [{'name': 'a.json'}, {'name': 'b.json'}]\n"
+            "def GET(request, params):\n    data = {'name': params['name']}\n",
+        }
+    )
+    served = await build(site)
+    assert served.manifest.pages["/api/a.json"].status == 204
+    before = (site / "out/index.html").read_bytes()
+    with pytest.raises(ExportError) as info:
+        await build(site, output="export")
+    assert info.value.problems == [
+        "/api/[name] (app/api/[name]/route.py): GET answered 204, an empty answer (GET "
+        "returned None) for /api/a.json and 1 more, which a file host would serve as a 200 "
+        "page; return the body (a dict or list, a str, bytes or an ssg.Response with status "
+        "200)"
+    ]
+    assert (site / "out/index.html").read_bytes() == before
+
+
 async def test_theme_assets_are_fingerprinted(make_site: MakeSite, build: Build) -> None:
     site = make_site(
         {
