@@ -62,6 +62,25 @@ def test_build_prints_the_route_table(make_site: MakeSite) -> None:
     assert (site / "out/blog/a.html").is_file()
 
 
+def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> None:
+    # Files on a static host are never regenerated: "ISR 60s" would promise what an
+    # export cannot do.
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "home",
+            "app/blog/[slug]/page.html": "{{ params.slug }}",
+            "app/blog/[slug]/page.py": "revalidate = 60\n"
+            "def generate_static_params(params):\n    return [{'slug': 'a'}, {'slug': 'b'}]\n",
+        }
+    )
+    result = run_ssg("build", str(site), "--export")
+    assert result.returncode == 0, result.stderr
+    (row,) = [line for line in result.stdout.splitlines() if "/blog/[slug]" in line]
+    assert row.startswith("●") and "ISR" not in row
+    assert "revalidate 60s applies under ssg serve only" in row
+
+
 def test_user_error_prints_message_without_traceback(make_site: MakeSite) -> None:
     site = make_site({"app/page.html": "no root layout", "app/[a]/[…b]/page.html": "x"})
     result = run_ssg("build", str(site))

@@ -19,17 +19,19 @@ LEGEND = (
 )
 
 
-def route_symbol(result: RouteResult) -> str:
+def route_symbol(result: RouteResult, *, exported: bool = False) -> str:
     """The table's first column for a route.
 
     | render  | revalidate | symbol    |
     | ------- | ---------- | --------- |
     | static  | None       | ○         |
     | ssg     | None       | ●         |
-    | isr     | 60         | ISR 60s   |
+    | isr     | 60         | ISR 60s (an export: ○, or ● with params; nothing regenerates files) |
     | dynamic | any        | ƒ         |
     """
     if result.render is RenderKind.ISR and result.revalidate.is_timed:
+        if exported:
+            return SYMBOLS[RenderKind.SSG if result.route.is_dynamic_pattern else RenderKind.STATIC]
         return f"ISR {result.revalidate}"
     return SYMBOLS.get(result.render, "?")
 
@@ -46,6 +48,8 @@ def print_report(result: BuildResult, console: Console) -> None:
     for row in result.routes:
         counts[row.render] = counts.get(row.render, 0) + 1
         notes = []
+        if result.exported and row.render is RenderKind.ISR and row.revalidate.is_timed:
+            notes.append(f"revalidate {row.revalidate} applies under ssg serve only")
         if row.dynamic_reason:
             notes.append(f"dynamic: used {row.dynamic_reason}")
         if row.route.is_dynamic_pattern and row.render != RenderKind.DYNAMIC and not row.url_paths:
@@ -56,7 +60,7 @@ def print_report(result: BuildResult, console: Console) -> None:
         elif row.route.is_dynamic_pattern and row.url_paths:
             notes.append(", ".join(row.url_paths))
         table.add_row(
-            route_symbol(row),
+            route_symbol(row, exported=result.exported),
             escape(row.route.route_pattern),
             row.route.kind.value,
             str(len(row.url_paths)),
