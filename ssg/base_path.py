@@ -3,6 +3,12 @@ root-relative URLs it makes."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+_PATH_SAFE = "/%:@!$&'()*+,;=~"
+"""What a URL path holds as it is: RFC 3986 pchar (unreserved, sub-delims, ":" and "@"),
+"/", and "%" (an escape already made)."""
+
 
 def normalise_base_path(value: str) -> str:
     """Return `value` as "" or "/a/b": one leading slash, none trailing.
@@ -26,7 +32,9 @@ def with_base_path(url: str, base_path: str, *, trailing_slash: bool = False) ->
     and a file's (a last segment with an extension: "/feed.xml") does not; without
     it no path but the root ends in "/". A link in the site's own form costs no
     redirect (ssg serve and static hosts redirect the other form). The home page is
-    the bare prefix ("/docs"), or "/docs/" with `trailing_slash`.
+    the bare prefix ("/docs"), or "/docs/" with `trailing_slash`. Characters a path
+    may not hold (RFC 3986 pchar: a space, "é") are percent-encoded as UTF-8, as a
+    browser would send them; "%" escapes already there are kept.
 
     | url                 | base_path | trailing_slash | result            |
     | ------------------- | --------- | -------------- | ----------------- |
@@ -37,6 +45,7 @@ def with_base_path(url: str, base_path: str, *, trailing_slash: bool = False) ->
     | `/`                 | `/docs`   | False          | `/docs`           |
     | `/`, `/#top`        | `/docs`   | True           | `/docs/`, `/docs/#top` |
     | `/blog/a`           | ``        | False          | `/blog/a`         |
+    | `/tags/machine learning`, `/tags/café` | `` | False | `/tags/machine%20learning`, `/tags/caf%C3%A9` |
     | `https://x.org/a`, `//x.org/a`, `a.png`, `#top` | `/docs` | either | unchanged |
 
     Args:
@@ -47,7 +56,7 @@ def with_base_path(url: str, base_path: str, *, trailing_slash: bool = False) ->
     if not url.startswith("/") or url.startswith("//"):
         return url
     cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
-    path, rest = url[:cut], url[cut:]
+    path, rest = quote(url[:cut], safe=_PATH_SAFE), url[cut:]
     if path != "/":
         bare = path.rstrip("/") or "/"
         is_file = "." in bare.rpartition("/")[2]
