@@ -1,4 +1,5 @@
-"""The package's imports run one way, down the layers the README's "How it is built" draws.
+"""The package's imports run one way, down the layers the README's "How it is built" draws,
+and each name is imported from the module that defines it.
 
 A module may import its own subpackage and any lower layer at run time, never a
 higher one or a sibling package of its own layer. Imports under `TYPE_CHECKING`
@@ -109,3 +110,65 @@ def test_split_packages_are_imported_by_their_one_name() -> None:
                 if imported.startswith(package + "."):
                     inside.append(f"{source_file.relative_to(PACKAGE_DIR.parent)}: {imported}")
     assert inside == []
+
+
+def _module_file(module: str) -> Path | None:
+    """The source file of an ssg module or package, or None when there is none."""
+    base = PACKAGE_DIR.parent.joinpath(*module.split("."))
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _exported(source_file: Path) -> set[str]:
+    """The names a module defines at top level, lists in `__all__`, or re-exports as
+    `import x as x` (mypy's rule with implicit_reexport = false)."""
+    names: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+                is_all = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+                if is_all and isinstance(node, ast.Assign):
+                    names.update(ast.literal_eval(node.value))
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names.update(a.asname for a in node.names if a.asname == a.name)
+            elif isinstance(node, ast.If):
+                visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit([*node.body, *node.orelse, *node.finalbody])
+                for handler in node.handlers:
+                    visit(handler.body)
+
+    visit(ast.parse(source_file.read_text(encoding="utf-8")).body)
+    return names
+
+
+def test_names_are_imported_from_the_module_that_defines_them() -> None:
+    """One import path per name, in the tests, benchmarks and docs too (mypy checks ssg/):
+    `from ssg.server.builds import ServedBuild` would keep an old path alive after a split."""
+    exported: dict[str, set[str]] = {}
+    through = []
+    roots = [PACKAGE_DIR, *(PACKAGE_DIR.parent / name for name in ("tests", "bench", "docs"))]
+    for source_file in sorted(f for root in roots for f in root.rglob("*.py")):
+        if ".ssg" in source_file.parts:
+            continue
+        for node in ast.walk(ast.parse(source_file.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                continue
+            module_file = _module_file(node.module) if node.module.split(".")[0] == "ssg" else None
+            if module_file is None:
+                continue
+            for alias in node.names:
+                if alias.name == "*" or _module_file(f"{node.module}.{alias.name}") is not None:
+                    continue  # a submodule
+                if alias.name not in exported.setdefault(node.module, _exported(module_file)):
+                    where = source_file.relative_to(PACKAGE_DIR.parent)
+                    through.append(f"{where}:{node.lineno}: {node.module}.{alias.name}")
+    assert through == []

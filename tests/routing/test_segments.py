@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from ssg.errors import SegmentNameError
 from ssg.routing.definitions import Segment, SegmentKind
 from ssg.routing.segments import (
-    SegmentNameError,
     join_route_pattern,
     parse_segment,
     sort_key,

@@ -7,7 +7,7 @@ Until the server switches, the build it serves answers from its own files
 from __future__ import annotations
 
 from ssg.builder.builder import build_site
-from ssg.isr.entries import make_etag
+from ssg.records import make_etag
 from ssg.server.app import SWITCH_KEY
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT, ServeSite
