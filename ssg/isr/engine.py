@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from ssg.isr.rendering import PageRenderer, Rendered, entry_page
 from ssg.isr.revalidation import Revalidations
 from ssg.isr.tags import RouteTags
 from ssg.records import Manifest, RenderKind, RouteRecord, make_etag
+from ssg.render.templates import template_frame
 from ssg.routing.definitions import RouteMatch
 from ssg.scope import Clock, DataServices
 from ssg.site import Site
@@ -89,6 +91,7 @@ class IsrEngine:
             self.renderer.render,
             clock=clock,
             timeout_seconds=site.config.render_timeout_seconds,
+            locate=functools.partial(template_frame, site=site),
         )
         self.on_demand = OnDemandPages(
             self.cache,

@@ -83,6 +83,10 @@ class Regenerator(Generic[T]):
             (its page keeps being served); None: no limit.
         failures_kept: failure records kept at most (the oldest go first), so
             URLs that fail by the thousand cannot grow memory without bound.
+        locate: `locate(error)` -> (the site file, line) its traceback passes
+            through last (a page module or template), or (None, None). A failure in
+            the site's code is logged on one line naming it, as a build reports it;
+            one that never reached the site's code keeps its traceback (a bug in ssg).
 
     Attributes:
         regenerations_started: background regenerations this process started.
@@ -98,8 +102,10 @@ class Regenerator(Generic[T]):
         clock: Clock,
         timeout_seconds: float | None = None,
         failures_kept: int = FAILURES_KEPT,
+        locate: Callable[[BaseException], tuple[str | None, int | None]] | None = None,
     ) -> None:
         self._work = work
+        self._locate = locate
         self._clock = clock
         self._timeout_seconds = timeout_seconds
         self._failures_kept = failures_kept
@@ -237,16 +243,26 @@ class Regenerator(Generic[T]):
             background=background,
             digest=digest,
         )
-        # An SsgError's message names the file and the fix; anything else is a
-        # bug somewhere and keeps its traceback.
-        exc_info = None if isinstance(exc, SsgError) else exc
+        # An SsgError's message names the file and the fix; an error raised in the
+        # site's code is named with its file and line (as the build names it); anything
+        # else is a bug somewhere and keeps its traceback.
+        exc_info: Exception | None = None
+        shown: object = exc
+        if not isinstance(exc, SsgError):
+            file, line = self._locate(exc) if self._locate is not None else (None, None)
+            if file is None:
+                exc_info = exc
+            else:
+                shown = f"{type(exc).__name__}: {exc} at {file}" + (
+                    f":{line}" if line is not None else ""
+                )
         if background:
             logger.error(
                 "Regenerating %s (route %s) failed: %s [digest %s]\n  Still serving the last "
                 "good page; the next try starts no sooner than %gs from now.",
                 url_path,
                 route_pattern,
-                exc,
+                shown,
                 digest,
                 delay,
                 exc_info=exc_info,
@@ -257,7 +273,7 @@ class Regenerator(Generic[T]):
                 "the error page (500, showing the digest); nothing was cached.",
                 url_path,
                 route_pattern,
-                exc,
+                shown,
                 digest,
                 exc_info=exc_info,
             )

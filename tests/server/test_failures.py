@@ -45,7 +45,12 @@ async def test_failed_regeneration_keeps_the_old_page_and_backs_off(
     await server.engine.regenerator.wait_idle()
     fresh = await server.get("/blog/a")
 
-    assert "Regenerating /blog/a (route /blog/[slug]) failed: upstream is down" in caplog.text
+    # One line naming the site file that raised, as a build names it; no ssg traceback.
+    assert (
+        "Regenerating /blog/a (route /blog/[slug]) failed: RuntimeError: upstream is down "
+        "at app/blog/[slug]/page.py:"
+    ) in caplog.text
+    assert "Traceback" not in caplog.text
     assert first.status == during.status == retried.status == 200
     assert "a v=1" in first.text and "a v=1" in during.text
     assert during.headers["X-SSG-Cache"] == "STALE"
@@ -113,7 +118,8 @@ async def test_error_page_shows_a_generic_message_and_a_digest_never_the_excepti
     assert len(digest) == 8
     # The operator finds the real error by the digest the visitor saw.
     [line] = [r.getMessage() for r in caplog.records if digest in r.getMessage()]
-    assert f"on demand failed: {SECRET} [digest {digest}]" in line
+    assert f"on demand failed: RuntimeError: {SECRET} at app/blog/[slug]/page.py:" in line
+    assert f" [digest {digest}]" in line
 
 
 async def test_dynamic_page_error_page_hides_the_exception_and_logs_its_digest(
