@@ -94,14 +94,12 @@ class RedisHealth:
     def __init__(self, url: str) -> None:
         self.url = url
         self.down = False
-        self.outages = 0
 
     def failed(self, doing: str, exc: BaseException) -> None:
         """Record a failed call; the first of an outage is logged."""
         if self.down:
             return
         self.down = True
-        self.outages += 1
         _logger.warning(
             "Redis at %s is unreachable (%s: %s: %s): serving this instance's cache and "
             "build, rendering without sharing; reconnecting in the background.",

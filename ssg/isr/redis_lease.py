@@ -36,7 +36,6 @@ class RedisLease:
         self._ttl = ttl_seconds
         self._health = health
         self._url_path = url_path
-        self.lost = False
         self._watchdog = asyncio.create_task(self._extend(), name=f"ssg-lock-watchdog {url_path}")
 
     async def _extend(self) -> None:
@@ -47,7 +46,6 @@ class RedisLease:
             except redis.exceptions.LockError:
                 # Expired (Redis stalled longer than the TTL) and maybe taken: this
                 # render goes on, and its write is refused if a newer one is stored.
-                self.lost = True
                 logger.warning(
                     "Lost the render lock of %s while rendering it; another instance may "
                     "render it too (the newer entry wins).",
