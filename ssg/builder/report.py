@@ -14,9 +14,10 @@ from ssg.routing.definitions import RouteKind
 
 SYMBOLS = {RenderKind.STATIC: "○", RenderKind.SSG: "●", RenderKind.DYNAMIC: "ƒ"}
 LEGEND = (
-    "○ static: prerendered, no params   ● prerendered from generate_static_params   "
-    "ISR Ns: regenerated in the background after N seconds   ƒ dynamic: rendered per request"
+    "○ static: prerendered, no params   ● prerendered from generate_static_params",
+    "ISR Ns: regenerated in the background N seconds after   ƒ dynamic: per request",
 )
+"""Two lines, each short enough for an 80-column terminal (rich would wrap one mid-sentence)."""
 
 
 def route_symbol(result: RouteResult, *, exported: bool = False) -> str:
@@ -67,7 +68,8 @@ def print_report(result: BuildResult, console: Console) -> None:
             escape("; ".join(notes)),
         )
     console.print(table)
-    console.print(f"[dim]{LEGEND}[/dim]")
+    for line in LEGEND:
+        console.print(f"[dim]{line}[/dim]")
     rate = result.pages_written / result.seconds if result.seconds > 0 else 0.0
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     broken = len(result.broken_links)
