@@ -14,8 +14,8 @@ from ssg.routing.definitions import RouteKind
 
 SYMBOLS = {RenderKind.STATIC: "○", RenderKind.SSG: "●", RenderKind.DYNAMIC: "ƒ"}
 LEGEND = (
-    "○ static: prerendered, no params   ● prerendered from generate_static_params",
-    "ISR Ns: regenerated in the background N seconds after   ƒ dynamic: per request",
+    "○ static   ● prerendered from generate_static_params   ƒ dynamic: per request",
+    "ISR Ns: stale after N seconds, then regenerated in the background",
 )
 """Two lines, each short enough for an 80-column terminal (rich would wrap one mid-sentence)."""
 
