@@ -150,6 +150,9 @@ class RecordsWriter:
             previous is not None
             and previous.log_entries < LOG_MAX_ENTRIES
             and previous.log_bytes <= previous.base_bytes // 2
+            # A page carried over is the KeptPage object the last records held.
+            and sum(previous.pages.get(url) is not kept for url, kept in pages.items())
+            <= len(pages) // 4
         )
         base = self._base
         if not logged:

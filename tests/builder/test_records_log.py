@@ -12,6 +12,15 @@ from tests.builder.conftest import Build
 from tests.builder.test_incremental import POSTS_SITE
 from tests.conftest import MakeSite
 
+# More posts than POSTS_SITE's three: one edit changes a few pages of many, as on a blog.
+SITE = {
+    **POSTS_SITE,
+    **{
+        f"posts/{name}.md": f"---\ntitle: {name}\ndate: 2020-02-0{index}\n---\nBody.\n"
+        for index, name in enumerate("defghijk", 1)
+    },
+}
+
 
 def edit_body(site: Path, text: str) -> None:
     (site / "posts/b.md").write_text(f"---\ntitle: B\ndate: 2020-01-02\n---\n{text}\n")
@@ -20,7 +29,7 @@ def edit_body(site: Path, text: str) -> None:
 async def test_a_body_edit_appends_to_the_log_and_every_nth_build_writes_them_whole(
     make_site: MakeSite, build: Build
 ) -> None:
-    site = make_site(POSTS_SITE)
+    site = make_site(SITE)
     config = load_config(site)
     await build(site)
     whole = records_file(config).stat().st_ino
@@ -28,7 +37,7 @@ async def test_a_body_edit_appends_to_the_log_and_every_nth_build_writes_them_wh
     for step in range(LOG_MAX_ENTRIES + 2):
         edit_body(site, f"Body {step}.")
         result = await build(site)
-        assert (result.pages_rendered, result.pages_reused) == (1, 3)
+        assert (result.pages_rendered, result.pages_reused) == (1, 11)
         assert f"Body {step}." in (site / "out/blog/b.html").read_text()
         logged.append(log_file(config).is_file())
         if records_file(config).stat().st_ino != whole:
@@ -42,7 +51,7 @@ async def test_a_body_edit_appends_to_the_log_and_every_nth_build_writes_them_wh
 async def test_the_records_read_with_their_log_are_the_last_builds(
     make_site: MakeSite, build: Build
 ) -> None:
-    site = make_site(POSTS_SITE)
+    site = make_site(SITE)
     config = load_config(site)
     await build(site)
     edit_body(site, "Body 1.")
@@ -53,17 +62,18 @@ async def test_the_records_read_with_their_log_are_the_last_builds(
     records, _reason = load_records(config)
 
     assert records is not None and records.log_entries == 2
-    assert sorted(records.pages) == ["/", "/blog/a", "/blog/b"]
+    assert sorted(records.pages)[:4] == ["/", "/blog/a", "/blog/b", "/blog/d"]
+    assert "/blog/c" not in records.pages
     assert len(records.digests) == len(records.keys)
     # Nothing changed since: every digest kept is the digest now, so nothing renders.
     result = await build(site, out_dir=site / "out")
-    assert (result.pages_rendered, result.pages_reused) == (0, 3)
+    assert (result.pages_rendered, result.pages_reused) == (0, 11)
 
 
 async def test_a_log_left_beside_records_written_whole_is_not_applied(
     make_site: MakeSite, build: Build
 ) -> None:
-    site = make_site(POSTS_SITE)
+    site = make_site(SITE)
     config = load_config(site)
     await build(site)
     edit_body(site, "Body 1.")
