@@ -292,7 +292,7 @@ async def test_an_edit_of_a_file_a_page_read_is_seen_after_an_unchanged_build(
 
 
 def test_a_build_with_nothing_changed_imports_no_renderer(tmp_path: Path) -> None:
-    site, content, _reserve = _copy_blog(tmp_path, posts=6, reserve=0)
+    site, content, _reserve = _copy_blog(tmp_path, posts=6)
     for _ in range(2):
         _ssg_build(site, site / "out", content)
     # The second build's pages are hard links to the first's, whose removal (in the
