@@ -14,7 +14,8 @@ from urllib.parse import quote, unquote
 
 # src="..." / href="..." as cmark writes them (double quotes; raw HTML usually agrees).
 # Two patterns with a literal start: re finds those fast, where one alternation
-# (`\b(?:src|href)=`) walked highlighted code character by character.
+# (`\b(?:src|href)=`) walked highlighted code character by character. They find
+# candidates only: text in code blocks looks the same (`_attributes` sorts them out).
 _REFERENCES = (re.compile(r'src="([^"]*)"'), re.compile(r'href="([^"]*)"'))
 # The same, without the targets `_file_part` always leaves out as written (`https:...`,
 # `/x`, `#top`, empty): most posts hold only those, and one search each tells so.
@@ -23,6 +24,10 @@ _RELATIVE_REFERENCES = (
     re.compile(f'src="{_NOT_RELATIVE}'),
     re.compile(f'href="{_NOT_RELATIVE}'),
 )
+# What a candidate's value becomes for the parse that tells attributes from text:
+# no quote, `&`, `<` or `>`, so the HTML tokenizes exactly as before.
+_MARKER = "ssg-reference-{}"
+_MARKED = re.compile(r"ssg-reference-(\d+)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Relative links to these are page URLs of an older site, not files beside the post.
 _PAGE_SUFFIXES = frozenset({"", ".html", ".htm", ".php"})
@@ -92,15 +97,50 @@ def point_at(body_html: str, names: frozenset[str], url_prefix: str) -> str:
 
 
 def _matches(body_html: str) -> list[re.Match[str]]:
-    """The src="..." and href="..." attributes of `body_html`, in document order."""
+    """The src="..." and href="..." attributes of `body_html` with a relative target, in
+    document order.
+
+    Only attributes of real elements, as an HTML parser sees them: `src="x.png"`
+    shown in a code block (text inside <pre>, escaped or highlighted) is not one.
+    """
     found = [
         match
         for pattern in _REFERENCES
         for match in pattern.finditer(body_html)
-        if match.start() == 0 or body_html[match.start() - 1] in " \t\n"
+        if (match.start() == 0 or body_html[match.start() - 1] in " \t\n")
+        and _file_part(match.group(1)) is not None
     ]
+    if not found:
+        return found  # most bodies: no relative target, nothing to parse
     found.sort(key=lambda match: match.start())
-    return found
+    return _attributes(body_html, found)
+
+
+def _attributes(body_html: str, candidates: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The `candidates` that are attributes of elements when `body_html` is parsed.
+
+    Each candidate's value is replaced by a numbered marker and the body parsed as
+    an HTML fragment (lexbor, an HTML5 parser): the markers found in `src`/`href`
+    attributes are the real ones; the others were text.
+    """
+    # Imported here: a process that only reads parsed entries back never parses HTML.
+    from selectolax.lexbor import LexborHTMLParser
+
+    parts = []
+    done = 0
+    for number, match in enumerate(candidates):
+        parts += [body_html[done : match.start(1)], _MARKER.format(number)]
+        done = match.end(1)
+    parts.append(body_html[done:])
+    fragment = LexborHTMLParser("".join(parts), is_fragment=True)
+    real: set[int] = set()
+    for node in fragment.css("[src], [href]"):
+        attributes = node.attrs
+        for name in ("src", "href"):
+            marked = _MARKED.fullmatch(attributes.get(name) or "")
+            if marked is not None:
+                real.add(int(marked.group(1)))
+    return [match for number, match in enumerate(candidates) if number in real]
 
 
 def line_of(target: str, body: str, body_line: int) -> int | None:

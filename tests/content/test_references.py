@@ -101,6 +101,41 @@ def test_a_missing_relative_file_is_a_warning_naming_post_and_line(
     assert "'missing.png'" in problem.message and "add the file" in problem.message
 
 
+@pytest.mark.parametrize(
+    "fence",
+    [
+        pytest.param("```text", id="highlighted"),
+        pytest.param("```html", id="highlighted-html"),
+        pytest.param("```", id="plain"),
+    ],
+)
+def test_a_file_named_in_a_code_block_is_no_reference(write_posts: WritePosts, fence: str) -> None:
+    # Highlighted code keeps its double quotes: the text reads like an attribute.
+    code = '<img src="x.png">\nfoo src="y.png" href="z.pdf"'
+    folder = write_posts({"hello.md": post(f"Code:\n\n{fence}\n{code}\n```\n")})
+
+    posts = load_collection(folder)
+
+    assert posts.warnings == ()
+
+
+def test_a_bundle_file_named_in_a_code_block_stays_as_written(
+    write_posts: WritePosts, in_scope: InScope
+) -> None:
+    folder = write_posts(
+        {
+            "hello/index.md": post('![A](diagram.png)\n\n```text\n<img src="diagram.png">\n```'),
+            "hello/diagram.png": "png",
+        }
+    )
+    with in_scope(folder.parent):
+        entry = load_collection(folder).get("hello")
+
+    assert entry is not None
+    assert '<img src="/blog/hello/diagram.png" alt="A"' in entry.html
+    assert '&lt;img src="diagram.png"&gt;' in entry.html
+
+
 def test_a_heading_without_text_is_a_warning_outside_code(write_posts: WritePosts) -> None:
     folder = write_posts({"hello.md": post("# Title\n\n##\n\n```sh\n#\n```\n\n### ###\n")})
 
