@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import ChainMap
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -114,7 +115,28 @@ class RecordingEnvironment(jinja2.Environment):
         self, name: str, globals: MutableMapping[str, Any] | None
     ) -> jinja2.Template:
         note_read(("template", name))
-        return super()._load_template(name, globals)
+        if not globals:
+            return super()._load_template(name, globals)
+        # Globals for this template only: it needs a map of its own over the
+        # environment's (see make_globals), as Jinja gives every template.
+        template = super()._load_template(name, None)
+        if template.globals is self.globals:
+            template.globals = ChainMap({}, self.globals)
+        template.globals.update(globals)
+        return template
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The globals of a template: the environment's own dict when it has none of its own.
+
+        Jinja's default is a ChainMap over the environment's globals for every
+        template; each render copies a template's globals into the context, and a
+        ChainMap copies key by key in Python where a dict copies in C. A template
+        given globals of its own still gets a ChainMap (`_load_template`), so the
+        environment's globals are never written through a template.
+        """
+        if not d:
+            return self.globals
+        return super().make_globals(d)
 
 
 def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:

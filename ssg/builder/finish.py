@@ -47,7 +47,9 @@ class FinishedPage:
             manifest stamps the build's end time.
         links: the internal href/src values of an HTML page (`extract_links`), else ();
             for the link check, not part of the record.
-        reads: everything its render read (both phases), or None when not recorded.
+        reads: everything its render read (both phases), or None when not recorded;
+            only what phase B read when it was finished with `merge_reads=False`
+            (`with_phase_a_reads` adds the rest).
     """
 
     record: PageRecord
@@ -106,11 +108,16 @@ def finish_in_process(
     writer: OutputWriter,
     on_done: Callable[[int], None] | None,
     known_links: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    merge_reads: bool = True,
 ) -> FinishOutcome:
     """Finish and write `jobs` in this process, calling `on_done(pages done so far)`.
 
     `known_links` (ETag -> links, from the previous build) spares reading the
-    links of a page whose bytes did not change.
+    links of a page whose bytes did not change. With `merge_reads=False` a
+    finished page's reads are only those of its templates (phase B), and the
+    jobs' own Reads are left as they were: a forked worker then sends back (and
+    the processes copy-on-write) far less; `with_phase_a_reads` merges them later.
 
     Raises:
         Exception: a bug in ssg (no site or theme frame in its traceback).
@@ -118,14 +125,19 @@ def finish_in_process(
     outcome = FinishOutcome()
     reader = LinkReader(known_links)
     for done, job in enumerate(jobs, 1):
+        reads = job.reads
         try:
             if isinstance(job.page, RenderedPage):
                 page = job.page
-            elif job.reads is None:
+            elif reads is None:
                 page = finish_page(site, job.page)
             else:
-                with collect_reads(job.reads):
+                with collect_reads() as reads:
                     page = finish_page(site, job.page)
+                if merge_reads:
+                    assert job.reads is not None
+                    job.reads.merge(reads)
+                    reads = job.reads
         except NotFound:
             # not_found() from a template: no file, as when the data calls it.
             outcome.not_found.append(job.url_path)
@@ -147,13 +159,30 @@ def finish_in_process(
                 links = (page.location,) if is_internal(page.location) else ()
             elif is_html(page.content_type):
                 reader.add(len(outcome.finished), page.body, record.etag)  # links: below
-            outcome.finished.append(FinishedPage(record, links, job.reads))
+            outcome.finished.append(FinishedPage(record, links, reads))
             if reader.due:
                 _take_links(outcome, reader)
         if on_done is not None:
             on_done(done)
     _take_links(outcome, reader)
     return outcome
+
+
+def with_phase_a_reads(finished: list[FinishedPage], jobs: list[PageJob]) -> list[FinishedPage]:
+    """`finished` (from `finish_in_process(..., merge_reads=False)`) with each page's reads
+    merged into its job's (phase A's), as `merge_reads=True` would have given them.
+
+    Side effect: the jobs' Reads are updated in place.
+    """
+    by_url = {job.url_path: job for job in jobs}
+    merged = []
+    for page in finished:
+        job = by_url[page.record.url_path]
+        if page.reads is not None and job.reads is not None and page.reads is not job.reads:
+            job.reads.merge(page.reads)
+            page = dataclasses.replace(page, reads=job.reads)
+        merged.append(page)
+    return merged
 
 
 def _take_links(outcome: FinishOutcome, reader: LinkReader) -> None:

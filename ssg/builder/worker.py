@@ -25,6 +25,7 @@ from ssg.builder.finish import FinishedPage, PageJob, finish_in_process
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, TemplateError, WorkerExitError
 from ssg.render.renderer import PreparedPage
+from ssg.scope import DataServices
 from ssg.site import Site
 from ssg.syscalls import die_with_parent
 
@@ -136,6 +137,7 @@ class RenderWorker:
         self._payload = bytearray()
         self._ended = False  # _END seen: the rest is the pickled report
         self._status: int | None = None  # the wait status once reaped
+        self._blocking = False  # the read end's mode (fork() made it non-blocking)
 
     @classmethod
     def fork(
@@ -215,7 +217,9 @@ class RenderWorker:
         os.close(self._reply_fd)
 
     def _read(self, *, block: bool) -> None:
-        os.set_blocking(self._read_fd, block)
+        if block != self._blocking:  # polled once a page: no two fcntl calls each time
+            os.set_blocking(self._read_fd, block)
+            self._blocking = block
         while True:
             try:
                 chunk = os.read(self._read_fd, 1 << 16)
@@ -265,6 +269,9 @@ def _child_main(
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         report = WorkerReport([], [], [])
+        # One copy of each services object (the pages of a build share one), kept
+        # with its original so that the id stays the original's.
+        without_store: dict[int, tuple[DataServices, DataServices]] = {}
         try:
             number = first
             while number >= 0:
@@ -278,13 +285,21 @@ def _child_main(
                 for job in chunk:
                     if isinstance(job.page, PreparedPage):
                         scope = job.page.scope
-                        scope.services = dataclasses.replace(scope.services, store=None)
+                        original = scope.services
+                        kept = without_store.get(id(original))
+                        if kept is None:
+                            kept = (original, dataclasses.replace(original, store=None))
+                            without_store[id(original)] = kept
+                        scope.services = kept[1]
+                # Phase B's reads only: the build process merges them into the jobs'
+                # (writing to the shared Reads here would copy their memory pages).
                 outcome = finish_in_process(
                     site,
                     chunk,
                     writer,
                     lambda _done: _send(write_fd, _TICK),
                     known_links,
+                    merge_reads=False,
                 )
                 report.finished.extend(outcome.finished)
                 report.not_found.extend(outcome.not_found)
