@@ -19,12 +19,14 @@ import traceback
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple, NoReturn
 
 from ssg.builder.finish import FinishedPage, PageJob, finish_in_process
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, TemplateError, WorkerExitError
 from ssg.render.renderer import PreparedPage
+from ssg.render.templates import load_templates
 from ssg.scope import DataServices
 from ssg.site import Site
 from ssg.syscalls import die_with_parent
@@ -151,6 +153,8 @@ class RenderWorker:
         """Fork a child that finishes and writes the chunks of `jobs` it is handed, starting
         with the last one (taken from `queue` here), then exits with os._exit."""
         first = queue.take_back()
+        # Compiled here once, not in each process (a cold build has no bytecode cache).
+        load_templates(site, _template_files(jobs))
         read_fd, write_fd = os.pipe()
         ask_fd, reply_fd = os.pipe()
         parent_pid = os.getpid()
@@ -313,6 +317,22 @@ def _child_main(
         code = 1
     finally:
         os._exit(code)
+
+
+def _template_files(jobs: list[PageJob]) -> list[Path]:
+    """The page and layout templates of the jobs' routes, each once."""
+    routes = {
+        id(job.page.match.route): job.page.match.route
+        for job in jobs
+        if isinstance(job.page, PreparedPage)
+    }
+    files: dict[Path, None] = {}
+    for route in routes.values():
+        for layout in route.layouts:
+            files[layout.template_file] = None
+        if route.page_file is not None and route.page_file.suffix != ".md":  # page.md: no template
+            files[route.page_file] = None
+    return list(files)
 
 
 def _read_exactly(fd: int, size: int) -> bytes:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import escape
 
 from ssg.errors import NotFound, Redirect, SsgError, TemplateError
 from ssg.site import Site
@@ -30,11 +32,12 @@ def render_template(
         TemplateError: syntax error, missing template, or an exception inside
             the template; names the template file (relative to the site) and line.
     """
+    if builtin == "markdown_page":
+        # The wrapper of a page.md body: no template to compile for each page, the
+        # (Markup) body as `{{ content }}` would give it.
+        return f'<article class="prose">{escape(context["content"])}</article>'
     try:
-        if builtin == "markdown_page":
-            template = site.env.from_string('<article class="prose">{{ content }}</article>')
-        else:
-            template = site.env.get_template(site.template_name(template_file))
+        template = site.env.get_template(site.template_name(template_file))
         return template.render(context)
     except jinja2.TemplateSyntaxError as exc:
         name = site.relative(Path(exc.filename)) if exc.filename else site.relative(template_file)
@@ -59,6 +62,19 @@ def render_template(
             template_file=file or site.relative(template_file),
             line=line,
         ) from exc
+
+
+def load_templates(site: Site, template_files: Iterable[Path]) -> None:
+    """Compile these templates now (or read them from the bytecode cache) into the cache of
+    the site's environment, so that a process forked next inherits them compiled.
+
+    A template that fails is skipped: the render that uses it reports it.
+    """
+    for template_file in template_files:
+        try:
+            site.env.get_template(site.template_name(template_file))
+        except (jinja2.TemplateError, ValueError):
+            continue
 
 
 TEMPLATE_SUFFIXES = (".html", ".htm", ".xml", ".svg", ".txt")
