@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -180,7 +179,7 @@ def with_phase_a_reads(finished: list[FinishedPage], jobs: list[PageJob]) -> lis
         job = by_url[page.record.url_path]
         if page.reads is not None and job.reads is not None and page.reads is not job.reads:
             job.reads.merge(page.reads)
-            page = dataclasses.replace(page, reads=job.reads)
+            page = FinishedPage(page.record, page.links, job.reads)
         merged.append(page)
     return merged
 
@@ -189,5 +188,7 @@ def _take_links(outcome: FinishOutcome, reader: LinkReader) -> None:
     """Give the finished pages the reader has queued their links."""
     finished = outcome.finished
     for index, links in reader.read():
-        finished[index] = dataclasses.replace(finished[index], links=links)
+        page = finished[index]
+        # Built directly: dataclasses.replace looks the fields up again for every page.
+        finished[index] = FinishedPage(page.record, links, page.reads)
     outcome.link_seconds = reader.seconds
