@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import operator
 import os
 import pickle
 import signal
@@ -25,6 +26,8 @@ from typing import NamedTuple, NoReturn
 from ssg.builder.finish import FinishedPage, PageJob, finish_in_process
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, TemplateError, WorkerExitError
+from ssg.reads import Reads
+from ssg.records import PageRecord
 from ssg.render.renderer import PreparedPage
 from ssg.render.templates import load_templates
 from ssg.scope import DataServices
@@ -58,6 +61,35 @@ class WorkerReport:
     failures: list[PageFailure]
     bug: str | None = None  # the formatted traceback of a bug in ssg
     link_seconds: float = 0.0  # CPU seconds reading links out of its pages
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Records as tuples of their values: a slotted dataclass pickles itself through
+        # Python-level __getstate__/__setstate__ that look up its fields for each record.
+        pages = [(_record_values(page.record), page.links, page.reads) for page in self.finished]
+        return (
+            _rebuild_report,
+            (pages, self.not_found, self.failures, self.bug, self.link_seconds),
+        )
+
+
+_RECORD_FIELDS = tuple(field.name for field in dataclasses.fields(PageRecord))
+_record_values = operator.attrgetter(*_RECORD_FIELDS)
+
+
+def _record(values: tuple[object, ...]) -> PageRecord:
+    return PageRecord(**dict(zip(_RECORD_FIELDS, values, strict=True)))  # type: ignore[arg-type]
+
+
+def _rebuild_report(
+    pages: list[tuple[tuple[object, ...], tuple[str, ...], Reads | None]],
+    not_found: list[str],
+    failures: list[PageFailure],
+    bug: str | None,
+    link_seconds: float,
+) -> WorkerReport:
+    """The WorkerReport that `WorkerReport.__reduce__` packed."""
+    finished = [FinishedPage(_record(values), links, reads) for values, links, reads in pages]
+    return WorkerReport(finished, not_found, failures, bug, link_seconds)
 
 
 def _failure(error: BuildError) -> PageFailure:
