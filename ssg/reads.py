@@ -35,7 +35,7 @@ import contextvars
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 Read = tuple[object, ...]
@@ -103,19 +103,32 @@ def is_collecting() -> bool:
     return collector.get() is not None
 
 
-@contextmanager
-def collect_reads(reads: Reads | None = None) -> Iterator[Reads]:
+def collect_reads(reads: Reads | None = None) -> AbstractContextManager[Reads]:
     """Record the reads of the code inside the block into `reads` (a new Reads by default).
 
     Nested blocks record into their own Reads only; a memoized call passes its
     group up with `note_group`.
     """
-    found = reads if reads is not None else Reads()
-    token = collector.set(found)
-    try:
-        yield found
-    finally:
-        collector.reset(token)
+    return _Collecting(reads if reads is not None else Reads())
+
+
+class _Collecting(AbstractContextManager[Reads]):
+    """`collect_reads` as a class: entered for every page a build renders, where a
+    generator-based context manager costs a generator and its frames each time."""
+
+    __slots__ = ("reads", "token")
+
+    def __init__(self, reads: Reads) -> None:
+        self.reads = reads
+        self.token: contextvars.Token[Reads | None] | None = None
+
+    def __enter__(self) -> Reads:
+        self.token = collector.set(self.reads)
+        return self.reads
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self.token is not None
+        collector.reset(self.token)
 
 
 @contextmanager

@@ -10,9 +10,10 @@ an error in `dash/layout.py` or `dash/layout.html` is caught by the parent's
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from ssg.errors import DynamicUsage, Redirect
 from ssg.routing.definitions import LayoutDefinition
@@ -61,19 +62,34 @@ def mark_failure(exc: BaseException, failure: FailedSegment) -> None:
             setattr(exc, _ATTRIBUTE, failure)
 
 
-@contextlib.contextmanager
-def failing_in(failure: FailedSegment) -> Iterator[None]:
+def failing_in(failure: FailedSegment) -> AbstractContextManager[None]:
     """Mark an exception raised inside (not_found() too) with `failure`, where it was raised.
 
     Redirects and DynamicUsage pass unmarked: they are no failure of a segment.
     """
-    try:
-        yield
-    except (Redirect, DynamicUsage):
-        raise
-    except Exception as exc:
-        mark_failure(exc, failure)
-        raise
+    return _FailingIn(failure)
+
+
+class _FailingIn(AbstractContextManager[None]):
+    """`failing_in` as a class: entered a few times for every page a build renders, where a
+    generator-based context manager costs a generator and its frames each time."""
+
+    __slots__ = ("failure",)
+
+    def __init__(self, failure: FailedSegment) -> None:
+        self.failure = failure
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, Exception) and not isinstance(exc, Redirect | DynamicUsage):
+            mark_failure(exc, self.failure)
 
 
 def failure_of(exc: BaseException | None) -> FailedSegment | None:
