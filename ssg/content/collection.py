@@ -48,7 +48,7 @@ class Collection(Sequence[Entry]):
     # published(): the sorted dates of the entries it may hold back, and its views by how
     # many of them are out (one view per build; a server gets a new one at each release).
     _release_dates: list[float] | None = field(init=False, repr=False, compare=False)
-    _views: dict[int, Collection] = field(init=False, repr=False, compare=False)
+    _views: dict[int, Collection | None] = field(init=False, repr=False, compare=False)
     origin: object = field(default=None, repr=False, compare=False)
     _stamped: dict[object, Collection] = field(
         init=False, repr=False, compare=False, default_factory=dict
@@ -141,13 +141,17 @@ class Collection(Sequence[Entry]):
             object.__setattr__(self, "_release_dates", dates)
         released = bisect_right(dates, now)
         due_at = dates[released] if released < len(dates) else None
-        view = self._views.get(released)
-        if view is None:
+        views = self._views
+        if released in views:
+            view = views[released] or self
+        else:
             kept = tuple(e for e in self.entries if not e.draft and not e.is_scheduled(now))
             view = self if len(kept) == len(self.entries) else replace(self, entries=kept)
-            if len(self._views) >= 8:  # a long-running server: keep the recent ones
-                self._views.clear()
-            self._views[released] = view
+            if len(views) >= 8:  # a long-running server: keep the recent ones
+                views.clear()
+            # None stands for `self`: a collection holding itself would be cyclic garbage,
+            # freed with all its entries only by a full pass of the collector.
+            views[released] = None if view is self else view
         return view, due_at
 
     def with_origin(self, origin: object) -> Collection:
