@@ -5,18 +5,18 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from rich.console import Console
 
 from ssg.builder.build_result import BuildResult
 from ssg.builder.builder import build_site
 from ssg.builder.keeper import Keeper
-from ssg.builder.report import print_report
 from ssg.config import load_config
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
 
 PROGRESS_MIN_PAGES = 200
@@ -51,10 +51,10 @@ def run(
     Raises:
         SsgError: any site problem (the CLI prints it and exits 1).
     """
-    # Piped output (CI logs) gets a wide table instead of rich's 80 columns.
-    console = console or Console()
-    if not console.is_terminal:
-        console.width = max(console.width, 120)
+    # rich (its console, the bar) loads here for a terminal only; for a pipe or a log it
+    # loads for the summary, while the Keeper's child writes the records.
+    if console is None and _may_be_terminal():
+        console = _console()
     config = load_config(
         site_dir,
         out_dir=out_dir,
@@ -64,7 +64,7 @@ def run(
     )
     logging.getLogger("ssg").setLevel(logging.INFO)
     # The bar is drawn on a terminal only (rich.progress is not imported for a pipe or CI log).
-    progress = _progress_bar(console) if console.is_terminal else None
+    progress = _progress_bar(console) if console is not None and console.is_terminal else None
     task = None
 
     def on_progress(done: int, total: int) -> None:
@@ -96,8 +96,32 @@ def run(
             gc.set_threshold(*thresholds)
             if progress is not None:
                 progress.stop()
-        print_report(result, console)
+        from ssg.builder.report import print_report
+
+        print_report(result, _console(console))
     return result
+
+
+def _may_be_terminal() -> bool:
+    """Whether rich may take stdout for a terminal: a tty, or its FORCE_COLOR/TTY_COMPATIBLE set."""
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return True
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # a closed stdout
+        return False
+
+
+def _console(console: Console | None = None) -> Console:
+    """`console`, or a new one for stdout; piped output (CI logs) gets a wide table
+    instead of rich's 80 columns."""
+    if console is None:
+        from rich.console import Console
+
+        console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
+    return console
 
 
 def _progress_bar(console: Console) -> Progress:

@@ -73,3 +73,21 @@ def test_a_build_on_a_pipe_draws_no_progress_bar(make_site: MakeSite) -> None:
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
     assert "Rendering" not in result.stdout
+
+
+def test_a_build_on_a_pipe_loads_rich_only_for_the_summary(make_site: MakeSite) -> None:
+    # The route table needs rich; the build before it does not, on a pipe.
+    site = make_site(
+        {
+            **SMALL,
+            "app/page.py": "import sys\n\ndef load(params):\n"
+            "    return {'rich': 'rich.console' in sys.modules}\n",
+            "app/page.html": "rich loaded: {{ rich }}",
+        }
+    )
+    code = f"from ssg.commands.build import run\nrun(__import__('pathlib').Path({str(site)!r}))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "rich loaded: False" in (site / "out/index.html").read_text()
+    assert "Built 2 routes" in result.stdout  # the summary, printed with rich
