@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import os
+import weakref
 from pathlib import Path
 
 import pytest
@@ -481,3 +483,28 @@ def test_body_filter_must_be_importable_by_name(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("---\ntitle: A\n---\nx\n")
     with pytest.raises(ContentError, match="must be a module-level function"):
         load_collection(tmp_path, body_filter=lambda body: body)
+
+
+@pytest.mark.parametrize("now", [1e9, 3e9], ids=["one-held-back", "all-published"])
+def test_a_published_collection_is_freed_without_the_collector(
+    write_posts: WritePosts, now: float
+) -> None:
+    # A collection that referred to itself would wait, with all its entries, for a full
+    # pass of the collector (at the end of a large build, a pass over all its content).
+    folder = write_posts(
+        {
+            "a.md": "---\ntitle: A\ndate: 2020-01-01\n---\nbody\n",
+            "b.md": "---\ntitle: B\ndate: 2040-01-01\n---\nbody\n",
+        }
+    )
+    collection = load_collection(folder)
+    collection.published(now)
+    gone = weakref.ref(collection)
+    collector_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        del collection
+        assert gone() is None
+    finally:
+        if collector_was_on:
+            gc.enable()
