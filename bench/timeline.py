@@ -98,8 +98,12 @@ for label, module, attr in PHASES:
         patch(module, attr, label)
     except (ImportError, AttributeError, KeyError):
         ev("! not traced: " + label)
-for args in (
+for args in (  # where an older ssg kept these (bench an old commit with PYTHONPATH)
     ("ssg.content.entry", "load_entries", "chunk"),
+    ("ssg.builder.pipeline", "_write", "public/, 404, manifest"),
+    ("ssg.builder.pipeline", "_check_links", "link check"),
+    ("ssg.builder.pipeline", "_keep_snapshot", "input stamps for next build"),
+    ("ssg.builder.incremental", "RecordsWriter.save", "records for next build"),
     ("ssg.builder.builder", "_plan", "plan (params, content)"),
     ("ssg.builder.builder", "_write", "public/, 404, manifest"),
     ("ssg.builder.builder", "_check_links", "link check"),
