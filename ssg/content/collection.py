@@ -15,7 +15,7 @@ from markupsafe import Markup
 from ssg.content.entry import Entry
 from ssg.content.problems import ContentProblem
 from ssg.content.references import point_at
-from ssg.reads import note_read
+from ssg.reads import Read, note_group, note_read
 from ssg.scope import current_scope
 
 if TYPE_CHECKING:
@@ -53,6 +53,11 @@ class Collection(Sequence[Entry]):
     _stamped: dict[object, Collection] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    # by_tag(): tag -> its entries in order, and the reads a pass over every entry's
+    # tags notes, made on first use (one per collection object, so one per build).
+    _tag_index: tuple[dict[str, tuple[Entry, ...]], frozenset[Read]] | None = field(
+        init=False, repr=False, compare=False
+    )
 
     def __getattribute__(self, name: str) -> object:
         # Every way to the entries (iteration, len, index, filter, tags) goes through
@@ -70,10 +75,11 @@ class Collection(Sequence[Entry]):
         object.__setattr__(self, "_by_slug", by_slug)
         object.__setattr__(self, "_release_dates", None)
         object.__setattr__(self, "_views", {})
+        object.__setattr__(self, "_tag_index", None)
 
     def __getstate__(self) -> dict[str, object]:
         # The kept views are this process's cache: a pickle (ssg dev's parsed content) drops them.
-        return {**self.__dict__, "_release_dates": None, "_views": {}}
+        return {**self.__dict__, "_release_dates": None, "_views": {}, "_tag_index": None}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -166,8 +172,32 @@ class Collection(Sequence[Entry]):
         return replace(self, entries=tuple(entry for entry in self.entries if keep(entry)))
 
     def by_tag(self, tag: str) -> Collection:
-        """Return the entries carrying `tag` (exact match), newest first."""
-        return self.filter(lambda entry: tag in entry.tags)
+        """Return the entries carrying `tag` (exact match), newest first.
+
+        As `filter(lambda entry: tag in entry.tags)`, reads included (the members
+        and every entry's tags: a tag added to any entry can change the answer),
+        from an index of the tags made on the first call: a site with a page per
+        tag does not pass over every entry for each of them.
+        """
+        entries = self.entries  # noted: the members and their order
+        found = self._tag_index
+        if found is None:
+            index: dict[str, list[Entry]] = {}
+            for entry in entries:
+                for name in dict.fromkeys(object.__getattribute__(entry, "tags")):
+                    index.setdefault(name, []).append(entry)
+            reads = frozenset(
+                ("field", str(object.__getattribute__(entry, "source_file")), "tags")
+                for entry in entries
+            )
+            found = ({name: tuple(tagged) for name, tagged in index.items()}, reads)
+            object.__setattr__(self, "_tag_index", found)
+        note_group(found[1])
+        try:
+            tagged = found[0].get(tag, ())
+        except TypeError:  # an unhashable value equals no tag
+            tagged = ()
+        return replace(self, entries=tagged)
 
     def tags(self) -> dict[str, int]:
         """Return tag -> number of entries, most used first (ties by name)."""

@@ -16,6 +16,7 @@ import pytest
 from ssg.content import Collection, Entry, aload_collection, load_collection
 from ssg.content.memo import RESCAN_SECONDS
 from ssg.errors import ContentError
+from ssg.reads import collect_reads
 
 from .conftest import FakeClock, InScope, WritePosts
 
@@ -508,3 +509,22 @@ def test_a_published_collection_is_freed_without_the_collector(
     finally:
         if collector_was_on:
             gc.enable()
+
+
+def test_by_tag_notes_the_reads_of_a_filter_over_the_tags(write_posts: WritePosts) -> None:
+    folder = write_posts(
+        {
+            "a.md": "---\ntitle: A\ndate: 2020-01-01\ntags: [go, go, web]\n---\nbody\n",
+            "b.md": "---\ntitle: B\ndate: 2020-01-02\ntags: [rust]\n---\nbody\n",
+            "c.md": "---\ntitle: C\ndate: 2020-01-03\ntags: [go]\n---\nbody\n",
+        }
+    )
+    posts = load_collection(folder)
+    with collect_reads() as expected_reads:
+        expected = posts.filter(lambda entry: "go" in entry.tags)
+    for _call in ("first, making the index", "second, from the index"):
+        with collect_reads() as reads:
+            tagged = posts.by_tag("go")
+        assert [e.slug for e in tagged] == [e.slug for e in expected] == ["c", "a"]
+        assert reads.flat() == expected_reads.flat()
+    assert list(posts.by_tag("none")) == []
