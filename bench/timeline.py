@@ -5,7 +5,8 @@
 
 Runs the build in a child process that wraps the build's phase functions and prints a
 line when each starts and ends (wall seconds since the interpreter started, the process's
-CPU seconds); content-pool chunks and the render worker report from their own processes.
+CPU seconds); content-pool chunks, the render worker and the children writing what the
+next build reads report from their own processes ("[child process]").
 The parent is a child subreaper, so the CPU of the whole process tree (orphans included:
 a fork server, the old-build remover) is counted. Prints per phase the wall and CPU
 seconds of the build process, the other processes' CPU, and the load average.
@@ -47,7 +48,7 @@ PHASES = (
     ("links for next build", "ssg.builder.links", "write_known_links"),
     ("content read, for the server", "ssg.content.memo", "write_collection_specs"),
     ("input stamps for next build", "ssg.builder.next_build", "keep_snapshot"),
-    ("summary", "ssg.commands.build", "print_report"),
+    ("summary", "ssg.builder.report", "print_report"),
     ("  content cache write", "ssg.content.cache", "ContentCache._write"),
 )
 
@@ -143,6 +144,7 @@ def run_once(site: Path) -> dict[str, float]:
     code = f"PHASES = {PHASES!r}\n{CHILD}"
     child = subprocess.Popen(
         [sys.executable, "-c", code, str(site)],
+        cwd=site,  # not this folder: `-c` puts the current folder first on sys.path
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -166,6 +168,7 @@ def run_once(site: Path) -> dict[str, float]:
             if key.endswith(f" ({unit})")
             and " at (" not in key
             and not key.startswith((" ", "render worker"))
+            and "[child process]" not in key
         )
         figures[f"outside every phase ({unit})"] = (
             figures[f"main done at ({unit})"] - figures[f"imports done at ({unit})"] - inside
@@ -202,9 +205,10 @@ def phases(log: str, main_pid: int) -> dict[str, float]:
         if label == "chunk":
             where = "build process" if pid == main_pid else "pool workers"
             figures[f"  content parse: CPU in the {where}"] += cpu - start_cpu
-        elif pid != main_pid:
-            figures["render worker share (wall)"] += wall - start_wall
-            figures["render worker share (CPU)"] += cpu - start_cpu
+        elif pid != main_pid:  # the render worker, or a child writing for the next build
+            where = "" if label == "render worker share" else " [child process]"
+            figures[f"{label}{where} (wall)"] += wall - start_wall
+            figures[f"{label}{where} (CPU)"] += cpu - start_cpu
         else:
             figures[f"{label} (wall)"] += wall - start_wall
             figures[f"{label} (CPU)"] += cpu - start_cpu
@@ -218,7 +222,7 @@ def report(runs: list[dict[str, float]]) -> None:
     print(f"cold ssg build, {len(runs)} run(s), medians (seconds)")
     for key in keys:
         values = [run[key] for run in runs if key in run]
-        print(f"{key:<45} {statistics.median(values):8.3f}")
+        print(f"{key:<52} {statistics.median(values):8.3f}")
 
 
 if __name__ == "__main__":
