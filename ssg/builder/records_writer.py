@@ -57,16 +57,24 @@ class RecordsWriter:
         self._added = False  # a page rendered or params listed by this build
         self.saved: BuildRecords | None = None  # the records `save` kept
 
-    def _key(self, read: Read) -> int:
-        found = self._keys.get(read)
-        if found is None:
-            found = self._keys[read] = len(self._keys)
-        return found
+    def _key_ids(self, reads: Iterable[Read]) -> tuple[int, ...]:
+        """The sorted ids of `reads`, new ones numbered (a listing page reads thousands of
+        entry fields: one loop, no call per read)."""
+        keys = self._keys
+        get = keys.get
+        ids = []
+        for read in reads:
+            found = get(read)
+            if found is None:
+                found = keys[read] = len(keys)
+            ids.append(found)
+        ids.sort()
+        return tuple(ids)
 
     def _group(self, group: frozenset[Read]) -> int:
         kept = self._groups.get(id(group))
         if kept is None:
-            ids = tuple(sorted(self._key(read) for read in group))
+            ids = self._key_ids(group)
             # The tuple holds the group, so its id() is not reused while this build runs.
             kept = self._groups[id(group)] = (group, len(self._group_list))
             self._group_list.append(ids)
@@ -85,9 +93,7 @@ class RecordsWriter:
         """Keep a generate_static_params result and what it read."""
         self._added = True
         all_reads = reads.flat() | self.route_files(route)
-        self.params[route.route_pattern] = KeptParams(
-            params, tuple(sorted(self._key(r) for r in all_reads))
-        )
+        self.params[route.route_pattern] = KeptParams(params, self._key_ids(all_reads))
 
     def keep_params(self, route: RouteDefinition) -> None:
         """Carry a reused generate_static_params result over from the last build."""
@@ -110,7 +116,7 @@ class RecordsWriter:
             item.route.route_pattern,
             params_key(item.params),
             FinishedPage(page.record, page.links),
-            tuple(sorted(self._key(r) for r in own)),
+            self._key_ids(own),
             tuple(sorted({self._group(g) for g in reads.groups.values()})),
             indexed,
             tuple((str(folder), names) for folder, names in bundles.items()),
