@@ -49,10 +49,10 @@ async def build_site(
             render every page (`ssg build --force`).
         remove_old_in_background: delete the previous out/ (swapped out) in a
             detached process instead of before returning (`ssg build`).
-        keeper: write what the next build reads (records, links, input stamps)
-            in this Keeper's forked child while the caller goes on (`ssg build`:
-            its summary); the caller waits for it by leaving the Keeper's block.
-            None: written before returning.
+        keeper: after a build that rendered many pages, write what the next
+            build reads (records, links, input stamps) in this Keeper's forked
+            child while the caller goes on (`ssg build`: its summary); the caller
+            waits for it by leaving the Keeper's block. None: written before returning.
 
     Returns:
         The BuildResult.

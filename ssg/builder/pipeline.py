@@ -37,6 +37,9 @@ log = logging.getLogger("ssg.builder")
 BACKGROUND_CACHE_MIN_FILES = 64
 """From this many content files parsed, their cache is written by a forked child."""
 
+BACKGROUND_KEEP_MIN_PAGES = 300
+"""From this many pages rendered, what the next build reads is written by the Keeper's child."""
+
 
 async def run_build(
     config: SiteConfig,
@@ -53,8 +56,8 @@ async def run_build(
     """Build the site into config.out_dir (`ssg.builder.builder.build_site` without its short cut).
 
     Arguments and errors are build_site's; `started` is `time.perf_counter()` at its start.
-    With a `keeper`, what the next build reads is written by its forked child
-    (`Keeper.run`), else here before returning.
+    With a `keeper` and BACKGROUND_KEEP_MIN_PAGES pages rendered, what the next build
+    reads is written by its forked child (`Keeper.run`), else here before returning.
     """
     check_out_dir(
         config.out_dir,
@@ -211,7 +214,8 @@ async def _build(
         settings=build_settings(config, include_drafts=include_drafts, strict=strict),
         warnings=tuple(content_warnings.messages),
     )
-    if keeper is None:
+    # After a few pages (an edit), the fork and its copied memory cost what it saves.
+    if keeper is None or len(rendered) - reused < BACKGROUND_KEEP_MIN_PAGES:
         work()
     else:
         keeper.run(work)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ssg.builder.keeper import Keeper
+from ssg.builder.pipeline import BACKGROUND_KEEP_MIN_PAGES
 from ssg.errors import SsgError
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.builder.test_crash_safety import wait_exit
@@ -59,6 +60,7 @@ HANGING_KEEPER = """
 import os, sys
 from pathlib import Path
 from ssg.builder.keeper import Keeper
+from ssg.builder.pipeline import BACKGROUND_KEEP_MIN_PAGES
 
 pids = Path(sys.argv[1])
 def work():
@@ -94,17 +96,29 @@ async def test_the_child_dies_with_a_killed_build(tmp_path: Path) -> None:
     assert gone == [True]
 
 
-def test_the_next_build_command_finds_what_the_last_one_kept(make_site: MakeSite) -> None:
-    site = make_site({"app/layout.html": ROOT_LAYOUT, "app/page.html": "<h1>home</h1>"})
+@pytest.mark.parametrize("pages", [1, BACKGROUND_KEEP_MIN_PAGES], ids=["here", "in-a-child"])
+def test_the_next_build_command_finds_what_the_last_one_kept(
+    make_site: MakeSite, pages: int
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "<h1>home</h1>",
+            "app/n/[n]/page.py": "def generate_static_params(params):\n"
+            f"    return [{{'n': str(n)}} for n in range({pages - 1})]\n",
+            "app/n/[n]/page.html": "{{ params.n }}",
+        }
+    )
     command = [sys.executable, "-m", "ssg", "build", str(site)]
 
     first = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     second = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
     assert first.returncode == 0, first.stderr
-    assert "Rendered 1 page, reused 0" in first.stdout
+    assert f"Rendered {pages:,} page{'s' if pages > 1 else ''}, reused 0" in first.stdout
     assert second.returncode == 0, second.stderr
-    assert "Rendered 0 pages, reused 1" in second.stdout  # the records and stamps were there
+    # The records and input stamps were written before the first command exited.
+    assert f"Rendered 0 pages, reused {pages:,}" in second.stdout
     assert (site / "out/index.html").read_text().count("<h1>home</h1>") == 1
 
 
