@@ -122,7 +122,12 @@ def output_lock(out_dir: Path, *, shared: bool = False) -> Iterator[bool]:
 
 
 def commit_in_place(
-    out_dir: Path, staging_dir: Path, moves: Iterable[str], deletions: Iterable[str]
+    out_dir: Path,
+    staging_dir: Path,
+    moves: Iterable[str],
+    deletions: Iterable[str],
+    *,
+    expected: object = None,
 ) -> None:
     """Move the staged files into out/ and delete the others, all or nothing (see the module).
 
@@ -132,7 +137,11 @@ def commit_in_place(
         moves: paths relative to both folders to move into out/.
         deletions: paths of out/ that the new build does not have.
 
+    `expected` is `output_identity(out_dir)` when the build started, if given.
+
     Raises:
+        OutputDirError: out/ is not the build `expected` names (another build
+            committed meanwhile): out/ is untouched.
         OSError: a step failed before the journal was in place: out/ is untouched.
         OutputDirError: a step failed after it: the journal is left for the next
             build (or server) to finish.
@@ -149,6 +158,14 @@ def commit_in_place(
     target = journal_file(out_dir)
     temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     with output_lock(out_dir):
+        if expected is not None and output_identity(out_dir) != expected:
+            # Another build committed meanwhile: this one's moves and deletions were
+            # computed against an out/ that is gone, and would mix the two.
+            raise OutputDirError(
+                f"{out_dir} changed while this build ran (another ssg build into it?); "
+                "nothing was written there: run the build again",
+                out_dir=out_dir,
+            )
         sync_file_system(staging_dir)  # the staged files on disk before a journal names them
         with open(temp, "w", encoding="utf-8") as stream:
             stream.write(journal.to_json())
@@ -164,6 +181,18 @@ def commit_in_place(
         target.unlink()
     _remove_folder(staging_dir)
     os.utime(out_dir)
+
+
+def output_identity(out_dir: Path) -> tuple[int, int, int] | None:
+    """Which build out/ holds: its manifest's (inode, size, mtime in ns), or None without one.
+
+    Every commit replaces the manifest with a new file (a new inode).
+    """
+    try:
+        found = (out_dir / LAST_FILE).stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 def recover_journal(out_dir: Path) -> bool:

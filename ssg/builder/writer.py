@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from ssg.builder.journal import commit_in_place, journal_file, output_lock, recover_journal
+from ssg.builder.journal import (
+    commit_in_place,
+    journal_file,
+    output_identity,
+    output_lock,
+    recover_journal,
+)
 from ssg.errors import OutputDirError, PublicLinkError
 from ssg.syscalls import exchange_paths, fsync_directory, process_running, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
@@ -124,6 +130,7 @@ class OutputWriter:
         # In place: the files of out/ now, and those of them this build keeps as they are.
         self.in_place = in_place and self._link_previous
         self._existing: set[str] = _files_below(str(out_dir)) if self.in_place else set()
+        self._identity = output_identity(out_dir)  # the build `_existing` lists
         self._reused: set[str] = set()
         self._committing = False
         # Folders known to exist: one mkdir per folder, not per file.
@@ -307,7 +314,7 @@ class OutputWriter:
                 moves.append(relative)
         deletions = self._existing - staged - self._reused
         self._committing = True
-        commit_in_place(self.out_dir, self.staging_dir, moves, deletions)
+        commit_in_place(self.out_dir, self.staging_dir, moves, deletions, expected=self._identity)
 
     def discard(self) -> None:
         """Remove the staging folder; out/ is left as it was.

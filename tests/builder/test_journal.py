@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.builder import journal
+from ssg.builder import journal, writer
 from ssg.builder.builder import build_site
 from ssg.builder.journal import journal_file
 from ssg.builder.writer import recover_output
@@ -76,7 +76,7 @@ def contents(out: Path) -> dict[str, object]:
 # Run in a child process: the build, killed (SIGKILL, no clean-up) at its commit's step N.
 KILLED_BUILD = """
 import os, signal, sys
-from ssg.builder import journal
+from ssg.builder import journal, writer
 from ssg.cli import cli
 
 kill_at = int(sys.argv[2])
@@ -316,3 +316,29 @@ async def test_a_commit_that_fails_after_its_journal_is_finished_by_the_next_bui
     assert "New body." in (site / "out/blog/b/index.html").read_text()
     assert (site / "out/blog/d/index.html").is_file() and not (site / "out/blog/c").exists()
     assert not journal_file(site / "out").exists()
+
+
+async def test_an_incremental_build_that_another_build_overtook_changes_nothing(
+    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(SITE)
+    await build(site)
+    edit(site)
+    real_commit = writer.OutputWriter._commit_in_place
+    manifest = site / "out/_ssg/manifest.json"
+
+    def overtaken(self: writer.OutputWriter) -> None:
+        # Another build commits between this one's start and its commit.
+        replacement = manifest.with_name("other.json")
+        replacement.write_bytes(manifest.read_bytes())
+        os.replace(replacement, manifest)
+        real_commit(self)
+
+    monkeypatch.setattr(writer.OutputWriter, "_commit_in_place", overtaken)
+    before = contents(site / "out")
+
+    with pytest.raises(OutputDirError, match="changed while this build ran"):
+        await build(site)
+
+    assert contents(site / "out") == before
+    assert sorted(p.name for p in site.glob(".out.*")) == []  # no journal, no staging
