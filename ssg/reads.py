@@ -145,10 +145,15 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
 def _audit(event: str, args: tuple[object, ...]) -> None:
-    """Note files and folders read while a render is recorded (a PEP 578 audit hook)."""
+    """Note files and folders read while a render is recorded (a PEP 578 audit hook).
+
+    The import system's own reads (a module's source and .pyc, the listings of sys.path
+    folders) are not the page's: the site modules a page imports are its inputs as such
+    (`ssg.builder.route_inputs`), and those reads change with every new file beside them.
+    """
     if event == "open":
         reads = collector.get()
-        if reads is None:
+        if reads is None or _importing():
             return
         path, mode, flags = (*args, None, None)[:3]
         if not isinstance(path, str | bytes | os.PathLike):
@@ -159,13 +164,23 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         reads.own.add(("file", os.path.abspath(os.fsdecode(path))))
     elif event in ("os.listdir", "os.scandir"):
         reads = collector.get()
-        if reads is None:
+        if reads is None or _importing():
             return
         path = args[0] if args else "."
         if path is None:
             path = "."
         if isinstance(path, str | bytes | os.PathLike):
             reads.own.add(("dir", os.path.abspath(os.fsdecode(path))))
+
+
+def _importing() -> bool:
+    """Whether the audited call comes from the import system (importlib's frozen bootstrap:
+    FileLoader.get_data, FileFinder._fill_cache)."""
+    # 0: this function, 1: _audit, 2: the Python code whose call raised the event.
+    try:
+        return sys._getframe(2).f_code.co_filename.startswith("<frozen importlib")
+    except ValueError:  # raised with no Python caller
+        return False
 
 
 # Audit hooks stay for the life of the process (PEP 578 has no removal); this one

@@ -291,6 +291,34 @@ async def test_an_edit_of_a_file_a_page_read_is_seen_after_an_unchanged_build(
     assert "<p>Grace</p>" in (site / "out/team.html").read_text()
 
 
+async def test_what_the_import_system_reads_during_a_render_is_not_a_page_read(
+    make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module imported inside load() is a site module the page imports (its code is
+    # followed as such); the import system's own reads (its .pyc, written by the first
+    # import, and the listings of sys.path folders) would make the next build render the
+    # page again with nothing changed.
+    module = f"lazy_helper_{os.getpid()}"
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as an installed Python runs
+    site = make_site(
+        {
+            **POSTS_SITE,
+            f"{module}.py": "WORD = 'lazy'\n",
+            "app/lazy/page.py": f"def load(params):\n    import {module}\n"
+            f"    return {{'word': {module}.WORD}}\n",
+            "app/lazy/page.html": "<p>{{ word }}</p>",
+        }
+    )
+    await build(site)
+    (site / "notes.txt").write_text("a file nothing reads, beside the module")
+    again = await build(site)
+    assert (again.pages_rendered, "<p>lazy</p>" in (site / "out/lazy.html").read_text()) == (
+        0,
+        True,
+    )
+
+
 def test_a_build_with_nothing_changed_imports_no_renderer(tmp_path: Path) -> None:
     site, content, _reserve = _copy_blog(tmp_path, posts=6)
     for _ in range(2):
