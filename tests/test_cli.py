@@ -41,16 +41,18 @@ def test_every_command_has_help() -> None:
         assert "Usage:" in result.stdout
 
 
+ISR_SITE = {
+    "app/layout.html": LAYOUT,
+    "app/page.html": "home",
+    "app/blog/[slug]/page.html": "{{ params.slug }}",
+    "app/blog/[slug]/page.py": "revalidate = 60\n"
+    "def generate_static_params(params):\n    return [{'slug': 'a'}, {'slug': 'b'}]\n",
+}
+
+
 def test_build_prints_the_route_table(make_site: MakeSite) -> None:
     site = make_site(
-        {
-            "app/layout.html": LAYOUT,
-            "app/page.html": "home",
-            "app/blog/[slug]/page.html": "{{ params.slug }}",
-            "app/blog/[slug]/page.py": "revalidate = 60\n"
-            "def generate_static_params(params):\n    return [{'slug': 'a'}, {'slug': 'b'}]\n",
-            "app/api/x/route.py": "def GET(request, params):\n    return {}\n",
-        }
+        {**ISR_SITE, "app/api/x/route.py": "def GET(request, params):\n    return {}\n"}
     )
     result = run_ssg("build", str(site))
     assert result.returncode == 0, result.stderr
@@ -65,15 +67,7 @@ def test_build_prints_the_route_table(make_site: MakeSite) -> None:
 def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> None:
     # Files on a static host are never regenerated: "ISR 60s" would promise what an
     # export cannot do.
-    site = make_site(
-        {
-            "app/layout.html": LAYOUT,
-            "app/page.html": "home",
-            "app/blog/[slug]/page.html": "{{ params.slug }}",
-            "app/blog/[slug]/page.py": "revalidate = 60\n"
-            "def generate_static_params(params):\n    return [{'slug': 'a'}, {'slug': 'b'}]\n",
-        }
-    )
+    site = make_site(ISR_SITE)
     result = run_ssg("build", str(site), "--export")
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if "/blog/[slug]" in line]

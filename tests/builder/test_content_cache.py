@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ssg.builder.builder import build_site
-from ssg.config import load_config
+from ssg.config import SiteConfig, load_config
 from ssg.content import cache as content_cache
 from ssg.content import entry as content_entry
 from tests.conftest import MakeSite
@@ -169,23 +169,28 @@ async def test_another_pygments_version_invalidates_the_cache(
     assert any("another ssg, cmarkgfm, Pygments" in r.getMessage() for r in caplog.records)
 
 
-async def test_a_server_starts_with_the_posts_the_build_parsed(
-    make_site: MakeSite, caplog: pytest.LogCaptureFixture
-) -> None:
+async def _preload(config: SiteConfig) -> int:
+    """What a server starting on `config`'s last build preloads (its preload_collections)."""
     from ssg.content.memo import preload_collections
     from ssg.render.services import make_services
     from ssg.scope import ServiceMode
     from ssg.site import Site
 
+    services = make_services(Site.load(config), mode=ServiceMode.SERVE, clock=lambda: 0.0)
+    try:
+        return preload_collections(services, config.cache_dir)
+    finally:
+        await services.aclose()
+
+
+async def test_a_server_starts_with_the_posts_the_build_parsed(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
     site = _site(make_site)
     config = load_config(site)
     await build_site(config)
     caplog.set_level(logging.INFO, logger="ssg.content")
-    services = make_services(Site.load(config), mode=ServiceMode.SERVE, clock=lambda: 0.0)
-    try:
-        assert preload_collections(services, config.cache_dir) == 1
-    finally:
-        await services.aclose()
+    assert await _preload(config) == 1
 
     assert parse_counts(caplog) == [
         f"3 file(s) unchanged since they were parsed (kept in {site / '.ssg/content'}), 0 parsed."
@@ -195,11 +200,7 @@ async def test_a_server_starts_with_the_posts_the_build_parsed(
 async def test_a_corrupt_list_of_collections_is_logged_and_rewritten_by_the_next_build(
     make_site: MakeSite, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ssg.content.memo import preload_collections
     from ssg.content.specs import SPECS_FILE
-    from ssg.render.services import make_services
-    from ssg.scope import ServiceMode
-    from ssg.site import Site
 
     site = _site(make_site)
     config = load_config(site)
@@ -209,11 +210,7 @@ async def test_a_corrupt_list_of_collections_is_logged_and_rewritten_by_the_next
     good = listed.read_bytes()
     listed.write_bytes(good[: len(good) // 2])  # torn
     caplog.set_level(logging.INFO, logger="ssg.content")
-    services = make_services(Site.load(config), mode=ServiceMode.SERVE, clock=lambda: 0.0)
-    try:
-        assert preload_collections(services, config.cache_dir) == 0
-    finally:
-        await services.aclose()
+    assert await _preload(config) == 0
 
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warning.startswith(f"{listed} is unreadable (")
