@@ -18,12 +18,13 @@ from ssg.builder.keeper import Keeper
 from ssg.builder.link_check import check_links
 from ssg.builder.links import broken_links_message, load_known_links
 from ssg.builder.next_build import keep_for_next_build
+from ssg.builder.out_folder import check_out_dir
 from ssg.builder.planner import plan_pages
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.rendering import render_pages
 from ssg.builder.site_files import write_site_files
 from ssg.builder.unchanged import build_settings
-from ssg.builder.writer import OutputWriter, check_out_dir
+from ssg.builder.writer import OutputWriter
 from ssg.config import SiteConfig
 from ssg.content.cache import ContentCache
 from ssg.content.memo import unsaved_content_caches

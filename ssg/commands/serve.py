@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from ssg.builder.manifest import load_manifest
-from ssg.builder.writer import recover_output
+from ssg.builder.out_folder import recover_output
 from ssg.config import load_config
 from ssg.errors import ListenError, ShutdownError, SsgError, WorkerExitError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ssg.builder.builder import build_site
-from ssg.builder.writer import recover_output
+from ssg.builder.out_folder import recover_output
 from ssg.config import load_config
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite

@@ -15,7 +15,7 @@ import pytest
 from ssg.builder import journal, writer
 from ssg.builder.builder import build_site
 from ssg.builder.journal import journal_file
-from ssg.builder.writer import recover_output
+from ssg.builder.out_folder import recover_output
 from ssg.config import load_config
 from ssg.errors import OutputDirError
 from ssg.server.pins import pin_build
