@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from ssg.config import CONFIG_FILE, SiteConfig
-from ssg.content.cache import code_identity as content_code_identity
+from ssg.content.parse_identity import code_identity as content_code_identity
 from ssg.site import Site
 
 

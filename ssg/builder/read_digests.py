@@ -11,10 +11,10 @@ from collections.abc import Iterable
 import jinja2
 
 from ssg.builder.fingerprint import digest
-from ssg.content.cache import filter_identity
 from ssg.content.collection import Collection
 from ssg.content.entry import Entry
 from ssg.content.memo import memoized_collection
+from ssg.content.parse_identity import filter_identity
 from ssg.content.specs import CollectionOrigin
 from ssg.reads import Read
 from ssg.scope import DataServices

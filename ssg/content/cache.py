@@ -17,15 +17,12 @@ logged once and rebuilt, never fatal (pelican `cache.py`).
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import os
 import pickle
-import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 
 from ssg.content.entry import (
@@ -35,6 +32,7 @@ from ssg.content.entry import (
     is_bundle_index,
     trusted_stamp,
 )
+from ssg.content.parse_identity import code_identity, filter_identity
 from ssg.content.references import scan_bundle
 
 logger = logging.getLogger("ssg.content")
@@ -52,68 +50,6 @@ cache is written again: an edit of one post writes one entry, not every post's."
 
 CACHE_FOLDER = "content"
 """Under the site's cache folder (`cache_dir`, `.ssg` by default)."""
-
-
-@cache
-def _code_identity() -> tuple[str, ...]:
-    """What parses content, by version: ssg's content code (its files' bytes), cmarkgfm, Pygments.
-
-    ssg's own version does not move with every edit of its source, so the
-    content package's files are hashed instead (read once per process). cmarkgfm is
-    known by its installed files (names, sizes, times): asking the installed
-    distributions for its version scans every one of them.
-    """
-    import pygments
-
-    source = hashlib.blake2b(digest_size=16)
-    package = Path(__file__).parent
-    for module in sorted(package.glob("*.py")):
-        source.update(module.name.encode())
-        source.update(module.read_bytes())
-    return (
-        f"format {CACHE_FORMAT}",
-        f"ssg content code {source.hexdigest()}",
-        f"cmarkgfm {_package_files('cmarkgfm')}",
-        f"pygments {pygments.__version__}",
-    )
-
-
-def _package_files(name: str) -> str:
-    """An installed package's files as one digest (names, sizes, mtimes), or "?" when absent.
-
-    An upgrade or reinstall rewrites them. The package is found, not imported.
-    """
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return "?"
-    folders = spec.submodule_search_locations if spec is not None else None
-    if not folders:
-        return "?"
-    found = hashlib.blake2b(digest_size=16)
-    for folder in folders:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            return "?"
-        for entry in entries:
-            if entry.is_file():
-                stamp = entry.stat()
-                found.update(f"{entry.name} {stamp.st_size} {stamp.st_mtime_ns}\n".encode())
-    return found.hexdigest()
-
-
-def filter_identity(body_filter: FilterRef | None) -> str:
-    """The body filter by name and the bytes of the module that defines it ("" for none)."""
-    if body_filter is None:
-        return ""
-    module_name, qualname, _folder = body_filter
-    module_file = getattr(sys.modules.get(module_name), "__file__", None)
-    try:
-        code = file_digest(Path(module_file).read_bytes()) if module_file else "?"
-    except OSError:
-        code = "?"
-    return f"{module_name}:{qualname} {code}"
 
 
 @dataclass
@@ -177,7 +113,7 @@ class ContentCache:
             format, ssg, cmarkgfm, Pygments or body filter (logged as info).
             Never raises.
         """
-        identity = (*_code_identity(), filter_identity(body_filter))
+        identity = (f"format {CACHE_FORMAT}", *code_identity(), filter_identity(body_filter))
         name = hashlib.blake2b(
             repr((str(content_dir), patterns, exclude, body_filter)).encode(), digest_size=12
         ).hexdigest()
@@ -425,8 +361,3 @@ def _replace(target: Path, value: object) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)  # a full disk leaves no half-written temp file behind
         raise
-
-
-def code_identity() -> tuple[str, ...]:
-    """What parses content, by version (see `_code_identity`); incremental builds key on it too."""
-    return _code_identity()

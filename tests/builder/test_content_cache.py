@@ -11,8 +11,8 @@ import pytest
 
 from ssg.builder.builder import build_site
 from ssg.config import SiteConfig, load_config
-from ssg.content import cache as content_cache
 from ssg.content import entry as content_entry
+from ssg.content import parse_identity
 from tests.conftest import MakeSite
 
 from .conftest import ROOT_LAYOUT
@@ -71,9 +71,9 @@ def content_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 @pytest.fixture(autouse=True)
 def fresh_identity() -> Iterator[None]:
     """The code identity is read once per process: forget it around tests that fake a version."""
-    content_cache._code_identity.cache_clear()
+    parse_identity.code_identity.cache_clear()
     yield
-    content_cache._code_identity.cache_clear()
+    parse_identity.code_identity.cache_clear()
 
 
 async def test_a_rebuild_parses_only_the_edited_post(
@@ -159,7 +159,7 @@ async def test_another_pygments_version_invalidates_the_cache(
     site = _site(make_site)
     await build_site(load_config(site))
     monkeypatch.setattr(pygments, "__version__", "0.0-other")
-    content_cache._code_identity.cache_clear()
+    parse_identity.code_identity.cache_clear()
     caplog.set_level(logging.INFO, logger="ssg.content")
     touch_post(site)
 
