@@ -92,10 +92,10 @@ def _write_static_host_files(site: Site, writer: OutputWriter, manifest: Manifes
     rules = render_redirects(
         manifest.redirects, base_path=base_path, trailing_slash=config.trailing_slash
     )
-    pages = manifest.pages.values()
-    headers = render_headers(pages, base_path=base_path, assets=bool(site.theme.assets))
+    mistyped = mime_type_mismatches(manifest.pages.values())
+    headers = render_headers(mistyped, base_path=base_path, assets=bool(site.theme.assets))
     if config.output == "export":  # ssg serve sends each page's own type
-        warn_mime_types(mime_type_mismatches(pages))
+        warn_mime_types(mistyped)
     for name, generated in ((REDIRECTS_FILE, rules), (HEADERS_FILE, headers)):
         text = merged(config.public_dir / name, generated)
         if text:

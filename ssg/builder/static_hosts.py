@@ -83,7 +83,7 @@ def render_redirects(
 
 
 def render_headers(
-    pages: Iterable[PageRecord] = (), *, base_path: str = "", assets: bool = True
+    mistyped: Iterable[PageRecord] = (), *, base_path: str = "", assets: bool = True
 ) -> str:
     """The `_headers` rules: fingerprinted theme assets are cached for a year, immutable;
     a page whose file name does not tell a host its type keeps its Content-Type.
@@ -95,7 +95,7 @@ def render_headers(
     Pages take the type from `_headers` instead.
 
     Args:
-        pages: the records of the pages written.
+        mistyped: `mime_type_mismatches` of the pages written.
         base_path: "" or the site's base path ("/docs").
         assets: whether the theme has fingerprinted assets.
 
@@ -103,7 +103,7 @@ def render_headers(
         The rules, or "" when there are none.
     """
     rules = [f"{base_path}{ASSETS_URL_PREFIX}*\n  Cache-Control: {IMMUTABLE}\n"] if assets else []
-    for page in mime_type_mismatches(pages):
+    for page in mistyped:
         url = quote(base_path + page.url_path, safe=_URL_SAFE)
         rules.append(f"{url}\n  Content-Type: {page.content_type}\n")
     return "".join(rules)
