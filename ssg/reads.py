@@ -6,19 +6,20 @@ layer can note reads without importing the builder. The model is lektor's
 `BuildState`/`SourceInfo` and Bazel's action keys: each page lists the inputs it read,
 and a rebuild asks whether any of them changed.
 
-A read is a small tuple naming one input:
+A read is a small tuple naming one input; its first item is a `ReadKind`:
 
-| read                                   | the input                                       |
-| -------------------------------------- | ----------------------------------------------- |
-| ("template", "blog/page.html")         | a Jinja template by name (includes, extends too) |
-| ("entries", origin)                    | a collection's members, in order, and their slugs |
-| ("slug", origin, "hello")              | which entry `Collection.get("hello")` returns   |
-| ("field", "/site/posts/a.md", "title") | one field of one content entry                  |
-| ("metadata", "/site/posts/a.md", "path") | one front-matter key of one entry (a missing one too) |
-| ("page_index",)                        | the build's indexable pages (sitemaps)          |
-| ("file", "/site/data/x.json")          | a file's bytes (route files; any file a render opens) |
-| ("dir", "/site/data")                  | a folder's listing (os.listdir, os.scandir, glob) |
-| ("volatile", why)                      | something no record can prove unchanged         |
+| read                                                | the input                                        |
+| --------------------------------------------------- | ------------------------------------------------ |
+| (TEMPLATE, "blog/page.html")                        | a Jinja template by name (includes, extends too) |
+| (ENTRIES, origin)                                   | a collection's members, in order, and their slugs |
+| (SLUG, origin, "hello")                             | which entry `Collection.get("hello")` returns    |
+| (FIELD, "/site/posts/a.md", "title")                | one field of one content entry                   |
+| (METADATA, "/site/posts/a.md", "path")              | one front-matter key of one entry (a missing one too) |
+| (ENTRY, "/site/posts/a.md")                         | all of one entry (the builder's summary of its FIELD and METADATA reads) |
+| (PAGE_INDEX,)                                       | the build's indexable pages (sitemaps)           |
+| (FILE, "/site/data/x.json")                         | a file's bytes (route files; any file a render opens) |
+| (DIR, "/site/data")                                 | a folder's listing (os.listdir, os.scandir, glob) |
+| (VOLATILE, why)                                     | something no record can prove unchanged          |
 
 Files and folders a site's own code reads with `open()`, `Path.read_text()`,
 `os.listdir()`... are noted through a Python audit hook (PEP 578), so a page that
@@ -37,9 +38,39 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ReadKind(StrEnum):
+    """What kind of input a read names: the first item of every `Read` (table above).
+
+    A StrEnum, so a kind equals (and hashes as) its value: reads kept by an older build
+    compare equal to new ones, and the values are what the records and dev logs show.
+    """
+
+    TEMPLATE = "template"
+    ENTRIES = "entries"
+    SLUG = "slug"
+    FIELD = "field"
+    METADATA = "metadata"
+    ENTRY = "entry"
+    PAGE_INDEX = "page_index"
+    FILE = "file"
+    DIR = "dir"
+    VOLATILE = "volatile"
+
 
 Read = tuple[object, ...]
-"""One input a render read (see the module docstring)."""
+"""One input a render read: a `ReadKind`, then what names the input (see the module
+docstring)."""
+
+COLLECTION_READS = frozenset({ReadKind.ENTRIES, ReadKind.SLUG})
+"""Reads that name a collection (their second item is its `CollectionOrigin`)."""
+ENTRY_PART_READS = frozenset({ReadKind.FIELD, ReadKind.METADATA})
+"""Reads of one part of one content entry, named by its source file."""
+# Module-level names for the kinds noted on hot paths (every field a template reads): on
+# Python 3.11 an attribute of an Enum class costs a metaclass `__getattr__` hook per access.
+_FILE, _DIR = ReadKind.FILE, ReadKind.DIR
 
 
 @dataclass
@@ -161,7 +192,7 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         written = isinstance(mode, str) and any(c in mode for c in "wax+")
         if written or (isinstance(flags, int) and flags & _WRITE_FLAGS):
             return
-        reads.own.add(("file", os.path.abspath(os.fsdecode(path))))
+        reads.own.add((_FILE, os.path.abspath(os.fsdecode(path))))
     elif event in ("os.listdir", "os.scandir"):
         reads = collector.get()
         if reads is None or _importing():
@@ -170,7 +201,7 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         if path is None:
             path = "."
         if isinstance(path, str | bytes | os.PathLike):
-            reads.own.add(("dir", os.path.abspath(os.fsdecode(path))))
+            reads.own.add((_DIR, os.path.abspath(os.fsdecode(path))))
 
 
 def _importing() -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ssg.errors import DynamicUsage, DynamicUsageError, OutsideRenderError
-from ssg.reads import note_read
+from ssg.reads import ReadKind, note_read
 from ssg.revalidate import Revalidate
 
 if TYPE_CHECKING:
@@ -312,11 +312,12 @@ class RenderScope:
                     source_file=self.config_file,
                 )
             # An uncached fetch while listing params is fine (as Next.js): fetch, don't store.
-            note_read(("volatile", call))  # and its answer may differ next build
+            note_read((ReadKind.VOLATILE, call))  # and its answer may differ next build
             return False
         if self.dynamic is DynamicMode.FORCE_STATIC:
             if call not in REQUEST_APIS:
-                note_read(("volatile", call))  # an uncached fetch: no record proves it unchanged
+                # An uncached fetch: no record proves it unchanged.
+                note_read((ReadKind.VOLATILE, call))
             return False
         if self.dynamic is DynamicMode.ERROR:
             raise DynamicUsageError(

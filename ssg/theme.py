@@ -17,9 +17,10 @@ import jinja2
 from ssg.base_path import with_base_path
 from ssg.config import SiteConfig
 from ssg.errors import ConfigError, ConfigProblem
-from ssg.reads import note_read, paused
+from ssg.reads import ReadKind, note_read, paused
 
 logger = logging.getLogger("ssg.render")
+_TEMPLATE = ReadKind.TEMPLATE  # noted per template load (see ssg.reads on Enum attributes)
 
 ASSETS_URL_PREFIX = "/_assets/"
 TEMPLATE_CACHE_FOLDER = "templates"
@@ -114,7 +115,7 @@ class RecordingEnvironment(jinja2.Environment):
     def _load_template(
         self, name: str, globals: MutableMapping[str, Any] | None
     ) -> jinja2.Template:
-        note_read(("template", name))
+        note_read((_TEMPLATE, name))
         if not globals:
             return super()._load_template(name, globals)
         # Globals for this template only: it needs a map of its own over the

@@ -33,15 +33,15 @@ from ssg.builder.links import BrokenLink
 from ssg.builder.unchanged import output_stamp, read_output_stamp, records_file
 from ssg.config import SiteConfig
 from ssg.content.specs import CollectionOrigin
-from ssg.reads import Read
+from ssg.reads import COLLECTION_READS, Read, ReadKind
 from ssg.records import PageRecord
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import Params
 
 log = logging.getLogger("ssg.builder")
 
-RECORDS_FORMAT = 3
-"""Bump when the pickled records change shape."""
+RECORDS_FORMAT = 4
+"""Bump when the pickled records change shape (4: read kinds are `ReadKind` members)."""
 
 LOG_MAX_ENTRIES = 16
 """Builds logged on top of the whole records before they are written whole again (and the
@@ -151,7 +151,7 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
         log.warning(
             "The build records %s were written by another ssg version; rendering every page", path
         )
-        return None, "no previous build records"
+        return None, "the build records are from another ssg version"
     if output_stamp(config) != read_output_stamp(config):
         return None, "the output folder changed since the last build"
     return records, ""
@@ -356,9 +356,19 @@ def _replay_log(records: BuildRecords, path: Path) -> None:
 _REVALIDATE = _PAGE_FIELDS.index("revalidate")
 
 _STAMPED_KINDS = frozenset(
-    {"template", "entries", "slug", "field", "metadata", "entry", "page_index"}
+    {
+        ReadKind.TEMPLATE,
+        ReadKind.ENTRIES,
+        ReadKind.SLUG,
+        ReadKind.FIELD,
+        ReadKind.METADATA,
+        ReadKind.ENTRY,
+        ReadKind.PAGE_INDEX,
+    }
 )
 """Reads whose inputs are files below the site, theme and content folders (stamped whole)."""
+_DISK_KINDS = frozenset({ReadKind.FILE, ReadKind.DIR})
+_ENTRY_KINDS = frozenset({ReadKind.FIELD, ReadKind.METADATA, ReadKind.ENTRY})
 
 
 def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[Path], bool]:
@@ -376,11 +386,11 @@ def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[
     volatile = False
     for read in records.keys:
         kind = read[0]
-        if kind in ("file", "dir"):
+        if kind in _DISK_KINDS:
             files.add(os.path.abspath(site_dir / str(read[1])))
-        elif kind in ("entries", "slug") and isinstance(read[1], CollectionOrigin):
+        elif kind in COLLECTION_READS and isinstance(read[1], CollectionOrigin):
             content_dirs.add(Path(read[1].spec.content_dir))
-        elif kind in ("field", "metadata", "entry"):
+        elif kind in _ENTRY_KINDS:
             files.add(str(read[1]))  # below a content folder too, unless a page made it by hand
         elif kind not in _STAMPED_KINDS:
             volatile = True

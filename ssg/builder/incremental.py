@@ -24,6 +24,7 @@ from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
 from ssg.builder.read_digests import ReadDigests
 from ssg.builder.writer import OutputWriter
+from ssg.reads import ENTRY_PART_READS, ReadKind
 from ssg.routing.definitions import Params, RouteDefinition
 from ssg.scope import DataServices
 from ssg.site import Site
@@ -89,14 +90,15 @@ class PreviousBuild:
             fields = []
             for key_id, read in enumerate(records.keys):
                 kind = read[0]
-                if kind in ("field", "metadata"):
+                if kind in ENTRY_PART_READS:
                     fields.append(key_id)
-                elif kind != "page_index" and digest(read) != known[key_id]:
+                elif kind != ReadKind.PAGE_INDEX and digest(read) != known[key_id]:
                     changed.add(key_id)
             # A field of an entry whose every field is unchanged (one digest per entry,
-            # kept as an "entry" read) needs no digest of its own.
-            edited = {records.keys[k][1] for k in changed if records.keys[k][0] == "entry"}
-            kept_entries = {read[1] for read in records.keys if read[0] == "entry"}
+            # kept as an ENTRY read) needs no digest of its own.
+            entry = ReadKind.ENTRY
+            edited = {records.keys[k][1] for k in changed if records.keys[k][0] == entry}
+            kept_entries = {read[1] for read in records.keys if read[0] == entry}
             for key_id in fields:
                 read = records.keys[key_id]
                 if read[1] in kept_entries and read[1] not in edited:
@@ -141,7 +143,7 @@ class PreviousBuild:
             }
         if index_id not in kept_reads and self._index_groups.isdisjoint(groups):
             return False
-        return self.digests.digest(("page_index",)) != records.digests[index_id]
+        return self.digests.digest((ReadKind.PAGE_INDEX,)) != records.digests[index_id]
 
     def params(self, route: RouteDefinition) -> list[Params] | None:
         """The route's generate_static_params result of the last build, if nothing it read changed."""

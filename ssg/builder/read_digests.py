@@ -16,7 +16,7 @@ from ssg.content.entry import Entry
 from ssg.content.memo import memoized_collection
 from ssg.content.parse_identity import filter_identity
 from ssg.content.specs import CollectionOrigin
-from ssg.reads import Read
+from ssg.reads import COLLECTION_READS, Read, ReadKind
 from ssg.scope import DataServices
 from ssg.site import Site
 
@@ -48,41 +48,41 @@ class ReadDigests:
         found = self._known.get(read)
         if found is None:
             found = self._compute(read)
-            if read[0] != "page_index":  # known only once the pages are settled
+            if read[0] != ReadKind.PAGE_INDEX:  # known only once the pages are settled
                 self._known[read] = found
         return found
 
     def add_origins(self, reads: Iterable[Read]) -> None:
-        """Make the collections these reads name known to `field` reads."""
+        """Make the collections these reads name known to FIELD reads."""
         for read in reads:
-            origin = read[1] if read[0] in ("entries", "slug") else None
+            origin = read[1] if read[0] in COLLECTION_READS else None
             if isinstance(origin, CollectionOrigin) and origin not in self._origins:
                 self._origins.add(origin)
                 self._by_file = None
 
     def _compute(self, read: Read) -> str:
         kind = read[0]
-        if kind == "template":
+        if kind == ReadKind.TEMPLATE:
             return self._template(str(read[1]))
-        if kind == "file":
+        if kind == ReadKind.FILE:
             try:
                 return digest((self._site.config.site_dir / str(read[1])).read_bytes())
             except OSError:
                 return MISSING
-        if kind == "dir":
+        if kind == ReadKind.DIR:
             try:
                 names = os.listdir(str(read[1]))
             except OSError:
                 return MISSING
             # A build's own staging and swapped-out folders and journal (`.out.staging-PID`) come and go.
             return digest("\0".join(sorted(n for n in names if not _TRANSIENT.match(n))))
-        if kind == "entries" and isinstance(read[1], CollectionOrigin):
+        if kind == ReadKind.ENTRIES and isinstance(read[1], CollectionOrigin):
             collection = self._collection(read[1])
             if collection is None:
                 return MISSING
             # Members, order and slugs (slug reads are not noted one by one: see Entry).
             return digest("\n".join(f"{e.source_file}\0{e.slug}" for e in collection.entries))
-        if kind == "slug" and isinstance(read[1], CollectionOrigin):
+        if kind == ReadKind.SLUG and isinstance(read[1], CollectionOrigin):
             slugs = self._slugs.get(read[1])
             if slugs is None:
                 collection = self._collection(read[1])
@@ -91,15 +91,15 @@ class ReadDigests:
                 for entry in entries:  # the first entry with a slug wins, as Collection.get
                     slugs.setdefault(entry.slug, str(entry.source_file))
             return slugs.get(str(read[2]), MISSING)
-        if kind == "field":
+        if kind == ReadKind.FIELD:
             return self._field(str(read[1]), str(read[2]))
-        if kind == "metadata":
+        if kind == ReadKind.METADATA:
             return self._metadata_key(str(read[1]), read[2])
-        if kind == "entry":
+        if kind == ReadKind.ENTRY:
             return self._entry(str(read[1]))
-        if kind == "page_index":
+        if kind == ReadKind.PAGE_INDEX:
             return digest(repr(self._services.page_index.url_paths))
-        # "volatile", and any read this version does not know: never proven unchanged.
+        # VOLATILE, and any read this version does not know: never proven unchanged.
         return "volatile:" + os.urandom(8).hex()
 
     def _template(self, name: str) -> str:

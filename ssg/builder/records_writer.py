@@ -25,7 +25,7 @@ from ssg.builder.links import BrokenLink
 from ssg.builder.route_inputs import route_files
 from ssg.builder.unchanged import output_stamp, records_file, write_output_stamp
 from ssg.config import SiteConfig
-from ssg.reads import Read, Reads
+from ssg.reads import ENTRY_PART_READS, Read, ReadKind, Reads
 from ssg.routing.definitions import Params, RouteDefinition
 from ssg.site import Site
 
@@ -85,7 +85,7 @@ class RecordsWriter:
         found = self._route_files.get(route.route_pattern)
         if found is None:
             found = self._route_files[route.route_pattern] = frozenset(
-                ("file", name) for name in route_files(self.site, route)
+                (ReadKind.FILE, name) for name in route_files(self.site, route)
             )
         return found
 
@@ -173,8 +173,8 @@ class RecordsWriter:
                 base = 0
         self.previous.digests.add_origins(keys)
         present = set(keys)
-        for read in [read for read in keys if read[0] in ("field", "metadata")]:
-            entry = ("entry", read[1])
+        for read in [read for read in keys if read[0] in ENTRY_PART_READS]:
+            entry = (ReadKind.ENTRY, read[1])
             if entry not in present:
                 present.add(entry)
                 keys.append(entry)

@@ -15,13 +15,14 @@ from markupsafe import Markup
 from ssg.content.entry import Entry
 from ssg.content.problems import ContentProblem
 from ssg.content.references import point_at
-from ssg.reads import Read, note_group, note_read
+from ssg.reads import Read, ReadKind, note_group, note_read
 from ssg.scope import current_scope
 
 if TYPE_CHECKING:
     pass
 
 logger = logging.getLogger("ssg.content")
+_ENTRIES = ReadKind.ENTRIES  # noted per access to `entries` (see ssg.reads on Enum attributes)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Collection(Sequence[Entry]):
         if name == "entries":
             origin = object.__getattribute__(self, "origin")
             if origin is not None:
-                note_read(("entries", origin))
+                note_read((_ENTRIES, origin))
         return object.__getattribute__(self, name)
 
     def __post_init__(self) -> None:
@@ -107,7 +108,7 @@ class Collection(Sequence[Entry]):
         """
         entry = self._by_slug.get(slug)
         if self.origin is not None:
-            note_read(("slug", self.origin, slug))
+            note_read((ReadKind.SLUG, self.origin, slug))
         scope = current_scope()
         if entry is None or scope is None:
             return entry
@@ -187,7 +188,7 @@ class Collection(Sequence[Entry]):
                 for name in dict.fromkeys(object.__getattribute__(entry, "tags")):
                     index.setdefault(name, []).append(entry)
             reads = frozenset(
-                ("field", str(object.__getattribute__(entry, "source_file")), "tags")
+                (ReadKind.FIELD, str(object.__getattribute__(entry, "source_file")), "tags")
                 for entry in entries
             )
             found = ({name: tuple(tagged) for name, tagged in index.items()}, reads)

@@ -22,7 +22,7 @@ from ssg.content.markdown import Heading, render_markdown
 from ssg.content.problems import ContentProblem
 from ssg.content.recorded_metadata import RecordedMetadata
 from ssg.content.references import is_file_reference, line_of, relative_targets, scan_bundle
-from ssg.reads import collector
+from ssg.reads import ReadKind, collector
 
 WORDS_PER_MINUTE = 200
 SUMMARY_MAX_CHARS = 280
@@ -97,11 +97,12 @@ class Entry:
                 if name == "metadata":  # noted key by key (see RecordedMetadata)
                     raw = object.__getattribute__(self, name)
                     return RecordedMetadata(raw, str(source_file))
-                reads.own.add(("field", str(source_file), name))
+                reads.own.add((_FIELD, str(source_file), name))
         return object.__getattribute__(self, name)
 
 
 _FIELDS = frozenset(Entry.__dataclass_fields__) - {"source_file", "slug"}
+_FIELD = ReadKind.FIELD  # noted per field read (see ssg.reads on Enum attributes)
 """The fields whose reads are recorded. `source_file` names the entry itself; a slug is
 found through its collection, whose read covers the slugs (listings look entries up by
 slug in loops: not noting those reads keeps the records small)."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ssg.reads import collector
+from ssg.reads import ReadKind, collector
+
+# Noted per key read (see ssg.reads on Enum attributes).
+_METADATA, _FIELD = ReadKind.METADATA, ReadKind.FIELD
 
 
 class RecordedMetadata(dict[str, Any]):
@@ -13,8 +16,8 @@ class RecordedMetadata(dict[str, Any]):
 
     | use                                        | read noted                              |
     | ------------------------------------------ | --------------------------------------- |
-    | `meta["path"]`, `meta.get("path")`, `"path" in meta` | ("metadata", source_file, "path") |
-    | iteration, `len`, `keys()`, `items()`, `==`, `dict(meta)`, `json.dumps(meta)` | ("field", source_file, "metadata"): all of it |
+    | `meta["path"]`, `meta.get("path")`, `"path" in meta` | (METADATA, source_file, "path")   |
+    | iteration, `len`, `keys()`, `items()`, `==`, `dict(meta)`, `json.dumps(meta)` | (FIELD, source_file, "metadata"): all of it |
 
     So a page that reads only `path` is not rendered again when the title changes.
     A dict holding the same items (code that needs a dict gets one); writes go to
@@ -31,12 +34,12 @@ class RecordedMetadata(dict[str, Any]):
     def _note(self, key: object) -> None:
         reads = collector.get()
         if reads is not None:
-            reads.own.add(("metadata", self._source_file, key))
+            reads.own.add((_METADATA, self._source_file, key))
 
     def _note_all(self) -> None:
         reads = collector.get()
         if reads is not None:
-            reads.own.add(("field", self._source_file, "metadata"))
+            reads.own.add((_FIELD, self._source_file, "metadata"))
 
     def __getitem__(self, key: str) -> Any:
         self._note(key)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ssg.data.keys import sorted_tags
 from ssg.data.store import LOOP_WAIT_SECONDS
 from ssg.errors import ArgumentError
-from ssg.reads import Read, collect_reads, note_group, note_read
+from ssg.reads import Read, ReadKind, collect_reads, note_group, note_read
 from ssg.revalidate import Revalidate
 from ssg.scope import collect_due
 
@@ -362,7 +362,7 @@ def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key
         scope.record_revalidate(policy.revalidate)
         scope.data_keys.add(data_key)
         # A data-cache entry may be refreshed between builds: no record proves it unchanged.
-        note_read(("volatile", f"data cache {data_key}"))
+        note_read((ReadKind.VOLATILE, f"data cache {data_key}"))
     note_group(outcome.reads)
     scope.record_tags(outcome.tags)
     if outcome.due_at is not None:

@@ -25,7 +25,7 @@ from ssg.builder.route_inputs import route_files
 from ssg.content.entry import Entry
 from ssg.content.memo import memoized_collection
 from ssg.content.specs import CollectionOrigin
-from ssg.reads import Read, Reads
+from ssg.reads import COLLECTION_READS, Read, ReadKind, Reads
 from ssg.routing.definitions import RouteDefinition
 from ssg.scope import DataServices
 from ssg.site import Site
@@ -36,11 +36,11 @@ KEPT_PAGES = 500
 """Records kept (the least recently rendered go first; a page without one reloads always)."""
 KEPT_CHANGES = 100
 """Changes remembered for a page whose events stream connects after they were applied."""
-_NEVER_PROVEN = frozenset({"volatile", "page_index"})
+_NEVER_PROVEN = frozenset({ReadKind.VOLATILE, ReadKind.PAGE_INDEX})
 """Reads no digest speaks for in dev (`ssg dev` has no page index): always changed."""
-_ENTRY_READS = frozenset({"field", "entry"})
+_ENTRY_READS = frozenset({ReadKind.FIELD, ReadKind.ENTRY})
 """Reads of one content entry, named by its source file."""
-_DISK_READS = frozenset({"template", "file", "dir"})
+_DISK_READS = frozenset({ReadKind.TEMPLATE, ReadKind.FILE, ReadKind.DIR})
 """Reads a render takes from disk itself (content comes from the memo, changed only by
 `begin_change`): one edited while the page rendered may have been read on either side."""
 MTIME_SLACK = 0.05
@@ -245,7 +245,7 @@ class OpenPages:
         origins = {
             read[1]
             for read in reads
-            if read[0] in ("entries", "slug") and isinstance(read[1], CollectionOrigin)
+            if read[0] in COLLECTION_READS and isinstance(read[1], CollectionOrigin)
         }
         if any(not origin.drafts for origin in origins):
             return None
@@ -266,7 +266,7 @@ class OpenPages:
         if read[0] not in _DISK_READS:
             return False
         try:
-            if read[0] == "template":
+            if read[0] == ReadKind.TEMPLATE:
                 env = self._site.env
                 assert env.loader is not None  # make_environment always sets one
                 path = env.loader.get_source(env, str(read[1]))[1]
@@ -282,7 +282,7 @@ class OpenPages:
         found = self._route_files.get(route.route_pattern)
         if found is None:
             found = self._route_files[route.route_pattern] = frozenset(
-                ("file", name) for name in route_files(self._site, route)
+                (ReadKind.FILE, name) for name in route_files(self._site, route)
             )
         return found
 

@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote
 from ssg.content.dates import parse_date
 from ssg.content.entry import Entry
 from ssg.errors import ArgumentError
-from ssg.reads import note_read
+from ssg.reads import ReadKind, note_read
 from ssg.route_handlers.response import Response
 from ssg.scope import RenderScope, require_scope
 
@@ -164,7 +164,7 @@ def sitemap(
     scope = require_scope("sitemap()", "in a route handler, e.g. GET of app/sitemap.xml/route.py")
     origin = site_origin(scope.services.site_values)
     pages = scope.services.page_index.url_paths
-    note_read(("page_index",))
+    note_read((ReadKind.PAGE_INDEX,))
     if pages is None:
         logger.debug("sitemap(): no build page list here (ssg dev); listing the entries only")
     # Keyed by decoded path: the build's URL paths may be percent-encoded, url() may not be.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import random
 import re
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ssg.builder.build_records import RECORDS_FORMAT
 from ssg.builder.builder import build_site
 from ssg.builder.unchanged import records_file
 from ssg.config import load_config
@@ -208,6 +210,22 @@ async def test_corrupt_records_are_logged_and_every_page_is_rendered(
     assert second.pages_reused == 0
     assert second.full_render_reason == "no previous build records"
     assert "unreadable" in caplog.text
+    third = await build(site)
+    assert third.pages_reused == 4
+
+
+async def test_records_of_another_format_render_every_page_and_say_why(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    path = records_file(load_config(site))
+    state = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps((RECORDS_FORMAT - 1, *state[1:])))  # an older ssg's records
+    second = await build(site)
+    assert (second.pages_rendered, second.pages_reused) == (4, 0)
+    assert second.full_render_reason == "the build records are from another ssg version"
+    assert "written by another ssg version" in caplog.text
     third = await build(site)
     assert third.pages_reused == 4
 
