@@ -4,17 +4,20 @@ files (public/, assets, 404.html, manifest), check links, swap out/ in, keep the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
+import pickle
 import time
 from collections.abc import Callable
 
-from ssg.builder.build_result import BuildResult
+from ssg.builder.build_result import BuildResult, PlannedPage
 from ssg.builder.export import check_export
 from ssg.builder.file_stamps import start_marker
+from ssg.builder.finish import FinishedPage
 from ssg.builder.heap import FrozenHeap, frozen_heap
 from ssg.builder.incremental import PreviousBuild
-from ssg.builder.keeper import Keeper
+from ssg.builder.keeper import Handoff, Keeper
 from ssg.builder.link_check import check_links
 from ssg.builder.links import broken_links_message, load_known_links
 from ssg.builder.next_build import keep_for_next_build
@@ -58,7 +61,10 @@ async def run_build(
 
     Arguments and errors are build_site's; `started` is `time.perf_counter()` at its start.
     With a `keeper` and BACKGROUND_KEEP_MIN_PAGES pages rendered, what the next build
-    reads is written by its forked child (`Keeper.run`), else here before returning.
+    reads is written by its forked child (`Keeper.start`): forked once the pages are
+    rendered, it digests what they read while this process finishes the build, and
+    writes once handed the rest (the link check, the manifest); else it is written here
+    before returning.
     """
     check_out_dir(
         config.out_dir,
@@ -125,6 +131,7 @@ async def _build(
     )
     writer: OutputWriter | None = None
     content_cache = Keeper()
+    handoff: Handoff | None = None
     try:
         previous = PreviousBuild(
             site, services, force=force, include_drafts=include_drafts, strict=strict
@@ -154,6 +161,22 @@ async def _build(
         )
         content_cache.wait()
         _save_content_caches(services, None)  # content first loaded after planning
+        # After a few pages (an edit), the fork and its copied memory cost what it saves.
+        if keeper is not None and len(rendered) - reused >= BACKGROUND_KEEP_MIN_PAGES:
+            # The child digests what the pages read while this process writes the site's
+            # other files, checks the links and switches out/; then it writes the records.
+            handoff = keeper.start(
+                recorder.warm_digests,
+                functools.partial(
+                    _keep_handed,
+                    site,
+                    services,
+                    recorder,
+                    rendered,
+                    started_ns=started_ns,
+                    settings=build_settings(config, include_drafts=include_drafts, strict=strict),
+                ),
+            )
         if config.output == "export":
             check_export(site, results.values(), (p.record for _, p in rendered.values()))
         indexed = services.page_index.url_paths or ()
@@ -181,6 +204,8 @@ async def _build(
             log.warning("%s", message)
         writer.commit()
     except BaseException:
+        if handoff is not None:
+            handoff.cancel()  # no records for a build that failed
         with contextlib.suppress(Exception):  # the build's own error is the one to report
             content_cache.wait()
             _save_content_caches(services, None)  # a rebuild after the fix parses nothing again
@@ -204,23 +229,65 @@ async def _build(
         pages_reused=reused,
         full_render_reason=previous.full_reason,
     )
-    work = functools.partial(
-        keep_for_next_build,
+    warnings = tuple(content_warnings.messages)
+    if handoff is not None:
+        try:
+            # What the child has not got: what this process did after forking it.
+            data = pickle.dumps(
+                (recorder.links, _summary(result), warnings), protocol=pickle.HIGHEST_PROTOCOL
+            )
+        except (pickle.PicklingError, TypeError, AttributeError):
+            handoff.cancel()  # a route result a site made unpicklable: written here (see below)
+        else:
+            handoff.finish(data)
+            return result
+    keep_for_next_build(
         site,
         services,
         recorder,
         result,
-        [(page.record.etag, page.links) for _item, page in rendered.values() if page.links],
+        _page_links(rendered),
         started_ns=started_ns,
         settings=build_settings(config, include_drafts=include_drafts, strict=strict),
-        warnings=tuple(content_warnings.messages),
+        warnings=warnings,
     )
-    # After a few pages (an edit), the fork and its copied memory cost what it saves.
-    if keeper is None or len(rendered) - reused < BACKGROUND_KEEP_MIN_PAGES:
-        work()
-    else:
-        keeper.run(work)
     return result
+
+
+def _summary(result: BuildResult) -> BuildResult:
+    """The result without the manifest's pages (the next build's short cut keeps none)."""
+    return dataclasses.replace(result, manifest=dataclasses.replace(result.manifest, pages={}))
+
+
+def _page_links(
+    rendered: dict[str, tuple[PlannedPage, FinishedPage]],
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(ETag, links) of the pages written that have links (`write_known_links`)."""
+    return [(page.record.etag, page.links) for _item, page in rendered.values() if page.links]
+
+
+def _keep_handed(
+    site: Site,
+    services: DataServices,
+    recorder: RecordsWriter,
+    rendered: dict[str, tuple[PlannedPage, FinishedPage]],
+    data: bytes,
+    *,
+    started_ns: int | None,
+    settings: str,
+) -> None:
+    """`keep_for_next_build` in the Keeper's child, with what the build process handed it."""
+    recorder.links, result, warnings = pickle.loads(data)
+    keep_for_next_build(
+        site,
+        services,
+        recorder,
+        result,
+        _page_links(rendered),
+        started_ns=started_ns,
+        settings=settings,
+        warnings=warnings,
+    )
 
 
 def _save_content_caches(services: DataServices, keeper: Keeper | None) -> None:

@@ -29,6 +29,10 @@ from ssg.reads import ENTRY_PART_READS, Read, ReadKind, Reads
 from ssg.routing.definitions import Params, RouteDefinition
 from ssg.site import Site
 
+_DIGESTED_AT_SAVE = frozenset({ReadKind.FILE, ReadKind.DIR, ReadKind.PAGE_INDEX, ReadKind.VOLATILE})
+"""Reads whose digest `warm_digests` leaves to `save`: a file or folder listing may change when
+out/ is switched in, the page index is digested afresh each time, a volatile read is never equal."""
+
 
 class RecordsWriter:
     """Collects this build's pages and params, then writes the records (`save`).
@@ -148,36 +152,7 @@ class RecordsWriter:
             self.saved = previous
             write_output_stamp(config, stamp)  # every record as it was
             return
-        keys = list(self._keys)
-        groups = self._group_list
-        pages, params = self.pages, self.params
-        # Logged on top of the last records (see build_records), or written whole.
-        logged = (
-            previous is not None
-            and previous.log_entries < LOG_MAX_ENTRIES
-            and previous.log_bytes <= previous.base_bytes // 2
-            # A page carried over is the KeptPage object the last records held.
-            and sum(previous.pages.get(url) is not kept for url, kept in pages.items())
-            <= len(pages) // 4
-        )
-        base = self._base
-        if not logged:
-            used_groups = {g for page in pages.values() for g in page.groups}
-            used = {k for page in pages.values() for k in page.reads}
-            used.update(k for kept in params.values() for k in kept.reads)
-            used.update(k for g in used_groups for k in groups[g])
-            if len(used) < len(keys) * 2 // 3 or len(used_groups) < len(groups) * 2 // 3:
-                keys, groups, pages, params = _compacted(
-                    keys, groups, pages, params, used, used_groups
-                )
-                base = 0
-        self.previous.digests.add_origins(keys)
-        present = set(keys)
-        for read in [read for read in keys if read[0] in ENTRY_PART_READS]:
-            entry = (ReadKind.ENTRY, read[1])
-            if entry not in present:
-                present.add(entry)
-                keys.append(entry)
+        keys, groups, pages, params, base, logged = self._laid_out()
         known = self.previous.records.digests if self.previous.records is not None else []
         changed = self.previous.changed_ids()
         digest = self.previous.digests.digest
@@ -216,6 +191,62 @@ class RecordsWriter:
             records.base_bytes = len(data)
         write_output_stamp(config, stamp)
         self.saved = records
+
+    def warm_digests(self) -> None:
+        """Compute now the digests `save` will write, but those of the reads the switch of
+        out/ may change (files, folder listings) and the ones taken from the last records.
+
+        Called in the Keeper's child once the pages are rendered, while the build process
+        writes the site's other files, checks the links and switches out/: `save`, after
+        those, then finds most digests computed (`ReadDigests` keeps them).
+        """
+        keys, _groups, _pages, _params, base, _logged = self._laid_out()
+        changed = self.previous.changed_ids()
+        digest = self.previous.digests.digest
+        for key_id, read in enumerate(keys):
+            if read[0] in _DIGESTED_AT_SAVE or (key_id < base and key_id not in changed):
+                continue
+            digest(read)
+
+    def _laid_out(
+        self,
+    ) -> tuple[
+        list[Read], list[tuple[int, ...]], dict[str, KeptPage], dict[str, KeptParams], int, bool
+    ]:
+        """The reads, groups, pages and params `save` writes, the id below which a read comes
+        from the last records, and whether they are logged on top of the last records."""
+        previous = self.previous.records
+        keys = list(self._keys)
+        groups = self._group_list
+        pages, params = self.pages, self.params
+        # Logged on top of the last records (see build_records), or written whole.
+        logged = (
+            previous is not None
+            and previous.log_entries < LOG_MAX_ENTRIES
+            and previous.log_bytes <= previous.base_bytes // 2
+            # A page carried over is the KeptPage object the last records held.
+            and sum(previous.pages.get(url) is not kept for url, kept in pages.items())
+            <= len(pages) // 4
+        )
+        base = self._base
+        if not logged:
+            used_groups = {g for page in pages.values() for g in page.groups}
+            used = {k for page in pages.values() for k in page.reads}
+            used.update(k for kept in params.values() for k in kept.reads)
+            used.update(k for g in used_groups for k in groups[g])
+            if len(used) < len(keys) * 2 // 3 or len(used_groups) < len(groups) * 2 // 3:
+                keys, groups, pages, params = _compacted(
+                    keys, groups, pages, params, used, used_groups
+                )
+                base = 0
+        self.previous.digests.add_origins(keys)
+        present = set(keys)
+        for read in [read for read in keys if read[0] in ENTRY_PART_READS]:
+            entry = (ReadKind.ENTRY, read[1])
+            if entry not in present:
+                present.add(entry)
+                keys.append(entry)
+        return keys, groups, pages, params, base, bool(logged)
 
 
 def _compacted(

@@ -56,6 +56,62 @@ def test_a_killed_child_is_reported() -> None:
         keeper.run(work)
 
 
+def test_started_work_runs_early_then_late_with_the_data_handed(tmp_path: Path) -> None:
+    early_file, late_file = tmp_path / "early.txt", tmp_path / "late.txt"
+    go_read, go_write = os.pipe()
+
+    def early() -> None:
+        early_file.write_text(str(os.getpid()))
+        os.write(go_write, b"!")  # tells the test that early() ran
+
+    def late(data: bytes) -> None:
+        late_file.write_text(f"{os.getpid()} {data.decode()}")
+
+    with Keeper() as keeper:
+        handoff = keeper.start(early, late)
+        assert os.read(go_read, 1) == b"!"  # early() runs before the data is handed
+        assert not late_file.exists()
+        handoff.finish(b"the manifest")
+    os.close(go_read)
+    os.close(go_write)
+
+    child = early_file.read_text()
+    assert child != str(os.getpid())  # another process ran both
+    assert late_file.read_text() == f"{child} the manifest"
+
+
+@pytest.mark.parametrize("how", ["cancel", "never handed"])
+def test_started_work_is_not_finished_after_a_cancel(tmp_path: Path, how: str) -> None:
+    late_file = tmp_path / "late.txt"
+
+    def late(data: bytes) -> None:
+        late_file.write_text(data.decode())
+
+    with Keeper() as keeper:
+        handoff = keeper.start(lambda: None, late)
+        if how == "cancel":
+            handoff.cancel()  # a failed build; leaving the block then waits for the child
+
+    assert not late_file.exists()
+
+
+def test_started_work_runs_here_where_no_child_can_be_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+
+    def no_fork() -> int:
+        raise OSError("no process left")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with Keeper() as keeper:
+        handoff = keeper.start(lambda: ran.append("early"), lambda data: ran.append(data.decode()))
+        assert ran == []
+        handoff.finish(b"late")
+
+    assert ran == ["early", "late"]
+
+
 HANGING_KEEPER = """
 import os, sys
 from pathlib import Path
@@ -192,3 +248,32 @@ async def test_content_first_loaded_by_a_page_is_kept_too(
     await build(site)
 
     assert "70 file(s) unchanged since they were parsed" in caplog.text
+
+
+def test_a_build_that_fails_after_its_pages_keeps_the_last_records(make_site: MakeSite) -> None:
+    pages = BACKGROUND_KEEP_MIN_PAGES  # the records are digested by a child from the render on
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "<h1>home</h1>",
+            "app/n/[n]/page.py": "def generate_static_params(params):\n"
+            f"    return [{{'n': str(n)}} for n in range({pages - 1})]\n",
+            "app/n/[n]/page.html": "v1 {{ params.n }}",
+        }
+    )
+    command = [sys.executable, "-m", "ssg", "build", "--strict", str(site)]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert first.returncode == 0, first.stderr
+    page = site / "app/n/[n]/page.html"
+    page.write_text('v2 {{ params.n }} <a href="/nowhere">x</a>')
+
+    failed = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    page.write_text("v2 {{ params.n }}")
+    fixed = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+    assert failed.returncode == 1
+    assert "/nowhere" in failed.stderr + failed.stdout
+    assert fixed.returncode == 0, fixed.stderr
+    # Nothing of the failed build was taken for this one's: every page rendered again.
+    assert f"Rendered {pages - 1:,} pages, reused 1" in fixed.stdout
+    assert (site / "out/n/7.html").read_text().count("v2 7") == 1
