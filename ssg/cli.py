@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
 from ssg import __version__
-from ssg.errors import SsgError
 
 
 class _SsgGroup(click.Group):
     """Prints an SsgError's message without a traceback and exits 1 (as mkdocs Abort)."""
 
     def invoke(self, ctx: click.Context) -> object:
+        # Imported once a command runs: `ssg --version` and `ssg --help` answer without
+        # the exception tree (and the dataclasses it defines).
+        from ssg.errors import SsgError
+
         try:
             return super().invoke(ctx)
         except SsgError as exc:
@@ -28,6 +30,8 @@ class _SsgGroup(click.Group):
 @click.version_option(__version__, prog_name="ssg")
 def cli() -> None:
     """ssg: a static site generator with Next.js App Router semantics and ISR."""
+    import logging  # here, not at the top: `ssg --version` and `ssg --help` log nothing
+
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 
@@ -170,7 +174,8 @@ def main() -> None:
     """Console-script entry point (`ssg`, `python -m ssg`).
 
     The interpreter's normal teardown runs after a build (mostly its final
-    garbage collections): skipping it (`os._exit`) or
-    freezing the collector lost what site modules left in open files.
+    garbage collections): skipping it (`os._exit`), freezing the collector or
+    disabling it (which skips the teardown's first collection) lost what site
+    modules left in open files.
     """
     cli()

@@ -168,3 +168,18 @@ def test_handler_returning_an_aiohttp_response_builds_in_a_fresh_process(
     result = run_ssg("build", str(site))
     assert result.returncode == 0, result.stderr
     assert json.loads((site / "out/api.json").read_text()) == {"ok": True}
+
+
+def test_version_and_help_load_no_command() -> None:
+    # `ssg --version` and `ssg --help` answer from click alone: the exception tree and
+    # logging are imported once a command runs.
+    for flag in ("--version", "--help"):
+        code = (
+            "import sys\nfrom ssg.cli import main\n"
+            f"sys.argv = ['ssg', {flag!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('loaded:', [name for name in ('ssg.errors', 'logging') if name in sys.modules])"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert "loaded: []" in result.stdout, result.stdout + result.stderr

@@ -62,12 +62,9 @@ async def build_site(
             templates, fetches, export), with the files involved and the fix.
     """
     started = time.perf_counter()
-    if not force:
-        kept = unchanged_build(
-            config, now=clock(), include_drafts=include_drafts, strict=strict, started=started
-        )
-        if kept is not None:
-            return kept
+    kept = None if force else _kept_build(config, clock, include_drafts, strict, started)
+    if kept is not None:
+        return kept
     # The renderers (Jinja2, Markdown, Pygments, aiohttp) load only when something changed.
     from ssg.builder.pipeline import run_build
 
@@ -81,4 +78,54 @@ async def build_site(
         remove_old_in_background=remove_old_in_background,
         started=started,
         keeper=keeper,
+    )
+
+
+def build_site_in_new_loop(
+    config: SiteConfig,
+    *,
+    clock: Clock = time.time,
+    on_progress: Callable[[int, int], None] | None = None,
+    strict: bool = False,
+    include_drafts: bool = False,
+    force: bool = False,
+    remove_old_in_background: bool = False,
+    keeper: Keeper | None = None,
+) -> BuildResult:
+    """`build_site` for a caller without an event loop (`ssg build`).
+
+    The short cut runs first, outside any event loop: a build with nothing
+    changed returns without importing asyncio (and the ssl, socket and
+    subprocess modules it loads). Otherwise the build runs in `asyncio.run`.
+    Arguments, result and errors are build_site's.
+    """
+    started = time.perf_counter()
+    kept = None if force else _kept_build(config, clock, include_drafts, strict, started)
+    if kept is not None:
+        return kept
+    import asyncio  # only a build that renders runs an event loop
+
+    from ssg.builder.pipeline import run_build
+
+    return asyncio.run(
+        run_build(
+            config,
+            clock=clock,
+            on_progress=on_progress,
+            strict=strict,
+            include_drafts=include_drafts,
+            force=force,
+            remove_old_in_background=remove_old_in_background,
+            started=started,
+            keeper=keeper,
+        )
+    )
+
+
+def _kept_build(
+    config: SiteConfig, clock: Clock, include_drafts: bool, strict: bool, started: float
+) -> BuildResult | None:
+    """The short cut's result (`unchanged_build`) when no input changed, else None."""
+    return unchanged_build(
+        config, now=clock(), include_drafts=include_drafts, strict=strict, started=started
     )

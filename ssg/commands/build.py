@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssg.builder.build_result import BuildResult
-from ssg.builder.builder import build_site
+from ssg.builder.builder import build_site_in_new_loop
 from ssg.builder.keeper import Keeper
 from ssg.config import load_config
 
@@ -81,16 +80,14 @@ def run(
     # What the next build reads is written by a child while the summary prints.
     with Keeper() as keeper:
         try:
-            result = asyncio.run(
-                build_site(
-                    config,
-                    on_progress=on_progress,
-                    strict=strict,
-                    include_drafts=drafts,
-                    force=force,
-                    remove_old_in_background=True,
-                    keeper=keeper,
-                )
+            result = build_site_in_new_loop(
+                config,
+                on_progress=on_progress,
+                strict=strict,
+                include_drafts=drafts,
+                force=force,
+                remove_old_in_background=True,
+                keeper=keeper,
             )
         finally:
             gc.set_threshold(*thresholds)

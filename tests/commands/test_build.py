@@ -91,3 +91,28 @@ def test_a_build_on_a_pipe_loads_rich_only_for_the_summary(make_site: MakeSite) 
     )
     assert "rich loaded: False" in (site / "out/index.html").read_text()
     assert "Built 2 routes" in result.stdout  # the summary, printed with rich
+
+
+def test_a_build_with_nothing_changed_runs_no_event_loop(make_site: MakeSite) -> None:
+    # The short cut answers before any event loop: asyncio (with ssl, sockets and
+    # subprocess) is imported only by a build that renders.
+    site = make_site(SMALL)
+    for _ in range(2):
+        run(site, console=Console(record=True, width=200))
+    # The second build's pages are hard links to the first's, whose removal (in the
+    # background, after the build) changes their link count, so their ctime.
+    for page in (site / "out").rglob("*.html"):
+        twin = page.with_name(page.name + ".twin")
+        twin.hardlink_to(page)
+        twin.unlink()
+    code = (
+        "import sys\nfrom ssg.cli import cli\ntry:\n"
+        f"    cli(['build', {str(site)!r}])\n"
+        "except SystemExit:\n    pass\n"
+        "print('loaded:', [name for name in ('asyncio', 'ssl') if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "Rendered 0 pages, reused 2" in result.stdout, result.stdout + result.stderr
+    assert "loaded: []" in result.stdout
