@@ -12,6 +12,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from ssg.content.lexing import speed_up
+
 CSS_CLASS = "highlight"
 
 # Properties a light style may set on a token that the dark style leaves alone;
@@ -28,15 +30,17 @@ def find_lexer(language: str) -> Lexer | None:
 
     Never guesses from the code (`guess_lexer` tries every lexer: slow and
     often wrong). Lexer instances are stateless between calls, so one per name
-    is cached for the whole process.
+    is cached for the whole process, with its rules joined
+    (`ssg.content.lexing.speed_up`: the same tokens, fewer regex calls).
 
     Args:
         language: the name from the fence info string, e.g. "rust" or "Go".
     """
     try:
-        return get_lexer_by_name(language)  # case-insensitive alias lookup
+        lexer = get_lexer_by_name(language)  # case-insensitive alias lookup
     except ClassNotFound:
         return None
+    return speed_up(lexer)
 
 
 @lru_cache(maxsize=1)
