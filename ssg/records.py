@@ -8,8 +8,10 @@ neither imports the other.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import math
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -59,6 +61,9 @@ class PageRecord:
         bundle_files: page-bundle files served next to it, as (name relative
             to the URL, absolute source file): set by the server for a page it
             rendered on demand (a build writes them into out/ instead).
+        due_at: when something the render left out for its future date (a
+            scheduled post) falls due, epoch seconds, else None: `revalidate`
+            then counts down to it from `generated_at` (see `restamped`).
     """
 
     url_path: str
@@ -75,9 +80,28 @@ class PageRecord:
     data_keys: tuple[str, ...] = ()
     generated_at: float = 0.0
     bundle_files: tuple[tuple[str, str], ...] = ()
+    due_at: float | None = None
+
+    def restamped(self, generated_at: float) -> PageRecord:
+        """This record as generated at `generated_at` (epoch seconds, not before the render).
+
+        A page that left out a scheduled post must go stale when the post falls
+        due, however long after its render the build ends or a later build
+        reuses it: its revalidate becomes the lower of its own and the whole
+        seconds left until `due_at` (at least 1; 0 would make it dynamic). The
+        lower of the two is exact: a revalidate that came from an earlier due
+        time only shrinks, one that came from the route or its data stays.
+        """
+        if self.due_at is None or self.revalidate.is_every_request:
+            return dataclasses.replace(self, generated_at=generated_at)
+        left = Revalidate.after(max(1, math.ceil(self.due_at - generated_at)))
+        return dataclasses.replace(
+            self, generated_at=generated_at, revalidate=self.revalidate.lowest(left)
+        )
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict; `location`, `headers`, `data_keys`, `bundle_files` only when set."""
+        """A JSON-ready dict; `location`, `headers`, `data_keys`, `bundle_files`, `due_at`
+        only when set."""
         data: dict[str, Any] = {
             "url_path": self.url_path,
             "route_pattern": self.route_pattern,
@@ -98,6 +122,8 @@ class PageRecord:
             data["data_keys"] = list(self.data_keys)
         if self.bundle_files:
             data["bundle_files"] = [list(item) for item in self.bundle_files]
+        if self.due_at is not None:
+            data["due_at"] = self.due_at
         return data
 
     @classmethod
@@ -124,6 +150,7 @@ class PageRecord:
                 data_keys=tuple(str(key) for key in data.get("data_keys", ())),
                 generated_at=float(data["generated_at"]),
                 bundle_files=tuple((str(n), str(f)) for n, f in data.get("bundle_files", ())),
+                due_at=None if data.get("due_at") is None else float(data["due_at"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad page record field: {exc!r}") from exc
@@ -305,15 +332,17 @@ def restamped_manifest_text(text: str, *, build_id: str, generated_at: float) ->
     | -------------------------------------- | ---------------------- | ------------------------- |
     | "build_id": "a1", "generated_at": 5.0 ... each page "generated_at": 5.0 | "b2", 9.5 | "b2", 9.5 everywhere |
     | a page's generated_at differs from the manifest's | any         | None                      |
+    | a page has a `due_at` (its revalidate counts to it) | any       | None                      |
 
     Returns:
         The new text, or None when `text` is not `dumps` text whose every generated
-        time is the manifest's (parse it and build the manifest instead).
+        time is the manifest's, or a page's revalidate counts down to a due time
+        (parse it and build the manifest instead, with `PageRecord.restamped`).
     """
     header = re.match(
         r'\{\n "version": (\d+),\n "build_id": ("[0-9a-f]*"),\n "generated_at": ([^,\n]+),\n', text
     )
-    if header is None or header.group(1) != str(MANIFEST_VERSION):
+    if header is None or header.group(1) != str(MANIFEST_VERSION) or '"due_at": ' in text:
         return None
     old_time = f'"generated_at": {header.group(3)}'
     if text.count(old_time) != text.count('"generated_at": '):

@@ -237,6 +237,8 @@ class RenderScope:
             this page's URL (the entries it looked up with `Collection.get`).
         shows_unpublished: the page looked up a draft or a future-dated entry
             (`ssg build --drafts`): it stays out of sitemaps.
+        due_at: the earliest date a scheduled post this render left out falls
+            due (epoch seconds), else None; see `record_due`.
         generating_params: this scope runs generate_static_params (build only):
             request APIs fail with a clear error, uncached fetches are allowed.
     """
@@ -255,6 +257,7 @@ class RenderScope:
     generating_params: bool = False
     bundle_dirs: dict[Path, tuple[str, ...]] = field(default_factory=dict)
     shows_unpublished: bool = False
+    due_at: float | None = None
 
     def record_revalidate(self, revalidate: Revalidate) -> None:
         """Record a data revalidate; as Next.js revalidate, the lowest value wins."""
@@ -270,6 +273,7 @@ class RenderScope:
         `collect_due()` also keeps the time, so its memo hits record it again.
         """
         self.record_revalidate(Revalidate.after(max(1, math.ceil(due_at - self.services.clock()))))
+        self.due_at = due_at if self.due_at is None else min(self.due_at, due_at)
         self.services.schedule.note(due_at)
         collector = _due_collector.get()
         if collector is not None:

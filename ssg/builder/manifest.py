@@ -35,7 +35,6 @@ Schema (version 2; `ssg.records.Manifest` reads and writes it)::
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import uuid
 from collections.abc import Iterable
@@ -89,7 +88,7 @@ def build_manifest(
         generated_at=now,
         routes=tuple(route_record(site, result) for result in results),
         pages={
-            page.url_path: dataclasses.replace(page, generated_at=now)
+            page.url_path: page.restamped(now)
             for page in sorted(pages, key=lambda page: page.url_path)
         },
         indexed_pages=tuple(sorted(indexed)),

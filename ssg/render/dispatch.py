@@ -88,6 +88,8 @@ class InProcessDispatcher:
         )
         rendered = await render_match(self.site, match, scope)
         caller.record_revalidate(rendered.revalidate)
+        if rendered.due_at is not None:
+            caller.record_due(rendered.due_at)
         caller.record_tags(rendered.tags)
         headers_out: tuple[tuple[str, str], ...] = (
             ("Content-Type", rendered.content_type),

@@ -25,6 +25,8 @@ class RenderedPage:
         headers: extra headers a route handler set (not Content-Type).
         data_keys: the data-cache keys the render read (fetches and ssg.cache
             entries), sorted: what `revalidate_path` expires for this page.
+        due_at: when a scheduled post the render left out falls due (epoch
+            seconds), else None (see `PageRecord.restamped`).
     """
 
     status: int
@@ -35,6 +37,7 @@ class RenderedPage:
     location: str | None = None
     headers: Headers = ()
     data_keys: tuple[str, ...] = ()
+    due_at: float | None = None
 
     def to_record(
         self, *, url_path: str, route_pattern: str, output_file: str, generated_at: float
@@ -61,4 +64,5 @@ class RenderedPage:
             headers=self.headers,
             data_keys=self.data_keys,
             generated_at=generated_at,
+            due_at=self.due_at,
         )

@@ -97,6 +97,7 @@ def _scoped_page(
         location=location,
         headers=headers,
         data_keys=tuple(sorted(scope.data_keys)),
+        due_at=scope.due_at,
     )
 
 

@@ -81,8 +81,9 @@ def render_not_found(
     body = _render_special(
         site, file, theme_name, DEFAULT_NOT_FOUND, layouts, metadata, context, strict=strict
     )
-    revalidate = Revalidate.NEVER if scope is None else scope.revalidate
-    return RenderedPage(404, body.encode("utf-8"), HTML, revalidate)
+    if scope is None:
+        return RenderedPage(404, body.encode("utf-8"), HTML, Revalidate.NEVER)
+    return RenderedPage(404, body.encode("utf-8"), HTML, scope.revalidate, due_at=scope.due_at)
 
 
 def render_error_page(

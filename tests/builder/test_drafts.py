@@ -72,6 +72,28 @@ async def test_a_page_that_left_out_a_future_post_is_due_at_its_date(
     assert pages["/blog/old"].revalidate == Revalidate.after(100)
 
 
+async def test_a_page_reused_by_a_later_build_still_goes_stale_at_the_post_date(
+    make_site: MakeSite,
+) -> None:
+    site = _site(make_site)
+    config = load_config(site)
+    await build_site(config, clock=lambda: NOW)  # the post falls due at NOW + 100
+    (site / "content/old.md").write_text("---\ntitle: Old\ndate: 2020-05-01\n---\nEdited.\n")
+
+    later = await build_site(config, clock=lambda: NOW + 30)  # "/" is reused, not rendered
+    unchanged = await build_site(config, clock=lambda: NOW + 40)
+    cold = await build_site(config, clock=lambda: NOW + 40, force=True)
+
+    assert later.pages_reused > 0 and unchanged.pages_rendered == 0
+    for result in (later, unchanged, cold):
+        home = result.manifest.pages["/"]
+        assert home.generated_at + home.revalidate.to_json() == NOW + 100
+    assert (
+        json.loads((site / "out/_ssg/manifest.json").read_text())["pages"]["/"]["revalidate"] == 60
+    )
+    assert unchanged.manifest.pages == cold.manifest.pages  # as a cold build at that time
+
+
 async def test_include_drafts_builds_drafts_and_future_posts(make_site: MakeSite) -> None:
     site = _site(make_site)
 
