@@ -150,8 +150,8 @@ def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
     Globals: `url(url_path)` (the path under the site's base path, as
     Next.js `<Link href>`: `{{ url("/blog/a") }}` -> "/docs/blog/a"),
     `asset_url(name)` (a theme asset's fingerprinted URL, base path
-    included), `absolute_url(url_path)` (site_url + path, for feeds and
-    canonical links). Filters: `date(format)`, `absolute_url`, `url`.
+    included), `absolute_url(url_path)` (site_url + path in the site's
+    trailing-slash form, for feeds and canonical links). Filters: `date(format)`, `absolute_url`, `url`.
     """
     theme_loader = jinja2.FileSystemLoader(theme.templates_dir)
     env = RecordingEnvironment(
@@ -183,7 +183,11 @@ def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
     site_url = config.site_url
 
     def absolute_url(url_path: str) -> str:
-        return urljoin(site_url + "/", url_path.lstrip("/")) if site_url else url(url_path)
+        if not site_url:
+            return url(url_path)
+        # A root-relative path in the site's trailing-slash form, as url() gives it.
+        path = with_base_path(str(url_path), "", trailing_slash=config.trailing_slash)
+        return urljoin(site_url + "/", path.lstrip("/"))
 
     def url(url_path: str) -> str:
         return with_base_path(str(url_path), config.base_path, trailing_slash=config.trailing_slash)

@@ -132,12 +132,21 @@ async def test_with_trailing_slash_links_and_redirects_take_the_sites_form(
             "ssg.toml": SITE["ssg.toml"].replace(
                 'title = "T"', 'title = "T"\ntrailing_slash = true'
             ),
+            "app/sitemap.xml/route.py": 'import ssg\ndynamic = "force-static"\n'
+            "def GET(request, params):\n    return ssg.sitemap()\n",
         }
     )
     result = await build_site(load_config(site, environ={}))
     home = (site / "out" / "index.html").read_text()
     assert 'id="t" href="/repo/about/"' in home and 'src="/repo/logo.png"' in home
     assert 'href="/repo/feed.xml"' in home and 'href="/repo/"' in home
+    # Absolute URLs (canonical, og:url, sitemap) name the page's own form, not a redirect.
+    about = (site / "out" / "about" / "index.html").read_text()
+    assert '<link rel="canonical" href="https://x.org/repo/about/">' in about
+    assert '<meta property="og:url" content="https://x.org/repo/about/">' in about
+    sitemap = (site / "out" / "sitemap.xml").read_text()
+    assert "<loc>https://x.org/repo/about/</loc>" in sitemap
+    assert "<loc>https://x.org/repo/</loc>" in sitemap
     assert result.manifest.redirects["/old"].location == "/repo/about/"
     assert result.broken_links == []
 

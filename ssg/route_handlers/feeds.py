@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote, unquote
 
+from ssg.base_path import with_base_path
 from ssg.content.dates import parse_date
 from ssg.content.entry import Entry
 from ssg.errors import ArgumentError
@@ -113,7 +114,7 @@ def feed(
     generator.updated(newest)
     generator.lastBuildDate(newest)
     for entry in kept:
-        link = absolute_url(origin, url(entry))
+        link = absolute_url(origin, url(entry), trailing_slash=bool(site.get("trailing_slash")))
         item = generator.add_entry(order="append")
         item.id(link)
         item.guid(link, permalink=True)
@@ -162,7 +163,9 @@ def sitemap(
         ArgumentError: `entries` given without `url`.
     """
     scope = require_scope("sitemap()", "in a route handler, e.g. GET of app/sitemap.xml/route.py")
-    origin = site_origin(scope.services.site_values)
+    site = scope.services.site_values
+    origin = site_origin(site)
+    trailing_slash = bool(site.get("trailing_slash"))
     pages = scope.services.page_index.url_paths
     note_read((ReadKind.PAGE_INDEX,))
     if pages is None:
@@ -189,7 +192,9 @@ def sitemap(
     root = ET.Element("urlset", xmlns=SITEMAP_NS)
     for url_path in sorted(lastmod):
         node = ET.SubElement(root, "url")
-        ET.SubElement(node, "loc").text = absolute_url(origin, url_path)
+        ET.SubElement(node, "loc").text = absolute_url(
+            origin, url_path, trailing_slash=trailing_slash
+        )
         modified = lastmod[url_path]
         if modified is not None:
             ET.SubElement(node, "lastmod").text = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -233,18 +238,23 @@ def site_origin(site: dict[str, Any]) -> str:
     return origin
 
 
-def absolute_url(origin: str, url_path: str) -> str:
-    """`origin` + `url_path` percent-encoded once (RFC 3986), encoded or not on the way in.
+def absolute_url(origin: str, url_path: str, *, trailing_slash: bool = False) -> str:
+    """`origin` + `url_path` percent-encoded once (RFC 3986), encoded or not on the way in,
+    in the site's trailing-slash form (`ssg.base_path.with_base_path`): the URL a page
+    answers at without a redirect, as a sitemap's <loc> and a feed's links must be.
 
-    | origin          | url_path             | result                          |
-    | --------------- | -------------------- | ------------------------------- |
-    | https://x.org   | /blog/café           | https://x.org/blog/caf%C3%A9    |
-    | https://x.org   | /blog/caf%C3%A9      | https://x.org/blog/caf%C3%A9    |
-    | https://x.org/d | about                | https://x.org/d/about           |
+    | origin          | url_path             | trailing_slash | result                        |
+    | --------------- | -------------------- | -------------- | ----------------------------- |
+    | https://x.org   | /blog/café           | False          | https://x.org/blog/caf%C3%A9  |
+    | https://x.org   | /blog/caf%C3%A9      | False          | https://x.org/blog/caf%C3%A9  |
+    | https://x.org/d | about                | False          | https://x.org/d/about         |
+    | https://x.org/d | /about, /about/      | True           | https://x.org/d/about/        |
+    | https://x.org   | /feed.xml            | True           | https://x.org/feed.xml        |
     """
     if not url_path.startswith("/"):
         url_path = "/" + url_path
-    return origin + quote(unquote(url_path), safe=_PATH_SAFE)
+    path = quote(unquote(url_path), safe=_PATH_SAFE)
+    return origin + with_base_path(path, "", trailing_slash=trailing_slash)
 
 
 def _updated(entry: Entry) -> datetime | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urljoin
 
 import jinja2
 import pytest
@@ -180,7 +181,16 @@ def theme_env(app_dir: Any, pytestconfig: pytest.Config) -> jinja2.Environment:
     env.globals["asset_url"] = fake_asset_url
     # The renderer's url(): the site's base path ("" here) on root-relative URLs.
     env.globals["url"] = lambda url_path: with_base_path(url_path, "")
+    env.globals["absolute_url"] = _absolute_url
     return env
+
+
+@jinja2.pass_context
+def _absolute_url(context: Any, url_path: str) -> str:
+    """The renderer's absolute_url(): the site's base_url (`site` of the render) + the path."""
+    site_url = str((context.get("site") or {}).get("base_url") or "").rstrip("/")
+    path = with_base_path(url_path, "")
+    return urljoin(site_url + "/", path.lstrip("/")) if site_url else path
 
 
 SITE = {
