@@ -16,10 +16,12 @@ import ssg.errors
 from ssg.config import load_config
 from ssg.errors import (
     ArgumentError,
+    BuildError,
     BuildNotFoundError,
     HandlerReturnError,
     ListenError,
     OutsideRenderError,
+    PagesFailedError,
     RevalidateError,
     SegmentNameError,
     SiteNotFoundError,
@@ -145,3 +147,19 @@ def test_a_bad_cache_option_is_an_argument_error_at_decoration() -> None:
     with pytest.raises(ArgumentError, match=r"revalidate=-1 must be 0 or more seconds") as info:
         ssg.cache(revalidate=-1)
     assert info.value.source_file == __file__
+
+
+def test_pages_failing_with_one_message_share_a_line_of_the_build_error() -> None:
+    def failed(url_path: str, message: str) -> BuildError:
+        where = f"/blog/[slug] ({url_path})"
+        return BuildError(f"{where}: {message}", route_pattern="/blog/[slug]", url_path=url_path)
+
+    syntax = "app/blog/[slug]/page.html:3: template syntax error: No filter named 'nosuch'."
+    failures = [failed(f"/blog/{n}", syntax) for n in "abcd"] + [failed("/blog/e", "other")]
+    error = PagesFailedError([*failures, failed("/blog/f", syntax)], shown=20)
+    assert str(error).splitlines() == [
+        "6 page(s) failed to render:",
+        f"  - /blog/[slug] (5 pages: /blog/a, /blog/b, +3 more): {syntax}",
+        "  - /blog/[slug] (/blog/e): other",
+    ]
+    assert len(error.failures) == 6

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import unquote
 
 from ssg.errors.base import SsgError
 
@@ -39,19 +40,63 @@ class BuildError(SsgError):
 class PagesFailedError(SsgError):
     """Several pages failed during the build; `failures` holds each page's error.
 
+    The message lists one line per distinct failure: pages of one route that
+    failed with the same message (a template's syntax error fails every page
+    that uses it) share a line naming how many pages and the first two URLs.
+
+    | failures                                             | a line of the message |
+    | ---------------------------------------------------- | --------------------- |
+    | /blog/[slug] (/blog/a): x.html:3: error E, the same for /blog/b, /blog/c | `/blog/[slug] (3 pages: /blog/a, /blog/b, +1 more): x.html:3: error E` |
+    | /blog/[slug] (/blog/a): error E                      | `/blog/[slug] (/blog/a): error E` |
+
     Attributes:
         failures: every error (BuildError or OutputConflictError), by URL.
-        shown: how many of them the message lists (the rest are counted).
+        shown: how many lines the message lists (the rest are counted).
     """
 
     def __init__(self, failures: Sequence[SsgError], *, shown: int) -> None:
         self.failures = list(failures)
         self.shown = shown
-        text = "\n".join(f"  - {e}" for e in self.failures[:shown])
-        more = len(self.failures) - shown
+        lines = _grouped_lines(self.failures)
+        text = "\n".join(f"  - {line}" for line in lines[:shown])
+        more = len(lines) - shown
         if more > 0:
             text += f"\n  ... and {more} more"
         super().__init__(f"{len(self.failures)} page(s) failed to render:\n{text}")
+
+
+def _grouped_lines(failures: Sequence[SsgError]) -> list[str]:
+    """One line per failure, pages of one route failing with one message merged (in order)."""
+    groups: dict[tuple[str, str], list[str]] = {}  # (route, message after the URL): URLs
+    lines: list[str | tuple[str, str]] = []
+    for error in failures:
+        text = str(error)
+        if not isinstance(error, BuildError):
+            lines.append(text)
+            continue
+        url = unquote(error.url_path)
+        where = f"{error.route_pattern} ({url})"
+        if not text.startswith(where):
+            lines.append(text)
+            continue
+        key = (error.route_pattern, text[len(where) :])
+        if key not in groups:
+            groups[key] = []
+            lines.append(key)
+        groups[key].append(url)
+    out = []
+    for line in lines:
+        if isinstance(line, str):
+            out.append(line)
+            continue
+        route_pattern, rest = line
+        urls = groups[line]
+        if len(urls) == 1:
+            out.append(f"{route_pattern} ({urls[0]}){rest}")
+            continue
+        named = ", ".join(urls[:2]) + (f", +{len(urls) - 2} more" if len(urls) > 2 else "")
+        out.append(f"{route_pattern} ({len(urls)} pages: {named}){rest}")
+    return out
 
 
 class OutputConflictError(SsgError):
