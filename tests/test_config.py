@@ -156,6 +156,7 @@ PROBLEMS = [
         id="params-not-a-table",
     ),
     pytest.param("title = \n", "", "not valid TOML", "at line 1", id="bad-toml"),
+    pytest.param("nav = [\n", "", "not valid TOML", "near the end of the file", id="toml-unclosed"),
 ]
 
 

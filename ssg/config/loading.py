@@ -29,7 +29,16 @@ def _read_toml(config_file: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             config_file,
-            [ConfigProblem("", f"not valid TOML: {exc}", "fix the syntax at that line")],
+            [
+                ConfigProblem(
+                    "",
+                    f"not valid TOML: {exc}",
+                    # tomllib names a line and column, or only "at end of document".
+                    "fix the syntax at that line"
+                    if "line" in str(exc)
+                    else "fix the syntax near the end of the file (an unclosed quote or bracket?)",
+                )
+            ],
         ) from exc
 
 

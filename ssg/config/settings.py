@@ -63,7 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
         http_url("base_url"),
     ),
     Setting("out_dir", str, "out", "the output folder, relative to the site"),
-    Setting("trailing_slash", bool, False, "/a is written as a.html (false) or a/index.html"),
+    Setting(
+        "trailing_slash", bool, False, "/a is written as a.html (false) or a/index.html (true)"
+    ),
     Setting("theme", str, "default", "a shipped theme's name or a folder in the site"),
     Setting(
         "output",
