@@ -12,6 +12,7 @@ from ssg.builder.build_result import BuildResult, RouteResult
 from ssg.records import RenderKind
 from ssg.routing.definitions import RouteKind
 
+DAY_SECONDS = 86_400
 SYMBOLS = {RenderKind.STATIC: "○", RenderKind.SSG: "●", RenderKind.DYNAMIC: "ƒ"}
 LEGEND = (
     "○ static   ● prerendered from generate_static_params   ƒ dynamic: per request",
@@ -28,13 +29,35 @@ def route_symbol(result: RouteResult, *, exported: bool = False) -> str:
     | static  | None       | ○         |
     | ssg     | None       | ●         |
     | isr     | 60         | ISR 60s (an export: ○, or ● with params; nothing regenerates files) |
+    | isr     | 15296982   | ISR 177d (two days or more: whole days; a scheduled post's countdown) |
     | dynamic | any        | ƒ         |
     """
     if result.render is RenderKind.ISR and result.revalidate.is_timed:
         if exported:
             return SYMBOLS[RenderKind.SSG if result.route.is_dynamic_pattern else RenderKind.STATIC]
+        seconds = result.revalidate.seconds
+        if seconds >= 2 * DAY_SECONDS:
+            return f"ISR {round(seconds / DAY_SECONDS)}d"
         return f"ISR {result.revalidate}"
     return SYMBOLS.get(result.render, "?")
+
+
+def _due_dates(result: BuildResult) -> dict[str, float]:
+    """Route pattern -> the earliest date (epoch s) a scheduled post one of its pages left
+    out falls due; empty when the build left none out."""
+    if result.next_due_at is None:
+        return {}  # the manifest's pages are not parsed when no page can have one
+    dates: dict[str, float] = {}
+    for page in result.manifest.pages.values():
+        if page.due_at is not None:
+            known = dates.get(page.route_pattern)
+            dates[page.route_pattern] = page.due_at if known is None else min(known, page.due_at)
+    return dates
+
+
+def _day(when: float) -> str:
+    """An epoch time as its UTC day, "2027-06-01"."""
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d")
 
 
 def print_report(result: BuildResult, console: Console) -> None:
@@ -46,9 +69,13 @@ def print_report(result: BuildResult, console: Console) -> None:
     table.add_column("Pages", justify="right")
     table.add_column("Notes")
     counts: dict[RenderKind, int] = {}
+    due_dates = _due_dates(result)
     for row in result.routes:
         counts[row.render] = counts.get(row.render, 0) + 1
         notes = []
+        due = due_dates.get(row.route.route_pattern)
+        if due is not None and not result.exported:
+            notes.append(f"stale when a scheduled post falls due ({_day(due)})")
         if result.exported and row.render is RenderKind.ISR and row.revalidate.is_timed:
             notes.append(f"revalidate {row.revalidate} applies under ssg serve only")
         if row.dynamic_reason:

@@ -154,3 +154,22 @@ async def test_build_without_scheduled_posts_says_nothing_about_them(
 
     assert result.next_due_at is None
     assert "falls due" not in console.export_text()
+
+
+async def test_route_table_names_the_day_a_scheduled_post_makes_a_route_stale(
+    make_site: MakeSite,
+) -> None:
+    site = _site(make_site)
+    # 200 days and 100 s after NOW: the home page's revalidate counts down to it.
+    (site / "content/soon.md").write_text("---\ntitle: Soon\ndate: 2033-12-04T03:35:00Z\n---\nS\n")
+    (site / "app/page.py").write_text(
+        "import drafts_site as blog\ndef load(params):\n    return {'posts': blog.posts()}\n"
+    )
+    console = Console(record=True, width=200)
+
+    result = await build_site(load_config(site), clock=lambda: NOW)
+    print_report(result, console)
+
+    home = next(line for line in console.export_text().splitlines() if line.split()[2:3] == ["/"])
+    assert home.startswith("ISR 200d")
+    assert "stale when a scheduled post falls due (2033-12-04)" in home
