@@ -25,9 +25,10 @@ def check_export(
     request), is a route handler other than a prerendered GET, or is a dynamic
     route whose pages could only be rendered on demand (no params, or [] while
     dynamic_params is True). A prerendered route handler must also answer 200 or
-    redirect: a file host serves every file as 200, so another status (a 204 from a
-    GET that returned None, a 500) would reach visitors as an empty or wrong page
-    (Next.js fails the build when a route handler returns no Response).
+    redirect: a file host serves every file as 200, so another status (a 204, a
+    500) would reach visitors as an empty or wrong page. (A prerendered GET that
+    returns nothing fails every build, as Next.js's "No response is returned from
+    route handler": `ssg.route_handlers.invoke.call_handler`.)
 
     Args:
         site: the site.
@@ -48,11 +49,7 @@ def check_export(
         if route.kind is RouteKind.HANDLER and found:
             where = site.relative(route.module_file or route.segment_dir)
             first = found[0]
-            answered = (
-                "204, an empty answer (GET returned None)"
-                if first.status == 204
-                else str(first.status)
-            )
+            answered = "204, an empty answer" if first.status == 204 else str(first.status)
             more = f" and {len(found) - 1:,} more" if len(found) > 1 else ""
             problems.append(
                 f"{route.route_pattern} ({where}): GET answered {answered} for "

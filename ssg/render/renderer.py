@@ -218,7 +218,14 @@ async def _render_handler(site: Site, match: RouteMatch, scope: RenderScope) -> 
     assert module is not None  # the scanner only makes handler routes for route.py files
     request = scope.request or Request("GET", match.url_path, guard=scope.use_dynamic)
     try:
-        response = await call_handler(module, request.method, request, match.params)
+        response = await call_handler(
+            module,
+            request.method,
+            request,
+            match.params,
+            prerender=scope.request is None,
+            file_name=site.relative(module.source_file),
+        )
     except (NotFound, Redirect) as signal:
         # As Next.js route handlers (test/e2e/app-dir/app-routes, "hooks"): notFound()
         # is a bare 404 and redirect() a bare 307/308 with Location, no HTML page.

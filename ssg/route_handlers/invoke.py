@@ -111,25 +111,49 @@ def to_handler_response(value: Any) -> HandlerResponse:
 
 
 async def call_handler(
-    module: SiteModule, method: str, request: Request, params: Params
+    module: SiteModule,
+    method: str,
+    request: Request,
+    params: Params,
+    *,
+    prerender: bool = False,
+    file_name: str | None = None,
 ) -> HandlerResponse:
     """Run the handler for `method` (HEAD falls back to GET) and read its response.
 
     The caller answers OPTIONS and unsupported methods (405) itself.
 
+    Args:
+        prerender: the response is kept as a file (a build, a regeneration): a
+            handler that returns nothing is then a mistake, as Next.js's "No
+            response is returned from route handler" (a static host would
+            serve the empty file as 200), not the 204 a per-request call gives.
+        file_name: the module's file as messages name it (site-relative);
+            its absolute path by default.
+
     Raises:
-        HandlerReturnError: the handler returned something unsendable (naming the file).
+        HandlerReturnError: the handler returned something unsendable, or None
+            when prerendered (naming the file).
         Whatever the handler raises (NotFound and Redirect included).
     """
     fn = module.handlers.get(method) or (module.handlers.get("GET") if method == "HEAD" else None)
     if fn is None:
         raise LookupError(method)
     value = await call_user(fn, request, params)
+    where = file_name or str(module.source_file)
+    if value is None and prerender:
+        raise HandlerReturnError(
+            f"{fn.__name__} returned None (a missing return?); a prerendered route handler "
+            "must return its body: a dict or list (JSON), a str, bytes or an ssg.Response "
+            "(ssg.Response(status=204) for an intended empty one)",
+            value_type="NoneType",
+            source_file=where,
+        )
     try:
         response = to_handler_response(value)
     except HandlerReturnError as exc:
         raise HandlerReturnError(
-            f"{fn.__name__} {exc}", value_type=exc.value_type, source_file=str(module.source_file)
+            f"{fn.__name__} {exc}", value_type=exc.value_type, source_file=where
         ) from None
     if method == "HEAD":
         return HandlerResponse(response.status, response.header_items, b"")

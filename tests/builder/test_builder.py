@@ -16,6 +16,7 @@ from ssg.errors import (
     ModuleErrors,
     OutputConflictError,
     OutputDirError,
+    PagesFailedError,
     PublicLinkError,
     SsgError,
     TemplateError,
@@ -521,18 +522,41 @@ async def test_export_lists_every_route_that_needs_a_server(
     assert (site / "out/index.html").read_bytes() == before
 
 
-async def test_export_fails_a_prerendered_handler_that_answers_no_body(
+async def test_a_prerendered_handler_that_returns_nothing_fails_the_build(
     make_site: MakeSite, build: Build
 ) -> None:
-    # A GET that forgot its return answers an empty 204: a file host would serve an
-    # empty 200 page. ssg serve sends the 204 itself, so only an export fails.
+    # A GET that forgot its return would leave an empty file, which a static host
+    # serves as a 200 page: as Next.js ("No response is returned from route handler").
     site = make_site(
         {
             **BASIC,
             "app/api/[name]/route.py": 'dynamic = "force-static"\n'
             "def generate_static_params(params):\n"
-            "    return [{'name': 'a.json'}, {'name': 'b.json'}]\n"
+            "    return [{'name': 'a.json'}, {'name': 'b.json'}, {'name': 'c.json'}]\n"
             "def GET(request, params):\n    data = {'name': params['name']}\n",
+        }
+    )
+    with pytest.raises(PagesFailedError) as info:
+        await build(site)
+    assert (
+        "/api/[name] (3 pages: /api/a.json, /api/b.json, +1 more): app/api/[name]/route.py: "
+        "GET returned None (a missing return?)"
+    ) in str(info.value)
+    assert "ssg.Response(status=204)" in str(info.value)
+    assert not (site / "out").exists()
+
+
+async def test_export_fails_a_prerendered_handler_that_answers_no_body(
+    make_site: MakeSite, build: Build
+) -> None:
+    # ssg serve sends the 204 itself; a file host would serve an empty 200 page.
+    site = make_site(
+        {
+            **BASIC,
+            "app/api/[name]/route.py": 'import ssg\ndynamic = "force-static"\n'
+            "def generate_static_params(params):\n"
+            "    return [{'name': 'a.json'}, {'name': 'b.json'}]\n"
+            "def GET(request, params):\n    return ssg.Response(status=204)\n",
         }
     )
     served = await build(site)
@@ -541,10 +565,9 @@ async def test_export_fails_a_prerendered_handler_that_answers_no_body(
     with pytest.raises(ExportError) as info:
         await build(site, output="export")
     assert info.value.problems == [
-        "/api/[name] (app/api/[name]/route.py): GET answered 204, an empty answer (GET "
-        "returned None) for /api/a.json and 1 more, which a file host would serve as a 200 "
-        "page; return the body (a dict or list, a str, bytes or an ssg.Response with status "
-        "200)"
+        "/api/[name] (app/api/[name]/route.py): GET answered 204, an empty answer for "
+        "/api/a.json and 1 more, which a file host would serve as a 200 page; return the "
+        "body (a dict or list, a str, bytes or an ssg.Response with status 200)"
     ]
     assert (site / "out/index.html").read_bytes() == before
 
