@@ -4,12 +4,12 @@ swapped in whole (a full render), or its few changed files moved in under a jour
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import unquote
 
 from ssg.builder.journal import commit_in_place, journal_file, output_identity, output_lock
@@ -88,12 +88,11 @@ class OutputWriter:
         self._reused: set[str] = set()
         self._committing = False
         # Folders known to exist: one mkdir per folder, not per file.
-        self._made_dirs: set[Path] = {self.staging_dir}
         self._made_dir_strs: set[str] = {str(self.staging_dir)}
         self._out_str = str(out_dir)
         self._staging_str = str(self.staging_dir)
 
-    def write(self, relative: str, data: bytes) -> Path:
+    def write(self, relative: str, data: bytes) -> None:
         """Write `data` to `relative` (a "/"-separated path) inside the staging folder,
         or link the previous build's file when it holds the same bytes.
 
@@ -101,14 +100,11 @@ class OutputWriter:
             ValueError: `relative` is absolute or climbs out with "..".
             OSError: the file cannot be written (disk full, permissions).
         """
-        parts = relative.split("/")
-        if relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        if relative.startswith("/") or any(p in ("", ".", "..") for p in relative.split("/")):
             raise ValueError(f"output file {relative!r} would be outside the output folder")
-        target = self._target(parts)
-        if not self._link_if(parts, target, partial(_holds, data)):
-            with _create(target) as file:
-                file.write(data)
-        return target
+        target = self._target(relative)
+        if not (self._link_previous and self._link_if(relative, target, partial(_holds, data))):
+            _write_new(target, data)
 
     def copy_tree(self, source_dir: Path, relative: str = "", *, inside: Path | None = None) -> int:
         """Copy a folder's files verbatim (dotfiles too: .nojekyll, .well-known/) into the
@@ -131,10 +127,11 @@ class OutputWriter:
         for source_file in sources:
             if not source_file.is_file():
                 continue
-            parts = [*prefix, *source_file.relative_to(source_dir).parts]
-            target = self._target(parts)
-            if not self._link_if(parts, target, partial(_same_bytes, source_file)):
-                target.unlink(missing_ok=True)  # never write through a link to the old build
+            name = "/".join([*prefix, *source_file.relative_to(source_dir).parts])
+            target = self._target(name)
+            if not self._link_if(name, target, partial(_same_bytes, source_file)):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)  # never write through a link to the old build
                 shutil.copy2(source_file, target)
             count += 1
         return count
@@ -156,11 +153,7 @@ class OutputWriter:
             self._reused.add(relative)
             return True
         previous = os.path.join(self._out_str, relative)
-        target = os.path.join(self._staging_str, relative)
-        folder = os.path.dirname(target)
-        if folder not in self._made_dir_strs:
-            os.makedirs(folder, exist_ok=True)
-            self._made_dir_strs.add(folder)
+        target = self._target(relative)
         if self._link_previous:
             try:
                 os.link(previous, target)
@@ -177,22 +170,23 @@ class OutputWriter:
             data = Path(previous).read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return False
-        with _create(Path(target)) as stream:
-            stream.write(data)
+        _write_new(target, data)
         return True
 
-    def _target(self, parts: list[str]) -> Path:
-        target = self.staging_dir.joinpath(*parts)
-        if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(target.parent)
+    def _target(self, relative: str) -> str:
+        """The staging file for `relative`, its folder made (once per folder)."""
+        target = os.path.join(self._staging_str, relative)
+        folder = os.path.dirname(target)
+        if folder not in self._made_dir_strs:
+            os.makedirs(folder, exist_ok=True)
+            self._made_dir_strs.add(folder)
         return target
 
-    def _link_if(self, parts: list[str], target: Path, unchanged: Callable[[Path], bool]) -> bool:
-        """Hard-link the previous build's file at `parts` to `target` if `unchanged` says so."""
+    def _link_if(self, relative: str, target: str, unchanged: Callable[[str], bool]) -> bool:
+        """Hard-link the previous build's `relative` file to `target` if `unchanged` says so."""
         if not self._link_previous:
             return False
-        previous = self.out_dir.joinpath(*parts)
+        previous = os.path.join(self._out_str, relative)
         try:
             if not unchanged(previous):
                 return False
@@ -311,26 +305,41 @@ def _check_links(sources: list[Path], inside: Path) -> None:
         raise PublicLinkError(outside)
 
 
-def _create(path: Path) -> BinaryIO:
-    """Open a new file for writing; an existing one (a link to the previous build's file,
-    made earlier in this build) is replaced, never written through."""
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+def _write_new(target: str, data: bytes) -> None:
+    """Write `data` to a new file at `target`; an existing one (a link to the previous
+    build's file, made earlier in this build) is replaced, never written through.
+
+    Three system calls for a page (open, write, close): a buffered file object adds a
+    stat, a terminal check and a seek to each.
+    """
     try:
-        return open(path, "xb")
+        fd = os.open(target, _NEW_FILE_FLAGS, 0o666)
     except FileExistsError:
-        os.unlink(path)
-        return open(path, "xb")
+        os.unlink(target)
+        fd = os.open(target, _NEW_FILE_FLAGS, 0o666)
+    try:
+        written = os.write(fd, data)
+        if written < len(data):  # a short write (a signal, a full disk soon raising)
+            view = memoryview(data)
+            while written < len(data):
+                written += os.write(fd, view[written:])
+    finally:
+        os.close(fd)
 
 
-def _holds(data: bytes, path: Path) -> bool:
+def _holds(data: bytes, path: str) -> bool:
     """True when the file at `path` holds exactly `data`."""
     with open(path, "rb") as file:
         return os.fstat(file.fileno()).st_size == len(data) and file.read() == data
 
 
-def _same_bytes(source: Path, path: Path) -> bool:
+def _same_bytes(source: Path, path: str) -> bool:
     """True when the files hold the same bytes (sizes first; a copy can keep a changed
     file's size and modification time: tar, rsync -t, cp -p, whole-second file systems)."""
-    if source.stat().st_size != path.stat().st_size:
+    if source.stat().st_size != os.stat(path).st_size:
         return False
     with open(source, "rb") as one, open(path, "rb") as other:
         while True:
