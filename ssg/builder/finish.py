@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -167,13 +167,18 @@ def finish_in_process(
     return outcome
 
 
-def with_phase_a_reads(finished: list[FinishedPage], jobs: list[PageJob]) -> list[FinishedPage]:
+def with_phase_a_reads(
+    finished: list[FinishedPage], jobs: Sequence[PageJob] | Mapping[str, PageJob]
+) -> list[FinishedPage]:
     """`finished` (from `finish_in_process(..., merge_reads=False)`) with each page's reads
     merged into its job's (phase A's), as `merge_reads=True` would have given them.
 
+    Args:
+        jobs: the jobs, or the jobs by URL path (kept by a caller that merges often).
+
     Side effect: the jobs' Reads are updated in place.
     """
-    by_url = {job.url_path: job for job in jobs}
+    by_url = jobs if isinstance(jobs, Mapping) else {job.url_path: job for job in jobs}
     merged = []
     for page in finished:
         job = by_url[page.record.url_path]

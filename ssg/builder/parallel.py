@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from ssg.builder.finish import FinishOutcome, PageJob, finish_in_process, with_phase_a_reads
+from ssg.builder.finish import FinishOutcome, PageJob, finish_in_process
 from ssg.builder.heap import frozen_heap
 from ssg.builder.worker import ChunkQueue, RenderWorker, rebuild_error
 from ssg.builder.writer import OutputWriter
@@ -79,9 +79,8 @@ def finish_pages(
                     on_progress(done + child_done)
 
             while (chunk := queue.take_front()) is not None:
-                part = finish_in_process(
-                    site, ordered[chunk], writer, progress, known_links, merge_reads=False
-                )
+                # Reads merged as each page is done (this process's copy of the jobs).
+                part = finish_in_process(site, ordered[chunk], writer, progress, known_links)
                 outcome.finished.extend(part.finished)
                 outcome.not_found.extend(part.not_found)
                 outcome.errors.extend(part.errors)
@@ -93,9 +92,7 @@ def finish_pages(
         raise RuntimeError(f"a bug in ssg in the render worker process:\n{report.bug}")
     if on_progress is not None:
         on_progress(len(jobs))  # the child's last pages, if this process finished first
-    outcome.finished.extend(report.finished)
-    # Merged once the child is gone: no memory page is shared any more.
-    outcome.finished = with_phase_a_reads(outcome.finished, jobs)
+    outcome.finished.extend(report.finished)  # their reads merged as they arrived
     outcome.not_found.extend(report.not_found)
     outcome.errors.extend(rebuild_error(failure) for failure in report.failures)
     outcome.link_seconds += report.link_seconds

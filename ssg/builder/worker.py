@@ -1,10 +1,13 @@
 """The forked render worker: it finishes the chunks of pages it is handed and reports through a pipe.
 
-Protocol, worker to build process: one _TICK byte per page done (progress), one _ASK
-byte for the next chunk, then _END and the pickled WorkerReport. Build process to
-worker: each answer to _ASK, a 4-byte signed chunk number (-1: none left). The worker
-inherits the prepared pages and the chunk list (nothing is pickled on the way in) and
-leaves with os._exit.
+Protocol, worker to build process: an _ASK byte for the next chunk (sent when it starts
+one, so the answer is ready when it ends), then the chunk's results as a _CHUNK_DONE
+frame (a 4-byte length and a pickled WorkerReport), and last a _LAST frame (the same,
+with the traceback of a bug if there was one). Build process to worker: each answer to
+_ASK, a 4-byte signed chunk number (-1: none left). The build process reads the
+results of each chunk as it arrives, between its own pages, so none are left to
+unpickle when both are done. The worker inherits the prepared pages and the chunk list
+(nothing is pickled on the way in) and leaves with os._exit.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
-from ssg.builder.finish import FinishedPage, PageJob, finish_in_process
+from ssg.builder.finish import FinishedPage, PageJob, finish_in_process, with_phase_a_reads
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, TemplateError, WorkerExitError
 from ssg.reads import Reads
@@ -34,10 +37,11 @@ from ssg.scope import DataServices
 from ssg.site import Site
 from ssg.syscalls import die_with_parent
 
-_TICK = b"+"
-_ASK = b"?"
-_END = b"="
+_ASK = b"?"[0]
+_CHUNK_DONE = b"="[0]
+_LAST = b"."[0]
 _CHUNK = struct.Struct("!i")
+_LENGTH = struct.Struct("!I")
 _NONE_LEFT = -1
 _WORKER_NOTE = "failed in the render worker process (see the message above for the details)"
 
@@ -54,13 +58,26 @@ class PageFailure(NamedTuple):
 
 @dataclass
 class WorkerReport:
-    """What the worker sends back when it is done (pickled after _END)."""
+    """What the worker sends back: the results of one chunk, or of all chunks so far."""
 
     finished: list[FinishedPage]
     not_found: list[str]
     failures: list[PageFailure]
     bug: str | None = None  # the formatted traceback of a bug in ssg
     link_seconds: float = 0.0  # CPU seconds reading links out of its pages
+
+    def add(self, other: WorkerReport) -> None:
+        """Append `other`'s pages, failures and CPU seconds (the report of a later chunk)."""
+        self.finished.extend(other.finished)
+        self.not_found.extend(other.not_found)
+        self.failures.extend(other.failures)
+        self.link_seconds += other.link_seconds
+        self.bug = self.bug or other.bug
+
+    @property
+    def pages(self) -> int:
+        """How many pages the report settles: written, not found, or failed."""
+        return len(self.finished) + len(self.not_found) + len(self.failures)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Records as tuples of their values: a slotted dataclass pickles itself through
@@ -161,15 +178,18 @@ class ChunkQueue:
 class RenderWorker:
     """A forked process finishing the chunks of jobs it is handed; it reports through a pipe."""
 
-    def __init__(self, pid: int, read_fd: int, reply_fd: int, queue: ChunkQueue) -> None:
+    def __init__(
+        self, pid: int, read_fd: int, reply_fd: int, queue: ChunkQueue, jobs: list[PageJob]
+    ) -> None:
         self.pid = pid
         self.count = 0  # pages handed to the worker so far
         self._read_fd = read_fd
         self._reply_fd = reply_fd
         self._queue = queue
-        self._ticks = 0
-        self._payload = bytearray()
-        self._ended = False  # _END seen: the rest is the pickled report
+        self._jobs = {job.url_path: job for job in jobs}
+        self._received = bytearray()  # what was read and not yet taken apart
+        self._results = WorkerReport([], [], [])  # the chunks reported so far
+        self._ended = False  # the _LAST frame arrived
         self._status: int | None = None  # the wait status once reaped
         self._blocking = False  # the read end's mode (fork() made it non-blocking)
 
@@ -205,29 +225,30 @@ class RenderWorker:
         os.close(write_fd)
         os.close(ask_fd)
         os.set_blocking(read_fd, False)
-        worker = cls(pid, read_fd, reply_fd, queue)
+        worker = cls(pid, read_fd, reply_fd, queue, jobs)
         worker.count = queue.length(first) if first >= 0 else 0
         return worker
 
     def poll(self) -> int:
         """Read what the child sent so far without blocking; returns its pages done."""
         self._read(block=False)
-        return self._ticks
+        return self._results.pages
 
     def report(self) -> WorkerReport:
-        """Wait for the child's report and its exit.
+        """Wait for the child's last results and its exit; its report, every chunk's.
+
+        Its pages' reads hold what phase A read too (as `with_phase_a_reads` gives).
 
         Raises:
             WorkerExitError: the child died or exited without a complete report.
             KeyboardInterrupt: the child was stopped by SIGINT (Ctrl-C).
         """
-        self._read(block=True)
-        _pid, self._status = os.waitpid(self.pid, 0)
         try:
-            report = pickle.loads(self._payload) if self._ended else None
-        except Exception:  # a torn report: the child died while sending it
-            report = None
-        if not isinstance(report, WorkerReport):
+            self._read(block=True)
+        except (pickle.UnpicklingError, EOFError, ValueError):  # a torn frame
+            self._ended = False
+        _pid, self._status = os.waitpid(self.pid, 0)
+        if not self._ended:
             code = os.waitstatus_to_exitcode(self._status)
             if code == -signal.SIGINT:
                 # Ctrl-C reached the whole process group: stop as the user asked
@@ -241,7 +262,7 @@ class RenderWorker:
                 "machine's memory (an out-of-memory kill is signal 9)",
                 exit_codes=(code,),
             )
-        return report
+        return self._results
 
     def close(self) -> None:
         """Kill the child if it still runs (this process failed first), reap it, close the pipe."""
@@ -253,6 +274,8 @@ class RenderWorker:
         os.close(self._reply_fd)
 
     def _read(self, *, block: bool) -> None:
+        """Read and act on what the child sent: answer its asks, take in its results.
+        Blocking, until the child closed its end of the pipe."""
         if block != self._blocking:  # polled once a page: no two fcntl calls each time
             os.set_blocking(self._read_fd, block)
             self._blocking = block
@@ -263,16 +286,36 @@ class RenderWorker:
                 return
             if not chunk:
                 return
-            if self._ended:
-                self._payload += chunk
-                continue
-            head, end, rest = chunk.partition(_END)
-            self._ticks += head.count(_TICK)
-            for _ask in range(head.count(_ASK)):
+            self._received += chunk
+            self._take_frames()
+
+    def _take_frames(self) -> None:
+        """Act on every complete message in what was received; keep a partial frame."""
+        received = self._received
+        at = 0
+        while at < len(received):
+            kind = received[at]
+            if kind == _ASK:
                 self._answer()
-            if end:
+                at += 1
+                continue
+            if len(received) - at < 1 + _LENGTH.size:
+                break
+            (length,) = _LENGTH.unpack_from(received, at + 1)
+            start = at + 1 + _LENGTH.size
+            if len(received) - start < length:
+                break
+            part = pickle.loads(received[start : start + length])
+            at = start + length
+            if not isinstance(part, WorkerReport):
+                raise ValueError("the render worker sent something other than a report")
+            # Phase A's reads are merged in here, between this process's pages, rather
+            # than for every page once both are done.
+            part.finished = with_phase_a_reads(part.finished, self._jobs)
+            self._results.add(part)
+            if kind == _LAST:
                 self._ended = True
-                self._payload += rest
+        del received[:at]
 
     def _answer(self) -> None:
         """Hand the worker the next chunk from the back (or none left)."""
@@ -304,14 +347,14 @@ def _child_main(
         # Ctrl-C reaches the whole process group: the child just ends, the parent reports.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        report = WorkerReport([], [], [])
         # One copy of each services object (the pages of a build share one), kept
         # with its original so that the id stays the original's.
         without_store: dict[int, tuple[DataServices, DataServices]] = {}
+        bug = None
         try:
             number = first
             while number >= 0:
-                _send(write_fd, _ASK)  # the next one is answered while this one renders
+                _send(write_fd, bytes((_ASK,)))  # answered while this chunk renders
                 chunk = jobs[queue.chunk(number)]
                 # The data store's SQLite connection stays the parent's (a connection must
                 # not cross a fork): an @ssg.cache function a template calls here runs
@@ -330,21 +373,19 @@ def _child_main(
                 # Phase B's reads only: the build process merges them into the jobs'
                 # (writing to the shared Reads here would copy their memory pages).
                 outcome = finish_in_process(
-                    site,
-                    chunk,
-                    writer,
-                    lambda _done: _send(write_fd, _TICK),
-                    known_links,
-                    merge_reads=False,
+                    site, chunk, writer, None, known_links, merge_reads=False
                 )
-                report.finished.extend(outcome.finished)
-                report.not_found.extend(outcome.not_found)
-                report.failures.extend(_failure(error) for error in outcome.errors)
-                report.link_seconds += outcome.link_seconds
+                report = WorkerReport(
+                    outcome.finished,
+                    outcome.not_found,
+                    [_failure(error) for error in outcome.errors],
+                    link_seconds=outcome.link_seconds,
+                )
+                _send(write_fd, _frame(_CHUNK_DONE, report))
                 (number,) = _CHUNK.unpack(_read_exactly(answers_fd, _CHUNK.size))
         except BaseException:
-            report.bug = traceback.format_exc()
-        _send(write_fd, _END + pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+            bug = traceback.format_exc()
+        _send(write_fd, _frame(_LAST, WorkerReport([], [], [], bug)))
     except BaseException:
         code = 1
     finally:
@@ -365,6 +406,12 @@ def _template_files(jobs: list[PageJob]) -> list[Path]:
         if route.page_file is not None and route.page_file.suffix != ".md":  # page.md: no template
             files[route.page_file] = None
     return list(files)
+
+
+def _frame(kind: int, report: WorkerReport) -> bytes:
+    """A results message: its kind, the pickled report's length, the pickled report."""
+    data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
+    return bytes((kind,)) + _LENGTH.pack(len(data)) + data
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
