@@ -116,3 +116,38 @@ def test_rules_of_non_ascii_letters_stay_on_their_own() -> None:
     ]
     assert non_ascii  # Python's Unicode identifiers
     assert set(non_ascii) <= set(alone)
+
+
+# Text that enters many states of many lexers: strings, comments, numbers, brackets,
+# heredocs, non-ASCII, an unclosed quote and control characters.
+ANY_CODE = "\n".join(str(SAMPLES[i].values[1]) for i in (0, 2, 5)) + (
+    '\n/* c */ // x\n# y\n-- z\n<a href="b">c</a>\n{"k": [1.5e-3, null]}\n'
+    "SELECT * FROM t WHERE a = 'b';\n\u00e9t\u00e9 := \u540d\u524d\n'unclosed\n\x00\x7f\n"
+)
+
+
+def test_every_regex_lexer_of_the_installed_pygments_gives_its_own_tokens() -> None:
+    # The joined loop copies Pygments 2's: a release that changes the loop or a lexer's
+    # rules shows here before it could change highlighting unnoticed.
+    from pygments.lexer import ExtendedRegexLexer, RegexLexer
+    from pygments.lexers import get_all_lexers, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    compared = 0
+    for _name, aliases, _files, _types in get_all_lexers():
+        if not aliases:
+            continue
+        try:
+            plain = get_lexer_by_name(aliases[0])
+        except ClassNotFound:
+            continue
+        loop = type(plain).get_tokens_unprocessed
+        if loop not in (
+            RegexLexer.get_tokens_unprocessed,
+            ExtendedRegexLexer.get_tokens_unprocessed,
+        ):
+            continue
+        fast = speed_up(get_lexer_by_name(aliases[0]))
+        assert list(fast.get_tokens(ANY_CODE)) == list(plain.get_tokens(ANY_CODE)), aliases[0]
+        compared += 1
+    assert compared > 300
