@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypedDict, Unpack
 
 from ssg.builder.build_result import BuildResult
 from ssg.builder.keeper import Keeper
@@ -12,17 +13,40 @@ from ssg.config import SiteConfig
 from ssg.scope import Clock
 
 
-async def build_site(
-    config: SiteConfig,
-    *,
-    clock: Clock = time.time,
-    on_progress: Callable[[int, int], None] | None = None,
-    strict: bool = False,
-    include_drafts: bool = False,
-    force: bool = False,
-    remove_old_in_background: bool = False,
-    keeper: Keeper | None = None,
-) -> BuildResult:
+class BuildOptions(TypedDict, total=False):
+    """The options of `build_site` (every one may be left out).
+
+    Attributes:
+        clock: epoch seconds; pages count as generated at the build's end time
+            (default `time.time`).
+        on_progress: called with (pages done, pages total) while the templates
+            are finished (pages settled by their data, such as redirects, count
+            as done from the start). Default None.
+        strict: content problems fail the build instead of warning (default False).
+        include_drafts: content collections keep drafts and future-dated
+            entries (`ssg build --drafts`); they are never in feeds or sitemaps.
+        force: ignore what earlier builds kept under `cache_dir` (parsed content,
+            page links, the pages of the last build and what they read) and
+            render every page (`ssg build --force`).
+        remove_old_in_background: delete the previous out/ (swapped out) in a
+            detached process instead of before returning (`ssg build`).
+        keeper: after a build that rendered many pages, write what the next
+            build reads (records, links, input stamps) in this Keeper's forked
+            child while the caller goes on (`ssg build`: its summary); the caller
+            waits for it by leaving the Keeper's block. None (default): written
+            before returning.
+    """
+
+    clock: Clock
+    on_progress: Callable[[int, int], None] | None
+    strict: bool
+    include_drafts: bool
+    force: bool
+    remove_old_in_background: bool
+    keeper: Keeper | None
+
+
+async def build_site(config: SiteConfig, **options: Unpack[BuildOptions]) -> BuildResult:
     """Build the site into config.out_dir.
 
     When every input file still has the stamp the last build left and nothing
@@ -37,22 +61,7 @@ async def build_site(
 
     Args:
         config: the site config.
-        clock: epoch seconds; pages count as generated at the build's end time.
-        on_progress: called with (pages done, pages total) while the templates
-            are finished (pages settled by their data, such as redirects, count
-            as done from the start).
-        strict: content problems fail the build instead of warning.
-        include_drafts: content collections keep drafts and future-dated
-            entries (`ssg build --drafts`); they are never in feeds or sitemaps.
-        force: ignore what earlier builds kept under `cache_dir` (parsed content,
-            page links, the pages of the last build and what they read) and
-            render every page (`ssg build --force`).
-        remove_old_in_background: delete the previous out/ (swapped out) in a
-            detached process instead of before returning (`ssg build`).
-        keeper: after a build that rendered many pages, write what the next
-            build reads (records, links, input stamps) in this Keeper's forked
-            child while the caller goes on (`ssg build`: its summary); the caller
-            waits for it by leaving the Keeper's block. None: written before returning.
+        options: `BuildOptions`, as keywords.
 
     Returns:
         The BuildResult.
@@ -61,37 +70,11 @@ async def build_site(
         SsgError: any problem in the site (route scan, modules, params,
             templates, fetches, export), with the files involved and the fix.
     """
-    started = time.perf_counter()
-    kept = None if force else _kept_build(config, clock, include_drafts, strict, started)
-    if kept is not None:
-        return kept
-    # The renderers (Jinja2, Markdown, Pygments, aiohttp) load only when something changed.
-    from ssg.builder.pipeline import run_build
-
-    return await run_build(
-        config,
-        clock=clock,
-        on_progress=on_progress,
-        strict=strict,
-        include_drafts=include_drafts,
-        force=force,
-        remove_old_in_background=remove_old_in_background,
-        started=started,
-        keeper=keeper,
-    )
+    outcome = _short_cut_or_build(config, options)
+    return outcome if isinstance(outcome, BuildResult) else await outcome
 
 
-def build_site_in_new_loop(
-    config: SiteConfig,
-    *,
-    clock: Clock = time.time,
-    on_progress: Callable[[int, int], None] | None = None,
-    strict: bool = False,
-    include_drafts: bool = False,
-    force: bool = False,
-    remove_old_in_background: bool = False,
-    keeper: Keeper | None = None,
-) -> BuildResult:
+def build_site_in_new_loop(config: SiteConfig, **options: Unpack[BuildOptions]) -> BuildResult:
     """`build_site` for a caller without an event loop (`ssg build`).
 
     The short cut runs first, outside any event loop: a build with nothing
@@ -99,33 +82,40 @@ def build_site_in_new_loop(
     subprocess modules it loads). Otherwise the build runs in `asyncio.run`.
     Arguments, result and errors are build_site's.
     """
-    started = time.perf_counter()
-    kept = None if force else _kept_build(config, clock, include_drafts, strict, started)
-    if kept is not None:
-        return kept
+    outcome = _short_cut_or_build(config, options)
+    if isinstance(outcome, BuildResult):
+        return outcome
     import asyncio  # only a build that renders runs an event loop
 
+    return asyncio.run(outcome)
+
+
+def _short_cut_or_build(
+    config: SiteConfig, options: BuildOptions
+) -> BuildResult | Coroutine[Any, Any, BuildResult]:
+    """The short cut's result (`unchanged_build`) when no input changed, else the build to run."""
+    started = time.perf_counter()
+    clock = options.get("clock", time.time)
+    strict = options.get("strict", False)
+    include_drafts = options.get("include_drafts", False)
+    force = options.get("force", False)
+    if not force:
+        kept = unchanged_build(
+            config, now=clock(), include_drafts=include_drafts, strict=strict, started=started
+        )
+        if kept is not None:
+            return kept
+    # The renderers (Jinja2, Markdown, Pygments, aiohttp) load only when something changed.
     from ssg.builder.pipeline import run_build
 
-    return asyncio.run(
-        run_build(
-            config,
-            clock=clock,
-            on_progress=on_progress,
-            strict=strict,
-            include_drafts=include_drafts,
-            force=force,
-            remove_old_in_background=remove_old_in_background,
-            started=started,
-            keeper=keeper,
-        )
-    )
-
-
-def _kept_build(
-    config: SiteConfig, clock: Clock, include_drafts: bool, strict: bool, started: float
-) -> BuildResult | None:
-    """The short cut's result (`unchanged_build`) when no input changed, else None."""
-    return unchanged_build(
-        config, now=clock(), include_drafts=include_drafts, strict=strict, started=started
+    return run_build(
+        config,
+        clock=clock,
+        on_progress=options.get("on_progress"),
+        strict=strict,
+        include_drafts=include_drafts,
+        force=force,
+        remove_old_in_background=options.get("remove_old_in_background", False),
+        started=started,
+        keeper=options.get("keeper"),
     )
