@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
+from queue import SimpleQueue
 
 from ssg.content.entry import FilterRef, LoadedFile, load_entries
 from ssg.syscalls import die_with_parent
@@ -166,6 +167,12 @@ def load_files(
                     chunk,
                     load_entries([names[i] for i in chunk], str(content_dir), body_filter),
                 )
+            # Nothing left to parse here: unpickle each chunk the pool sends back while
+            # the others are still being parsed, not all of them once the last is back.
+            for chunk, data in iter(feeder.arrived.get, None):
+                _store(results, chunk, pickle.loads(data))
+                if pickled is not None:
+                    pickled.append((chunk, data))
         except BaseException:
             queue.clear()  # on an error here, the feeder stops submitting
             raise
@@ -173,10 +180,6 @@ def load_files(
             thread.join()
     if feeder.error is not None:
         raise feeder.error
-    for chunk, data in feeder.done:
-        _store(results, chunk, pickle.loads(data))
-        if pickled is not None:
-            pickled.append((chunk, data))
     done = [item for item in results if item is not None]
     assert len(done) == len(names), "every chunk is loaded by a worker or by this process"
     return done
@@ -203,7 +206,8 @@ class _Feeder:
         # cannot take, which matters while a cold fork server boots.
         self.limit = workers
         self.in_flight: dict[Future[bytes], Chunk] = {}
-        self.done: list[PickledChunk] = []
+        self.arrived: SimpleQueue[PickledChunk | None] = SimpleQueue()
+        """Each chunk the pool returned, as it returns; None once the last is back or on an error."""
         self.error: BaseException | None = None
         self.first_back = threading.Event()
         """Set once the pool has returned a chunk (its workers are up and parsing)."""
@@ -229,10 +233,12 @@ class _Feeder:
                     return
                 finished, _ = wait(self.in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    self.done.append((self.in_flight.pop(future), future.result()))
+                    self.arrived.put((self.in_flight.pop(future), future.result()))
                     self.first_back.set()
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             self.error = exc
+        finally:
+            self.arrived.put(None)
 
 
 def load_pickled(

@@ -107,6 +107,30 @@ def test_the_caller_parses_while_the_pool_starts_even_when_it_does_not_help(
     assert 0 < len(by_caller) < len(files)
 
 
+def test_an_error_in_a_pool_worker_is_raised_by_the_caller(
+    write_posts: WritePosts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write_posts(many_posts(PARALLEL_MIN_FILES))
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    (helpers / "fails_in_workers.py").write_text(
+        "import os\n\ndef check(body):\n"
+        "    if os.getpid() != int(os.environ['SSG_TEST_CALLER']):\n"
+        "        raise ValueError('broken in a worker')\n"
+        "    return body\n"
+    )
+    monkeypatch.setenv("SSG_TEST_CALLER", str(os.getpid()))
+
+    with pytest.raises(ValueError, match="broken in a worker"):
+        load_files(
+            sorted(folder.glob("*.md")),
+            folder,
+            workers=2,
+            start_method="fork",
+            body_filter=("fails_in_workers", "check", str(helpers)),
+        )
+
+
 @pytest.mark.parametrize(
     ("markdown", "languages"),
     [
