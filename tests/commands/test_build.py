@@ -95,7 +95,7 @@ def test_a_build_on_a_pipe_loads_rich_only_for_the_summary(make_site: MakeSite) 
 
 def test_a_build_with_nothing_changed_runs_no_event_loop(make_site: MakeSite) -> None:
     # The short cut answers before any event loop: asyncio (with ssl, sockets and
-    # subprocess) is imported only by a build that renders.
+    # subprocess) is imported only by a build that renders; so is the route scanner.
     site = make_site(SMALL)
     for _ in range(2):
         run(site, console=Console(record=True, width=200))
@@ -109,7 +109,8 @@ def test_a_build_with_nothing_changed_runs_no_event_loop(make_site: MakeSite) ->
         "import sys\nfrom ssg.cli import cli\ntry:\n"
         f"    cli(['build', {str(site)!r}])\n"
         "except SystemExit:\n    pass\n"
-        "print('loaded:', [name for name in ('asyncio', 'ssl') if name in sys.modules])\n"
+        "names = ('asyncio', 'ssl', 'ssg.routing.scanner', 'ssg.routing.table')\n"
+        "print('loaded:', [name for name in names if name in sys.modules])\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
