@@ -12,7 +12,7 @@ import jinja2
 
 from ssg.builder.fingerprint import digest
 from ssg.content.collection import Collection
-from ssg.content.entry import Entry
+from ssg.content.entry import Entry, unrecorded_field
 from ssg.content.memo import memoized_collection
 from ssg.content.parse_identity import filter_identity
 from ssg.content.specs import CollectionOrigin
@@ -139,7 +139,7 @@ class ReadDigests:
             return MISSING
         parts = []
         for entry in entries:
-            value = object.__getattribute__(entry, name)
+            value = unrecorded_field(entry, name)
             parts.append(value if isinstance(value, str) else repr(value))
         return digest("\0".join(parts))
 

@@ -1,22 +1,24 @@
 """The content cache: parsed files kept in the site's cache folder, so an unchanged post is parsed once.
 
-One pickle file per content folder and body filter (`SITE/.ssg/content/<key>.pickle`),
-written whole with a temp file and `os.replace` (lektor `Artifact`), read whole (its parses
-in packs: each the bytes a content pool worker sent back for a chunk of files, kept as they
-are rather than pickled a second time, plus one pack of the rest), plus a
-small `<key>.recent.pickle` with the files changed since it was written (a log on top
-of a snapshot, as Git's packs and loose objects): an edit of one post rewrites that one:
-one read and one unpickle cost far less than a `diskcache` lookup per file. Each
-file is kept under its relative name with the BLAKE2b digest of its bytes; the
-whole file is valid only for the same cache format, ssg (its version and its
-content code), cmarkgfm, Pygments and body filter (Next.js versions its cache
-keys the same way: `MAIN_KEY_PREFIX`). Anything else is a foreign cache:
-logged once and rebuilt, never fatal (pelican `cache.py`).
+One file per content folder and body filter (`SITE/.ssg/content/<key>.pickle`), written
+whole with a temp file and `os.replace` (lektor `Artifact`): a pickle of the parses
+without their bodies, then the bodies' UTF-8 bytes one after another. Reading it
+unpickles the parses and leaves each entry's `html` to be decoded from those bytes
+when a render first reads it (`DeferredValue`): a rebuild after one edit reads the few
+bodies its pages show, not every post's. Beside it, a small `<key>.recent.pickle` holds
+the files changed since it was written (a log on top of a snapshot, as Git's packs and
+loose objects): an edit of one post rewrites that one: one read and one unpickle cost
+far less than a `diskcache` lookup per file. Each file is kept under its relative name
+with the BLAKE2b digest of its bytes; the whole file is valid only for the same cache
+format, ssg (its version and its content code), cmarkgfm, Pygments and body filter
+(Next.js versions its cache keys the same way: `MAIN_KEY_PREFIX`). Anything else is a
+foreign cache: logged once and rebuilt, never fatal (pelican `cache.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -24,8 +26,12 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
 
 from ssg.content.entry import (
+    DeferredValue,
     FilterRef,
     LoadedFile,
     file_digest,
@@ -37,8 +43,8 @@ from ssg.content.references import scan_bundle
 
 logger = logging.getLogger("ssg.content")
 
-CACHE_FORMAT = 4
-"""Bump when what a cache file holds changes shape (LoadedFile, Entry, the packs)."""
+CACHE_FORMAT = 5
+"""Bump when what a cache file holds changes shape (LoadedFile, Entry, the bodies)."""
 
 BACKGROUND_WRITE_DELAY_SECONDS = 0.5
 """A server's cache is written this long after the change: the pickling holds the GIL, so
@@ -66,7 +72,6 @@ class ContentCache:
         parsed: files parsed and added so far (this process).
         background: `save` writes on a thread of its own (a server, `ssg dev`:
             the request that parsed an edited post does not wait for the write).
-        offered: packs of parses already pickled (`offer_pickled`), until the next write.
     """
 
     file: Path
@@ -77,9 +82,6 @@ class ContentCache:
     hits: int = 0
     parsed: int = 0
     background: bool = False
-    offered: list[tuple[tuple[str, ...], list[LoadedFile], bytes]] = field(
-        default_factory=list, repr=False
-    )
     _dirty: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _writer: threading.Thread | None = field(default=None, repr=False)
@@ -134,13 +136,15 @@ class ContentCache:
             )
             return cache
         try:
-            kept_identity, token, packs = pickle.loads(blob)
+            stream = io.BytesIO(blob)
+            kept_identity, token, names, parses, size = pickle.load(stream)
             kept: dict[str, LoadedFile] = {}
-            if kept_identity == identity:  # another format's packs may not unpickle
-                if not isinstance(packs, list):
-                    raise TypeError(f"holds a {type(packs).__name__}, not a list of packs")
-                for names, data in packs:
-                    kept.update(zip(names, pickle.loads(data), strict=True))
+            if kept_identity == identity:  # another format's parses may not unpickle
+                bodies = memoryview(blob)[stream.tell() :]
+                if len(bodies) != size:
+                    raise ValueError(f"{len(bodies)} bytes of bodies instead of {size}")
+                items = _Unpickler(io.BytesIO(parses), bodies).load()
+                kept.update(zip(names, items, strict=True))
         except Exception as exc:  # torn, truncated or foreign bytes: only costs a parse
             logger.warning(
                 "The content cache %s is unreadable (%s: %s); parsing the content of %s "
@@ -236,21 +240,6 @@ class ContentCache:
         self.hits += 1
         return item
 
-    def offer_pickled(
-        self, relative_names: list[str], items: list[LoadedFile], data: bytes
-    ) -> None:
-        """Hand over parses already pickled (a pool worker's chunk), to be written as they are.
-
-        Args:
-            relative_names: the files' names relative to the content folder (POSIX).
-            items: their parses, unpickled from `data`, in the same order.
-            data: the pickled list of `items`.
-
-        The next write of the whole cache uses `data` instead of pickling the
-        items again, provided each of them is still the one kept for its name.
-        """
-        self.offered.append((tuple(relative_names), items, data))
-
     def update(self, loaded: dict[str, LoadedFile], parsed: int) -> None:
         """Keep exactly `loaded` (relative name -> parse) from now on; `parsed` of them are new."""
         self.parsed += parsed
@@ -306,7 +295,6 @@ class ContentCache:
     def _write(self) -> None:
         self._dirty = False  # an update from here on makes it dirty again
         kept = self.kept  # update() replaces the dict, never changes it
-        offered, self.offered = self.offered, []
         written = self.written
         changes: dict[str, LoadedFile | None] = {
             name: item for name, item in kept.items() if written.get(name) is not item
@@ -318,31 +306,91 @@ class ContentCache:
                 _replace(self.recent_file, (self.token, changes))
                 return
             token = os.urandom(8).hex()
-            _replace(self.file, (self.identity, token, _packs(kept, offered)))
+            _replace_whole(self.file, self.identity, token, kept)
             self.recent_file.unlink(missing_ok=True)
             self.written, self.token = kept, token
         except OSError as exc:  # only the next build's speed depends on it
             logger.warning("Could not write the content cache %s: %s", self.file, exc)
 
 
-def _packs(
-    kept: dict[str, LoadedFile], offered: list[tuple[tuple[str, ...], list[LoadedFile], bytes]]
-) -> list[tuple[tuple[str, ...], bytes]]:
-    """The cache's parses as packs of (relative names, the pickled list of their parses).
+class _StoredBody:
+    """An entry's html as UTF-8 bytes in a cache file read (`DeferredValue.load`)."""
 
-    An offered pack whose parses are all still kept is written as it is; the
-    other parses are pickled together into one more pack.
+    __slots__ = ("bodies", "end", "start")
+
+    def __init__(self, bodies: memoryview, start: int, end: int) -> None:
+        self.bodies, self.start, self.end = bodies, start, end
+
+    def __call__(self) -> Markup:
+        return Markup(str(self.bodies[self.start : self.end], "utf-8", "surrogatepass"))
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads the parses of a cache file, each entry's html left in the bodies' bytes."""
+
+    def __init__(self, stream: io.BytesIO, bodies: memoryview) -> None:
+        super().__init__(stream)
+        self._bodies = bodies
+
+    def persistent_load(self, pid: Any) -> DeferredValue:
+        start, end = pid
+        return DeferredValue(_StoredBody(self._bodies, start, end))
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles parses with each entry's html replaced by where its bytes are in `bodies`."""
+
+    def __init__(self, stream: io.BytesIO, kept: dict[str, LoadedFile]) -> None:
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.bodies = bytearray()
+        self._where: dict[int, tuple[int, int]] = {}
+        for item in kept.values():
+            if item.entry is None:
+                continue
+            html = object.__getattribute__(item.entry, "html")  # a DeferredValue stays unread
+            if id(html) in self._where:
+                continue
+            start = len(self.bodies)
+            stored = html.load if isinstance(html, DeferredValue) else None
+            if isinstance(stored, _StoredBody):
+                self.bodies += stored.bodies[stored.start : stored.end]
+            else:
+                self.bodies += str(_html_value(html)).encode("utf-8", "surrogatepass")
+            self._where[id(html)] = (start, len(self.bodies))
+
+    def persistent_id(self, obj: Any) -> tuple[int, int] | None:
+        return self._where.get(id(obj))
+
+
+def _html_value(html: Any) -> Any:
+    return html.load() if isinstance(html, DeferredValue) else html
+
+
+def _replace_whole(
+    target: Path, identity: tuple[str, ...], token: str, kept: dict[str, LoadedFile]
+) -> None:
+    """Write the whole cache into `target` (temp file + `os.replace`): a pickle of (identity,
+    token, names, the parses pickled without their bodies), then the bodies' bytes.
+
+    Raises:
+        OSError: the folder cannot be written.
     """
-    packs = []
-    packed: set[str] = set()
-    for names, items, data in offered:
-        if all(kept.get(name) is item for name, item in zip(names, items, strict=True)):
-            packs.append((names, data))
-            packed.update(names)
-    rest = {name: item for name, item in kept.items() if name not in packed}
-    if rest:
-        packs.append((tuple(rest), pickle.dumps(list(rest.values()), pickle.HIGHEST_PROTOCOL)))
-    return packs
+    parses = io.BytesIO()
+    pickler = _Pickler(parses, kept)
+    pickler.dump(list(kept.values()))
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temp, "wb") as stream:
+            pickle.dump(
+                (identity, token, tuple(kept), parses.getvalue(), len(pickler.bodies)),
+                stream,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+            stream.write(pickler.bodies)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk leaves no half-written temp file behind
+        raise
 
 
 def _replace(target: Path, value: object) -> None:

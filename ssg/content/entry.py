@@ -98,6 +98,8 @@ class Entry:
                     raw = object.__getattribute__(self, name)
                     return RecordedMetadata(raw, str(source_file))
                 reads.own.add((_FIELD, str(source_file), name))
+            if name == "html":
+                return _html(self)
         return object.__getattribute__(self, name)
 
 
@@ -106,6 +108,44 @@ _FIELD = ReadKind.FIELD  # noted per field read (see ssg.reads on Enum attribute
 """The fields whose reads are recorded. `source_file` names the entry itself; a slug is
 found through its collection, whose read covers the slugs (listings look entries up by
 slug in loops: not noting those reads keeps the records small)."""
+
+
+class DeferredValue:
+    """A field's value kept out of memory until it is first read: the content cache gives
+    the entries it loads their `html` this way (a rebuild after one edit reads a few bodies,
+    not every post's). `Entry` loads it on first access and keeps the value; a pickle holds
+    the value itself.
+
+    Args:
+        load: returns the value (called at most once per entry, or per pickle).
+    """
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self.load = load
+
+    def __reduce__(self) -> tuple[Callable[[Any], Any], tuple[Any]]:
+        return _same, (self.load(),)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _html(entry: Entry) -> Markup:
+    value = object.__getattribute__(entry, "html")
+    if type(value) is DeferredValue:
+        value = value.load()
+        object.__setattr__(entry, "html", value)  # an entry is frozen for its users only
+    return cast(Markup, value)
+
+
+def unrecorded_field(entry: Entry, name: str) -> Any:
+    """An entry's field value without noting the read (what `ssg.builder.read_digests` digests)."""
+    if name == "html":
+        return _html(entry)
+    return object.__getattribute__(entry, name)
 
 
 @dataclass(frozen=True)

@@ -237,9 +237,8 @@ def reload_collection(
             body_filter,
         )
     elif to_parse:
-        from ssg.content.pool import PickledChunk, load_files  # the pool: only when there is work
+        from ssg.content.pool import load_files  # the pool: only when there is work
 
-        pickled: list[PickledChunk] = []
         parsed = load_files(
             [content_dir / stamp.relative_name for stamp in to_parse],
             content_dir,
@@ -247,12 +246,7 @@ def reload_collection(
             workers=workers,
             body_filter=body_filter,
             help_in_caller=help_in_caller,
-            pickled=pickled if cache is not None else None,
         )
-        if cache is not None:  # it writes the workers' bytes instead of pickling them again
-            for chunk, data in pickled:
-                names = [to_parse[i].relative_name for i in chunk]
-                cache.offer_pickled(names, [parsed[i] for i in chunk], data)
     fresh_by_name.update(
         (stamp.relative_name, (stamp, item)) for stamp, item in zip(to_parse, parsed, strict=True)
     )

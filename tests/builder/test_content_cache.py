@@ -251,3 +251,42 @@ async def test_an_edit_that_keeps_the_size_and_the_mtime_is_still_seen(
     os.utime(one, ns=(times.st_atime_ns, times.st_mtime_ns))  # as `touch -r` or rsync -t
     await build_site(load_config(site))
     assert "Same <em>size</em>" in (site / "out/blog/one.html").read_text()
+
+
+async def test_bodies_kept_unread_in_the_cache_render_as_a_cold_build_does(
+    make_site: MakeSite,
+) -> None:
+    site = _site(make_site)
+    (site / "content/four.md").write_text(post("Four", "Ünïcödé — 雪 🎉 *text*.\n"))
+    (site / "content/one.md").write_text(post("One", "Edited — first.\n"))
+    await build_site(load_config(site))
+    (site / "content/one.md").write_text(post("One", "Edited — twice.\n"))
+    await build_site(load_config(site))  # reads the other posts' bodies from the cache
+    template = site / "app/blog/[slug]/page.html"
+    template.write_text(template.read_text() + "<footer>{{ post.html }}</footer>")
+
+    await build_site(load_config(site))  # every post page reads a body read from the cache
+    incremental = {p.name: p.read_bytes() for p in (site / "out/blog").iterdir()}
+    await build_site(load_config(site), force=True)
+
+    assert incremental == {p.name: p.read_bytes() for p in (site / "out/blog").iterdir()}
+    assert "Ünïcödé — 雪 🎉 <em>text</em>" in incremental["four.html"].decode()
+    assert incremental["one.html"].decode().count("Edited — twice.") == 2
+
+
+async def test_a_cache_cut_short_in_its_bodies_is_logged_once_and_rebuilt(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(make_site)
+    await build_site(load_config(site))
+    cold = {p.name: p.read_bytes() for p in (site / "out/blog").iterdir()}
+    (whole,) = [p for p in (site / ".ssg/content").glob("*.pickle") if ".recent" not in p.name]
+    whole.write_bytes(whole.read_bytes()[:-10])  # a write torn near its end
+    caplog.set_level(logging.INFO, logger="ssg.content")
+    touch_post(site)
+
+    await build_site(load_config(site))
+
+    assert len(content_warnings(caplog)) == 1
+    assert "unreadable" in content_warnings(caplog)[0]
+    assert {p.name: p.read_bytes() for p in (site / "out/blog").iterdir()} == cold

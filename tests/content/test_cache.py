@@ -5,8 +5,10 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+from markupsafe import Markup
+
 from ssg.content.cache import ContentCache
-from ssg.content.entry import load_entries
+from ssg.content.entry import DeferredValue
 from ssg.content.memo import reload_collection
 from ssg.content.pool import PARALLEL_MIN_FILES
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
@@ -30,22 +32,19 @@ def test_a_cache_written_from_pool_workers_reads_back_every_parse(
     assert len(reopened.kept) == PARALLEL_MIN_FILES + 6
 
 
-def test_pickled_parses_replaced_since_they_were_offered_are_not_written(
+def test_an_entry_read_from_the_cache_gets_its_body_on_first_read_and_pickles_it(
     write_posts: WritePosts, tmp_path: Path
 ) -> None:
-    folder = write_posts(many_posts(3))
-    names = sorted(path.name for path in folder.glob("*.md"))
-    first = load_entries([str(folder / name) for name in names], str(folder))
+    folder = write_posts({"a.md": "---\ntitle: A\n---\nBody of *a* — ü.\n"})
+    stamps = scan_content(folder, DEFAULT_PATTERNS, DEFAULT_EXCLUDE)
     cache = ContentCache.open(tmp_path / "cache", folder, None)
-    cache.offer_pickled(names, first, pickle.dumps(first))
-    (folder / names[0]).write_text("---\ntitle: Edited\n---\nNew body.\n", encoding="utf-8")
-    (edited,) = load_entries([str(folder / names[0])], str(folder))
+    parsed = reload_collection(folder, stamps, None, workers=1, cache=cache)  # writes it whole
+    entry = ContentCache.open(tmp_path / "cache", folder, None).kept["a.md"].entry
+    assert entry is not None
+    assert isinstance(object.__getattribute__(entry, "html"), DeferredValue)
 
-    cache.update({names[0]: edited, names[1]: first[1], names[2]: first[2]}, parsed=3)
-    cache.save()
-    reopened = ContentCache.open(tmp_path / "cache", folder, None)
+    copy = pickle.loads(pickle.dumps(entry))
 
-    assert reopened.kept[names[0]].entry is not None
-    assert reopened.kept[names[0]].entry.title == "Edited"
-    assert reopened.kept[names[1]] == first[1]
-    assert reopened.kept[names[2]] == first[2]
+    assert isinstance(object.__getattribute__(copy, "html"), Markup)
+    assert copy == entry == parsed.collection.entries[0]
+    assert entry.html == Markup("<p>Body of <em>a</em> — ü.</p>\n")
