@@ -40,8 +40,9 @@ from ssg.routing.definitions import Params
 
 log = logging.getLogger("ssg.builder")
 
-RECORDS_FORMAT = 4
-"""Bump when the pickled records change shape (4: read kinds are `ReadKind` members)."""
+RECORDS_FORMAT = 5
+"""Bump when the pickled records change shape (4: read kinds are `ReadKind` members;
+5: `KeptParams.url_paths`)."""
 
 LOG_MAX_ENTRIES = 16
 """Builds logged on top of the whole records before they are written whole again (and the
@@ -76,10 +77,20 @@ class KeptPage:
 
 @dataclass(frozen=True)
 class KeptParams:
-    """What a route's generate_static_params returned last time, and what it read."""
+    """What a route's generate_static_params returned last time, and what it read.
+
+    Attributes:
+        params: the params, in order.
+        reads: ids of what the calls read (into `BuildRecords.keys`).
+        url_paths: the URL each of `params` was planned at, in the same order; None
+            where a more specific route owns the URL (planned again each build, so
+            its warning repeats); () when not known. The URL and its owner depend on
+            the route table alone, which the "routes changed" fingerprint covers.
+    """
 
     params: list[Params]
     reads: tuple[int, ...]
+    url_paths: tuple[str | None, ...] = ()
 
 
 @dataclass

@@ -17,7 +17,13 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from ssg.builder.build_records import BuildRecords, KeptPage, load_records, params_key
+from ssg.builder.build_records import (
+    BuildRecords,
+    KeptPage,
+    KeptParams,
+    load_records,
+    params_key,
+)
 from ssg.builder.build_result import PlannedPage
 from ssg.builder.fingerprint import digest, fingerprint
 from ssg.builder.finish import FinishedPage
@@ -25,7 +31,7 @@ from ssg.builder.links import BrokenLink
 from ssg.builder.read_digests import ReadDigests
 from ssg.builder.writer import OutputWriter
 from ssg.reads import ENTRY_PART_READS, ReadKind
-from ssg.routing.definitions import Params, RouteDefinition
+from ssg.routing.definitions import RouteDefinition
 from ssg.scope import DataServices
 from ssg.site import Site
 
@@ -145,14 +151,15 @@ class PreviousBuild:
             return False
         return self.digests.digest((ReadKind.PAGE_INDEX,)) != records.digests[index_id]
 
-    def params(self, route: RouteDefinition) -> list[Params] | None:
-        """The route's generate_static_params result of the last build, if nothing it read changed."""
+    def params(self, route: RouteDefinition) -> KeptParams | None:
+        """The route's generate_static_params result of the last build (with the URLs its
+        params were planned at), if nothing it read changed."""
         if self.records is None:
             return None
         kept = self.records.params.get(route.route_pattern)
         if kept is None or not self._changes()[0].isdisjoint(kept.reads):
             return None
-        return kept.params
+        return kept
 
     def reuse(
         self, item: PlannedPage, writer: OutputWriter

@@ -14,7 +14,7 @@ from ssg.builder.records_writer import RecordsWriter
 from ssg.data.memo import RequestMemo
 from ssg.errors import ControlFlow, ModuleError, ParamsError, SsgError
 from ssg.modules import SiteModule, call_user
-from ssg.reads import collect_reads
+from ssg.reads import Reads, collect_reads
 from ssg.records import RenderKind
 from ssg.render.renderer import make_scope
 from ssg.render.templates import template_frame
@@ -282,37 +282,53 @@ async def plan_pages(
         if route.kind is RouteKind.PAGE and settings.is_dynamic:
             result.render = RenderKind.DYNAMIC
             continue
+        params_list: list[Params] | None
+        kept_urls: tuple[str | None, ...] = ()
+        fresh: Reads | None = None
         if route.is_dynamic_pattern:
-            params_list = previous.params(route)
-            if params_list is not None:  # nothing generate_static_params read changed
+            kept = previous.params(route)
+            if kept is not None:  # nothing generate_static_params read changed
                 recorder.keep_params(route)
+                params_list, kept_urls = kept.params, kept.url_paths
             else:
-                with collect_reads() as reads:
+                with collect_reads() as fresh:
                     params_list = await plan_params(
                         site, route, services, calls=calls, on_call=count
                     )
-                if params_list is not None:
-                    recorder.add_params(route, params_list, reads)
             result.params_count = None if params_list is None else len(params_list)
             result.render = RenderKind.SSG
         else:
             params_list = [{}]
-        for params in params_list or []:
-            url_path = site.table.build_url_path(route, params)
-            owner = site.table.match(url_path)
-            if owner is None or owner.route is not route:
-                # Resolution order decides, as it does at serve time: the URL belongs
-                # to a more specific route, which renders it itself.
-                log.warning(
-                    "Skipped %s from generate_static_params of %s: that URL is served by %s "
-                    "(%s); remove it from the list",
-                    url_path,
-                    route.route_pattern,
-                    owner.route.route_pattern if owner else "no route",
-                    site.relative(owner.route.page_file or owner.route.segment_dir)
-                    if owner
-                    else "-",
-                )
-                continue
-            planned.append(PlannedPage(route, params, url_path))
+        if len(kept_urls) != len(params_list or ()):
+            kept_urls = ()
+        url_paths: list[str | None] = []
+        for index, params in enumerate(params_list or []):
+            # Where the last build planned the same params (incremental: same routes).
+            url_path = kept_urls[index] if kept_urls else None
+            if url_path is None:
+                url_path = _planned_url(site, route, params)
+            url_paths.append(url_path)
+            if url_path is not None:
+                planned.append(PlannedPage(route, params, url_path))
+        if fresh is not None and params_list is not None:
+            recorder.add_params(route, params_list, fresh, tuple(url_paths))
     return results, planned, counter[0]
+
+
+def _planned_url(site: Site, route: RouteDefinition, params: Params) -> str | None:
+    """The URL of a route's params, or None (with a warning) when a more specific route owns it."""
+    url_path = site.table.build_url_path(route, params)
+    owner = site.table.match(url_path)
+    if owner is None or owner.route is not route:
+        # Resolution order decides, as it does at serve time: the URL belongs
+        # to a more specific route, which renders it itself.
+        log.warning(
+            "Skipped %s from generate_static_params of %s: that URL is served by %s "
+            "(%s); remove it from the list",
+            url_path,
+            route.route_pattern,
+            owner.route.route_pattern if owner else "no route",
+            site.relative(owner.route.page_file or owner.route.segment_dir) if owner else "-",
+        )
+        return None
+    return url_path

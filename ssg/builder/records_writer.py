@@ -93,11 +93,18 @@ class RecordsWriter:
             )
         return found
 
-    def add_params(self, route: RouteDefinition, params: list[Params], reads: Reads) -> None:
-        """Keep a generate_static_params result and what it read."""
+    def add_params(
+        self,
+        route: RouteDefinition,
+        params: list[Params],
+        reads: Reads,
+        url_paths: tuple[str | None, ...] = (),
+    ) -> None:
+        """Keep a generate_static_params result, what it read and where it was planned
+        (`KeptParams.url_paths`)."""
         self._added = True
         all_reads = reads.flat() | self.route_files(route)
-        self.params[route.route_pattern] = KeptParams(params, self._key_ids(all_reads))
+        self.params[route.route_pattern] = KeptParams(params, self._key_ids(all_reads), url_paths)
 
     def keep_params(self, route: RouteDefinition) -> None:
         """Carry a reused generate_static_params result over from the last build."""

@@ -65,6 +65,34 @@ async def test_a_body_edit_renders_only_the_page_that_shows_the_body(
     assert "New body." in (site / "out/blog/b.html").read_text()
 
 
+async def test_params_kept_from_the_last_build_warn_again_of_a_url_another_route_owns(
+    make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/blog/[slug]/page.py": POSTS_SITE["app/blog/[slug]/page.py"].replace(
+                "for p in load_collection('posts')]",
+                "for p in load_collection('posts')] + [{'slug': 'new'}]",
+            ),
+            "app/blog/new/page.html": "<h1>The newest</h1>",
+        }
+    )
+    await build(site)
+    (site / "posts/b.md").write_text("---\ntitle: B\ndate: 2020-01-02\n---\nNew body.\n")
+    caplog.clear()
+
+    second = await build(site)
+
+    assert (second.pages_rendered, second.pages_reused) == (1, 4)  # the params were kept
+    skipped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Skipped")]
+    assert skipped == [
+        "Skipped /blog/new from generate_static_params of /blog/[slug]: that URL is served "
+        "by /blog/new (app/blog/new/page.html); remove it from the list"
+    ]
+    assert "<h1>The newest</h1>" in (site / "out/blog/new.html").read_text()
+
+
 async def test_a_title_edit_renders_the_listing_and_the_post(
     make_site: MakeSite, build: Build
 ) -> None:
