@@ -28,6 +28,7 @@ from ssg.builder.build_result import PlannedPage
 from ssg.builder.fingerprint import digest, fingerprint
 from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
+from ssg.builder.manifest import MANIFEST_FILE, KeptManifest
 from ssg.builder.read_digests import ReadDigests
 from ssg.builder.writer import OutputWriter
 from ssg.reads import ENTRY_PART_READS, ReadKind
@@ -118,6 +119,19 @@ class PreviousBuild:
             }
         assert self._changed_groups is not None
         return self._changed_ids, self._changed_groups
+
+    def kept_manifest(self) -> KeptManifest | None:
+        """The last build's manifest and the page records it was written from, or None
+        (no records, or the manifest is unreadable: every page's line is encoded)."""
+        if self.records is None:
+            return None
+        try:  # the records are used only with this very file (`load_records` checks its stamp)
+            text = (self._site.config.out_dir / MANIFEST_FILE).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return KeptManifest(
+            text, {url_path: kept.page.record for url_path, kept in self.records.pages.items()}
+        )
 
     def links_key(self, files: Iterable[str], not_found_links: Iterable[str]) -> str:
         """What the link check's answer depends on besides the pages: the output's files."""

@@ -35,9 +35,14 @@ Schema (version 2; `ssg.records.Manifest` reads and writes it)::
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import operator
 import os
+import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.builder.build_result import RouteResult
@@ -47,15 +52,83 @@ from ssg.site import Site
 
 MANIFEST_FILE = "_ssg/manifest.json"
 
+_json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+"""As `Manifest.dumps` encodes each value."""
 
-def write_manifest(out_dir: Path, manifest: Manifest) -> Path:
-    """Write the manifest atomically (temp file + rename) and return its path."""
+
+@dataclass(frozen=True)
+class KeptManifest:
+    """The last build's manifest text and the page records it was written from (the page
+    records an incremental build kept): the lines of the pages it reuses are written again
+    as they were, with the new generated time, instead of encoded again.
+
+    Attributes:
+        text: out/_ssg/manifest.json as the last build wrote it (`Manifest.dumps`).
+        records: URL path -> the record its line was written from.
+    """
+
+    text: str
+    records: Mapping[str, PageRecord]
+
+
+def write_manifest(out_dir: Path, manifest: Manifest, kept: KeptManifest | None = None) -> Path:
+    """Write the manifest atomically (temp file + rename) and return its path.
+
+    With `kept`, a page whose record is the one the last manifest was written from
+    (but for its generated time) keeps its line; the text is `manifest.dumps()`'s.
+    """
     target = out_dir / MANIFEST_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temp.write_text(manifest.dumps(), encoding="utf-8")
+    text = _dumps_reusing(manifest, kept) if kept is not None else None
+    temp.write_text(manifest.dumps() if text is None else text, encoding="utf-8")
     os.replace(temp, target)
     return target
+
+
+_PAGES_OPEN = '\n "pages": {\n'
+_HEADER = re.compile(
+    r'\{\n "version": \d+,\n "build_id": "[0-9a-f]*",\n "generated_at": ([^,\n]+),\n'
+)
+_ALL_BUT_TIME = operator.attrgetter(
+    *(field.name for field in dataclasses.fields(PageRecord) if field.name != "generated_at")
+)
+
+
+def _dumps_reusing(manifest: Manifest, kept: KeptManifest) -> str | None:
+    """`manifest.dumps()`, each unchanged page's line taken from `kept.text`; None when that
+    text is not `dumps` text (then the caller encodes every page)."""
+    header = _HEADER.match(kept.text)
+    start = kept.text.find(_PAGES_OPEN)
+    if header is None or start < 0:
+        return None
+    start += len(_PAGES_OPEN)
+    end = kept.text.find("\n }", start)
+    old_time = f'"generated_at": {header.group(1)}, '
+    decode = json.JSONDecoder().raw_decode
+    lines: dict[str, str] = {}
+    try:
+        # One page per line, lines joined by ",\n" (a JSON string holds no raw newline).
+        for kept_line in kept.text[start:end].split(",\n"):
+            lines[decode(kept_line, 2)[0]] = kept_line
+    except ValueError:
+        return None
+    items = []
+    for url_path, page in manifest.pages.items():
+        line = lines.get(url_path)
+        before = kept.records.get(url_path)
+        if (
+            line is not None
+            and before is not None
+            and old_time in line
+            and _ALL_BUT_TIME(before) == _ALL_BUT_TIME(page)
+        ):
+            items.append(line.replace(old_time, f'"generated_at": {_json(page.generated_at)}, ', 1))
+            continue
+        items.append(f"  {_json(url_path)}: {_json(page.to_json())}")
+    empty = dataclasses.replace(manifest, pages={})
+    pages = "{\n" + ",\n".join(items) + "\n }" if items else "{}"
+    return empty.dumps().replace(' "pages": {},\n', f' "pages": {pages},\n', 1)
 
 
 def load_manifest(out_dir: Path) -> Manifest | None:

@@ -181,7 +181,7 @@ async def _build(
             check_export(site, results.values(), (p.record for _, p in rendered.values()))
         indexed = services.page_index.url_paths or ()
         manifest, not_found_links = await write_site_files(
-            site, writer, results, rendered, clock(), indexed
+            site, writer, results, rendered, clock(), indexed, previous.kept_manifest()
         )
         started_check = time.thread_time()
         files = writer.output_files()

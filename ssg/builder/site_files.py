@@ -6,7 +6,7 @@ from __future__ import annotations
 from ssg.builder.build_result import PlannedPage, RouteResult
 from ssg.builder.finish import FinishedPage
 from ssg.builder.links import extract_links
-from ssg.builder.manifest import build_manifest, write_manifest
+from ssg.builder.manifest import KeptManifest, build_manifest, write_manifest
 from ssg.builder.static_hosts import (
     HEADERS_FILE,
     REDIRECTS_FILE,
@@ -60,8 +60,10 @@ async def write_site_files(
     rendered: dict[str, tuple[PlannedPage, FinishedPage]],
     now: float,
     indexed: tuple[str, ...] = (),
+    kept_manifest: KeptManifest | None = None,
 ) -> tuple[Manifest, tuple[str, ...]]:
-    """Copy public/ and the theme's assets, write 404.html and the manifest.
+    """Copy public/ and the theme's assets, write 404.html and the manifest (the lines of
+    the pages `kept_manifest` holds unchanged written as they were).
 
     Returns:
         The manifest, and the links of 404.html.
@@ -81,7 +83,7 @@ async def write_site_files(
         indexed=[url_path for url_path in indexed if url_path in rendered],
     )
     _write_static_host_files(site, writer, manifest)
-    write_manifest(writer.staging_dir, manifest)
+    write_manifest(writer.staging_dir, manifest, kept_manifest)
     return manifest, extract_links(not_found.body)
 
 
