@@ -114,16 +114,22 @@ def _dumps_reusing(manifest: Manifest, kept: KeptManifest) -> str | None:
     except ValueError:
         return None
     items = []
+    times: dict[float, str] = {}  # every page of a build has its generated time
     for url_path, page in manifest.pages.items():
         line = lines.get(url_path)
         before = kept.records.get(url_path)
         if (
             line is not None
             and before is not None
-            and old_time in line
             and _ALL_BUT_TIME(before) == _ALL_BUT_TIME(page)
+            and old_time in line
         ):
-            items.append(line.replace(old_time, f'"generated_at": {_json(page.generated_at)}, ', 1))
+            new_time = times.get(page.generated_at)
+            if new_time is None:
+                new_time = times[page.generated_at] = (
+                    f'"generated_at": {_json(page.generated_at)}, '
+                )
+            items.append(line.replace(old_time, new_time, 1))
             continue
         items.append(f"  {_json(url_path)}: {_json(page.to_json())}")
     empty = dataclasses.replace(manifest, pages={})
