@@ -94,7 +94,9 @@ _record_values = operator.attrgetter(*_RECORD_FIELDS)
 
 
 def _record(values: tuple[object, ...]) -> PageRecord:
-    return PageRecord(**dict(zip(_RECORD_FIELDS, values, strict=True)))  # type: ignore[arg-type]
+    # Positional, in the order of _RECORD_FIELDS (every field is an __init__ argument):
+    # half the cost of keywords through a dict, for every page of the worker.
+    return PageRecord(*values)  # type: ignore[arg-type]
 
 
 def _rebuild_report(
