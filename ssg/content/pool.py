@@ -20,7 +20,9 @@ from ssg.syscalls import die_with_parent
 PARALLEL_MIN_FILES = 64
 """Below this many files a pool's start-up costs more than it saves."""
 
-_CHUNKS_PER_WORKER = 8
+SMALLEST_CHUNK = 8
+"""The smallest chunk weighs about this many average files: at most what the other
+parsers wait for once the queue is empty."""
 
 PARSER_MODULES = ("ssg.content.entry", "ssg.content.highlight", "cmarkgfm", "yaml")
 """What a parse imports (ssg.content imports them on first use): imported once before
@@ -97,9 +99,10 @@ def load_files(
 
     Pygments and the Python around cmark hold the GIL, so threads would not
     help; processes do (start method: see `_context`). The files are cut
-    into chunks balanced by size and queued: the pool takes chunks from the
-    front (one feeder thread keeps each worker busy), and this process takes
-    them from the back from the first moment, so no time is lost while the
+    into chunks by size, big ones first and small ones where the queue runs
+    out (`_graded_chunks`), and queued: the pool takes chunks from the front
+    (one feeder thread keeps each worker busy), and this process takes them
+    from the back from the first moment, so no time is lost while the
     workers start (a cold fork server must import ssg first).
 
     Args:
@@ -132,7 +135,8 @@ def load_files(
         return load_entries(names, str(content_dir), body_filter)
 
     weights = list(sizes) if sizes is not None else [1] * len(names)
-    queue = deque(_balanced_chunks(len(names), weights, workers * _CHUNKS_PER_WORKER))
+    parsers = workers + 1 if help_in_caller else workers
+    queue = deque(_graded_chunks(len(names), weights, parsers, two_ended=help_in_caller))
     results: list[LoadedFile | None] = [None] * len(names)
     context = _context(start_method)
     if context.get_start_method() == "fork":
@@ -287,16 +291,55 @@ def _context(start_method: str | None) -> multiprocessing.context.BaseContext:
     return context
 
 
-def _balanced_chunks(count: int, weights: Sequence[int], chunk_count: int) -> list[Chunk]:
-    """Deal indexes 0..count-1, heaviest first, each to the lightest chunk so far.
+def _graded_chunks(
+    count: int, weights: Sequence[int], parsers: int, *, two_ended: bool = True
+) -> list[Chunk]:
+    """Cut indexes 0..count-1 into chunks that shrink toward where the queue runs out.
+
+    Each chunk takes a `1 / (2 * parsers)` share of the weight still to cut
+    (guided self-scheduling), down to `SMALLEST_CHUNK` average files' weight,
+    heaviest files first: big chunks first cost few hand-offs, small ones last
+    leave little to wait for when the queue is empty. Two-ended (the pool
+    takes from the front, the caller from the back), every `parsers`-th chunk
+    goes to the back, so both ends shrink toward the middle as they are taken;
+    otherwise they are in taking order, biggest first.
+
+    | parsers | shares of the weight, in taking order          |
+    | ------- | ----------------------------------------------- |
+    | 2       | 1/4, 3/16, 9/64, ... (then 8 files' worth each) |
+    | 3       | 1/6, 5/36, 25/216, ... (then 8 files' worth)    |
+
+    Args:
+        count: how many files.
+        weights: each file's weight (its size in bytes).
+        parsers: processes taking chunks (the pool's workers, and the caller if it helps).
+        two_ended: the caller takes chunks from the back of the queue while the pool
+            takes them from the front.
 
     Returns:
-        Up to `chunk_count` non-empty chunks of about equal total weight.
+        Non-empty chunks covering every index once, in queue order (front first).
     """
-    chunks: list[Chunk] = [[] for _ in range(min(chunk_count, count))]
-    loads = [0] * len(chunks)
-    for index in sorted(range(count), key=lambda i: -weights[i]):
-        lightest = loads.index(min(loads))
-        chunks[lightest].append(index)
-        loads[lightest] += weights[index] + 1
-    return [chunk for chunk in chunks if chunk]
+    order = sorted(range(count), key=lambda i: -weights[i])
+    remaining = sum(weights[i] + 1 for i in order)
+    smallest = remaining / max(count, 1) * SMALLEST_CHUNK
+    sized: list[Chunk] = []
+    chunk: Chunk = []
+    filled = 0
+    target = max(remaining / (2 * parsers), smallest)
+    for index in order:
+        chunk.append(index)
+        filled += weights[index] + 1
+        if filled >= target:
+            sized.append(chunk)
+            remaining -= filled
+            chunk, filled = [], 0
+            target = max(remaining / (2 * parsers), smallest)
+    if chunk:
+        sized.append(chunk)
+    if not two_ended or parsers < 2:
+        return sized
+    front: list[Chunk] = []
+    back: list[Chunk] = []
+    for number, taken in enumerate(sized):
+        (back if number % parsers == parsers - 1 else front).append(taken)
+    return front + back[::-1]

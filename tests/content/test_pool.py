@@ -10,7 +10,13 @@ import pytest
 
 from ssg.content import load_collection
 from ssg.content.highlight import find_lexer, preload_lexers, render_code_block
-from ssg.content.pool import PARALLEL_MIN_FILES, _context, fence_languages, load_files
+from ssg.content.pool import (
+    PARALLEL_MIN_FILES,
+    _context,
+    _graded_chunks,
+    fence_languages,
+    load_files,
+)
 
 from .conftest import WritePosts
 
@@ -162,3 +168,39 @@ def test_lexers_made_ahead_are_the_ones_code_blocks_use() -> None:
     assert made == 2
     assert before.currsize == 2  # the unknown name was never looked up
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
+@pytest.mark.parametrize("count", [1, PARALLEL_MIN_FILES, 1000])
+@pytest.mark.parametrize("parsers", [2, 3])
+@pytest.mark.parametrize("two_ended", [True, False])
+def test_graded_chunks_cover_every_file_once(count: int, parsers: int, two_ended: bool) -> None:
+    weights = [1000 + (index * 7919) % 9000 for index in range(count)]
+
+    chunks = _graded_chunks(count, weights, parsers, two_ended=two_ended)
+
+    assert all(chunks)
+    assert sorted(index for chunk in chunks for index in chunk) == list(range(count))
+
+
+def test_graded_chunks_are_smallest_where_the_two_ends_of_the_queue_meet() -> None:
+    weights = [1000 + (index * 7919) % 9000 for index in range(1000)]
+
+    chunks = _graded_chunks(1000, weights, 3, two_ended=True)
+
+    weighed = [sum(weights[index] for index in chunk) for chunk in chunks]
+    assert weighed[0] == max(weighed)
+    assert weighed[:5] == sorted(weighed[:5], reverse=True)  # the pool's first
+    assert weighed[-5:] == sorted(weighed[-5:])  # the caller's first, from the back
+    lightest = weighed.index(min(weighed))
+    assert 5 <= lightest < len(chunks) - 5
+    assert weighed[-1] > 10 * min(weighed)
+
+
+def test_graded_chunks_shrink_in_taking_order_for_the_pool_alone() -> None:
+    weights = [1000 + (index * 7919) % 9000 for index in range(1000)]
+
+    chunks = _graded_chunks(1000, weights, 2, two_ended=False)
+
+    weighed = [sum(weights[index] for index in chunk) for chunk in chunks]
+    assert weighed[:-1] == sorted(weighed[:-1], reverse=True)
+    assert weighed[0] > 10 * min(weighed)
