@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from ssg.config import SiteConfig
+from ssg.layout_children import warn_childless_layouts
 from ssg.modules import SiteModule, load_site_modules
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind, SlotDefinition
@@ -79,6 +80,9 @@ class Site:
     def load(cls, config: SiteConfig) -> Site:
         """Scan app/, import every module and prepare the template environment.
 
+        Logs a warning for each layout that never renders `{{ children }}`
+        (`ssg.layout_children`).
+
         Raises:
             RouteScanError: app/ has routing problems (all listed).
             ModuleErrors: site modules failed to import (all listed).
@@ -95,7 +99,9 @@ class Site:
                     files.update(_slot_module_files(slot))
         modules = load_site_modules(files, site_dir=config.site_dir)
         theme = load_theme(config)
-        return cls(config, theme, make_environment(config, theme), routes, modules)
+        env = make_environment(config, theme)
+        warn_childless_layouts(env, routes, config.app_dir, config.site_dir)
+        return cls(config, theme, env, routes, modules)
 
     def relative(self, file: Path) -> str:
         """A site file's path relative to the site folder, with forward slashes."""

@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ssg.revalidate", "ssg.syscalls", "ssg.base_path", "ssg.reads"),
     ("ssg.records", "ssg.scope"),
     ("ssg.routing", "ssg.content", "ssg.config"),
-    ("ssg.modules", "ssg.theme"),
+    ("ssg.modules", "ssg.theme", "ssg.layout_children"),
     ("ssg.site",),
     ("ssg.data", "ssg.route_handlers"),
     ("ssg.render",),

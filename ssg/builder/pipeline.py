@@ -73,7 +73,8 @@ async def run_build(
     )
     started_ns = start_marker(config.cache_dir)
     content_warnings = _Collected()
-    logging.getLogger("ssg.content").addHandler(content_warnings)
+    for name in _REPEATED_LOGGERS:
+        logging.getLogger(name).addHandler(content_warnings)
     try:
         with frozen_heap() as heap:
             return await _build(
@@ -91,7 +92,13 @@ async def run_build(
                 keeper=keeper,
             )
     finally:
-        logging.getLogger("ssg.content").removeHandler(content_warnings)
+        for name in _REPEATED_LOGGERS:
+            logging.getLogger(name).removeHandler(content_warnings)
+
+
+_REPEATED_LOGGERS = ("ssg.content", "ssg.layouts")
+"""The warnings about the sources (content problems, layouts without children) that a build
+keeps, so a build that finds nothing changed repeats them."""
 
 
 class _Collected(logging.Handler):

@@ -26,6 +26,7 @@ from ssg.dev.app import DevSite
 from ssg.dev.changes import ChangeKind, WatchedFolders, classify, describe
 from ssg.dev.events import DevEvent, EventBroker
 from ssg.dev.logged_once import LoggedOnce
+from ssg.layout_children import LAYOUT_FILE, warn_childless_layouts
 
 logger = logging.getLogger("ssg.dev")
 
@@ -198,6 +199,19 @@ class SiteWatcher:
         await pages.settle()  # the pages rendered so far are recorded before the change
         if recorded:
             pages.begin_change()  # before the memo expires: renders from now on see the edit
+        layouts = [
+            f for f in files if f.name == LAYOUT_FILE and f.is_relative_to(site.config.app_dir)
+        ]
+        if layouts:  # an edit that drops {{ children }} is told at once, as at start
+            config = site.config
+            await asyncio.to_thread(
+                warn_childless_layouts,
+                site.env,
+                site.routes,
+                config.app_dir,
+                config.site_dir,
+                layouts,
+            )
         if ChangeKind.CONTENT in kinds:
             if self.logged_once is not None:
                 edited = [f for f in files if classify(f, self.folders) is ChangeKind.CONTENT]

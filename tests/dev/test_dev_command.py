@@ -214,6 +214,19 @@ async def test_broken_module_shows_the_overlay_and_the_fix_recovers(
             assert "<p>fixed</p>" in await response.text()
 
 
+async def test_a_layout_edited_to_drop_its_children_is_warned_of_at_once(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>Home</h1>"})
+    server = await start_dev(site)
+    dev_server.append(server)
+    mark = len(server.lines)
+    (site / "app/layout.html").write_text("<html><body>Header only</body></html>")
+    line = await server.wait_for_line("app/layout.html never renders {{ children }}", start=mark)
+    assert "Add {{ children }} where the page belongs" in line
+    assert not any("never renders" in line for line in server.lines[:mark])
+
+
 async def test_ctrl_c_stops_the_dev_server_cleanly(
     make_site: MakeSite, dev_server: list[DevServer]
 ) -> None:
