@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ssg.records import Manifest, RenderKind
+from ssg.records import Manifest, RenderKind, RouteRecord
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import Params, RouteDefinition
 
@@ -18,11 +18,18 @@ if TYPE_CHECKING:  # the link checker (and its HTML parser) is the build's alone
 class RouteResult:
     """What the build did with one route (a row of the route table).
 
+    The route's manifest record (`ssg.records.RouteRecord`: its render kind,
+    revalidate and layouts) is `record`, settled as the build goes: planning
+    makes a route dynamic or prerendered from params, a page that reads the
+    request makes it dynamic, the rendered pages lower its revalidate and make
+    it ISR. `render` and `revalidate` read and set that record (a setter
+    replaces the frozen record); the other fields are what the build reports
+    besides (the route table, the export check, the link check) and the
+    manifest does not keep.
+
     Attributes:
         route: the route.
-        render: how the build renders it (○ static, ● ssg, ISR Ns, ƒ dynamic).
-        revalidate: the lowest effective revalidate of its pages (its segments'
-            before any page is rendered).
+        record: its manifest record as settled so far.
         url_paths: the prerendered URL paths.
         dynamic_reason: the request API that made it dynamic at build, if any.
         params_count: how many params generate_static_params produced (None: no function).
@@ -30,12 +37,50 @@ class RouteResult:
     """
 
     route: RouteDefinition
-    render: RenderKind = RenderKind.STATIC
-    revalidate: Revalidate = Revalidate.NEVER
+    record: RouteRecord
     url_paths: list[str] = field(default_factory=list)
     dynamic_reason: str | None = None
     params_count: int | None = None
     dynamic_params: bool = True
+
+    @classmethod
+    def planned(
+        cls,
+        route: RouteDefinition,
+        revalidate: Revalidate,
+        layout_patterns: tuple[str, ...],
+        *,
+        dynamic_params: bool = True,
+    ) -> RouteResult:
+        """A route before the build decided anything: static, with its segments' revalidate."""
+        record = RouteRecord(
+            route_pattern=route.route_pattern,
+            kind=route.kind,
+            render=RenderKind.STATIC,
+            revalidate=revalidate,
+            layout_patterns=layout_patterns,
+        )
+        return cls(route=route, record=record, dynamic_params=dynamic_params)
+
+    @property
+    def render(self) -> RenderKind:
+        """How the build renders it (○ static, ● ssg, ISR Ns, ƒ dynamic)."""
+        return self.record.render
+
+    @render.setter
+    def render(self, value: RenderKind) -> None:
+        if value is not self.record.render:
+            self.record = replace(self.record, render=value)
+
+    @property
+    def revalidate(self) -> Revalidate:
+        """The lowest effective revalidate of its pages (its segments' before any is rendered)."""
+        return self.record.revalidate
+
+    @revalidate.setter
+    def revalidate(self, value: Revalidate) -> None:
+        if value != self.record.revalidate:
+            self.record = replace(self.record, revalidate=value)
 
 
 @dataclass

@@ -46,8 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.builder.build_result import RouteResult
-from ssg.records import Manifest, PageRecord, RouteRecord
-from ssg.routing.definitions import RouteDefinition
+from ssg.records import Manifest, PageRecord
 from ssg.site import Site
 
 MANIFEST_FILE = "_ssg/manifest.json"
@@ -165,28 +164,11 @@ def build_manifest(
     return Manifest(
         build_id=uuid.uuid4().hex,
         generated_at=now,
-        routes=tuple(route_record(site, result) for result in results),
+        routes=tuple(result.record for result in results),
         pages={
             page.url_path: page.restamped(now)
             for page in sorted(pages, key=lambda page: page.url_path)
         },
         indexed_pages=tuple(sorted(indexed)),
         base_path=site.config.base_path,
-    )
-
-
-def layout_patterns(site: Site, route: RouteDefinition) -> tuple[str, ...]:
-    """The URL patterns of a route's layouts, root first ("/", "/blog")."""
-    return tuple(site.layout_url_pattern(layout) for layout in route.layouts)
-
-
-def route_record(site: Site, result: RouteResult) -> RouteRecord:
-    """One route's record in the manifest."""
-    route = result.route
-    return RouteRecord(
-        route_pattern=route.route_pattern,
-        kind=route.kind,
-        render=result.render,
-        revalidate=result.revalidate,
-        layout_patterns=layout_patterns(site, route),
     )

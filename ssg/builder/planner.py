@@ -270,9 +270,10 @@ async def plan_pages(
 
     for route in site.table.routes:
         settings = site.settings(route)
-        result = RouteResult(
-            route=route,
-            revalidate=settings.revalidate,
+        result = RouteResult.planned(
+            route,
+            settings.revalidate,
+            tuple(site.layout_url_pattern(layout) for layout in route.layouts),
             dynamic_params=settings.dynamic_params,
         )
         results[route.route_pattern] = result

@@ -48,8 +48,8 @@ log = logging.getLogger("ssg.builder")
 RECORDS_FOLDER = "build"
 """Under the site's cache folder, beside the link check's `links.json`."""
 
-SNAPSHOT_FORMAT = 5
-"""Bump when `InputSnapshot` changes shape."""
+SNAPSHOT_FORMAT = 6
+"""Bump when `InputSnapshot` changes shape (6: a RouteResult holds its RouteRecord)."""
 
 MANIFEST_FILE = "_ssg/manifest.json"
 
