@@ -21,7 +21,7 @@ from ssg.scope import Clock
 if TYPE_CHECKING:
     from ssg.data.cached_value import DataCache
     from ssg.isr.cache import CachedPage
-    from ssg.isr.entries import BeforeReplace, EntryStore, StoredEntry
+    from ssg.isr.entries import EntryStore, StoredEntry
     from ssg.records import PageRecord
 
 
@@ -187,9 +187,7 @@ class CacheBackend(Protocol):
 
     name: str
 
-    def open_build(
-        self, build_id: str, *, clock: Clock, before_replace: BeforeReplace | None = None
-    ) -> BuildState:
+    def open_build(self, build_id: str, *, clock: Clock) -> BuildState:
         """The shared ISR state of one build (blocking I/O: creates folders)."""
 
     def open_data_cache(self, clock: Clock) -> DataCache | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssg.isr.backend import BackendStatus, Counter, Marks, RenderStart
-from ssg.isr.entries import BeforeReplace, EntryStore, StoredEntry
+from ssg.isr.entries import EntryStore, StoredEntry
 from ssg.isr.entry_writer import EntryWriter
 from ssg.isr.locks import RenderLock, RenderLocks, SharedCounter
 from ssg.isr.marks import RevalidationMarks
@@ -45,7 +45,6 @@ class DiskBuild:
         directory: the ISR folder.
         build_id: the build; entries and marks of another build are ignored.
         clock: epoch seconds (render starts and marks are times on disk).
-        before_replace: test hook for entry writes (see EntryStore).
     """
 
     def __init__(
@@ -54,11 +53,10 @@ class DiskBuild:
         build_id: str,
         *,
         clock: Clock,
-        before_replace: BeforeReplace | None = None,
     ) -> None:
         self.build_id = build_id
         self.clock = clock
-        self.store = EntryStore(directory, build_id, before_replace=before_replace)
+        self.store = EntryStore(directory, build_id)
         self.writer = EntryWriter(self.store)
         self.disk_marks = RevalidationMarks(directory, build_id)
         self.marks: Marks = self.disk_marks
@@ -167,13 +165,9 @@ class DiskBackend:
     def __init__(self, cache_dir: Path) -> None:
         self.cache_dir = cache_dir
 
-    def open_build(
-        self, build_id: str, *, clock: Clock, before_replace: BeforeReplace | None = None
-    ) -> DiskBuild:
+    def open_build(self, build_id: str, *, clock: Clock) -> DiskBuild:
         """The build's state under `cache_dir/isr`."""
-        return DiskBuild(
-            self.cache_dir / ISR_FOLDER, build_id, clock=clock, before_replace=before_replace
-        )
+        return DiskBuild(self.cache_dir / ISR_FOLDER, build_id, clock=clock)
 
     def open_data_cache(self, clock: Clock) -> DataCache | None:
         """None: the data cache stays the diskcache under `cache_dir/data`."""

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,6 @@ ENTRY_SUFFIX = ".entry"
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 300.0
 """Temp files older than this are leftovers of a killed writer and are removed on scan."""
-
-BeforeReplace = Callable[[Path, Path], None]
-"""Test hook called as (temp_file, entry_file) after the temp file is written, before the rename."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +68,11 @@ class EntryStore:
     Args:
         directory: the folder the store owns; created if missing.
         build_id: the manifest's build_id; entries are tagged with it.
-        before_replace: a test hook run between the synced temp write and the rename.
     """
 
-    def __init__(
-        self, directory: Path, build_id: str, *, before_replace: BeforeReplace | None = None
-    ) -> None:
+    def __init__(self, directory: Path, build_id: str) -> None:
         self.directory = directory
         self.build_id = build_id
-        self._before_replace = before_replace
         self._directory_name = os.fspath(directory)
         directory.mkdir(parents=True, exist_ok=True)
 
@@ -177,8 +170,6 @@ class EntryStore:
             results.append(StoredEntry(page, write.started_at, target))
         for index, temp, target in staged:
             try:
-                if self._before_replace is not None:
-                    self._before_replace(temp, target)
                 os.replace(temp, target)
             except BaseException as exc:
                 temp.unlink(missing_ok=True)

@@ -27,7 +27,6 @@ from ssg.config import SiteConfig
 from ssg.data.redis_store import REDIS_TIMEOUT_SECONDS, RedisDataStore, RedisHealth, redacted
 from ssg.isr import redis_scripts
 from ssg.isr.backend import BackendStatus
-from ssg.isr.entries import BeforeReplace
 from ssg.isr.redis_build import STREAM_BLOCK_MILLISECONDS, RedisBuild
 from ssg.isr.redis_calls import REDIS_ERRORS, cancelled, report_failure
 from ssg.isr.redis_keys import site_key_of, split_cache_url
@@ -93,11 +92,9 @@ class RedisBackend:
         self._heartbeat: asyncio.Task[None] | None = None
         self._heartbeat_script = self.client.register_script(redis_scripts.HEARTBEAT)
 
-    def open_build(
-        self, build_id: str, *, clock: Clock, before_replace: BeforeReplace | None = None
-    ) -> RedisBuild:
+    def open_build(self, build_id: str, *, clock: Clock) -> RedisBuild:
         """The build's state in Redis (no I/O until `start`)."""
-        return RedisBuild(self, build_id, clock=clock, before_replace=before_replace)
+        return RedisBuild(self, build_id, clock=clock)
 
     def open_data_cache(self, clock: Clock) -> RedisDataStore:
         """The site's data cache in Redis, shared by every build and instance."""

@@ -17,7 +17,7 @@ from ssg.isr import redis_scripts
 from ssg.isr.backend import Counter, Marks, RenderStart
 from ssg.isr.cache import CachedPage
 from ssg.isr.disk import DiskLease
-from ssg.isr.entries import BeforeReplace, StoredEntry
+from ssg.isr.entries import StoredEntry
 from ssg.isr.locks import RenderLocks
 from ssg.isr.redis_calls import REDIS_ERRORS, cancelled, report_failure, text
 from ssg.isr.redis_counter import RedisCounter
@@ -50,7 +50,6 @@ class RedisBuild:
         backend: the server's Redis backend (clients, health, settings).
         build_id: the build.
         clock: epoch seconds (freshness; the marks never use it).
-        before_replace: test hook for the local entry writes (see EntryStore).
     """
 
     def __init__(
@@ -59,7 +58,6 @@ class RedisBuild:
         build_id: str,
         *,
         clock: Clock,
-        before_replace: BeforeReplace | None = None,
     ) -> None:
         self.backend = backend
         self.build_id = build_id
@@ -68,7 +66,7 @@ class RedisBuild:
         self.health = backend.health
         self.keys = BuildKeys(backend.prefix, build_id)
         directory = backend.cache_dir / LOCAL_FOLDER
-        self.local = LocalEntries(directory, build_id, before_replace=before_replace)
+        self.local = LocalEntries(directory, build_id)
         self.store = self.local.store
         self.local_locks = RenderLocks(directory / "locks")
         self.sequence = SequenceMarks()

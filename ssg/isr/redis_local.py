@@ -8,7 +8,7 @@ import json
 import logging
 from pathlib import Path
 
-from ssg.isr.entries import ENTRY_FORMAT, BeforeReplace, EntryStore, StoredEntry
+from ssg.isr.entries import ENTRY_FORMAT, EntryStore, StoredEntry
 from ssg.isr.entry_writer import EntryWriter
 from ssg.records import PageRecord
 
@@ -25,14 +25,11 @@ class LocalEntries:
     Args:
         directory: the folder of the copy (`cache_dir/isr-shared`).
         build_id: the build; entries of another build are ignored.
-        before_replace: test hook for the entry writes (see EntryStore).
     """
 
-    def __init__(
-        self, directory: Path, build_id: str, *, before_replace: BeforeReplace | None = None
-    ) -> None:
+    def __init__(self, directory: Path, build_id: str) -> None:
         self.build_id = build_id
-        self.store = EntryStore(directory, build_id, before_replace=before_replace)
+        self.store = EntryStore(directory, build_id)
         self.writer = EntryWriter(self.store)
 
     def shared_meta(self, page: PageRecord, started_at: float) -> str:

@@ -12,7 +12,6 @@ from aiohttp import web
 
 from ssg.config import SiteConfig
 from ssg.isr.backend import CacheBackend, open_backend
-from ssg.isr.entries import BeforeReplace
 from ssg.isr.scheduler import PREWARM_INTERVAL_SECONDS
 from ssg.scope import Clock
 from ssg.server.builds import BuildSwitch
@@ -35,7 +34,6 @@ def create_app(
     prewarm: bool = False,
     prewarm_interval_seconds: float = PREWARM_INTERVAL_SECONDS,
     revalidate_secret: str | None = None,
-    before_replace: BeforeReplace | None = None,
     watch_builds: bool = False,
     purge_sleep: Sleep = asyncio.sleep,
 ) -> web.Application:
@@ -59,7 +57,6 @@ def create_app(
         prewarm_interval_seconds: how often the prewarm job looks for stale pages.
         revalidate_secret: the bearer secret of /_ssg/revalidate and
             /_ssg/status; None reads $SSG_REVALIDATE_SECRET (unset or empty: both 404).
-        before_replace: test hook for entry writes (see EntryStore).
         watch_builds: watch out/ for new builds and switch to them.
         purge_sleep: the purge webhook's waits (batch window, back-off); tests pass
             one they control.
@@ -86,7 +83,6 @@ def create_app(
         prewarm=prewarm,
         prewarm_interval_seconds=prewarm_interval_seconds,
         secret=revalidate_secret or os.environ.get(SECRET_ENV) or None,
-        before_replace=before_replace,
         on_revalidate=webhook.notify if webhook is not None else None,
     )
     first = load_build(config, options)

@@ -154,7 +154,7 @@ def test_leftover_temp_files_of_a_killed_writer_are_removed_once_old(tmp_path: P
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from pathlib import Path
     from ssg.isr.entries import EntryStore, EntryWrite, StoredEntry
     from ssg.records import PageRecord, make_etag
@@ -171,9 +171,10 @@ CHILD = textwrap.dedent(
         store = EntryStore(directory, "b1")
         store.write(page(store, OLD), OLD, started_at=1.0)
         def pause(temp, target):
+            assert Path(temp).read_bytes().endswith(NEW)  # written in full, not renamed yet
             print("paused", flush=True)
             time.sleep(3600)   # the parent kills us here, between fsync and rename
-        store = EntryStore(directory, "b1", before_replace=pause)
+        os.replace = pause   # this process only writes the entry: its one rename is the commit
         store.write(page(store, NEW), NEW, started_at=1.0)
     else:
         store = EntryStore(directory, "b1")
