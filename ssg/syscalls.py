@@ -13,6 +13,8 @@ import select
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2  # linux/fs.h
@@ -126,3 +128,21 @@ def process_running(pid: int) -> bool:
     except PermissionError:
         return True  # another user's process
     return True
+
+
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Hold SIGINT back in this thread for the block; one that arrives meanwhile comes after it.
+
+    A process started in the block begins with SIGINT blocked too (the signal mask
+    survives fork and exec: multiprocessing's fork, spawn and fork server). The
+    terminal's Ctrl-C reaches the whole process group; a child started this way
+    leaves it to its parent, which stops it, instead of raising KeyboardInterrupt
+    where it stands (a traceback printed from its imports, or sent back from a pool
+    worker as its task's exception and raised again in the parent).
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -27,7 +27,7 @@ from ssg.errors import ListenError, ShutdownError, SsgError, WorkerExitError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
 from ssg.server.app import CONFIG_KEY, create_app
 from ssg.server.runner import run_server
-from ssg.syscalls import die_with_parent
+from ssg.syscalls import die_with_parent, sigint_blocked
 
 logger = logging.getLogger("ssg.server")
 
@@ -239,6 +239,11 @@ def _worker_main(
     a SIGTERM when it dies (a clean shutdown), rather than serving on unsupervised.
     """
     die_with_parent(supervisor_pid, signal.SIGTERM)
+    # Started with SIGINT blocked (see _supervise), through its imports. The supervisor
+    # stops workers with SIGTERM: the terminal's Ctrl-C is not theirs until they serve
+    # (the server handles it then), rather than a KeyboardInterrupt traceback here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("ssg").setLevel(logging.INFO)
     try:
@@ -302,8 +307,9 @@ def _supervise(
                 )
                 for index in range(workers)
             )
-            for process in processes:
-                process.start()
+            with sigint_blocked():  # a Ctrl-C meanwhile is `stop`ped after it (see _worker_main)
+                for process in processes:
+                    process.start()
             sentinels = [process.sentinel for process in processes]
             # Announce once every worker listens, so the URL printed serves with all of them.
             while not all(event.is_set() for event in ready) and not wait(sentinels, timeout=0.05):

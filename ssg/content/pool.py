@@ -15,7 +15,7 @@ from pathlib import Path
 from queue import SimpleQueue
 
 from ssg.content.entry import FilterRef, LoadedFile, load_entries
-from ssg.syscalls import die_with_parent
+from ssg.syscalls import die_with_parent, sigint_blocked
 
 PARALLEL_MIN_FILES = 64
 """Below this many files a pool's start-up costs more than it saves."""
@@ -157,7 +157,8 @@ def load_files(
     ) as pool:
         feeder = _Feeder(pool, queue, names, str(content_dir), workers, body_filter)
         if context.get_start_method() == "fork":
-            feeder.submit_more()  # fork every worker now, while this is the only thread
+            with sigint_blocked():  # the workers leave Ctrl-C to this process
+                feeder.submit_more()  # fork every worker now, while this is the only thread
         thread = threading.Thread(target=feeder.run, name="ssg-content-feeder", daemon=True)
         thread.start()
         try:
@@ -229,7 +230,15 @@ class _Feeder:
             ] = chunk
 
     def run(self) -> None:
-        """Feed the pool until the queue is empty and every submitted chunk is back."""
+        """Feed the pool until the queue is empty and every submitted chunk is back.
+
+        The processes the pool starts from here (a fork server, its workers) leave
+        Ctrl-C to this process (`sigint_blocked`).
+        """
+        with sigint_blocked():
+            self._feed()
+
+    def _feed(self) -> None:
         try:
             while True:
                 self.submit_more()

@@ -1,0 +1,144 @@
+"""Ctrl-C of `ssg serve` while its child processes work: a clean stop, no traceback.
+
+The terminal's Ctrl-C sends SIGINT to the whole process group, so each test starts
+`ssg serve` in a session of its own and signals that group, as a terminal would.
+A site module marks the moment (a line on stderr) and holds the child there until
+the test removes a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from ssg.builder.builder import build_site
+from ssg.config import load_config
+from ssg.content.pool import PARALLEL_MIN_FILES, default_workers
+from tests.conftest import MakeSite
+from tests.server.conftest import LAYOUT
+
+HELD = '''
+import os, sys, time
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parent
+
+
+def hold(where):
+    """While the file `hold` exists: say so on stderr, then wait for the test to remove it."""
+    if (SITE / "hold").exists():
+        print(f"held: {where} {os.getpid()}", file=sys.stderr, flush=True)
+        while (SITE / "hold").exists():
+            time.sleep(0.01)
+
+
+def mark(body):
+    """A body filter that holds the pool worker parsing the first post."""
+    hold("parse")
+    return body
+'''
+
+
+async def start_in_own_group(site_dir: Path, *args: str) -> asyncio.subprocess.Process:
+    """`ssg serve SITE --port 0 ARGS`, leading a process group of its own (stderr piped)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ssg",
+        "serve",
+        str(site_dir),
+        "--port",
+        "0",
+        "--no-access-log",
+        *args,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+async def lines_until(
+    process: asyncio.subprocess.Process, marker: str, count: int, seen: list[str]
+) -> None:
+    """Read stderr into `seen` until `count` lines hold `marker`."""
+    assert process.stderr is not None
+    while sum(marker in line for line in seen) < count:
+        line = (await process.stderr.readline()).decode()
+        if not line:
+            raise AssertionError("ssg serve exited early:\n" + "".join(seen))
+        seen.append(line)
+
+
+async def output_at_exit(process: asyncio.subprocess.Process, seen: list[str]) -> str:
+    """Wait for the process to end (its group is killed after 60 s) and return all of stderr."""
+    try:
+        _, rest = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+    return "".join(seen) + rest.decode(errors="replace")
+
+
+@pytest.mark.skipif(default_workers() < 2, reason="the content pool needs two CPUs")
+async def test_ctrl_c_while_the_content_pool_parses_stops_serve_without_a_traceback(
+    make_site: MakeSite,
+) -> None:
+    posts = {f"posts/p{n}.md": f"---\ntitle: Post {n}\n---\nBody {n}.\n" for n in range(80)}
+    assert len(posts) >= PARALLEL_MIN_FILES  # parsed by the pool
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "{% for post in posts %}<p>{{ post.title }}</p>{% endfor %}",
+            "app/page.py": "import held\nfrom ssg.content import load_collection\n\n"
+            "def load(params):\n"
+            '    return {"posts": load_collection("posts", body_filter=held.mark)}\n',
+            "held.py": HELD,
+            **posts,
+        }
+    )
+    await build_site(load_config(site_dir))
+    # Serve parses the posts again at start (in its content pool), from no cache.
+    shutil.rmtree(load_config(site_dir).cache_dir / "content")
+    (site_dir / "hold").touch()
+    process = await start_in_own_group(site_dir)
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(lines_until(process, "held: parse", 1, seen), 60)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C while a pool worker parses
+        (site_dir / "hold").unlink()  # the parse may end: the server stops once it has
+    finally:
+        output = await output_at_exit(process, seen)
+    assert "Traceback" not in output, output
+    assert process.returncode == 0, output
+
+
+async def test_ctrl_c_while_workers_start_stops_serve_without_a_traceback(
+    make_site: MakeSite,
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "<h1>Home</h1>",
+            "app/page.py": "import held\n\nheld.hold('load')\n",
+            "held.py": HELD,
+        }
+    )
+    await build_site(load_config(site_dir))
+    (site_dir / "hold").touch()
+    process = await start_in_own_group(site_dir, "--workers", "2")
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(lines_until(process, "held: load", 2, seen), 60)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C while both workers load the site
+    finally:
+        output = await output_at_exit(process, seen)
+    assert "Traceback" not in output, output
+    assert process.returncode == 0, output
