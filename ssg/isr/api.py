@@ -34,7 +34,7 @@ def revalidate_path(url_path: str, type: str | None = None) -> int:
 
     Args:
         url_path: a URL path, or a route pattern with `type`.
-        type: None, "page" or "layout".
+        type: None, "page" or "layout" (`ssg.isr.tags.PathType`).
 
     Returns:
         How many cached pages were marked stale (0 during a build).

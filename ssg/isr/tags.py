@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 from urllib.parse import quote, unquote
 
-PATH_TYPES = ("page", "layout")
+
+class PathType(StrEnum):
+    """What a route pattern names in `revalidate_path(pattern, type)` (Next.js's spellings).
+
+    A StrEnum, so the plain strings a site passes ("page", "layout") are members' equals.
+    """
+
+    PAGE = "page"
+    """Every page of the route (tag `<pattern>/page`)."""
+    LAYOUT = "layout"
+    """Every page under the layout at the pattern (tag `<pattern>/layout`)."""
 
 
 def implicit_tags(
@@ -34,13 +45,13 @@ def implicit_tags(
 
 def route_tags(route_pattern: str, layout_patterns: Iterable[str] = ()) -> frozenset[str]:
     """The implicit tags every page of a route shares: `implicit_tags` without the URL path."""
-    tags = {"/layout"}
+    tags = {_join("/", PathType.LAYOUT)}
     prefix = ""
     for part in (p for p in route_pattern.split("/") if p):
         prefix += "/" + part
-        tags.add(prefix + "/layout")
-    tags.add(_join(route_pattern, "page"))
-    tags.update(_join(pattern, "layout") for pattern in layout_patterns)
+        tags.add(_join(prefix, PathType.LAYOUT))
+    tags.add(_join(route_pattern, PathType.PAGE))
+    tags.update(_join(pattern, PathType.LAYOUT) for pattern in layout_patterns)
     return frozenset(tags)
 
 
@@ -85,11 +96,13 @@ def path_tag(path: str, type: str | None = None) -> str:
             start with "/"; or it holds a `[param]` pattern but no type (Next.js
             needs the type to know what a pattern names).
     """
-    if type is not None and type not in PATH_TYPES:
-        raise ValueError(f'type {type!r} must be "page", "layout" or omitted')
+    try:
+        kind = None if type is None else PathType(type)
+    except ValueError:
+        raise ValueError(f'type {type!r} must be "page", "layout" or omitted') from None
     if not path.startswith("/"):
         raise ValueError(f"path {path!r} must start with '/' (a URL path such as /blog/hello)")
-    if type is None:
+    if kind is None:
         if "[" in path:
             raise ValueError(
                 f'path {path!r} is a route pattern: pass type "page" (every page of that '
@@ -97,7 +110,7 @@ def path_tag(path: str, type: str | None = None) -> str:
             )
         return canonical_url_path(path)
     pattern = "/" + "/".join(p for p in path.split("/") if p)
-    return _join(pattern, type)
+    return _join(pattern, kind)
 
 
 def canonical_url_path(url_path: str) -> str:
@@ -110,5 +123,5 @@ def canonical_url_path(url_path: str) -> str:
     return "/" + "/".join(parts)
 
 
-def _join(pattern: str, leaf: str) -> str:
+def _join(pattern: str, leaf: PathType) -> str:
     return f"{pattern.rstrip('/')}/{leaf}"
