@@ -34,10 +34,13 @@ async def start_serve(
     workers: int = 1,
     env: dict[str, str] | None = None,
     open_files: tuple[int, int] | None = None,
+    own_group: bool = False,
 ) -> asyncio.subprocess.Process:
     """Start `ssg serve SITE --port PORT` (stderr merged into stdout, read with read_until).
 
     `open_files` = (soft, hard) sets the server's RLIMIT_NOFILE before it starts.
+    `own_group` starts it in a session of its own, so a test can signal its whole
+    process group as a terminal's Ctrl-C does (`os.killpg`).
     """
 
     def limit_files() -> None:
@@ -58,6 +61,7 @@ async def start_serve(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         preexec_fn=limit_files if open_files is not None else None,
+        start_new_session=own_group,
     )
     return process
 

@@ -12,8 +12,6 @@ import asyncio
 import os
 import shutil
 import signal
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +20,7 @@ from ssg.config import load_config
 from ssg.content.pool import PARALLEL_MIN_FILES, default_workers
 from tests.conftest import MakeSite
 from tests.server.conftest import LAYOUT
+from tests.server.test_serve_command import read_until, start_serve
 
 HELD = '''
 import os, sys, time
@@ -39,47 +38,16 @@ def hold(where):
 
 
 def mark(body):
-    """A body filter that holds the pool worker parsing the first post."""
+    """A body filter: each parse (in the content pool's workers) waits while `hold` exists."""
     hold("parse")
     return body
 '''
 
 
-async def start_in_own_group(site_dir: Path, *args: str) -> asyncio.subprocess.Process:
-    """`ssg serve SITE --port 0 ARGS`, leading a process group of its own (stderr piped)."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ssg",
-        "serve",
-        str(site_dir),
-        "--port",
-        "0",
-        "--no-access-log",
-        *args,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
-    )
-
-
-async def lines_until(
-    process: asyncio.subprocess.Process, marker: str, count: int, seen: list[str]
-) -> None:
-    """Read stderr into `seen` until `count` lines hold `marker`."""
-    assert process.stderr is not None
-    while sum(marker in line for line in seen) < count:
-        line = (await process.stderr.readline()).decode()
-        if not line:
-            raise AssertionError("ssg serve exited early:\n" + "".join(seen))
-        seen.append(line)
-
-
 async def output_at_exit(process: asyncio.subprocess.Process, seen: list[str]) -> str:
-    """Wait for the process to end (its group is killed after 60 s) and return all of stderr."""
+    """Wait for the process to end (its group is killed after 60 s) and return all it wrote."""
     try:
-        _, rest = await asyncio.wait_for(process.communicate(), 60)
+        rest, _ = await asyncio.wait_for(process.communicate(), 60)
     finally:
         if process.returncode is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -108,10 +76,10 @@ async def test_ctrl_c_while_the_content_pool_parses_stops_serve_without_a_traceb
     # Serve parses the posts again at start (in its content pool), from no cache.
     shutil.rmtree(load_config(site_dir).cache_dir / "content")
     (site_dir / "hold").touch()
-    process = await start_in_own_group(site_dir)
+    process = await start_serve(site_dir, 0, own_group=True)
     seen: list[str] = []
     try:
-        await asyncio.wait_for(lines_until(process, "held: parse", 1, seen), 60)
+        await asyncio.wait_for(read_until(process, "held: parse", seen), 60)
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C while a pool worker parses
         (site_dir / "hold").unlink()  # the parse may end: the server stops once it has
     finally:
@@ -133,10 +101,11 @@ async def test_ctrl_c_while_workers_start_stops_serve_without_a_traceback(
     )
     await build_site(load_config(site_dir))
     (site_dir / "hold").touch()
-    process = await start_in_own_group(site_dir, "--workers", "2")
+    process = await start_serve(site_dir, 0, workers=2, own_group=True)
     seen: list[str] = []
     try:
-        await asyncio.wait_for(lines_until(process, "held: load", 2, seen), 60)
+        for _worker in range(2):
+            await asyncio.wait_for(read_until(process, "held: load", seen), 60)
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C while both workers load the site
     finally:
         output = await output_at_exit(process, seen)
