@@ -37,10 +37,8 @@ from ssg.server.per_request import to_request, uncached_response
 from ssg.server.responses import (
     HTML,
     PAGE_METHODS,
-    READ_METHODS,
     body_response,
-    method_not_allowed,
-    options_response,
+    method_refusal,
     redirect_response,
 )
 from ssg.site import Site
@@ -167,21 +165,17 @@ class DevHandler:
         method = request.method
         file = files.get(url_path)
         if file is not None:
-            if method in READ_METHODS:
-                return files.response(file)
-            if method == "OPTIONS":
-                return options_response(PAGE_METHODS)
-            return method_not_allowed(PAGE_METHODS)
+            refused = method_refusal(method, PAGE_METHODS)
+            return files.response(file) if refused is None else refused
         match = site.table.match(url_path)
         if match is None:
             return await self.not_found(request, url_path)
         try:
             if match.route.kind is RouteKind.HANDLER:
                 return await self._route_handler(request, match)
-            if method == "OPTIONS":
-                return options_response(PAGE_METHODS)
-            if method not in READ_METHODS:
-                return method_not_allowed(PAGE_METHODS)
+            refused = method_refusal(method, PAGE_METHODS)
+            if refused is not None:
+                return refused
             return await self._page(request, match)
         except web.HTTPException:
             raise  # e.g. 413 from reading a body over client_max_size
@@ -278,10 +272,9 @@ class DevHandler:
             return await self.not_found(request, match.url_path, match)
         allowed = allowed_methods(module)
         method = request.method
-        if method == "OPTIONS" and "OPTIONS" not in module.handlers:
-            return options_response(allowed)
-        if method not in allowed:
-            return method_not_allowed(allowed)
+        refused = method_refusal(method, allowed, runs_options="OPTIONS" in module.handlers)
+        if refused is not None:
+            return refused
         if match.route.is_dynamic_pattern and not await self._listed(match):
             return await self.not_found(request, match.url_path, match)
         # HEAD without its own handler runs GET (as ssg serve; aiohttp sends no body).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -204,6 +204,29 @@ def method_not_allowed(allowed: Iterable[str]) -> web.Response:
 def options_response(allowed: Iterable[str]) -> web.Response:
     """204 answering OPTIONS with the Allow header (as Next.js route handlers)."""
     return web.Response(status=204, headers={"Allow": ", ".join(allowed)})
+
+
+def method_refusal(
+    method: str, allowed: Collection[str], *, runs_options: bool = False
+) -> web.Response | None:
+    """The answer to a method the page, file or route handler does not run itself, else None.
+
+    | method                        | answer                   |
+    | ----------------------------- | ------------------------ |
+    | OPTIONS (not `runs_options`)  | 204 with Allow           |
+    | not in `allowed`              | 405 with Allow           |
+    | any other                     | None: the caller runs it |
+
+    Args:
+        method: the request's method.
+        allowed: what the resource allows (`PAGE_METHODS` for a page or a file).
+        runs_options: a route handler that defines OPTIONS itself answers it.
+    """
+    if method == "OPTIONS" and not runs_options:
+        return options_response(allowed)
+    if method not in allowed:
+        return method_not_allowed(allowed)
+    return None
 
 
 def redirect_response(location: str, status: int = 308) -> web.Response:

@@ -27,9 +27,8 @@ from ssg.server.responses import (
     READ_METHODS,
     CacheState,
     html_response,
-    method_not_allowed,
+    method_refusal,
     not_found_response,
-    options_response,
     redirect_response,
 )
 from ssg.server.static import StaticFile
@@ -123,15 +122,12 @@ class SiteHandler:
             return await self._cached(request, page, freshness, raw_target)
         static_file = self.static.get(url_path)
         if static_file is not None:
-            if method in READ_METHODS:
-                if not static_file.file.is_file():  # deleted by a build since the server started
-                    return await self.not_found_under(request, url_path)
-                return self.static.response(static_file)
-            return (
-                options_response(PAGE_METHODS)
-                if method == "OPTIONS"
-                else (method_not_allowed(PAGE_METHODS))
-            )
+            refused = method_refusal(method, PAGE_METHODS)
+            if refused is not None:
+                return refused
+            if not static_file.file.is_file():  # deleted by a build since the server started
+                return await self.not_found_under(request, url_path)
+            return self.static.response(static_file)
         match = self.site.table.match(url_path)
         if match is None:
             bundle_file = self._bundle_file(url_path)
@@ -140,10 +136,9 @@ class SiteHandler:
             return await self.not_found_under(request, url_path)
         if match.route.kind is RouteKind.HANDLER:
             return await self._route_handler(request, match)
-        if method == "OPTIONS":
-            return options_response(PAGE_METHODS)
-        if method not in READ_METHODS:
-            return method_not_allowed(PAGE_METHODS)
+        refused = method_refusal(method, PAGE_METHODS)
+        if refused is not None:
+            return refused
         if self.engine.is_dynamic(match):
             return await self._dynamic(request, match)
         if not self.engine.renders_on_demand(match):
@@ -275,10 +270,9 @@ class SiteHandler:
             return await self.not_found_under(request, match.url_path)
         allowed = allowed_methods(module)
         method = request.method
-        if method == "OPTIONS" and "OPTIONS" not in module.handlers:
-            return options_response(allowed)
-        if method not in allowed:
-            return method_not_allowed(allowed)
+        refused = method_refusal(method, allowed, runs_options="OPTIONS" in module.handlers)
+        if refused is not None:
+            return refused
         if (
             method in READ_METHODS
             and self.site.is_prerenderable_handler(match.route)
