@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import importlib.util
 import inspect
 import sys
 import traceback
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,10 +170,26 @@ def load_site_modules(files: Iterable[Path], *, site_dir: Path) -> dict[Path, Si
 async def call_user(fn: Callable[..., Any], *args: Any) -> Any:
     """Call a sync or async user function and return its result (both work, as Next.js).
 
+    A function that takes fewer positional parameters than `args` gets the
+    first ones only: `def generate_static_params():` and `def load():` work, as
+    a Next.js function may ignore the props it is given.
+
     In a server a sync function runs in a worker thread (`asyncio.to_thread`,
     which carries the render scope over), so a slow one never stalls the other
     requests; in a build it runs inline.
     """
+    takes, needs = _positional_counts_of(fn)
+    if takes is not None and takes < len(args):
+        args = args[:takes]
+    if needs > len(args):
+        code = getattr(fn, "__code__", None)
+        given = {1: "params", 2: "request, params"}.get(len(args), f"{len(args)} arguments")
+        raise ModuleError(
+            f"{getattr(fn, '__name__', fn)!r} needs {needs} arguments but ssg passes "
+            f"{len(args)}: define it as def {getattr(fn, '__name__', 'f')}({given})",
+            source_file=code.co_filename if code is not None else "<unknown>",
+            line=code.co_firstlineno if code is not None else None,
+        )
     scope = current_scope()
     if (
         scope is not None
@@ -184,3 +202,31 @@ async def call_user(fn: Callable[..., Any], *args: Any) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+# By function, forgotten with it (`ssg dev` loads a changed module's functions anew).
+_counts: weakref.WeakKeyDictionary[Callable[..., Any], tuple[int | None, int]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _positional_counts_of(fn: Callable[..., Any]) -> tuple[int | None, int]:
+    """(how many positional arguments `fn` takes, None for any number (`*args`) or
+    unknown; how many it needs: those without a default)."""
+    with contextlib.suppress(KeyError, TypeError):  # TypeError: not weakly referable
+        return _counts[fn]
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature
+        counts: tuple[int | None, int] = (None, 0)
+    else:
+        positional = [p for p in parameters if p.kind in _POSITIONAL]
+        needs = sum(p.default is inspect.Parameter.empty for p in positional)
+        if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+            counts = (None, needs)
+        else:
+            counts = (len(positional), needs)
+    with contextlib.suppress(TypeError):
+        _counts[fn] = counts
+    return counts

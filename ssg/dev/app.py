@@ -24,7 +24,7 @@ from ssg.dev.events import EVENTS_PATH, EventBroker, inject_script, live_reload_
 from ssg.dev.files import DevFiles
 from ssg.dev.open_pages import OpenPages
 from ssg.dev.overlay import make_report, render_overlay
-from ssg.reads import collect_reads
+from ssg.reads import collect_reads, paused
 from ssg.render.dispatch import InProcessDispatcher
 from ssg.render.renderer import make_scope, render_match
 from ssg.render.special_pages import render_not_found
@@ -243,11 +243,24 @@ class DevHandler:
         return response
 
     async def _listed(self, match: RouteMatch) -> bool:
-        """False for params that `dynamic_params = False` turns away (not listed by generate_static_params)."""
+        """False for params that `dynamic_params = False` turns away (not listed by generate_static_params).
+
+        As `next dev` ("During next dev, generateStaticParams will be called when you
+        navigate to a route": Next.js docs, generateStaticParams), a dynamic route's
+        functions run on every visit, so a wrong return shows here (the error
+        overlay naming the file), not first in `ssg build`.
+
+        Raises:
+            ParamsError: a generate_static_params returned a wrong shape.
+        """
         site, services = self.dev.site, self.dev.services
         assert site is not None and services is not None
         route = match.route
-        if not route.is_dynamic_pattern or site.settings(route).dynamic_params:
+        if not route.is_dynamic_pattern:
+            return True
+        if site.settings(route).dynamic_params:
+            with paused():  # a check only: the page does not depend on the other params
+                await plan_params(site, route, services, calls=RequestMemo())
             return True
         listed = await plan_params(site, route, services, calls=RequestMemo())
         return listed is not None and match.params in listed

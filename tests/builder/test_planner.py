@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.errors import ParamsError
+from ssg.errors import BuildError, ParamsError
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
@@ -165,3 +165,37 @@ async def test_empty_list_produces_no_pages(make_site: MakeSite, build: Build) -
     assert result.manifest.pages == {}
     (row,) = [r for r in result.routes if r.route.route_pattern == "/blog/[slug]"]
     assert row.params_count == 0
+
+
+async def test_functions_may_leave_out_the_params_they_do_not_use(
+    make_site: MakeSite, build: Build
+) -> None:
+    # As Next.js's generateStaticParams() and a page that ignores its props.
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/[slug]/page.html": "{{ slug }}",
+            "app/[slug]/page.py": "def generate_static_params():\n    return [{'slug': 'a'}]\n"
+            "def load():\n    return {'slug': 'from load'}\n",
+        }
+    )
+    await build(site)
+    assert "<body>from load</body>" in (site / "out/a.html").read_text()
+
+
+async def test_a_function_that_needs_more_arguments_names_its_file_and_the_fix(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "x",
+            "app/page.py": "import ssg\n\ndef load(params, request):\n    return {}\n",
+        }
+    )
+    with pytest.raises(BuildError) as info:
+        await build(site)
+    assert "app/page.py:3" in str(info.value)
+    assert "'load' needs 2 arguments but ssg passes 1: define it as def load(params)" in str(
+        info.value
+    )

@@ -138,6 +138,41 @@ async def test_exception_in_generate_static_params_is_an_overlay(make_site: Make
     assert "app/[slug]/page.py:3" in body
 
 
+async def test_a_bad_generate_static_params_return_is_an_overlay_with_dynamic_params(
+    make_site: MakeSite,
+) -> None:
+    # Unlisted params still render (dynamic_params = True), but the wrong shape shows
+    # in dev as it would fail `ssg build`: as next dev, the function runs on each visit.
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/blog/[slug]/page.html": "<h1>{{ params.slug }}</h1>",
+            "app/blog/[slug]/page.py": (
+                "def generate_static_params(params):\n    return ['first', 'second']\n"
+            ),
+        }
+    )
+    async with serving(site) as url:
+        status, body, _ = await fetch(url + "/blog/first")
+    assert status == 500
+    assert "app/blog/[slug]/page.py" in body and "returned a str in its list" in body
+
+
+async def test_params_nobody_listed_render_in_dev_with_dynamic_params(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/blog/[slug]/page.html": "<h1>{{ params.slug }}</h1>",
+            "app/blog/[slug]/page.py": (
+                "def generate_static_params(params):\n    return [{'slug': 'first'}]\n"
+            ),
+        }
+    )
+    async with serving(site) as url:
+        status, body, _ = await fetch(url + "/blog/other")
+    assert status == 200 and "<h1>other</h1>" in body
+
+
 async def test_pages_read_cookies_and_headers_per_request(make_site: MakeSite) -> None:
     site = make_site(
         {
