@@ -5,8 +5,11 @@ For each corpus size, the shared bench's adapters make the same site for every t
 cold builds run interleaved (ssg, hugo, pelican, then the reverse order, and so on),
 each with its output and caches deleted first. Printed per size and tool: the median
 wall seconds, CPU seconds (user + sys, children included), the peak RSS summed over
-the process tree, ms per page; then ssg's ratio to each anchor as the median of the
-ratios of runs taken side by side, with their spread (min-max), and the load average.
+the process tree (sampled every 50 ms; memory a forked child still shares with its
+parent counts in both, so for ssg's forked workers it is an upper bound), ms per page;
+then ssg's ratio to each anchor as the median of the ratios of runs taken side by side,
+with their spread (min-max), and the load average (1 minute) before and after each round:
+on a machine other jobs load, compare CPU ratios, and wall ratios from quiet runs only.
 
     python bench/compare.py                        # 1,000 and 5,000 posts, 5 runs each
     python bench/compare.py --sizes 1000 --runs 3 --tools ssg,hugo
