@@ -64,7 +64,7 @@ async def prepare_all(
     as 200; ssg serve answers the URL with the not-found page on demand).
     Page errors are appended to `errors`.
 
-    `reuse(item)`, asked just before a page would be prepared (a handler's after
+    `reuse(item)`, asked of every page before any is prepared (a handler's after
     the page index is known), returns None when the page must be rendered, else
     whether the reused page is indexed; reused pages are not returned.
 
@@ -76,16 +76,24 @@ async def prepare_all(
     reused: dict[str, bool] = {}  # url path -> indexed
     reads: dict[str, Reads] = {}
 
-    async def prepare_one(item: PlannedPage) -> PreparedPage | RenderedPage | None:
+    def reused_now(item: PlannedPage) -> bool:
+        if reuse is None or results[item.route.route_pattern].render == RenderKind.DYNAMIC:
+            return False
+        indexed = reuse(item)
+        if indexed is None:
+            return False
+        reused[item.url_path] = indexed
+        return True
+
+    async def prepare_one(
+        item: PlannedPage, *, asked: bool = False
+    ) -> PreparedPage | RenderedPage | None:
         result = results[item.route.route_pattern]
         async with semaphore:
             if result.render == RenderKind.DYNAMIC:
                 return None
-            if reuse is not None:
-                indexed = reuse(item)
-                if indexed is not None:
-                    reused[item.url_path] = indexed
-                    return None
+            if not asked and reused_now(item):
+                return None
             scope = make_scope(site, item.route, item.url_path, services)
             match = RouteMatch(item.route, item.url_path, item.params)
             try:
@@ -115,7 +123,11 @@ async def prepare_all(
 
     page_items = [item for item in planned if item.route.kind is not RouteKind.HANDLER]
     handler_items = [item for item in planned if item.route.kind is RouteKind.HANDLER]
-    page_results = await asyncio.gather(*(prepare_one(item) for item in page_items))
+    # A page reused from the last build needs no task (all but a few pages after an edit).
+    waiting = [item for item in page_items if not reused_now(item)]
+    prepared = await asyncio.gather(*(prepare_one(item, asked=True) for item in waiting))
+    by_item = {id(item): page for item, page in zip(waiting, prepared, strict=True)}
+    page_results = [by_item.get(id(item)) for item in page_items]
     services.page_index.url_paths = tuple(
         item.url_path
         for item, page in zip(page_items, page_results, strict=True)
