@@ -175,13 +175,10 @@ class PreviousBuild:
             return None
         return kept
 
-    def reuse(
-        self, item: PlannedPage, writer: OutputWriter
-    ) -> tuple[KeptPage, FinishedPage] | None:
-        """Reuse the page's previous file if nothing it read changed (linked into staging).
+    def unchanged(self, item: PlannedPage) -> KeptPage | None:
+        """The page's record from the last build when nothing it read changed, else None.
 
-        Returns:
-            (its record, the page as this build lists it), or None to render it.
+        No side effect: `reuse` keeps the page's file.
         """
         if self.records is None:
             return None
@@ -198,6 +195,19 @@ class PreviousBuild:
             or not changed_groups.isdisjoint(kept.groups)
             or self._page_index_changed(kept.reads, kept.groups)
         ):
+            return None
+        return kept
+
+    def reuse(
+        self, item: PlannedPage, writer: OutputWriter
+    ) -> tuple[KeptPage, FinishedPage] | None:
+        """Reuse the page's previous file if nothing it read changed (linked into staging).
+
+        Returns:
+            (its record, the page as this build lists it), or None to render it.
+        """
+        kept = self.unchanged(item)
+        if kept is None:
             return None
         if not writer.reuse(kept.page.record.output_file):
             return None

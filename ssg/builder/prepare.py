@@ -54,6 +54,7 @@ async def prepare_all(
     errors: list[SsgError],
     *,
     reuse: Callable[[PlannedPage], bool | None] | None = None,
+    unchanged: Callable[[PlannedPage], bool] | None = None,
 ) -> list[ReadyPage]:
     """Phase A: prepare every planned page concurrently, in planned order.
 
@@ -64,9 +65,14 @@ async def prepare_all(
     as 200; ssg serve answers the URL with the not-found page on demand).
     Page errors are appended to `errors`.
 
-    `reuse(item)`, asked of every page before any is prepared (a handler's after
-    the page index is known), returns None when the page must be rendered, else
-    whether the reused page is indexed; reused pages are not returned.
+    `reuse(item)` returns None when the page must be rendered, else whether the
+    reused page is indexed (and keeps its file); reused pages are not returned.
+    `unchanged(item)`, without side effect, says whether `reuse` may reuse it. A
+    page is reused before any task starts, unless another page of its route must
+    be rendered: that render may turn the route dynamic, which drops every page of
+    the route, as a cold build does; such a route's unchanged pages are reused
+    once its rendered pages are prepared. A handler's is asked once the page
+    index is known.
 
     Raises:
         Exception: a bug in ssg (no site file in its traceback), with its traceback.
@@ -85,14 +91,10 @@ async def prepare_all(
         reused[item.url_path] = indexed
         return True
 
-    async def prepare_one(
-        item: PlannedPage, *, asked: bool = False
-    ) -> PreparedPage | RenderedPage | None:
+    async def prepare_one(item: PlannedPage) -> PreparedPage | RenderedPage | None:
         result = results[item.route.route_pattern]
         async with semaphore:
             if result.render == RenderKind.DYNAMIC:
-                return None
-            if not asked and reused_now(item):
                 return None
             scope = make_scope(site, item.route, item.url_path, services)
             match = RouteMatch(item.route, item.url_path, item.params)
@@ -121,13 +123,40 @@ async def prepare_all(
             return None
         return page
 
+    async def prepare_group(
+        items: list[PlannedPage],
+    ) -> list[PreparedPage | RenderedPage | None]:
+        """Prepare `items` (the result of each, in order), reusing the unchanged ones.
+
+        A page reused from the last build needs no task (all but a few pages after
+        an edit); in a route with a page to render, only once that page is
+        prepared (see above).
+        """
+        if unchanged is None:
+            must_render = set()
+        else:
+            must_render = {id(item) for item in items if not unchanged(item)}
+        rendering = {item.route.route_pattern for item in items if id(item) in must_render}
+        waiting: list[PlannedPage] = []
+        deferred: list[PlannedPage] = []
+        for item in items:
+            if id(item) in must_render:
+                waiting.append(item)
+            elif item.route.route_pattern in rendering:
+                deferred.append(item)
+            elif not reused_now(item):
+                waiting.append(item)
+        prepared = await asyncio.gather(*(prepare_one(item) for item in waiting))
+        # Reused now unless their route turned dynamic (prepare_one then drops them at
+        # once) or their file is gone from out/ (then rendered).
+        again = [item for item in deferred if not reused_now(item)]
+        prepared += await asyncio.gather(*(prepare_one(item) for item in again))
+        by_item = dict(zip(map(id, waiting + again), prepared, strict=True))
+        return [by_item.get(id(item)) for item in items]
+
     page_items = [item for item in planned if item.route.kind is not RouteKind.HANDLER]
     handler_items = [item for item in planned if item.route.kind is RouteKind.HANDLER]
-    # A page reused from the last build needs no task (all but a few pages after an edit).
-    waiting = [item for item in page_items if not reused_now(item)]
-    prepared = await asyncio.gather(*(prepare_one(item, asked=True) for item in waiting))
-    by_item = {id(item): page for item, page in zip(waiting, prepared, strict=True)}
-    page_results = [by_item.get(id(item)) for item in page_items]
+    page_results = await prepare_group(page_items)
     services.page_index.url_paths = tuple(
         item.url_path
         for item, page in zip(page_items, page_results, strict=True)
@@ -140,7 +169,7 @@ async def prepare_all(
         )
     )
     indexed = set(services.page_index.url_paths)
-    handler_results = await asyncio.gather(*(prepare_one(item) for item in handler_items))
+    handler_results = await prepare_group(handler_items)  # once the page index is known
     found = {
         id(item): page
         for item, page in zip(

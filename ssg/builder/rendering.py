@@ -68,7 +68,15 @@ async def render_pages(
         recorder.keep_page(item.url_path, kept)
         return kept.indexed
 
-    ready = await prepare_all(site, services, planned, results, errors, reuse=reuse)
+    ready = await prepare_all(
+        site,
+        services,
+        planned,
+        results,
+        errors,
+        reuse=reuse,
+        unchanged=lambda item: previous.unchanged(item) is not None,
+    )
     _publish_bundles(ready, writer)
     items = {r.item.url_path: r.item for r in ready}
     jobs = [

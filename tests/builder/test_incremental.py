@@ -93,6 +93,36 @@ async def test_params_kept_from_the_last_build_warn_again_of_a_url_another_route
     assert "<h1>The newest</h1>" in (site / "out/blog/new.html").read_text()
 
 
+@pytest.mark.parametrize("edited", ["a", "c"])  # prepared first or last
+async def test_a_page_edited_to_read_the_request_drops_its_routes_reused_pages_as_cold(
+    make_site: MakeSite, build: Build, edited: str
+) -> None:
+    # As a cold build: a route that reads the request is dynamic, none of its pages is
+    # a file (ssg serve renders them per request), the reused ones included.
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/blog/[slug]/page.py": POSTS_SITE["app/blog/[slug]/page.py"].replace(
+                "def load(params):\n",
+                "import ssg\ndef load(params):\n"
+                "    if load_collection('posts').get(params['slug']).metadata.get('personal'):\n"
+                "        ssg.cookies()\n",
+            ),
+        }
+    )
+    await build(site)
+    post = site / f"posts/{edited}.md"
+    post.write_text(post.read_text().replace("---\nBody", "personal: true\n---\nBody"))
+
+    incremental = await build(site)
+    out = {p.relative_to(site): p.read_bytes() for p in (site / "out").rglob("*.html")}
+    cold = await build_site(load_config(site), force=True)
+
+    assert not (site / "out/blog").exists()
+    assert out == {p.relative_to(site): p.read_bytes() for p in (site / "out").rglob("*.html")}
+    assert incremental.manifest.pages.keys() == cold.manifest.pages.keys() == {"/"}
+
+
 async def test_a_title_edit_renders_the_listing_and_the_post(
     make_site: MakeSite, build: Build
 ) -> None:
