@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import importlib.util
 import inspect
 import sys
 import traceback
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,18 +176,18 @@ async def call_user(fn: Callable[..., Any], *args: Any) -> Any:
     which carries the render scope over), so a slow one never stalls the other
     requests; in a build it runs inline.
     """
-    takes, needs = _positional_counts_of(fn)
-    if takes is not None and takes < len(args):
-        args = args[:takes]
-    if needs > len(args):
-        code = getattr(fn, "__code__", None)
+    takes, needs, keyword_needs = _arity(fn)
+    if needs > len(args) or keyword_needs:
+        code = fn.__code__  # _arity found one
         given = {1: "params", 2: "request, params"}.get(len(args), f"{len(args)} arguments")
         raise ModuleError(
-            f"{getattr(fn, '__name__', fn)!r} needs {needs} arguments but ssg passes "
-            f"{len(args)}: define it as def {getattr(fn, '__name__', 'f')}({given})",
-            source_file=code.co_filename if code is not None else "<unknown>",
-            line=code.co_firstlineno if code is not None else None,
+            f"{fn.__name__!r} needs arguments ssg does not pass (it passes {given}): "
+            f"define it as def {fn.__name__}({given})",
+            source_file=code.co_filename,
+            line=code.co_firstlineno,
         )
+    if takes is not None and takes < len(args):
+        args = args[:takes]
     scope = current_scope()
     if (
         scope is not None
@@ -204,29 +202,17 @@ async def call_user(fn: Callable[..., Any], *args: Any) -> Any:
     return result
 
 
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-# By function, forgotten with it (`ssg dev` loads a changed module's functions anew).
-_counts: weakref.WeakKeyDictionary[Callable[..., Any], tuple[int | None, int]] = (
-    weakref.WeakKeyDictionary()
-)
+def _arity(fn: Callable[..., Any]) -> tuple[int | None, int, int]:
+    """(how many positional arguments `fn` takes, None for any number (`*args`) or a
+    callable that is no plain function; how many positional ones it needs (no default);
+    how many keyword-only ones it needs, which ssg never passes).
 
-
-def _positional_counts_of(fn: Callable[..., Any]) -> tuple[int | None, int]:
-    """(how many positional arguments `fn` takes, None for any number (`*args`) or
-    unknown; how many it needs: those without a default)."""
-    with contextlib.suppress(KeyError, TypeError):  # TypeError: not weakly referable
-        return _counts[fn]
-    try:
-        parameters = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):  # a builtin without a signature
-        counts: tuple[int | None, int] = (None, 0)
-    else:
-        positional = [p for p in parameters if p.kind in _POSITIONAL]
-        needs = sum(p.default is inspect.Parameter.empty for p in positional)
-        if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
-            counts = (None, needs)
-        else:
-            counts = (len(positional), needs)
-    with contextlib.suppress(TypeError):
-        _counts[fn] = counts
-    return counts
+    Read off the function's code object: no signature to build on every call.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None or not inspect.isfunction(fn):
+        return None, 0, 0
+    needs = code.co_argcount - len(fn.__defaults__ or ())
+    keyword_needs = code.co_kwonlyargcount - len(fn.__kwdefaults__ or {})
+    takes = None if code.co_flags & inspect.CO_VARARGS else code.co_argcount
+    return takes, needs, keyword_needs

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.errors import BuildError, ParamsError
+from ssg.errors import PagesFailedError, ParamsError
 from tests.builder.conftest import ROOT_LAYOUT, Build
 from tests.conftest import MakeSite
 
@@ -191,11 +191,13 @@ async def test_a_function_that_needs_more_arguments_names_its_file_and_the_fix(
             "app/layout.html": ROOT_LAYOUT,
             "app/page.html": "x",
             "app/page.py": "import ssg\n\ndef load(params, request):\n    return {}\n",
+            "app/k/page.html": "x",
+            "app/k/page.py": "def load(*, params):\n    return {}\n",
         }
     )
-    with pytest.raises(BuildError) as info:
+    with pytest.raises(PagesFailedError) as info:
         await build(site)
-    assert "app/page.py:3" in str(info.value)
-    assert "'load' needs 2 arguments but ssg passes 1: define it as def load(params)" in str(
-        info.value
-    )
+    message = str(info.value)
+    assert "app/page.py:3" in message and "app/k/page.py:1" in message
+    assert "'load' needs arguments ssg does not pass (it passes params): " in message
+    assert "define it as def load(params)" in message
