@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 
 from ssg.builder.finish import FinishOutcome, PageJob, finish_in_process
 from ssg.builder.heap import frozen_heap
-from ssg.builder.worker import ChunkQueue, RenderWorker, rebuild_error
+from ssg.builder.worker import ChunkQueue, RenderWorker
+from ssg.builder.worker_report import rebuild_error
 from ssg.builder.writer import OutputWriter
 from ssg.site import Site
 
