@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
-from ssg.routing.definitions import RouteDefinition
+from ssg.routing.definitions import RouteDefinition, RouteKind
 
 logger = logging.getLogger("ssg.layouts")
 """Where the warnings go (a build keeps them for the unchanged build that repeats them)."""
@@ -55,11 +55,15 @@ class ChildlessLayout:
         shown = ", ".join(self.route_patterns[:3]) + (
             ", ..." if len(self.route_patterns) > 3 else ""
         )
-        pages = f"the @{self.slot} slot's pages" if self.slot else "every page below it"
+        pages, show = (
+            (f"the @{self.slot} slot's pages", "show")
+            if self.slot
+            else ("every page below it", "shows")
+        )
         return (
             f"{name} never renders {{{{ children }}}}, so {pages} "
             f"({len(self.route_patterns)} route{'s' if len(self.route_patterns) != 1 else ''}: "
-            f"{shown}) show the layout without the page. Add {{{{ children }}}} where the page "
+            f"{shown}) {show} the layout without the page. Add {{{{ children }}}} where the page "
             "belongs (a layout wraps the pages below it, as a Next.js layout renders its children)."
         )
 
@@ -89,6 +93,8 @@ def find_childless_layouts(
     """
     wrapped: dict[tuple[Path, str | None], set[str]] = {}
     for route in routes:
+        if route.kind is RouteKind.HANDLER:
+            continue  # a route handler's answer is never wrapped in a layout
         for layout in route.layouts:
             wrapped.setdefault((layout.template_file, None), set()).add(route.route_pattern)
             for slot in layout.slots.values():

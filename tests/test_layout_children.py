@@ -19,6 +19,9 @@ BLOG_SITE = {
     "app/blog/[slug]/page.html": "<h1>{{ params.slug }}</h1>",
     "app/blog/[slug]/page.py": "def generate_static_params(params):\n"
     '    return [{"slug": "hello"}]\n',
+    # A route handler below the layout: never wrapped in it, so not counted.
+    "app/blog/feed.xml/route.py": 'dynamic = "force-static"\ndef GET(request, params):\n'
+    '    return "feed"\n',
 }
 
 
@@ -31,7 +34,7 @@ async def test_a_build_warns_of_a_layout_without_children_naming_it_and_the_fix(
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [
         "app/blog/layout.html never renders {{ children }}, so every page below it "
-        "(2 routes: /blog, /blog/[slug]) show the layout without the page. Add "
+        "(2 routes: /blog, /blog/[slug]) shows the layout without the page. Add "
         "{{ children }} where the page belongs (a layout wraps the pages below it, as a "
         "Next.js layout renders its children)."
     ]
