@@ -81,7 +81,8 @@ def _site_file_names(config: SiteConfig) -> tuple[tuple[str, ...], tuple[str, ..
     """(every file under app/, the site folder's top-level modules), relative and sorted."""
     app_files: list[str] = []
     for folder, dirs, names in os.walk(config.app_dir):
-        dirs.sort()
+        # Python's bytecode of page and layout modules comes and goes (PYTHONDONTWRITEBYTECODE).
+        dirs[:] = sorted(name for name in dirs if name != "__pycache__")
         relative = os.path.relpath(folder, config.app_dir)
         app_files.extend(os.path.join(relative, name) for name in sorted(names))
     try:

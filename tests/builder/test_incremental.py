@@ -184,6 +184,22 @@ async def test_a_new_post_renders_its_page_and_every_page_that_lists_the_posts(
     assert third.pages_rendered == 1
 
 
+async def test_bytecode_written_beside_a_page_module_is_not_a_route_change(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    cached = site / "app/blog/[slug]/__pycache__"
+    cached.mkdir(exist_ok=True)
+    (cached / "other.cpython-311.pyc").write_bytes(b"as a run without PYTHONDONTWRITEBYTECODE")
+    (site / "posts/b.md").write_text("---\ntitle: B\ndate: 2020-01-02\n---\nNew body.\n")
+
+    second = await build(site)
+
+    assert second.full_render_reason is None
+    assert (second.pages_rendered, second.pages_reused) == (1, 3)
+
+
 async def test_a_template_edit_renders_the_pages_that_use_it(
     make_site: MakeSite, build: Build
 ) -> None:
