@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -45,6 +47,21 @@ class ShutdownReport:
     def abandoned(self) -> bool:
         """True when any work was cut short."""
         return bool(self.requests or self.regenerations)
+
+
+def _quit_now() -> NoReturn:
+    """Exit at once with 130 (a second Ctrl-C during shutdown), output flushed.
+
+    A site's sync function still running in a thread (a slow load()) would
+    otherwise hold the exit until it returns, past the grace period: the
+    interpreter joins its threads. What is dropped is safe to drop: stored
+    entries are written to a temporary file and renamed, as after a kill.
+    """
+    logger.warning("Quitting at once: requests and regenerations in progress are dropped")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
@@ -85,7 +102,7 @@ def run_server(
     Shutdown stops listening, closes idle connections, and gives requests in
     progress `config.shutdown_grace_seconds`; those still running are answered
     503 (`Retry-After`), then the app's cleanup lets regenerations finish or
-    cancels them.
+    cancels them. A second SIGINT (Ctrl-C) while it stops exits at once (130).
 
     Raises:
         OSError: the address cannot be listened on (see commands.serve.listen_problem).
@@ -121,8 +138,18 @@ async def _serve(
     server_log = logging.getLogger("aiohttp.server")
     server_log.addFilter(malformed)
     stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+
+    def interrupted() -> None:
+        if stop.is_set():
+            _quit_now()  # a second Ctrl-C: the user will not wait
+        logger.warning(
+            "Stopping: work in progress gets up to %g s (Ctrl-C again to quit at once)",
+            config.shutdown_grace_seconds,
+        )
+        stop.set()
+
+    loop.add_signal_handler(signal.SIGINT, interrupted)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
     handler = app[SWITCH_KEY]
     reloads: set[asyncio.Task[bool]] = set()
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 
+import aiohttp
 import pytest
 
 from ssg.builder.builder import build_site
@@ -111,3 +113,44 @@ async def test_ctrl_c_while_workers_start_stops_serve_without_a_traceback(
         output = await output_at_exit(process, seen)
     assert "Traceback" not in output, output
     assert process.returncode == 0, output
+
+
+async def test_a_second_ctrl_c_quits_at_once_while_a_slow_load_still_runs(
+    make_site: MakeSite,
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/slow/page.html": "<h1>Slow</h1>",
+            "app/slow/page.py": 'import held\n\ndynamic = "force-dynamic"\n\n'
+            "def load(params):\n    held.hold('load')\n    return {}\n",
+            "held.py": HELD,
+        }
+    )
+    await build_site(load_config(site_dir))
+    process = await start_serve(site_dir, 0, own_group=True)
+    seen: list[str] = []
+    request = None
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), 60)
+        found = re.search(r" on (http://[^\s,]+)", seen[-1])
+        assert found is not None, seen
+        (site_dir / "hold").touch()  # the page's load() waits until the test is done
+        request = asyncio.create_task(_get(found.group(1) + "/slow"))
+        await asyncio.wait_for(read_until(process, "held: load", seen), 60)
+        os.killpg(process.pid, signal.SIGINT)
+        await asyncio.wait_for(read_until(process, "Ctrl-C again to quit at once", seen), 60)
+        os.killpg(process.pid, signal.SIGINT)  # the load is still held: quit without it
+        output = await output_at_exit(process, seen)
+    finally:
+        (site_dir / "hold").unlink(missing_ok=True)
+        if request is not None:
+            request.cancel()
+            await asyncio.gather(request, return_exceptions=True)
+    assert "Quitting at once" in output and "Traceback" not in output, output
+    assert process.returncode == 130, output
+
+
+async def _get(url: str) -> int:
+    async with aiohttp.ClientSession() as session, session.get(url) as reply:
+        return reply.status
