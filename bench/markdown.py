@@ -61,9 +61,9 @@ def bench_stages(folder: Path, repeat: int) -> None:
     import cmarkgfm
 
     from ssg.content import markdown
-    from ssg.content.entry import file_digest, load_entries
     from ssg.content.frontmatter import parse_front_matter_tolerant
     from ssg.content.highlight import render_code_block
+    from ssg.content.parsing import file_digest, load_entries
     from ssg.content.pool import import_parsers
 
     import_parsers()

@@ -127,7 +127,7 @@ for label, module, attr in PHASES:
     except (ImportError, AttributeError, KeyError):
         ev("! not traced: " + label)
 for args in (  # where an older ssg kept these (bench an old commit with PYTHONPATH)
-    ("ssg.content.entry", "load_entries", "chunk"),
+    ("ssg.content.parsing", "load_entries", "chunk"),
     ("ssg.builder.pipeline", "_write", "public/, 404, manifest"),
     ("ssg.builder.pipeline", "_check_links", "link check"),
     ("ssg.builder.pipeline", "_keep_snapshot", "input stamps for next build"),

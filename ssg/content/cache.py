@@ -30,15 +30,15 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ssg.content.entry import (
-    DeferredValue,
+from ssg.content.entry import DeferredValue
+from ssg.content.parse_identity import code_identity, filter_identity
+from ssg.content.parsing import (
     FilterRef,
     LoadedFile,
     file_digest,
     is_bundle_index,
     trusted_stamp,
 )
-from ssg.content.parse_identity import code_identity, filter_identity
 from ssg.content.references import scan_bundle
 
 logger = logging.getLogger("ssg.content")

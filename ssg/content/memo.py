@@ -15,8 +15,9 @@ from markupsafe import Markup
 
 from ssg.content.cache import ContentCache
 from ssg.content.collection import Collection, newest_first, oldest_first, relative_name
-from ssg.content.entry import Entry, FilterRef, LoadedFile, load_entries
+from ssg.content.entry import Entry
 from ssg.content.markdown import prefix_root_links
+from ssg.content.parsing import FilterRef, LoadedFile, load_entries
 from ssg.content.problems import ContentProblem
 from ssg.content.scan import FileStamp, scan_content
 from ssg.content.specs import CollectionSpec, read_collection_specs

@@ -11,7 +11,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
-from ssg.content.entry import FilterRef, file_digest
+from ssg.content.parsing import FilterRef, file_digest
 
 
 @cache

@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from queue import SimpleQueue
 
-from ssg.content.entry import FilterRef, LoadedFile, load_entries
+from ssg.content.parsing import FilterRef, LoadedFile, load_entries
 from ssg.syscalls import die_with_parent, sigint_blocked
 
 PARALLEL_MIN_FILES = 64
@@ -24,7 +24,7 @@ SMALLEST_CHUNK = 8
 """The smallest chunk weighs about this many average files: at most what the other
 parsers wait for once the queue is empty."""
 
-PARSER_MODULES = ("ssg.content.entry", "ssg.content.highlight", "cmarkgfm", "yaml")
+PARSER_MODULES = ("ssg.content.parsing", "ssg.content.highlight", "cmarkgfm", "yaml")
 """What a parse imports (ssg.content imports them on first use): imported once before
 the workers fork, so each worker does not import them again."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ssg.content.entry import FilterRef
+from ssg.content.parsing import FilterRef
 from ssg.errors import ContentError
 
 logger = logging.getLogger("ssg.content")

@@ -11,8 +11,8 @@ import pytest
 
 from ssg.builder.builder import build_site
 from ssg.config import SiteConfig, load_config
-from ssg.content import entry as content_entry
 from ssg.content import parse_identity
+from ssg.content import parsing as content_parsing
 from tests.conftest import MakeSite
 
 from .conftest import ROOT_LAYOUT
@@ -240,7 +240,7 @@ async def test_an_edit_of_one_post_rewrites_only_the_recent_changes(
 async def test_an_edit_that_keeps_the_size_and_the_mtime_is_still_seen(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(content_entry, "TRUSTED_STAMP_AGE_NS", 0)  # trust every stamp
+    monkeypatch.setattr(content_parsing, "TRUSTED_STAMP_AGE_NS", 0)  # trust every stamp
     site = _site(make_site)
     await build_site(load_config(site))
     touch_post(site)
