@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
-import os
 import pickle
 import uuid
 from collections.abc import Iterable
@@ -32,8 +31,7 @@ from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
 from ssg.builder.unchanged import output_stamp, read_output_stamp, records_file
 from ssg.config import SiteConfig
-from ssg.content.specs import CollectionOrigin
-from ssg.reads import COLLECTION_READS, Read, ReadKind
+from ssg.reads import Read
 from ssg.records import PageRecord
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import Params
@@ -365,44 +363,3 @@ def _replay_log(records: BuildRecords, path: Path) -> None:
 
 
 _REVALIDATE = _PAGE_FIELDS.index("revalidate")
-
-_STAMPED_KINDS = frozenset(
-    {
-        ReadKind.TEMPLATE,
-        ReadKind.ENTRIES,
-        ReadKind.SLUG,
-        ReadKind.FIELD,
-        ReadKind.METADATA,
-        ReadKind.ENTRY,
-        ReadKind.PAGE_INDEX,
-    }
-)
-"""Reads whose inputs are files below the site, theme and content folders (stamped whole)."""
-_DISK_KINDS = frozenset({ReadKind.FILE, ReadKind.DIR})
-_ENTRY_KINDS = frozenset({ReadKind.FIELD, ReadKind.METADATA, ReadKind.ENTRY})
-
-
-def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[Path], bool]:
-    """What the kept pages and params read, for the input snapshot (`ssg.builder.unchanged`).
-
-    Returns:
-        (the files and folders they read, absolute; the content folders of the
-        collections they read; whether any read is one no file stamp speaks for:
-        a data-cache entry, an uncached fetch, a read this version does not know).
-    """
-    # Every kept read, not only those a page still uses: the few no page uses any more
-    # (until the records are written whole, see `save`) only stamp a file more.
-    files: set[str] = set()
-    content_dirs: set[Path] = set()
-    volatile = False
-    for read in records.keys:
-        kind = read[0]
-        if kind in _DISK_KINDS:
-            files.add(os.path.abspath(site_dir / str(read[1])))
-        elif kind in COLLECTION_READS and isinstance(read[1], CollectionOrigin):
-            content_dirs.add(Path(read[1].spec.content_dir))
-        elif kind in _ENTRY_KINDS:
-            files.add(str(read[1]))  # below a content folder too, unless a page made it by hand
-        elif kind not in _STAMPED_KINDS:
-            volatile = True
-    return files, content_dirs, volatile

@@ -4,18 +4,20 @@ and the stamps of the inputs it read (the short cut)."""
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from ssg.builder.build_records import record_inputs
+from ssg.builder.build_records import BuildRecords
 from ssg.builder.build_result import BuildResult
 from ssg.builder.links import write_known_links
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.unchanged import BuildSummary, write_snapshot
 from ssg.content.memo import collections_read
-from ssg.content.specs import write_collection_specs
+from ssg.content.specs import CollectionOrigin, write_collection_specs
+from ssg.reads import COLLECTION_READS, ReadKind
 from ssg.scope import DataServices
 from ssg.site import Site
 
@@ -109,3 +111,45 @@ def keep_snapshot(
             warnings=warnings,
         ),
     )
+
+
+_STAMPED_KINDS = frozenset(
+    {
+        ReadKind.TEMPLATE,
+        ReadKind.ENTRIES,
+        ReadKind.SLUG,
+        ReadKind.FIELD,
+        ReadKind.METADATA,
+        ReadKind.ENTRY,
+        ReadKind.PAGE_INDEX,
+    }
+)
+"""Reads whose inputs are files below the site, theme and content folders (stamped whole)."""
+_DISK_KINDS = frozenset({ReadKind.FILE, ReadKind.DIR})
+_ENTRY_KINDS = frozenset({ReadKind.FIELD, ReadKind.METADATA, ReadKind.ENTRY})
+
+
+def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[Path], bool]:
+    """What the kept pages and params read, for the input snapshot (`ssg.builder.unchanged`).
+
+    Returns:
+        (the files and folders they read, absolute; the content folders of the
+        collections they read; whether any read is one no file stamp speaks for:
+        a data-cache entry, an uncached fetch, a read this version does not know).
+    """
+    # Every kept read, not only those a page still uses: the few no page uses any more
+    # (until the records are written whole, see `save`) only stamp a file more.
+    files: set[str] = set()
+    content_dirs: set[Path] = set()
+    volatile = False
+    for read in records.keys:
+        kind = read[0]
+        if kind in _DISK_KINDS:
+            files.add(os.path.abspath(site_dir / str(read[1])))
+        elif kind in COLLECTION_READS and isinstance(read[1], CollectionOrigin):
+            content_dirs.add(Path(read[1].spec.content_dir))
+        elif kind in _ENTRY_KINDS:
+            files.add(str(read[1]))  # below a content folder too, unless a page made it by hand
+        elif kind not in _STAMPED_KINDS:
+            volatile = True
+    return files, content_dirs, volatile
