@@ -54,6 +54,21 @@ def test_markdown_root_relative_links_and_images_get_the_prefix() -> None:
     assert prefix_root_links('<a href="/a">', "") == '<a href="/a">'
 
 
+def test_with_trailing_slash_markdown_page_links_take_the_sites_form() -> None:
+    # As url() gives them: a click costs no redirect; files keep their form.
+    html = render_markdown(
+        "[post](/blog/y) [part](/blog/y#c) [q](/s?q=1) [home](/) [feed](/feed.xml) "
+        "![i](/img/a) [out](https://x.org/a) [rel](y)\n\n<a href='/raw'>raw</a>\n",
+        base_path="/docs",
+        trailing_slash=True,
+    ).html
+    assert 'href="/docs/blog/y/"' in html and 'href="/docs/blog/y/#c"' in html
+    assert 'href="/docs/s/?q=1"' in html and 'href="/docs/"' in html
+    assert 'href="/docs/feed.xml"' in html and 'src="/docs/img/a"' in html
+    assert 'href="https://x.org/a"' in html and 'href="y"' in html
+    assert "href='/docs/raw/'" in html
+
+
 @pytest.mark.parametrize(
     ("base_url", "base_path", "site_url"),
     [
@@ -134,6 +149,10 @@ async def test_with_trailing_slash_links_and_redirects_take_the_sites_form(
             ),
             "app/sitemap.xml/route.py": 'import ssg\ndynamic = "force-static"\n'
             "def GET(request, params):\n    return ssg.sitemap()\n",
+            "posts/p.md": "---\ntitle: P\n---\nSee [about](/about).\n",
+            "app/p/page.py": "from ssg.content import load_collection\n"
+            "def load(params):\n    return {'post': load_collection('posts')[0]}\n",
+            "app/p/page.html": "{{ post.html }}",
         }
     )
     result = await build_site(load_config(site, environ={}))
@@ -144,6 +163,7 @@ async def test_with_trailing_slash_links_and_redirects_take_the_sites_form(
     about = (site / "out" / "about" / "index.html").read_text()
     assert '<link rel="canonical" href="https://x.org/repo/about/">' in about
     assert '<meta property="og:url" content="https://x.org/repo/about/">' in about
+    assert 'See <a href="/repo/about/">about</a>' in (site / "out/p/index.html").read_text()
     sitemap = (site / "out" / "sitemap.xml").read_text()
     assert "<loc>https://x.org/repo/about/</loc>" in sitemap
     assert "<loc>https://x.org/repo/</loc>" in sitemap

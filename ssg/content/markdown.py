@@ -33,7 +33,8 @@ _LANGUAGE_END = re.compile(r"[,{ ]")  # `rust,ignore`, `rust{.line-numbers}`
 # A root-relative link or image target, as cmark writes them (`<a href="/x"`,
 # `<img src="/x"`) and as raw HTML in a body usually does; code is escaped by then.
 _ROOTED = re.compile(
-    r"""(<(?:a|img|source|video|audio|iframe|script|link)\b[^>]*?\s(?:href|src)=)(["'])/(?!/)""",
+    r"""(<(?:a|img|source|video|audio|iframe|script|link)\b[^>]*?\s(href|src)=)"""
+    r"""(?:"(/(?!/)[^"]*)"|'(/(?!/)[^']*)')""",
     re.IGNORECASE,
 )
 
@@ -69,7 +70,9 @@ class RenderedMarkdown:
     first_paragraph: str
 
 
-def render_markdown(text: str, *, base_path: str = "") -> RenderedMarkdown:
+def render_markdown(
+    text: str, *, base_path: str = "", trailing_slash: bool = False
+) -> RenderedMarkdown:
     """Render GitHub-flavoured Markdown to HTML.
 
     Tables, task lists, autolinks (also bare `www.` links), strikethrough and
@@ -85,6 +88,8 @@ def render_markdown(text: str, *, base_path: str = "") -> RenderedMarkdown:
     Args:
         text: the Markdown body (without front matter).
         base_path: "" or the site's base path ("/docs").
+        trailing_slash: the site's setting: page links then end in "/" (see
+            `prefix_root_links`).
 
     Returns:
         A `RenderedMarkdown`.
@@ -123,29 +128,50 @@ def render_markdown(text: str, *, base_path: str = "") -> RenderedMarkdown:
         return f'<h{level} id="{anchor}">{inner}</h{level}>'
 
     body = _BLOCKS.sub(replace, raw)
-    body = prefix_root_links(body, base_path)
+    body = prefix_root_links(body, base_path, trailing_slash=trailing_slash)
     # Counted on cmark's output, before highlighting multiplies the tags; tags go without
     # a space ("<em>x</em>." is one word): cmark puts a newline between blocks anyway.
     word_count = _count_words(raw)
     return RenderedMarkdown(body, tuple(toc), word_count, _first_paragraph(raw))
 
 
-def prefix_root_links(html_text: str, base_path: str) -> str:
-    """Put the base path in front of root-relative link and image targets of rendered Markdown.
+def prefix_root_links(html_text: str, base_path: str, *, trailing_slash: bool = False) -> str:
+    """Put the base path in front of root-relative link and image targets of rendered
+    Markdown and, with `trailing_slash`, end page links in "/" (as `url()` does, so a
+    click costs no redirect; a file's link, with an extension, keeps its form).
 
-    | html (base_path "/docs")      | result                          |
-    | ----------------------------- | ------------------------------- |
-    | `<a href="/blog/y">`          | `<a href="/docs/blog/y">`       |
-    | `<img alt="" src="/i.png">`   | `<img alt="" src="/docs/i.png">` |
-    | `<a href="//x.org/">`, `<a href="y">` | unchanged               |
+    | html                          | base_path, trailing_slash | result                 |
+    | ----------------------------- | ------------------------- | ---------------------- |
+    | `<a href="/blog/y">`          | "/docs", False            | `<a href="/docs/blog/y">` |
+    | `<img alt="" src="/i.png">`   | "/docs", either           | `<img alt="" src="/docs/i.png">` |
+    | `<a href="/blog/y#c">`        | "", True                  | `<a href="/blog/y/#c">` |
+    | `<a href="/feed.xml">`        | "", True                  | unchanged              |
+    | `<a href="//x.org/">`, `<a href="y">` | any               | unchanged              |
 
     Args:
         html_text: HTML as `render_markdown` makes it.
-        base_path: "" (nothing changes) or the site's base path.
+        base_path: "" or the site's base path.
+        trailing_slash: the site's trailing_slash setting.
     """
-    if not base_path:
+    if not base_path and not trailing_slash:
         return html_text
-    return _ROOTED.sub(lambda m: f"{m.group(1)}{m.group(2)}{base_path}/", html_text)
+
+    def replace(match: re.Match[str]) -> str:
+        quote, url = ('"', match.group(3)) if match.group(3) is not None else ("'", match.group(4))
+        if trailing_slash and match.group(2).lower() == "href":
+            url = _page_form(url)
+        return f"{match.group(1)}{quote}{base_path}{url}{quote}"
+
+    return _ROOTED.sub(replace, html_text)
+
+
+def _page_form(url: str) -> str:
+    """A root-relative URL with its path ending in "/", unless it names a file ("a.png")."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    path = url[:cut]
+    if path.endswith("/") or "." in path.rpartition("/")[2]:
+        return url
+    return path + "/" + url[cut:]
 
 
 def _count_words(raw: str) -> int:

@@ -18,7 +18,7 @@ from ssg.content.collection import Collection, newest_first, oldest_first, relat
 from ssg.content.entry import Entry
 from ssg.content.markdown import prefix_root_links
 from ssg.content.parsing import FilterRef, LoadedFile, load_entries
-from ssg.content.problems import ContentProblem
+from ssg.content.problems import ContentProblem, log_problems
 from ssg.content.scan import FileStamp, scan_content
 from ssg.content.specs import CollectionSpec, read_collection_specs
 from ssg.reads import paused
@@ -67,7 +67,8 @@ def _memoized_collection(
 ) -> _Memo:
     shared = services.shared
     content_dir = Path(spec.content_dir)
-    key = f"{_MEMO_PREFIX}{(spec.content_dir, spec.patterns, spec.exclude, spec.body_filter, base_path)!r}"
+    trailing_slash = bool(services.site_values.get("trailing_slash"))
+    key = f"{_MEMO_PREFIX}{(spec.content_dir, spec.patterns, spec.exclude, spec.body_filter, base_path, trailing_slash)!r}"
     # One parse at a time per build/server: a concurrent caller (aload_collection's
     # thread, the server's start-up preload) waits here, then finds the memo filled.
     with shared.setdefault(_LOCK_KEY, threading.Lock()):
@@ -92,6 +93,7 @@ def _memoized_collection(
                     cache=_content_cache(services, spec),
                     # A build writes it off its critical path (`unsaved_content_caches`).
                     save_cache=not building,
+                    trailing_slash=trailing_slash,
                 )
             memo = replace(memo, checked_at=now)
             shared[key] = memo
@@ -172,28 +174,6 @@ def preload_collections(services: DataServices, cache_dir: Path) -> int:
     return loaded
 
 
-PROBLEMS_SHOWN = 20
-"""Content problems logged one by one per (re)load; the rest are counted in one line."""
-
-
-def _log_problems(problems: list[ContentProblem], content_dir: Path) -> None:
-    """Log the first PROBLEMS_SHOWN problems on "ssg.content", then how many more there are.
-
-    A corpus copied without its images can hold hundreds of references to
-    missing files; the build output stays readable, and `--strict` still fails
-    on the first one.
-    """
-    for problem in problems[:PROBLEMS_SHOWN]:
-        logger.warning("%s", problem)
-    hidden = len(problems) - PROBLEMS_SHOWN
-    if hidden > 0:
-        logger.warning(
-            "... and %d more content problem(s) in %s (ssg build --strict fails on them).",
-            hidden,
-            content_dir,
-        )
-
-
 def reload_collection(
     content_dir: Path,
     stamps: tuple[FileStamp, ...],
@@ -204,10 +184,12 @@ def reload_collection(
     help_in_caller: bool = True,
     cache: ContentCache | None = None,
     save_cache: bool = True,
+    trailing_slash: bool = False,
 ) -> _Memo:
     """Read the files that are new or changed since `previous` and assemble the collection.
 
-    With a base path, each entry's html has it on its root-relative links and images.
+    With a base path, each entry's html has it on its root-relative links and images;
+    with `trailing_slash`, its page links end in "/" (`prefix_root_links`).
     `help_in_caller` is load_files's (False in a server). With a `cache`, a
     file whose bytes it kept is taken from it instead of parsed, and the
     cache is rewritten when anything was parsed or removed (by the caller
@@ -271,9 +253,14 @@ def reload_collection(
             )
     new_problems = [problem for item in fresh for problem in item.problems]
     entries = [item.entry for _, item in loaded.values() if item.entry is not None]
-    if base_path:
+    if base_path or trailing_slash:
         entries = [
-            replace(entry, html=Markup(prefix_root_links(entry.html, base_path)))
+            replace(
+                entry,
+                html=Markup(
+                    prefix_root_links(entry.html, base_path, trailing_slash=trailing_slash)
+                ),
+            )
             for entry in entries
         ]
     entries, slug_problems = _unique_slugs(entries, content_dir)
@@ -283,7 +270,7 @@ def reload_collection(
     # A re-read (a server or `ssg dev` after an edit) repeats only what is new.
     already = set(previous.collection.warnings) if previous is not None else set()
     new_problems += [problem for problem in slug_problems if problem not in already]
-    _log_problems(new_problems, content_dir)
+    log_problems(new_problems, content_dir)
     entries.sort(key=newest_first)
     problems = [problem for _, item in loaded.values() for problem in item.problems]
     collection = Collection(tuple(entries), content_dir, (*problems, *slug_problems))

@@ -1,11 +1,14 @@
-"""`ContentProblem`: one thing wrong in a content file, a warning or (strict) an error."""
+"""`ContentProblem`: one thing wrong in a content file, a warning or (strict) an error; `log_problems`."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.errors import ContentError
+
+logger = logging.getLogger("ssg.content")
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,25 @@ class ContentProblem:
     def to_error(self) -> ContentError:
         """Return the `ContentError` a strict build raises for this problem."""
         return ContentError(self.message, source_file=self.source_file, line=self.line)
+
+
+PROBLEMS_SHOWN = 20
+"""Content problems logged one by one per (re)load; the rest are counted in one line."""
+
+
+def log_problems(problems: list[ContentProblem], content_dir: Path) -> None:
+    """Log the first PROBLEMS_SHOWN problems on "ssg.content", then how many more there are.
+
+    A corpus copied without its images can hold hundreds of references to
+    missing files; the build output stays readable, and `--strict` still fails
+    on the first one.
+    """
+    for problem in problems[:PROBLEMS_SHOWN]:
+        logger.warning("%s", problem)
+    hidden = len(problems) - PROBLEMS_SHOWN
+    if hidden > 0:
+        logger.warning(
+            "... and %d more content problem(s) in %s (ssg build --strict fails on them).",
+            hidden,
+            content_dir,
+        )

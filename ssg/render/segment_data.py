@@ -72,4 +72,6 @@ def load_markdown_page(site: Site, page_file: Path) -> tuple[dict[str, Any], str
 
     text = page_file.read_text(encoding="utf-8")
     front = parse_front_matter(text, page_file)
-    return dict(front.metadata), render_markdown(front.body, base_path=site.config.base_path).html
+    return dict(front.metadata), render_markdown(
+        front.body, base_path=site.config.base_path, trailing_slash=site.config.trailing_slash
+    ).html
