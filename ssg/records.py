@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import operator
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -93,7 +94,11 @@ class PageRecord:
         time only shrinks, one that came from the route or its data stays.
         """
         if self.due_at is None or self.revalidate.is_every_request:
-            return dataclasses.replace(self, generated_at=generated_at)
+            # Every field copied positionally but the time: a build restamps every page,
+            # and `dataclasses.replace` builds a keyword dict for each.
+            values = list(_page_record_fields(self))
+            values[_GENERATED_AT] = generated_at
+            return PageRecord(*values)
         left = Revalidate.after(max(1, math.ceil(self.due_at - generated_at)))
         return dataclasses.replace(
             self, generated_at=generated_at, revalidate=self.revalidate.lowest(left)
@@ -154,6 +159,11 @@ class PageRecord:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad page record field: {exc!r}") from exc
+
+
+_FIELD_NAMES = tuple(item.name for item in dataclasses.fields(PageRecord))
+_page_record_fields = operator.attrgetter(*_FIELD_NAMES)
+_GENERATED_AT = _FIELD_NAMES.index("generated_at")
 
 
 class RenderKind(StrEnum):

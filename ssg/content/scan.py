@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import re
@@ -59,9 +60,7 @@ def scan_content(
         | inside-rust/_index.md       | ("_index.md",)     | no   |
         | drafts/2024/a.md            | ("drafts/**",)     | no   |
     """
-    names: set[str] = set()
-    for pattern in patterns:
-        names.update(glob.glob(pattern, root_dir=content_dir, recursive=True))
+    names = _matching_names(content_dir, patterns)
     excluded = [_exclude_regex(rule) for rule in exclude]
     stamps = []
     for name in sorted(names):
@@ -75,6 +74,34 @@ def scan_content(
         if stat.S_ISREG(info.st_mode):
             stamps.append(FileStamp(relative_name, info.st_mtime_ns, info.st_size))
     return tuple(stamps)
+
+
+def _matching_names(content_dir: Path, patterns: Sequence[str]) -> set[str]:
+    """The names `patterns` match below `content_dir` (relative, with the OS separator).
+
+    Patterns that all span folders to a file name ("**/*.md", "**/*.markdown") share
+    one walk: `glob("**/*")` lists what each of them would list, and each name is then
+    matched as glob matches its last part (hidden names were skipped by the walk).
+    """
+    tails = [pattern[3:] for pattern in patterns if pattern.startswith("**/")]
+    if (
+        len(tails) < 2
+        or len(tails) != len(patterns)
+        or any(
+            "/" in tail or "**" in tail or tail.startswith(".") or not glob.has_magic(tail)
+            for tail in tails
+        )
+    ):
+        names: set[str] = set()
+        for pattern in patterns:
+            names.update(glob.glob(pattern, root_dir=content_dir, recursive=True))
+        return names
+    matches = re.compile("|".join(fnmatch.translate(tail) for tail in tails)).match
+    return {
+        name
+        for name in glob.glob("**/*", root_dir=content_dir, recursive=True)
+        if matches(os.path.basename(name))
+    }
 
 
 @lru_cache(maxsize=64)
