@@ -79,15 +79,33 @@ def build_site_in_new_loop(config: SiteConfig, **options: Unpack[BuildOptions]) 
 
     The short cut runs first, outside any event loop: a build with nothing
     changed returns without importing asyncio (and the ssl, socket and
-    subprocess modules it loads). Otherwise the build runs in `asyncio.run`.
-    Arguments, result and errors are build_site's.
+    subprocess modules it loads). Otherwise the build runs in an
+    `asyncio.Runner` (as `asyncio.run`) whose loop stays quiet about tasks a
+    Ctrl-C ended. Arguments, result and errors are build_site's; Ctrl-C raises
+    KeyboardInterrupt.
     """
     outcome = _short_cut_or_build(config, options)
     if isinstance(outcome, BuildResult):
         return outcome
     import asyncio  # only a build that renders runs an event loop
 
-    return asyncio.run(outcome)
+    def new_loop() -> asyncio.AbstractEventLoop:
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(_quiet_interrupts)
+        return loop
+
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        return runner.run(outcome)
+
+
+def _quiet_interrupts(loop: Any, context: dict[str, Any]) -> None:
+    """The loop's exception handler: a task that a Ctrl-C (KeyboardInterrupt) ended is
+    not reported ("Task exception was never retrieved" and its traceback, after the
+    CLI's "Aborted!"): the interrupt itself is what the user sees. Anything else is
+    reported as asyncio's default handler does."""
+    if isinstance(context.get("exception"), KeyboardInterrupt):
+        return
+    loop.default_exception_handler(context)
 
 
 def _short_cut_or_build(

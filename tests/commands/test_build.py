@@ -117,3 +117,29 @@ def test_a_build_with_nothing_changed_runs_no_event_loop(make_site: MakeSite) ->
     )
     assert "Rendered 0 pages, reused 2" in result.stdout, result.stdout + result.stderr
     assert "loaded: []" in result.stdout
+
+
+def test_ctrl_c_in_a_page_function_prints_aborted_and_no_traceback(make_site: MakeSite) -> None:
+    # The KeyboardInterrupt a Ctrl-C raises inside a sync load(), one page among several
+    # being prepared, as a terminal's Ctrl-C lands: the tasks it ended stay quiet.
+    site = make_site(
+        {
+            **SMALL,
+            "app/p/[id]/page.html": "{{ params.id }}",
+            "app/p/[id]/page.py": "def generate_static_params():\n"
+            "    return [{'id': str(i)} for i in range(5)]\n"
+            "def load(params):\n"
+            "    if params['id'] == '3':\n        raise KeyboardInterrupt\n    return {}\n",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ssg", "build", str(site)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Aborted!" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    assert not (site / "out").exists()
