@@ -93,7 +93,6 @@ def load_files(
     start_method: str | None = None,
     body_filter: FilterRef | None = None,
     help_in_caller: bool = True,
-    pickled: list[PickledChunk] | None = None,
 ) -> list[LoadedFile]:
     """Load content files, in worker processes too when there are many.
 
@@ -118,9 +117,6 @@ def load_files(
             GIL while the pool runs. Until then (while a cold fork server
             boots) no worker parses anything, and what waits for the parse
             (a first request) waits for it either way.
-        pickled: a list to receive each chunk a pool worker loaded, as the bytes
-            it sent (the content cache writes them as they are instead of
-            pickling those entries a second time); None to drop them.
 
     Returns:
         One `LoadedFile` per file, in the order of `source_files`.
@@ -176,8 +172,6 @@ def load_files(
             # the others are still being parsed, not all of them once the last is back.
             for chunk, data in iter(feeder.arrived.get, None):
                 _store(results, chunk, pickle.loads(data))
-                if pickled is not None:
-                    pickled.append((chunk, data))
         except BaseException:
             queue.clear()  # on an error here, the feeder stops submitting
             raise
