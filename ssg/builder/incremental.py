@@ -26,7 +26,6 @@ from ssg.builder.build_records import (
 )
 from ssg.builder.build_result import PlannedPage
 from ssg.builder.fingerprint import digest, fingerprint
-from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
 from ssg.builder.manifest import MANIFEST_FILE, KeptManifest
 from ssg.builder.read_digests import ReadDigests
@@ -198,22 +197,22 @@ class PreviousBuild:
             return None
         return kept
 
-    def reuse(
-        self, item: PlannedPage, writer: OutputWriter
-    ) -> tuple[KeptPage, FinishedPage] | None:
-        """Reuse the page's previous file if nothing it read changed (linked into staging).
+    def reuse(self, item: PlannedPage, kept: KeptPage, writer: OutputWriter) -> bool:
+        """Keep the page's previous file (in place, or linked into staging) and its bundle's.
+
+        Args:
+            item: the page.
+            kept: its record, as `unchanged(item)` found it.
+            writer: this build's output.
 
         Returns:
-            (its record, the page as this build lists it), or None to render it.
+            False when the last build's file is gone (render the page).
         """
-        kept = self.unchanged(item)
-        if kept is None:
-            return None
         if not writer.reuse(kept.page.record.output_file):
-            return None
+            return False
         for folder, names in kept.bundles:
             prefix = item.url_path.strip("/")
             for name in names:
                 target = f"{prefix}/{name}" if prefix else name
                 writer.write(target, (Path(folder) / name).read_bytes())
-        return kept, kept.page
+        return True

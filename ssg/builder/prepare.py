@@ -65,9 +65,10 @@ async def prepare_all(
     as 200; ssg serve answers the URL with the not-found page on demand).
     Page errors are appended to `errors`.
 
-    `reuse(item)` returns None when the page must be rendered, else whether the
-    reused page is indexed (and keeps its file); reused pages are not returned.
-    `unchanged(item)`, without side effect, says whether `reuse` may reuse it. A
+    `unchanged(item)` says whether the page's inputs are as the last build left
+    them; `reuse(item)`, asked only of such pages (of every page without
+    `unchanged`), keeps its file and returns whether it is indexed, or None when
+    it must be rendered after all (its file is gone); reused pages are not returned. A
     page is reused before any task starts, unless another page of its route must
     be rendered: that render may turn the route dynamic, which drops every page of
     the route, as a cold build does; such a route's unchanged pages are reused

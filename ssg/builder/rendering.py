@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from urllib.parse import unquote
 
+from ssg.builder.build_records import KeptPage
 from ssg.builder.build_result import PlannedPage, RouteResult
 from ssg.builder.finish import FinishedPage, PageJob
 from ssg.builder.incremental import PreviousBuild
@@ -59,12 +60,19 @@ async def render_pages(
     errors: list[SsgError] = []
     reused: dict[str, tuple[PlannedPage, FinishedPage]] = {}
 
+    unchanged_pages: dict[str, KeptPage] = {}  # url path -> its record, checked once
+
+    def unchanged(item: PlannedPage) -> bool:
+        kept = previous.unchanged(item)
+        if kept is not None:
+            unchanged_pages[item.url_path] = kept
+        return kept is not None
+
     def reuse(item: PlannedPage) -> bool | None:
-        found = previous.reuse(item, writer)
-        if found is None:
+        kept = unchanged_pages.get(item.url_path)
+        if kept is None or not previous.reuse(item, kept, writer):
             return None
-        kept, page = found
-        reused[item.url_path] = (item, page)
+        reused[item.url_path] = (item, kept.page)
         recorder.keep_page(item.url_path, kept)
         return kept.indexed
 
@@ -75,7 +83,7 @@ async def render_pages(
         results,
         errors,
         reuse=reuse,
-        unchanged=lambda item: previous.unchanged(item) is not None,
+        unchanged=unchanged,
     )
     _publish_bundles(ready, writer)
     items = {r.item.url_path: r.item for r in ready}
