@@ -8,6 +8,7 @@ meta-refresh page the build writes at each redirect's URL.
 
 from __future__ import annotations
 
+import functools
 import logging
 import mimetypes
 import os
@@ -109,6 +110,25 @@ def render_headers(
     return "".join(rules)
 
 
+def guessed_type(output_file: str) -> str | None:
+    """The MIME type a static host gives a file by its name's extensions, or None.
+
+    Args:
+        output_file: the file's path under out/ ("blog/first/index.html").
+
+    Only the name's extensions decide (".html", ".json.gz"), so the guess is looked up
+    once per distinct extension, not once per page of a large build.
+    """
+    name = output_file.rpartition("/")[2].lstrip(".")
+    dot = name.find(".")
+    return _guess_by_extensions(name[dot:] if dot >= 0 else "")
+
+
+@functools.cache
+def _guess_by_extensions(extensions: str) -> str | None:
+    return _TYPES.guess_type("file" + extensions, strict=False)[0]
+
+
 def mime_type_mismatches(pages: Iterable[PageRecord]) -> list[PageRecord]:
     """The written pages a static host would send with another type than their own.
 
@@ -119,7 +139,7 @@ def mime_type_mismatches(pages: Iterable[PageRecord]) -> list[PageRecord]:
     for page in pages:
         if page.status != 200 or page.location is not None:
             continue
-        guessed, _encoding = _TYPES.guess_type(page.output_file, strict=False)
+        guessed = guessed_type(page.output_file)
         own = page.content_type.partition(";")[0].strip().lower()
         if guessed != own:
             found.append(page)
@@ -135,7 +155,7 @@ def warn_mime_types(pages: Iterable[PageRecord]) -> None:
     """
     by_route: dict[str, list[PageRecord]] = {}
     for page in pages:
-        if _TYPES.guess_type(page.output_file, strict=False)[0] is None:
+        if guessed_type(page.output_file) is None:
             by_route.setdefault(page.route_pattern, []).append(page)
     for route, found in by_route.items():
         first = found[0]
