@@ -31,6 +31,7 @@ from ssg.builder.finish import FinishedPage
 from ssg.builder.links import BrokenLink
 from ssg.builder.unchanged import output_stamp, read_output_stamp, records_file
 from ssg.config import SiteConfig
+from ssg.content.cache_file import collector_paused
 from ssg.reads import Read
 from ssg.records import PageRecord
 from ssg.revalidate import Revalidate
@@ -146,9 +147,10 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
         log.warning("Could not read the build records %s (%s); rendering every page", path, exc)
         return None, "no previous build records"
     try:
-        records = parse_records(data)
-        if records is not None:
-            _replay_log(records, log_file(config))
+        with collector_paused():  # thousands of pages' records, no garbage among them
+            records = parse_records(data)
+            if records is not None:
+                _replay_log(records, log_file(config))
     except Exception as exc:  # any unpickling failure: a torn or foreign file
         log.warning(
             "The build records %s are unreadable (%s); rendering every page and writing them again",

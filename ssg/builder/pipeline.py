@@ -30,6 +30,7 @@ from ssg.builder.unchanged import build_settings
 from ssg.builder.writer import OutputWriter
 from ssg.config import SiteConfig
 from ssg.content.cache import ContentCache
+from ssg.content.cache_file import collector_paused
 from ssg.content.memo import unsaved_content_caches
 from ssg.errors import BrokenLinksError
 from ssg.render.services import make_services
@@ -140,13 +141,16 @@ async def _build(
     content_cache = Keeper()
     handoff: Handoff | None = None
     try:
-        previous = PreviousBuild(
-            site, services, force=force, include_drafts=include_drafts, strict=strict
-        )
-        recorder = RecordsWriter(site, previous)
-        results, planned, params_calls = await plan_pages(site, services, previous, recorder)
-        # The site, its modules and the content planned from live to the build's end.
-        heap.freeze()
+        # What planning loads (the last build's records, the content) lives to the build's
+        # end: the collector would walk it again and again to free nothing; it is frozen.
+        with collector_paused():
+            previous = PreviousBuild(
+                site, services, force=force, include_drafts=include_drafts, strict=strict
+            )
+            recorder = RecordsWriter(site, previous)
+            results, planned, params_calls = await plan_pages(site, services, previous, recorder)
+            # The site, its modules and the content planned from live to the build's end.
+            heap.freeze()
         _save_content_caches(services, content_cache)
         # An incremental build updates out/ in place; a full render swaps a new one in.
         writer = OutputWriter(

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ssg.content.cache_file import BodiesUnpickler, write_pickle, write_whole
+from ssg.content.cache_file import BodiesUnpickler, collector_paused, write_pickle, write_whole
 from ssg.content.parse_identity import code_identity, filter_identity
 from ssg.content.parsing import (
     FilterRef,
@@ -140,7 +140,8 @@ class ContentCache:
                 bodies = memoryview(blob)[stream.tell() :]
                 if len(bodies) != size:
                     raise ValueError(f"{len(bodies)} bytes of bodies instead of {size}")
-                items = BodiesUnpickler(io.BytesIO(parses), bodies).load()
+                with collector_paused():
+                    items = BodiesUnpickler(io.BytesIO(parses), bodies).load()
                 kept.update(zip(names, items, strict=True))
         except Exception as exc:  # torn, truncated or foreign bytes: only costs a parse
             logger.warning(

@@ -4,10 +4,13 @@ first read), written with a temp file and `os.replace` (see `ssg.content.cache`)
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pickle
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,23 @@ from markupsafe import Markup
 
 from ssg.content.entry import DeferredValue
 from ssg.content.parsing import LoadedFile
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (unpickling a cache file whole).
+
+    Unpickling creates tens of thousands of objects that live on and hold no garbage
+    cycles: every young collection it triggers walks them all again to free nothing.
+    The collector runs as before after the block (it stays off if it was off).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _StoredBody:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 from pathlib import Path
 
@@ -48,3 +49,21 @@ def test_an_entry_read_from_the_cache_gets_its_body_on_first_read_and_pickles_it
     assert isinstance(object.__getattribute__(copy, "html"), Markup)
     assert copy == entry == parsed.collection.entries[0]
     assert entry.html == Markup("<p>Body of <em>a</em> — ü.</p>\n")
+
+
+def test_reading_a_cache_leaves_the_collector_as_it_found_it(
+    write_posts: WritePosts, tmp_path: Path
+) -> None:
+    folder = write_posts({"a.md": "---\ntitle: A\n---\nBody.\n"})
+    stamps = scan_content(folder, DEFAULT_PATTERNS, DEFAULT_EXCLUDE)
+    reload_collection(
+        folder, stamps, None, workers=1, cache=ContentCache.open(tmp_path, folder, None)
+    )
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            reopened = ContentCache.open(tmp_path, folder, None)
+            assert list(reopened.kept) == ["a.md"]
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
