@@ -38,6 +38,7 @@ class ReadDigests:
         self._services = services
         self._known: dict[Read, str] = {}
         self._collections: dict[CollectionOrigin, Collection | None] = {}
+        self._due: dict[CollectionOrigin, str] = {}  # the published list's next change
         self._by_file: dict[str, list[Entry]] | None = None
         self._file_digests: dict[str, str] = {}  # source file -> what its entries come from
         self._slugs: dict[CollectionOrigin, dict[str, str]] = {}
@@ -80,8 +81,11 @@ class ReadDigests:
             collection = self._collection(read[1])
             if collection is None:
                 return MISSING
-            # Members, order and slugs (slug reads are not noted one by one: see Entry).
-            return digest("\n".join(f"{e.source_file}\0{e.slug}" for e in collection.entries))
+            # Members, order and slugs (slug reads are not noted one by one: see Entry), and
+            # when a scheduled post joins them: a render that left one out counts its
+            # revalidate down to that date (`RenderScope.record_due`).
+            members = "\n".join(f"{e.source_file}\0{e.slug}" for e in collection.entries)
+            return digest(f"{self._due[read[1]]}\n{members}")
         if kind == ReadKind.SLUG and isinstance(read[1], CollectionOrigin):
             slugs = self._slugs.get(read[1])
             if slugs is None:
@@ -90,7 +94,8 @@ class ReadDigests:
                 slugs = self._slugs[read[1]] = {}
                 for entry in entries:  # the first entry with a slug wins, as Collection.get
                     slugs.setdefault(entry.slug, str(entry.source_file))
-            return slugs.get(str(read[2]), MISSING)
+            found = slugs.get(str(read[2]))
+            return MISSING if found is None else f"{found}\0{self._due.get(read[1], '')}"
         if kind == ReadKind.FIELD:
             return self._field(str(read[1]), str(read[2]))
         if kind == ReadKind.METADATA:
@@ -126,10 +131,12 @@ class ReadDigests:
             except Exception:  # a folder gone, a filter that fails: the render reports it
                 self._collections[origin] = None
                 return None
+            due_at = None
             if not origin.drafts:
                 loaded, due_at = loaded.published(services.clock())
                 if due_at is not None:  # as a render's load_collection reports it
                     services.schedule.note(due_at)
+            self._due[origin] = repr(due_at)
             self._collections[origin] = loaded
         return self._collections[origin]
 

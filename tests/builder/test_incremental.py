@@ -356,7 +356,36 @@ async def test_a_scheduled_post_is_published_when_due_with_nothing_edited(
     published = await build_site(config, clock=lambda: due + 1)
     assert (site / "out/blog/d.html").exists()
     assert "<p>D</p>" in (site / "out/index.html").read_text()
-    assert published.pages_rendered == 2
+    # Every page that loaded the posts left D out and counted down to its date: all
+    # of them are rendered again, as a cold build now gives them no due date.
+    assert published.pages_rendered == 5
+    assert {page.due_at for page in published.manifest.pages.values()} == {None}
+
+
+@pytest.mark.parametrize("edit", ["add a scheduled post", "remove the scheduled post"])
+async def test_a_scheduled_post_added_or_removed_gives_the_cold_builds_pages(
+    make_site: MakeSite, edit: str
+) -> None:
+    # A listing that left a scheduled post out counts its revalidate down to the post's
+    # date: adding or removing such a post changes no published member, but it changes
+    # when those pages must be regenerated, as a cold build of the same sources says.
+    now, due = 1.80e9, 1_893_456_000.0  # the post's date: 2030-01-01
+    scheduled = "---\ntitle: D\ndate: 2030-01-01\n---\nBody of d.\n"
+    before = {**POSTS_SITE, "posts/d.md": scheduled} if edit.startswith("remove") else POSTS_SITE
+    site = make_site(before)
+    config = load_config(site)
+    await build_site(config, clock=lambda: now)
+    if edit.startswith("remove"):
+        (site / "posts/d.md").unlink()
+    else:
+        (site / "posts/d.md").write_text(scheduled)
+    incremental = await build_site(config, clock=lambda: now)
+    cold = await build_site(config, clock=lambda: now, force=True)
+    assert incremental.pages_rendered > 0
+    due_at = {url: page.due_at for url, page in incremental.manifest.pages.items()}
+    assert due_at == {url: page.due_at for url, page in cold.manifest.pages.items()}
+    assert (due in due_at.values()) == edit.startswith("add")
+    assert incremental.next_due_at == cold.next_due_at
 
 
 async def test_an_edit_of_a_file_a_page_read_is_seen_after_an_unchanged_build(
