@@ -22,8 +22,11 @@ A read is a small tuple naming one input; its first item is a `ReadKind`:
 | (VOLATILE, why)                                     | something no record can prove unchanged          |
 
 Files and folders a site's own code reads with `open()`, `Path.read_text()`,
-`os.listdir()`... are noted through a Python audit hook (PEP 578), so a page that
-reads `data/team.json` is rendered again when that file changes. What ssg reads
+`os.listdir()`, `sqlite3.connect()`... are noted through a Python audit hook (PEP 578),
+so a page that reads `data/team.json` is rendered again when that file changes; a page
+that runs another program (`subprocess`, `os.system`) or opens a URL with urllib is
+VOLATILE. Calls that raise no audit event (`os.stat`, `Path.exists`, a socket a
+library opens) are not seen. What ssg reads
 for itself inside a render (parsing a content folder) is not noted (`paused`).
 
 Memoized calls (`ssg.cache`, `ssg.fetch`) collect the reads of their first run into a
@@ -70,7 +73,7 @@ ENTRY_PART_READS = frozenset({ReadKind.FIELD, ReadKind.METADATA})
 """Reads of one part of one content entry, named by its source file."""
 # Module-level names for the kinds noted on hot paths (every field a template reads): on
 # Python 3.11 an attribute of an Enum class costs a metaclass `__getattr__` hook per access.
-_FILE, _DIR = ReadKind.FILE, ReadKind.DIR
+_FILE, _DIR, _VOLATILE = ReadKind.FILE, ReadKind.DIR, ReadKind.VOLATILE
 
 
 @dataclass
@@ -193,6 +196,22 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         if written or (isinstance(flags, int) and flags & _WRITE_FLAGS):
             return
         reads.own.add((_FILE, os.path.abspath(os.fsdecode(path))))
+    elif event == "sqlite3.connect":
+        # A database beside the site: its bytes are the read (a row added changes them).
+        reads = collector.get()
+        database = args[0] if args else None
+        if reads is not None and isinstance(database, str | bytes | os.PathLike):
+            name = os.fsdecode(database)
+            if name and name != ":memory:" and not name.startswith("file:"):
+                reads.own.add((_FILE, os.path.abspath(name)))
+            elif name.startswith("file:"):  # a URI: whatever it names, not proven
+                reads.own.add((_VOLATILE, f"sqlite3.connect({name!r})"))
+    elif event in _VOLATILE_EVENTS:
+        # Another program's output (`git log` for dates) or a request outside ssg.fetch:
+        # nothing a record can prove unchanged, so the page is rendered every build.
+        reads = collector.get()
+        if reads is not None and not _importing():
+            reads.own.add((_VOLATILE, event))
     elif event in ("os.listdir", "os.scandir"):
         reads = collector.get()
         if reads is None or _importing():
@@ -202,6 +221,12 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
             path = "."
         if isinstance(path, str | bytes | os.PathLike):
             reads.own.add((_DIR, os.path.abspath(os.fsdecode(path))))
+
+
+_VOLATILE_EVENTS = frozenset(
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "urllib.Request"}
+)
+"""Audit events (Python's audit events table) whose result no file stamp speaks for."""
 
 
 def _importing() -> bool:

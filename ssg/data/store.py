@@ -24,6 +24,7 @@ import diskcache
 from ssg.data.cached_value import CachedValue, pickle_entry, unpickle_entry
 from ssg.data.tag_index import TagIndex
 from ssg.data.threaded import ThreadedStore
+from ssg.reads import paused
 from ssg.revalidate import Revalidate
 
 logger = logging.getLogger("ssg.data")
@@ -87,7 +88,8 @@ class DataStore(ThreadedStore[_Records]):
         super().__init__(own_thread=own_thread, where=str(directory))
         self.directory = Path(directory)
         self._clock = clock
-        self._cache: diskcache.Cache | None = self._call(_open_cache, self.directory)
+        with paused():  # the store's own database, not a read of the page that opened it
+            self._cache: diskcache.Cache | None = self._call(_open_cache, self.directory)
         self._tags = TagIndex(self._cache) if self._cache is not None else None
 
     def close(self) -> None:

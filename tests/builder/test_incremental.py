@@ -8,6 +8,7 @@ import pickle
 import random
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -410,6 +411,64 @@ async def test_an_edit_of_a_file_a_page_read_is_seen_after_an_unchanged_build(
     again = await build_site(config)
     assert again.pages_rendered == 1
     assert "<p>Grace</p>" in (site / "out/team.html").read_text()
+
+
+async def test_a_page_reading_a_sqlite_database_is_rendered_when_a_row_is_added(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/names/page.py": (
+                "import sqlite3\n"
+                "from pathlib import Path\n"
+                "def load(params):\n"
+                "    db = sqlite3.connect(Path(__file__).parents[2] / 'names.db')\n"
+                "    try:\n"
+                "        return {'names': [n for (n,) in db.execute('SELECT n FROM t ORDER BY n')]}\n"
+                "    finally:\n"
+                "        db.close()\n"
+            ),
+            "app/names/page.html": "<p>{{ names|join(', ') }}</p>",
+        }
+    )
+
+    def add(name: str) -> None:
+        with sqlite3.connect(site / "names.db") as db:
+            db.execute("CREATE TABLE IF NOT EXISTS t (n TEXT)")
+            db.execute("INSERT INTO t VALUES (?)", (name,))
+        db.close()
+
+    add("one")
+    config = load_config(site)
+    await build_site(config)
+    add("two")
+    again = await build_site(config)
+    assert again.pages_rendered == 1
+    assert "<p>one, two</p>" in (site / "out/names.html").read_text()
+
+
+async def test_a_page_that_runs_another_program_is_rendered_every_build(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/version/page.py": (
+                "import subprocess, sys\n"
+                "def load(params):\n"
+                "    done = subprocess.run([sys.executable, '-c', 'print(6 * 7)'],\n"
+                "                          capture_output=True, text=True, check=True)\n"
+                "    return {'answer': done.stdout.strip()}\n"
+            ),
+            "app/version/page.html": "<p>{{ answer }}</p>",
+        }
+    )
+    config = load_config(site)
+    await build_site(config)
+    again = await build_site(config)
+    assert (again.pages_rendered, again.pages_reused) == (1, 4)
+    assert "<p>42</p>" in (site / "out/version.html").read_text()
 
 
 async def test_what_the_import_system_reads_during_a_render_is_not_a_page_read(
