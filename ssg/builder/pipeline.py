@@ -141,16 +141,18 @@ async def _build(
     content_cache = Keeper()
     handoff: Handoff | None = None
     try:
-        # What planning loads (the last build's records, the content) lives to the build's
-        # end: the collector would walk it again and again to free nothing; it is frozen.
+        # The last build's records and the content live to the build's end: the collector
+        # would walk them again and again to free nothing. It runs again for planning,
+        # which runs the site's own code (generate_static_params), whose cyclic garbage
+        # must be freed before what lives on is frozen.
         with collector_paused():
             previous = PreviousBuild(
                 site, services, force=force, include_drafts=include_drafts, strict=strict
             )
             recorder = RecordsWriter(site, previous)
-            results, planned, params_calls = await plan_pages(site, services, previous, recorder)
-            # The site, its modules and the content planned from live to the build's end.
-            heap.freeze()
+        results, planned, params_calls = await plan_pages(site, services, previous, recorder)
+        # The site, its modules and the content planned from live to the build's end.
+        heap.freeze()
         _save_content_caches(services, content_cache)
         # An incremental build updates out/ in place; a full render swaps a new one in.
         writer = OutputWriter(
