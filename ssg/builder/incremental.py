@@ -26,6 +26,7 @@ from ssg.builder.build_records import (
 )
 from ssg.builder.build_result import PlannedPage
 from ssg.builder.fingerprint import digest, fingerprint
+from ssg.builder.libraries import changed_library
 from ssg.builder.links import BrokenLink
 from ssg.builder.manifest import MANIFEST_FILE, KeptManifest
 from ssg.builder.read_digests import ReadDigests
@@ -73,6 +74,10 @@ class PreviousBuild:
         changed = [k for k, v in self.fingerprint.items() if records.fingerprint.get(k) != v]
         if changed:
             self.full_reason = changed[0]
+            return
+        moved = changed_library(site.config)
+        if moved is not None:
+            self.full_reason = moved
             return
         self.full_reason = None
         self.records = records

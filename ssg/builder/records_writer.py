@@ -21,6 +21,7 @@ from ssg.builder.build_records import (
 from ssg.builder.build_result import PlannedPage
 from ssg.builder.finish import FinishedPage
 from ssg.builder.incremental import PreviousBuild
+from ssg.builder.libraries import save_library_stamps
 from ssg.builder.links import BrokenLink
 from ssg.builder.route_inputs import route_files
 from ssg.builder.unchanged import output_stamp, records_file, write_output_stamp
@@ -158,6 +159,7 @@ class RecordsWriter:
         ):
             self.saved = previous
             write_output_stamp(config, stamp)  # every record as it was
+            save_library_stamps(config, renders_all=False)
             return
         keys, groups, pages, params, base, logged = self._laid_out()
         known = self.previous.records.digests if self.previous.records is not None else []
@@ -197,6 +199,7 @@ class RecordsWriter:
             log_file(config).unlink(missing_ok=True)
             records.base_bytes = len(data)
         write_output_stamp(config, stamp)
+        save_library_stamps(config, renders_all=previous is None)
         self.saved = records
 
     def warm_digests(self) -> None:

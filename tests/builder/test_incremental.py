@@ -471,6 +471,45 @@ async def test_a_page_that_runs_another_program_is_rendered_every_build(
     assert "<p>42</p>" in (site / "out/version.html").read_text()
 
 
+def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
+    tmp_path: Path, make_site: MakeSite
+) -> None:
+    # A module of the author's on PYTHONPATH (or an upgraded library): which pages called
+    # into it is not recorded, so every page is rendered, and the summary names it.
+    library = tmp_path / "lib" / "greeting_lib.py"
+    library.parent.mkdir()
+    library.write_text("GREETING = 'hello v1'\n")
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/greet/page.py": (
+                "import greeting_lib\ndef load(params):\n    return {'g': greeting_lib.GREETING}\n"
+            ),
+            "app/greet/page.html": "<p>{{ g }}</p>",
+        }
+    )
+
+    def ssg_build() -> str:
+        env = {**os.environ, "PYTHONPATH": str(library.parent)}
+        done = subprocess.run(
+            [sys.executable, "-m", "ssg", "build", str(site)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    ssg_build()
+    assert "Rendered 0 pages, reused 5" in ssg_build()
+    library.write_text("GREETING = 'hello v2, edited'\n")
+    output = ssg_build()
+    assert "<p>hello v2, edited</p>" in (site / "out/greet.html").read_text()
+    assert "Rendered 5 pages, reused 0" in output
+    assert f"a module outside the site changed ({library})" in " ".join(output.split())
+
+
 async def test_what_the_import_system_reads_during_a_render_is_not_a_page_read(
     make_site: MakeSite, build: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
