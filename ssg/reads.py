@@ -24,9 +24,9 @@ A read is a small tuple naming one input; its first item is a `ReadKind`:
 Files and folders a site's own code reads with `open()`, `Path.read_text()`,
 `os.listdir()`, `sqlite3.connect()`... are noted through a Python audit hook (PEP 578),
 so a page that reads `data/team.json` is rendered again when that file changes; a page
-that runs another program (`subprocess`, `os.system`) or opens a URL with urllib is
-VOLATILE. Calls that raise no audit event (`os.stat`, `Path.exists`, a socket a
-library opens) are not seen. What ssg reads
+that runs another program (`subprocess`, `os.system`) or opens a connection (an HTTP
+client, a database server) is VOLATILE. Calls that raise no audit event (`os.stat`,
+`Path.exists`) are not seen. What ssg reads
 for itself inside a render (parsing a content folder) is not noted (`paused`).
 
 Memoized calls (`ssg.cache`, `ssg.fetch`) collect the reads of their first run into a
@@ -203,12 +203,16 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         if reads is not None and isinstance(database, str | bytes | os.PathLike):
             name = os.fsdecode(database)
             if name and name != ":memory:" and not name.startswith("file:"):
-                reads.own.add((_FILE, os.path.abspath(name)))
+                path = os.path.abspath(name)
+                # In WAL mode new rows live in the -wal file until a checkpoint moves them.
+                reads.own.update(((_FILE, path), (_FILE, path + "-wal")))
             elif name.startswith("file:"):  # a URI: whatever it names, not proven
                 reads.own.add((_VOLATILE, f"sqlite3.connect({name!r})"))
     elif event in _VOLATILE_EVENTS:
-        # Another program's output (`git log` for dates) or a request outside ssg.fetch:
-        # nothing a record can prove unchanged, so the page is rendered every build.
+        # Another program's output (`git log` for dates) or a connection (an HTTP client
+        # such as requests or httpx, a database server): nothing a record can prove
+        # unchanged, so the page is rendered every build. (ssg.fetch and the data cache
+        # mark their readers volatile themselves.)
         reads = collector.get()
         if reads is not None and not _importing():
             reads.own.add((_VOLATILE, event))
@@ -224,7 +228,7 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
 
 
 _VOLATILE_EVENTS = frozenset(
-    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "urllib.Request"}
+    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "socket.connect"}
 )
 """Audit events (Python's audit events table) whose result no file stamp speaks for."""
 

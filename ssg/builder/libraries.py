@@ -1,13 +1,16 @@
-"""The modules a build imported from outside the site and ssg (installed libraries, folders on
-PYTHONPATH), with their stamps: a later build that finds one of them changed renders every page.
+"""The modules a build imported that no page record names (installed libraries, folders on
+PYTHONPATH, site modules imported by a computed name), with their stamps: a later build that
+finds one of them changed renders every page.
 
-A page's record names the site modules its route imports (`ssg.builder.route_inputs`), and
-the "ssg upgraded" fingerprint covers ssg and the libraries that render (Jinja2, Pygments,
-cmarkgfm); a library the site's own code imports (a date library, a Markdown extension,
-a module of the author's on PYTHONPATH) is neither. Which pages called into it is not
-known, so a change of one renders every page ("correct first, fast second"), as webpack's
-persistent cache, which `next build` keeps, is dropped when a dependency changes. The
-Python standard library is covered by the Python version in the build settings.
+A page's record names the site modules its route imports by name
+(`ssg.builder.route_inputs`), and the "ssg upgraded" fingerprint covers ssg and the
+libraries that render (Jinja2, Pygments, cmarkgfm); a library the site's own code
+imports (a date library, a Markdown extension, a module of the author's on PYTHONPATH)
+or a site module loaded with `importlib.import_module` is neither. Which pages called
+into it is not known, so a change of one renders every page ("correct first, fast
+second"), as webpack's persistent cache, which `next build` keeps, is dropped when a
+dependency changes. The Python standard library is covered by the Python version in the
+build settings.
 
 The list grows over builds: a page reused from an earlier build may have imported a
 module this build did not, so the stamps kept are those of every module of the last
@@ -21,22 +24,23 @@ import json
 import os
 import site
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from ssg.builder.unchanged import records_file
 from ssg.config import SiteConfig
 
-REASON = "a module outside the site changed"
+REASON = "an imported module changed"
 """The full render's reason, followed by the module's path."""
 
 _SSG_PACKAGE = os.path.join(str(Path(__file__).resolve().parents[1]), "")
 
 
-def _outside(site_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _outside() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(folders whose modules are kept, folders whose modules are not)."""
     # site-packages may lie inside the standard library's folder (a Python built from source)
     kept = {*site.getsitepackages(), site.getusersitepackages()}
-    skipped = {os.path.dirname(os.__file__), _SSG_PACKAGE, str(site_dir)}
+    skipped = {os.path.dirname(os.__file__), _SSG_PACKAGE}
     return (
         tuple(os.path.join(p, "") for p in kept),
         tuple(os.path.join(p, "") for p in skipped),
@@ -56,24 +60,35 @@ def libraries_file(config: SiteConfig) -> Path:
     return records_file(config).with_suffix(".libraries")
 
 
-def save_library_stamps(config: SiteConfig, *, renders_all: bool) -> None:
-    """Keep the stamps of the modules this process imported from outside the site and ssg,
-    and of those the last build kept (unless this build rendered every page), as JSON
-    ([[absolute path, size in bytes, mtime in ns], ...], null for a file gone); the file
-    is left alone when nothing in it changed.
+def save_library_stamps(
+    config: SiteConfig, *, renders_all: bool, route_inputs: Iterable[str]
+) -> None:
+    """Keep the stamps of the modules this process imported from outside ssg that are no
+    route's input, and of those the last build kept (unless this build rendered every
+    page), as JSON ([[absolute path, size in bytes, mtime in ns], ...], null for a file
+    gone); the file is left alone when nothing in it changed.
+
+    Args:
+        config: the site config.
+        renders_all: this build rendered every page (the last build's list is dropped).
+        route_inputs: the files the page records name (relative to the site folder, or
+            absolute): a site module a route
+            imports by name is an input of its pages alone; one reached another way
+            (`importlib.import_module`, a plugin folder) is kept here.
 
     Raises:
         OSError: the cache folder cannot be written.
     """
     target = libraries_file(config)
     previous = None if renders_all else _read(target)
-    kept, skipped = _outside(config.site_dir)
+    kept, skipped = _outside()
+    inputs = {os.path.abspath(os.path.join(config.site_dir, name)) for name in route_inputs}
     names = {str(row[0]) for row in previous or ()}
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if isinstance(name, str):
             name = os.path.abspath(name)
-            if name.startswith(kept) or not name.startswith(skipped):
+            if (name.startswith(kept) or not name.startswith(skipped)) and name not in inputs:
                 names.add(name)
     rows = [[name, *(_stamp(name) or (None, None))] for name in sorted(names)]
     if rows == previous:

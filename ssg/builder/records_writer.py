@@ -159,7 +159,7 @@ class RecordsWriter:
         ):
             self.saved = previous
             write_output_stamp(config, stamp)  # every record as it was
-            save_library_stamps(config, renders_all=False)
+            save_library_stamps(config, renders_all=False, route_inputs=_files(previous.keys))
             return
         keys, groups, pages, params, base, logged = self._laid_out()
         known = self.previous.records.digests if self.previous.records is not None else []
@@ -199,7 +199,7 @@ class RecordsWriter:
             log_file(config).unlink(missing_ok=True)
             records.base_bytes = len(data)
         write_output_stamp(config, stamp)
-        save_library_stamps(config, renders_all=previous is None)
+        save_library_stamps(config, renders_all=previous is None, route_inputs=_files(keys))
         self.saved = records
 
     def warm_digests(self) -> None:
@@ -285,3 +285,8 @@ def _compacted(
         },
         {pattern: replace(kept, reads=ids(kept.reads)) for pattern, kept in params.items()},
     )
+
+
+def _files(keys: Iterable[Read]) -> Iterable[str]:
+    """The files these reads name (route files, site modules, files a render opened)."""
+    return (str(read[1]) for read in keys if read[0] == ReadKind.FILE)
