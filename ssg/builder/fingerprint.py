@@ -25,7 +25,7 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
     | "ssg.toml changed"      | the bytes of ssg.toml                               |
     | "<key> changed"         | each key of the loaded config ("base_path changed": ssg.toml, or a command option such as --base-path or --export, or an `SSG_*` variable) |
     | "build options changed" | --drafts, --strict                                  |
-    | "environment changed"   | `SSG_*` variables and the working directory (site modules read them) |
+    | "environment changed"   | `SSG_*` variables, the working directory (site modules read them), PYTHONPATH |
     | "routes changed"        | the names of the files under app/ and of the site's top-level modules |
     | "theme changed"         | the theme folder and its assets' fingerprints       |
     """
@@ -45,7 +45,11 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
         "build options changed": f"drafts={include_drafts} strict={strict}",
         "environment changed": digest(
             repr(
-                (sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")), os.getcwd())
+                (
+                    sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")),
+                    os.getcwd(),
+                    os.environ.get("PYTHONPATH"),  # where the site's imports are found
+                )
             )
         ),
         "routes changed": digest(repr(_site_file_names(config))),

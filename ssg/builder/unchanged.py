@@ -102,10 +102,20 @@ def read_output_stamp(config: SiteConfig) -> str | None:
 def build_settings(config: SiteConfig, *, include_drafts: bool, strict: bool) -> str:
     """What a build depends on besides files, as one digest: the loaded config (ssg.toml,
     `SSG_*` overrides, CLI options), --drafts, --strict, the `SSG_*` variables (site
-    modules read them), the working directory and the Python running it."""
+    modules read them), the working directory, the Python running it and where it finds
+    modules (its prefix, PYTHONPATH)."""
     environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_"))
     text = repr(
-        (repr(config), include_drafts, strict, environment, os.getcwd(), sys.version, sys.prefix)
+        (
+            repr(config),
+            include_drafts,
+            strict,
+            environment,
+            os.getcwd(),
+            sys.version,
+            sys.prefix,
+            os.environ.get("PYTHONPATH"),
+        )
     )
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 

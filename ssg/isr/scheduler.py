@@ -60,7 +60,9 @@ def make_scheduler(
     executor_logger = logging.getLogger(_EXECUTOR_LOGGER)
     if not any(isinstance(f, _CancelledAtShutdown) for f in executor_logger.filters):
         executor_logger.addFilter(_CancelledAtShutdown())
-    scheduler = AsyncIOScheduler()
+    # A run made late by a busy loop (a long sync regeneration) still runs, once (coalesced),
+    # without apscheduler's "was missed by" warning: its default grace is 1 s.
+    scheduler = AsyncIOScheduler(job_defaults={"misfire_grace_time": None})
 
     async def expire_data_cache() -> None:
         store = engine.services.store

@@ -520,7 +520,7 @@ def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
         }
     )
 
-    def ssg_build() -> str:
+    def ssg_build(library: Path = library) -> str:
         env = {**os.environ, "PYTHONPATH": str(library.parent)}
         done = subprocess.run(
             [sys.executable, "-m", "ssg", "build", str(site)],
@@ -539,6 +539,13 @@ def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
     assert "<p>hello v2, edited</p>" in (site / "out/greet.html").read_text()
     assert "Rendered 5 pages, reused 0" in output
     assert f"an imported module changed ({library})" in " ".join(output.split())
+    # Another folder on PYTHONPATH holding a module of the same name: found instead.
+    other = tmp_path / "lib2" / "greeting_lib.py"
+    other.parent.mkdir()
+    other.write_text("GREETING = 'from lib2'\n")
+    output = ssg_build(other)
+    assert "<p>from lib2</p>" in (site / "out/greet.html").read_text()
+    assert "full render: environment changed" in " ".join(output.split())
 
 
 @pytest.mark.parametrize("how", ["by name", "by a computed name"])
