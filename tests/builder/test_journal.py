@@ -73,54 +73,96 @@ def contents(out: Path) -> dict[str, object]:
     return found
 
 
-# Run in a child process: the build, killed (SIGKILL, no clean-up) at its commit's step N.
+# Run in a child process: the build, up to its commit; then the commit in a fork of the build,
+# killed (SIGKILL, no clean-up) at its step N, for N = kill_at only, or (kill_at 0) for
+# N = 1, 2, ... until a commit has fewer steps: out/ and its neighbours as each kill left
+# them are moved to STATES/N, and those before the commit copied back for the next fork.
+# One build for every step: a build per step (a process start, imports, a render) took most
+# of a minute on a loaded machine.
 KILLED_BUILD = """
-import os, signal, sys
+import os, shutil, signal, sys, warnings
+from pathlib import Path
 from ssg.builder import journal, writer
 from ssg.cli import cli
 
-kill_at = int(sys.argv[2])
-steps = 0
-in_commit = False
+site, states, kill_at = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+real_commit = journal.commit_in_place
+# The fork runs only the commit (file system calls), none of the build's other threads' work.
+warnings.filterwarnings("ignore", ".*fork", DeprecationWarning)
 
 
-def step(function):
-    def counted(*args, **kwargs):
-        global steps
-        if in_commit:
-            steps += 1
-            if steps == kill_at:
-                os.kill(os.getpid(), signal.SIGKILL)
-        return function(*args, **kwargs)
-    return counted
+def out_entries():
+    return [path for path in site.iterdir() if path.name == "out" or path.name.startswith(".out")]
 
 
-for name in ("replace", "unlink", "rmdir"):
-    setattr(os, name, step(getattr(os, name)))
-journal.sync_file_system = step(journal.sync_file_system)
-commit = journal.commit_in_place
+def killed_at(step, out_dir, staging_dir, moves, deletions):
+    # The commit in a fork killed at its step `step`: None, or its steps if it finished.
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        steps = 0
+
+        def counted(function):
+            def call(*args, **kwargs):
+                nonlocal steps
+                steps += 1
+                if steps == step:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return function(*args, **kwargs)
+            return call
+
+        for name in ("replace", "unlink", "rmdir"):
+            setattr(os, name, counted(getattr(os, name)))
+        journal.sync_file_system = counted(journal.sync_file_system)
+        real_commit(out_dir, staging_dir, moves, deletions)
+        os.write(write, str(steps).encode())
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read) as stream:
+        finished = stream.read()
+    if finished:
+        return int(finished)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
+    return None
 
 
-def commit_in_place(*args, **kwargs):
-    global in_commit
-    in_commit = True
-    commit(*args, **kwargs)
-    in_commit = False
-    print("COMMITTED", steps)
+def commit_in_place(out_dir, staging_dir, moves, deletions, *, expected=None):
+    assert journal.output_identity(out_dir) == expected  # no other build meanwhile
+    moves, deletions = list(moves), list(deletions)
+    before = states / "before"
+    for path in out_entries() if not kill_at else []:
+        shutil.copytree(path, before / path.name, symlinks=True)
+    step = kill_at or 1
+    while (finished := killed_at(step, out_dir, staging_dir, moves, deletions)) is None:
+        if kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)  # the build dies with its commit
+        (states / str(step)).mkdir(parents=True)
+        for path in out_entries():
+            os.replace(path, states / str(step) / path.name)
+        for path in before.iterdir():
+            shutil.copytree(path, site / path.name, symlinks=True)
+        step += 1
+    print("COMMITTED", finished)
 
 
-journal.commit_in_place = commit_in_place
-import ssg.builder.writer
-ssg.builder.writer.commit_in_place = commit_in_place
-cli(["build", sys.argv[1]])
+writer.commit_in_place = commit_in_place
+cli(["build", str(site)])
 """
 
 
-def killed_build(site: Path, kill_at: int) -> int | None:
-    """Build `site` in a child killed at its commit's step `kill_at`; the step count
-    when it finished instead (the commit had fewer steps), else None."""
+def killed_build(site: Path, kill_at: int, states: Path | None = None) -> int | None:
+    """Build `site` in a child whose commit is killed at its step `kill_at`; the commit's
+    step count when it finished instead (it had fewer steps), else None (out/ as the kill
+    left it).
+
+    With `kill_at` 0, the commit is killed at each step in turn, in forks of one build,
+    and out/ and its neighbours as the kill at step N left them are in `states`/N; the
+    build then ends with the commit done; returns its step count.
+    """
     done = subprocess.run(
-        [sys.executable, "-c", KILLED_BUILD, str(site), str(kill_at)],
+        [sys.executable, "-c", KILLED_BUILD, str(site), str(states or site.parent), str(kill_at)],
         capture_output=True,
         text=True,
         check=False,
@@ -128,12 +170,12 @@ def killed_build(site: Path, kill_at: int) -> int | None:
     if done.returncode == 0:
         assert "COMMITTED" in done.stdout, done.stdout  # an in-place update, not a full render
         return int(done.stdout.split("COMMITTED ")[1].split()[0])
-    assert done.returncode == -9, done.stdout + done.stderr
+    assert done.returncode == -9 and kill_at, done.stdout + done.stderr
     return None
 
 
 async def test_a_build_killed_at_any_step_of_its_commit_leaves_the_old_or_the_new_out(
-    make_site: MakeSite, build: Build
+    make_site: MakeSite, build: Build, tmp_path: Path
 ) -> None:
     site = make_site(SITE)
     await build(site)
@@ -143,28 +185,29 @@ async def test_a_build_killed_at_any_step_of_its_commit_leaves_the_old_or_the_ne
     new = contents(site / "out")
     assert old != new and "blog/d/index.html" in new and "blog/c/index.html" not in new
     assert not (site / "out/blog/c").exists()
-    seen = []
-    kill_at = 1
-    while True:
-        # Back to the first build, then the edit again, killed at step `kill_at`.
-        shutil.rmtree(site)
-        site = make_site(SITE)
-        await build(site)
-        edit(site)
-        finished = killed_build(site, kill_at)
-        if finished is not None:
-            break
-        recover_output(site / "out")  # as the next build or `ssg serve` does first
-        after = contents(site / "out")
-        seen.append("old" if after == old else "new" if after == new else "mix")
-        assert not journal_file(site / "out").exists()
-        assert sorted(p.name for p in site.glob(".out.*")) == []
-        kill_at += 1
+    # Back to the first build, then the edit again, killed at each step of its commit.
+    shutil.rmtree(site)
+    site = make_site(SITE)
+    await build(site)
+    edit(site)
+    states = tmp_path / "killed"
 
+    finished = killed_build(site, 0, states)
+
+    assert finished is not None
+    seen = []
+    for step in range(1, finished + 1):
+        killed = states / str(step)  # out/ and its neighbours as the kill at `step` left them
+        recover_output(killed / "out")  # as the next build or `ssg serve` does first
+        after = contents(killed / "out")
+        seen.append("old" if after == old else "new" if after == new else "mix")
+        assert not journal_file(killed / "out").exists()
+        assert sorted(p.name for p in killed.glob(".out.*")) == []
+    assert contents(site / "out") == new  # the build ends with its commit done
     # Killed before the journal is in place (the flush, its rename): the old build; after: the new.
     assert seen[:2] == ["old", "old"]
     assert set(seen[2:]) == {"new"}
-    assert finished == kill_at - 1 >= 9  # flush, journal, deletion, pruning, 4 moves, flush...
+    assert finished >= 9  # flush, journal, deletion, pruning, 4 moves, flush...
 
 
 async def test_the_next_build_finishes_a_killed_commit_then_builds(
