@@ -1,9 +1,9 @@
-"""The base path: a site's URL prefix (Next.js `basePath`) in its one form, and put on the
-root-relative URLs it makes."""
+"""The base path: a site's URL prefix (Next.js `basePath`) in its one form, put on the
+root-relative URLs it makes, and the absolute URLs of its pages."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 _PATH_SAFE = "/%:@!$&'()*+,;=~"
 """What a URL path holds as it is: RFC 3986 pchar (unreserved, sub-delims, ":" and "@"),
@@ -66,3 +66,41 @@ def with_base_path(url: str, base_path: str, *, trailing_slash: bool = False) ->
     if path == "/":
         return base_path + ("/" if trailing_slash else "") + rest
     return base_path + path + rest
+
+
+def absolute_url(url: str, origin: str, *, trailing_slash: bool = False) -> str:
+    """`url` as an absolute URL of the site at `origin`: the address a page answers at
+    without a redirect, as a sitemap's <loc>, a feed's links and a canonical link must be.
+
+    A URL path is put under `origin` in the site's trailing-slash form and percent-encoded
+    once (`with_base_path`): "café" and "caf%C3%A9" give the same URL. A path without a
+    leading "/" is taken from the site's root too. A URL with a scheme ("https:",
+    "mailto:") is kept; a network-path reference ("//cdn.x.org/a") takes the origin's
+    scheme (RFC 3986 section 5.2).
+
+    | url                  | origin          | trailing_slash | result                       |
+    | -------------------- | --------------- | -------------- | ---------------------------- |
+    | `/blog/café`         | https://x.org   | False          | https://x.org/blog/caf%C3%A9 |
+    | `/blog/caf%C3%A9`    | https://x.org   | False          | https://x.org/blog/caf%C3%A9 |
+    | `about`              | https://x.org/d | False          | https://x.org/d/about        |
+    | `/about`, `/about/`  | https://x.org/d | True           | https://x.org/d/about/       |
+    | `/feed.xml`          | https://x.org   | True           | https://x.org/feed.xml       |
+    | `/`                  | https://x.org/d | either         | https://x.org/d/             |
+    | `/blog/a?x=1#c`      | https://x.org   | True           | https://x.org/blog/a/?x=1#c  |
+    | `https://y.org/a`    | https://x.org   | either         | https://y.org/a              |
+
+    Args:
+        url: a URL path ("/blog/a"), or an absolute URL.
+        origin: the site's address, its base path included, without a trailing slash
+            (`SiteConfig.site_url`: "https://x.org/docs"); the base path is not added
+            here. "" gives root-relative URLs.
+        trailing_slash: the site's trailing_slash setting.
+
+    Returns:
+        The absolute URL.
+    """
+    if url.startswith("//") or (":" in url and urlsplit(url).scheme):
+        return urljoin(origin + "/", url)
+    if not url.startswith("/"):
+        url = "/" + url
+    return origin + with_base_path(url, "", trailing_slash=trailing_slash)

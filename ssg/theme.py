@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import jinja2
 
-from ssg.base_path import with_base_path
+from ssg.base_path import absolute_url, with_base_path
 from ssg.config import SiteConfig
 from ssg.errors import ConfigError, ConfigProblem
 from ssg.reads import ReadKind, note_read, paused
@@ -182,18 +181,16 @@ def make_environment(config: SiteConfig, theme: Theme) -> jinja2.Environment:
 
     site_url = config.site_url
 
-    def absolute_url(url_path: str) -> str:
+    def site_absolute_url(url_path: str) -> str:
         if not site_url:
             return url(url_path)
-        # A root-relative path in the site's trailing-slash form, as url() gives it.
-        path = with_base_path(str(url_path), "", trailing_slash=config.trailing_slash)
-        return urljoin(site_url + "/", path.lstrip("/"))
+        return absolute_url(str(url_path), site_url, trailing_slash=config.trailing_slash)
 
     def url(url_path: str) -> str:
         return with_base_path(str(url_path), config.base_path, trailing_slash=config.trailing_slash)
 
-    env.globals.update(asset_url=asset_url, absolute_url=absolute_url, url=url)
-    env.filters["absolute_url"] = absolute_url
+    env.globals.update(asset_url=asset_url, absolute_url=site_absolute_url, url=url)
+    env.filters["absolute_url"] = site_absolute_url
     env.filters["url"] = url
     env.filters["date"] = format_date
     return env

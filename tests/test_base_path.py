@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.base_path import with_base_path
+from ssg.base_path import absolute_url, with_base_path
 from ssg.builder.builder import build_site
 from ssg.config import load_config
 from ssg.content.markdown import prefix_root_links, render_markdown
@@ -38,6 +38,30 @@ from tests.conftest import MakeSite
 )
 def test_with_base_path(url: str, base_path: str, trailing_slash: bool, result: str) -> None:
     assert with_base_path(url, base_path, trailing_slash=trailing_slash) == result
+
+
+@pytest.mark.parametrize(
+    ("url", "origin", "trailing_slash", "result"),
+    [
+        ("/blog/café", "https://x.org", False, "https://x.org/blog/caf%C3%A9"),
+        ("/blog/caf%C3%A9", "https://x.org", False, "https://x.org/blog/caf%C3%A9"),
+        ("/100%25", "https://x.org", False, "https://x.org/100%25"),
+        ("about", "https://x.org/d", False, "https://x.org/d/about"),
+        ("/about", "https://x.org/d", True, "https://x.org/d/about/"),
+        ("/about/", "https://x.org/d", True, "https://x.org/d/about/"),
+        ("/about/", "https://x.org/d", False, "https://x.org/d/about"),
+        ("/feed.xml", "https://x.org", True, "https://x.org/feed.xml"),
+        ("/", "https://x.org/d", False, "https://x.org/d/"),
+        ("/", "https://x.org/d", True, "https://x.org/d/"),
+        ("/blog/a?x=1#c", "https://x.org", True, "https://x.org/blog/a/?x=1#c"),
+        ("https://y.org/a", "https://x.org", True, "https://y.org/a"),
+        ("mailto:a@x.org", "https://x.org", False, "mailto:a@x.org"),
+        ("//cdn.y.org/a.png", "https://x.org", False, "https://cdn.y.org/a.png"),
+        ("/blog/a", "", True, "/blog/a/"),
+    ],
+)
+def test_absolute_url(url: str, origin: str, trailing_slash: bool, result: str) -> None:
+    assert absolute_url(url, origin, trailing_slash=trailing_slash) == result
 
 
 def test_markdown_root_relative_links_and_images_get_the_prefix() -> None:

@@ -20,9 +20,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
-from ssg.base_path import with_base_path
+from ssg.base_path import absolute_url
 from ssg.content.dates import parse_date
 from ssg.content.entry import Entry
 from ssg.errors import ArgumentError
@@ -41,8 +41,6 @@ CONTENT_TYPES: dict[str, str] = {
     "atom": "application/atom+xml",
 }
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-# Characters a URL path keeps as they are (RFC 3986 pchar and "/"); others are %-encoded.
-_PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
 def feed(
@@ -101,7 +99,7 @@ def feed(
     generator.title(name)
     generator.description(description or str(site.get("description") or "") or name)
     self_path = feed_url_path if feed_url_path is not None else scope.url_path
-    generator.link(href=absolute_url(origin, self_path), rel="self")
+    generator.link(href=absolute_url(self_path, origin), rel="self")
     # RSS's channel <link> is the last link added: the site, not the feed.
     generator.link(href=origin + "/", rel="alternate")
     if site.get("language"):
@@ -114,7 +112,7 @@ def feed(
     generator.updated(newest)
     generator.lastBuildDate(newest)
     for entry in kept:
-        link = absolute_url(origin, url(entry), trailing_slash=bool(site.get("trailing_slash")))
+        link = absolute_url(url(entry), origin, trailing_slash=bool(site.get("trailing_slash")))
         item = generator.add_entry(order="append")
         item.id(link)
         item.guid(link, permalink=True)
@@ -193,7 +191,7 @@ def sitemap(
     for url_path in sorted(lastmod):
         node = ET.SubElement(root, "url")
         ET.SubElement(node, "loc").text = absolute_url(
-            origin, url_path, trailing_slash=trailing_slash
+            url_path, origin, trailing_slash=trailing_slash
         )
         modified = lastmod[url_path]
         if modified is not None:
@@ -236,25 +234,6 @@ def site_origin(site: dict[str, Any]) -> str:
     if base_path and not origin.endswith(base_path):
         origin += base_path
     return origin
-
-
-def absolute_url(origin: str, url_path: str, *, trailing_slash: bool = False) -> str:
-    """`origin` + `url_path` percent-encoded once (RFC 3986), encoded or not on the way in,
-    in the site's trailing-slash form (`ssg.base_path.with_base_path`): the URL a page
-    answers at without a redirect, as a sitemap's <loc> and a feed's links must be.
-
-    | origin          | url_path             | trailing_slash | result                        |
-    | --------------- | -------------------- | -------------- | ----------------------------- |
-    | https://x.org   | /blog/café           | False          | https://x.org/blog/caf%C3%A9  |
-    | https://x.org   | /blog/caf%C3%A9      | False          | https://x.org/blog/caf%C3%A9  |
-    | https://x.org/d | about                | False          | https://x.org/d/about         |
-    | https://x.org/d | /about, /about/      | True           | https://x.org/d/about/        |
-    | https://x.org   | /feed.xml            | True           | https://x.org/feed.xml        |
-    """
-    if not url_path.startswith("/"):
-        url_path = "/" + url_path
-    path = quote(unquote(url_path), safe=_PATH_SAFE)
-    return origin + with_base_path(path, "", trailing_slash=trailing_slash)
 
 
 def _updated(entry: Entry) -> datetime | None:

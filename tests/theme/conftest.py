@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urljoin
 
 import jinja2
 import pytest
 from markupsafe import Markup
 
-from ssg.base_path import with_base_path
+from ssg.base_path import absolute_url, with_base_path
 
 THEME_TEMPLATES_DIR = "themes/default/templates"
 # Elements that never have an end tag (HTML Living Standard, "void elements").
@@ -189,8 +188,7 @@ def theme_env(app_dir: Any, pytestconfig: pytest.Config) -> jinja2.Environment:
 def _absolute_url(context: Any, url_path: str) -> str:
     """The renderer's absolute_url(): the site's base_url (`site` of the render) + the path."""
     site_url = str((context.get("site") or {}).get("base_url") or "").rstrip("/")
-    path = with_base_path(url_path, "")
-    return urljoin(site_url + "/", path.lstrip("/")) if site_url else path
+    return absolute_url(url_path, site_url) if site_url else with_base_path(url_path, "")
 
 
 SITE = {
