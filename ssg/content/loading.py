@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ssg.content.collection import Collection
 from ssg.content.memo import memoized_collection, reload_collection
+from ssg.content.problems import log_problems, strict_error
 from ssg.content.scan import DEFAULT_EXCLUDE, DEFAULT_PATTERNS, scan_content
 from ssg.content.specs import CollectionOrigin, CollectionSpec, filter_ref
 from ssg.errors import ContentError
@@ -18,6 +19,8 @@ from ssg.scope import RenderScope, ServiceMode, current_scope
 
 logger = logging.getLogger("ssg.content")
 _DIR_PREFIX = "ssg.content.v1.dir:"
+_LENIENT_LOGGED_KEY = "ssg.content.v1.lenient-logged"
+"""The collections whose problems a lenient call in a strict build has logged."""
 
 
 def load_collection(
@@ -92,21 +95,27 @@ def load_collection(
     patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
     ref = filter_ref(body_filter) if body_filter is not None else None
     spec = CollectionSpec(str(content_dir), patterns, tuple(exclude), ref)
+    strict_services = scope is not None and scope.services.strict
+    if strict is None:
+        strict = strict_services
     if scope is None:
         with paused():  # the reads that matter are the entries' fields (see ssg.reads)
             stamps = scan_content(content_dir, patterns, exclude)
-            collection = reload_collection(content_dir, stamps, None, workers, ref).collection
+            collection = reload_collection(
+                content_dir, stamps, None, workers, ref, log=not strict
+            ).collection
         base_path = ""
     else:
         base_path = str(scope.services.site_values.get("base_path", ""))
         collection = memoized_collection(scope.services, spec, workers, base_path).collection
-    if strict is None:
-        strict = scope.services.strict if scope is not None else False
     if strict and collection.warnings:
-        first = collection.warnings[0]
-        more = len(collection.warnings) - 1
-        suffix = f" (and {more} more content problem(s), logged on 'ssg.content')" if more else ""
-        raise ContentError(first.message + suffix, source_file=first.source_file, line=first.line)
+        raise strict_error(collection.warnings)  # each problem once: not logged before
+    if strict_services and collection.warnings and scope is not None:
+        # Leniency asked for in a strict build: warnings, which its memo did not log.
+        logged = scope.services.shared.setdefault(_LENIENT_LOGGED_KEY, set())
+        if spec not in logged:
+            logged.add(spec)
+            log_problems(list(collection.warnings), content_dir)
     if drafts is None:
         drafts = scope.services.include_drafts if scope is not None else False
     if drafts:

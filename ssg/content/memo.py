@@ -94,6 +94,8 @@ def _memoized_collection(
                     # A build writes it off its critical path (`unsaved_content_caches`).
                     save_cache=not building,
                     trailing_slash=trailing_slash,
+                    # Strict: load_collection raises them, each once (no warning first).
+                    log=not services.strict,
                 )
             memo = replace(memo, checked_at=now)
             shared[key] = memo
@@ -185,6 +187,7 @@ def reload_collection(
     cache: ContentCache | None = None,
     save_cache: bool = True,
     trailing_slash: bool = False,
+    log: bool = True,
 ) -> _Memo:
     """Read the files that are new or changed since `previous` and assemble the collection.
 
@@ -193,7 +196,7 @@ def reload_collection(
     `help_in_caller` is load_files's (False in a server). With a `cache`, a
     file whose bytes it kept is taken from it instead of parsed, and the
     cache is rewritten when anything was parsed or removed (by the caller
-    when not `save_cache`).
+    when not `save_cache`). With `log`, the problems not found before are logged.
     """
     reuse = previous.loaded if previous is not None else {}
     stale = [stamp for stamp in stamps if reuse.get(stamp.relative_name, (None,))[0] != stamp]
@@ -270,7 +273,8 @@ def reload_collection(
     # A re-read (a server or `ssg dev` after an edit) repeats only what is new.
     already = set(previous.collection.warnings) if previous is not None else set()
     new_problems += [problem for problem in slug_problems if problem not in already]
-    log_problems(new_problems, content_dir)
+    if log:
+        log_problems(new_problems, content_dir)
     entries.sort(key=newest_first)
     problems = [problem for _, item in loaded.values() for problem in item.problems]
     collection = Collection(tuple(entries), content_dir, (*problems, *slug_problems))

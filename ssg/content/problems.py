@@ -1,8 +1,10 @@
-"""`ContentProblem`: one thing wrong in a content file, a warning or (strict) an error; `log_problems`."""
+"""`ContentProblem`: one thing wrong in a content file, a warning (`log_problems`) or, in a
+strict build, an error (`strict_error`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,3 +56,19 @@ def log_problems(problems: list[ContentProblem], content_dir: Path) -> None:
             hidden,
             content_dir,
         )
+
+
+def strict_error(problems: Sequence[ContentProblem]) -> ContentError:
+    """The `ContentError` a strict load raises for `problems` (at least one): the first one's
+    file, line and message, and the next PROBLEMS_SHOWN - 1 listed after it, then how many
+    more there are. A strict build logs no warning for them first, so each shows once.
+    """
+    first = problems[0]
+    others = [f"\n  {problem}" for problem in problems[1:PROBLEMS_SHOWN]]
+    hidden = len(problems) - 1 - len(others)
+    if hidden > 0:
+        others.append(f"\n  ... and {hidden} more")
+    suffix = (
+        f" (and {len(problems) - 1} more content problem(s):{''.join(others)})" if others else ""
+    )
+    return ContentError(first.message + suffix, source_file=first.source_file, line=first.line)

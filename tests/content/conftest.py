@@ -27,7 +27,8 @@ class FakeClock:
 
 
 class InScope(Protocol):
-    """`in_scope(site_dir, clock=..., building=..., include_drafts=...)`: make a render current."""
+    """`in_scope(site_dir, clock=..., building=..., include_drafts=..., strict=...)`: make a
+    render current."""
 
     def __call__(
         self,
@@ -36,6 +37,7 @@ class InScope(Protocol):
         clock: FakeClock | None = None,
         building: bool = False,
         include_drafts: bool = False,
+        strict: bool = False,
     ) -> AbstractContextManager[RenderScope]: ...
 
 
@@ -66,7 +68,8 @@ def in_scope() -> InScope:
     """Return `in_scope(site_dir, clock=None, building=False)`: make a page render current.
 
     `building=True` gives the services a build-wide memo, as a build has; otherwise
-    they are a server's; `include_drafts=True` is what `ssg dev` and `--drafts` set. The clock defaults to a `FakeClock` that never moves.
+    they are a server's; `include_drafts=True` is what `ssg dev` and `--drafts` set, `strict=True` what `--strict` sets. The clock defaults to a `FakeClock` that
+    never moves.
     """
 
     @contextmanager
@@ -76,6 +79,7 @@ def in_scope() -> InScope:
         clock: FakeClock | None = None,
         building: bool = False,
         include_drafts: bool = False,
+        strict: bool = False,
     ) -> Iterator[RenderScope]:
         memo = RequestMemo()
         services = DataServices(
@@ -85,6 +89,7 @@ def in_scope() -> InScope:
             site_dir=site_dir,
             build_memo=memo if building else None,
             include_drafts=include_drafts,
+            strict=strict,
         )
         scope = RenderScope(
             route_pattern="/blog/[slug]",

@@ -8,6 +8,8 @@ import gc
 import json
 import logging
 import os
+import subprocess
+import sys
 import weakref
 from pathlib import Path
 
@@ -528,3 +530,44 @@ def test_by_tag_notes_the_reads_of_a_filter_over_the_tags(write_posts: WritePost
         assert [e.slug for e in tagged] == [e.slug for e in expected] == ["c", "a"]
         assert reads.flat() == expected_reads.flat()
     assert list(posts.by_tag("none")) == []
+
+
+def test_a_strict_build_prints_each_content_problem_once(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    files = {
+        "app/layout.html": "<html><body>{{ children }}</body></html>",
+        "app/page.html": "{{ n }}",
+        "app/page.py": "from ssg.content import load_collection\n"
+        "def load(params):\n    return {'n': len(load_collection('posts'))}\n",
+        "posts/a.md": post("A", "2024-13-45"),
+        "posts/b.md": post("B", body="![x](gone.png)"),
+    }
+    for relative, text in files.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(text)
+
+    def build(*options: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "ssg", "build", str(site), *options]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    strict, lenient = build("--strict"), build()
+
+    assert strict.returncode == 1 and lenient.returncode == 0, strict.stderr + lenient.stderr
+    for output in (strict.stderr, lenient.stderr):
+        assert output.count("posts/a.md:3: could not read date") == 1, output
+        assert output.count("'gone.png'") == 1, output
+    assert "Error: " in strict.stderr and "Error: " not in lenient.stderr
+    assert "Traceback" not in strict.stderr
+
+
+def test_a_lenient_load_in_a_strict_build_warns_once(
+    write_posts: WritePosts, in_scope: InScope, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = write_posts({"a.md": post("A", "2024-4-09")})
+    with in_scope(folder.parent, building=True, strict=True), caplog.at_level(logging.WARNING):
+        with pytest.raises(ContentError, match="not ISO 8601"):
+            load_collection("posts")
+        load_collection("posts", strict=False)
+        load_collection("posts", strict=False)
+
+    assert [r.getMessage().count("not ISO 8601") for r in caplog.records] == [1]
