@@ -60,8 +60,11 @@ def _day(when: float) -> str:
     return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d")
 
 
-def print_report(result: BuildResult, console: Console) -> None:
-    """Print the route table, counts, total time and pages/s."""
+def print_report(result: BuildResult, console: Console, *, drafts: bool = False) -> None:
+    """Print the route table, counts, total time and pages/s.
+
+    `drafts`: the build included drafts and scheduled posts (`ssg build --drafts`).
+    """
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("", no_wrap=True)
     table.add_column("Route")
@@ -111,7 +114,7 @@ def print_report(result: BuildResult, console: Console) -> None:
         f"-> {escape(str(result.out_dir))}"
     )
     if result.next_due_at is not None:
-        console.print(schedule_note(result))
+        console.print(schedule_note(result, drafts=drafts))
 
 
 def render_counts(result: BuildResult) -> str:
@@ -132,14 +135,22 @@ def render_counts(result: BuildResult) -> str:
     return line
 
 
-def schedule_note(result: BuildResult) -> str:
+def schedule_note(result: BuildResult, *, drafts: bool = False) -> str:
     """The line saying when the next scheduled post falls due, and what publishes it.
 
     With output = "export" nothing runs at that time, so the line says to
     rebuild then (e.g. a scheduled CI job); `ssg serve` publishes it by itself.
+    A `drafts` build (`--drafts`) has the post's page already: only feeds and
+    sitemaps (`ssg.feed`, `ssg.sitemap`), which never list a post before its date,
+    wait for it.
     """
     assert result.next_due_at is not None  # print_report checked it
     when = datetime.fromtimestamp(result.next_due_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if drafts:
+        return (
+            f"Next scheduled post falls due at {when}: this --drafts build shows it already; "
+            "feeds and sitemaps list it from then"
+        )
     if result.exported:
         return (
             f"Next scheduled post falls due at {when}: this export leaves it out; "

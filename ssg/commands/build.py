@@ -95,7 +95,7 @@ def run(
                 progress.stop()
         from ssg.builder.report import print_report
 
-        print_report(result, _console(console))
+        print_report(result, _console(console), drafts=drafts)
     return result
 
 

@@ -126,6 +126,33 @@ def test_cli_drafts_flag(make_site: MakeSite) -> None:
     assert built() == {"/", "/blog/old", "/blog/draft", "/blog/soon"}
 
 
+def test_a_drafts_build_says_the_scheduled_post_is_shown_and_only_its_feed_waits(
+    make_site: MakeSite,
+) -> None:
+    site = _site(make_site)
+    year = time.gmtime().tm_year + 5
+    (site / "content/soon.md").write_text(f"---\ntitle: Soon\ndate: {year}-01-01\n---\nS.\n")
+    (site / "ssg.toml").write_text('base_url = "https://example.org"\n')
+    (site / "app/feed.xml").mkdir()
+    (site / "app/feed.xml/route.py").write_text(
+        "import drafts_site as blog, ssg\ndynamic = 'force-static'\n"
+        "def GET(request, params):\n"
+        "    return ssg.feed(blog.posts(), url=lambda p: '/blog/' + p.slug)\n"
+    )
+    command = [sys.executable, "-m", "ssg", "build", str(site)]
+
+    drafts = subprocess.run([*command, "--drafts"], capture_output=True, text=True, check=False)
+    plain = subprocess.run(command, capture_output=True, text=True, check=False)
+
+    assert drafts.returncode == plain.returncode == 0, drafts.stderr + plain.stderr
+    shown = " ".join(drafts.stdout.split())  # rich wraps long lines
+    assert f"Next scheduled post falls due at {year}-01-01 00:00:00 UTC" in shown
+    assert "this --drafts build shows it already; feeds and sitemaps list it from then" in shown
+    assert "publishes it then" not in shown
+    assert "Soon" not in (site / "out/feed.xml").read_text()
+    assert "`ssg serve` publishes it then" in " ".join(plain.stdout.split())
+
+
 async def test_export_build_says_when_the_next_scheduled_post_falls_due(
     make_site: MakeSite,
 ) -> None:
