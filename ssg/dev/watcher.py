@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -142,6 +143,7 @@ class SiteWatcher:
             roots = self.folders.roots()
             watching = self.folders.content_dirs
             before, self._before_rewatch = self._before_rewatch, None
+            known = await asyncio.to_thread(_paths_below, roots)
             async for changes in watchfiles.awatch(
                 *roots,
                 watch_filter=_not_code,
@@ -168,8 +170,9 @@ class SiteWatcher:
                         describe([folder], self.folders.site_dir),
                     )
                 self._announce -= watching
-                if changes:
-                    await self.apply({Path(file) for _change, file in changes})
+                told = _told(changes, known)
+                if told:
+                    await self.apply(told)
             if not self._rewatch.is_set():
                 return
 
@@ -265,6 +268,34 @@ def _missed(
             if _not_code(change, name):
                 found.add((change, name))
     return found
+
+
+def _paths_below(roots: list[Path]) -> set[str]:
+    """Every file and folder below `roots` (absolute paths, as watchfiles names them)."""
+    found: set[str] = set()
+    for root in roots:
+        for folder, folders, files in os.walk(root):
+            found.update(os.path.join(folder, name) for name in folders)
+            found.update(os.path.join(folder, name) for name in files)
+    return found
+
+
+def _told(changes: set[tuple[watchfiles.Change, str]], known: set[str]) -> set[Path]:
+    """The changed paths worth applying and naming: those there now, and those gone that
+    were there before (a removed post). A file written and removed between two looks
+    (vim's "4913" probe, an editor's temporary "a.md.tmp.123" renamed over a.md) was
+    never a page or post: it is left out. `known` (the paths there) is kept up to date.
+    """
+    told = set()
+    for _change, name in changes:
+        if os.path.lexists(name):
+            known.add(name)
+        elif name in known:
+            known.discard(name)
+        else:
+            continue
+        told.add(Path(name))
+    return told
 
 
 def count_pages(count: int) -> str:

@@ -360,3 +360,33 @@ async def test_a_content_warning_is_logged_once_per_session_and_again_when_its_f
     await server.wait_for_line(warning, start=edited)
     assert sum(warning in line for line in server.lines[:mark]) == 1
     assert not any(warning in line for line in server.lines[mark:edited])
+
+
+async def test_an_editors_vanished_temporary_files_are_not_named_a_removed_post_is(
+    make_site: MakeSite, dev_server: list[DevServer]
+) -> None:
+    site = make_site({**POSTS_SITE, "posts/b.md": "---\ntitle: Beta\n---\nbody b\n"})
+    posts = site / "posts"
+    server = await start_dev(site)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/") as response:
+            assert "First title" in await response.text()
+        await server.wait_for_line("Watching posts (content the site reads)")
+        async with open_events(session, server.url) as stream:
+            # vim's save: a probe file, the old file kept aside, the new one written.
+            (posts / "4913").write_text("")
+            (posts / "4913").unlink()
+            (posts / "a.md").rename(posts / "a.md~")
+            (posts / "a.md").write_text("---\ntitle: Second title\n---\nbody two\n")
+            (posts / "a.md~").unlink()
+            await stream.next_named("reload")
+            edited = await server.wait_for_line(" changed, ")
+            mark = len(server.lines)
+            (posts / "b.md").unlink()
+            await stream.next_named("reload")
+            removed = await server.wait_for_line(" changed, ", start=mark)
+
+    assert edited.startswith("posts/a.md changed, "), edited
+    assert removed.startswith("posts/b.md changed, "), removed
+    assert "4913" not in "".join(server.lines)
