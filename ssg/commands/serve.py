@@ -157,10 +157,7 @@ def serve_worker(
         raise ListenError(problem, host=host, port=port) from exc
     if report.abandoned:
         raise ShutdownError(
-            f"shutdown abandoned work: {report.requests} request(s) answered 503 after the "
-            f"{config.shutdown_grace_seconds:g} s grace period, {report.regenerations} "
-            "regeneration(s) cancelled (their previous pages stay). Raise "
-            "shutdown_grace_seconds in ssg.toml to wait longer.",
+            report.message(config.shutdown_grace_seconds),
             requests=report.requests,
             regenerations=report.regenerations,
         )

@@ -24,6 +24,7 @@ from ssg.server.connections import (
     raise_open_file_limit,
 )
 from ssg.server.hit_protocol import HitAppRunner
+from ssg.server.site_threads import SiteThreads
 
 logger = logging.getLogger("ssg.server")
 
@@ -38,15 +39,35 @@ class ShutdownReport:
     Attributes:
         requests: requests answered 503 because they outlasted the grace period.
         regenerations: regenerations cancelled at shutdown.
+        threads: the functions still running in threads after the grace period
+            ("load() of app/slow/page.py"): a site's sync function, which no one can
+            stop; the process ends without waiting for them (see SiteThreads).
     """
 
     requests: int = 0
     regenerations: int = 0
+    threads: tuple[str, ...] = ()
 
     @property
     def abandoned(self) -> bool:
         """True when any work was cut short."""
-        return bool(self.requests or self.regenerations)
+        return bool(self.requests or self.regenerations or self.threads)
+
+    def message(self, grace_seconds: float) -> str:
+        """What was abandoned and the fix, for the terminal (`grace_seconds`: the grace period)."""
+        left = ""
+        if self.threads:
+            left = (
+                f", {len(self.threads)} function(s) of the site left running in a thread "
+                f"({'; '.join(self.threads)}: the process did not wait for them, their "
+                "results are dropped)"
+            )
+        return (
+            f"shutdown abandoned work: {self.requests} request(s) answered 503 after the "
+            f"{grace_seconds:g} s grace period, {self.regenerations} regeneration(s) "
+            f"cancelled (their previous pages stay){left}. Raise shutdown_grace_seconds in "
+            "ssg.toml to wait longer."
+        )
 
 
 def _quit_now() -> NoReturn:
@@ -134,6 +155,8 @@ async def _serve(
 ) -> ShutdownReport:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(AcceptFailureLog())
+    threads = SiteThreads()
+    loop.set_default_executor(threads)
     malformed = MalformedRequestFilter()
     server_log = logging.getLogger("aiohttp.server")
     server_log.addFilter(malformed)
@@ -188,4 +211,24 @@ async def _serve(
         if abandon is not None:
             abandon.cancel()
         server_log.removeFilter(malformed)
-    return ShutdownReport(requests=handler.abandoned, regenerations=handler.cancelled_regenerations)
+    report = ShutdownReport(
+        requests=handler.abandoned,
+        regenerations=handler.cancelled_regenerations,
+        threads=tuple(threads.running(config.site_dir)),
+    )
+    if report.threads:
+        # A site's sync function still running (a slow load()): the interpreter would
+        # join its thread at exit, however long it takes. Stop now, as a kill would.
+        _exit_abandoning(report, config.shutdown_grace_seconds)
+    return report
+
+
+def _exit_abandoning(report: ShutdownReport, grace_seconds: float) -> NoReturn:
+    """Print what the shutdown abandoned and exit 1 at once, without joining the threads
+    still running (what they would write is written to a temporary file and renamed,
+    so it is whole or absent, as after a kill)."""
+    logging.shutdown()
+    print(f"Error: {report.message(grace_seconds)}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)

@@ -156,3 +156,44 @@ async def test_a_second_ctrl_c_quits_at_once_while_a_slow_load_still_runs(
 async def _get(url: str) -> int:
     async with aiohttp.ClientSession() as session, session.get(url) as reply:
         return reply.status
+
+
+async def test_one_ctrl_c_stops_after_the_grace_period_naming_the_load_left_running(
+    make_site: MakeSite,
+) -> None:
+    site_dir = make_site(
+        {
+            "ssg.toml": "shutdown_grace_seconds = 0.5\n",
+            "app/layout.html": LAYOUT,
+            "app/slow/page.html": "<h1>Slow</h1>",
+            "app/slow/page.py": 'import held\n\ndynamic = "force-dynamic"\n\n'
+            "def load(params):\n    held.hold('load')\n    return {}\n",
+            "held.py": HELD,
+        }
+    )
+    await build_site(load_config(site_dir))
+    process = await start_serve(site_dir, 0, own_group=True)
+    seen: list[str] = []
+    request = None
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), 60)
+        found = re.search(r" on (http://[^\s,]+)", seen[-1])
+        assert found is not None, seen
+        (site_dir / "hold").touch()  # the page's load() returns only once the test is done
+        request = asyncio.create_task(_get(found.group(1) + "/slow"))
+        await asyncio.wait_for(read_until(process, "held: load", seen), 60)
+        os.killpg(process.pid, signal.SIGINT)  # one Ctrl-C
+        output = await output_at_exit(process, seen)  # the load is still held
+        status = await request
+    finally:
+        (site_dir / "hold").unlink(missing_ok=True)
+        if request is not None:
+            request.cancel()
+            await asyncio.gather(request, return_exceptions=True)
+    assert status == 503
+    assert (
+        "1 function(s) of the site left running in a thread (load() of app/slow/page.py"
+        in " ".join(output.split())
+    ), output
+    assert "Traceback" not in output and "Quitting at once" not in output, output
+    assert process.returncode == 1, output
