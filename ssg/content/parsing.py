@@ -228,6 +228,10 @@ def _slug(meta: Mapping[str, Any], source_file: Path, content_dir: Path) -> str:
     return source_file.stem
 
 
+_PELICAN_PLACEHOLDERS = ("{filename}", "{static}", "{attach}", "|filename|", "|static|")
+"""Pelican's intra-site link syntax (and its older |filename| form)."""
+
+
 def _missing_files(
     body_html: str, source_file: Path, body: str, body_line: int
 ) -> tuple[list[ContentProblem], tuple[tuple[str, bool], ...]]:
@@ -245,14 +249,19 @@ def _missing_files(
         checks.append((target, exists))
         if exists:
             continue
-        problems.append(
-            ContentProblem(
-                source_file,
-                line_of(target, body, body_line),
-                f"refers to {target!r}, which is not in {source_file.parent}; add the file "
-                "there or fix the link (a relative link starts at the post's folder)",
+        if target.startswith(_PELICAN_PLACEHOLDERS):
+            message = (
+                f"refers to {target!r}: Pelican's {{filename}}, {{static}} and {{attach}} "
+                "links are not rewritten; link to the URL itself ('/blog/<slug>', "
+                "'/images/a.png') or rewrite them with a body_filter (docs: Coming from "
+                "Pelican)"
             )
-        )
+        else:
+            message = (
+                f"refers to {target!r}, which is not in {source_file.parent}; add the file "
+                "there or fix the link (a relative link starts at the post's folder)"
+            )
+        problems.append(ContentProblem(source_file, line_of(target, body, body_line), message))
     return problems, tuple(checks)
 
 

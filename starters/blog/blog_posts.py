@@ -29,6 +29,17 @@ def card(entry: Entry) -> dict:
         "authors": list(entry.authors),
         "reading_time_minutes": entry.reading_time_minutes,
         "draft": entry.draft,
+        "tags": list(entry.tags),  # the theme links each to /tags/<tag> (app/tags/[tag])
         "html": entry.html,
         "toc": entry.toc,
     }
+
+
+@ssg.cache
+def tags() -> dict[str, list[Entry]]:
+    """Tag -> its posts, newest first, tags sorted by name."""
+    found: dict[str, list[Entry]] = {}
+    for entry in posts():
+        for tag in entry.tags:
+            found.setdefault(tag, []).append(entry)
+    return dict(sorted(found.items()))

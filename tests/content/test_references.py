@@ -101,6 +101,16 @@ def test_a_missing_relative_file_is_a_warning_naming_post_and_line(
     assert "'missing.png'" in problem.message and "add the file" in problem.message
 
 
+def test_a_pelican_link_is_a_warning_that_says_how_to_write_it(write_posts: WritePosts) -> None:
+    folder = write_posts({"hello.md": post("See [b]({filename}/b.md).\n\n![x]({static}/x.png)")})
+
+    problems = load_collection(folder).warnings
+
+    assert [p.line for p in problems] == [5, 7]
+    assert "'{filename}/b.md': Pelican's {filename}" in problems[0].message
+    assert "body_filter" in problems[1].message and "add the file" not in problems[1].message
+
+
 @pytest.mark.parametrize(
     "fence",
     [
