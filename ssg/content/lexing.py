@@ -5,9 +5,12 @@ A `RegexLexer` tries a state's rules one after another at each position, one
 get_tokens_unprocessed`). Joined into one alternation (`(rule0)|(rule1)|...`),
 the `re` engine tries them in the same order in a single call: Python's
 alternation takes the first branch that matches at the position, which is the
-rule the loop would have taken. `Match.lastindex` names the branch (its outer
-group closes last). A rule with a callback is matched again on its own, so the
-callback sees the match object it always saw. Rules that cannot be joined
+rule the loop would have taken. Each branch ends in an empty marker group, which
+closes last, so `Match.lastindex` names the branch; the branch's own pattern comes
+first, so where it starts with a literal or a character class the `re` engine skips
+it with one character test (a group in front would make it enter every branch).
+A rule with a callback is matched again on its own, so the callback sees the match
+object it always saw. Rules that cannot be joined
 (a back-reference the joining cannot renumber, other flags) and rules whose
 pattern holds non-ASCII letters or is very long (compiling a huge character
 class again costs more than the joining saves) stay on their own, tried in
@@ -30,7 +33,7 @@ Rule = tuple[Callable[..., Any], Any, Any]
 """(rexmatch, action, new_state), as in a processed Pygments state."""
 
 Segment = tuple[Callable[..., "re.Match[str] | None"], dict[int, Rule] | None, Rule | None]
-"""Rules tried in one call: (match, the rule of each branch's outer group, None) for
+"""Rules tried in one call: (match, the rule of each branch's marker group, None) for
 joined rules, (match, None, the rule) for a rule on its own."""
 
 LONG_PATTERN = 2000
@@ -130,9 +133,9 @@ def _joined(run: list[tuple[Rule, re.Pattern[str]]], flags: int) -> list[Segment
         branch = _branch(pattern, group, flags)
         if branch is None:
             return alone
-        table[group] = rule
+        table[group + pattern.groups] = rule  # the marker, after the rule's own groups
         parts.append(branch)
-        group += 1 + pattern.groups
+        group += pattern.groups + 1
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -143,13 +146,14 @@ def _joined(run: list[tuple[Rule, re.Pattern[str]]], flags: int) -> list[Segment
 
 
 def _branch(pattern: re.Pattern[str], group: int, flags: int) -> str | None:
-    """A rule's pattern as the branch whose outer group is number `group`, or None.
+    """A rule's pattern as a branch whose own groups start at number `group`, ended by
+    its marker group (number `group + pattern.groups`), or None.
 
-    | pattern (group 4)    | branch                 |
-    | -------------------- | ---------------------- |
-    | `\\d+`                | `(\\d+)`                |
-    | `(?s)/\\*.*?\\*/`        | `((?s:/\\*.*?\\*/))`       |
-    | `(')\\w*\\1`           | `((')\\w*\\5)`            |
+    | pattern (group 4)    | branch                   |
+    | -------------------- | ------------------------ |
+    | `\\d+`                | `(?:\\d+)()`              |
+    | `(?s)/\\*.*?\\*/`        | `(?:(?s:/\\*.*?\\*/))()`     |
+    | `(')\\w*\\1`           | `(?:(')\\w*\\4)()`          |
 
     None when the branch would not match what the pattern matches alone: other
     flags, or a group reference that cannot be renumbered.
@@ -176,12 +180,12 @@ def _branch(pattern: re.Pattern[str], group: int, flags: int) -> str | None:
     if _REFERENCE_HINT.search(source):
         if verbose:
             return None  # a comment may hold anything: do not renumber
-        shifted = _shift_references(source, group)
+        shifted = _shift_references(source, group - 1)
         if shifted is None:
             return None
         source = shifted
     # In verbose mode a rule may end in a comment: the newline ends it before the `)`.
-    return f"({source}\n)" if flags & re.VERBOSE else f"({source})"
+    return f"(?:{source}\n)()" if flags & re.VERBOSE else f"(?:{source})()"
 
 
 def _shift_references(source: str, shift: int) -> str | None:
