@@ -12,7 +12,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from ssg.content.lexing import speed_up
+from ssg.content.lexing import join_root, speed_up
 
 CSS_CLASS = "highlight"
 
@@ -62,7 +62,8 @@ def preload_lexers(languages: Iterable[str]) -> int:
 
     A process that forks parse workers calls this first, so each worker
     inherits them instead of importing the lexer modules and compiling their
-    token rules again (Pygments compiles a lexer's rules on its first use).
+    token rules again (Pygments compiles a lexer's rules on its first use),
+    with the joined rules of their "root" state (`ssg.content.lexing.join_root`).
     Names Pygments has no built-in lexer for are skipped: looking them up
     would scan the installed packages' plugin entry points.
 
@@ -74,7 +75,13 @@ def preload_lexers(languages: Iterable[str]) -> int:
     """
     known = _builtin_aliases()
     _formatter()
-    return sum(1 for language in languages if language.lower() in known and find_lexer(language))
+    made = 0
+    for language in languages:
+        lexer = find_lexer(language) if language.lower() in known else None
+        if lexer is not None:
+            join_root(lexer)
+            made += 1
+    return made
 
 
 def render_code_block(code: str, language: str) -> str:

@@ -74,6 +74,20 @@ def speed_up(lexer: Lexer) -> Lexer:
     return lexer
 
 
+def join_root(lexer: Lexer) -> None:
+    """Join the rules of a sped-up lexer's "root" state now rather than on its first use.
+
+    Every text starts in "root": a process that forks workers joins it once for
+    all of them (each would otherwise compile the joined regex again). Other
+    states are still joined where they are first entered. A lexer `speed_up`
+    left alone is left alone here too.
+    """
+    loop = lexer.get_tokens_unprocessed
+    states = loop.args[1] if isinstance(loop, partial) and len(loop.args) > 1 else None
+    if isinstance(states, _JoinedStates) and "root" in states.tokendefs:
+        states["root"]
+
+
 class _JoinedStates(dict[str, list[Segment]]):
     """A lexer's states as segments, each joined when first asked for."""
 

@@ -24,6 +24,11 @@ SMALLEST_CHUNK = 8
 """The smallest chunk weighs about this many average files: at most what the other
 parsers wait for once the queue is empty."""
 
+FENCE_SAMPLE_FILES = 256
+"""At most this many files, spread over the list, are read for the fence languages whose
+lexers are made before the workers fork (a language only the others use gets its lexer
+in each worker that meets it)."""
+
 PARSER_MODULES = ("ssg.content.parsing", "ssg.content.highlight", "cmarkgfm", "yaml")
 """What a parse imports (ssg.content imports them on first use): imported once before
 the workers fork, so each worker does not import them again."""
@@ -139,8 +144,10 @@ def load_files(
         import_parsers()
         from ssg.content.highlight import preload_lexers
 
-        # Forked workers inherit these instead of each making its own.
-        preload_lexers(fence_languages(names))
+        # Forked workers inherit these instead of each making its own. A sample of the
+        # files finds the usual languages without reading every file before the fork.
+        step = -(-len(names) // FENCE_SAMPLE_FILES)  # rounded up: at most the sample's size
+        preload_lexers(fence_languages(names[::step]))
     # Workers die with this process: a build killed with SIGKILL cannot stop them,
     # and a forked worker never sees EOF on the queue whose write end it inherited.
     # (A fork server's workers hold its "alive" pipe open, so it outlives this

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pygments.lexers import get_lexer_by_name
 
-from ssg.content.lexing import speed_up
+from ssg.content.lexing import join_root, speed_up
 
 CORPUS_DIR = (Path(__file__).resolve().parents[2] / "../shared/corpus").resolve()
 
@@ -151,3 +151,24 @@ def test_every_regex_lexer_of_the_installed_pygments_gives_its_own_tokens() -> N
         assert list(fast.get_tokens(ANY_CODE)) == list(plain.get_tokens(ANY_CODE)), aliases[0]
         compared += 1
     assert compared > 300
+
+
+def test_join_root_joins_the_root_state_ahead_and_keeps_the_tokens() -> None:
+    lexer = speed_up(get_lexer_by_name("python"))
+    states = lexer.get_tokens_unprocessed.args[1]  # type: ignore[attr-defined]
+    assert "root" not in states
+
+    join_root(lexer)
+
+    assert "root" in states
+    code = str(SAMPLES[0].values[1])
+    assert list(lexer.get_tokens(code)) == list(get_lexer_by_name("python").get_tokens(code))
+
+
+def test_join_root_leaves_a_lexer_with_its_own_loop_alone() -> None:
+    lexer = get_lexer_by_name("c")
+    loop = lexer.get_tokens_unprocessed
+
+    join_root(speed_up(lexer))
+
+    assert lexer.get_tokens_unprocessed == loop
