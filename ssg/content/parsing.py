@@ -116,8 +116,7 @@ def load_entry(
     Raises:
         OSError: the file cannot be read.
     """
-    found = os.stat(source_file)  # before the read: a write after it changes the stamp
-    data = source_file.read_bytes()
+    found, data = _read_with_stat(source_file)
     digest = file_digest(data)
     problems: list[ContentProblem] = []
     try:
@@ -178,6 +177,27 @@ def load_entry(
     return LoadedFile(
         source_file, entry, tuple(problems), digest, file_checks, trusted_stamp(found)
     )
+
+
+def _read_with_stat(source_file: Path) -> tuple[os.stat_result, bytes]:
+    """A file's status, taken before its bytes are read (a write after it changes the
+    stamp), and its bytes: one open, fstat and read, without a buffered file object.
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    fd = os.open(source_file, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        found = os.fstat(fd)
+        data = os.read(fd, found.st_size + 1)
+        if len(data) != found.st_size:  # grown since the fstat, or a short read: to the end
+            parts = [data]
+            while part := os.read(fd, 1 << 16):
+                parts.append(part)
+            data = b"".join(parts)
+    finally:
+        os.close(fd)
+    return found, data
 
 
 def is_bundle_index(source_file: Path, content_dir: Path) -> bool:
