@@ -18,7 +18,17 @@ Stamp = tuple[int, int, int, int]
 _FOLDER: Stamp = (0, 0, 0, 0)
 """A folder below a root: there (an empty new folder is a change a listing sees)."""
 
-_SKIPPED_NAMES = frozenset({"__pycache__", ".git", ".hg", ".svn"})
+_SKIPPED_NAMES = frozenset(
+    {
+        *("__pycache__", ".git", ".hg", ".svn"),
+        # Tools' own folders: their files are no site input (the modules a build imports
+        # from them are stamped one by one, as every imported module is).
+        *("node_modules", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"),
+    }
+)
+_ENVIRONMENT_MARK = "pyvenv.cfg"
+"""The file every virtual environment holds at its top (PEP 405): a `.venv` kept in the site
+folder is skipped like the tools' folders, whatever its name."""
 _TRANSIENT = re.compile(r"\..+\.((staging|old)-\d+|journal(\.\d+\.tmp)?)$")
 """A build's own staging and swapped-out folders (`.out.staging-PID`) and
 in-place journal (`.out.journal`), which come and go."""
@@ -46,8 +56,9 @@ def stamp_of(found: os.stat_result) -> Stamp:
 
 
 def _walk(root: str, skipped: frozenset[str], stamps: dict[str, Stamp | None]) -> bool:
-    """Stamp every file below `root` (not the `skipped` paths); False on a symlinked folder
-    (its files could change unseen) or an unreadable one."""
+    """Stamp every file below `root` (not the `skipped` paths, version control's and tools'
+    folders, virtual environments); False on a symlinked folder (its files could change
+    unseen) or an unreadable one."""
     try:
         entries = list(os.scandir(root))
     except FileNotFoundError:
@@ -63,6 +74,8 @@ def _walk(root: str, skipped: frozenset[str], stamps: dict[str, Stamp | None]) -
         except OSError:
             continue  # a dangling link: what reads it fails the same way
         if stat.S_ISDIR(found.st_mode):
+            if os.path.isfile(os.path.join(entry.path, _ENVIRONMENT_MARK)):
+                continue
             stamps[entry.path] = _FOLDER  # its files are stamped; its own times change with them
             if entry.is_symlink() or not _walk(entry.path, skipped, stamps):
                 return False

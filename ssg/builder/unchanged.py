@@ -230,19 +230,21 @@ def write_snapshot(
     output = output_stamp(config)
     stamps = None
     root_names = tuple(sorted({str(root) for root in roots}))
-    # What lies below a root is stamped by the walk: a folder read there (`os.listdir` of
-    # the site folder, as imports do) would otherwise change with every swap of out/.
-    inside = tuple(os.path.join(root, "") for root in root_names)
+    # A root itself (`os.listdir` of the site folder, as imports do) and what lies in out/
+    # and the cache change with every build; the walk stamps the rest below the roots,
+    # and the files it skips (a module of a .venv in the site folder) are stamped one by one.
+    skipped = _skipped(config)
+    own = tuple(os.path.join(name, "") for name in skipped)
     file_names = tuple(
         sorted(
             name
             for name in set(files) | module_files()
-            if name not in root_names and not name.startswith(inside)
+            if name not in root_names and name not in skipped and not name.startswith(own)
         )
     )
     outputs = None
     if started_ns is not None and output is not None and not volatile:
-        stamps = take_stamps(root_names, file_names, _skipped(config))
+        stamps = take_stamps(root_names, file_names, skipped)
         outputs = _output_stamps(config)
         # Changed while the build ran, or in its first clock tick: not proven.
         if stamps is not None and any(

@@ -644,6 +644,46 @@ def test_a_build_with_nothing_changed_imports_no_renderer(tmp_path: Path) -> Non
     assert re.search(r"Rendered 0 pages, reused [\d,]+", done.stdout), done.stdout
 
 
+def test_a_virtualenv_in_the_site_folder_keeps_the_no_change_short_cut(
+    make_site: MakeSite,
+) -> None:
+    # `python -m venv .venv` in the site folder (lib64 a symlink to lib on Linux): the walk
+    # skips it, and a module the site imports from it is stamped as any imported module.
+    site = make_site(
+        {
+            **POSTS_SITE,
+            ".venv/pyvenv.cfg": "home = /usr/bin\n",
+            ".venv/lib/venvlib.py": "WORD = 'first'\n",
+            "app/word/page.py": "import venvlib\ndef load(params):\n    return {'w': venvlib.WORD}\n",
+            "app/word/page.html": "<p>{{ w }}</p>",
+        }
+    )
+    (site / ".venv/lib64").symlink_to("lib")
+    code = (
+        "import sys\n"
+        "from ssg.cli import cli\n"
+        "try:\n"
+        f"    cli(['build', {str(site)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('imported:', [name for name in ('jinja2', 'cmarkgfm') if name in sys.modules])\n"
+    )
+
+    def ssg_build() -> str:
+        env = {**os.environ, "PYTHONPATH": str(site / ".venv/lib")}
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    for _ in range(2):
+        ssg_build()
+    assert "imported: []" in ssg_build()
+    (site / ".venv/lib/venvlib.py").write_text("WORD = 'second, edited'\n")
+    assert "imported: []" not in ssg_build()
+    assert "<p>second, edited</p>" in (site / "out/word.html").read_text()
+
+
 # The identity test: a random sequence of edits of examples/blog on a real corpus,
 # each incremental build compared file by file with a cold (--force) build.
 
