@@ -144,6 +144,8 @@ class SiteWatcher:
             watching = self.folders.content_dirs
             before, self._before_rewatch = self._before_rewatch, None
             known = await asyncio.to_thread(_paths_below, roots)
+            if before is not None:  # a file removed since these stamps was there: told
+                known.update(before)
             async for changes in watchfiles.awatch(
                 *roots,
                 watch_filter=_not_code,
