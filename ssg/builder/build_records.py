@@ -22,7 +22,8 @@ import io
 import logging
 import pickle
 import uuid
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,9 @@ from ssg.routing.definitions import Params
 
 log = logging.getLogger("ssg.builder")
 
-RECORDS_FORMAT = 5
+RECORDS_FORMAT = 6
 """Bump when the pickled records change shape (4: read kinds are `ReadKind` members;
-5: `KeptParams.url_paths`)."""
+5: `KeptParams.url_paths`; 6: groups are arrays)."""
 
 LOG_MAX_ENTRIES = 16
 """Builds logged on top of the whole records before they are written whole again (and the
@@ -100,7 +101,9 @@ class BuildRecords:
         fingerprint: what a full render depends on, by reason (see `fingerprint`).
         keys: every read of every kept page, by id.
         digests: the digest of each key when the build ended.
-        groups: read groups (ids into `keys`) shared by many pages.
+        groups: read groups (ascending ids into `keys`) shared by many pages; pickled
+            as arrays of machine ints (`id_array`), which load as one copy of bytes
+            each where a tuple of 100,000 ints is 100,000 objects to make.
         pages: url path -> KeptPage.
         params: route pattern -> KeptParams.
         links_key: the output's files and 404.html's links when the link check ran.
@@ -110,7 +113,7 @@ class BuildRecords:
     fingerprint: dict[str, str]
     keys: list[Read] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
-    groups: list[tuple[int, ...]] = field(default_factory=list)
+    groups: list[Sequence[int]] = field(default_factory=list)
     pages: dict[str, KeptPage] = field(default_factory=dict)
     params: dict[str, KeptParams] = field(default_factory=dict)
     links_key: str = ""
@@ -120,6 +123,11 @@ class BuildRecords:
     log_entries: int = 0
     log_bytes: int = 0
     base_bytes: int = 0
+
+
+def id_array(ids: Sequence[int]) -> array[int]:
+    """Read ids as an array of machine ints (itself when it is one)."""
+    return ids if isinstance(ids, array) else array("i", ids)
 
 
 def log_file(config: SiteConfig) -> Path:
@@ -239,7 +247,7 @@ def dump_records(records: BuildRecords) -> bytes:
         records.fingerprint,
         records.keys,
         records.digests,
-        records.groups,
+        [id_array(group) for group in records.groups],
         list(revalidates),
         pages,
         records.params,
@@ -310,7 +318,7 @@ def dump_log_entry(previous: BuildRecords, records: BuildRecords) -> bytes:
         records.keys[len(previous.keys) :],
         {i: d for i, d in enumerate(records.digests[: len(known)]) if d != known[i]},
         records.digests[len(known) :],
-        records.groups[len(previous.groups) :],
+        [id_array(group) for group in records.groups[len(previous.groups) :]],
         list(revalidates),
         pages,
         [url_path for url_path in previous.pages if url_path not in records.pages],

@@ -14,7 +14,9 @@ theme's assets) makes a full render, with the reason in the build summary.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from ssg.builder.build_records import (
@@ -117,9 +119,7 @@ class PreviousBuild:
                 if digest(read) != known[key_id]:
                     changed.add(key_id)
             self._changed_groups = {
-                group_id
-                for group_id, ids in enumerate(records.groups)
-                if not changed.isdisjoint(ids)
+                group_id for group_id, ids in enumerate(records.groups) if holds_any(ids, changed)
             }
         assert self._changed_groups is not None
         return self._changed_ids, self._changed_groups
@@ -155,7 +155,7 @@ class PreviousBuild:
         """The ids of the last build's reads that changed (empty without records)."""
         return self._changes()[0] if self.records is not None else set()
 
-    def _page_index_changed(self, kept_reads: Iterable[int], groups: Iterable[int]) -> bool:
+    def _page_index_changed(self, kept_reads: Sequence[int], groups: Iterable[int]) -> bool:
         records = self.records
         assert records is not None
         index_id = self._page_index_id
@@ -163,9 +163,11 @@ class PreviousBuild:
             return False
         if self._index_groups is None:
             self._index_groups = {
-                group_id for group_id, ids in enumerate(records.groups) if index_id in ids
+                group_id
+                for group_id, ids in enumerate(records.groups)
+                if holds_any(ids, {index_id})
             }
-        if index_id not in kept_reads and self._index_groups.isdisjoint(groups):
+        if not holds_any(kept_reads, {index_id}) and self._index_groups.isdisjoint(groups):
             return False
         return self.digests.digest((ReadKind.PAGE_INDEX,)) != records.digests[index_id]
 
@@ -195,7 +197,7 @@ class PreviousBuild:
             return None
         changed, changed_groups = self._changes()
         if (
-            not changed.isdisjoint(kept.reads)
+            holds_any(kept.reads, changed)
             or not changed_groups.isdisjoint(kept.groups)
             or self._page_index_changed(kept.reads, kept.groups)
         ):
@@ -221,3 +223,29 @@ class PreviousBuild:
                 target = f"{prefix}/{name}" if prefix else name
                 writer.write(target, (Path(folder) / name).read_bytes())
         return True
+
+
+FEW_IDS = 16
+"""Up to this many ids are looked up one by one in a sorted sequence (by bisection), more
+are checked against each of its ids."""
+
+
+def holds_any(sorted_ids: Sequence[int], ids: AbstractSet[int]) -> bool:
+    """Whether `sorted_ids` (ascending, as the records keep a page's or a group's read ids)
+    holds any of `ids`: the few reads an edit changed, checked against thousands of pages
+    and groups of up to 100,000 ids each, are looked up by bisection.
+
+    | sorted_ids   | ids       | result |
+    | ------------ | --------- | ------ |
+    | (1, 5, 9)    | {5}       | True   |
+    | (1, 5, 9)    | {2, 10}   | False  |
+    | ()           | {1}       | False  |
+    """
+    if len(ids) > FEW_IDS:
+        return not ids.isdisjoint(sorted_ids)
+    size = len(sorted_ids)
+    for wanted in ids:
+        at = bisect_left(sorted_ids, wanted)
+        if at < size and sorted_ids[at] == wanted:
+            return True
+    return False

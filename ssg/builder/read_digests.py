@@ -159,9 +159,10 @@ class ReadDigests:
         if not parsed or made_from is None:
             return MISSING if not parsed else digest(pickle.dumps(parsed, protocol=4))
         parts = [made_from]
+        field = object.__getattribute__  # not Entry's, which checks for a recorded render
         for entry in parsed:
-            parts.append(entry.slug)
-            parts.append(repr(object.__getattribute__(entry, "bundle_files")))
+            parts.append(field(entry, "slug"))
+            parts.append(repr(field(entry, "bundle_files")))
         return digest("\0".join(parts))
 
     def _metadata_key(self, source_file: str, key: object) -> str:

@@ -4,7 +4,7 @@ next build (`ssg.builder.build_records`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,7 +48,7 @@ class RecordsWriter:
         self.previous = previous
         records = previous.records
         self._keys: dict[Read, int] = {}
-        self._group_list: list[tuple[int, ...]] = []
+        self._group_list: list[Sequence[int]] = []
         self._base = 0  # keys below this id come from the last build
         if records is not None:
             self._keys = {read: key_id for key_id, read in enumerate(records.keys)}
@@ -221,7 +221,7 @@ class RecordsWriter:
     def _laid_out(
         self,
     ) -> tuple[
-        list[Read], list[tuple[int, ...]], dict[str, KeptPage], dict[str, KeptParams], int, bool
+        list[Read], list[Sequence[int]], dict[str, KeptPage], dict[str, KeptParams], int, bool
     ]:
         """The reads, groups, pages and params `save` writes, the id below which a read comes
         from the last records, and whether they are logged on top of the last records."""
@@ -261,12 +261,12 @@ class RecordsWriter:
 
 def _compacted(
     keys: list[Read],
-    groups: list[tuple[int, ...]],
+    groups: list[Sequence[int]],
     pages: dict[str, KeptPage],
     params: dict[str, KeptParams],
     used: set[int],
     used_groups: set[int],
-) -> tuple[list[Read], list[tuple[int, ...]], dict[str, KeptPage], dict[str, KeptParams]]:
+) -> tuple[list[Read], list[Sequence[int]], dict[str, KeptPage], dict[str, KeptParams]]:
     """The records without the reads and groups no page or params use, renumbered."""
     new_key = {old: new for new, old in enumerate(sorted(used))}
     new_group = {old: new for new, old in enumerate(sorted(used_groups))}

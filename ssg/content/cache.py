@@ -187,7 +187,11 @@ class ContentCache:
         return changes
 
     def get(
-        self, relative_name: str, source_file: Path | str, content_dir: Path
+        self,
+        relative_name: str,
+        source_file: Path | str,
+        content_dir: Path,
+        stamp: tuple[int, int, int, int] | None = None,
     ) -> LoadedFile | None:
         """The kept parse of `source_file` if its bytes and the files it refers to are unchanged.
 
@@ -196,6 +200,9 @@ class ContentCache:
             source_file: the file (absolute); a string spares building a Path per
                 file on a warm start.
             content_dir: the collection's folder.
+            stamp: (mtime_ns, ctime_ns, size in bytes, inode) of the file as the
+                caller just found it (`FileStamp.stat_stamp`: the scan stats every
+                file already); None: the file is stat'ed here.
 
         Returns:
             The `LoadedFile`, or None: not kept, the bytes differ, a file it
@@ -206,15 +213,17 @@ class ContentCache:
         name = str(source_file)
         if item is None or str(item.source_file) != name:
             return None
-        try:
-            found = os.stat(name)
-        except OSError:
-            return None
-        stamp = (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
+        if stamp is None:
+            try:
+                found = os.stat(name)
+            except OSError:
+                return None
+            stamp = (found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino)
         # A stamp as kept proves the bytes unchanged without reading them (Git's index,
         # Make): a write changes the ctime, which no tool can set back.
         if item.stamp != stamp:
             try:
+                found = os.stat(name)  # before the read: a write after it changes the stamp
                 with open(name, "rb") as stream:
                     digest = file_digest(stream.read())
             except OSError:

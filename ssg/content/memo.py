@@ -207,7 +207,10 @@ def reload_collection(
         folder = str(content_dir)
         for stamp in stale:
             kept = cache.get(
-                stamp.relative_name, os.path.join(folder, stamp.relative_name), content_dir
+                stamp.relative_name,
+                os.path.join(folder, stamp.relative_name),
+                content_dir,
+                stamp.stat_stamp if stamp.inode else None,
             )
             if kept is None:
                 to_parse.append(stamp)

@@ -8,7 +8,7 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,11 +25,23 @@ class FileStamp:
         relative_name: path relative to the collection folder, with `/`.
         mtime_ns: modification time in nanoseconds.
         size_bytes: file size in bytes.
+        ctime_ns: status change time in nanoseconds (any write changes it).
+        inode: the file's inode number (a file replaced by a rename changes it).
+
+    Two stamps are equal when the name, mtime and size are (what a memoized
+    collection compares); the content cache compares all four (`stat_stamp`).
     """
 
     relative_name: str
     mtime_ns: int
     size_bytes: int
+    ctime_ns: int = field(default=0, compare=False)
+    inode: int = field(default=0, compare=False)
+
+    @property
+    def stat_stamp(self) -> tuple[int, int, int, int]:
+        """(mtime_ns, ctime_ns, size in bytes, inode): what the content cache compares."""
+        return (self.mtime_ns, self.ctime_ns, self.size_bytes, self.inode)
 
 
 def scan_content(
@@ -62,17 +74,22 @@ def scan_content(
     """
     names = _matching_names(content_dir, patterns)
     excluded = [_exclude_regex(rule) for rule in exclude]
+    folder = str(content_dir)
     stamps = []
     for name in sorted(names):
         relative_name = name.replace(os.sep, "/")
         if any(rule.search(relative_name) for rule in excluded):
             continue
         try:
-            info = os.stat(content_dir / name)
+            info = os.stat(os.path.join(folder, name))  # no Path per file: one per post
         except FileNotFoundError:  # deleted between glob and stat
             continue
         if stat.S_ISREG(info.st_mode):
-            stamps.append(FileStamp(relative_name, info.st_mtime_ns, info.st_size))
+            stamps.append(
+                FileStamp(
+                    relative_name, info.st_mtime_ns, info.st_size, info.st_ctime_ns, info.st_ino
+                )
+            )
     return tuple(stamps)
 
 

@@ -12,13 +12,15 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
-from ssg.builder.build_records import RECORDS_FORMAT
+from ssg.builder.build_records import RECORDS_FORMAT, load_records
 from ssg.builder.builder import build_site
+from ssg.builder.incremental import holds_any
 from ssg.builder.unchanged import records_file
 from ssg.config import load_config
 from ssg.errors import SsgError
@@ -134,6 +136,72 @@ async def test_a_title_edit_renders_the_listing_and_the_post(
     second = await build(site)
     assert second.pages_rendered == 2  # / lists the titles, /blog/a shows it
     assert "<p>A2</p>" in (site / "out/index.html").read_text()
+
+
+async def test_a_body_edit_then_a_title_edit_of_the_same_post_reach_the_pages_that_show_each(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    (site / "posts/a.md").write_text("---\ntitle: A\ndate: 2020-01-01\n---\nNew body.\n")
+    body = await build(site)
+    (site / "posts/a.md").write_text("---\ntitle: A2\ndate: 2020-01-01\n---\nNew body.\n")
+    title = await build(site)
+
+    assert (body.pages_rendered, title.pages_rendered) == (1, 2)
+    assert "<p>A2</p>" in (site / "out/index.html").read_text()
+    assert "<h1>A2</h1><p>New body.</p>" in (site / "out/blog/a.html").read_text()
+
+
+GROUPED_SITE = {
+    **POSTS_SITE,
+    "app/page.py": (
+        "import ssg\n"
+        "from ssg.content import load_collection\n"
+        "@ssg.cache\n"
+        "def titles():\n"
+        "    return [p.title for p in load_collection('posts')]\n"
+        "def load(params):\n"
+        "    return {'titles': titles()}\n"
+    ),
+}
+
+
+async def test_the_records_keep_each_page_s_and_group_s_read_ids_in_ascending_order(
+    make_site: MakeSite, build: Build
+) -> None:
+    # PreviousBuild looks changed reads up in them by bisection (`holds_any`).
+    site = make_site(GROUPED_SITE)
+    await build(site)
+    (site / "posts/d.md").write_text("---\ntitle: D\ndate: 2020-01-04\n---\nBody of d.\n")
+    await build(site)  # logged on top of the first build's records
+    records, _reason = load_records(load_config(site))
+
+    assert records is not None and records.groups
+    assert all(list(group) == sorted(group) for group in records.groups)
+    for kept in records.pages.values():
+        assert list(kept.reads) == sorted(kept.reads)
+        assert list(kept.groups) == sorted(kept.groups)
+
+
+@pytest.mark.parametrize(
+    ("sorted_ids", "ids", "expected"),
+    [
+        ((1, 5, 9), {5}, True),
+        ((1, 5, 9), {2, 10}, False),
+        ((1, 5, 9), {0, 9}, True),
+        ((), {1}, False),
+        ((1, 5, 9), set(), False),
+        (array("i", [3, 4, 70000]), {70000}, True),
+        (tuple(range(0, 200, 2)), set(range(1, 200, 2)), False),  # more than FEW_IDS
+        (tuple(range(0, 200, 2)), set(range(101, 200, 2)) | {100}, True),
+    ],
+    ids=["hit", "miss", "last", "empty", "none-wanted", "array", "many-miss", "many-hit"],
+)
+def test_holds_any_finds_an_id_in_ascending_ids(
+    sorted_ids: Sequence[int], ids: set[int], expected: bool
+) -> None:
+    assert holds_any(sorted_ids, ids) is expected
 
 
 async def test_a_page_that_reads_one_front_matter_key_is_rendered_only_when_it_changes(
