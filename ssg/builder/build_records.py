@@ -40,9 +40,9 @@ from ssg.routing.definitions import Params
 
 log = logging.getLogger("ssg.builder")
 
-RECORDS_FORMAT = 6
+RECORDS_FORMAT = 7
 """Bump when the pickled records change shape (4: read kinds are `ReadKind` members;
-5: `KeptParams.url_paths`; 6: groups are arrays)."""
+5: `KeptParams.url_paths`; 6: groups are arrays; 7: so are pages' read ids)."""
 
 LOG_MAX_ENTRIES = 16
 """Builds logged on top of the whole records before they are written whole again (and the
@@ -60,7 +60,8 @@ class KeptPage:
         route_pattern: its route ("/blog/[slug]").
         params_key: its params, canonically encoded (`params_key`).
         page: its record and links (no reads).
-        reads: ids of what it read (into `BuildRecords.keys`).
+        reads: ascending ids of what it read (into `BuildRecords.keys`); loaded
+            records give each page its slice of one array of every page's ids.
         groups: ids of the memoized calls' read groups it used (`BuildRecords.groups`).
         indexed: it was in the build's page index (sitemaps).
         bundles: page-bundle files published beside it: (folder, names).
@@ -69,7 +70,7 @@ class KeptPage:
     route_pattern: str
     params_key: str
     page: FinishedPage
-    reads: tuple[int, ...]
+    reads: Sequence[int]
     groups: tuple[int, ...]
     indexed: bool
     bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -125,7 +126,7 @@ class BuildRecords:
     base_bytes: int = 0
 
 
-def id_array(ids: Sequence[int]) -> array[int]:
+def id_array(ids: Iterable[int]) -> array[int]:
     """Read ids as an array of machine ints (itself when it is one)."""
     return ids if isinstance(ids, array) else array("i", ids)
 
@@ -177,14 +178,21 @@ def load_records(config: SiteConfig) -> tuple[BuildRecords | None, str]:
 
 
 def _page_tuples(
-    pages: Iterable[tuple[str, KeptPage]], revalidates: dict[Revalidate, int]
+    pages: Iterable[tuple[str, KeptPage]], revalidates: dict[Revalidate, int], reads: array[int]
 ) -> list[tuple[object, ...]]:
-    """Kept pages as plain tuples (a record's revalidate as its index in `revalidates`)."""
+    """Kept pages as plain tuples (a record's revalidate as its index in `revalidates`, its
+    read ids as (start, end) in `reads`, which they are appended to).
+
+    One array of every page's ids loads as one copy of bytes, where a tuple per
+    page is an object per id to make (a post page reads dozens of entry fields).
+    """
     found: list[tuple[object, ...]] = []
     for url_path, kept in pages:
         record = kept.page.record
         values = [getattr(record, name) for name in _PAGE_FIELDS]
         values[_REVALIDATE] = revalidates.setdefault(record.revalidate, len(revalidates))
+        start = len(reads)
+        reads.extend(kept.reads)
         found.append(
             (
                 url_path,
@@ -192,7 +200,7 @@ def _page_tuples(
                 kept.params_key,
                 tuple(values),
                 kept.page.links,
-                kept.reads,
+                (start, len(reads)),
                 kept.groups,
                 kept.indexed,
                 kept.bundles,
@@ -201,7 +209,9 @@ def _page_tuples(
     return found
 
 
-def _kept_pages(pages: list[Any], revalidates: list[Revalidate]) -> dict[str, KeptPage]:
+def _kept_pages(
+    pages: list[Any], revalidates: list[Revalidate], reads: array[int]
+) -> dict[str, KeptPage]:
     """`_page_tuples`' tuples as KeptPages again, by URL path."""
     kept_pages = {}
     for (
@@ -210,7 +220,7 @@ def _kept_pages(pages: list[Any], revalidates: list[Revalidate]) -> dict[str, Ke
         params_key,
         values,
         links,
-        reads,
+        (start, end),
         groups,
         indexed,
         bundles,
@@ -221,7 +231,7 @@ def _kept_pages(pages: list[Any], revalidates: list[Revalidate]) -> dict[str, Ke
             route_pattern,
             params_key,
             FinishedPage(PageRecord(*values), links),
-            reads,
+            reads[start:end],
             groups,
             indexed,
             bundles,
@@ -239,7 +249,8 @@ def dump_records(records: BuildRecords) -> bytes:
     """
     records.base_id = uuid.uuid4().hex
     revalidates: dict[Revalidate, int] = {}
-    pages = _page_tuples(records.pages.items(), revalidates)
+    reads = id_array(())
+    pages = _page_tuples(records.pages.items(), revalidates, reads)
     state = (
         records.format,
         _PAGE_FIELDS,
@@ -253,6 +264,7 @@ def dump_records(records: BuildRecords) -> bytes:
         records.params,
         records.links_key,
         records.broken_links,
+        reads,
     )
     return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -279,13 +291,14 @@ def parse_records(data: bytes) -> BuildRecords | None:
         params,
         links_key,
         broken,
+        reads,
     ) = state
     return BuildRecords(
         fingerprint=fingerprint,
         keys=keys,
         digests=digests,
         groups=groups,
-        pages=_kept_pages(pages, revalidates),
+        pages=_kept_pages(pages, revalidates, reads),
         params=params,
         links_key=links_key,
         broken_links=broken,
@@ -303,6 +316,7 @@ def dump_log_entry(previous: BuildRecords, records: BuildRecords) -> bytes:
     """
     revalidates: dict[Revalidate, int] = {}
     known = previous.digests
+    reads = id_array(())
     pages = _page_tuples(
         (
             (url_path, kept)
@@ -310,6 +324,7 @@ def dump_log_entry(previous: BuildRecords, records: BuildRecords) -> bytes:
             if previous.pages.get(url_path) is not kept
         ),
         revalidates,
+        reads,
     )
     entry = (
         RECORDS_FORMAT,
@@ -331,6 +346,7 @@ def dump_log_entry(previous: BuildRecords, records: BuildRecords) -> bytes:
         [pattern for pattern in previous.params if pattern not in records.params],
         records.links_key,
         records.broken_links,
+        reads,
     )
     return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -365,7 +381,7 @@ def _replay_log(records: BuildRecords, path: Path) -> None:
         records.groups.extend(groups)
         for url_path in removed:
             records.pages.pop(url_path, None)
-        records.pages.update(_kept_pages(pages, revalidates))
+        records.pages.update(_kept_pages(pages, revalidates, entry[14]))
         params, params_removed, records.links_key, records.broken_links = entry[10:14]
         for pattern in params_removed:
             records.params.pop(pattern, None)

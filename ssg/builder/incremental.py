@@ -66,6 +66,7 @@ class PreviousBuild:
         self._changed_groups: set[int] | None = None
         self._page_index_id: int | None = None
         self._index_groups: set[int] | None = None  # the groups holding the page index
+        self._index_only: set[int] = set()  # the page index's read id
         if force:
             self.full_reason = "--force"
             return
@@ -87,6 +88,7 @@ class PreviousBuild:
         self._page_index_id = next(
             (i for i, read in enumerate(records.keys) if read[0] == "page_index"), None
         )
+        self._index_only = {self._page_index_id} if self._page_index_id is not None else set()
 
     def _changes(self) -> tuple[set[int], set[int]]:
         """(ids of the reads that changed, ids of the groups holding one), computed once.
@@ -161,13 +163,14 @@ class PreviousBuild:
         index_id = self._page_index_id
         if index_id is None:
             return False
+        index_only = self._index_only
         if self._index_groups is None:
             self._index_groups = {
                 group_id
                 for group_id, ids in enumerate(records.groups)
-                if holds_any(ids, {index_id})
+                if holds_any(ids, index_only)
             }
-        if not holds_any(kept_reads, {index_id}) and self._index_groups.isdisjoint(groups):
+        if self._index_groups.isdisjoint(groups) and not holds_any(kept_reads, index_only):
             return False
         return self.digests.digest((ReadKind.PAGE_INDEX,)) != records.digests[index_id]
 
