@@ -189,20 +189,23 @@ class PreviousBuild:
 
         No side effect: `reuse` keeps the page's file.
         """
-        if self.records is None:
+        records = self.records
+        if records is None:
             return None
-        kept = self.records.pages.get(item.url_path)
-        if (
-            kept is None
-            or kept.route_pattern != item.route.route_pattern
-            or kept.params_key != params_key(item.params)
-        ):
+        kept = records.pages.get(item.url_path)
+        if kept is None or kept.route_pattern != item.route.route_pattern:
             return None
+        # Asked of every page: the checks that an edit leaves with nothing to look at
+        # (no changed read, no changed group, no page index) are skipped.
         changed, changed_groups = self._changes()
         if (
-            holds_any(kept.reads, changed)
-            or not changed_groups.isdisjoint(kept.groups)
-            or self._page_index_changed(kept.reads, kept.groups)
+            (changed and holds_any(kept.reads, changed))
+            or (changed_groups and not changed_groups.isdisjoint(kept.groups))
+            or (
+                self._page_index_id is not None
+                and self._page_index_changed(kept.reads, kept.groups)
+            )
+            or kept.params_key != params_key(item.params)
         ):
             return None
         return kept

@@ -84,7 +84,10 @@ class ReadDigests:
             # Members, order and slugs (slug reads are not noted one by one: see Entry), and
             # when a scheduled post joins them: a render that left one out counts its
             # revalidate down to that date (`RenderScope.record_due`).
-            members = "\n".join(f"{e.source_file}\0{e.slug}" for e in collection.entries)
+            field = object.__getattribute__  # not Entry's, which checks for a recorded render
+            members = "\n".join(
+                f"{field(e, 'source_file')}\0{field(e, 'slug')}" for e in collection.entries
+            )
             return digest(f"{self._due[read[1]]}\n{members}")
         if kind == ReadKind.SLUG and isinstance(read[1], CollectionOrigin):
             slugs = self._slugs.get(read[1])
@@ -92,8 +95,9 @@ class ReadDigests:
                 collection = self._collection(read[1])
                 entries = collection.entries if collection is not None else ()
                 slugs = self._slugs[read[1]] = {}
+                field = object.__getattribute__  # not Entry's (see _entry)
                 for entry in entries:  # the first entry with a slug wins, as Collection.get
-                    slugs.setdefault(entry.slug, str(entry.source_file))
+                    slugs.setdefault(field(entry, "slug"), str(field(entry, "source_file")))
             found = slugs.get(str(read[2]))
             return MISSING if found is None else f"{found}\0{self._due.get(read[1], '')}"
         if kind == ReadKind.FIELD:
@@ -182,6 +186,7 @@ class ReadDigests:
             for origin in sorted(self._origins, key=repr):
                 collection = self._collection(origin)
                 for entry in collection.entries if collection is not None else ():
-                    by_file.setdefault(str(entry.source_file), []).append(entry)
+                    name = str(object.__getattribute__(entry, "source_file"))
+                    by_file.setdefault(name, []).append(entry)
             self._by_file = by_file
         return self._by_file.get(source_file, [])

@@ -298,14 +298,17 @@ def _same_as_before(
     Returns:
         The entries, and the derived ones by source file (the next re-read's `before`).
     """
-    parsed = {
-        str(item.entry.source_file): item.entry
-        for _, item in loaded.values()
-        if item.entry is not None
-    }
+    parses = [item.entry for _, item in loaded.values() if item.entry is not None]
+    own = {id(entry) for entry in parses}  # entries that are their parse (most)
+    parsed: dict[str, Entry] | None = None
     result: list[Entry] = []
     derived: dict[str, tuple[Entry, Entry]] = {}
     for entry in entries:
+        if id(entry) in own:
+            result.append(entry)
+            continue
+        if parsed is None:
+            parsed = {str(parse.source_file): parse for parse in parses}
         source_file = str(entry.source_file)
         source = parsed.get(source_file)
         if source is None or entry is source:
@@ -324,8 +327,9 @@ def _unique_slugs(
 ) -> tuple[list[Entry], list[ContentProblem]]:
     """Give every entry its own slug: the oldest keeps a shared one, later ones get -2, -3."""
     groups: dict[str, list[Entry]] = {}
+    slug_of = object.__getattribute__  # not Entry's, which checks for a recorded render
     for entry in entries:
-        groups.setdefault(entry.slug, []).append(entry)
+        groups.setdefault(slug_of(entry, "slug"), []).append(entry)
     taken = set(groups)
     result: list[Entry] = []
     problems: list[ContentProblem] = []
