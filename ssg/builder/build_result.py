@@ -104,6 +104,8 @@ class BuildResult:
         pages_reused: pages an incremental build proved unchanged and took as they were.
         full_render_reason: why every page was rendered ("ssg.toml changed",
             "--force", "no previous build"), or None for an incremental build.
+        changed_inputs: what an incremental build found changed since the last build
+            (`PreviousBuild.changed_inputs`: "posts/hello.md", "layout.html").
     """
 
     out_dir: Path
@@ -121,6 +123,7 @@ class BuildResult:
     pages_rendered: int = 0
     pages_reused: int = 0
     full_render_reason: str | None = None
+    changed_inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ theme's assets) makes a full render, with the reason in the build summary.
 from __future__ import annotations
 
 import logging
+import os
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
@@ -152,6 +153,40 @@ class PreviousBuild:
         if self.records is None or self.records.links_key != links_key:
             return None
         return self.records.broken_links
+
+    def changed_inputs(self) -> list[str]:
+        """What changed since the last build, for the summary: files (templates by name,
+        paths relative to the site folder or the working directory when inside them),
+        then what is never kept ("data cache <key>", "socket.connect"); sorted, each
+        once. Empty for a full render or when nothing changed."""
+        if self.records is None:
+            return []
+        keys = self.records.keys
+        files, templates, volatile = set(), set(), set()
+        for key_id in self.changed_ids():
+            read = keys[key_id]
+            kind = read[0]
+            if kind == ReadKind.VOLATILE:
+                volatile.add(str(read[1]))
+            elif kind == ReadKind.TEMPLATE:
+                templates.add(str(read[1]))
+            elif kind in (ReadKind.ENTRIES, ReadKind.SLUG):
+                origin = read[1]
+                folder = getattr(getattr(origin, "spec", None), "content_dir", None)
+                if folder is not None:
+                    files.add(os.path.join(self._shown(folder), ""))
+            elif len(read) > 1:
+                files.add(self._shown(str(read[1])))
+        # A template of the site is also a file of its routes (app/layout.html): named once.
+        files.update(t for t in templates if os.path.join("app", t) not in files)
+        return sorted(files) + sorted(volatile)
+
+    def _shown(self, path: str) -> str:
+        """`path` relative to the site folder, else to the working directory, else as is."""
+        for folder in (str(self._site.config.site_dir), os.getcwd()):
+            if os.path.isabs(path) and path.startswith(os.path.join(folder, "")):
+                return os.path.relpath(path, folder)
+        return path
 
     def changed_ids(self) -> set[int]:
         """The ids of the last build's reads that changed (empty without records)."""

@@ -241,6 +241,7 @@ async def _build(
         pages_rendered=len(rendered) - reused,
         pages_reused=reused,
         full_render_reason=previous.full_reason,
+        changed_inputs=tuple(previous.changed_inputs()),
     )
     warnings = tuple(content_warnings.messages)
     if handoff is not None:

@@ -122,7 +122,10 @@ def render_counts(result: BuildResult) -> str:
 
     | build                          | line                                                  |
     | ------------------------------ | ----------------------------------------------------- |
-    | after one post's body was edited | Rendered 4 pages, reused 2,559                      |
+    | after one post's body was edited | Rendered 4 pages, reused 2,559 (changed: posts/a.md) |
+    | after an edit of the root layout | Rendered 2,563 pages, reused 0 (changed: app/layout.html) |
+    | after three posts were edited  | Rendered 9 pages, reused 2,554 (changed: posts/a.md, posts/b.md, posts/c.md) |
+    | after five were                | Rendered 15 pages, reused 2,548 (changed: posts/a.md, posts/b.md, posts/c.md and 2 more) |
     | after an edit of ssg.toml      | Rendered 2,563 pages, reused 0 (full render: ssg.toml changed) |
     | `ssg build --export` after `ssg build` | Rendered 2,563 pages, reused 0 (full render: output changed) |
     """
@@ -132,6 +135,10 @@ def render_counts(result: BuildResult) -> str:
     )
     if result.full_render_reason:
         line += f" (full render: {result.full_render_reason})"
+    elif result.changed_inputs:
+        shown = ", ".join(result.changed_inputs[:3])
+        more = len(result.changed_inputs) - 3
+        line += f" (changed: {shown}{f' and {more:,} more' if more > 0 else ''})"
     return line
 
 

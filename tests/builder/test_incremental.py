@@ -21,6 +21,7 @@ import pytest
 from ssg.builder.build_records import RECORDS_FORMAT, load_records
 from ssg.builder.builder import build_site
 from ssg.builder.incremental import holds_any
+from ssg.builder.report import render_counts
 from ssg.builder.unchanged import records_file
 from ssg.config import load_config
 from ssg.errors import SsgError
@@ -67,6 +68,19 @@ async def test_a_body_edit_renders_only_the_page_that_shows_the_body(
     assert (second.pages_rendered, second.pages_reused) == (1, 3)
     assert second.full_render_reason is None
     assert "New body." in (site / "out/blog/b.html").read_text()
+
+
+async def test_the_summary_names_what_changed(make_site: MakeSite, build: Build) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    (site / "posts/b.md").write_text("---\ntitle: B\ndate: 2020-01-02\n---\nNew body.\n")
+    assert render_counts(await build(site)) == "Rendered 1 page, reused 3 (changed: posts/b.md)"
+    (site / "app/layout.html").write_text(ROOT_LAYOUT.replace("<body>", "<body class='x'>"))
+    for name in "ac":  # undated now: the listing's order changes too
+        (site / f"posts/{name}.md").write_text(f"---\ntitle: {name}\n---\nEdited {name}.\n")
+    assert render_counts(await build(site)) == (
+        "Rendered 4 pages, reused 0 (changed: app/layout.html, posts/, posts/a.md and 1 more)"
+    )
 
 
 async def test_params_kept_from_the_last_build_warn_again_of_a_url_another_route_owns(
