@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from ssg.builder.unchanged import build_environment
 from ssg.config import CONFIG_FILE, SiteConfig
 from ssg.content.parse_identity import code_identity as content_code_identity
 from ssg.site import Site
@@ -43,15 +44,7 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
             for field in dataclasses.fields(config)
         },
         "build options changed": f"drafts={include_drafts} strict={strict}",
-        "environment changed": digest(
-            repr(
-                (
-                    sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")),
-                    os.getcwd(),
-                    os.environ.get("PYTHONPATH"),  # where the site's imports are found
-                )
-            )
-        ),
+        "environment changed": digest(repr(build_environment())),
         "routes changed": digest(repr(_site_file_names(config))),
         "theme changed": digest(
             repr((str(site.theme.templates_dir), sorted(site.theme.assets.items())))

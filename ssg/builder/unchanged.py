@@ -99,23 +99,24 @@ def read_output_stamp(config: SiteConfig) -> str | None:
         return None
 
 
+def build_environment() -> tuple[object, ...]:
+    """What a build reads from its environment besides files: the `SSG_*` variables (site
+    modules read them), the working directory and PYTHONPATH (where the site's imports
+    are found). Both the no-change short cut and the page records' fingerprint
+    ("environment changed") compare it."""
+    return (
+        sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")),
+        os.getcwd(),
+        os.environ.get("PYTHONPATH"),
+    )
+
+
 def build_settings(config: SiteConfig, *, include_drafts: bool, strict: bool) -> str:
     """What a build depends on besides files, as one digest: the loaded config (ssg.toml,
-    `SSG_*` overrides, CLI options), --drafts, --strict, the `SSG_*` variables (site
-    modules read them), the working directory, the Python running it and where it finds
-    modules (its prefix, PYTHONPATH)."""
-    environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_"))
+    `SSG_*` overrides, CLI options), --drafts, --strict, `build_environment`, and the
+    Python running it (its version and prefix)."""
     text = repr(
-        (
-            repr(config),
-            include_drafts,
-            strict,
-            environment,
-            os.getcwd(),
-            sys.version,
-            sys.prefix,
-            os.environ.get("PYTHONPATH"),
-        )
+        (repr(config), include_drafts, strict, build_environment(), sys.version, sys.prefix)
     )
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
