@@ -59,6 +59,7 @@ class PreviousBuild:
         strict: bool,
     ) -> None:
         self.digests = ReadDigests(site, services)
+        self._now = services.clock()
         self.fingerprint = fingerprint(site, include_drafts=include_drafts, strict=strict)
         self._site = site
         self.records: BuildRecords | None = None
@@ -241,6 +242,9 @@ class PreviousBuild:
                 and self._page_index_changed(kept.reads, kept.groups)
             )
             or kept.params_key != params_key(item.params)
+            # It left out a post that is published now (a feed of a --drafts build, whose
+            # collection keeps the post, so no read of it changed).
+            or (kept.page.record.due_at is not None and kept.page.record.due_at <= self._now)
         ):
             return None
         return kept

@@ -33,6 +33,7 @@ from ssg.content.cache import ContentCache
 from ssg.content.cache_file import collector_paused
 from ssg.content.memo import unsaved_content_caches
 from ssg.errors import BrokenLinksError
+from ssg.records import Manifest
 from ssg.render.services import make_services
 from ssg.scope import Clock, DataServices, ServiceMode
 from ssg.site import Site
@@ -234,7 +235,7 @@ async def _build(
         seconds=time.perf_counter() - started,
         manifest=manifest,
         params_calls=params_calls,
-        next_due_at=services.schedule.next_due_at,
+        next_due_at=_next_due(services.schedule.next_due_at, manifest),
         broken_links=broken,
         link_check_seconds=link_seconds,
         exported=config.output == "export",
@@ -325,3 +326,12 @@ def _save_content_caches(services: DataServices, keeper: Keeper | None) -> None:
 def _save_all(caches: list[ContentCache]) -> None:
     for cache in caches:
         cache.save()  # logs a failure to write: only the next build's speed depends on it
+
+
+def _next_due(noted: float | None, manifest: Manifest) -> float | None:
+    """The earliest due date of the build: the renders' and the reused pages' records'
+    (a page reused from an earlier build still counts down to its scheduled post)."""
+    dates = [page.due_at for page in manifest.pages.values() if page.due_at is not None]
+    if noted is not None:
+        dates.append(noted)
+    return min(dates, default=None)

@@ -153,6 +153,32 @@ def test_a_drafts_build_says_the_scheduled_post_is_shown_and_only_its_feed_waits
     assert "`ssg serve` publishes it then" in " ".join(plain.stdout.split())
 
 
+async def test_a_drafts_builds_feed_lists_a_scheduled_post_once_it_is_due(
+    make_site: MakeSite,
+) -> None:
+    # A --drafts build's collection keeps the scheduled post, so none of the feed's reads
+    # changes when the post falls due: its record's due date does, and the feed is
+    # rendered again, as a cold build of the same moment gives it.
+    site = _site(make_site)
+    (site / "ssg.toml").write_text('base_url = "https://example.org"\n')
+    (site / "app/feed.xml").mkdir()
+    (site / "app/feed.xml/route.py").write_text(
+        "import drafts_site as blog, ssg\ndynamic = 'force-static'\n"
+        "def GET(request, params):\n"
+        "    return ssg.feed(blog.posts(), url=lambda p: '/blog/' + p.slug)\n"
+    )
+    config = load_config(site)
+    before = await build_site(config, clock=lambda: NOW, include_drafts=True)
+    reused = await build_site(config, clock=lambda: NOW, include_drafts=True)
+    assert reused.next_due_at == before.next_due_at == NOW + 100  # the summary's line
+    assert "Soon" not in (site / "out/feed.xml").read_text()
+
+    after = await build_site(config, clock=lambda: NOW + 101, include_drafts=True)
+
+    assert after.pages_rendered == 1
+    assert "Soon" in (site / "out/feed.xml").read_text()
+
+
 async def test_export_build_says_when_the_next_scheduled_post_falls_due(
     make_site: MakeSite,
 ) -> None:
