@@ -167,6 +167,8 @@ class PreviousBuild:
         for key_id in self.changed_ids():
             read = keys[key_id]
             kind = read[0]
+            if kind == ReadKind.ENTRY:
+                continue  # the builder's summary of an entry's field reads, which name it
             if kind == ReadKind.VOLATILE:
                 volatile.add(str(read[1]))
             elif kind == ReadKind.TEMPLATE:

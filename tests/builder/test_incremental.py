@@ -81,6 +81,8 @@ async def test_the_summary_names_what_changed(make_site: MakeSite, build: Build)
     assert render_counts(await build(site)) == (
         "Rendered 4 pages, reused 0 (changed: app/layout.html, posts/, posts/a.md and 1 more)"
     )
+    (site / "app/page.html").write_text("{% for t in titles %}<i>{{ t }}</i>{% endfor %}")
+    assert render_counts(await build(site)) == "Rendered 1 page, reused 3 (changed: app/page.html)"
 
 
 async def test_params_kept_from_the_last_build_warn_again_of_a_url_another_route_owns(
