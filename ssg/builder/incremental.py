@@ -28,7 +28,7 @@ from ssg.builder.build_records import (
     params_key,
 )
 from ssg.builder.build_result import PlannedPage
-from ssg.builder.fingerprint import digest, fingerprint
+from ssg.builder.fingerprint import fingerprint
 from ssg.builder.libraries import changed_library
 from ssg.builder.links import BrokenLink
 from ssg.builder.manifest import MANIFEST_FILE, KeptManifest
@@ -141,19 +141,15 @@ class PreviousBuild:
             text, {url_path: kept.page.record for url_path, kept in self.records.pages.items()}
         )
 
-    def links_key(self, files: Iterable[str], not_found_links: Iterable[str]) -> str:
-        """What the link check's answer depends on besides the pages: the output's files."""
-        return digest(repr((sorted(files), tuple(not_found_links))))
-
-    def broken_links(self, links_key: str) -> list[BrokenLink] | None:
-        """The last link check's broken links if its output had the same files, else None.
-
-        Only for a build that reused every page: the same pages and files give the
-        same answer.
-        """
-        if self.records is None or self.records.links_key != links_key:
+    def kept_links(
+        self, answers_key: str
+    ) -> tuple[list[BrokenLink], dict[str, tuple[str, ...]]] | None:
+        """The last link check's broken links and each page's links, if its `answers_key`
+        (`ssg.builder.link_check`) was this one; else None (every page is checked)."""
+        if self.records is None or self.records.links_key != answers_key:
             return None
-        return self.records.broken_links
+        links = {url_path: kept.page.links for url_path, kept in self.records.pages.items()}
+        return self.records.broken_links, links
 
     def changed_inputs(self) -> list[str]:
         """What changed since the last build, for the summary: files (templates by name,

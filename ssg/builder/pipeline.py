@@ -18,7 +18,7 @@ from ssg.builder.finish import FinishedPage
 from ssg.builder.heap import FrozenHeap, frozen_heap
 from ssg.builder.incremental import PreviousBuild
 from ssg.builder.keeper import Handoff, Keeper
-from ssg.builder.link_check import check_links
+from ssg.builder.link_check import answers_key, check_links
 from ssg.builder.links import broken_links_message, load_known_links
 from ssg.builder.next_build import keep_for_next_build
 from ssg.builder.out_folder import check_out_dir
@@ -199,14 +199,18 @@ async def _build(
         )
         started_check = time.thread_time()
         files = writer.output_files()
-        # Nothing rendered and the same files as the last build: the same links, answered
-        # by the same pages and files, so the same broken ones (the records keep them).
-        links_key = previous.links_key(files, not_found_links)
-        kept_broken = previous.broken_links(links_key) if reused == len(rendered) else None
-        if kept_broken is not None:
-            broken = kept_broken
-        else:
-            broken = check_links(site, files, results, rendered, not_found_links, manifest)
+        # The same pages, files and routes as the last build: the links of the pages
+        # that did not change have the answers they had (`check_links`).
+        links_key = answers_key(site, files, results, manifest, not_found_links)
+        broken = check_links(
+            site,
+            files,
+            results,
+            rendered,
+            not_found_links,
+            manifest,
+            kept=previous.kept_links(links_key),
+        )
         recorder.links = (links_key, broken)
         link_seconds += time.thread_time() - started_check
         if broken:

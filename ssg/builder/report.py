@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ssg.builder.build_result import BuildResult, RouteResult
 from ssg.records import RenderKind
@@ -66,11 +67,11 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
     `drafts`: the build included drafts and scheduled posts (`ssg build --drafts`).
     """
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("", no_wrap=True)
-    table.add_column("Route")
-    table.add_column("Kind")
-    table.add_column("Pages", justify="right")
-    table.add_column("Notes")
+    table.add_column(Text(""), no_wrap=True)
+    table.add_column(Text("Route"))
+    table.add_column(Text("Kind"))
+    table.add_column(Text("Pages"), justify="right")
+    table.add_column(Text("Notes"))
     counts: dict[RenderKind, int] = {}
     due_dates = _due_dates(result)
     for row in result.routes:
@@ -90,31 +91,40 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
             notes.append(f"{', '.join(row.url_paths[:2])}, +{len(row.url_paths) - 2} more")
         elif row.route.is_dynamic_pattern and row.url_paths:
             notes.append(", ".join(row.url_paths))
+        # Text cells: no markup to parse, no emoji codes to replace in a route's name.
         table.add_row(
-            route_symbol(row, exported=result.exported),
-            escape(row.route.route_pattern),
-            row.route.kind.value,
-            str(len(row.url_paths)),
-            escape("; ".join(notes)),
+            Text(route_symbol(row, exported=result.exported)),
+            Text(row.route.route_pattern),
+            Text(row.route.kind.value),
+            Text(str(len(row.url_paths))),
+            Text("; ".join(notes)),
         )
-    console.print(table)
+    _print(console, table)
     for line in LEGEND:
-        console.print(f"[dim]{line}[/dim]")
+        _print(console, f"[dim]{line}[/dim]")
     rate = result.pages_written / result.seconds if result.seconds > 0 else 0.0
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     broken = len(result.broken_links)
-    console.print(
+    _print(
+        console,
         f"[dim]Link check: {result.link_check_seconds:.2f} s of CPU, "
-        f"{_count(broken, 'broken link')}{' (listed above)' if broken else ''}[/dim]"
+        f"{_count(broken, 'broken link')}{' (listed above)' if broken else ''}[/dim]",
     )
-    console.print(f"[dim]{escape(render_counts(result))}[/dim]")
-    console.print(
+    _print(console, f"[dim]{escape(render_counts(result))}[/dim]")
+    _print(
+        console,
         f"[bold green]Built[/] {_count(len(result.routes), 'route')} ({summary}), "
         f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
-        f"-> {escape(str(result.out_dir))}"
+        f"-> {escape(str(result.out_dir))}",
     )
     if result.next_due_at is not None:
-        console.print(schedule_note(result, drafts=drafts))
+        _print(console, schedule_note(result, drafts=drafts))
+
+
+def _print(console: Console, renderable: object) -> None:
+    """Print with no automatic highlighting or emoji codes: the styles are the markup's
+    own, and rich would compile its highlighter's patterns and load its emoji table."""
+    console.print(renderable, highlight=False, emoji=False)
 
 
 def render_counts(result: BuildResult) -> str:

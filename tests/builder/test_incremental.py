@@ -926,7 +926,13 @@ def _ssg_build(site: Path, out: Path, content: Path, *extra: str) -> str:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    return done.stdout + done.stderr
+
+
+def _broken_links_report(output: str) -> str:
+    """The build's list of broken links (its warning), or "" without one."""
+    found = re.search(r"[\d,]+ broken link\(s\) in the build output:\n(?:  [-.] .*\n?)*", output)
+    return found.group(0) if found else ""
 
 
 def _differences(one: Path, other: Path) -> list[str]:
@@ -968,10 +974,14 @@ def test_incremental_builds_of_random_edits_equal_cold_builds(tmp_path: Path) ->
         for _ in range(rng.choice([1, 1, 1, 2, 3])):
             done.append(edits[rng.choices(names, weights)[0]](rng))
         report = _ssg_build(site, site / "out", content)
-        _ssg_build(site, tmp_path / "cold", content, "--force")
+        cold = _ssg_build(site, tmp_path / "cold", content, "--force")
         differ = _differences(site / "out", tmp_path / "cold")
         assert not differ, (
             f"seed {seed} (SSG_INCREMENTAL_SEED={seed}), step {step}: the incremental build "
             f"differs from a cold one in {differ[:10]} after: {done}\n{report}"
+        )
+        assert _broken_links_report(report) == _broken_links_report(cold), (
+            f"seed {seed} (SSG_INCREMENTAL_SEED={seed}), step {step}: the incremental build's "
+            f"link check differs from a cold one's after: {done}"
         )
         assert re.search(r"Rendered [\d,]+ pages?, reused [\d,]+", report), report

@@ -248,3 +248,91 @@ async def test_both_render_processes_report_their_pages_links(
     assert [(b.page, b.link) for b in result.broken_links] == [
         (f"/p/{n}", f"/gone/{n}") for n in range(10)
     ]
+
+
+_LINKED_POSTS = {
+    "app/layout.html": ROOT_LAYOUT,
+    "app/page.html": "home",
+    "app/blog/[slug]/page.py": (
+        "from ssg.content import load_collection\n"
+        "dynamic_params = False  # an unlisted slug is a broken link\n"
+        "def generate_static_params(params):\n"
+        "    return [{'slug': p.slug} for p in load_collection('posts')]\n"
+        "def load(params):\n"
+        "    return {'post': load_collection('posts').get(params['slug'])}\n"
+    ),
+    "app/blog/[slug]/page.html": "{{ post.html }}",
+    "posts/a.md": "---\ntitle: A\ndate: 2020-01-01\n---\n[to b](/blog/b) [gone](/blog/zz)\n",
+    "posts/b.md": "---\ntitle: B\ndate: 2020-01-02\n---\n[to c](/blog/c)\n",
+    "posts/c.md": "---\ntitle: C\ndate: 2020-01-03\n---\n[nowhere](/blog/nowhere) [to a](/blog/a)\n",
+    "posts/d.md": "---\ntitle: D\ndate: 2020-01-04\n---\nNo links.\n",
+}
+
+
+def _broken(result: object) -> list[tuple[str, str]]:
+    return [(b.page, b.link) for b in result.broken_links]  # type: ignore[attr-defined]
+
+
+async def _cold_broken(site: Path) -> list[tuple[str, str]]:
+    return _broken(await build_site(load_config(site), force=True))
+
+
+async def test_an_edit_checks_the_edited_pages_and_keeps_the_others_answers_as_cold(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(_LINKED_POSTS)
+    first = await build(site)
+    assert _broken(first) == [("/blog/a", "/blog/zz"), ("/blog/c", "/blog/nowhere")]
+    # b gains a broken link, d one; a's is fixed; c is not rendered and keeps its own.
+    (site / "posts/b.md").write_text(
+        "---\ntitle: B\ndate: 2020-01-02\n---\n[x](/blog/x) [to c](/blog/c) [y](/y)\n"
+    )
+    (site / "posts/d.md").write_text("---\ntitle: D\ndate: 2020-01-04\n---\n[q](/q)\n")
+    (site / "posts/a.md").write_text("---\ntitle: A\ndate: 2020-01-01\n---\n[to b](/blog/b)\n")
+    second = await build(site)
+    assert second.pages_reused == 2  # / and c
+    expected = [
+        ("/blog/b", "/blog/x"),
+        ("/blog/b", "/y"),
+        ("/blog/c", "/blog/nowhere"),
+        ("/blog/d", "/q"),
+    ]
+    assert _broken(second) == expected
+    assert await _cold_broken(site) == expected
+
+
+async def test_a_removed_page_breaks_the_links_of_pages_not_rendered_again(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(_LINKED_POSTS)
+    await build(site)
+    (site / "posts/a.md").unlink()
+    second = await build(site)
+    assert second.pages_rendered == 0  # c links to a: not rendered again
+    expected = [("/blog/c", "/blog/nowhere"), ("/blog/c", "/blog/a")]
+    assert _broken(second) == expected
+    assert await _cold_broken(site) == expected
+    # And back: the link on c answers again, though c is still not rendered.
+    (site / "posts/a.md").write_text("---\ntitle: A\ndate: 2020-01-01\n---\nBack.\n")
+    third = await build(site)
+    assert third.pages_rendered == 1
+    assert _broken(third) == [("/blog/c", "/blog/nowhere")]
+
+
+async def test_a_file_removed_from_public_breaks_links_of_pages_not_rendered_again(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **_LINKED_POSTS,
+            "posts/d.md": "---\ntitle: D\ndate: 2020-01-04\n---\n![logo](/logo.png)\n",
+            "public/logo.png": "png",
+        }
+    )
+    first = await build(site)
+    assert ("/blog/d", "/logo.png") not in _broken(first)
+    (site / "public/logo.png").unlink()
+    second = await build(site)
+    assert second.pages_rendered == 0
+    assert ("/blog/d", "/logo.png") in _broken(second)
+    assert _broken(second) == await _cold_broken(site)
