@@ -35,13 +35,14 @@ Schema (version 2; `ssg.records.Manifest` reads and writes it)::
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import operator
 import os
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,11 @@ def write_manifest(out_dir: Path, manifest: Manifest, kept: KeptManifest | None 
     target = out_dir / MANIFEST_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    text = _dumps_reusing(manifest, kept) if kept is not None else None
+    text = None
+    if kept is not None:
+        text = _spliced(manifest, kept)
+        if text is None:
+            text = _dumps_reusing(manifest, kept)
     temp.write_text(manifest.dumps() if text is None else text, encoding="utf-8")
     os.replace(temp, target)
     return target
@@ -89,6 +94,7 @@ _PAGES_OPEN = '\n "pages": {\n'
 _HEADER = re.compile(
     r'\{\n "version": \d+,\n "build_id": "[0-9a-f]*",\n "generated_at": ([^,\n]+),\n'
 )
+_URL_PATH = operator.attrgetter("url_path")
 _ALL_BUT_TIME = operator.attrgetter(
     *(field.name for field in dataclasses.fields(PageRecord) if field.name != "generated_at")
 )
@@ -136,6 +142,113 @@ def _dumps_reusing(manifest: Manifest, kept: KeptManifest) -> str | None:
     return empty.dumps().replace(' "pages": {},\n', f' "pages": {pages},\n', 1)
 
 
+MAX_SPLICED = 256
+"""From this many pages added, removed or changed, the manifest is written line by line."""
+
+
+def _spliced(manifest: Manifest, kept: KeptManifest) -> str | None:
+    """`manifest.dumps()`, made from `kept.text` with the new time and the lines of the pages
+    added, removed or changed (their record is not the kept one) edited in place; None when
+    `manifest.pages` are not `StampedPages`, too many pages changed, or the text is not
+    `dumps` text with one line per kept record, each of the same time (then
+    `_dumps_reusing` goes line by line).
+
+    The lines are in URL path order (`build_manifest`), so each edited line is found by a
+    search from the last one: one pass over the text, in C.
+    """
+    pages = manifest.pages
+    if not isinstance(pages, StampedPages):
+        return None
+    records, before = pages.records, kept.records
+    edited = [
+        url_path
+        for url_path, record in records.items()
+        if before.get(url_path) is not record or record.due_at is not None  # due_at: see restamped
+    ]
+    edited += [url_path for url_path in before if url_path not in records]
+    if not records or len(edited) > MAX_SPLICED:
+        return None
+    text = kept.text
+    header = _HEADER.match(text)
+    start = text.find(_PAGES_OPEN)
+    end = text.find("\n }", start)
+    if header is None or start < 0 or end < 0:
+        return None
+    block = text[start + len(_PAGES_OPEN) : end]
+    old_time = f'"generated_at": {header.group(1)}, '
+    # One line per kept record, each with the old time once (a JSON string holds no raw
+    # newline and no unescaped quote, so neither ",\n" nor the key can be inside a value).
+    if block.count(",\n") + 1 != len(before) or block.count(old_time) != len(before):
+        return None
+    new_time = f'"generated_at": {_json(pages.generated_at)}, '
+    lines = block.replace(old_time, new_time) + ",\n"  # every line ends with ",\n"
+    kept_order = sorted(before)
+    pieces = []
+    done = 0  # lines[:done] are in pieces
+    for url_path in sorted(edited):
+        if url_path in before:
+            at = _line_start(lines, url_path, done)
+        else:  # new: before the first kept page after it
+            following = bisect.bisect_left(kept_order, url_path)
+            at = len(lines)
+            if following < len(kept_order):
+                at = _line_start(lines, kept_order[following], done)
+        if at < 0:
+            return None
+        pieces.append(lines[done:at])
+        done = at
+        if url_path in before:
+            done = lines.index(",\n", at) + 2
+        if url_path in records:
+            pieces.append(f"  {_json(url_path)}: {_json(pages[url_path].to_json())},\n")
+    pieces.append(lines[done:])
+    block = "".join(pieces)[:-2]
+    empty = dataclasses.replace(manifest, pages={})
+    return empty.dumps().replace(' "pages": {},\n', f' "pages": {{\n{block}\n }},\n', 1)
+
+
+def _line_start(lines: str, url_path: str, start: int) -> int:
+    """Where the line of `url_path` begins in `lines`, searching from `start`; -1 if nowhere."""
+    key = f"  {_json(url_path)}: "
+    at = lines.find(key, start)
+    if at < 0 or (at > 0 and lines[at - 2 : at] != ",\n"):
+        return -1
+    return at
+
+
+class StampedPages(Mapping[str, PageRecord]):
+    """A build's manifest pages: each page record restamped with the build's end time on
+    first use (`PageRecord.restamped`), the records as rendered or kept in `records`.
+
+    The written manifest keeps the lines of the records an incremental build kept
+    (`_spliced`), so most pages are never restamped.
+
+    Args:
+        records: URL path -> page record, in URL path order.
+        generated_at: the build's end time (epoch seconds).
+    """
+
+    def __init__(self, records: dict[str, PageRecord], generated_at: float) -> None:
+        self.records = records
+        self.generated_at = generated_at
+        self._stamped: dict[str, PageRecord] = {}
+
+    def __getitem__(self, url_path: str) -> PageRecord:
+        found = self._stamped.get(url_path)
+        if found is None:
+            found = self._stamped[url_path] = self.records[url_path].restamped(self.generated_at)
+        return found
+
+    def __contains__(self, url_path: object) -> bool:
+        return url_path in self.records
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
 def load_manifest(out_dir: Path) -> Manifest | None:
     """Read out/_ssg/manifest.json; None when missing, unreadable or of another version."""
     try:
@@ -165,10 +278,9 @@ def build_manifest(
         build_id=uuid.uuid4().hex,
         generated_at=now,
         routes=tuple(result.record for result in results),
-        pages={
-            page.url_path: page.restamped(now)
-            for page in sorted(pages, key=lambda page: page.url_path)
-        },
+        pages=StampedPages(
+            {page.url_path: page for page in sorted(pages, key=_URL_PATH)}, generated_at=now
+        ),
         indexed_pages=tuple(sorted(indexed)),
         base_path=site.config.base_path,
     )

@@ -140,16 +140,17 @@ def record_inputs(records: BuildRecords, site_dir: Path) -> tuple[set[str], set[
     # Every kept read, not only those a page still uses: the few no page uses any more
     # (until the records are written whole, see `save`) only stamp a file more.
     files: set[str] = set()
-    content_dirs: set[Path] = set()
+    content_dirs: set[str] = set()  # Paths made once, not for each of thousands of reads
+    site = str(site_dir)
     volatile = False
     for read in records.keys:
         kind = read[0]
-        if kind in _DISK_KINDS:
-            files.add(os.path.abspath(site_dir / str(read[1])))
-        elif kind in COLLECTION_READS and isinstance(read[1], CollectionOrigin):
-            content_dirs.add(Path(read[1].spec.content_dir))
-        elif kind in _ENTRY_KINDS:
+        if kind in _ENTRY_KINDS:
             files.add(str(read[1]))  # below a content folder too, unless a page made it by hand
+        elif kind in COLLECTION_READS and isinstance(read[1], CollectionOrigin):
+            content_dirs.add(read[1].spec.content_dir)
+        elif kind in _DISK_KINDS:
+            files.add(os.path.abspath(os.path.join(site, str(read[1]))))
         elif kind not in _STAMPED_KINDS:
             volatile = True
-    return files, content_dirs, volatile
+    return files, {Path(folder) for folder in content_dirs}, volatile

@@ -18,8 +18,9 @@ from ssg.builder.static_hosts import (
 )
 from ssg.builder.writer import OutputWriter
 from ssg.errors import OutputConflictError
-from ssg.records import Manifest, RenderKind
+from ssg.records import Manifest, PageRecord, RenderKind
 from ssg.render.special_pages import render_not_found
+from ssg.revalidate import Revalidate
 from ssg.site import Site
 
 
@@ -75,26 +76,30 @@ async def write_site_files(
     # The static 404.html answers every missing URL, so it names none (url_path "").
     not_found = render_not_found(site, "", strict=True)
     writer.write("404.html", not_found.body)
+    records = [page.record for _item, page in rendered.values()]
     manifest = build_manifest(
         site,
         results.values(),
-        (page.record for _item, page in rendered.values()),
+        records,
         now,
         indexed=[url_path for url_path in indexed if url_path in rendered],
     )
-    _write_static_host_files(site, writer, manifest)
+    _write_static_host_files(site, writer, records)
     write_manifest(writer.staging_dir, manifest, kept_manifest)
     return manifest, extract_links(not_found.body)
 
 
-def _write_static_host_files(site: Site, writer: OutputWriter, manifest: Manifest) -> None:
-    """Write out/_redirects and out/_headers (after the site's own public/ ones, if any)."""
+def _write_static_host_files(site: Site, writer: OutputWriter, records: list[PageRecord]) -> None:
+    """Write out/_redirects and out/_headers (after the site's own public/ ones, if any).
+
+    Args:
+        records: the records of the pages written (their time is not read).
+    """
     config = site.config
     base_path = config.base_path
-    rules = render_redirects(
-        manifest.redirects, base_path=base_path, trailing_slash=config.trailing_slash
-    )
-    mistyped = mime_type_mismatches(manifest.pages.values())
+    redirects = {record.url_path: record for record in records if record.location is not None}
+    rules = render_redirects(redirects, base_path=base_path, trailing_slash=config.trailing_slash)
+    mistyped = mime_type_mismatches(records)
     headers = render_headers(mistyped, base_path=base_path, assets=bool(site.theme.assets))
     if config.output == "export":  # ssg serve sends each page's own type
         warn_mime_types(mistyped)
@@ -108,10 +113,17 @@ def _settle_results(
     results: dict[str, RouteResult], rendered: dict[str, tuple[PlannedPage, FinishedPage]]
 ) -> None:
     """Give each route its URL paths, its lowest page revalidate and its render kind."""
+    revalidates: dict[str, list[Revalidate]] = {}  # one lowest() per route, not per page
     for url_path, (item, page) in sorted(rendered.items()):
-        result = results[item.route.route_pattern]
-        result.url_paths.append(url_path)
-        result.revalidate = result.revalidate.lowest(page.record.revalidate)
+        pattern = item.route.route_pattern
+        results[pattern].url_paths.append(url_path)
+        found = revalidates.get(pattern)
+        if found is None:
+            found = revalidates[pattern] = []
+        found.append(page.record.revalidate)
+    for pattern, values in revalidates.items():
+        result = results[pattern]
+        result.revalidate = result.revalidate.lowest(*values)
     for result in results.values():
         if result.render is not RenderKind.DYNAMIC and result.revalidate.is_timed:
             result.render = RenderKind.ISR

@@ -12,6 +12,7 @@ import functools
 import logging
 import mimetypes
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import quote
@@ -30,6 +31,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # What a URL may hold as it is (RFC 3986 reserved and unreserved characters, and
 # "%"): only whitespace and other unsafe characters get percent-encoded.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_PLAIN_URL = re.compile(r"[A-Za-z0-9_.~:/?#\[\]@!$&'()*+,;=%-]*")
+"""A URL `quote(url, safe=_URL_SAFE)` leaves as it is (ASCII letters, digits, "_.-~" and
+the safe characters)."""
 NETLIFY_ENV = "NETLIFY"
 """Set to "true" by Netlify in its builds (Netlify's build environment variables)."""
 
@@ -78,7 +82,8 @@ def render_redirects(
             source += "/"
         status = f"{page.status}{'!' if force else ''}"
         # A rule is whitespace-separated: a space in a target would split it.
-        target = quote(str(page.location), safe=_URL_SAFE)
+        location = str(page.location)
+        target = location if _PLAIN_URL.fullmatch(location) else quote(location, safe=_URL_SAFE)
         lines.append(f"{source or '/'} {target} {status}\n")
     return "".join(lines)
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ssg.builder.manifest import MANIFEST_FILE, KeptManifest, write_manifest
+from ssg.builder.manifest import (
+    MANIFEST_FILE,
+    KeptManifest,
+    StampedPages,
+    _spliced,
+    write_manifest,
+)
 from ssg.records import Manifest, PageRecord
 from ssg.revalidate import Revalidate
 
@@ -59,4 +65,49 @@ def test_a_last_manifest_that_is_not_dumps_text_is_not_reused(tmp_path: Path) ->
     for text in ("", "{}", last.dumps()[:120]):  # empty, foreign, torn in its pages
         write_manifest(tmp_path, new, KeptManifest(text, last.pages))
 
+        assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
+
+
+def _build_manifest(build_id: str, now: float, records: list[PageRecord]) -> Manifest:
+    """A manifest as a build makes it: the records restamped on use (`StampedPages`)."""
+    ordered = sorted(records, key=lambda record: record.url_path)
+    return Manifest(
+        build_id=build_id,
+        generated_at=now,
+        routes=(),
+        pages=StampedPages({record.url_path: record for record in ordered}, now),
+        indexed_pages=tuple(record.url_path for record in ordered),
+    )
+
+
+def test_a_manifest_over_the_last_one_is_the_last_text_with_the_edited_lines_as_dumps_would(
+    tmp_path: Path,
+) -> None:
+    kept = {f"/p{n:03}": page(f"/p{n:03}", 0.0) for n in range(0, 300, 3)}
+    kept["/p006"] = page("/p006", 0.0, due_at=50.0)  # its revalidate counts down to due_at
+    last = _build_manifest("a1", 5.0, list(kept.values()))
+    records = dict(kept)  # the kept records, as an incremental build reuses them
+    records["/p003"] = page("/p003", 0.0, etag='"fedcba9876543210"')  # rendered again
+    del records["/p150"]  # removed
+    for url_path in ("/a", "/p001", "/p151", "/p298", "/z"):  # added: first, between, last
+        records[url_path] = page(url_path, 0.0)
+    new = _build_manifest("b2", 9.5, list(records.values()))
+
+    write_manifest(tmp_path, new, KeptManifest(last.dumps(), kept))
+
+    assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
+    assert _spliced(new, KeptManifest(last.dumps(), kept)) == new.dumps()  # not line by line
+    assert new.pages["/p006"].revalidate == Revalidate.after(41)
+    assert Manifest.loads(new.dumps()) == new
+
+
+def test_a_last_manifest_with_other_times_or_lines_is_not_spliced(tmp_path: Path) -> None:
+    kept = {url: page(url, 0.0) for url in ("/a", "/b", "/c")}
+    last = _build_manifest("a1", 5.0, list(kept.values())).dumps()
+    new = _build_manifest("b2", 9.5, [*kept.values(), page("/d", 0.0)])
+    regenerated = last.replace('"generated_at": 5.0, "etag"', '"generated_at": 7.0, "etag"', 1)
+    for text in (regenerated, last.replace(',\n  "/c"', ',\n  "/bb": {},\n  "/c"')):
+        write_manifest(tmp_path, new, KeptManifest(text, kept))
+
+        assert _spliced(new, KeptManifest(text, kept)) is None
         assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
