@@ -9,7 +9,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 Stamp = tuple[int, int, int, int]
@@ -110,3 +110,59 @@ def module_files() -> set[str]:
         if isinstance(name, str):
             found.add(os.path.abspath(name))
     return found
+
+
+def output_names(files: Iterable[str], page_files: Collection[str]) -> list[str]:
+    """What shows that out/ is as a build left it: each of its folders (its own, "",
+    included), and each file but the pages and the manifest; "/"-separated, relative.
+
+    A file added, removed or renamed in a folder changes the folder's mtime; a file
+    edited in place changes its own. The pages are left out: a page file edited in
+    place (not replaced) is kept by the next build as it is, reused or not, so only
+    its presence matters, which its folder shows. Every other file (public/ copies,
+    assets, 404.html, bundles) is written again by a build that finds it changed.
+
+    Args:
+        files: every file of out/ after the build, as `OutputWriter.output_files` lists them.
+        page_files: the pages' output files among them.
+    """
+    names: list[str] = []
+    folders: set[str] = {""}
+    for name in files:
+        if name not in page_files and name != _MANIFEST_FILE:
+            names.append(name)
+        cut = name.rfind("/")
+        while cut > 0:
+            folder = name[:cut]
+            if folder in folders:
+                break
+            folders.add(folder)
+            cut = folder.rfind("/")
+    names.extend(folders)
+    return sorted(names)
+
+
+_MANIFEST_FILE = "_ssg/manifest.json"
+"""Rewritten by the no-change short cut, so stamped by its folder only."""
+
+
+def output_stamps(out_dir: Path, names: Iterable[str]) -> dict[str, Stamp | None]:
+    """The stamps of `names` (`output_names`) below `out_dir`, by name (None: gone).
+
+    Without ctime: a reused page is a hard link to the previous build's file, whose
+    removal after the build (in the background) changes the link count, so the ctime,
+    of every file it shares. A replaced file is another inode; an edited one has
+    another mtime. A folder's size (its entries' space) is left out too: its mtime
+    moves whenever an entry comes, goes or is renamed.
+    """
+    stamps: dict[str, Stamp | None] = {}
+    root = str(out_dir)
+    for name in names:
+        try:
+            found = os.stat(os.path.join(root, name) if name else root, follow_symlinks=False)
+        except OSError:
+            stamps[name] = None
+            continue
+        size = 0 if stat.S_ISDIR(found.st_mode) else found.st_size
+        stamps[name] = (found.st_mtime_ns, 0, size, found.st_ino)
+    return stamps

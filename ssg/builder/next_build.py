@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +31,7 @@ def keep_for_next_build(
     result: BuildResult,
     links: Iterable[tuple[str, tuple[str, ...]]],
     *,
+    outputs: Collection[str],
     started_ns: int | None,
     settings: str,
     warnings: tuple[str, ...],
@@ -43,7 +44,7 @@ def keep_for_next_build(
 
     Args:
         links: (page ETag, its links) of the pages written (`write_known_links`).
-        started_ns, settings, warnings: see `keep_snapshot`.
+        outputs, started_ns, settings, warnings: see `keep_snapshot`.
     """
     config = site.config
     try:
@@ -64,6 +65,7 @@ def keep_for_next_build(
             services,
             recorder,
             result,
+            outputs=outputs,
             started_ns=started_ns,
             settings=settings,
             warnings=warnings,
@@ -79,11 +81,19 @@ def keep_snapshot(
     recorder: RecordsWriter,
     result: BuildResult,
     *,
+    outputs: Collection[str],
     started_ns: int | None,
     settings: str,
     warnings: tuple[str, ...],
 ) -> None:
-    """Keep the stamps of this build's inputs for the next build's short cut (`ssg.builder.unchanged`)."""
+    """Keep the stamps of this build's inputs for the next build's short cut (`ssg.builder.unchanged`).
+
+    Args:
+        outputs: what shows out/ as this build left it (`ssg.builder.file_stamps.output_names`).
+        started_ns: `start_marker` at the build's start.
+        settings: `build_settings` of the build.
+        warnings: the content problems it logged (an unchanged build logs them again).
+    """
     config = site.config
     records = recorder.saved
     if records is None:
@@ -100,6 +110,7 @@ def keep_snapshot(
         settings=settings,
         roots=[config.site_dir, site.theme.theme_dir, *content_dirs],
         files=files,
+        outputs=outputs,
         volatile=volatile,
         next_due_at=result.next_due_at,
         summary=BuildSummary(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ssg.builder.build_result import BuildResult, PlannedPage
 from ssg.builder.export import check_export
-from ssg.builder.file_stamps import start_marker
+from ssg.builder.file_stamps import output_names, start_marker
 from ssg.builder.finish import FinishedPage
 from ssg.builder.heap import FrozenHeap, frozen_heap
 from ssg.builder.incremental import PreviousBuild
@@ -221,6 +221,8 @@ async def _build(
                 )
             log.warning("%s", message)
         writer.commit()
+        page_files = {page.record.output_file for _item, page in rendered.values()}
+        outputs = output_names(files, page_files)
     except BaseException:
         if handoff is not None:
             handoff.cancel()  # no records for a build that failed
@@ -253,7 +255,8 @@ async def _build(
         try:
             # What the child has not got: what this process did after forking it.
             data = pickle.dumps(
-                (recorder.links, _summary(result), warnings), protocol=pickle.HIGHEST_PROTOCOL
+                (recorder.links, _summary(result), warnings, outputs),
+                protocol=pickle.HIGHEST_PROTOCOL,
             )
         except (pickle.PicklingError, TypeError, AttributeError):
             handoff.cancel()  # a route result a site made unpicklable: written here (see below)
@@ -266,6 +269,7 @@ async def _build(
         recorder,
         result,
         _page_links(rendered),
+        outputs=outputs,
         started_ns=started_ns,
         settings=build_settings(config, include_drafts=include_drafts, strict=strict),
         warnings=warnings,
@@ -296,13 +300,14 @@ def _keep_handed(
     settings: str,
 ) -> None:
     """`keep_for_next_build` in the Keeper's child, with what the build process handed it."""
-    recorder.links, result, warnings = pickle.loads(data)
+    recorder.links, result, warnings, outputs = pickle.loads(data)
     keep_for_next_build(
         site,
         services,
         recorder,
         result,
         _page_links(rendered),
+        outputs=outputs,
         started_ns=started_ns,
         settings=settings,
         warnings=warnings,

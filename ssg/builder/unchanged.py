@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssg.builder.build_result import BuildResult, RouteResult
-from ssg.builder.file_stamps import Stamp, module_files, stamp_of, take_stamps
+from ssg.builder.file_stamps import Stamp, module_files, output_stamps, stamp_of, take_stamps
 from ssg.builder.journal import journal_file
 from ssg.config import SiteConfig
 from ssg.records import Manifest, PagesFromText, restamped_manifest_text
@@ -48,10 +48,11 @@ log = logging.getLogger("ssg.builder")
 RECORDS_FOLDER = "build"
 """Under the site's cache folder, beside the link check's `links.json`."""
 
-SNAPSHOT_FORMAT = 6
-"""Bump when `InputSnapshot` changes shape (6: a RouteResult holds its RouteRecord)."""
+SNAPSHOT_FORMAT = 7
+"""Bump when `InputSnapshot` changes shape (7: `outputs` stamps out/'s folders, not its pages)."""
 
 MANIFEST_FILE = "_ssg/manifest.json"
+_MANIFEST_FOLDER = "_ssg"
 
 
 def records_file(config: SiteConfig) -> Path:
@@ -155,9 +156,11 @@ class InputSnapshot:
         files: single files and folders stamped (outside the roots).
         stamps: path -> Stamp, for every file below the roots and every one of `files`
             (a missing one as None).
-        outputs: path -> Stamp of every file of out/ but the manifest: the short cut
-            keeps out/ only when nothing removed or changed a file of it since (the
-            page records then render the pages whose file is gone).
+        outputs: name -> Stamp (`ssg.builder.file_stamps.output_stamps`) of every folder
+            of out/ and every file but the pages and the manifest: the short cut keeps
+            out/ only when nothing added, removed or replaced a file of it, or changed
+            one a build would write again, since (the page records then render the
+            pages whose file is gone and remove what the build did not write).
         next_due_at: the earliest date a scheduled post falls due (epoch seconds), or None.
         summary: the build report's figures.
         format: SNAPSHOT_FORMAT.
@@ -180,22 +183,6 @@ def _skipped(config: SiteConfig) -> frozenset[str]:
     return frozenset({str(config.out_dir), str(config.cache_dir)})
 
 
-def _output_stamps(config: SiteConfig) -> dict[str, Stamp | None] | None:
-    """The stamps of every file of out/ but the manifest (which the short cut rewrites),
-    without their ctime: a reused page is a hard link to the previous build's file, whose
-    removal after the build (in the background) changes the link count, so the ctime, of
-    every file it shares. A removed or replaced file still changes (gone, another inode),
-    an edited one its mtime."""
-    manifest = str(config.out_dir / MANIFEST_FILE)
-    stamps = take_stamps((str(config.out_dir),), (), frozenset({manifest}))
-    if stamps is None:
-        return None
-    return {
-        name: None if found is None else (found[0], 0, found[2], found[3])
-        for name, found in stamps.items()
-    }
-
-
 def write_snapshot(
     config: SiteConfig,
     *,
@@ -203,6 +190,7 @@ def write_snapshot(
     settings: str,
     roots: Iterable[Path],
     files: Iterable[str],
+    outputs: Iterable[str],
     volatile: bool,
     next_due_at: float | None,
     summary: BuildSummary,
@@ -215,6 +203,7 @@ def write_snapshot(
         settings: `build_settings` of the build.
         roots: folders whose every file is an input (site, theme, content folders).
         files: other files and folders read (absolute), besides the imported modules.
+        outputs: what to stamp in out/ (`ssg.builder.file_stamps.output_names`).
         volatile: a page read something no stamp speaks for (a data-cache entry, an
             uncached fetch): keep no snapshot.
         next_due_at: when the next scheduled post falls due (epoch seconds), or None.
@@ -243,16 +232,17 @@ def write_snapshot(
             if name not in root_names and name not in skipped and not name.startswith(own)
         )
     )
-    outputs = None
+    output_names = tuple(outputs)
+    stamped_outputs = None
     if started_ns is not None and output is not None and not volatile:
         stamps = take_stamps(root_names, file_names, skipped)
-        outputs = _output_stamps(config)
+        stamped_outputs = output_stamps(config.out_dir, output_names)
         # Changed while the build ran, or in its first clock tick: not proven.
         if stamps is not None and any(
             found is not None and max(found[0], found[1]) >= started_ns for found in stamps.values()
         ):
             stamps = None
-    if stamps is None or outputs is None or output is None:
+    if stamps is None or stamped_outputs is None or output is None:
         target.unlink(missing_ok=True)
         return False
     snapshot = InputSnapshot(
@@ -262,7 +252,7 @@ def write_snapshot(
         roots=root_names,
         files=file_names,
         stamps=stamps,
-        outputs=outputs,
+        outputs=stamped_outputs,
         next_due_at=next_due_at,
         summary=summary,
     )
@@ -347,7 +337,7 @@ def unchanged_build(
     stamps = take_stamps(snapshot.roots, snapshot.files, _skipped(config))
     if stamps != snapshot.stamps:
         return None
-    if _output_stamps(config) != snapshot.outputs:  # a file of out/ removed, say
+    if output_stamps(config.out_dir, snapshot.outputs) != snapshot.outputs:  # a file removed, say
         return None
     build_id = uuid.uuid4().hex
     manifest_file = config.out_dir / MANIFEST_FILE
@@ -371,7 +361,11 @@ def unchanged_build(
     new_output = output_stamp(config)
     if new_output is not None:
         write_output_stamp(config, new_output)
-        _write_snapshot(snapshot_file(config), replace(snapshot, output=new_output))
+        # The manifest's folder changed with its rename: stamped again, as this build leaves it.
+        outputs = {**snapshot.outputs, **output_stamps(config.out_dir, [_MANIFEST_FOLDER])}
+        _write_snapshot(
+            snapshot_file(config), replace(snapshot, output=new_output, outputs=outputs)
+        )
     for warning in summary.warnings:
         logging.getLogger("ssg.content").warning("%s", warning)
     if summary.broken_links:

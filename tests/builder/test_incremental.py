@@ -22,7 +22,7 @@ from ssg.builder.build_records import RECORDS_FORMAT, load_records
 from ssg.builder.builder import build_site
 from ssg.builder.incremental import holds_any
 from ssg.builder.report import render_counts
-from ssg.builder.unchanged import records_file
+from ssg.builder.unchanged import records_file, unchanged_build
 from ssg.config import load_config
 from ssg.errors import SsgError
 from tests.builder.conftest import ROOT_LAYOUT, Build
@@ -410,6 +410,20 @@ async def test_a_build_with_nothing_changed_rewrites_only_the_manifest(
     assert {p for p in after if before[p] != after[p]} == {site / "out/_ssg/manifest.json"}
 
 
+async def test_the_no_change_short_cut_is_taken_again_after_itself(make_site: MakeSite) -> None:
+    site = make_site(POSTS_SITE)
+    config = load_config(site)
+    for _ in range(2):  # the second one with stamps old enough for the short cut
+        await build_site(config)
+    for now in (1.77e9, 1.78e9):  # its rename of the manifest changed the folder's time
+        kept = unchanged_build(config, now=now, include_drafts=False, strict=False, started=0.0)
+        assert kept is not None and kept.manifest.generated_at == now
+    (site / "out/_ssg/stray.json").write_text("{}")  # by hand, beside the manifest
+    assert (
+        unchanged_build(config, now=1.79e9, include_drafts=False, strict=False, started=0.0) is None
+    )
+
+
 async def test_a_file_of_out_removed_since_the_last_build_is_written_again(
     make_site: MakeSite,
 ) -> None:
@@ -424,6 +438,35 @@ async def test_a_file_of_out_removed_since_the_last_build_is_written_again(
     assert again.pages_rendered == 2
     after = {p.relative_to(site): p.read_bytes() for p in (site / "out").rglob("*.html")}
     assert after == cold
+
+
+async def test_files_added_to_out_by_hand_are_noticed_and_removed_as_by_a_full_build(
+    make_site: MakeSite,
+) -> None:
+    site = make_site({**POSTS_SITE, "public/robots.txt": "User-agent: *\n"})
+    config = load_config(site)
+    for _ in range(3):  # the last one with stamps old enough for the no-change short cut
+        await build_site(config)
+    cold = {p.relative_to(site): p.read_bytes() for p in (site / "out").rglob("*") if p.is_file()}
+    (site / "out/blog/stray.html").write_text("by hand")  # beside pages
+    (site / "out/new/deeper").mkdir(parents=True)  # in folders the build never had
+    (site / "out/new/deeper/stray.txt").write_text("by hand")
+    again = await build_site(config)
+    assert again.pages_reused == 4
+    after = {p.relative_to(site): p.read_bytes() for p in (site / "out").rglob("*") if p.is_file()}
+    assert after.keys() == cold.keys()
+
+
+async def test_a_public_file_changed_in_out_by_hand_is_written_again(
+    make_site: MakeSite,
+) -> None:
+    site = make_site({**POSTS_SITE, "public/robots.txt": "User-agent: *\n"})
+    config = load_config(site)
+    for _ in range(3):
+        await build_site(config)
+    (site / "out/robots.txt").write_text("edited in place")
+    await build_site(config)
+    assert (site / "out/robots.txt").read_text() == "User-agent: *\n"
 
 
 async def test_a_scheduled_post_is_published_when_due_with_nothing_edited(
@@ -702,9 +745,12 @@ def test_a_build_with_nothing_changed_imports_no_renderer(tmp_path: Path) -> Non
     for _ in range(2):
         _ssg_build(site, site / "out", content)
     # The second build's pages are hard links to the first's, whose removal (in the
-    # background, after the build) changes their link count, so their ctime.
-    for page in (site / "out").rglob("*.html"):
-        twin = page.with_name(page.name + ".twin")
+    # background, after the build) changes their link count, so their ctime; the first
+    # build's files are in its own folder by then (swapped out of out/), as the twins.
+    twins = tmp_path / "swapped-out"
+    twins.mkdir()
+    for number, page in enumerate((site / "out").rglob("*.html")):
+        twin = twins / f"{number}.html"
         os.link(page, twin)
         twin.unlink()
     code = (

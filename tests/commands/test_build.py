@@ -100,9 +100,12 @@ def test_a_build_with_nothing_changed_runs_no_event_loop(make_site: MakeSite) ->
     for _ in range(2):
         run(site, console=Console(record=True, width=200))
     # The second build's pages are hard links to the first's, whose removal (in the
-    # background, after the build) changes their link count, so their ctime.
-    for page in (site / "out").rglob("*.html"):
-        twin = page.with_name(page.name + ".twin")
+    # background, after the build) changes their link count, so their ctime; the first
+    # build's files are in its own folder by then (swapped out of out/), as the twins.
+    twins = site.parent / "swapped-out"
+    twins.mkdir()
+    for number, page in enumerate((site / "out").rglob("*.html")):
+        twin = twins / f"{number}.html"
         twin.hardlink_to(page)
         twin.unlink()
     code = (
