@@ -134,11 +134,11 @@ class PreviousBuild:
         if self.records is None:
             return None
         try:  # the records are used only with this very file (`load_records` checks its stamp)
-            text = (self._site.config.out_dir / MANIFEST_FILE).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            data = (self._site.config.out_dir / MANIFEST_FILE).read_bytes()
+        except OSError:
             return None
         return KeptManifest(
-            text, {url_path: kept.page.record for url_path, kept in self.records.pages.items()}
+            data, {url_path: kept.page.record for url_path, kept in self.records.pages.items()}
         )
 
     def kept_links(

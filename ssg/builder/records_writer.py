@@ -30,6 +30,7 @@ from ssg.reads import ENTRY_PART_READS, Read, ReadKind, Reads
 from ssg.routing.definitions import Params, RouteDefinition
 from ssg.site import Site
 
+_PAGE_INDEX: Read = (ReadKind.PAGE_INDEX,)
 _DIGESTED_AT_SAVE = frozenset({ReadKind.FILE, ReadKind.DIR, ReadKind.PAGE_INDEX, ReadKind.VOLATILE})
 """Reads whose digest `warm_digests` leaves to `save`: a file or folder listing may change when
 out/ is switched in, the page index is digested afresh each time, a volatile read is never equal."""
@@ -162,18 +163,10 @@ class RecordsWriter:
             save_library_stamps(config, renders_all=False, route_inputs=_files(previous.keys))
             return
         keys, groups, pages, params, base, logged = self._laid_out()
-        known = self.previous.records.digests if self.previous.records is not None else []
-        changed = self.previous.changed_ids()
-        digest = self.previous.digests.digest
         records = BuildRecords(
             fingerprint=self.previous.fingerprint,
             keys=keys,
-            digests=[
-                known[key_id]
-                if key_id < base and key_id not in changed and read[0] != "page_index"
-                else digest(read)
-                for key_id, read in enumerate(keys)
-            ],
+            digests=self._digests(keys, base),
             groups=groups,
             pages=pages,
             params=params,
@@ -201,6 +194,21 @@ class RecordsWriter:
         write_output_stamp(config, stamp)
         save_library_stamps(config, renders_all=previous is None, route_inputs=_files(keys))
         self.saved = records
+
+    def _digests(self, keys: list[Read], base: int) -> list[str]:
+        """The digest of each of `keys`: the last records' for the reads below `base` that did
+        not change (but the page index, digested afresh), the current one for the others."""
+        known = self.previous.records.digests if self.previous.records is not None else []
+        digest = self.previous.digests.digest
+        digests = list(known[:base])  # copied whole, then the few exceptions replaced
+        for key_id in self.previous.changed_ids():
+            if key_id < base:
+                digests[key_id] = digest(keys[key_id])
+        index_id = self._keys.get(_PAGE_INDEX) if base else None
+        if index_id is not None and index_id < base:
+            digests[index_id] = digest(keys[index_id])
+        digests.extend(digest(read) for read in keys[base:])
+        return digests
 
     def warm_digests(self) -> None:
         """Compute now the digests `save` will write, but those of the reads the switch of
@@ -249,13 +257,18 @@ class RecordsWriter:
                     keys, groups, pages, params, used, used_groups
                 )
                 base = 0
-        self.previous.digests.add_origins(keys)
-        present = set(keys)
-        for read in [read for read in keys if read[0] in ENTRY_PART_READS]:
-            entry = (ReadKind.ENTRY, read[1])
-            if entry not in present:
-                present.add(entry)
-                keys.append(entry)
+        # The last records' reads are known to the digests (`PreviousBuild`) and hold the
+        # entry read of each of their entry part reads (added below when they were written).
+        new_reads = list(self._keys)[self._base :]
+        self.previous.digests.add_origins(new_reads)
+        present = set(keys) if base == 0 else self._keys
+        added: set[Read] = set()
+        for read in keys if base == 0 else new_reads:
+            if read[0] in ENTRY_PART_READS:
+                entry = (ReadKind.ENTRY, read[1])
+                if entry not in present and entry not in added:
+                    added.add(entry)
+                    keys.append(entry)
         return keys, groups, pages, params, base, bool(logged)
 
 

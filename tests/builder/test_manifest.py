@@ -53,7 +53,7 @@ def test_a_manifest_written_over_the_last_one_keeps_its_unchanged_lines_as_dumps
     ]
     new = manifest("b2", 9.5, pages)
 
-    write_manifest(tmp_path, new, KeptManifest(last.dumps(), last.pages))
+    write_manifest(tmp_path, new, KeptManifest(last.dumps().encode(), last.pages))
 
     assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
     assert Manifest.loads(new.dumps()) == new
@@ -63,7 +63,7 @@ def test_a_last_manifest_that_is_not_dumps_text_is_not_reused(tmp_path: Path) ->
     last = manifest("a1", 5.0, [page("/a", 5.0)])
     new = manifest("b2", 9.5, [page("/a", 9.5)])
     for text in ("", "{}", last.dumps()[:120]):  # empty, foreign, torn in its pages
-        write_manifest(tmp_path, new, KeptManifest(text, last.pages))
+        write_manifest(tmp_path, new, KeptManifest(text.encode(), last.pages))
 
         assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
 
@@ -85,18 +85,20 @@ def test_a_manifest_over_the_last_one_is_the_last_text_with_the_edited_lines_as_
 ) -> None:
     kept = {f"/p{n:03}": page(f"/p{n:03}", 0.0) for n in range(0, 300, 3)}
     kept["/p006"] = page("/p006", 0.0, due_at=50.0)  # its revalidate counts down to due_at
+    kept["/p009"] = page("/p009", 0.0, tags=("café",))  # UTF-8 kept as it was
     last = _build_manifest("a1", 5.0, list(kept.values()))
     records = dict(kept)  # the kept records, as an incremental build reuses them
     records["/p003"] = page("/p003", 0.0, etag='"fedcba9876543210"')  # rendered again
     del records["/p150"]  # removed
     for url_path in ("/a", "/p001", "/p151", "/p298", "/z"):  # added: first, between, last
-        records[url_path] = page(url_path, 0.0)
+        records[url_path] = page(url_path, 0.0, tags=("naïve",))
     new = _build_manifest("b2", 9.5, list(records.values()))
 
-    write_manifest(tmp_path, new, KeptManifest(last.dumps(), kept))
+    write_manifest(tmp_path, new, KeptManifest(last.dumps().encode(), kept))
 
     assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
-    assert _spliced(new, KeptManifest(last.dumps(), kept)) == new.dumps()  # not line by line
+    spliced = _spliced(new, KeptManifest(last.dumps().encode(), kept))  # not line by line
+    assert spliced == new.dumps().encode()
     assert new.pages["/p006"].revalidate == Revalidate.after(41)
     assert Manifest.loads(new.dumps()) == new
 
@@ -107,7 +109,7 @@ def test_a_last_manifest_with_other_times_or_lines_is_not_spliced(tmp_path: Path
     new = _build_manifest("b2", 9.5, [*kept.values(), page("/d", 0.0)])
     regenerated = last.replace('"generated_at": 5.0, "etag"', '"generated_at": 7.0, "etag"', 1)
     for text in (regenerated, last.replace(',\n  "/c"', ',\n  "/bb": {},\n  "/c"')):
-        write_manifest(tmp_path, new, KeptManifest(text, kept))
+        write_manifest(tmp_path, new, KeptManifest(text.encode(), kept))
 
-        assert _spliced(new, KeptManifest(text, kept)) is None
+        assert _spliced(new, KeptManifest(text.encode(), kept)) is None
         assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
