@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -66,12 +67,7 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
 
     `drafts`: the build included drafts and scheduled posts (`ssg build --drafts`).
     """
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column(Text(""), no_wrap=True)
-    table.add_column(Text("Route"))
-    table.add_column(Text("Kind"))
-    table.add_column(Text("Pages"), justify="right")
-    table.add_column(Text("Notes"))
+    rows: list[tuple[str, str, str, str, str]] = []
     counts: dict[RenderKind, int] = {}
     due_dates = _due_dates(result)
     for row in result.routes:
@@ -91,15 +87,16 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
             notes.append(f"{', '.join(row.url_paths[:2])}, +{len(row.url_paths) - 2} more")
         elif row.route.is_dynamic_pattern and row.url_paths:
             notes.append(", ".join(row.url_paths))
-        # Text cells: no markup to parse, no emoji codes to replace in a route's name.
-        table.add_row(
-            Text(route_symbol(row, exported=result.exported)),
-            Text(row.route.route_pattern),
-            Text(row.route.kind.value),
-            Text(str(len(row.url_paths))),
-            Text("; ".join(notes)),
+        rows.append(
+            (
+                route_symbol(row, exported=result.exported),
+                row.route.route_pattern,
+                row.route.kind.value,
+                str(len(row.url_paths)),
+                "; ".join(notes),
+            )
         )
-    _print(console, table)
+    _print(console, _route_table(rows, console.width))
     for line in LEGEND:
         _print(console, f"[dim]{line}[/dim]")
     rate = result.pages_written / result.seconds if result.seconds > 0 else 0.0
@@ -119,6 +116,39 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
     )
     if result.next_due_at is not None:
         _print(console, schedule_note(result, drafts=drafts))
+
+
+_HEADER = ("", "Route", "Kind", "Pages", "Notes")
+_RIGHT = 3  # the Pages column
+_GAP = "  "
+
+
+def _route_table(rows: list[tuple[str, str, str, str, str]], width: int) -> Text | Table:
+    """The route table as a borderless rich Table lays it out (two spaces between columns,
+    Pages aligned right, the header bold) when it fits in `width` columns, as text:
+    rich's layout of each cell costs more than the rest of the report; else the Table
+    itself, which wraps the notes."""
+    table = [_HEADER, *rows]
+    widths = [max(cell_len(cell) for cell in column) for column in zip(*table, strict=True)]
+    if sum(widths) + len(_GAP) * (len(widths) - 1) > width:
+        wrapped = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        for index, name in enumerate(_HEADER):
+            wrapped.add_column(
+                Text(name), no_wrap=index == 0, justify="right" if index == _RIGHT else "left"
+            )
+        for cells in rows:  # Text cells: no markup to parse, no emoji codes to replace
+            wrapped.add_row(*(Text(cell) for cell in cells))
+        return wrapped
+    lines = []
+    for cells in table:
+        padded = []
+        for index, (cell, size) in enumerate(zip(cells, widths, strict=True)):
+            fill = " " * (size - cell_len(cell))
+            padded.append(fill + cell if index == _RIGHT else cell + fill)
+        lines.append(_GAP.join(padded))
+    text = Text("\n".join(lines), no_wrap=True)
+    text.stylize("bold", 0, len(lines[0]))
+    return text
 
 
 def _print(console: Console, renderable: object) -> None:
