@@ -82,13 +82,14 @@ def write_manifest(out_dir: Path, manifest: Manifest, kept: KeptManifest | None 
     target = out_dir / MANIFEST_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    data = None
+    pieces = None
     if kept is not None:
-        data = _spliced(manifest, kept)
-        if data is None:
+        pieces = _spliced(manifest, kept)
+        if pieces is None:
             text = _dumps_reusing(manifest, kept)
-            data = None if text is None else text.encode("utf-8")
-    temp.write_bytes(manifest.dumps().encode("utf-8") if data is None else data)
+            pieces = None if text is None else [text.encode("utf-8")]
+    with open(temp, "wb") as stream:
+        stream.writelines(pieces or [manifest.dumps().encode("utf-8")])
     os.replace(temp, target)
     return target
 
@@ -98,6 +99,7 @@ _HEADER = re.compile(
     r'\{\n "version": \d+,\n "build_id": "[0-9a-f]*",\n "generated_at": ([^,\n]+),\n'
 )
 _BYTES_HEADER = re.compile(_HEADER.pattern.encode())
+_BYTES_PAGES_OPEN = _PAGES_OPEN.encode()
 _NO_PAGES = ' "pages": {},\n'
 """How `Manifest.dumps` writes a manifest without pages (the place of the pages)."""
 _URL_PATH = operator.attrgetter("url_path")
@@ -156,15 +158,16 @@ MAX_SPLICED = 256
 """From this many pages added, removed or changed, the manifest is written line by line."""
 
 
-def _spliced(manifest: Manifest, kept: KeptManifest) -> bytes | None:
-    """`manifest.dumps()` (UTF-8), made from `kept.data` with the new time and the lines of
-    the pages added, removed or changed (their record is not the kept one) edited in place;
-    None when `manifest.pages` are not `StampedPages`, too many pages changed, or the data
-    is not `dumps` text with one line per kept record, each of the same time (then
-    `_dumps_reusing` goes line by line).
+def _spliced(manifest: Manifest, kept: KeptManifest) -> list[bytes | memoryview] | None:
+    """`manifest.dumps()` (UTF-8) in pieces to write one after another: `kept.data` with the
+    new time, the lines of the pages added, removed or changed (their record is not the
+    kept one) edited; None when `manifest.pages` are not `StampedPages`, too many pages
+    changed, or the data is not `dumps` text with one line per kept record, each of the
+    same time (then `_dumps_reusing` goes line by line).
 
     The lines are in URL path order (`build_manifest`), so each edited line is found by a
-    search from the last one: one pass over the bytes, in C.
+    search from the last one: one pass over the bytes, in C; the kept lines are written
+    from the bytes as they are (views, no copies).
     """
     pages = manifest.pages
     if not isinstance(pages, StampedPages):
@@ -180,52 +183,63 @@ def _spliced(manifest: Manifest, kept: KeptManifest) -> bytes | None:
         return None
     data = kept.data
     header = _BYTES_HEADER.match(data)
-    start = data.find(_PAGES_OPEN.encode())
-    end = data.find(b"\n }", start)
-    if header is None or start < 0 or end < 0:
+    start = data.find(_BYTES_PAGES_OPEN)
+    if header is None or start < 0:
         return None
-    start += len(_PAGES_OPEN)
+    start += len(_BYTES_PAGES_OPEN)
+    end = data.find(b"\n }", start)
     old_time = b'"generated_at": ' + header.group(1) + b", "
-    # One line per kept record, each with the old time once (a JSON string holds no raw
-    # newline and no unescaped quote, so neither ",\n" nor the key can be inside a value).
-    lines_kept = data.count(b",\n", start, end) + 1
-    if lines_kept != len(before) or data.count(old_time, start, end) != len(before):
+    # One line per kept record, each with the old time once, and the time nowhere else (a
+    # JSON string holds no raw newline and no unescaped quote: neither a line break nor
+    # the key can be inside a value; the header's time is followed by a line break).
+    kept_count = len(before)
+    if end < 0 or data.count(b"\n", start, end) + 1 != kept_count:
+        return None
+    if data.count(old_time) != kept_count:
         return None
     new_time = f'"generated_at": {_json(pages.generated_at)}, '.encode()
-    lines = data[start:end].replace(old_time, new_time) + b",\n"  # each line ends with ",\n"
+    data = data.replace(old_time, new_time)  # only the pages' lines hold it
+    end = data.find(b"\n }", start)
+    view = memoryview(data)
     kept_order = sorted(before)
-    pieces = []
-    done = 0  # lines[:done] are in pieces
+    items: list[bytes | memoryview] = []  # runs of whole lines and new lines, without ",\n"
+    done = start  # where the first line not yet in `items` begins
     for url_path in sorted(edited):
         if url_path in before:
-            at = _line_start(lines, url_path, done)
-        else:  # new: before the first kept page after it
+            at = _line_start(data, url_path, done, start, end)
+        else:  # new: before the first kept page after it, or last
             following = bisect.bisect_left(kept_order, url_path)
-            at = len(lines)
+            at = end
             if following < len(kept_order):
-                at = _line_start(lines, kept_order[following], done)
+                at = _line_start(data, kept_order[following], done, start, end)
         if at < 0:
             return None
-        pieces.append(lines[done:at])
+        if at > done:  # the kept lines before it
+            items.append(view[done : at - 2 if at < end else end])
         done = at
-        if url_path in before:
-            done = lines.index(b",\n", at) + 2
+        if url_path in before:  # past its line
+            stop = data.find(b",\n", at, end)
+            done = end if stop < 0 else stop + 2
         if url_path in records:
-            line = f"  {_json(url_path)}: {_json(pages[url_path].to_json())},\n"
-            pieces.append(line.encode("utf-8"))
-    pieces.append(lines[done:])
-    block = b"".join(pieces)[:-2]  # every piece ends with ",\n"; the last line has none
+            items.append(f"  {_json(url_path)}: {_json(pages[url_path].to_json())}".encode())
+    if done < end:
+        items.append(view[done:end])
     head, _, tail = dataclasses.replace(manifest, pages={}).dumps().partition(_NO_PAGES)
-    return b"".join(
-        [head.encode("utf-8"), b' "pages": {\n', block, b"\n },\n", tail.encode("utf-8")]
-    )
+    pieces: list[bytes | memoryview] = [head.encode("utf-8"), b' "pages": {\n']
+    for index, item in enumerate(items):
+        if index:
+            pieces.append(b",\n")
+        pieces.append(item)
+    pieces += [b"\n },\n", tail.encode("utf-8")]
+    return pieces
 
 
-def _line_start(lines: bytes, url_path: str, start: int) -> int:
-    """Where the line of `url_path` begins in `lines`, searching from `start`; -1 if nowhere."""
+def _line_start(data: bytes, url_path: str, start: int, first: int, end: int) -> int:
+    """Where the line of `url_path` begins in `data`, searching from `start` up to `end`
+    (`first`: where the first line begins); -1 if nowhere."""
     key = f"  {_json(url_path)}: ".encode()
-    at = lines.find(key, start)
-    if at < 0 or (at > 0 and lines[at - 2 : at] != b",\n"):
+    at = data.find(key, start, end)
+    if at < 0 or (at != first and data[at - 2 : at] != b",\n"):
         return -1
     return at
 

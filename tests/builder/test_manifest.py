@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from ssg.builder.manifest import (
     MANIFEST_FILE,
@@ -98,7 +101,7 @@ def test_a_manifest_over_the_last_one_is_the_last_text_with_the_edited_lines_as_
 
     assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
     spliced = _spliced(new, KeptManifest(last.dumps().encode(), kept))  # not line by line
-    assert spliced == new.dumps().encode()
+    assert spliced is not None and b"".join(spliced) == new.dumps().encode()
     assert new.pages["/p006"].revalidate == Revalidate.after(41)
     assert Manifest.loads(new.dumps()) == new
 
@@ -113,3 +116,25 @@ def test_a_last_manifest_with_other_times_or_lines_is_not_spliced(tmp_path: Path
 
         assert _spliced(new, KeptManifest(text.encode(), kept)) is None
         assert (tmp_path / MANIFEST_FILE).read_text() == new.dumps()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_spliced_manifests_of_random_edits_are_dumps_text(seed: int) -> None:
+    rng = random.Random(seed)
+    kept = {f"/p{n:03}": page(f"/p{n:03}", 0.0) for n in range(0, 60, 2)}
+    last = _build_manifest("a1", 5.0, list(kept.values())).dumps().encode()
+    records = dict(kept)
+    for _ in range(rng.randint(1, 12)):
+        url_path = f"/p{rng.randrange(61):03}"
+        action = rng.choice(["remove", "change", "add"])
+        if action == "remove":
+            records.pop(url_path, None)
+        elif action == "change" or url_path not in records:
+            records[url_path] = page(url_path, 0.0, size_bytes=rng.randint(1, 999))
+    if not records:
+        return
+    new = _build_manifest("b2", 9.25, list(records.values()))
+
+    spliced = _spliced(new, KeptManifest(last, kept))
+
+    assert spliced is not None and b"".join(spliced) == new.dumps().encode()
