@@ -111,11 +111,15 @@ def _may_be_terminal() -> bool:
 
 def _console(console: Console | None = None) -> Console:
     """`console`, or a new one for stdout; piped output (CI logs) gets a wide table
-    instead of rich's 80 columns."""
+    instead of rich's 80 columns.
+
+    A new console prints text as it is: no ":name:" emoji codes (a route or file named
+    "a:fire:b" stays as written), and rich's table of emoji names is never imported.
+    """
     if console is None:
         from rich.console import Console
 
-        console = Console()
+        console = Console(emoji=False)
     if not console.is_terminal:
         console.width = max(console.width, 120)
     return console

@@ -104,8 +104,6 @@ def render_markdown(
     import cmarkgfm
     from cmarkgfm.cmark import Options
 
-    from ssg.content.highlight import render_code_block
-
     # UNSAFE keeps raw HTML (posts embed <img>, <details>, charts); GITHUB_PRE_LANG makes
     # fences come out as <pre lang="x">, which the single regex pass below keys on.
     options = (
@@ -117,6 +115,9 @@ def render_markdown(
 
     def replace(match: re.Match[str]) -> str:
         if match.group("level") is None:
+            # Pygments loads with the first fenced block: a body without code never imports it.
+            from ssg.content.highlight import render_code_block
+
             info = html.unescape(match.group("lang"))
             language = _LANGUAGE_END.split(info, maxsplit=1)[0]
             return render_code_block(html.unescape(match.group("code")), language)

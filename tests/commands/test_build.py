@@ -122,6 +122,46 @@ def test_a_build_with_nothing_changed_runs_no_event_loop(make_site: MakeSite) ->
     assert "loaded: []" in result.stdout
 
 
+def _build_and_list_modules(site: Any, names: tuple[str, ...]) -> str:
+    """`ssg build SITE` in a fresh process; its output, then which of `names` it imported."""
+    code = (
+        "import sys\nfrom ssg.cli import cli\ntry:\n"
+        f"    cli(['build', {str(site)!r}])\n"
+        "except SystemExit:\n    pass\n"
+        f"print('loaded:', [name for name in {names!r} if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    return result.stdout + result.stderr
+
+
+def test_markdown_without_fenced_code_is_rendered_without_pygments(make_site: MakeSite) -> None:
+    # Pygments (its lexer tables) loads with the first fenced block to highlight: a site,
+    # or an edited post, with no code never imports it.
+    site = make_site({**SMALL, "app/notes/page.md": "# Notes\n\nNo code here.\n"})
+    output = _build_and_list_modules(site, ("pygments.lexers", "ssg.content.highlight"))
+    assert "loaded: []" in output, output
+    assert '<h1 id="notes">Notes</h1>' in (site / "out/notes.html").read_text()
+
+
+def test_a_fenced_block_still_loads_pygments_and_is_highlighted(make_site: MakeSite) -> None:
+    site = make_site({**SMALL, "app/notes/page.md": "```python\nx = 1\n```\n"})
+    output = _build_and_list_modules(site, ("pygments.lexers",))
+    assert "loaded: ['pygments.lexers']" in output, output
+    assert '<div class="highlight">' in (site / "out/notes.html").read_text()
+
+
+def test_the_summary_prints_route_names_as_written_not_as_emoji(make_site: MakeSite) -> None:
+    # rich would turn ":fire:" into an emoji; the summary prints what is on disk, and
+    # rich's table of emoji names is not imported.
+    site = make_site({**SMALL, "app/a:fire:b/page.html": "hot"})
+    output = _build_and_list_modules(site, ("rich._emoji_codes",))
+    assert "/a:fire:b" in output, output
+    assert "\N{FIRE}" not in output
+    assert "loaded: []" in output
+
+
 def test_ctrl_c_in_a_page_function_prints_aborted_and_no_traceback(make_site: MakeSite) -> None:
     # The KeyboardInterrupt a Ctrl-C raises inside a sync load(), one page among several
     # being prepared, as a terminal's Ctrl-C lands: the tasks it ended stay quiet.
