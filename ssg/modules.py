@@ -21,7 +21,7 @@ from ssg.scope import DynamicMode, ServiceMode, current_scope
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class SiteModule:
     """One imported site module and its validated segment config.
 

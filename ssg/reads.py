@@ -76,7 +76,7 @@ ENTRY_PART_READS = frozenset({ReadKind.FIELD, ReadKind.METADATA})
 _FILE, _DIR, _VOLATILE = ReadKind.FILE, ReadKind.DIR, ReadKind.VOLATILE
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class Reads:
     """The reads of one render (or one memoized call while it runs).
 

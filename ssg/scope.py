@@ -135,7 +135,7 @@ class PageIndex:
         self.url_paths: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class DataServices:
     """Long-lived data services: one per build, one per server (never reassigned).
 
@@ -212,7 +212,7 @@ class DataServices:
             self.store.close()
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class RenderScope:
     """One render's context and its records.
 

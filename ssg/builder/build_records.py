@@ -52,7 +52,7 @@ _PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord))
 """A kept page's record is pickled as a tuple of these fields' values (checked on load)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class KeptPage:
     """One page of the last build, as the next build may reuse it.
 
@@ -76,7 +76,7 @@ class KeptPage:
     bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class KeptParams:
     """What a route's generate_static_params returned last time, and what it read.
 
@@ -94,7 +94,7 @@ class KeptParams:
     url_paths: tuple[str | None, ...] = ()
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class BuildRecords:
     """Everything kept between builds of one site into one output folder (pickled).
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the link checker (and its HTML parser) is the build's alone
     from ssg.builder.links import BrokenLink
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class RouteResult:
     """What the build did with one route (a row of the route table).
 
@@ -83,7 +83,7 @@ class RouteResult:
             self.record = replace(self.record, revalidate=value)
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class BuildResult:
     """The outcome of a successful build.
 
@@ -126,7 +126,7 @@ class BuildResult:
     changed_inputs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class PlannedPage:
     """One page the plan will render: its route, params and URL path."""
 

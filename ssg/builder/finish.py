@@ -17,7 +17,7 @@ from ssg.render.templates import template_frame
 from ssg.site import Site
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class PageJob:
     """One page for phase B.
 
@@ -37,7 +37,7 @@ class PageJob:
     reads: Reads | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class FinishedPage:
     """A written page: its record (no body, so it pickles small) and its links.
 
@@ -56,7 +56,7 @@ class FinishedPage:
     reads: Reads | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class FinishOutcome:
     """What phase B did: pages written, pages that called not_found(), page errors, and the
     CPU seconds spent reading links out of the pages (the link check's share of the build)."""

@@ -53,7 +53,7 @@ def journal_file(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.journal"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class Journal:
     """The steps of one in-place commit.
 

@@ -56,7 +56,7 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 """As `Manifest.dumps` encodes each value."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class KeptManifest:
     """The last build's manifest text and the page records it was written from (the page
     records an incremental build kept): the lines of the pages it reuses are written again

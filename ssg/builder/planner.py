@@ -25,7 +25,7 @@ from ssg.site import Site
 log = logging.getLogger("ssg.builder")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class ParamsSource:
     """A module defining generate_static_params for a route, and the params it owns.
 

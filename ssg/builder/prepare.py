@@ -29,7 +29,7 @@ RENDER_CONCURRENCY = 16
 """Pages whose data is awaited at once (their fetches overlap)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class ReadyPage:
     """A page phase A prepared (or finished), with what it read so far.
 

@@ -122,7 +122,7 @@ def build_settings(config: SiteConfig, *, include_drafts: bool, strict: bool) ->
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class BuildSummary:
     """What the build report of an unchanged build repeats from the last build.
 
@@ -143,7 +143,7 @@ class BuildSummary:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class InputSnapshot:
     """The stamps of every input of the last build, and what its report said (pickled).
 

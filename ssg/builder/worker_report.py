@@ -26,7 +26,7 @@ class PageFailure(NamedTuple):
     line: int | None
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class WorkerReport:
     """What the worker sends back: the results of one chunk, or of all chunks so far."""
 

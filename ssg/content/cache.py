@@ -55,7 +55,7 @@ CACHE_FOLDER = "content"
 """Under the site's cache folder (`cache_dir`, `.ssg` by default)."""
 
 
-@dataclass
+@dataclass(eq=False)  # identity equality: no generated __eq__
 class ContentCache:
     """The kept parses of one content folder (with one body filter).
 

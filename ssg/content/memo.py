@@ -43,7 +43,7 @@ _SPECS_KEY = "ssg.content.v1.specs"
 _CACHE_PREFIX = "ssg.content.v1.cache:"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class _Memo:
     stamps: tuple[FileStamp, ...]
     collection: Collection

@@ -154,7 +154,7 @@ def _parse_tags(tags: Iterable[str]) -> tuple[str, ...]:
     return sorted_tags(tag_list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class _Outcome:
     """What the memo holds: what every caller records (memo hits too) beside the value.
 

@@ -50,7 +50,7 @@ _META = "!meta:"
 _STORE_ERRORS = (sqlite3.Error, OSError, diskcache.Timeout)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class _Records:
     """An entry as the disk store writes it: its pickled CachedValue, its metadata, its tags."""
 

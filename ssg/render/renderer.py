@@ -114,7 +114,7 @@ def _redirect_page(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class PreparedPage:
     """A page whose data is loaded (phase 1): all that `finish_page` needs for the Jinja work.
 

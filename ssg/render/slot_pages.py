@@ -32,7 +32,7 @@ from ssg.site import Site
 log = logging.getLogger("ssg.render")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class PreparedSlot:
     """A @slot of one of the page's layouts, resolved for the URL (phase 1).
 

@@ -44,7 +44,7 @@ SPECIAL_FILES = frozenset(
 _NOT_ROUTED = (SegmentKind.PRIVATE, SegmentKind.SLOT, SegmentKind.INTERCEPTING)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class _Context:
     """What a folder inherits from the folders above it."""
 

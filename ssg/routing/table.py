@@ -16,7 +16,7 @@ from ssg.routing.segments import sort_key
 _TAILS = (SegmentKind.CATCH_ALL, SegmentKind.OPTIONAL_CATCH_ALL)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class _Matcher:
     """A non-static route compiled for matching.
 
@@ -47,7 +47,7 @@ class _Matcher:
         return params
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__
 class _Bucket:
     """The matchers for one URL segment count, split by their first segment.
 
