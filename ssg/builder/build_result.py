@@ -106,6 +106,8 @@ class BuildResult:
             "--force", "no previous build"), or None for an incremental build.
         changed_inputs: what an incremental build found changed since the last build
             (`PreviousBuild.changed_inputs`: "posts/hello.md", "layout.html").
+        never_kept: what pages read that no record keeps, so they are rendered every
+            build ("subprocess.Popen", "data cache <key>").
     """
 
     out_dir: Path
@@ -124,6 +126,7 @@ class BuildResult:
     pages_reused: int = 0
     full_render_reason: str | None = None
     changed_inputs: tuple[str, ...] = ()
+    never_kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: no generated __eq__/__hash__

@@ -151,13 +151,14 @@ class PreviousBuild:
         links = {url_path: kept.page.links for url_path, kept in self.records.pages.items()}
         return self.records.broken_links, links
 
-    def changed_inputs(self) -> list[str]:
-        """What changed since the last build, for the summary: files (templates by name,
-        paths relative to the site folder or the working directory when inside them),
-        then what is never kept ("data cache <key>", "socket.connect"); sorted, each
-        once. Empty for a full render or when nothing changed."""
+    def changed_inputs(self) -> tuple[list[str], list[str]]:
+        """What made pages render since the last build, for the summary: (the files that
+        changed: templates by name, paths relative to the site folder or the working
+        directory when inside them; what no record keeps: "data cache <key>",
+        "subprocess.Popen"), each sorted, each name once. Empty for a full render or
+        when nothing changed."""
         if self.records is None:
-            return []
+            return [], []
         keys = self.records.keys
         files, templates, volatile = set(), set(), set()
         for key_id in self.changed_ids():
@@ -178,7 +179,7 @@ class PreviousBuild:
                 files.add(self._shown(str(read[1])))
         # A template of the site is also a file of its routes (app/layout.html): named once.
         files.update(t for t in templates if os.path.join("app", t) not in files)
-        return sorted(files) + sorted(volatile)
+        return sorted(files), sorted(volatile)
 
     def _shown(self, path: str) -> str:
         """`path` relative to the site folder, else to the working directory, else as is."""

@@ -234,6 +234,7 @@ async def _build(
         raise
     finally:
         await services.aclose()
+    changed, never_kept = previous.changed_inputs()
     result = BuildResult(
         out_dir=config.out_dir,
         routes=list(results.values()),
@@ -248,7 +249,8 @@ async def _build(
         pages_rendered=len(rendered) - reused,
         pages_reused=reused,
         full_render_reason=previous.full_reason,
-        changed_inputs=tuple(previous.changed_inputs()),
+        changed_inputs=tuple(changed),
+        never_kept=tuple(never_kept),
     )
     warnings = tuple(content_warnings.messages)
     if handoff is not None:

@@ -166,6 +166,7 @@ def render_counts(result: BuildResult) -> str:
     | after an edit of the root layout | Rendered 2,563 pages, reused 0 (changed: app/layout.html) |
     | after three posts were edited  | Rendered 9 pages, reused 2,554 (changed: posts/a.md, posts/b.md, posts/c.md) |
     | after five were                | Rendered 15 pages, reused 2,548 (changed: posts/a.md, posts/b.md, posts/c.md and 2 more) |
+    | a page runs a program          | Rendered 1 page, reused 2,562 (rendered every build, as pages use subprocess.Popen) |
     | after an edit of ssg.toml      | Rendered 2,563 pages, reused 0 (full render: ssg.toml changed) |
     | `ssg build --export` after `ssg build` | Rendered 2,563 pages, reused 0 (full render: output changed) |
     """
@@ -175,11 +176,23 @@ def render_counts(result: BuildResult) -> str:
     )
     if result.full_render_reason:
         line += f" (full render: {result.full_render_reason})"
-    elif result.changed_inputs:
-        shown = ", ".join(result.changed_inputs[:3])
-        more = len(result.changed_inputs) - 3
-        line += f" (changed: {shown}{f' and {more:,} more' if more > 0 else ''})"
+    else:
+        parts = [
+            label + _first_three(names)
+            for label, names in (
+                ("changed: ", result.changed_inputs),
+                ("rendered every build, as pages use ", result.never_kept),
+            )
+            if names
+        ]
+        if parts:
+            line += f" ({'; '.join(parts)})"
     return line
+
+
+def _first_three(names: tuple[str, ...]) -> str:
+    more = len(names) - 3
+    return ", ".join(names[:3]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def schedule_note(result: BuildResult, *, drafts: bool = False) -> str:

@@ -627,6 +627,9 @@ async def test_a_page_that_runs_another_program_is_rendered_every_build(
     again = await build_site(config)
     assert (again.pages_rendered, again.pages_reused) == (1, 4)
     assert "<p>42</p>" in (site / "out/version.html").read_text()
+    assert render_counts(again) == (
+        "Rendered 1 page, reused 4 (rendered every build, as pages use subprocess.Popen)"
+    )
 
 
 def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
