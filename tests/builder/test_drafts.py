@@ -47,6 +47,17 @@ def _site(make_site: MakeSite) -> Path:
     )
 
 
+def _add_feed(site: Path) -> None:
+    """A prerendered feed of the posts (which lists a post only from its date)."""
+    (site / "ssg.toml").write_text('base_url = "https://example.org"\n')
+    (site / "app/feed.xml").mkdir()
+    (site / "app/feed.xml/route.py").write_text(
+        "import drafts_site as blog, ssg\ndynamic = 'force-static'\n"
+        "def GET(request, params):\n"
+        "    return ssg.feed(blog.posts(), url=lambda p: '/blog/' + p.slug)\n"
+    )
+
+
 async def test_build_leaves_drafts_and_future_posts_out(make_site: MakeSite) -> None:
     site = _site(make_site)
 
@@ -132,13 +143,7 @@ def test_a_drafts_build_says_the_scheduled_post_is_shown_and_only_its_feed_waits
     site = _site(make_site)
     year = time.gmtime().tm_year + 5
     (site / "content/soon.md").write_text(f"---\ntitle: Soon\ndate: {year}-01-01\n---\nS.\n")
-    (site / "ssg.toml").write_text('base_url = "https://example.org"\n')
-    (site / "app/feed.xml").mkdir()
-    (site / "app/feed.xml/route.py").write_text(
-        "import drafts_site as blog, ssg\ndynamic = 'force-static'\n"
-        "def GET(request, params):\n"
-        "    return ssg.feed(blog.posts(), url=lambda p: '/blog/' + p.slug)\n"
-    )
+    _add_feed(site)
     command = [sys.executable, "-m", "ssg", "build", str(site)]
 
     drafts = subprocess.run([*command, "--drafts"], capture_output=True, text=True, check=False)
@@ -160,13 +165,7 @@ async def test_a_drafts_builds_feed_lists_a_scheduled_post_once_it_is_due(
     # changes when the post falls due: its record's due date does, and the feed is
     # rendered again, as a cold build of the same moment gives it.
     site = _site(make_site)
-    (site / "ssg.toml").write_text('base_url = "https://example.org"\n')
-    (site / "app/feed.xml").mkdir()
-    (site / "app/feed.xml/route.py").write_text(
-        "import drafts_site as blog, ssg\ndynamic = 'force-static'\n"
-        "def GET(request, params):\n"
-        "    return ssg.feed(blog.posts(), url=lambda p: '/blog/' + p.slug)\n"
-    )
+    _add_feed(site)
     config = load_config(site)
     before = await build_site(config, clock=lambda: NOW, include_drafts=True)
     reused = await build_site(config, clock=lambda: NOW, include_drafts=True)
