@@ -9,10 +9,13 @@ the test removes a file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
 import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -117,18 +120,21 @@ async def test_ctrl_c_while_workers_start_stops_serve_without_a_traceback(
     assert process.returncode == 0, output
 
 
-async def test_a_second_ctrl_c_quits_at_once_while_a_slow_load_still_runs(
-    make_site: MakeSite,
-) -> None:
-    site_dir = make_site(
-        {
-            "app/layout.html": LAYOUT,
-            "app/slow/page.html": "<h1>Slow</h1>",
-            "app/slow/page.py": 'import held\n\ndynamic = "force-dynamic"\n\n'
-            "def load(params):\n    held.hold('load')\n    return {}\n",
-            "held.py": HELD,
-        }
-    )
+SLOW_SITE = {
+    "app/layout.html": LAYOUT,
+    "app/slow/page.html": "<h1>Slow</h1>",
+    "app/slow/page.py": 'import held\n\ndynamic = "force-dynamic"\n\n'
+    "def load(params):\n    held.hold('load')\n    return {}\n",
+    "held.py": HELD,
+}
+
+
+@contextlib.asynccontextmanager
+async def serving_a_held_load(
+    site_dir: Path,
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, list[str], asyncio.Task[int]]]:
+    """`ssg serve` of `site_dir` (its own process group) with a request for /slow whose
+    load() is held until the block ends: (the process, its output lines, the request)."""
     await build_site(load_config(site_dir))
     process = await start_serve(site_dir, 0, own_group=True)
     seen: list[str] = []
@@ -140,15 +146,23 @@ async def test_a_second_ctrl_c_quits_at_once_while_a_slow_load_still_runs(
         (site_dir / "hold").touch()  # the page's load() waits until the test is done
         request = asyncio.create_task(_get(found.group(1) + "/slow"))
         await asyncio.wait_for(read_until(process, "held: load", seen), 60)
-        os.killpg(process.pid, signal.SIGINT)
-        await asyncio.wait_for(read_until(process, "Ctrl-C again to quit at once", seen), 60)
-        os.killpg(process.pid, signal.SIGINT)  # the load is still held: quit without it
-        output = await output_at_exit(process, seen)
+        yield process, seen, request
     finally:
         (site_dir / "hold").unlink(missing_ok=True)
         if request is not None:
             request.cancel()
             await asyncio.gather(request, return_exceptions=True)
+
+
+async def test_a_second_ctrl_c_quits_at_once_while_a_slow_load_still_runs(
+    make_site: MakeSite,
+) -> None:
+    site_dir = make_site(SLOW_SITE)
+    async with serving_a_held_load(site_dir) as (process, seen, _request):
+        os.killpg(process.pid, signal.SIGINT)
+        await asyncio.wait_for(read_until(process, "Ctrl-C again to quit at once", seen), 60)
+        os.killpg(process.pid, signal.SIGINT)  # the load is still held: quit without it
+        output = await output_at_exit(process, seen)
     assert "Quitting at once" in output and "Traceback" not in output, output
     assert process.returncode == 130, output
 
@@ -161,35 +175,11 @@ async def _get(url: str) -> int:
 async def test_one_ctrl_c_stops_after_the_grace_period_naming_the_load_left_running(
     make_site: MakeSite,
 ) -> None:
-    site_dir = make_site(
-        {
-            "ssg.toml": "shutdown_grace_seconds = 0.5\n",
-            "app/layout.html": LAYOUT,
-            "app/slow/page.html": "<h1>Slow</h1>",
-            "app/slow/page.py": 'import held\n\ndynamic = "force-dynamic"\n\n'
-            "def load(params):\n    held.hold('load')\n    return {}\n",
-            "held.py": HELD,
-        }
-    )
-    await build_site(load_config(site_dir))
-    process = await start_serve(site_dir, 0, own_group=True)
-    seen: list[str] = []
-    request = None
-    try:
-        await asyncio.wait_for(read_until(process, "ssg serving", seen), 60)
-        found = re.search(r" on (http://[^\s,]+)", seen[-1])
-        assert found is not None, seen
-        (site_dir / "hold").touch()  # the page's load() returns only once the test is done
-        request = asyncio.create_task(_get(found.group(1) + "/slow"))
-        await asyncio.wait_for(read_until(process, "held: load", seen), 60)
+    site_dir = make_site({**SLOW_SITE, "ssg.toml": "shutdown_grace_seconds = 0.5\n"})
+    async with serving_a_held_load(site_dir) as (process, seen, request):
         os.killpg(process.pid, signal.SIGINT)  # one Ctrl-C
         output = await output_at_exit(process, seen)  # the load is still held
         status = await request
-    finally:
-        (site_dir / "hold").unlink(missing_ok=True)
-        if request is not None:
-            request.cancel()
-            await asyncio.gather(request, return_exceptions=True)
     assert status == 503
     assert (
         "1 function(s) of the site left running in a thread (load() of app/slow/page.py"
