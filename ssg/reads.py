@@ -208,14 +208,14 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
                 reads.own.update(((_FILE, path), (_FILE, path + "-wal")))
             elif name.startswith("file:"):  # a URI: whatever it names, not proven
                 reads.own.add((_VOLATILE, f"sqlite3.connect({name!r})"))
-    elif event in _VOLATILE_EVENTS:
+    elif event in _VOLATILE_READS:
         # Another program's output (`git log` for dates) or a connection (an HTTP client
         # such as requests or httpx, a database server): nothing a record can prove
         # unchanged, so the page is rendered every build. (ssg.fetch and the data cache
         # mark their readers volatile themselves.)
         reads = collector.get()
         if reads is not None and not _importing():
-            reads.own.add((_VOLATILE, event))
+            reads.own.add((_VOLATILE, _VOLATILE_READS[event]))
     elif event in ("os.listdir", "os.scandir"):
         reads = collector.get()
         if reads is None or _importing():
@@ -227,10 +227,17 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
             reads.own.add((_DIR, os.path.abspath(os.fsdecode(path))))
 
 
-_VOLATILE_EVENTS = frozenset(
-    {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "socket.connect"}
-)
-"""Audit events (Python's audit events table) whose result no file stamp speaks for."""
+_PROGRAM = "another program's output"
+_VOLATILE_READS = {
+    "subprocess.Popen": _PROGRAM,
+    "os.system": _PROGRAM,
+    "os.posix_spawn": _PROGRAM,  # what subprocess itself raises too, on some Pythons
+    "os.spawn": _PROGRAM,
+    "os.exec": _PROGRAM,
+    "socket.connect": "a network connection",
+}
+"""Audit events (Python's audit events table) whose result no file stamp speaks for, and
+what the build summary calls them."""
 
 
 def _importing() -> bool:

@@ -166,7 +166,7 @@ def render_counts(result: BuildResult) -> str:
     | after an edit of the root layout | Rendered 2,563 pages, reused 0 (changed: app/layout.html) |
     | after three posts were edited  | Rendered 9 pages, reused 2,554 (changed: posts/a.md, posts/b.md, posts/c.md) |
     | after five were                | Rendered 15 pages, reused 2,548 (changed: posts/a.md, posts/b.md, posts/c.md and 2 more) |
-    | a page runs a program          | Rendered 1 page, reused 2,562 (rendered every build, as pages use subprocess.Popen) |
+    | a page runs a program          | Rendered 1 page, reused 2,562 (rendered every build, as pages read another program's output) |
     | after an edit of ssg.toml      | Rendered 2,563 pages, reused 0 (full render: ssg.toml changed) |
     | `ssg build --export` after `ssg build` | Rendered 2,563 pages, reused 0 (full render: output changed) |
     """
@@ -181,7 +181,7 @@ def render_counts(result: BuildResult) -> str:
             label + _first_three(names)
             for label, names in (
                 ("changed: ", result.changed_inputs),
-                ("rendered every build, as pages use ", result.never_kept),
+                ("rendered every build, as pages read ", result.never_kept),
             )
             if names
         ]

@@ -628,7 +628,7 @@ async def test_a_page_that_runs_another_program_is_rendered_every_build(
     assert (again.pages_rendered, again.pages_reused) == (1, 4)
     assert "<p>42</p>" in (site / "out/version.html").read_text()
     assert render_counts(again) == (
-        "Rendered 1 page, reused 4 (rendered every build, as pages use subprocess.Popen)"
+        "Rendered 1 page, reused 4 (rendered every build, as pages read another program's output)"
     )
 
 
