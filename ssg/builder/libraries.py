@@ -72,9 +72,9 @@ def save_library_stamps(
         config: the site config.
         renders_all: this build rendered every page (the last build's list is dropped).
         route_inputs: the files the page records name (relative to the site folder, or
-            absolute): a site module a route
-            imports by name is an input of its pages alone; one reached another way
-            (`importlib.import_module`, a plugin folder) is kept here.
+            absolute): a site module a route imports by name is an input of its pages
+            alone; one reached another way (`importlib.import_module`, a plugin
+            folder) is kept here.
 
     Raises:
         OSError: the cache folder cannot be written.
@@ -101,7 +101,7 @@ def save_library_stamps(
 
 def changed_library(config: SiteConfig) -> str | None:
     """Why every page must be rendered: the first kept module whose file changed or is gone
-    since the last build ("a module outside the site changed (/path/lib.py)"), or that the
+    since the last build ("an imported module changed (/path/lib.py)"), or that the
     stamps are missing or unreadable; None when every module is as it was."""
     rows = _read(libraries_file(config))
     if rows is None:
