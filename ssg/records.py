@@ -25,6 +25,8 @@ from ssg.revalidate import Revalidate
 MANIFEST_VERSION = 2
 """Version 2: redirects and headers live on the page records (version 1 had a
 separate "redirects" map and fields nothing read)."""
+MANIFEST_FILE = "_ssg/manifest.json"
+"""Where a build's manifest lives in its output folder (out/)."""
 
 Headers = tuple[tuple[str, str], ...]
 """Response headers as (name, value) pairs, in order."""

@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from ssg.records import MANIFEST_FILE
+
 Stamp = tuple[int, int, int, int]
 """(mtime_ns, ctime_ns, size in bytes, inode) of a file or folder."""
 
@@ -129,7 +131,7 @@ def output_names(files: Iterable[str], page_files: Collection[str]) -> list[str]
     names: list[str] = []
     folders: set[str] = {""}
     for name in files:
-        if name not in page_files and name != _MANIFEST_FILE:
+        if name not in page_files and name != MANIFEST_FILE:
             names.append(name)
         cut = name.rfind("/")
         while cut > 0:
@@ -140,10 +142,6 @@ def output_names(files: Iterable[str], page_files: Collection[str]) -> list[str]
             cut = folder.rfind("/")
     names.extend(folders)
     return sorted(names)
-
-
-_MANIFEST_FILE = "_ssg/manifest.json"
-"""Rewritten by the no-change short cut, so stamped by its folder only."""
 
 
 def output_stamps(out_dir: Path, names: Iterable[str]) -> dict[str, Stamp | None]:

@@ -31,10 +31,11 @@ from ssg.builder.build_result import PlannedPage
 from ssg.builder.fingerprint import fingerprint
 from ssg.builder.libraries import changed_library
 from ssg.builder.links import BrokenLink
-from ssg.builder.manifest import MANIFEST_FILE, KeptManifest
+from ssg.builder.manifest import KeptManifest
 from ssg.builder.read_digests import ReadDigests
 from ssg.builder.writer import OutputWriter
 from ssg.reads import ENTRY_PART_READS, ReadKind
+from ssg.records import MANIFEST_FILE
 from ssg.routing.definitions import RouteDefinition
 from ssg.scope import DataServices
 from ssg.site import Site

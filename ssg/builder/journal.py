@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.errors import OutputDirError
+from ssg.records import MANIFEST_FILE
 from ssg.syscalls import fsync_directory, process_running, sync_file_system
 
 logger = logging.getLogger("ssg.builder")
@@ -44,7 +45,6 @@ logger = logging.getLogger("ssg.builder")
 JOURNAL_FORMAT = 1
 """Bump when the journal's fields change."""
 
-LAST_FILE = "_ssg/manifest.json"
 """Moved into out/ last: a reader that sees the new manifest sees every new file."""
 
 
@@ -152,7 +152,7 @@ def commit_in_place(
     """
     journal = Journal(
         staging_dir.name,
-        tuple(sorted(moves, key=lambda name: (name == LAST_FILE, name))),
+        tuple(sorted(moves, key=lambda name: (name == MANIFEST_FILE, name))),
         tuple(sorted(deletions)),
     )
     target = journal_file(out_dir)
@@ -189,7 +189,7 @@ def output_identity(out_dir: Path) -> tuple[int, int, int] | None:
     Every commit replaces the manifest with a new file (a new inode).
     """
     try:
-        found = (out_dir / LAST_FILE).stat()
+        found = (out_dir / MANIFEST_FILE).stat()
     except OSError:
         return None
     return (found.st_ino, found.st_size, found.st_mtime_ns)

@@ -47,10 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.builder.build_result import RouteResult
-from ssg.records import Manifest, PageRecord
+from ssg.records import MANIFEST_FILE, Manifest, PageRecord
 from ssg.site import Site
-
-MANIFEST_FILE = "_ssg/manifest.json"
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 """As `Manifest.dumps` encodes each value."""

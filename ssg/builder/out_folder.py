@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ssg.builder.journal import recover_journal
 from ssg.errors import OutputDirError
+from ssg.records import MANIFEST_FILE
 from ssg.syscalls import process_running
 
 logger = logging.getLogger("ssg.builder")
@@ -42,11 +43,7 @@ def check_out_dir(out_dir: Path, *, site_dir: Path, guarded: tuple[Path, ...]) -
             )
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputDirError(f"the output folder {out_dir} is a file; {fix}", out_dir=out_dir)
-    if (
-        out_dir.is_dir()
-        and not (out_dir / "_ssg" / "manifest.json").is_file()
-        and any(out_dir.iterdir())
-    ):
+    if out_dir.is_dir() and not (out_dir / MANIFEST_FILE).is_file() and any(out_dir.iterdir()):
         raise OutputDirError(
             f"the output folder {out_dir} holds files that are not an ssg build, and a build "
             f"replaces the whole folder; empty it or {fix}",

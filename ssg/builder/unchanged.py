@@ -38,7 +38,7 @@ from ssg.builder.build_result import BuildResult, RouteResult
 from ssg.builder.file_stamps import Stamp, module_files, output_stamps, stamp_of, take_stamps
 from ssg.builder.journal import journal_file
 from ssg.config import SiteConfig
-from ssg.records import Manifest, PagesFromText, restamped_manifest_text
+from ssg.records import MANIFEST_FILE, Manifest, PagesFromText, restamped_manifest_text
 
 if TYPE_CHECKING:  # the link checker (and its HTML parser) is the full build's alone
     from ssg.builder.links import BrokenLink
@@ -51,7 +51,6 @@ RECORDS_FOLDER = "build"
 SNAPSHOT_FORMAT = 7
 """Bump when `InputSnapshot` changes shape (7: `outputs` stamps out/'s folders, not its pages)."""
 
-MANIFEST_FILE = "_ssg/manifest.json"
 _MANIFEST_FOLDER = "_ssg"
 
 

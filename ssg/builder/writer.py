@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from ssg.builder.journal import commit_in_place, journal_file, output_identity, output_lock
 from ssg.builder.out_folder import recover_output, remove_in_background
 from ssg.errors import PublicLinkError
+from ssg.records import MANIFEST_FILE
 from ssg.syscalls import exchange_paths, fsync_directory, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
 
@@ -80,7 +81,7 @@ class OutputWriter:
             shutil.rmtree(self.staging_dir)
         self.staging_dir.mkdir(parents=True)
         # Only a previous build is a source of links (check_out_dir refuses other folders).
-        self._link_previous = (out_dir / "_ssg" / "manifest.json").is_file()
+        self._link_previous = (out_dir / MANIFEST_FILE).is_file()
         # In place: the files of out/ now, and those of them this build keeps as they are.
         self.in_place = in_place and self._link_previous
         self._existing: set[str] = _files_below(str(out_dir)) if self.in_place else set()

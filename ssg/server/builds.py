@@ -20,9 +20,10 @@ from typing import Any
 import watchfiles
 from aiohttp import web
 
-from ssg.builder.manifest import MANIFEST_FILE, load_manifest
+from ssg.builder.manifest import load_manifest
 from ssg.config import SiteConfig
 from ssg.errors import BuildNotFoundError
+from ssg.records import MANIFEST_FILE
 from ssg.server.page_responses import PrebuiltResponse
 from ssg.server.pins import remove_pin
 from ssg.server.served_build import BuildOptions, ServedBuild, load_build, preload_build

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from ssg.builder.manifest import MANIFEST_FILE
+from ssg.records import MANIFEST_FILE
 from ssg.server.responses import IMMUTABLE_CACHE_CONTROL, PUBLIC_FILE_CACHE_CONTROL
 from ssg.theme import ASSETS_URL_PREFIX
 

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from ssg.builder.manifest import (
-    MANIFEST_FILE,
     KeptManifest,
     StampedPages,
     _spliced,
     write_manifest,
 )
-from ssg.records import Manifest, PageRecord
+from ssg.records import MANIFEST_FILE, Manifest, PageRecord
 from ssg.revalidate import Revalidate
 
 

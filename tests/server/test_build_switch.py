@@ -16,8 +16,7 @@ import aiohttp
 import pytest
 
 from ssg.builder.builder import build_site
-from ssg.builder.manifest import MANIFEST_FILE
-from ssg.records import make_etag
+from ssg.records import MANIFEST_FILE, make_etag
 from ssg.server.app import SWITCH_KEY
 from ssg.server.builds import BuildSwitch
 from ssg.syscalls import exchange_paths
