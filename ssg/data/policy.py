@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from ssg.data.keys import sorted_tags
-from ssg.data.store import LOOP_WAIT_SECONDS
+from ssg.data.threaded import LOOP_WAIT_SECONDS
 from ssg.errors import ArgumentError
 from ssg.reads import Read, ReadKind, collect_reads, note_group, note_read
 from ssg.revalidate import Revalidate

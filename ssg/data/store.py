@@ -35,10 +35,6 @@ FORMAT = "ssg-data-cache/3"
 SIZE_LIMIT_BYTES = 2**30
 """Disk budget of the cache (diskcache culls the least recently stored entries beyond it)."""
 
-LOOP_WAIT_SECONDS = 0.02
-"""How long a sync call on a server's event loop waits for the store's thread before
-the lookup counts as a miss (`get(..., wait_seconds=)`)."""
-
 _FORMAT_KEY = "format"
 _ENTRY = "entry:"
 # "!" sorts before every other key's first character, so the expiry sweep lists the

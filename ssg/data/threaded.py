@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("ssg.data")
 
+LOOP_WAIT_SECONDS = 0.02
+"""How long a sync call on a server's event loop waits for the store's thread before
+the lookup counts as a miss (`get(..., wait_seconds=)`)."""
+
 T = TypeVar("T")
 E = TypeVar("E")
 

@@ -46,13 +46,18 @@ def make_services(
         DataServices with in-process dispatch for relative fetches, the data
         cache under `cache_dir/data` and parsed content kept under `cache_dir/content`. The caller closes them with `aclose()`.
     """
-    from ssg.data.store import DataStore
+    if store is None and mode is ServiceMode.SERVE:
+        from ssg.data.store import DataStore
 
-    if store is None:
-        # A server keeps sqlite off its event loop; a build forks and keeps it inline.
-        store = DataStore(
-            site.config.cache_dir / "data", clock=clock, own_thread=mode is ServiceMode.SERVE
-        )
+        # A server keeps sqlite off its event loop, and opens it (and says what is wrong
+        # with it) at its start.
+        store = DataStore(site.config.cache_dir / "data", clock=clock, own_thread=True)
+    elif store is None:
+        from ssg.data.lazy_store import LazyDataStore
+
+        # A build forks and keeps sqlite inline; it opens the store when a page first
+        # reads or stores an entry (most rebuilds never do).
+        store = LazyDataStore(site.config.cache_dir / "data", clock=clock)
     return DataServices(
         mode=mode,
         clock=clock,
