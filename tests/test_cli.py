@@ -85,6 +85,37 @@ def test_user_error_prints_message_without_traceback(make_site: MakeSite) -> Non
     assert "[...b]" in result.stderr
 
 
+def test_a_failed_static_page_is_named_by_its_url_once(make_site: MakeSite) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "{{ 1 / 0 }}"})
+    result = run_ssg("build", str(site))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: /: app/page.html:1: ZeroDivisionError: division by zero"
+    ]
+
+
+def test_failed_pages_of_a_dynamic_route_name_the_urls_and_the_route(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/about/page.html": "{{ 1 / 0 }}",
+            "app/blog/[slug]/page.html": "{{ missing.attr }}",
+            "app/blog/[slug]/page.py": "def generate_static_params(params):\n"
+            "    return [{'slug': s} for s in ('a', 'b', 'c d', 'e')]\n",
+        }
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: 5 pages failed to render:",
+        "  - /about: app/about/page.html:1: ZeroDivisionError: division by zero",
+        "  - /blog/a, /blog/b and 2 more pages (route /blog/[slug]): "
+        "app/blog/[slug]/page.html:1: UndefinedError: 'missing' is undefined",
+    ]
+
+
 def test_a_misspelt_config_key_fails_with_the_fix(make_site: MakeSite) -> None:
     site = make_site(
         {"ssg.toml": 'titel = "Mine"\n', "app/layout.html": LAYOUT, "app/page.html": "x"}

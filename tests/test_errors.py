@@ -151,15 +151,15 @@ def test_a_bad_cache_option_is_an_argument_error_at_decoration() -> None:
 
 def test_pages_failing_with_one_message_share_a_line_of_the_build_error() -> None:
     def failed(url_path: str, message: str) -> BuildError:
-        where = f"/blog/[slug] ({url_path})"
+        where = f"{url_path} (route /blog/[slug])"
         return BuildError(f"{where}: {message}", route_pattern="/blog/[slug]", url_path=url_path)
 
     syntax = "app/blog/[slug]/page.html:3: template syntax error: No filter named 'nosuch'."
     failures = [failed(f"/blog/{n}", syntax) for n in "abcd"] + [failed("/blog/e", "other")]
     error = PagesFailedError([*failures, failed("/blog/f", syntax)], shown=20)
     assert str(error).splitlines() == [
-        "6 page(s) failed to render:",
-        f"  - /blog/[slug] (5 pages: /blog/a, /blog/b, +3 more): {syntax}",
-        "  - /blog/[slug] (/blog/e): other",
+        "6 pages failed to render:",
+        f"  - /blog/a, /blog/b and 3 more pages (route /blog/[slug]): {syntax}",
+        "  - /blog/e (route /blog/[slug]): other",
     ]
     assert len(error.failures) == 6

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 from ssg.builder.links import LinkReader, is_internal
 from ssg.builder.writer import OutputWriter
 from ssg.errors import BuildError, NotFound, SsgError
+from ssg.errors.base import page_label
 from ssg.reads import Reads, collect_reads
 from ssg.records import PageRecord
 from ssg.render.rendered_page import RenderedPage
@@ -72,7 +72,7 @@ def page_error(site: Site, route_pattern: str, url_path: str, exc: BaseException
 
     The cause stays in __cause__.
     """
-    where = f"{route_pattern} ({unquote(url_path)})"
+    where = page_label(route_pattern, url_path)
     file, line = _failure_location(site, exc)
     if isinstance(exc, SsgError):
         # Messages that already name the page (a relative fetch with no route) keep theirs.

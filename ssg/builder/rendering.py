@@ -16,6 +16,7 @@ from ssg.builder.prepare import ReadyPage, prepare_all
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.writer import OutputWriter, handler_output_file, page_output_file
 from ssg.errors import OutputConflictError, PagesFailedError, SsgError
+from ssg.errors.base import page_label
 from ssg.render.renderer import PreparedPage
 from ssg.routing.definitions import RouteKind
 from ssg.scope import DataServices
@@ -126,8 +127,8 @@ async def render_pages(
         if other.url_path != url_path and finished[other.url_path].record.etag != page.record.etag:
             errors.append(
                 OutputConflictError(
-                    f"{other.url_path} ({other.route.route_pattern}) and "
-                    f"{url_path} ({items[url_path].route.route_pattern}) would both be "
+                    f"{page_label(other.route.route_pattern, other.url_path)} and "
+                    f"{page_label(items[url_path].route.route_pattern, url_path)} would both be "
                     f"written to {output_file} with different content; rename one "
                     "of the routes or drop one URL from generate_static_params",
                     output_file=output_file,

@@ -18,6 +18,7 @@ from ssg.builder.static_hosts import (
 )
 from ssg.builder.writer import OutputWriter
 from ssg.errors import OutputConflictError
+from ssg.errors.base import page_label
 from ssg.records import Manifest, PageRecord, RenderKind
 from ssg.render.special_pages import render_not_found
 from ssg.revalidate import Revalidate
@@ -42,7 +43,7 @@ def _check_public_files(site: Site, rendered: dict[str, tuple[PlannedPage, Finis
         item = pages.get(relative)
         if item is not None or relative in reserved or relative.split("/")[0] in reserved:
             owner = (
-                f"the page {item.url_path} ({item.route.route_pattern})"
+                f"the page {page_label(item.route.route_pattern, item.url_path)}"
                 if item
                 else "a file ssg writes itself (404.html, _assets/, _ssg/)"
             )

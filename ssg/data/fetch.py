@@ -16,6 +16,7 @@ from ssg.data.keys import fetch_data_key, fetch_memo_key, normalize_headers
 from ssg.data.policy import RevalidateOption, make_policy, run_cached
 from ssg.data.response import FetchResponse
 from ssg.errors import FetchError
+from ssg.errors.base import page_label
 from ssg.scope import current_scope
 
 if TYPE_CHECKING:
@@ -307,4 +308,4 @@ def _where(scope: RenderScope | None) -> str:
     """' while rendering /blog/a (route /blog/[slug])', or '' outside a render."""
     if scope is None:
         return ""
-    return f" while rendering {scope.url_path} (route {scope.route_pattern})"
+    return f" while rendering {page_label(scope.route_pattern, scope.url_path)}"

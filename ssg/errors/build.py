@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from ssg.errors.base import SsgError
+from ssg.errors.base import SsgError, page_label
 
 
 class BuildError(SsgError):
@@ -42,12 +42,14 @@ class PagesFailedError(SsgError):
 
     The message lists one line per distinct failure: pages of one route that
     failed with the same message (a template's syntax error fails every page
-    that uses it) share a line naming how many pages and the first two URLs.
+    that uses it) share a line naming the first two URLs and how many more.
+    A page is named as `page_label` names it (its URL; its route where they differ).
 
     | failures                                             | a line of the message |
     | ---------------------------------------------------- | --------------------- |
-    | /blog/[slug] (/blog/a): x.html:3: error E, the same for /blog/b, /blog/c | `/blog/[slug] (3 pages: /blog/a, /blog/b, +1 more): x.html:3: error E` |
-    | /blog/[slug] (/blog/a): error E                      | `/blog/[slug] (/blog/a): error E` |
+    | /blog/a, /blog/b, /blog/c of /blog/[slug]: x.html:3: error E | `/blog/a, /blog/b and 1 more page (route /blog/[slug]): x.html:3: error E` |
+    | /blog/a of /blog/[slug]: error E                     | `/blog/a (route /blog/[slug]): error E` |
+    | /about of /about: error E                            | `/about: error E` |
 
     Attributes:
         failures: every error (BuildError or OutputConflictError), by URL.
@@ -61,21 +63,22 @@ class PagesFailedError(SsgError):
         text = "\n".join(f"  - {line}" for line in lines[:shown])
         more = len(lines) - shown
         if more > 0:
-            text += f"\n  ... and {more} more"
-        super().__init__(f"{len(self.failures)} page(s) failed to render:\n{text}")
+            text += f"\n  ... and {more:,} more"
+        count = len(self.failures)
+        pages = "1 page" if count == 1 else f"{count:,} pages"
+        super().__init__(f"{pages} failed to render:\n{text}")
 
 
 def _grouped_lines(failures: Sequence[SsgError]) -> list[str]:
     """One line per failure, pages of one route failing with one message merged (in order)."""
-    groups: dict[tuple[str, str], list[str]] = {}  # (route, message after the URL): URLs
+    groups: dict[tuple[str, str], list[str]] = {}  # (route, message after the page): URLs
     lines: list[str | tuple[str, str]] = []
     for error in failures:
         text = str(error)
         if not isinstance(error, BuildError):
             lines.append(text)
             continue
-        url = unquote(error.url_path)
-        where = f"{error.route_pattern} ({url})"
+        where = page_label(error.route_pattern, error.url_path)
         if not text.startswith(where):
             lines.append(text)
             continue
@@ -83,7 +86,7 @@ def _grouped_lines(failures: Sequence[SsgError]) -> list[str]:
         if key not in groups:
             groups[key] = []
             lines.append(key)
-        groups[key].append(url)
+        groups[key].append(error.url_path)
     out = []
     for line in lines:
         if isinstance(line, str):
@@ -92,10 +95,15 @@ def _grouped_lines(failures: Sequence[SsgError]) -> list[str]:
         route_pattern, rest = line
         urls = groups[line]
         if len(urls) == 1:
-            out.append(f"{route_pattern} ({urls[0]}){rest}")
+            out.append(f"{page_label(route_pattern, urls[0])}{rest}")
             continue
-        named = ", ".join(urls[:2]) + (f", +{len(urls) - 2} more" if len(urls) > 2 else "")
-        out.append(f"{route_pattern} ({len(urls)} pages: {named}){rest}")
+        named = [unquote(url) for url in urls[:2]]
+        more = len(urls) - 2
+        if more:
+            listed = f"{named[0]}, {named[1]} and {more:,} more page{'' if more == 1 else 's'}"
+        else:
+            listed = f"{named[0]} and {named[1]}"
+        out.append(f"{listed} (route {route_pattern}){rest}")
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ssg.errors.base import SsgError
+from ssg.errors.base import SsgError, page_label
 
 
 class BuildNotFoundError(SsgError, FileNotFoundError):
@@ -67,7 +67,7 @@ class RenderTimeoutError(SsgError, TimeoutError):
         self.route_pattern = route_pattern
         self.timeout_seconds = timeout_seconds
         super().__init__(
-            f"rendering {url_path} (route {route_pattern}) took longer than "
+            f"rendering {page_label(route_pattern, url_path)} took longer than "
             f"render_timeout_seconds = {timeout_seconds:g} s and was stopped. Find what its "
             "load() or fetches wait for (an upstream that never answers?), or raise "
             "render_timeout_seconds in ssg.toml."

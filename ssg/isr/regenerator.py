@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ssg.errors import RenderTimeoutError, SsgError
+from ssg.errors.base import page_label
 from ssg.isr.freshness import retry_delay_seconds
 from ssg.revalidate import Revalidate
 from ssg.scope import Clock
@@ -258,10 +259,9 @@ class Regenerator(Generic[T]):
                 )
         if background:
             logger.error(
-                "Regenerating %s (route %s) failed: %s [digest %s]\n  Still serving the last "
+                "Regenerating %s failed: %s [digest %s]\n  Still serving the last "
                 "good page; the next try starts no sooner than %gs from now.",
-                url_path,
-                route_pattern,
+                page_label(route_pattern, url_path),
                 shown,
                 digest,
                 delay,
@@ -269,10 +269,9 @@ class Regenerator(Generic[T]):
             )
         else:
             logger.error(
-                "Rendering %s (route %s) on demand failed: %s [digest %s]\n  Answered with "
+                "Rendering %s on demand failed: %s [digest %s]\n  Answered with "
                 "the error page (500, showing the digest); nothing was cached.",
-                url_path,
-                route_pattern,
+                page_label(route_pattern, url_path),
                 shown,
                 digest,
                 exc_info=exc_info,

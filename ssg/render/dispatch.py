@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from ssg.data.response import FetchResponse
 from ssg.errors import FetchError
+from ssg.errors.base import page_label
 from ssg.render.renderer import make_scope, render_match
 from ssg.route_handlers.invoke import allowed_methods
 from ssg.route_handlers.request import Request
@@ -48,7 +49,7 @@ class InProcessDispatcher:
             closest = self.site.table.closest(url_path)
             if closest not in handlers:
                 closest = _closest_of(url_path, handlers)
-            page = f"{caller.route_pattern} ({caller.url_path})" if caller else "this site"
+            page = page_label(caller.route_pattern, caller.url_path) if caller else "this site"
             source_file, line = self._calling_site_line()
             at = f" at {source_file}:{line}" if source_file else ""
             hint = f" The closest route handler is {closest}." if closest else ""

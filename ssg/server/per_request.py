@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from ssg.errors.base import page_label
 from ssg.isr.regenerator import make_digest
 from ssg.records import PageRecord
 from ssg.render.rendered_page import RenderedPage
@@ -89,10 +90,9 @@ async def run_route_handler(
     except Exception as exc:
         digest = make_digest()
         logger.error(
-            "Route handler %s %s (route %s, %s) raised: %s [digest %s]",
+            "Route handler %s %s in %s raised: %s [digest %s]",
             method,
-            match.url_path,
-            match.route.route_pattern,
+            page_label(match.route.route_pattern, match.url_path),
             site.relative(module.source_file),
             exc,
             digest,

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from ssg.errors.base import page_label
 from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest
@@ -228,10 +229,9 @@ class SiteHandler:
             # Joined a background regeneration that another worker's lock skipped.
             digest = make_digest()
             logger.error(
-                "Rendering %s (route %s) on demand produced nothing [digest %s]: another "
+                "Rendering %s on demand produced nothing [digest %s]: another "
                 "worker held its lock; answered 500, the next request renders it.",
-                match.url_path,
-                match.route.route_pattern,
+                page_label(match.route.route_pattern, match.url_path),
                 digest,
             )
             return await self.error_page(request, match, digest)
@@ -250,9 +250,8 @@ class SiteHandler:
         except Exception as exc:
             digest = make_digest()
             logger.error(
-                "Rendering %s (route %s) failed: %s [digest %s]",
-                match.url_path,
-                match.route.route_pattern,
+                "Rendering %s failed: %s [digest %s]",
+                page_label(match.route.route_pattern, match.url_path),
                 exc,
                 digest,
                 exc_info=exc,

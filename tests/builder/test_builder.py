@@ -466,7 +466,7 @@ async def test_relative_fetch_without_a_route_names_page_url_and_closest(
     with pytest.raises(BuildError) as info:
         await build(site)
     message = str(info.value)
-    assert "/list (/list) fetched '/api/post' at app/list/page.py:3" in message
+    assert "/list fetched '/api/post' at app/list/page.py:3" in message
     assert "closest route handler is /api/posts" in message
     cause = info.value.__cause__
     assert isinstance(cause, FetchError)
@@ -539,7 +539,7 @@ async def test_a_prerendered_handler_that_returns_nothing_fails_the_build(
     with pytest.raises(PagesFailedError) as info:
         await build(site)
     assert (
-        "/api/[name] (3 pages: /api/a.json, /api/b.json, +1 more): app/api/[name]/route.py: "
+        "/api/a.json, /api/b.json and 1 more page (route /api/[name]): app/api/[name]/route.py: "
         "GET returned None (a missing return?)"
     ) in str(info.value)
     assert "ssg.Response(status=204)" in str(info.value)

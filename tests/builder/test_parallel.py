@@ -133,7 +133,7 @@ async def test_template_error_in_a_child_page_names_the_template_file_and_line(
     site = make_site(
         {**NUMBERED, "app/[n]/page.py": NUMBERED["app/[n]/page.py"].replace("none", "9")}
     )
-    with pytest.raises(BuildError, match=r"/\[n\] \(/9\): .*app/\[n\]/page.html:2") as info:
+    with pytest.raises(BuildError, match=r"/9 \(route /\[n\]\): .*app/\[n\]/page.html:2") as info:
         await build(site)
     assert (info.value.route_pattern, info.value.url_path) == ("/[n]", "/9")
     assert (info.value.source_file, info.value.line) == ("app/[n]/page.html", 2)
@@ -149,10 +149,10 @@ async def test_errors_of_both_processes_are_listed_by_url(
 ) -> None:
     template = "n={{ params.n }}\n{% if params.n in ('2', '9') %}{{ missing.attr }}{% endif %}"
     site = make_site({**NUMBERED, "app/[n]/page.html": template})
-    with pytest.raises(PagesFailedError, match=r"2 page\(s\) failed to render") as info:
+    with pytest.raises(PagesFailedError, match=r"2 pages failed to render") as info:
         await build(site)
     # One template error, two pages: one line naming both, by URL.
-    assert "/[n] (2 pages: /2, /9): " in str(info.value)
+    assert "/2 and /9 (route /[n]): " in str(info.value)
     failures = info.value.failures
     assert all(isinstance(f, BuildError) for f in failures)
     assert [(f.url_path, f.source_file, f.line) for f in failures] == [

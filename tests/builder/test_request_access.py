@@ -126,6 +126,6 @@ async def test_no_route_error_names_the_page_once(make_site: MakeSite, build: Bu
     with pytest.raises(BuildError) as info:
         await build(site)
     assert str(info.value).startswith(
-        "/p (/p) fetched '/api/nothing-like-it' at app/p/page.py:3, but no route"
+        "/p fetched '/api/nothing-like-it' at app/p/page.py:3, but no route"
     )
-    assert str(info.value).count("/p (/p)") == 1
+    assert "(/p)" not in str(info.value) and "(route /p)" not in str(info.value)
