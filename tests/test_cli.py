@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,20 @@ def test_build_prints_the_route_table(make_site: MakeSite) -> None:
     assert any(line.startswith("ƒ") and "/api/x" in line for line in lines)
     assert "pages/s" in result.stdout
     assert (site / "out/blog/a.html").is_file()
+
+
+def test_a_one_page_build_is_summed_up_in_the_singular(make_site: MakeSite) -> None:
+    site = make_site({"app/layout.html": LAYOUT, "app/page.html": "home"})
+    result = run_ssg("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert "Link check: " in result.stdout and ", 0 broken links" in result.stdout
+    assert "Rendered 1 page, reused 0 (full render: no previous build)" in result.stdout
+    (built,) = [line for line in result.stdout.splitlines() if line.startswith("Built ")]
+    assert re.fullmatch(
+        r"Built 1 route \(1 static\), 1 page in \d+\.\d\d s \((1 page|[\d.,]+ pages)/s\) -> .*",
+        built,
+    ), built
+    assert not re.search(r"\b1 pages\b|\(s\)", result.stdout + result.stderr)
 
 
 def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> None:

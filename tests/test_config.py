@@ -172,7 +172,7 @@ def test_each_problem_names_the_file_the_key_and_the_fix(
     assert problem.key == key
     assert message in problem.message
     assert fix in str(problem)
-    assert str(error).startswith(f"{error.source_file}: 1 problem(s)")
+    assert str(error).startswith(f"{error.source_file}: 1 problem in the config")
     assert message in str(error)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "ssg"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("ssg.plural",),
     ("ssg.errors",),
     ("ssg.revalidate", "ssg.syscalls", "ssg.base_path", "ssg.reads"),
     ("ssg.records", "ssg.scope"),

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from ssg.builder.links import LinkReader, is_internal
 from ssg.builder.writer import OutputWriter
-from ssg.errors import BuildError, NotFound, SsgError
-from ssg.errors.base import page_label
+from ssg.errors import BuildError, NotFound, SsgError, page_label
 from ssg.reads import Reads, collect_reads
 from ssg.records import PageRecord
 from ssg.render.rendered_page import RenderedPage

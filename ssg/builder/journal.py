@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.errors import OutputDirError
+from ssg.plural import plural
 from ssg.records import MANIFEST_FILE
 from ssg.syscalls import fsync_directory, process_running, sync_file_system
 
@@ -230,9 +231,9 @@ def recover_journal(out_dir: Path) -> bool:
                 raise _unfinished(out_dir, exc) from exc
             logger.warning(
                 "A build stopped while updating %s (killed, or a disk error): finished its update "
-                "(%d files).",
+                "(%s).",
                 out_dir,
-                len(journal.moves) + len(journal.deletions),
+                plural(len(journal.moves) + len(journal.deletions), "file"),
             )
         target.unlink()
     if journal is not None:

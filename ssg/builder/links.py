@@ -18,6 +18,8 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from selectolax.lexbor import LexborCSSSelector, LexborDocumentOptions, LexborHTMLParser
 
+from ssg.plural import plural
+
 # The elements whose attribute names a resource the browser loads or navigates to
 # (HTML Living Standard, "links" and "embedded content").
 _HREF_TAGS = frozenset({"a", "area", "link"})
@@ -264,10 +266,10 @@ def canonical_url_path(path: str) -> str:
 def broken_links_message(broken: list[BrokenLink]) -> str:
     """The report of broken links: at most MAX_SHOWN, then how many more."""
     shown = broken[:MAX_SHOWN]
-    lines = [f"{len(broken)} broken link(s) in the build output:"]
+    lines = [f"{plural(len(broken), 'broken link')} in the build output:"]
     lines += [f"  - {link}" for link in shown]
     if len(broken) > len(shown):
-        lines.append(f"  ... and {len(broken) - len(shown)} more")
+        lines.append(f"  ... and {len(broken) - len(shown):,} more")
     return "\n".join(lines)
 
 

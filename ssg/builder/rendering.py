@@ -15,8 +15,7 @@ from ssg.builder.parallel import finish_pages
 from ssg.builder.prepare import ReadyPage, prepare_all
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.writer import OutputWriter, handler_output_file, page_output_file
-from ssg.errors import OutputConflictError, PagesFailedError, SsgError
-from ssg.errors.base import page_label
+from ssg.errors import OutputConflictError, PagesFailedError, SsgError, page_label
 from ssg.render.renderer import PreparedPage
 from ssg.routing.definitions import RouteKind
 from ssg.scope import DataServices

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ssg.builder.build_result import BuildResult, RouteResult
+from ssg.plural import plural
 from ssg.records import RenderKind
 from ssg.routing.definitions import RouteKind
 
@@ -99,20 +100,19 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
     _print(console, _route_table(rows, console.width))
     for line in LEGEND:
         _print(console, f"[dim]{line}[/dim]")
-    rate = result.pages_written / result.seconds if result.seconds > 0 else 0.0
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     broken = len(result.broken_links)
     _print(
         console,
         f"[dim]Link check: {result.link_check_seconds:.2f} s of CPU, "
-        f"{_count(broken, 'broken link')}{' (listed above)' if broken else ''}[/dim]",
+        f"{plural(broken, 'broken link')}{' (listed above)' if broken else ''}[/dim]",
     )
     _print(console, f"[dim]{escape(render_counts(result))}[/dim]")
     _print(
         console,
-        f"[bold green]Built[/] {_count(len(result.routes), 'route')} ({summary}), "
-        f"{_count(result.pages_written, 'page')} in {result.seconds:.2f} s ({rate:,.0f} pages/s) "
-        f"-> {escape(str(result.out_dir))}",
+        f"[bold green]Built[/] {plural(len(result.routes), 'route')} ({summary}), "
+        f"{plural(result.pages_written, 'page')} in {result.seconds:.2f} s"
+        f"{page_rate(result.pages_written, result.seconds)} -> {escape(str(result.out_dir))}",
     )
     if result.next_due_at is not None:
         _print(console, schedule_note(result, drafts=drafts))
@@ -219,6 +219,20 @@ def schedule_note(result: BuildResult, *, drafts: bool = False) -> str:
     return f"Next scheduled post falls due at {when}: `ssg serve` publishes it then"
 
 
-def _count(number: int, noun: str) -> str:
-    """ "1 page", "2 pages"."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+def page_rate(pages: int, seconds: float) -> str:
+    """The summary's pages per second, in parentheses after a space; nothing when no page
+    was written or no time was measured.
+
+    | pages, seconds | result |
+    | --- | --- |
+    | 2563, 2.12 | " (1,209 pages/s)" |
+    | 1, 0.19 | " (5.3 pages/s)" (under ten: two significant digits, never "0 pages/s") |
+    | 1, 1.0 | " (1 page/s)" |
+    | 1, 25.0 | " (0.04 pages/s)" |
+    | 0, 0.05 | "" |
+    """
+    if pages == 0 or seconds <= 0:
+        return ""
+    rate = pages / seconds
+    shown = f"{rate:,.0f}" if rate >= 10 else f"{rate:.2g}"  # 1,209 / 5.3 / 1 / 0.04
+    return f" ({shown} page{'' if shown == '1' else 's'}/s)"

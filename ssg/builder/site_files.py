@@ -17,8 +17,7 @@ from ssg.builder.static_hosts import (
     warn_mime_types,
 )
 from ssg.builder.writer import OutputWriter
-from ssg.errors import OutputConflictError
-from ssg.errors.base import page_label
+from ssg.errors import OutputConflictError, page_label
 from ssg.records import Manifest, PageRecord, RenderKind
 from ssg.render.special_pages import render_not_found
 from ssg.revalidate import Revalidate

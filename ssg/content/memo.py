@@ -21,6 +21,7 @@ from ssg.content.parsing import FilterRef, LoadedFile, load_entries
 from ssg.content.problems import ContentProblem, log_problems
 from ssg.content.scan import FileStamp, scan_content
 from ssg.content.specs import CollectionSpec, read_collection_specs
+from ssg.plural import plural
 from ssg.reads import paused
 from ssg.scope import ServiceMode
 
@@ -169,8 +170,8 @@ def preload_collections(services: DataServices, cache_dir: Path) -> int:
         loaded += 1
     if loaded:
         logger.info(
-            "Loaded the %d content collection(s) read last time in %.1f s, off the event loop.",
-            loaded,
+            "Loaded the %s read last time in %.1f s, off the event loop.",
+            plural(loaded, "content collection"),
             time.monotonic() - started,
         )
     return loaded
@@ -250,10 +251,9 @@ def reload_collection(
             cache.save()
         if len(stale) > len(to_parse):
             logger.info(
-                "Content in %s: %d file(s) unchanged since they were parsed (kept in %s), "
-                "%d parsed.",
+                "Content in %s: %s unchanged since parsed (kept in %s), %d parsed.",
                 content_dir,
-                len(stale) - len(to_parse),
+                plural(len(stale) - len(to_parse), "file"),
                 cache.file.parent,
                 len(to_parse),
             )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.errors import ContentError
+from ssg.plural import plural
 
 logger = logging.getLogger("ssg.content")
 
@@ -52,8 +53,8 @@ def log_problems(problems: list[ContentProblem], content_dir: Path) -> None:
     hidden = len(problems) - PROBLEMS_SHOWN
     if hidden > 0:
         logger.warning(
-            "... and %d more content problem(s) in %s (ssg build --strict fails on them).",
-            hidden,
+            "... and %s in %s (ssg build --strict fails on them).",
+            plural(hidden, "more content problem"),
             content_dir,
         )
 
@@ -67,8 +68,10 @@ def strict_error(problems: Sequence[ContentProblem]) -> ContentError:
     others = [f"\n  {problem}" for problem in problems[1:PROBLEMS_SHOWN]]
     hidden = len(problems) - 1 - len(others)
     if hidden > 0:
-        others.append(f"\n  ... and {hidden} more")
+        others.append(f"\n  ... and {hidden:,} more")
     suffix = (
-        f" (and {len(problems) - 1} more content problem(s):{''.join(others)})" if others else ""
+        f" (and {plural(len(problems) - 1, 'more content problem')}:{''.join(others)})"
+        if others
+        else ""
     )
     return ContentError(first.message + suffix, source_file=first.source_file, line=first.line)

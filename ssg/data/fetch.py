@@ -15,8 +15,7 @@ from urllib.parse import urlencode, urlsplit
 from ssg.data.keys import fetch_data_key, fetch_memo_key, normalize_headers
 from ssg.data.policy import RevalidateOption, make_policy, run_cached
 from ssg.data.response import FetchResponse
-from ssg.errors import FetchError
-from ssg.errors.base import page_label
+from ssg.errors import FetchError, page_label
 from ssg.scope import current_scope
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ Import them from here (`from ssg.errors import BuildError`): this is their one
 name (each class's `__module__` says so, as httpx does for its package). The
 modules of this package group them by where they happen: `base` (SsgError),
 `signals`, `config`, `routing`, `site_files`, `api`, `dynamic`, `build`, `serve`.
+`page_label` is how every message names a page ("/blog/a (route /blog/[slug])").
 
 User errors derive from `SsgError`: the CLI prints their message (no
 traceback) and exits 1. Anything else is a bug in ssg and keeps its traceback.
@@ -59,7 +60,7 @@ from ssg.errors.api import (
     OutsideRenderError,
     RevalidateError,
 )
-from ssg.errors.base import SsgError
+from ssg.errors.base import SsgError, page_label
 from ssg.errors.build import (
     BrokenLinksError,
     BuildError,
@@ -129,6 +130,7 @@ __all__ = [
     "SsgError",
     "TemplateError",
     "WorkerExitError",
+    "page_label",
 ]
 
 for _name in __all__:

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ssg.errors.base import SsgError, page_label
+from ssg.plural import plural
 
 
 class BuildError(SsgError):
@@ -64,9 +65,7 @@ class PagesFailedError(SsgError):
         more = len(lines) - shown
         if more > 0:
             text += f"\n  ... and {more:,} more"
-        count = len(self.failures)
-        pages = "1 page" if count == 1 else f"{count:,} pages"
-        super().__init__(f"{pages} failed to render:\n{text}")
+        super().__init__(f"{plural(len(self.failures), 'page')} failed to render:\n{text}")
 
 
 def _grouped_lines(failures: Sequence[SsgError]) -> list[str]:
@@ -147,7 +146,8 @@ class PublicLinkError(SsgError):
         self.links = list(links)
         lines = "\n".join(f"  - {link} -> {target}" for link, target in self.links)
         super().__init__(
-            f"{len(self.links)} symbolic link(s) in public/ point outside the site, and ssg "
+            f"{plural(len(self.links), 'symbolic link')} in public/ "
+            f"point{'s' if len(self.links) == 1 else ''} outside the site, and ssg "
             f"publishes nothing from outside it:\n{lines}\n"
             "Copy the file into public/ instead of linking it (cp --dereference), or point "
             "the link at a file inside the site."
@@ -161,8 +161,8 @@ class ExportError(SsgError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(
-            f'output = "export" writes plain files only, but {len(self.problems)} route(s) '
-            f"need a server:\n{lines}"
+            f'output = "export" writes plain files only, but {plural(len(self.problems), "route")} '
+            f"need{'s' if len(self.problems) == 1 else ''} a server:\n{lines}"
         )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.errors.base import SsgError
+from ssg.plural import plural
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class ConfigError(SsgError):
         self.source_file = source_file
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{source_file}: {len(self.problems)} problem(s) in the config:\n{lines}")
+        super().__init__(
+            f"{source_file}: {plural(len(self.problems), 'problem')} in the config:\n{lines}"
+        )
 
 
 class SiteNotFoundError(SsgError, FileNotFoundError):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ssg.errors.base import SsgError
+from ssg.plural import plural
 
 
 class SegmentNameError(SsgError, ValueError):
@@ -49,4 +50,4 @@ class RouteScanError(SsgError):
     def __init__(self, problems: Sequence[RouteProblem]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"Found {len(self.problems)} routing problem(s) in app/:\n{lines}")
+        super().__init__(f"Found {plural(len(self.problems), 'routing problem')} in app/:\n{lines}")

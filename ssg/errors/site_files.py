@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ssg.errors.base import SsgError, located
+from ssg.plural import plural
 
 
 class ModuleError(SsgError):
@@ -29,7 +30,7 @@ class ModuleErrors(SsgError):
     def __init__(self, errors: Sequence[ModuleError]) -> None:
         self.errors = list(errors)
         lines = "\n".join(f"  - {e}" for e in self.errors)
-        super().__init__(f"{len(self.errors)} site module(s) could not be loaded:\n{lines}")
+        super().__init__(f"{plural(len(self.errors), 'site module')} could not be loaded:\n{lines}")
 
 
 class ParamsError(SsgError):

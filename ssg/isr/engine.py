@@ -20,6 +20,7 @@ from ssg.isr.regenerator import Outcome, Regenerator
 from ssg.isr.rendering import PageRenderer, Rendered, entry_page
 from ssg.isr.revalidation import Revalidations
 from ssg.isr.tags import RouteTags
+from ssg.plural import plural
 from ssg.records import Manifest, RenderKind, RouteRecord, make_etag
 from ssg.render.templates import template_frame
 from ssg.routing.definitions import RouteMatch
@@ -122,9 +123,9 @@ class IsrEngine:
             unlink_all(list(self.on_demand.admit(page.record.url_path).values()))  # blocking I/O
         stale = self.cache.mark_stale(lambda page: self.state.revalidated(self.tags_of(page), page))
         logger.info(
-            "Serving build %s: %d pages, %d regenerated since, %d revalidated on demand.",
+            "Serving build %s: %s, %d regenerated since, %d revalidated on demand.",
             self.build_id[:8],
-            len(self.cache),
+            plural(len(self.cache), "page"),
             entries,
             len(stale),
         )

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ssg.errors import RenderTimeoutError, SsgError
-from ssg.errors.base import page_label
+from ssg.errors import RenderTimeoutError, SsgError, page_label
 from ssg.isr.freshness import retry_delay_seconds
+from ssg.plural import plural
 from ssg.revalidate import Revalidate
 from ssg.scope import Clock
 
@@ -173,7 +173,9 @@ class Regenerator(Generic[T]):
             task.cancel()
         self.cancelled += len(pending)
         if pending:
-            logger.warning("Cancelled %d regeneration(s) in flight at shutdown.", len(pending))
+            logger.warning(
+                "Cancelled %s in flight at shutdown.", plural(len(pending), "regeneration")
+            )
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _start(

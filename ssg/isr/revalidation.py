@@ -11,6 +11,7 @@ from ssg.errors import OutsideRenderError
 from ssg.isr.backend import BuildState
 from ssg.isr.cache import CachedPage, PageCache
 from ssg.isr.tags import path_tag
+from ssg.plural import plural
 from ssg.scope import Clock
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class Revalidations:
         if self._marks_saver is None or self._marks_saver.done():
             self._marks_saver = asyncio.create_task(self._save_marks(), name="ssg-save-marks")
         logger.info(
-            "Revalidated %s: %d page(s) marked stale.", ", ".join(sorted(tags)), len(marked)
+            "Revalidated %s: %s marked stale.", ", ".join(sorted(tags)), plural(len(marked), "page")
         )
         return marked
 

@@ -8,6 +8,7 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ssg.isr.engine import IsrEngine
+from ssg.plural import plural
 
 logger = logging.getLogger("ssg.isr")
 
@@ -70,7 +71,10 @@ def make_scheduler(
             return
         removed = await store.aexpire()  # on the store's own thread, off the loop
         if removed:
-            logger.info("Removed %d expired data cache entries.", removed)
+            logger.info(
+                "Removed %s.",
+                plural(removed, "expired data cache entry", "expired data cache entries"),
+            )
 
     # Jobs are coroutines although some await nothing: AsyncIOScheduler runs a
     # coroutine on the event loop, but a plain function in a thread pool, where
@@ -78,7 +82,7 @@ def make_scheduler(
     async def prewarm_stale_pages() -> None:
         started = engine.prewarm(prewarm_concurrency)
         if started:
-            logger.info("Prewarm: regenerating %d stale page(s).", started)
+            logger.info("Prewarm: regenerating %s.", plural(started, "stale page"))
 
     scheduler.add_job(
         expire_data_cache,
@@ -92,7 +96,7 @@ def make_scheduler(
     async def sync_marks() -> None:
         marked = engine.revalidations.sync_marks()
         if marked:
-            logger.info("Revalidated by another worker: %d page(s) marked stale.", marked)
+            logger.info("Revalidated by another worker: %s marked stale.", plural(marked, "page"))
 
     scheduler.add_job(
         sync_marks,

@@ -9,8 +9,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from ssg.data.response import FetchResponse
-from ssg.errors import FetchError
-from ssg.errors.base import page_label
+from ssg.errors import FetchError, page_label
 from ssg.render.renderer import make_scope, render_match
 from ssg.route_handlers.invoke import allowed_methods
 from ssg.route_handlers.request import Request

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ssg.plural import plural
 from ssg.server.responses import DYNAMIC_CACHE_CONTROL
 
 logger = logging.getLogger("ssg.server")
@@ -76,6 +77,6 @@ class InFlight:
             task.cancel()
         if tasks:
             logger.warning(
-                "Shutdown: answered %d request(s) still in progress with 503.", len(tasks)
+                "Shutdown: answered %s still in progress with 503.", plural(len(tasks), "request")
             )
         return len(tasks)

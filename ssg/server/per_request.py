@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from ssg.errors.base import page_label
+from ssg.errors import page_label
 from ssg.isr.regenerator import make_digest
 from ssg.records import PageRecord
 from ssg.render.rendered_page import RenderedPage

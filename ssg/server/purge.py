@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from ssg.isr.cdn_tags import cdn_purge_tags
+from ssg.plural import plural
 
 logger = logging.getLogger("ssg.server")
 
@@ -159,11 +160,11 @@ class PurgeWebhook:
                 delay *= 2
         self.batches_dropped += 1
         logger.error(
-            "Purge webhook %s failed %d times (last: %s); dropped %d path(s) and %d tag(s): "
+            "Purge webhook %s failed %s (last: %s); dropped %s and %s: "
             "the CDN may keep those pages until their s-maxage runs out.",
             self.url,
-            self.max_attempts,
+            "once" if self.max_attempts == 1 else f"{self.max_attempts} times",
             error,
-            len(body["paths"]),
-            len(body["tags"]),
+            plural(len(body["paths"]), "path"),
+            plural(len(body["tags"]), "tag"),
         )

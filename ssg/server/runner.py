@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from ssg.config import SiteConfig
+from ssg.plural import plural
 from ssg.server.app import SWITCH_KEY
 from ssg.server.connections import (
     AcceptFailureLog,
@@ -58,13 +59,13 @@ class ShutdownReport:
         left = ""
         if self.threads:
             left = (
-                f", {len(self.threads)} function(s) of the site left running in a thread "
+                f", {plural(len(self.threads), 'function')} of the site left running in a thread "
                 f"({'; '.join(self.threads)}: the process did not wait for them, their "
                 "results are dropped)"
             )
         return (
-            f"shutdown abandoned work: {self.requests} request(s) answered 503 after the "
-            f"{grace_seconds:g} s grace period, {self.regenerations} regeneration(s) "
+            f"shutdown abandoned work: {plural(self.requests, 'request')} answered 503 after the "
+            f"{grace_seconds:g} s grace period, {plural(self.regenerations, 'regeneration')} "
             f"cancelled (their previous pages stay){left}. Raise shutdown_grace_seconds in "
             "ssg.toml to wait longer."
         )

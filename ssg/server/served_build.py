@@ -25,6 +25,7 @@ from ssg.errors import BuildNotFoundError
 from ssg.isr.backend import CacheBackend
 from ssg.isr.engine import IsrEngine
 from ssg.isr.scheduler import make_scheduler
+from ssg.plural import plural
 from ssg.render.services import make_services
 from ssg.render.special_pages import DEFAULT_NOT_FOUND
 from ssg.render.templates import compile_templates
@@ -101,7 +102,9 @@ def preload_build(engine: IsrEngine, cache_dir: Path) -> int:
     started = time.monotonic()
     compiled = compile_templates(engine.site.env)
     logger.debug(
-        "Compiled %d templates in %.2f s, off the event loop.", compiled, time.monotonic() - started
+        "Compiled %s in %.2f s, off the event loop.",
+        plural(compiled, "template"),
+        time.monotonic() - started,
     )
     return loaded
 

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ssg.errors.base import page_label
+from ssg.errors import page_label
 from ssg.isr.cache import CachedPage
 from ssg.isr.freshness import Freshness
 from ssg.isr.regenerator import make_digest

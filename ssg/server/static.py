@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from ssg.plural import plural
 from ssg.records import MANIFEST_FILE
 from ssg.server.responses import IMMUTABLE_CACHE_CONTROL, PUBLIC_FILE_CACHE_CONTROL
 from ssg.theme import ASSETS_URL_PREFIX
@@ -100,5 +101,8 @@ class StaticFiles:
                 )
         if skipped:
             logger.warning(
-                "Not serving %d symlink(s) in %s that point outside it.", skipped, self.out_dir
+                "Not serving %s in %s that point%s outside it.",
+                plural(skipped, "symbolic link"),
+                self.out_dir,
+                "s" if skipped == 1 else "",
             )

@@ -52,7 +52,7 @@ def touch_post(site: Path) -> None:
 
 
 def parse_counts(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """The build's "Content in ...: N file(s) unchanged ..., M parsed." lines, from their end."""
+    """The build's "Content in ...: N files unchanged ..., M parsed." lines, from their end."""
     return [
         record.getMessage().split(": ", 1)[1]
         for record in caplog.records
@@ -90,7 +90,7 @@ async def test_a_rebuild_parses_only_the_edited_post(
     await build_site(load_config(site))
 
     assert parse_counts(caplog) == [
-        f"2 file(s) unchanged since they were parsed (kept in {site / '.ssg/content'}), 1 parsed."
+        f"2 files unchanged since parsed (kept in {site / '.ssg/content'}), 1 parsed."
     ]
     assert "One, edited" in (site / "out/blog/one.html").read_text()
     assert (site / "out/blog/two.html").read_bytes() == cold
@@ -125,7 +125,7 @@ async def test_force_parses_everything_again(
     caplog.clear()
     touch_post(site)
     await build_site(load_config(site))  # ...and --force rewrote it
-    assert parse_counts(caplog)[0].startswith("3 file(s) unchanged")
+    assert parse_counts(caplog)[0].startswith("3 files unchanged")
 
 
 async def test_a_corrupt_cache_is_logged_once_and_rebuilt(
@@ -148,7 +148,7 @@ async def test_a_corrupt_cache_is_logged_once_and_rebuilt(
     touch_post(site)
     await build_site(load_config(site))
     assert content_warnings(caplog) == []
-    assert parse_counts(caplog)[0].startswith("3 file(s) unchanged")
+    assert parse_counts(caplog)[0].startswith("3 files unchanged")
 
 
 async def test_another_pygments_version_invalidates_the_cache(
@@ -193,7 +193,7 @@ async def test_a_server_starts_with_the_posts_the_build_parsed(
     assert await _preload(config) == 1
 
     assert parse_counts(caplog) == [
-        f"3 file(s) unchanged since they were parsed (kept in {site / '.ssg/content'}), 0 parsed."
+        f"3 files unchanged since parsed (kept in {site / '.ssg/content'}), 0 parsed."
     ]
 
 
@@ -233,7 +233,7 @@ async def test_an_edit_of_one_post_rewrites_only_the_recent_changes(
     caplog.set_level(logging.INFO, logger="ssg.content")
     touch_post(site)
     await build_site(load_config(site))
-    assert parse_counts(caplog)[0].startswith("3 file(s) unchanged")  # the edit was kept
+    assert parse_counts(caplog)[0].startswith("3 files unchanged")  # the edit was kept
     assert "Edited." in (site / "out/blog/one.html").read_text()
 
 

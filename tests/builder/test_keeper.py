@@ -211,7 +211,7 @@ async def test_a_large_parse_is_kept_for_the_next_build(
     caplog.set_level(logging.INFO, logger="ssg.content")
     await build(site)
 
-    assert "70 file(s) unchanged since they were parsed" in caplog.text
+    assert "70 files unchanged since parsed" in caplog.text
     assert (site / "out/p/post-3.html").read_text().count("<b>Post 3</b>") == 1
 
 
@@ -226,7 +226,7 @@ async def test_the_content_a_failed_build_parsed_is_kept(
     caplog.set_level(logging.INFO, logger="ssg.content")
     await build(site)
 
-    assert "70 file(s) unchanged since they were parsed" in caplog.text
+    assert "70 files unchanged since parsed" in caplog.text
 
 
 async def test_content_first_loaded_by_a_page_is_kept_too(
@@ -247,7 +247,7 @@ async def test_content_first_loaded_by_a_page_is_kept_too(
     caplog.set_level(logging.INFO, logger="ssg.content")
     await build(site)
 
-    assert "70 file(s) unchanged since they were parsed" in caplog.text
+    assert "70 files unchanged since parsed" in caplog.text
 
 
 def test_a_build_that_fails_after_its_pages_keeps_the_last_records(make_site: MakeSite) -> None:

@@ -145,7 +145,7 @@ async def test_at_most_twenty_broken_links_are_shown_then_a_count(
     with pytest.raises(SsgError) as raised:
         await build_site(load_config(site), strict=True)
     message = str(raised.value)
-    assert "25 broken link(s)" in message
+    assert "25 broken links in the build output" in message
     assert "/missing-19" in message and "/missing-20" not in message
     assert "... and 5 more" in message
 

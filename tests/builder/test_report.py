@@ -1,4 +1,5 @@
-"""The route table after a build reads as rich's borderless table, whatever fits the console."""
+"""The route table after a build reads as rich's borderless table, whatever fits the console;
+the summary's figures read as English."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ssg.builder.report import _route_table
+from ssg.builder.report import _route_table, page_rate
 
 ROWS = [
     ("○", "/", "page", "1", ""),
@@ -42,3 +43,19 @@ def _printed(renderable: object, width: int) -> str:
 def test_the_route_table_is_laid_out_as_a_borderless_rich_table(width: int, count: int) -> None:
     rows = ROWS[:count]
     assert _printed(_route_table(rows, width), width) == _printed(_rich_table(rows), width)
+
+
+@pytest.mark.parametrize(
+    ("pages", "seconds", "shown"),
+    [
+        (2563, 2.12, " (1,209 pages/s)"),
+        (1, 0.19, " (5.3 pages/s)"),
+        (1, 1.0, " (1 page/s)"),
+        (1, 25.0, " (0.04 pages/s)"),
+        (0, 0.05, ""),
+        (3, 0.0, ""),
+    ],
+    ids=["many", "under-ten", "one", "under-one", "no-pages", "no-time"],
+)
+def test_the_page_rate_reads_as_english(pages: int, seconds: float, shown: str) -> None:
+    assert page_rate(pages, seconds) == shown

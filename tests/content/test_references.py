@@ -178,4 +178,4 @@ def test_many_problems_log_twenty_lines_then_a_count(
     lines = [r.getMessage() for r in caplog.records if r.name == "ssg.content"]
     assert len(lines) == 21
     assert sum("gone-" in line for line in lines) == 20
-    assert "and 5 more content problem(s)" in lines[-1]
+    assert "and 5 more content problems" in lines[-1]

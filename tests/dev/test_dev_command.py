@@ -259,8 +259,8 @@ async def test_a_dev_start_after_a_build_takes_the_parsed_content_from_its_cache
     server = await start_dev(site)
     dev_server.append(server)
     # Loaded while the worker starts, before any request: what the build read.
-    line = await server.wait_for_line("file(s) unchanged since they were parsed")
-    assert "1 file(s) unchanged" in line and "1 parsed" in line
+    line = await server.wait_for_line("unchanged since parsed")
+    assert "1 file unchanged" in line and "1 parsed" in line
     async with aiohttp.ClientSession() as session, session.get(server.url + "/") as response:
         body = await response.text()
     assert "Alpha" in body and "Beta, edited" in body
@@ -285,7 +285,7 @@ async def test_a_build_after_ssg_dev_takes_the_parsed_content_from_its_cache(
     await stop_dev(server)
     with caplog.at_level(logging.INFO, logger="ssg.content"):
         await build_site(load_config(site))
-    assert "2 file(s) unchanged since they were parsed" in caplog.text
+    assert "2 files unchanged since parsed" in caplog.text
     assert "0 parsed" in caplog.text
     assert not (site / ".ssg" / "dev").exists()  # one cache: no copy of its own for dev
 
@@ -301,8 +301,8 @@ async def test_ssg_dev_lists_what_its_pages_read_for_its_next_start(
     await stop_dev(server)
     again = await start_dev(site)
     dev_server.append(again)
-    line = await again.wait_for_line("file(s) unchanged since they were parsed")
-    assert "2 file(s) unchanged" in line and "0 parsed" in line
+    line = await again.wait_for_line("unchanged since parsed")
+    assert "2 files unchanged" in line and "0 parsed" in line
     await again.wait_for_line("Watching posts (content the site reads)")
 
 

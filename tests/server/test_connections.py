@@ -182,5 +182,5 @@ async def test_shutdown_answers_a_request_past_the_grace_period_503_and_exits_no
 
     assert (status, retry_after) == (503, "5")
     assert process.returncode == 1
-    assert "shutdown abandoned work: 1 request(s) answered 503" in output
+    assert "shutdown abandoned work: 1 request answered 503" in output
     assert "Traceback" not in output

@@ -90,7 +90,7 @@ async def test_expire_job_removes_expired_data_cache_entries(
     with caplog.at_level(logging.INFO, logger="ssg.isr"):
         await job.func()
 
-    assert "Removed 1 expired data cache entries." in caplog.text
+    assert "Removed 1 expired data cache entry." in caplog.text
 
 
 async def test_a_job_cancelled_by_shutdown_logs_no_error(

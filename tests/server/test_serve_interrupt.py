@@ -182,7 +182,7 @@ async def test_one_ctrl_c_stops_after_the_grace_period_naming_the_load_left_runn
         status = await request
     assert status == 503
     assert (
-        "1 function(s) of the site left running in a thread (load() of app/slow/page.py"
+        "1 function of the site left running in a thread (load() of app/slow/page.py"
         in " ".join(output.split())
     ), output
     assert "Traceback" not in output and "Quitting at once" not in output, output
