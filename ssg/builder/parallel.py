@@ -16,6 +16,7 @@ from ssg.builder.heap import frozen_heap
 from ssg.builder.worker import ChunkQueue, RenderWorker
 from ssg.builder.worker_report import rebuild_error
 from ssg.builder.writer import OutputWriter
+from ssg.content.early import current_early_parse
 from ssg.site import Site
 
 PARALLEL_MIN_PAGES = 300
@@ -57,6 +58,9 @@ def finish_pages(
         RuntimeError: a bug in ssg in the child, carrying its traceback text.
         Exception: a bug in ssg in this process, with its own traceback.
     """
+    early = current_early_parse()
+    if early is not None:
+        early.close()  # no collection loaded by now takes it: its processes would compete
     if not _should_fork(len(jobs)):
         return finish_in_process(site, jobs, writer, on_progress, known_links)
     ordered = sorted(jobs, key=lambda job: job.output_file.rpartition("/")[0])

@@ -13,6 +13,7 @@ from ssg.builder.build_result import BuildResult
 from ssg.builder.builder import build_site_in_new_loop
 from ssg.builder.keeper import Keeper
 from ssg.config import load_config
+from ssg.content.early import early_parse
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,15 +81,17 @@ def run(
     # What the next build reads is written by a child while the summary prints.
     with Keeper() as keeper:
         try:
-            result = build_site_in_new_loop(
-                config,
-                on_progress=on_progress,
-                strict=strict,
-                include_drafts=drafts,
-                force=force,
-                remove_old_in_background=True,
-                keeper=keeper,
-            )
+            # A cold build's content parse begins here, while the renderers import.
+            with early_parse(config.site_dir, config.cache_dir, force=force):
+                result = build_site_in_new_loop(
+                    config,
+                    on_progress=on_progress,
+                    strict=strict,
+                    include_drafts=drafts,
+                    force=force,
+                    remove_old_in_background=True,
+                    keeper=keeper,
+                )
         finally:
             gc.set_threshold(*thresholds)
             if progress is not None:

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from queue import SimpleQueue
 
+from ssg.content.early import current_early_parse
 from ssg.content.parsing import FilterRef, LoadedFile, load_entries
 from ssg.syscalls import die_with_parent, sigint_blocked
 
@@ -104,10 +105,12 @@ def load_files(
     Pygments and the Python around cmark hold the GIL, so threads would not
     help; processes do (start method: see `_context`). The files are cut
     into chunks by size, big ones first and small ones where the queue runs
-    out (`_graded_chunks`), and queued: the pool takes chunks from the front
+    out (`graded_chunks`), and queued: the pool takes chunks from the front
     (one feeder thread keeps each worker busy), and this process takes them
     from the back from the first moment, so no time is lost while the
-    workers start (a cold fork server must import ssg first).
+    workers start (a cold fork server must import ssg first). The first call
+    in a cold `ssg build` takes the files `ssg.content.early` parsed ahead
+    when they are these (the site's content/ folder, no body filter).
 
     Args:
         source_files: the files to load.
@@ -132,12 +135,20 @@ def load_files(
     """
     workers = default_workers() if workers is None else workers
     names = [str(path) for path in source_files]
+    early = current_early_parse()
+    if early is not None and content_dir == early.content_dir:
+        # `ssg build` began parsing the site's content/ before the build got here: these
+        # files, unfiltered, are taken from it; anything else of that folder ends it.
+        if body_filter is not None:
+            early.close()
+        elif (taken := early.take(names, content_dir, sizes)) is not None:
+            return taken
     if workers <= 1 or len(names) < PARALLEL_MIN_FILES:
         return load_entries(names, str(content_dir), body_filter)
 
     weights = list(sizes) if sizes is not None else [1] * len(names)
     parsers = workers + 1 if help_in_caller else workers
-    queue = deque(_graded_chunks(len(names), weights, parsers, two_ended=help_in_caller))
+    queue = deque(graded_chunks(len(names), weights, parsers, two_ended=help_in_caller))
     results: list[LoadedFile | None] = [None] * len(names)
     context = _context(start_method)
     if context.get_start_method() == "fork":
@@ -301,7 +312,7 @@ def _context(start_method: str | None) -> multiprocessing.context.BaseContext:
     return context
 
 
-def _graded_chunks(
+def graded_chunks(
     count: int, weights: Sequence[int], parsers: int, *, two_ended: bool = True
 ) -> list[Chunk]:
     """Cut indexes 0..count-1 into chunks that shrink toward where the queue runs out.

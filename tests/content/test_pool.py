@@ -13,8 +13,8 @@ from ssg.content.highlight import find_lexer, preload_lexers, render_code_block
 from ssg.content.pool import (
     PARALLEL_MIN_FILES,
     _context,
-    _graded_chunks,
     fence_languages,
+    graded_chunks,
     load_files,
 )
 
@@ -176,7 +176,7 @@ def test_lexers_made_ahead_are_the_ones_code_blocks_use() -> None:
 def test_graded_chunks_cover_every_file_once(count: int, parsers: int, two_ended: bool) -> None:
     weights = [1000 + (index * 7919) % 9000 for index in range(count)]
 
-    chunks = _graded_chunks(count, weights, parsers, two_ended=two_ended)
+    chunks = graded_chunks(count, weights, parsers, two_ended=two_ended)
 
     assert all(chunks)
     assert sorted(index for chunk in chunks for index in chunk) == list(range(count))
@@ -185,7 +185,7 @@ def test_graded_chunks_cover_every_file_once(count: int, parsers: int, two_ended
 def test_graded_chunks_are_smallest_where_the_two_ends_of_the_queue_meet() -> None:
     weights = [1000 + (index * 7919) % 9000 for index in range(1000)]
 
-    chunks = _graded_chunks(1000, weights, 3, two_ended=True)
+    chunks = graded_chunks(1000, weights, 3, two_ended=True)
 
     weighed = [sum(weights[index] for index in chunk) for chunk in chunks]
     assert weighed[0] == max(weighed)
@@ -199,7 +199,7 @@ def test_graded_chunks_are_smallest_where_the_two_ends_of_the_queue_meet() -> No
 def test_graded_chunks_shrink_in_taking_order_for_the_pool_alone() -> None:
     weights = [1000 + (index * 7919) % 9000 for index in range(1000)]
 
-    chunks = _graded_chunks(1000, weights, 2, two_ended=False)
+    chunks = graded_chunks(1000, weights, 2, two_ended=False)
 
     weighed = [sum(weights[index] for index in chunk) for chunk in chunks]
     assert weighed[:-1] == sorted(weighed[:-1], reverse=True)
