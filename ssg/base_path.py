@@ -11,14 +11,15 @@ _PATH_SAFE = "/%:@!$&'()*+,;=~"
 
 
 def normalise_base_path(value: str) -> str:
-    """Return `value` as "" or "/a/b": one leading slash, none trailing.
+    """Return `value` in the base path's one form, "" or "/a/b": one leading slash, none
+    trailing, no empty segment (the fix a config check suggests for another form).
 
-    "" -> "", "/" -> "", "repo" -> "/repo", "/repo/" -> "/repo", "/a/b" -> "/a/b".
+    "" -> "", "/" -> "", "repo" -> "/repo", "/repo/" -> "/repo", "/a//b" -> "/a/b".
     (Next.js's `basePath` has the same shape: "" or a path starting with "/"
     and not ending in "/".)
     """
-    stripped = value.strip().strip("/")
-    return f"/{stripped}" if stripped else ""
+    segments = [segment for segment in value.strip().split("/") if segment]
+    return "/" + "/".join(segments) if segments else ""
 
 
 def with_base_path(url: str, base_path: str, *, trailing_slash: bool = False) -> str:

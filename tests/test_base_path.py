@@ -114,7 +114,7 @@ def test_site_config_base_url_includes_the_base_path(
 
 def test_ssg_base_path_overrides_the_file(make_site: MakeSite) -> None:
     site = make_site({"app/layout.html": "{{ children }}", "ssg.toml": 'base_path = "/a"\n'})
-    assert load_config(site, environ={"SSG_BASE_PATH": "/b/"}).base_path == "/b"
+    assert load_config(site, environ={"SSG_BASE_PATH": "/b"}).base_path == "/b"
     assert load_config(site, base_path="/c", environ={"SSG_BASE_PATH": "/b"}).base_path == "/c"
 
 
@@ -211,3 +211,63 @@ def test_build_command_takes_base_path(make_site: MakeSite, tmp_path: Path) -> N
     outcome = CliRunner().invoke(cli, ["build", str(site), "--base-path", "/x"])
     assert outcome.exit_code == 0, outcome.output
     assert 'href="/x/about"' in (site / "out" / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "env", "lines"),
+    [
+        pytest.param(
+            {},
+            ["--base-path", "nope"],
+            {},
+            [
+                "Error: 1 problem in the config:",
+                """  - base_path = 'nope' must start with "/" (from the command line's """
+                """--base-path): write it as "/nope" (as Next.js's basePath: "" for none, """
+                """or a path such as "/repo")""",
+            ],
+            id="flag",
+        ),
+        pytest.param(
+            {"ssg.toml": 'title = "T"\n\nbase_path = "/docs/"\n'},
+            [],
+            {},
+            [
+                "ssg.toml: 1 problem in the config:",
+                """  - line 3: base_path = '/docs/' must not end with "/": write it as "/docs" """
+                """(as Next.js's basePath: "" for none, or a path such as "/repo")""",
+            ],
+            id="ssg-toml",
+        ),
+        pytest.param(
+            {},
+            [],
+            {"SSG_BASE_PATH": "docs"},
+            [
+                "Error: 1 problem in the config:",
+                """  - base_path = 'docs' must start with "/" (from the environment variable """
+                """SSG_BASE_PATH): write it as "/docs" (as Next.js's basePath: "" for none, """
+                """or a path such as "/repo")""",
+            ],
+            id="environment",
+        ),
+    ],
+)
+def test_a_base_path_not_in_next_js_form_fails_the_build_naming_where_it_came_from(
+    make_site: MakeSite,
+    files: dict[str, str],
+    args: list[str],
+    env: dict[str, str],
+    lines: list[str],
+) -> None:
+    from click.testing import CliRunner
+
+    from ssg.cli import cli
+
+    site = make_site({**SITE, **files})
+    outcome = CliRunner(env={"SSG_BASE_PATH": None, **env}).invoke(cli, ["build", str(site), *args])
+    assert outcome.exit_code == 1
+    printed = outcome.stderr.splitlines()
+    assert printed[0].endswith(lines[0]) and printed[1:] == lines[1:]
+    assert "Traceback" not in outcome.output
+    assert not (site / "out").exists()

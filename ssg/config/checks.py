@@ -60,20 +60,46 @@ def at_least(key: str, floor: int, unit: str) -> Check:
 _BASE_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
 
 
+_BASE_PATH_FORM = '(as Next.js\'s basePath: "" for none, or a path such as "/repo")'
+
+
 def check_base_path(value: str) -> tuple[str, str] | None:
-    """base_path: a path (not a URL) of plain segments."""
+    """base_path: "" or a path (not a URL) of plain segments that starts with "/" and does
+    not end with one, as Next.js's basePath ("Specified basePath has to start with a /",
+    "... should not end with /": packages/next/src/server/config.ts).
+
+    | value | problem | fix |
+    | --- | --- | --- |
+    | "", "/docs", "/a/b" | none | |
+    | "docs" | must start with "/" | write it as "/docs" |
+    | "/docs/", "/" | must not end with "/" | write it as "/docs"; "" for none |
+    | "/a//b" | an empty segment | write it as "/a/b" |
+    | "/my repo", "/a/../b" | an invalid segment | plain path segments |
+    | "https://x.org/docs" | a URL | the origin goes in base_url |
+    """
     if "://" in value:
         return (
             f"base_path = {value!r} is a URL, not a path",
             'put the origin in base_url and only the path in base_path, e.g. base_path = "/repo"',
         )
-    segments = normalise_base_path(value).split("/")[1:]
-    for segment in segments:
+    if not value:
+        return None
+    suggested = normalise_base_path(value)
+    for segment in suggested.split("/")[1:]:
         if segment in (".", "..") or not _BASE_PATH_SEGMENT.fullmatch(segment):
             return (
                 f"base_path = {value!r} has an invalid segment {segment!r}",
                 'use plain path segments without "?", "#", spaces, "." or "..", e.g. "/repo"',
             )
+    written = (
+        f'write it as "{suggested}"' if suggested else 'write "" to serve the site at the root'
+    )
+    if not value.startswith("/"):
+        return f'base_path = {value!r} must start with "/"', f"{written} {_BASE_PATH_FORM}"
+    if value.endswith("/"):
+        return f'base_path = {value!r} must not end with "/"', f"{written} {_BASE_PATH_FORM}"
+    if "//" in value:
+        return f"base_path = {value!r} has an empty segment", f"{written} {_BASE_PATH_FORM}"
     return None
 
 

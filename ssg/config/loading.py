@@ -3,6 +3,7 @@ report every problem at once."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -12,7 +13,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ssg.base_path import normalise_base_path
 from ssg.config.overrides import environment_overrides
 from ssg.config.settings import PARAMS_KEY, SETTINGS, SETTINGS_BY_KEY, Setting
 from ssg.config.site_config import SiteConfig
@@ -21,11 +21,13 @@ from ssg.errors import ConfigError, ConfigProblem, SiteNotFoundError
 CONFIG_FILE = "ssg.toml"
 
 
-def _read_toml(config_file: Path) -> dict[str, Any]:
+def _read_toml(config_file: Path) -> tuple[dict[str, Any], str]:
+    """The file's table and its text ({} and "" when there is no file)."""
     if not config_file.is_file():
-        return {}
+        return {}, ""
+    text = config_file.read_text(encoding="utf-8")
     try:
-        return tomllib.loads(config_file.read_text(encoding="utf-8"))
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             config_file,
@@ -40,6 +42,28 @@ def _read_toml(config_file: Path) -> dict[str, Any]:
                 )
             ],
         ) from exc
+
+
+# A top-level `key = value` line of TOML (a bare or quoted key), and a table header.
+_KEY_LINE = re.compile(r"""\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""")
+_TABLE_LINE = re.compile(r"\s*\[")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line (1-based) of each top-level key of a TOML text, up to its first table.
+
+    | text | result |
+    | --- | --- |
+    | 'title = "T"\\nbase_path = "docs"\\n[params]\\nx = 1' | {"title": 1, "base_path": 2} |
+    """
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _TABLE_LINE.match(line):
+            break
+        found = _KEY_LINE.match(line)
+        if found:
+            lines.setdefault(next(group for group in found.groups() if group), number)
+    return lines
 
 
 def _unknown_key(key: str) -> ConfigProblem:
@@ -97,7 +121,7 @@ def load_config(
         environ: the environment to read overrides from (default `os.environ`).
 
     Returns:
-        The SiteConfig with absolute folders and base_path normalised.
+        The SiteConfig with absolute folders.
 
     Raises:
         SiteNotFoundError: the site folder does not exist.
@@ -109,7 +133,8 @@ def load_config(
     config_file = site_dir / CONFIG_FILE
     if not site_dir.is_dir():
         raise SiteNotFoundError(site_dir)
-    raw = _read_toml(config_file)
+    raw, text = _read_toml(config_file)
+    key_lines = _key_lines(text)
     problems: list[ConfigProblem] = []
     values: dict[str, Any] = {}
     params: dict[str, Any] = {}
@@ -120,13 +145,16 @@ def load_config(
             else:
                 problems.append(
                     ConfigProblem(
-                        key, f"{key} = {value!r} must be a table", f"write [{PARAMS_KEY}] then keys"
+                        key,
+                        f"{key} = {value!r} must be a table",
+                        f"write [{PARAMS_KEY}] then keys",
+                        key_lines.get(key),
                     )
                 )
         elif key in SETTINGS_BY_KEY:
             values[key] = (value, "")
         else:
-            problems.append(_unknown_key(key))
+            problems.append(dataclasses.replace(_unknown_key(key), line=key_lines.get(key)))
     for key, (value, variable) in environment_overrides(
         os.environ if environ is None else environ
     ).items():
@@ -134,12 +162,16 @@ def load_config(
     for key, value in (("output", output), ("base_url", base_url), ("base_path", base_path)):
         if value is not None:
             values[key] = (value, f" (from the command line's --{key.replace('_', '-')})")
+    in_file = bool(problems)  # unknown keys and a bad [params] are the file's
     for key, (value, origin) in values.items():
         problem = _validate(SETTINGS_BY_KEY[key], value, origin)
         if problem is not None:
-            problems.append(problem)
+            in_file = in_file or not origin
+            problems.append(
+                problem if origin else dataclasses.replace(problem, line=key_lines.get(key))
+            )
     if problems:
-        raise ConfigError(config_file, problems)
+        raise ConfigError(config_file, problems, in_file=in_file)
     final = {s.key: values[s.key][0] if s.key in values else s.default for s in SETTINGS}
     return SiteConfig(
         site_dir=site_dir,
@@ -150,7 +182,7 @@ def load_config(
         output=final["output"],
         expire_seconds=final["expire_seconds"],
         cache_dir=site_dir / final["cache_dir"],
-        base_path=normalise_base_path(final["base_path"]),
+        base_path=final["base_path"],
         cache_url=final["cache_url"],
         cdn_tag_header=final["cdn_tag_header"],
         purge_webhook=final["purge_webhook"],

@@ -86,7 +86,7 @@ SETTINGS: tuple[Setting, ...] = (
         "base_path",
         str,
         "",
-        'serve the site under a path prefix, e.g. "/repo"',
+        'serve the site under a path prefix, e.g. "/repo": starts with "/", does not end with one',
         check_base_path,
     ),
     Setting(
