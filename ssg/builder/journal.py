@@ -46,8 +46,6 @@ logger = logging.getLogger("ssg.builder")
 JOURNAL_FORMAT = 1
 """Bump when the journal's fields change."""
 
-"""Moved into out/ last: a reader that sees the new manifest sees every new file."""
-
 
 def journal_file(out_dir: Path) -> Path:
     """The journal of an in-place commit into `out_dir`: `.out.journal` beside it."""
@@ -153,6 +151,7 @@ def commit_in_place(
     """
     journal = Journal(
         staging_dir.name,
+        # The manifest moves last: a reader that sees the new manifest sees every new file.
         tuple(sorted(moves, key=lambda name: (name == MANIFEST_FILE, name))),
         tuple(sorted(deletions)),
     )
