@@ -260,8 +260,15 @@ class RenderScope:
     due_at: float | None = None
 
     def record_revalidate(self, revalidate: Revalidate) -> None:
-        """Record a data revalidate; as Next.js revalidate, the lowest value wins."""
+        """Record a data revalidate; as Next.js revalidate, the lowest value wins.
+
+        A cached call (`ssg.cache`) running inside `collect_recorded()` also keeps
+        it, so its memo hits record it again.
+        """
         self.revalidate = self.revalidate.lowest(revalidate)
+        collector = _collector.get()
+        if collector is not None:
+            collector.revalidate = collector.revalidate.lowest(revalidate)
 
     def record_due(self, due_at: float) -> None:
         """Record that this render left out something published at `due_at` (epoch seconds).
@@ -270,14 +277,14 @@ class RenderScope:
         revalidate becomes at most the seconds until then (the lowest wins, as
         for fetches), rounded up to a whole second and at least 1 (0 would make
         the route dynamic). A cached call (`ssg.cache`) running inside
-        `collect_due()` also keeps the time, so its memo hits record it again.
+        `collect_recorded()` also keeps the time, so its memo hits record it again.
         """
         self.record_revalidate(Revalidate.after(max(1, math.ceil(due_at - self.services.clock()))))
         self.due_at = due_at if self.due_at is None else min(self.due_at, due_at)
         self.services.schedule.note(due_at)
-        collector = _due_collector.get()
+        collector = _collector.get()
         if collector is not None:
-            collector.append(due_at)
+            collector.due.append(due_at)
 
     def record_bundle(self, bundle_dir: Path, names: tuple[str, ...]) -> None:
         """Publish a page bundle's files (`names`, relative to `bundle_dir`) beside this page."""
@@ -285,7 +292,18 @@ class RenderScope:
 
     def record_tags(self, tags: Iterable[str]) -> None:
         """Record cache tags used by this render (for revalidate_tag)."""
+        tags = tuple(tags)
         self.tags.update(tags)
+        collector = _collector.get()
+        if collector is not None:
+            collector.tags.update(tags)
+
+    def record_data_key(self, data_key: str) -> None:
+        """Record a data-cache key this render read or stored (revalidate_path expires it)."""
+        self.data_keys.add(data_key)
+        collector = _collector.get()
+        if collector is not None:
+            collector.data_keys.add(data_key)
 
     def use_dynamic(self, call: str) -> bool:
         """Declare that this render reads the request (e.g. call="cookies()").
@@ -340,24 +358,48 @@ _current: contextvars.ContextVar[RenderScope | None] = contextvars.ContextVar(
 )
 
 
-_due_collector: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
-    "ssg_due_collector", default=None
+@dataclass(eq=False)
+class Recorded:
+    """What the code inside `collect_recorded()` recorded into its render's scope.
+
+    A memoized call (`ssg.cache`) keeps it with its value, so that every page that
+    gets the value from the memo records it too, not only the page that happened to
+    run the call first: which page that is depends on the render order, which an
+    incremental build changes. As Next.js, a page's revalidate is the lowest of
+    every fetch its render used, memoized or not.
+
+    Attributes:
+        due: `record_due` times (epoch seconds).
+        revalidate: the lowest `record_revalidate` value (NEVER when none).
+        tags: the cache tags recorded.
+        data_keys: the data-cache keys recorded.
+    """
+
+    due: list[float] = field(default_factory=list)
+    revalidate: Revalidate = Revalidate.NEVER
+    tags: set[str] = field(default_factory=set)
+    data_keys: set[str] = field(default_factory=set)
+
+
+_collector: contextvars.ContextVar[Recorded | None] = contextvars.ContextVar(
+    "ssg_recorded_collector", default=None
 )
 
 
 @contextmanager
-def collect_due() -> Iterator[list[float]]:
-    """Collect the `record_due` times of the code inside the block (nested blocks see theirs).
+def collect_recorded() -> Iterator[Recorded]:
+    """Collect what the code inside the block records into the scope: due times,
+    revalidate, cache tags and data-cache keys (a nested block sees only its own).
 
     Yields:
-        The list the times are appended to (epoch seconds).
+        The `Recorded` that fills as the block runs.
     """
-    found: list[float] = []
-    token = _due_collector.set(found)
+    found = Recorded()
+    token = _collector.set(found)
     try:
         yield found
     finally:
-        _due_collector.reset(token)
+        _collector.reset(token)
 
 
 def current_scope() -> RenderScope | None:

@@ -19,7 +19,7 @@ from ssg.data.threaded import LOOP_WAIT_SECONDS
 from ssg.errors import ArgumentError
 from ssg.reads import Read, ReadKind, collect_reads, note_group, note_read
 from ssg.revalidate import Revalidate
-from ssg.scope import collect_due
+from ssg.scope import Recorded, collect_recorded
 
 if TYPE_CHECKING:
     from ssg.data.cached_value import CachedValue
@@ -167,6 +167,23 @@ class _Outcome:
     due_at: float | None = None
     reads: frozenset[Read] = frozenset()
     """What the producer read (templates, content): a memo hit's page depends on it too."""
+    revalidate: Revalidate = Revalidate.NEVER
+    """The lowest revalidate the producer's own fetches and cached calls recorded."""
+    inner_tags: frozenset[str] = frozenset()
+    """The cache tags the producer's own fetches and cached calls recorded."""
+    data_keys: frozenset[str] = frozenset()
+    """The data-cache keys the producer's own fetches and cached calls recorded."""
+
+
+def _with_recorded(outcome: _Outcome, recorded: Recorded, reads: frozenset[Read]) -> _Outcome:
+    """`outcome` keeping what its producer read and recorded, for the memo's later hits."""
+    return replace(
+        outcome,
+        reads=reads,
+        revalidate=recorded.revalidate,
+        inner_tags=frozenset(recorded.tags),
+        data_keys=frozenset(recorded.data_keys),
+    )
 
 
 async def run_cached(
@@ -203,10 +220,12 @@ async def run_cached(
         hit, previous_tags = _usable(scope, policy, entry)
         if hit is not None:
             return hit
-        with collect_due() as due, collect_reads() as reads:
+        with collect_recorded() as recorded, collect_reads() as reads:
             value = await produce()
-        outcome, to_store = _to_store(scope, policy, value, previous_tags, should_store, due)
-        outcome = replace(outcome, reads=reads.flat())
+        outcome, to_store = _to_store(
+            scope, policy, value, previous_tags, should_store, recorded.due
+        )
+        outcome = _with_recorded(outcome, recorded, reads.flat())
         if to_store is not None and store is not None:
             try:
                 await store.aset(data_key, value, revalidate=policy.revalidate, tags=to_store)
@@ -246,9 +265,9 @@ def run_cached_sync(
         hit, previous_tags = _read(scope, data_key, policy, on_loop=_on_event_loop())
         if hit is not None:
             return hit
-        with collect_due() as due, collect_reads() as reads:
+        with collect_recorded() as recorded, collect_reads() as reads:
             value = produce()
-        return _write(
+        outcome = _write(
             scope,
             data_key,
             policy,
@@ -256,9 +275,9 @@ def run_cached_sync(
             previous_tags,
             lambda _: True,
             describe,
-            min(due, default=None),
-            reads.flat(),
+            min(recorded.due, default=None),
         )
+        return _with_recorded(outcome, recorded, reads.flat())
 
     outcome: _Outcome = scope.memo.get_or_call(memo_key, load)
     _record(scope, policy, outcome, data_key)
@@ -313,7 +332,6 @@ def _write(
     should_store: Callable[[Any], bool],
     describe: str,
     due_at: float | None = None,
-    reads: frozenset[Read] = frozenset(),
 ) -> _Outcome:
     """Store a produced value when the policy asks for it; return what the memo keeps.
 
@@ -328,7 +346,7 @@ def _write(
             store.set_soon(data_key, value, revalidate=policy.revalidate, tags=sorted(tags))
         except TypeError as exc:
             _not_stored(describe, exc)
-    return _Outcome(value, tags, due_at, reads)
+    return _Outcome(value, tags, due_at)
 
 
 def _to_store(
@@ -357,13 +375,17 @@ def _not_stored(describe: str, exc: TypeError) -> None:
 
 
 def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key: str) -> None:
-    """Record revalidate, tags and the data-cache key into the scope (memo hits record too)."""
+    """Record revalidate, tags and the data-cache key into the scope (memo hits record too,
+    with what the producer's own fetches recorded when it ran for another page)."""
     if policy.stored:
         scope.record_revalidate(policy.revalidate)
-        scope.data_keys.add(data_key)
+        scope.record_data_key(data_key)
         # A data-cache entry may be refreshed between builds: no record proves it unchanged.
         note_read((ReadKind.VOLATILE, f"data cache {data_key}"))
     note_group(outcome.reads)
-    scope.record_tags(outcome.tags)
+    scope.record_tags(outcome.tags | outcome.inner_tags)
+    scope.record_revalidate(outcome.revalidate)
+    for key in outcome.data_keys:
+        scope.record_data_key(key)
     if outcome.due_at is not None:
         scope.record_due(outcome.due_at)

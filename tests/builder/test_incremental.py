@@ -902,7 +902,14 @@ def _edits(
 
     def template(rng: random.Random) -> str:
         target = rng.choice(
-            [site / "app/tags/[tag]/page.html", site / "app/page.html", site / "app/layout.html"]
+            [
+                site / "app/tags/[tag]/page.html",
+                site / "app/page.html",
+                site / "app/layout.html",
+                # Its pages share a memoized call with /blog, which an edit here leaves
+                # reused: what that call recorded must reach them all the same.
+                site / "app/blog/page/[n]/page.html",
+            ]
         )
         target.write_text(target.read_text() + f"\n<!-- {rng.random()} -->\n")
         return f"template {target.relative_to(site)}"

@@ -158,3 +158,35 @@ async def test_no_store_fetch_in_generate_static_params_is_allowed(
     result = await build(site)
     assert sorted(result.manifest.pages) == ["/a", "/b", "/c", "/d", "/e"]
     assert hits["/list"] == 1
+
+
+async def test_every_page_of_a_memoized_call_gets_its_fetches_revalidate_and_tags(
+    make_site: MakeSite, build: Build
+) -> None:
+    # Which page runs a memoized @ssg.cache call first depends on the render order (an
+    # incremental build renders only some pages): the pages that get the memoized value
+    # record the revalidate and tags of the fetch inside it too (as Next.js: a page's
+    # revalidate is the lowest of every fetch its render used).
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/api/posts/route.py": "revalidate = 60\n"
+            "def GET(request, params):\n    return ['a', 'b']\n",
+            "archive.py": "import ssg\n@ssg.cache\nasync def all_posts():\n"
+            "    return (await ssg.fetch('/api/posts', tags=['posts'])).json()\n",
+            **{
+                f"app/{name}/page.html": "{{ posts | length }}"
+                for name in ("first", "second", "third")
+            },
+            **{
+                f"app/{name}/page.py": "from archive import all_posts\n"
+                "async def load(params):\n    return {'posts': await all_posts()}\n"
+                for name in ("first", "second", "third")
+            },
+        }
+    )
+    pages = (await build(site)).manifest.pages
+    assert {url: pages[url].revalidate for url in ("/first", "/second", "/third")} == dict.fromkeys(
+        ("/first", "/second", "/third"), Revalidate.after(60)
+    )
+    assert all("posts" in pages[url].tags for url in ("/first", "/second", "/third"))
