@@ -74,7 +74,9 @@ def save_library_stamps(
         route_inputs: the files the page records name (relative to the site folder, or
             absolute): a site module a route imports by name is an input of its pages
             alone; one reached another way (`importlib.import_module`, a plugin
-            folder) is kept here.
+            folder) is kept here. When any Python file of the site may import by a
+            computed name, every module is kept here, route inputs too: the module
+            one route imports by name may be the one another loads by its name.
 
     Raises:
         OSError: the cache folder cannot be written.
@@ -83,6 +85,10 @@ def save_library_stamps(
     previous = None if renders_all else _read(target)
     kept, skipped = _outside()
     inputs = {os.path.abspath(os.path.join(config.site_dir, name)) for name in route_inputs}
+    if _computes_imports(inputs, config.site_dir):
+        # A module one route imports by name may be what another loads by a computed
+        # name, whose pages' records do not name it: keep every module here.
+        inputs = set()
     names = {str(row[0]) for row in previous or ()}
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
@@ -97,6 +103,31 @@ def save_library_stamps(
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temp.write_text(json.dumps(rows, separators=(",", ":")))
     os.replace(temp, target)
+
+
+_COMPUTED_IMPORTS = (b"import_module", b"__import__")
+"""What a module that imports by a computed name (`importlib.import_module(name)`,
+`__import__(name)`) has in its source; a mention in a comment counts too (safe side)."""
+
+
+def _computes_imports(inputs: set[str], site_dir: Path) -> bool:
+    """Whether a Python file of the site (a route input, or a site module this process
+    imported) may import by a computed name."""
+    folder = os.path.join(os.path.abspath(site_dir), "")
+    files = {name for name in inputs if name.endswith(".py")}
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        if isinstance(name, str) and name.endswith(".py") and name.startswith(folder):
+            files.add(name)
+    for name in files:
+        try:
+            with open(name, "rb") as source:
+                text = source.read()
+        except OSError:
+            continue
+        if any(word in text for word in _COMPUTED_IMPORTS):
+            return True
+    return False
 
 
 def changed_library(config: SiteConfig) -> str | None:

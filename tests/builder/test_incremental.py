@@ -678,25 +678,32 @@ def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
     assert "full render: environment changed" in " ".join(output.split())
 
 
-@pytest.mark.parametrize("how", ["by name", "by a computed name"])
+@pytest.mark.parametrize("how", ["by name", "by a computed name", "both ways"])
 async def test_an_edit_of_a_site_module_renders_the_pages_that_import_it(
     make_site: MakeSite, how: str
 ) -> None:
     # A module a page imports by name is an input of that page alone; one it reaches with
-    # importlib.import_module is not followed, so its edit renders every page.
-    module = "helper_by_name" if how == "by name" else "helper_computed"
-    load = (
-        f"import {module}\ndef load(params):\n    return {{'v': {module}.VALUE}}\n"
-        if how == "by name"
-        else "import importlib\n"
+    # importlib.import_module is not followed, so its edit renders every page, also when
+    # another route imports the same module by name.
+    module = {"by name": "helper_by_name", "by a computed name": "helper_computed"}.get(
+        how, "helper_both"
+    )
+    by_name = f"import {module}\ndef load(params):\n    return {{'v': {module}.VALUE}}\n"
+    computed = (
+        "import importlib\n"
         f"def load(params):\n    return {{'v': importlib.import_module('{module}').VALUE}}\n"
     )
     site = make_site(
         {
             **POSTS_SITE,
             f"{module}.py": "VALUE = 'v1'\n",
-            "app/helped/page.py": load,
+            "app/helped/page.py": by_name if how == "by name" else computed,
             "app/helped/page.html": "<p>{{ v }}</p>",
+            **(
+                {"app/named/page.py": by_name, "app/named/page.html": "<p>{{ v }}</p>"}
+                if how == "both ways"
+                else {}
+            ),
         }
     )
     config = load_config(site)
@@ -710,9 +717,11 @@ async def test_an_edit_of_a_site_module_renders_the_pages_that_import_it(
         assert (again.pages_rendered, again.pages_reused) == (1, 4)
     else:
         assert (again.pages_rendered, again.full_render_reason) == (
-            5,
+            again.pages_rendered + again.pages_reused,
             f"an imported module changed ({site / f'{module}.py'})",
         )
+    if how == "both ways":
+        assert "<p>v2, edited</p>" in (site / "out/named.html").read_text()
 
 
 async def test_what_the_import_system_reads_during_a_render_is_not_a_page_read(
