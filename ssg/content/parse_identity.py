@@ -1,5 +1,6 @@
 """What a parse of a content file depends on besides its bytes: the code that parses
-(ssg's content package, cmarkgfm, Pygments) and the body filter. The content cache is
+(ssg's content package, cmarkgfm, Pygments) and the body filter (with the site modules
+it imports). The content cache is
 keyed by it, and incremental builds render every page when it changes."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from ssg.content.parsing import FilterRef, file_digest
+from ssg.site_imports import imported_site_modules
 
 
 @cache
@@ -63,13 +65,27 @@ def _package_files(name: str) -> str:
 
 
 def filter_identity(body_filter: FilterRef | None) -> str:
-    """The body filter by name and the bytes of the module that defines it ("" for none)."""
+    """The body filter by name, and the bytes of the module that defines it and of the
+    site's modules it imports (followed through imports, as routes' inputs are): an edit
+    of a helper the filter calls changes what it makes ("" for no filter).
+
+    A module reached another way (an installed library, `importlib.import_module`) is
+    not part of it; see the README's list of what incremental builds track.
+    """
     if body_filter is None:
         return ""
-    module_name, qualname, _folder = body_filter
+    module_name, qualname, folder = body_filter
     module_file = getattr(sys.modules.get(module_name), "__file__", None)
-    try:
-        code = file_digest(Path(module_file).read_bytes()) if module_file else "?"
-    except OSError:
-        code = "?"
-    return f"{module_name}:{qualname} {code}"
+    if not module_file:
+        return f"{module_name}:{qualname} ?"
+    source = Path(module_file)
+    files = [source]
+    if folder:
+        files += sorted(imported_site_modules([source], Path(folder)) - {source})
+    code = hashlib.blake2b(digest_size=16)
+    for file in files:
+        try:
+            code.update(f"{file}\0{file_digest(file.read_bytes())}\n".encode())
+        except OSError:
+            code.update(f"{file}\0?\n".encode())
+    return f"{module_name}:{qualname} {code.hexdigest()}"

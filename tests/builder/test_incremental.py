@@ -678,6 +678,34 @@ def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
     assert "full render: environment changed" in " ".join(output.split())
 
 
+async def test_an_edit_of_a_module_the_body_filter_calls_parses_the_posts_again(
+    make_site: MakeSite,
+) -> None:
+    # The content cache is keyed by the filter's module and the site modules it imports:
+    # a kept parse made with the old helper would stay in every post page.
+    collection = "load_collection('posts', body_filter=filters.shout)"
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "filters.py": "import filter_words\n"
+            "def shout(body):\n    return filter_words.mark(body)\n",
+            "filter_words.py": "def mark(body):\n    return body\n",
+            "app/blog/[slug]/page.py": POSTS_SITE["app/blog/[slug]/page.py"]
+            .replace("from ssg.content", "import filters\nfrom ssg.content")
+            .replace("load_collection('posts')", collection),
+        }
+    )
+    config = load_config(site)
+    await build_site(config)
+    (site / "filter_words.py").write_text("def mark(body):\n    return body + ' MARKED'\n")
+    for name in ("filters", "filter_words"):
+        sys.modules.pop(name)  # as a new `ssg build` process imports them again
+    await build_site(config)
+    for name in ("filters", "filter_words"):
+        sys.modules.pop(name)
+    assert all("MARKED" in (site / f"out/blog/{slug}.html").read_text() for slug in ("a", "b", "c"))
+
+
 @pytest.mark.parametrize("how", ["by name", "by a computed name", "both ways"])
 async def test_an_edit_of_a_site_module_renders_the_pages_that_import_it(
     make_site: MakeSite, how: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ssg.builder.route_inputs import imported_site_modules
+from ssg.site_imports import imported_site_modules
 
 
 def write(root: Path, files: dict[str, str]) -> None:
