@@ -161,3 +161,25 @@ async def test_nginx_answers_from_the_other_instance_when_one_is_gone(
                 statuses.append(response.status)
 
     assert statuses == [200] * 6
+
+
+async def test_nginx_compresses_pages_and_a_revalidating_client_still_gets_304(
+    make_site: MakeSite,
+    serve_site: ServeSite,
+    nginx: Callable[[list[int]], int],
+) -> None:
+    # `ssg serve` sends bodies as they are; the proxy in front compresses them.
+    first = await serve_site(isr_site(make_site), revalidate_secret=SECRET)
+    front = f"http://127.0.0.1:{nginx([first.port])}"
+    gzip = {"Accept-Encoding": "gzip"}
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        await _until_listening(session, front + "/_ssg/health")
+        async with session.get(front + "/blog/a", headers=gzip) as response:
+            body = await response.read()
+            encoding, vary = response.headers.get("Content-Encoding"), response.headers["Vary"]
+            etag = response.headers["ETag"]
+        async with session.get(front + "/blog/a", headers={**gzip, "If-None-Match": etag}) as again:
+            status = again.status
+
+    assert (encoding, "Accept-Encoding" in vary, body[:2]) == ("gzip", True, b"\x1f\x8b")
+    assert status == 304
