@@ -161,7 +161,8 @@ class EarlyParse:
             self.close()
 
     def close(self) -> None:
-        """Stop the parsers if they still run (the first takes the others with it), reap it."""
+        """Stop the parsers if they still run (the first takes the others with it: they die
+        with it), reap it."""
         for fd in self._fds:
             os.close(fd)
         self._fds = []
@@ -249,9 +250,11 @@ def _first_parser(content_dir: Path, write_fds: list[int], parent_pid: int) -> N
         step = -(-len(names) // FENCE_SAMPLE_FILES) if names else 1
         preload_lexers(fence_languages(names[::step]))
         children = []
+        first_pid = os.getpid()
         for number, write_fd in enumerate(write_fds[1:], start=1):
             pid = os.fork()
             if pid == 0:
+                die_with_parent(first_pid)  # `close` kills the first parser only
                 for other in (write_fds[0], *write_fds[number + 1 :]):  # open here still
                     os.close(other)
                 _parse(content_dir, names, chunks, queue_fd, write_fd, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -84,7 +85,7 @@ def test_parsers_killed_midway_leave_their_chunks_to_this_process(tmp_path: Path
     assert early is not None
     assert early._wait_for_manifest() is not None  # the files are known; parsing goes on
     assert early._pid is not None
-    os.kill(early._pid, signal.SIGKILL)  # the others die with it
+    os.kill(early._pid, signal.SIGKILL)  # the others die with it (and leave their chunks)
 
     taken = early.take(names, content_dir, sizes)
 
@@ -179,3 +180,26 @@ def test_a_cold_ssg_build_and_the_next_one_show_every_post_and_the_edit(
     assert again.returncode == 0, again.stderr
     assert "<h1>Seven</h1>" in (site_dir / "out/posts/post-007.html").read_text("utf-8")
     assert "Post 8" in (site_dir / "out/posts/post-008.html").read_text("utf-8")
+
+
+def test_closing_the_early_parse_ends_every_parser(tmp_path: Path) -> None:
+    # Posts slow to highlight: a parser left running would still be at them long after.
+    code = "```python\n" + "total = sum(value * 2 for value in range(10))  # x\n" * 4000 + "```\n"
+    content = tmp_path / "content"
+    content.mkdir()
+    for number in range(PARALLEL_MIN_FILES):
+        (content / f"post-{number:03}.md").write_text(f"# Post {number}\n\n{code}")
+    early = EarlyParse.start(content.resolve(), workers=2)
+    assert early is not None and early._pid is not None
+    first = early._pid
+    assert early._wait_for_manifest() is not None  # sent once the others are forked
+    others = [int(n) for n in Path(f"/proc/{first}/task/{first}/children").read_text().split()]
+    assert others
+    watches = [os.pidfd_open(pid) for pid in others]  # readable once the process ends
+    early.close()
+    try:
+        ended, _, _ = select.select(watches, [], [], 30)  # a parse of them all takes minutes
+    finally:
+        for watch in watches:
+            os.close(watch)
+    assert len(ended) == len(watches)
