@@ -38,6 +38,9 @@ SERVED = b"S"
 
 WORKER_STOP_TIMEOUT_SECONDS = 5.0
 
+_SSG_FOLDER = Path(__file__).resolve().parents[2]
+"""The folder this ssg was imported from (the one holding the `ssg` package)."""
+
 _ENTRY = (
     # Ctrl-C reaches the whole process group: the supervisor stops its workers itself
     # (SIGTERM), so a standby still importing must not die with a traceback.
@@ -93,6 +96,7 @@ class WorkerProcess:
         status_read, status_write = os.pipe()
         args = [
             sys.executable,
+            *_safe_path(),
             "-c",
             _ENTRY,
             str(site_dir),
@@ -230,3 +234,18 @@ class SupervisorLink:
     def _tell(self, message: bytes) -> None:
         with contextlib.suppress(OSError):  # the supervisor is gone: `read` notices it
             os.write(self.status_fd, message)
+
+
+def _safe_path() -> list[str]:
+    """`-P` (Python 3.11+: no current folder at the front of sys.path) unless this ssg was
+    itself found through the current folder (`python -m ssg` in a checkout).
+
+    `python -c` puts the current folder first, where a folder named `ssg` (a clone of
+    ssg beside the site, even an empty folder) would be imported instead of the ssg
+    that runs `ssg dev`; the `ssg` command itself never looks there.
+    """
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the current folder was removed
+        return ["-P"]
+    return [] if here == _SSG_FOLDER else ["-P"]

@@ -60,10 +60,17 @@ class DevServer:
             raise AssertionError(f"no line with {text!r}:\n" + "".join(self.lines)) from None
 
 
-async def start_dev(site_dir: Path, *args: str, env: dict[str, str] | None = None) -> DevServer:
-    """Start `ssg dev SITE --port 0` and wait for the line naming its URL."""
+async def start_dev(
+    site_dir: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> DevServer:
+    """Start `ssg dev SITE --port 0` and wait for the line naming its URL.
+
+    `cwd`: run it there, as the `ssg` command does (without the current folder on
+    sys.path: `python -P -m ssg`); by default in this folder with `python -m ssg`.
+    """
     process = await asyncio.create_subprocess_exec(
         sys.executable,
+        *(["-P"] if cwd is not None else []),
         "-m",
         "ssg",
         "dev",
@@ -72,6 +79,7 @@ async def start_dev(site_dir: Path, *args: str, env: dict[str, str] | None = Non
         "0",
         *args,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        cwd=cwd,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

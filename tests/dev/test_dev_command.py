@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -46,6 +47,26 @@ async def test_pages_render_from_sources_without_a_build(
     assert not (site / "out").exists()
     line = await server.wait_for_line("GET / 200")
     assert line.rstrip().endswith("ms")
+
+
+async def test_a_folder_named_ssg_in_the_current_folder_does_not_hide_ssg(
+    make_site: MakeSite, dev_server: list[DevServer], tmp_path: Path
+) -> None:
+    # A clone of ssg beside the site (`~/ssg`, `~/mysite`), run from their parent folder.
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/page.html": "<h1>{{ word }}</h1>",
+            "app/page.py": "import ssg\n@ssg.cache\ndef word():\n    return 'home'\n"
+            "def load(params):\n    return {'word': word()}\n",
+        }
+    )
+    (tmp_path / "ssg").mkdir()
+    server = await start_dev(site, cwd=tmp_path)
+    dev_server.append(server)
+    async with aiohttp.ClientSession() as session, session.get(server.url + "/") as response:
+        status, body = response.status, await response.text()
+    assert (status, "<h1>home</h1>" in body) == (200, True)
 
 
 async def test_template_edit_reloads_pages_and_the_next_request_has_it(
