@@ -141,14 +141,15 @@ class EarlyParse:
             names, found_sizes, chunks = manifest
             if list(source_files) != names or (sizes is not None and list(sizes) != found_sizes):
                 return None
+            results: list[LoadedFile | None] = [None] * len(names)
             while self._fds:
                 self._read(block=True)
+                # Each chunk as it arrives, while the parsers go on with the others.
+                for number, data in self._chunks.items():
+                    for index, item in zip(chunks[number], pickle.loads(data), strict=True):
+                        results[index] = item
+                self._chunks.clear()
             self._reap()
-            results: list[LoadedFile | None] = [None] * len(names)
-            for number, data in self._chunks.items():
-                for index, item in zip(chunks[number], pickle.loads(data), strict=True):
-                    results[index] = item
-            self._chunks.clear()
             missing = [index for index, item in enumerate(results) if item is None]
             if missing:
                 from ssg.content.parsing import load_entries

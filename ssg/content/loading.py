@@ -19,6 +19,8 @@ from ssg.scope import RenderScope, ServiceMode, current_scope
 
 logger = logging.getLogger("ssg.content")
 _DIR_PREFIX = "ssg.content.v1.dir:"
+_BUILT_KEY = "ssg.content.v1.built"
+"""A build's collections by the arguments of the call that first loaded them."""
 _LENIENT_LOGGED_KEY = "ssg.content.v1.lenient-logged"
 """The collections whose problems a lenient call in a strict build has logged."""
 
@@ -83,31 +85,25 @@ def load_collection(
         >>> posts[0].title, posts.get("hello").date          # doctest: +SKIP
     """
     scope = current_scope()
-    base_dir = scope.services.site_dir if scope is not None else Path.cwd()
-    content_dir = _resolved_folder(scope, base_dir, folder)
-    if not content_dir.is_dir():
-        where = "" if Path(folder).is_absolute() else f" ({str(folder)!r} from {base_dir})"
-        raise ContentError(
-            f"content folder{where} does not exist; create it or pass the right folder to "
-            "load_collection() (a relative one starts at the site folder)",
-            source_file=content_dir,
-        )
     patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
-    ref = filter_ref(body_filter) if body_filter is not None else None
-    spec = CollectionSpec(str(content_dir), patterns, tuple(exclude), ref)
-    strict_services = scope is not None and scope.services.strict
     if strict is None:
-        strict = strict_services
-    if scope is None:
-        with paused():  # the reads that matter are the entries' fields (see ssg.reads)
-            stamps = scan_content(content_dir, patterns, exclude)
-            collection = reload_collection(
-                content_dir, stamps, None, workers, ref, log=not strict
-            ).collection
-        base_path = ""
-    else:
-        base_path = str(scope.services.site_values.get("base_path", ""))
-        collection = memoized_collection(scope.services, spec, workers, base_path).collection
+        strict = scope is not None and scope.services.strict
+    # A build reads a folder once (`memoized_collection`): the pages asking again for it
+    # with the same arguments get what the first call found, without resolving, checking
+    # and looking the folder up again.
+    built = (
+        scope.services.shared.setdefault(_BUILT_KEY, {})
+        if scope is not None and scope.services.mode is ServiceMode.BUILD
+        else None
+    )
+    asked = (str(folder), patterns, tuple(exclude), body_filter, workers)
+    found = built.get(asked) if built is not None else None
+    if found is None:
+        found = _load(scope, folder, patterns, tuple(exclude), body_filter, workers, strict)
+        if built is not None:
+            built[asked] = found
+    content_dir, spec, collection, origins = found
+    strict_services = scope is not None and scope.services.strict
     if strict and collection.warnings:
         raise strict_error(collection.warnings)  # each problem once: not logged before
     if strict_services and collection.warnings and scope is not None:
@@ -119,12 +115,54 @@ def load_collection(
     if drafts is None:
         drafts = scope.services.include_drafts if scope is not None else False
     if drafts:
-        return collection.with_origin(CollectionOrigin(spec, True))
+        return collection.with_origin(origins[1])
     now = scope.services.clock() if scope is not None else time.time()
     published, due_at = collection.published(now)
     if due_at is not None and scope is not None:
         scope.record_due(due_at)
-    return published.with_origin(CollectionOrigin(spec, False))
+    return published.with_origin(origins[0])
+
+
+_Loaded = tuple[Path, CollectionSpec, Collection, tuple[CollectionOrigin, CollectionOrigin]]
+"""(the folder, its spec, the whole collection, its origins without and with drafts)."""
+
+
+def _load(
+    scope: RenderScope | None,
+    folder: str | Path,
+    patterns: tuple[str, ...],
+    exclude: tuple[str, ...],
+    body_filter: Callable[[str], str] | None,
+    workers: int | None,
+    strict: bool,
+) -> _Loaded:
+    """The collection of `folder`: the memo of this build or server, or a parse outside one.
+
+    Raises:
+        ContentError: the folder does not exist.
+    """
+    base_dir = scope.services.site_dir if scope is not None else Path.cwd()
+    content_dir = _resolved_folder(scope, base_dir, folder)
+    if not content_dir.is_dir():
+        where = "" if Path(folder).is_absolute() else f" ({str(folder)!r} from {base_dir})"
+        raise ContentError(
+            f"content folder{where} does not exist; create it or pass the right folder to "
+            "load_collection() (a relative one starts at the site folder)",
+            source_file=content_dir,
+        )
+    ref = filter_ref(body_filter) if body_filter is not None else None
+    spec = CollectionSpec(str(content_dir), patterns, exclude, ref)
+    if scope is None:
+        with paused():  # the reads that matter are the entries' fields (see ssg.reads)
+            stamps = scan_content(content_dir, patterns, exclude)
+            collection = reload_collection(
+                content_dir, stamps, None, workers, ref, log=not strict
+            ).collection
+    else:
+        base_path = str(scope.services.site_values.get("base_path", ""))
+        collection = memoized_collection(scope.services, spec, workers, base_path).collection
+    origins = (CollectionOrigin(spec, False), CollectionOrigin(spec, True))
+    return content_dir, spec, collection, origins
 
 
 async def aload_collection(
