@@ -222,13 +222,12 @@ async def run_cached(
             return hit
         with collect_recorded() as recorded, collect_reads() as reads:
             value = await produce()
-        outcome, to_store = _to_store(
-            scope, policy, value, previous_tags, should_store, recorded.due
-        )
+        outcome, to_store = _to_store(scope, policy, value, previous_tags, should_store, recorded)
         outcome = _with_recorded(outcome, recorded, reads.flat())
         if to_store is not None and store is not None:
+            revalidate = policy.revalidate.lowest(recorded.revalidate)
             try:
-                await store.aset(data_key, value, revalidate=policy.revalidate, tags=to_store)
+                await store.aset(data_key, value, revalidate=revalidate, tags=to_store)
             except TypeError as exc:
                 _not_stored(describe, exc)
         return outcome
@@ -267,16 +266,7 @@ def run_cached_sync(
             return hit
         with collect_recorded() as recorded, collect_reads() as reads:
             value = produce()
-        outcome = _write(
-            scope,
-            data_key,
-            policy,
-            value,
-            previous_tags,
-            lambda _: True,
-            describe,
-            min(recorded.due, default=None),
-        )
+        outcome = _write(scope, data_key, policy, value, previous_tags, describe, recorded)
         return _with_recorded(outcome, recorded, reads.flat())
 
     outcome: _Outcome = scope.memo.get_or_call(memo_key, load)
@@ -320,7 +310,9 @@ def _usable(
     too_old = scope.services.clock() > policy.revalidate.fresh_until(entry.stored_at)
     if too_old or not set(policy.tags) <= entry.tags:
         return None, entry.tags
-    return _Outcome(entry.value, entry.tags), entry.tags
+    # The entry keeps the tags and the lowest revalidate its producer's own fetches
+    # recorded: a hit records them as the run that stored it did.
+    return _Outcome(entry.value, entry.tags, revalidate=entry.revalidate), entry.tags
 
 
 def _write(
@@ -329,24 +321,24 @@ def _write(
     policy: CachePolicy,
     value: Any,
     previous_tags: frozenset[str],
-    should_store: Callable[[Any], bool],
     describe: str,
-    due_at: float | None = None,
+    recorded: Recorded,
 ) -> _Outcome:
     """Store a produced value when the policy asks for it; return what the memo keeps.
 
-    A value that changes at `due_at` (it left out a scheduled post) is only
-    memoized: a stored copy would outlive that time.
+    A value that changes at a due time its producer recorded (it left out a scheduled
+    post) is only memoized: a stored copy would outlive that time. The stored entry
+    keeps the tags and the lowest revalidate the producer's own fetches recorded.
     """
-    # Union: another call of the same request may have tagged it differently.
-    tags = previous_tags | frozenset(policy.tags)
+    outcome, to_store = _to_store(scope, policy, value, previous_tags, lambda _: True, recorded)
     store = scope.services.store
-    if policy.stored and store is not None and due_at is None and should_store(value):
+    if to_store is not None and store is not None:
+        revalidate = policy.revalidate.lowest(recorded.revalidate)
         try:
-            store.set_soon(data_key, value, revalidate=policy.revalidate, tags=sorted(tags))
+            store.set_soon(data_key, value, revalidate=revalidate, tags=to_store)
         except TypeError as exc:
             _not_stored(describe, exc)
-    return _Outcome(value, tags, due_at)
+    return outcome
 
 
 def _to_store(
@@ -355,14 +347,20 @@ def _to_store(
     value: Any,
     previous_tags: frozenset[str],
     should_store: Callable[[Any], bool],
-    due: list[float],
+    recorded: Recorded,
 ) -> tuple[_Outcome, list[str] | None]:
-    """`_write`'s decision without the write: (what the memo keeps, tags to store with or None)."""
+    """`_write`'s decision without the write: (what the memo keeps, tags to store with or None).
+
+    The tags stored are the call's, an earlier entry's (another call of the same
+    request may have tagged it differently) and those its producer's own fetches
+    recorded, so `revalidate_tag` of an inner fetch's tag drops this entry too (as
+    Next.js's nested "use cache" entries carry their inner tags).
+    """
     tags = previous_tags | frozenset(policy.tags)
-    due_at = min(due, default=None)
+    due_at = min(recorded.due, default=None)
     store = scope.services.store
     keep = policy.stored and store is not None and due_at is None and should_store(value)
-    return _Outcome(value, tags, due_at), sorted(tags) if keep else None
+    return _Outcome(value, tags, due_at), sorted(tags | recorded.tags) if keep else None
 
 
 def _not_stored(describe: str, exc: TypeError) -> None:

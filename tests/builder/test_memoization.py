@@ -160,33 +160,40 @@ async def test_no_store_fetch_in_generate_static_params_is_allowed(
     assert hits["/list"] == 1
 
 
+@pytest.mark.parametrize("decorator", ["@ssg.cache", "@ssg.cache(revalidate=3600)"])
 async def test_every_page_of_a_memoized_call_gets_its_fetches_revalidate_and_tags(
-    make_site: MakeSite, build: Build
+    make_site: MakeSite, build: Build, decorator: str
 ) -> None:
     # Which page runs a memoized @ssg.cache call first depends on the render order (an
-    # incremental build renders only some pages): the pages that get the memoized value
-    # record the revalidate and tags of the fetch inside it too (as Next.js: a page's
-    # revalidate is the lowest of every fetch its render used).
+    # incremental build renders only some pages), and a stored one is not run at all
+    # when the data cache has it: every page that gets the value records the
+    # revalidate and tags of the fetch inside it, in the first build and the next
+    # (as Next.js: a page's revalidate is the lowest of every fetch its render used).
+    names = ("first", "second", "third")
     site = make_site(
         {
             "app/layout.html": ROOT_LAYOUT,
             "app/api/posts/route.py": "revalidate = 60\n"
             "def GET(request, params):\n    return ['a', 'b']\n",
-            "archive.py": "import ssg\n@ssg.cache\nasync def all_posts():\n"
+            "archive.py": f"import ssg\n{decorator}\nasync def all_posts():\n"
             "    return (await ssg.fetch('/api/posts', tags=['posts'])).json()\n",
-            **{
-                f"app/{name}/page.html": "{{ posts | length }}"
-                for name in ("first", "second", "third")
-            },
+            **{f"app/{name}/page.html": "{{ posts | length }}" for name in names},
             **{
                 f"app/{name}/page.py": "from archive import all_posts\n"
                 "async def load(params):\n    return {'posts': await all_posts()}\n"
-                for name in ("first", "second", "third")
+                for name in names
             },
         }
     )
-    pages = (await build(site)).manifest.pages
-    assert {url: pages[url].revalidate for url in ("/first", "/second", "/third")} == dict.fromkeys(
-        ("/first", "/second", "/third"), Revalidate.after(60)
-    )
-    assert all("posts" in pages[url].tags for url in ("/first", "/second", "/third"))
+    seen = []
+    for _build in range(2):
+        pages = (await build(site)).manifest.pages
+        seen.append(
+            {
+                name: (pages[f"/{name}"].revalidate, "posts" in pages[f"/{name}"].tags)
+                for name in names
+            }
+        )
+        for name in names:  # the next build renders them again
+            (site / f"app/{name}/page.html").write_text(f"{{{{ posts | length }}}} {_build}")
+    assert seen == [dict.fromkeys(names, (Revalidate.after(60), True))] * 2
