@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ssg.bytecode import HashCheckedLoader, check_bytecode_by_hash
 from ssg.errors import ModuleError, ModuleErrors, SsgError
 from ssg.revalidate import Revalidate
 from ssg.scope import DynamicMode, ServiceMode, current_scope
@@ -78,7 +79,9 @@ def load_site_module(source_file: Path, *, site_dir: Path) -> SiteModule:
     # include the module name, so it must be the same in every build and server.
     digest = hashlib.sha256(relative.as_posix().encode()).hexdigest()[:8]
     name = f"{name}_{digest}"
-    spec = importlib.util.spec_from_file_location(name, source_file)
+    spec = importlib.util.spec_from_file_location(
+        name, source_file, loader=HashCheckedLoader(name, str(source_file))
+    )
     if spec is None or spec.loader is None:  # pragma: no cover - only for odd file systems
         raise ModuleError("could not be imported", source_file=relative)
     module = importlib.util.module_from_spec(spec)
@@ -155,6 +158,7 @@ def load_site_modules(files: Iterable[Path], *, site_dir: Path) -> dict[Path, Si
     # Pelican plugins and Django projects do: the site folder goes on sys.path once.
     if str(site_dir) not in sys.path:
         sys.path.insert(0, str(site_dir))
+    check_bytecode_by_hash(str(site_dir))
     for source_file in sorted(set(files)):
         try:
             loaded[source_file] = load_site_module(source_file, site_dir=site_dir)

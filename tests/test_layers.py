@@ -16,7 +16,14 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / "ssg"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("ssg.plural",),
     ("ssg.errors",),
-    ("ssg.revalidate", "ssg.syscalls", "ssg.base_path", "ssg.reads", "ssg.site_imports"),
+    (
+        "ssg.revalidate",
+        "ssg.syscalls",
+        "ssg.base_path",
+        "ssg.reads",
+        "ssg.site_imports",
+        "ssg.bytecode",
+    ),
     ("ssg.records", "ssg.scope"),
     ("ssg.routing", "ssg.content", "ssg.config"),
     ("ssg.modules", "ssg.theme", "ssg.layout_children"),
