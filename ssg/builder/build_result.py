@@ -102,6 +102,7 @@ class BuildResult:
         exported: the build was a static export (output = "export").
         pages_rendered: pages (and handler files) this build rendered.
         pages_reused: pages an incremental build proved unchanged and took as they were.
+        pages_removed: pages of the last build this one no longer has (a post deleted).
         full_render_reason: why every page was rendered ("ssg.toml changed",
             "--force", "no previous build"), or None for an incremental build.
         changed_inputs: what an incremental build found changed since the last build
@@ -124,6 +125,7 @@ class BuildResult:
     exported: bool = False
     pages_rendered: int = 0
     pages_reused: int = 0
+    pages_removed: int = 0
     full_render_reason: str | None = None
     changed_inputs: tuple[str, ...] = ()
     never_kept: tuple[str, ...] = ()

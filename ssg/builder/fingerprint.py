@@ -26,7 +26,9 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
     | "ssg.toml changed"      | the bytes of ssg.toml                               |
     | "<key> changed"         | each key of the loaded config ("base_path changed": ssg.toml, or a command option such as --base-path or --export, or an `SSG_*` variable) |
     | "build options changed" | --drafts, --strict                                  |
-    | "environment changed"   | `SSG_*` variables, the working directory (site modules read them), PYTHONPATH |
+    | "environment variable SSG_X changed" | each `SSG_*` variable (site modules read them; set, changed or unset) |
+    | "working directory changed" | the working directory (site modules read files relative to it) |
+    | "PYTHONPATH changed"    | where the site's imports are found                  |
     | "routes changed"        | the names of the files under app/ and of the site's top-level modules |
     | "theme changed"         | the theme folder and its assets' fingerprints       |
     """
@@ -44,11 +46,23 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
             for field in dataclasses.fields(config)
         },
         "build options changed": f"drafts={include_drafts} strict={strict}",
-        "environment changed": digest(repr(build_environment())),
+        **_environment(),
         "routes changed": digest(repr(_site_file_names(config))),
         "theme changed": digest(
             repr((str(site.theme.templates_dir), sorted(site.theme.assets.items())))
         ),
+    }
+
+
+def _environment() -> dict[str, str]:
+    """The environment's part of the fingerprint, one key per value, so a full render names
+    which changed. Values are kept as digests, never as they are, and the summary names
+    a variable only: it may hold a secret (SSG_REVALIDATE_SECRET)."""
+    variables, working_dir, python_path = build_environment()
+    return {
+        **{f"environment variable {name} changed": digest(value) for name, value in variables},
+        "working directory changed": digest(working_dir),
+        "PYTHONPATH changed": digest(repr(python_path)),
     }
 
 

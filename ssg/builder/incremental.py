@@ -65,6 +65,7 @@ class PreviousBuild:
         self._site = site
         self.records: BuildRecords | None = None
         self.full_reason: str | None
+        self._last_pages: AbstractSet[str] = frozenset()
         self._changed_ids: set[int] | None = None
         self._changed_groups: set[int] | None = None
         self._page_index_id: int | None = None
@@ -77,7 +78,10 @@ class PreviousBuild:
         if records is None:
             self.full_reason = reason
             return
+        self._last_pages = records.pages.keys()
         changed = [k for k, v in self.fingerprint.items() if records.fingerprint.get(k) != v]
+        # A key only the last build had: an `SSG_*` variable since unset.
+        changed += [k for k in records.fingerprint if k not in self.fingerprint]
         if changed:
             self.full_reason = changed[0]
             return
@@ -188,6 +192,11 @@ class PreviousBuild:
             if os.path.isabs(path) and path.startswith(os.path.join(folder, "")):
                 return os.path.relpath(path, folder)
         return path
+
+    def pages_removed(self, url_paths: AbstractSet[str]) -> int:
+        """How many pages of the last build this build no longer has (`url_paths`: the URL
+        paths of its pages); 0 when the last build's records are not read (--force)."""
+        return sum(1 for url_path in self._last_pages if url_path not in url_paths)
 
     def changed_ids(self) -> set[int]:
         """The ids of the last build's reads that changed (empty without records)."""

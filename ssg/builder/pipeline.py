@@ -248,6 +248,7 @@ async def _build(
         exported=config.output == "export",
         pages_rendered=len(rendered) - reused,
         pages_reused=reused,
+        pages_removed=previous.pages_removed(manifest.pages.keys()),
         full_render_reason=previous.full_reason,
         changed_inputs=tuple(changed),
         never_kept=tuple(never_kept),

@@ -163,17 +163,18 @@ def render_counts(result: BuildResult) -> str:
     | build                          | line                                                  |
     | ------------------------------ | ----------------------------------------------------- |
     | after one post's body was edited | Rendered 4 pages, reused 2,559 (changed: posts/a.md) |
+    | after one post was deleted     | Rendered 3 pages, reused 2,558, removed 1 (changed: posts/, posts/b.md) |
     | after an edit of the root layout | Rendered 2,563 pages, reused 0 (changed: app/layout.html) |
     | after three posts were edited  | Rendered 9 pages, reused 2,554 (changed: posts/a.md, posts/b.md, posts/c.md) |
     | after five were                | Rendered 15 pages, reused 2,548 (changed: posts/a.md, posts/b.md, posts/c.md and 2 more) |
     | a page runs a program          | Rendered 1 page, reused 2,562 (rendered every build, as pages read another program's output) |
     | after an edit of ssg.toml      | Rendered 2,563 pages, reused 0 (full render: ssg.toml changed) |
+    | with SSG_CONTENT_DIR changed   | Rendered 2,563 pages, reused 0 (full render: environment variable SSG_CONTENT_DIR changed) |
     | `ssg build --export` after `ssg build` | Rendered 2,563 pages, reused 0 (full render: output changed) |
     """
-    rendered = result.pages_rendered
-    line = (
-        f"Rendered {rendered:,} page{'' if rendered == 1 else 's'}, reused {result.pages_reused:,}"
-    )
+    line = f"Rendered {plural(result.pages_rendered, 'page')}, reused {result.pages_reused:,}"
+    if result.pages_removed:
+        line += f", removed {result.pages_removed:,}"
     if result.full_render_reason:
         line += f" (full render: {result.full_render_reason})"
     else:

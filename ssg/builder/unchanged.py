@@ -99,11 +99,11 @@ def read_output_stamp(config: SiteConfig) -> str | None:
         return None
 
 
-def build_environment() -> tuple[object, ...]:
+def build_environment() -> tuple[list[tuple[str, str]], str, str | None]:
     """What a build reads from its environment besides files: the `SSG_*` variables (site
     modules read them), the working directory and PYTHONPATH (where the site's imports
     are found). Both the no-change short cut and the page records' fingerprint
-    ("environment changed") compare it."""
+    ("environment variable SSG_CONTENT_DIR changed") compare it."""
     return (
         sorted((k, v) for k, v in os.environ.items() if k.startswith("SSG_")),
         os.getcwd(),

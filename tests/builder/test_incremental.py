@@ -85,6 +85,45 @@ async def test_the_summary_names_what_changed(make_site: MakeSite, build: Build)
     assert render_counts(await build(site)) == "Rendered 1 page, reused 3 (changed: app/page.html)"
 
 
+async def test_the_summary_counts_the_pages_a_deleted_post_removed(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(POSTS_SITE)
+    await build(site)
+    (site / "posts/b.md").unlink()
+    assert render_counts(await build(site)) == (
+        "Rendered 1 page, reused 2, removed 1 (changed: posts/, posts/b.md)"
+    )
+    assert not (site / "out/blog/b.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("first-secret", "second-secret"), (None, "set"), ("set", None)],
+    ids=["changed", "set", "unset"],
+)
+async def test_a_full_render_names_the_variable_that_changed_never_its_value(
+    make_site: MakeSite,
+    build: Build,
+    monkeypatch: pytest.MonkeyPatch,
+    before: str | None,
+    after: str | None,
+) -> None:
+    site = make_site(POSTS_SITE)
+    monkeypatch.delenv("SSG_TOKEN", raising=False)
+    if before is not None:
+        monkeypatch.setenv("SSG_TOKEN", before)
+    await build(site)
+    if after is None:
+        monkeypatch.delenv("SSG_TOKEN")
+    else:
+        monkeypatch.setenv("SSG_TOKEN", after)
+    line = render_counts(await build(site))
+    assert line == (
+        "Rendered 4 pages, reused 0 (full render: environment variable SSG_TOKEN changed)"
+    )
+
+
 async def test_params_kept_from_the_last_build_warn_again_of_a_url_another_route_owns(
     make_site: MakeSite, build: Build, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -675,7 +714,7 @@ def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
     other.write_text("GREETING = 'from lib2'\n")
     output = ssg_build(other)
     assert "<p>from lib2</p>" in (site / "out/greet.html").read_text()
-    assert "full render: environment changed" in " ".join(output.split())
+    assert "full render: PYTHONPATH changed" in " ".join(output.split())
 
 
 async def test_an_edit_of_a_module_the_body_filter_calls_parses_the_posts_again(
