@@ -11,8 +11,9 @@ from pathlib import Path
 
 import jinja2
 
+from ssg.builder.app_files import ROUTES_CHANGED, app_names
 from ssg.builder.unchanged import build_environment
-from ssg.config import CONFIG_FILE, SiteConfig
+from ssg.config import CONFIG_FILE
 from ssg.content.parse_identity import code_identity as content_code_identity
 from ssg.site import Site
 
@@ -29,7 +30,7 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
     | "environment variable SSG_X changed" | each `SSG_*` variable (site modules read them; set, changed or unset) |
     | "working directory changed" | the working directory (site modules read files relative to it) |
     | "PYTHONPATH changed"    | where the site's imports are found                  |
-    | "routes changed"        | the names of the files under app/ and of the site's top-level modules |
+    | "routes changed"        | the names of the folders and files under app/ and of the site's top-level modules, kept as they are: `ssg.builder.app_files` names what came or went, and renders every page only when the route table or a module may have changed |
     | "theme changed"         | the theme folder and its assets' fingerprints       |
     """
     config = site.config
@@ -47,7 +48,7 @@ def fingerprint(site: Site, *, include_drafts: bool, strict: bool) -> dict[str, 
         },
         "build options changed": f"drafts={include_drafts} strict={strict}",
         **_environment(),
-        "routes changed": digest(repr(_site_file_names(config))),
+        ROUTES_CHANGED: app_names(config),
         "theme changed": digest(
             repr((str(site.theme.templates_dir), sorted(site.theme.assets.items())))
         ),
@@ -86,25 +87,6 @@ def _code_identity() -> tuple[object, ...]:
         content_code_identity(),
         sys.version,
     )
-
-
-def _site_file_names(config: SiteConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(every file under app/, the site folder's top-level modules), relative and sorted."""
-    app_files: list[str] = []
-    for folder, dirs, names in os.walk(config.app_dir):
-        # Python's bytecode of page and layout modules comes and goes (PYTHONDONTWRITEBYTECODE).
-        dirs[:] = sorted(name for name in dirs if name != "__pycache__")
-        relative = os.path.relpath(folder, config.app_dir)
-        app_files.extend(os.path.join(relative, name) for name in sorted(names))
-    try:
-        top = sorted(
-            entry.name
-            for entry in os.scandir(config.site_dir)
-            if entry.name.endswith(".py") or os.path.isfile(os.path.join(entry.path, "__init__.py"))
-        )
-    except OSError:
-        top = []
-    return tuple(app_files), tuple(top)
 
 
 def digest(text: str | bytes) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
+from ssg.builder.app_files import ROUTES_CHANGED, compare_app_names, routes_gaining
 from ssg.builder.build_records import (
     BuildRecords,
     KeptPage,
@@ -66,6 +67,10 @@ class PreviousBuild:
         self.records: BuildRecords | None = None
         self.full_reason: str | None
         self._last_pages: AbstractSet[str] = frozenset()
+        # Files added under app/ that change no route, and the routes they are route files
+        # of (`ssg.builder.app_files`): those routes' pages and params are not reused.
+        self._added_app_files: tuple[str, ...] = ()
+        self._gaining_routes: set[str] = set()
         self._changed_ids: set[int] | None = None
         self._changed_groups: set[int] | None = None
         self._page_index_id: int | None = None
@@ -82,6 +87,16 @@ class PreviousBuild:
         changed = [k for k, v in self.fingerprint.items() if records.fingerprint.get(k) != v]
         # A key only the last build had: an `SSG_*` variable since unset.
         changed += [k for k in records.fingerprint if k not in self.fingerprint]
+        if ROUTES_CHANGED in changed:
+            names = compare_app_names(
+                records.fingerprint.get(ROUTES_CHANGED), self.fingerprint[ROUTES_CHANGED]
+            )
+            if names.full_reason is None:  # only files that are no route-table file came or went
+                changed.remove(ROUTES_CHANGED)
+                self._added_app_files = names.added
+                self._gaining_routes = routes_gaining(site, names.added)
+            else:
+                changed[changed.index(ROUTES_CHANGED)] = names.full_reason
         if changed:
             self.full_reason = changed[0]
             return
@@ -184,6 +199,7 @@ class PreviousBuild:
                 files.add(self._shown(str(read[1])))
         # A template of the site is also a file of its routes (app/layout.html): named once.
         files.update(t for t in templates if os.path.join("app", t) not in files)
+        files.update(f"{name} (added)" for name in self._added_app_files)
         return sorted(files), sorted(volatile)
 
     def _shown(self, path: str) -> str:
@@ -225,7 +241,11 @@ class PreviousBuild:
         if self.records is None:
             return None
         kept = self.records.params.get(route.route_pattern)
-        if kept is None or not self._changes()[0].isdisjoint(kept.reads):
+        if (
+            kept is None
+            or route.route_pattern in self._gaining_routes
+            or not self._changes()[0].isdisjoint(kept.reads)
+        ):
             return None
         return kept
 
@@ -251,6 +271,7 @@ class PreviousBuild:
                 and self._page_index_changed(kept.reads, kept.groups)
             )
             or kept.params_key != params_key(item.params)
+            or (self._gaining_routes and kept.route_pattern in self._gaining_routes)
             # It left out a post that is published now (a feed of a --drafts build, whose
             # collection keeps the post, so no read of it changed).
             or (kept.page.record.due_at is not None and kept.page.record.due_at <= self._now)

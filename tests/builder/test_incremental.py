@@ -340,9 +340,24 @@ async def test_a_template_edit_renders_the_pages_that_use_it(
     ("edit", "reason"),
     [
         (lambda site: (site / "ssg.toml").write_text('title = "Other"\n'), "ssg.toml changed"),
-        (lambda site: (site / "app/new/page.html").write_text("new") or None, "routes changed"),
+        (
+            lambda site: (site / "app/new/page.html").write_text("new") or None,
+            "app/new/page.html added",
+        ),
+        (
+            lambda site: (site / "app/_helpers.py").write_text("X = 1\n") or None,
+            "app/_helpers.py added",
+        ),
+        (
+            lambda site: (site / "app/@team").mkdir() or None,
+            "app/@team/ added",
+        ),
+        (
+            lambda site: shutil.rmtree(site / "app/new") or None,
+            "app/new/ removed",
+        ),
     ],
-    ids=["config", "new-route"],
+    ids=["config", "new-route", "new-module", "new-slot", "folder-removed"],
 )
 async def test_a_change_every_page_depends_on_renders_all_and_says_why(
     make_site: MakeSite, build: Build, edit: Callable[[Path], object], reason: str
@@ -353,6 +368,83 @@ async def test_a_change_every_page_depends_on_renders_all_and_says_why(
     second = await build(site)
     assert second.pages_reused == 0
     assert second.full_render_reason == reason
+
+
+def _outputs(site: Path) -> dict[str, bytes]:
+    """Every file of out/ but the manifest (its build time and id differ), by path."""
+    return {
+        p.relative_to(site / "out").as_posix(): p.read_bytes()
+        for p in sorted((site / "out").rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
+
+
+@pytest.mark.parametrize(
+    ("added", "rendered", "summary"),
+    [
+        (
+            "app/blog/notes.txt",
+            3,
+            "Rendered 3 pages, reused 1 (changed: app/blog/notes.txt (added))",
+        ),
+        (
+            "app/blog/[slug]/.page.html.swp",
+            3,
+            "Rendered 3 pages, reused 1 (changed: app/blog/[slug]/.page.html.swp (added))",
+        ),
+        (
+            "app/_drafts/ideas.md",
+            0,
+            "Rendered 0 pages, reused 4 (changed: app/_drafts/ideas.md (added))",
+        ),
+    ],
+    ids=["beside-a-route", "editor-swap-file", "private-folder"],
+)
+async def test_a_file_added_under_app_that_is_no_route_renders_only_the_routes_it_is_a_file_of(
+    make_site: MakeSite, build: Build, added: str, rendered: int, summary: str
+) -> None:
+    # A file in a route's folder (or above it) is one of the route's files: its pages are
+    # rendered, as a cold build would record it; no route changed, so no other page is.
+    site = make_site(POSTS_SITE)
+    await build(site)
+    (site / added).parent.mkdir(parents=True, exist_ok=True)
+    (site / added).write_text("notes")
+
+    second = await build(site)
+    incremental = _outputs(site)
+    assert second.full_render_reason is None
+    assert render_counts(second) == summary
+    assert second.pages_rendered == rendered
+    cold = await build_site(load_config(site), force=True)
+    assert cold.pages_rendered == 4
+    assert _outputs(site) == incremental
+
+
+async def test_a_page_that_reads_a_file_added_under_app_is_rendered_with_it(
+    make_site: MakeSite, build: Build
+) -> None:
+    site = make_site(
+        {
+            **POSTS_SITE,
+            # Opening a file is noted (a missing one too); Path.exists() raises no audit
+            # event and is not (ssg.reads).
+            "app/page.py": "from pathlib import Path\n"
+            "def load(params):\n"
+            "    try:\n"
+            "        notes = (Path(__file__).parent / 'blog' / 'notes.txt').read_text()\n"
+            "    except FileNotFoundError:\n"
+            "        notes = 'none'\n"
+            "    return {'titles': [notes]}\n",
+        }
+    )
+    await build(site)
+    (site / "app/blog/notes.txt").write_text("from the notes")
+    await build(site)
+    assert "from the notes" in (site / "out/index.html").read_text()
+    (site / "app/blog/notes.txt").unlink()
+    again = await build(site)
+    assert again.full_render_reason is None
+    assert "none" in (site / "out/index.html").read_text()
 
 
 @pytest.mark.parametrize(
