@@ -27,6 +27,7 @@ from ssg.records import MANIFEST_FILE
 from ssg.server.page_responses import PrebuiltResponse
 from ssg.server.pins import remove_pin
 from ssg.server.served_build import BuildOptions, ServedBuild, load_build, preload_build
+from ssg.server.site_code import config_for_new_build, forget_changed_modules, site_module_stamps
 
 logger = logging.getLogger("ssg.server")
 
@@ -39,6 +40,10 @@ WATCH_DEBOUNCE_MILLISECONDS = 500
 class BuildSwitch:
     """The build a server answers with, switched in one step when a new one is loaded.
 
+    A build switched in is loaded with ssg.toml as it is then and with the site's
+    helper modules imported afresh when one changed (`ssg.server.site_code`), so its
+    regenerations and on-demand renders match the pages it was built with.
+
     Args:
         config: the site config the server started with.
         options: how builds are loaded.
@@ -47,6 +52,8 @@ class BuildSwitch:
 
     def __init__(self, config: SiteConfig, options: BuildOptions, first: ServedBuild) -> None:
         self.config = config
+        # The site's helper modules as the current build imported them.
+        self._module_stamps = site_module_stamps(config.site_dir)
         self.options = options
         self.current = first
         self.switches = 0
@@ -162,7 +169,11 @@ class BuildSwitch:
                 "Build %s in %s is the one served.", manifest.build_id[:8], self.config.out_dir
             )
             return None
-        return load_build(self.config, self.options)
+        config = config_for_new_build(self.config)
+        forget_changed_modules(self._module_stamps, config.site_dir)
+        build = load_build(config, self.options)
+        self._module_stamps = site_module_stamps(config.site_dir)
+        return build
 
     async def wait_retired(self, build: ServedBuild) -> None:
         """Wait until an old build is closed (it is once its last request has ended)."""

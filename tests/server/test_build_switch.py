@@ -280,6 +280,83 @@ async def test_sighup_while_ssg_serve_starts_does_not_end_it(make_site: MakeSite
     assert process.returncode == 0
 
 
+SWITCHED_SITE = {
+    "ssg.toml": 'title = "Old title"\n',
+    "switch_helpers.py": "def label():\n    return 'helper-v1'\n",
+    "app/layout.html": "<html><body>{{ site.title }}|{{ children }}</body></html>",
+    "app/tagged/page.py": "import switch_helpers\nrevalidate = 3600\n"
+    "def load(params):\n    return {'label': switch_helpers.label()}\n",
+    "app/tagged/page.html": "{{ label }}",
+    "app/blog/[slug]/page.py": "import switch_helpers\n"
+    "def generate_static_params(params):\n    return []\n"
+    "def load(params):\n    return {'label': switch_helpers.label()}\n",
+    "app/blog/[slug]/page.html": "{{ params.slug }} {{ label }}",
+}
+
+
+async def _get(port: int, target: str) -> tuple[str, dict[str, str]]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}{target}") as response,
+    ):
+        return (await response.read()).decode(), dict(response.headers)
+
+
+async def test_after_a_switch_renders_use_the_new_builds_ssg_toml_and_site_modules(
+    make_site: MakeSite,
+) -> None:
+    # A regeneration or an on-demand render after the switch must give what the new
+    # build gave, not revert to the ssg.toml and the helper modules the server started with.
+    site_dir = make_site(SWITCHED_SITE)
+    port = free_port()
+    process = await start_serve(site_dir, port, env={"SSG_REVALIDATE_SECRET": "s"})
+    seen: list[str] = []
+    follower = None
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        before, _ = await _get(port, "/tagged")
+        (site_dir / "ssg.toml").write_text(
+            'title = "New title"\ncdn_tag_header = "Cache-Tag"\nmax_connections = 77\n'
+        )
+        (site_dir / "switch_helpers.py").write_text("def label():\n    return 'helper-v2'\n")
+        subprocess.run(
+            [sys.executable, "-m", "ssg", "build", str(site_dir)], check=True, capture_output=True
+        )
+        await asyncio.wait_for(read_until(process, "Switched from build", seen), timeout=30)
+        follower = follow(process, seen)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"http://127.0.0.1:{port}/_ssg/revalidate",
+                json={"path": "/tagged"},
+                headers={"Authorization": "Bearer s"},
+            ) as response,
+        ):
+            assert response.status == 200
+        stale, _ = await _get(port, "/tagged")  # served stale; one regeneration starts
+        async with asyncio.timeout(SWITCH_DEADLINE_SECONDS):
+            while True:  # the regeneration runs in the server process: poll its answer
+                regenerated, headers = await _get(port, "/tagged")
+                if headers.get("X-SSG-Cache") == "HIT":
+                    break
+                await asyncio.sleep(0.05)
+        on_demand, _ = await _get(port, "/blog/fresh")
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(asyncio.gather(follower, process.wait()), timeout=30)
+    finally:
+        await stop_serve(process, follower=follower)
+    output = "".join(seen)
+
+    assert "Old title|helper-v1" in before
+    assert "New title|helper-v2" in stale
+    assert "New title|helper-v2" in regenerated
+    assert "/tagged" in headers.get("Cache-Tag", "")  # cdn_tag_header applies at once
+    assert "New title|fresh helper-v2" in on_demand
+    assert "ssg.toml changed max_connections since ssg serve started: restart it" in output
+    assert "Site modules changed (switch_helpers.py): importing them afresh." in output
+    assert "Traceback" not in output
+
+
 VERSIONED_PAGE_PY = """
 from pathlib import Path
 
