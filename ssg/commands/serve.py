@@ -79,10 +79,11 @@ def run(
     """
     # SIGHUP means "reload" once serving; before that it must not end the process.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # A bad --cache-url is reported as the flag's, before it goes on to the workers.
+    config = load_config(site_dir, cache_url=cache_url)
     if cache_url is not None:
         # Through the environment, so the workers' load_config sees it too.
         os.environ[CACHE_URL_ENV] = cache_url
-    config = load_config(site_dir)
     logging.getLogger("ssg").setLevel(logging.INFO)
     recover_output(config.out_dir)  # a build killed while switching out/ left it aside
     manifest = load_manifest(config.out_dir)

@@ -105,6 +105,7 @@ def load_config(
     output: str | None = None,
     base_url: str | None = None,
     base_path: str | None = None,
+    cache_url: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> SiteConfig:
     """Read SITE/ssg.toml (optional), apply overrides, and validate every value.
@@ -118,6 +119,7 @@ def load_config(
         output: overrides `output` (the CLI's --export gives "export").
         base_url: overrides `base_url` (the CLI's --base-url).
         base_path: overrides `base_path` (the CLI's --base-path).
+        cache_url: overrides `cache_url` (`ssg serve --cache-url`).
         environ: the environment to read overrides from (default `os.environ`).
 
     Returns:
@@ -159,7 +161,13 @@ def load_config(
         os.environ if environ is None else environ
     ).items():
         values[key] = (value, f" (from the environment variable {variable})")
-    for key, value in (("output", output), ("base_url", base_url), ("base_path", base_path)):
+    flags = (
+        ("output", output),
+        ("base_url", base_url),
+        ("base_path", base_path),
+        ("cache_url", cache_url),
+    )
+    for key, value in flags:
         if value is not None:
             values[key] = (value, f" (from the command line's --{key.replace('_', '-')})")
     in_file = bool(problems)  # unknown keys and a bad [params] are the file's

@@ -410,3 +410,24 @@ async def test_kill_9_during_a_regeneration_leaves_a_consistent_store_and_restar
     assert after == (200, "STALE", first[1])
     assert restarted.returncode == 0
     assert "Traceback" not in "".join(seen) + rest.decode()
+
+
+def test_a_bad_cache_url_flag_is_named_as_the_flag(make_site: MakeSite) -> None:
+    import subprocess
+
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "home"})
+    env = {k: v for k, v in os.environ.items() if k != "SSG_CACHE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "ssg", "serve", str(site_dir), "--cache-url", "rediss//bad"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Error: 1 problem in the config:",
+        "  - cache_url = 'rediss//bad' is not a Redis URL (from the command line's "
+        '--cache-url): write it as "redis://host:6379/0" (or rediss://, unix://)',
+    ]
