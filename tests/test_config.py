@@ -142,6 +142,13 @@ PROBLEMS = [
         id="base-path-space",
     ),
     pytest.param(
+        'base_url = "https://owner.github.io/repo/"\n',
+        "base_url",
+        "has the path /repo but base_path is empty",
+        'set base_path = "/repo" if the site is served under /repo',
+        id="base-url-path-without-base-path",
+    ),
+    pytest.param(
         'cache_url = "http://localhost:6379"\n',
         "cache_url",
         "is not a Redis URL",
@@ -326,3 +333,20 @@ def test_a_missing_site_folder_is_a_site_not_found_error(tmp_path: Path) -> None
     assert isinstance(caught.value, SsgError)
     assert isinstance(caught.value, FileNotFoundError)
     assert caught.value.site_dir == tmp_path / "nope"
+
+
+def test_a_base_url_path_is_fine_with_a_base_path(make_site: MakeSite) -> None:
+    toml = 'base_url = "https://owner.github.io/repo/"\nbase_path = "/repo"\n'
+    assert _load(make_site, toml).site_url == "https://owner.github.io/repo"
+
+
+def test_a_base_url_path_from_the_environment_names_the_variable(make_site: MakeSite) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(make_site, "", environ={"SSG_BASE_URL": "https://x.org/docs"})
+    assert str(caught.value).splitlines() == [
+        "1 problem in the config:",
+        "  - base_url = 'https://x.org/docs' (from the environment variable SSG_BASE_URL) has "
+        "the path /docs but base_path is empty, so the links and assets of every page would "
+        'miss /docs while feeds and sitemaps carry it: set base_path = "/docs" if the site is '
+        "served under /docs (a GitHub Pages project site), or drop the path from base_url",
+    ]

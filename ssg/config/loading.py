@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from ssg.config.overrides import environment_overrides
 from ssg.config.settings import PARAMS_KEY, SETTINGS, SETTINGS_BY_KEY, Setting
@@ -98,6 +99,27 @@ def _validate(setting: Setting, value: Any, origin: str) -> ConfigProblem | None
     return None
 
 
+def _base_url_path_without_base_path(
+    values: Mapping[str, tuple[Any, str]], key_lines: Mapping[str, int]
+) -> ConfigProblem | None:
+    """A base_url with a path ("https://owner.github.io/repo/", as Hugo's baseURL) and no
+    base_path: every root-relative URL ssg makes (assets, links, redirects) would miss
+    the prefix the site is served under, while feeds and sitemaps would carry it."""
+    base_url, origin = values["base_url"]
+    path = urlsplit(base_url).path.rstrip("/")
+    base_path = values.get("base_path", ("", ""))[0]
+    if not path or base_path:
+        return None
+    return ConfigProblem(
+        "base_url",
+        f"base_url = {base_url!r}{origin} has the path {path} but base_path is empty, so the "
+        f"links and assets of every page would miss {path} while feeds and sitemaps carry it",
+        f'set base_path = "{path}" if the site is served under {path} (a GitHub Pages '
+        "project site), or drop the path from base_url",
+        None if origin else key_lines.get("base_url"),
+    )
+
+
 def load_config(
     site_dir: Path,
     *,
@@ -178,6 +200,11 @@ def load_config(
             problems.append(
                 problem if origin else dataclasses.replace(problem, line=key_lines.get(key))
             )
+    if not problems and "base_url" in values:
+        problem = _base_url_path_without_base_path(values, key_lines)
+        if problem is not None:
+            in_file = problem.line is not None
+            problems.append(problem)
     if problems:
         raise ConfigError(config_file, problems, in_file=in_file)
     final = {s.key: values[s.key][0] if s.key in values else s.default for s in SETTINGS}
