@@ -90,6 +90,13 @@ def path_tag(path: str, type: str | None = None) -> str:
     | `/blog/[slug]` | "page"   | `/blog/[slug]/page`   | every page of the route         |
     | `/blog`        | "layout" | `/blog/layout`        | every page under /blog's layout |
     | `/`            | "layout" | `/layout`             | every page                      |
+    | `/(shop)/cart` | "page"   | `/cart/page`          | every page of the route         |
+    | `/(shop)`      | "layout" | `/layout`             | every page under the group's parent (a superset) |
+
+    Route groups (`(name)` segments), which Next.js documents in revalidatePath
+    patterns, are dropped: a route's pattern, and so its tags, holds its URL
+    segments only. A group's layout therefore names every page under the folder
+    above the group: more pages than the group holds, never fewer.
 
     Raises:
         ValueError: `type` is not None, "page" or "layout"; the path does not
@@ -109,8 +116,13 @@ def path_tag(path: str, type: str | None = None) -> str:
                 'route) or "layout" (every page under the layout at that pattern)'
             )
         return canonical_url_path(path)
-    pattern = "/" + "/".join(p for p in path.split("/") if p)
+    pattern = "/" + "/".join(p for p in path.split("/") if p and not _is_group(p))
     return _join(pattern, kind)
+
+
+def _is_group(segment: str) -> bool:
+    """A route group's folder name, "(marketing)" (not an intercepting "(.)photo")."""
+    return segment.startswith("(") and segment.endswith(")") and "." not in segment
 
 
 def canonical_url_path(url_path: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hmac
 import json
 import os
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ssg.errors import page_label
 from ssg.isr.freshness import freshness_of
+from ssg.isr.tags import PathType, path_tag
 from ssg.server.responses import DYNAMIC_CACHE_CONTROL, method_not_allowed
 
 if TYPE_CHECKING:
@@ -139,7 +142,41 @@ class Endpoints:
                 f"paths are given without the base path {base}: "
                 f'{{"path": "{path[len(base) :] or "/"}"}}'
             )
+        elif not marked:
+            answer["hint"] = self._nothing_marked(path, kind)
         return _json(answer)
+
+    def _nothing_marked(self, path: str, kind: str | None) -> str:
+        """Why a path revalidation marked no page: no route has it, or no page of it is stored.
+
+        | path, type                | hint |
+        | ------------------------- | ---- |
+        | "/blgo/a", None           | no route matches /blgo/a; the closest route is /blog/[slug] |
+        | "/blog/[id]", "page"      | no route has the pattern /blog/[id]; the closest is /blog/[slug] |
+        | "/blog/new", None         | no page at /blog/new (route /blog/[slug]) is stored: ... |
+        """
+        table = self.engine.site.table
+        if kind is None:
+            match = table.match(path)
+            if match is None:
+                closest = table.closest(path)
+                near = f"; the closest route is {closest}" if closest else ""
+                return f"no route matches {path}{near}"
+            where = f"at {page_label(match.route.route_pattern, path)}"
+        else:
+            pattern = path_tag(path, kind).rpartition("/")[0] or "/"
+            patterns = [route.route_pattern for route in self.engine.site.routes]
+            if kind == PathType.PAGE and pattern not in patterns:
+                close = difflib.get_close_matches(pattern, patterns, n=1)
+                near = f"; the closest is {close[0]}" if close else ""
+                return f"no route has the pattern {pattern}{near}"
+            where = (
+                f"of route {pattern}" if kind == PathType.PAGE else f"under the layout at {pattern}"
+            )
+        return (
+            f"no page {where} is stored: none was prerendered or rendered since (or it "
+            "renders per request), so the next request renders it anyway"
+        )
 
     def status(
         self, *, verbose: bool = False, offset: int = 0, limit: int = 1000

@@ -35,6 +35,9 @@ def test_implicit_tags_of_the_home_page() -> None:
         ("/blog/", "layout", "/blog/layout"),
         ("/", "layout", "/layout"),
         ("/", None, "/"),
+        ("/(shop)/cart", "page", "/cart/page"),
+        ("/(shop)", "layout", "/layout"),
+        ("/blog/(x)/[slug]", "page", "/blog/[slug]/page"),
     ],
 )
 def test_path_tag_table(path: str, kind: str | None, tag: str) -> None:

@@ -254,3 +254,49 @@ async def test_a_path_given_with_the_base_path_is_answered_with_a_hint(
         'paths are given without the base path /docs: {"path": "/blog/a"}'
     )
     assert right.json()["marked"] == 1 and "hint" not in right.json()
+
+
+async def test_a_route_group_pattern_marks_the_pages_of_the_route(
+    make_site: MakeSite, serve_site: ServeSite
+) -> None:
+    # Next.js documents revalidatePath("/(main)/post/[slug]", "page"): the group is no
+    # part of the URL, nor of ssg's route pattern.
+    site_dir = tagged_site(make_site)
+    (site_dir / "app/(marketing)/team").mkdir(parents=True)
+    (site_dir / "app/(marketing)/team/page.html").write_text("team")
+    (site_dir / "app/(marketing)/team/page.py").write_text("revalidate = 60\n")
+    server = await serve_site(site_dir, revalidate_secret="s3cret")
+
+    reply = await revalidate(server, {"path": "/(marketing)/team", "type": "page"})
+
+    assert reply.json()["marked"] == 1
+    assert cache_states(server)["/team"] is True
+    assert "hint" not in reply.json()
+
+
+@pytest.mark.parametrize(
+    ("payload", "hint"),
+    [
+        ({"path": "/blgo/a"}, "no route matches /blgo/a; the closest route is /blog/[slug]"),
+        (
+            {"path": "/blog/[id]", "type": "page"},
+            "no route has the pattern /blog/[id]; the closest is /blog/[slug]",
+        ),
+        (
+            {"path": "/blog/new"},
+            "no page at /blog/new (route /blog/[slug]) is stored: none was prerendered or "
+            "rendered since (or it renders per request), so the next request renders it anyway",
+        ),
+    ],
+    ids=["no-route", "no-pattern", "not-stored"],
+)
+async def test_a_revalidation_that_marks_nothing_says_why(
+    make_site: MakeSite, serve_site: ServeSite, payload: dict[str, str], hint: str
+) -> None:
+    server = await serve_site(tagged_site(make_site), revalidate_secret="s3cret")
+
+    reply = await revalidate(server, payload)
+
+    assert reply.status == 200
+    assert reply.json()["marked"] == 0
+    assert reply.json()["hint"] == hint
