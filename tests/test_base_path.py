@@ -78,6 +78,13 @@ def test_markdown_root_relative_links_and_images_get_the_prefix() -> None:
     assert prefix_root_links('<a href="/a">', "") == '<a href="/a">'
 
 
+def test_a_markdown_link_to_the_home_page_is_the_bare_base_path_as_url_gives_it() -> None:
+    # "/docs/" would cost every click a 308 to "/docs" without trailing slashes.
+    html = render_markdown("[home](/) [top](/#top) [q](/?q=1)\n", base_path="/docs").html
+    assert 'href="/docs"' in html and 'href="/docs#top"' in html and 'href="/docs?q=1"' in html
+    assert 'href="/docs/"' not in html
+
+
 def test_with_trailing_slash_markdown_page_links_take_the_sites_form() -> None:
     # As url() gives them: a click costs no redirect; files keep their form.
     html = render_markdown(

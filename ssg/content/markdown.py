@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ssg.base_path import with_base_path
+
 # cmark-gfm and Pygments (ssg.content.highlight) are imported by the first render, not
 # here: a process that only reads parsed entries back (a dev worker's start, the
 # content cache) needs the types below and nothing else.
@@ -144,6 +146,7 @@ def prefix_root_links(html_text: str, base_path: str, *, trailing_slash: bool = 
     | html                          | base_path, trailing_slash | result                 |
     | ----------------------------- | ------------------------- | ---------------------- |
     | `<a href="/blog/y">`          | "/docs", False            | `<a href="/docs/blog/y">` |
+    | `<a href="/">`, `<a href="/#top">` | "/docs", False       | `<a href="/docs">`, `<a href="/docs#top">` (the home page as `url("/")` gives it: no redirect) |
     | `<img alt="" src="/i.png">`   | "/docs", either           | `<img alt="" src="/docs/i.png">` |
     | `<a href="/blog/y#c">`        | "", True                  | `<a href="/blog/y/#c">` |
     | `<a href="/feed.xml">`        | "", True                  | unchanged              |
@@ -159,6 +162,9 @@ def prefix_root_links(html_text: str, base_path: str, *, trailing_slash: bool = 
 
     def replace(match: re.Match[str]) -> str:
         quote, url = ('"', match.group(3)) if match.group(3) is not None else ("'", match.group(4))
+        if base_path and (url == "/" or url.startswith(("/#", "/?"))):
+            home = with_base_path(url, base_path, trailing_slash=trailing_slash)
+            return f"{match.group(1)}{quote}{home}{quote}"
         if trailing_slash and match.group(2).lower() == "href":
             url = _page_form(url)
         return f"{match.group(1)}{quote}{base_path}{url}{quote}"
