@@ -5,6 +5,7 @@ swapped in whole (a full render), or its few changed files moved in under a jour
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from urllib.parse import unquote
 
 from ssg.builder.journal import commit_in_place, journal_file, output_identity, output_lock
 from ssg.builder.out_folder import recover_output, remove_in_background
-from ssg.errors import PublicLinkError
+from ssg.errors import OutputDirError, PublicLinkError
 from ssg.records import MANIFEST_FILE
 from ssg.syscalls import exchange_paths, fsync_directory, sync_file_system
 from ssg.theme import ASSETS_URL_PREFIX, Theme
@@ -229,12 +230,19 @@ class OutputWriter:
             return
         sync_file_system(self.staging_dir)
         with output_lock(self.out_dir):  # a server pinning the old out/ finishes first
-            if self.out_dir.exists() and exchange_paths(self.staging_dir, self.out_dir):
+            try:
+                swapped = self.out_dir.exists() and exchange_paths(self.staging_dir, self.out_dir)
+            except OSError as exc:
+                raise _unswappable(self.out_dir, exc) from exc
+            if swapped:
                 old = self.staging_dir  # now holds the previous build
             else:
                 old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
                 if self.out_dir.exists():
-                    os.replace(self.out_dir, old)
+                    try:
+                        os.replace(self.out_dir, old)
+                    except OSError as exc:
+                        raise _unswappable(self.out_dir, exc) from exc
                 os.replace(self.staging_dir, self.out_dir)
             fsync_directory(self.out_dir.parent)
         if old.exists():
@@ -349,3 +357,18 @@ def _same_bytes(source: Path, path: str) -> bool:
                 return False
             if not block:
                 return True
+
+
+def _unswappable(out_dir: Path, exc: OSError) -> OSError | OutputDirError:
+    """The error of a swap of out/ that failed: a clear one where out/ is a mount point (a
+    container volume: EBUSY) or on another file system than its parent (EXDEV)."""
+    if exc.errno not in (errno.EBUSY, errno.EXDEV):
+        return exc
+    inside = out_dir / "site"
+    return OutputDirError(
+        f"{out_dir} is a mount point (or on another file system than its folder), so a "
+        f"build cannot replace it whole; nothing was written there. Mount its parent folder "
+        f'instead, or build into a folder inside it (out_dir = "{inside}" in ssg.toml, or '
+        f"--out {inside})",
+        out_dir=out_dir,
+    )

@@ -211,7 +211,7 @@ def load_config(
     return SiteConfig(
         site_dir=site_dir,
         base_url=final["base_url"].rstrip("/"),
-        out_dir=out_dir.resolve() if out_dir is not None else site_dir / final["out_dir"],
+        out_dir=out_dir.resolve() if out_dir is not None else _output_folder(site_dir, final),
         trailing_slash=final["trailing_slash"],
         theme=final["theme"],
         output=final["output"],
@@ -232,3 +232,11 @@ def load_config(
         theme_values=MappingProxyType({s.key: final[s.key] for s in SETTINGS if s.theme}),
         params=MappingProxyType(params),
     )
+
+
+def _output_folder(site_dir: Path, final: dict[str, Any]) -> Path:
+    """`out_dir` under the site folder; where it is a symbolic link (`out -> /var/www/site`,
+    a web server's root), the folder it points to: a build replaces that folder, not the
+    link, as `--out` and an absolute `out_dir` do."""
+    folder: Path = site_dir / final["out_dir"]
+    return folder.resolve() if folder.is_symlink() else folder
