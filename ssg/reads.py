@@ -22,7 +22,8 @@ A read is a small tuple naming one input; its first item is a `ReadKind`:
 | (VOLATILE, why)                                     | something no record can prove unchanged          |
 
 Files and folders a site's own code reads with `open()`, `Path.read_text()`,
-`os.listdir()`, `sqlite3.connect()`... are noted through a Python audit hook (PEP 578),
+`os.listdir()`, `sqlite3.connect()`..., and the files of code it runs (a module loaded
+by path), are noted through a Python audit hook (PEP 578),
 so a page that reads `data/team.json` is rendered again when that file changes; a page
 that runs another program (`subprocess`, `os.system`) or opens a connection (an HTTP
 client, a database server) is VOLATILE. Calls that raise no audit event (`os.stat`,
@@ -216,6 +217,20 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         reads = collector.get()
         if reads is not None and not _importing():
             reads.own.add((_VOLATILE, _VOLATILE_READS[event]))
+    elif event == "exec":
+        # Code run from a file outside Python, its packages and ssg: a module a site loads
+        # by path (spec_from_file_location + exec_module, runpy), or imports.
+        code_file = getattr(args[0] if args else None, "co_filename", None)
+        if (
+            isinstance(code_file, str)
+            and code_file.endswith(".py")  # not a template's code (Jinja names it by its file)
+            and code_file.startswith("/")
+            and not code_file.startswith(_NOT_SITE)
+        ):
+            executed_files.add(code_file)
+            reads = collector.get()
+            if reads is not None:
+                reads.own.add((_FILE, code_file))
     elif event in ("os.listdir", "os.scandir"):
         reads = collector.get()
         if reads is None or _importing():
@@ -226,6 +241,24 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         if isinstance(path, str | bytes | os.PathLike):
             reads.own.add((_DIR, os.path.abspath(os.fsdecode(path))))
 
+
+executed_files: set[str] = set()
+"""Every file outside Python's folders and ssg whose code this process ran (absolute paths):
+the modules a build imported, however it loaded them (`ssg.builder.libraries` keeps their
+stamps)."""
+
+_NOT_SITE = tuple(
+    os.path.join(os.path.abspath(folder), "")
+    for folder in {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.dirname(os.__file__),
+        os.path.dirname(os.path.abspath(__file__)),  # ssg itself
+    }
+)
+"""Folders whose code is not the site's: the interpreter's (its standard library and
+installed packages) and ssg's."""
 
 _PROGRAM = "another program's output"
 _VOLATILE_READS = {

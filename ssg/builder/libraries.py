@@ -1,5 +1,5 @@
 """The modules a build imported that no page record names (installed libraries, folders on
-PYTHONPATH, site modules imported by a computed name), with their stamps: a later build that
+PYTHONPATH, site modules imported by a computed name or loaded by path), with their stamps: a later build that
 finds one of them changed renders every page.
 
 A page's record names the site modules its route imports by name
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ssg.builder.unchanged import records_file
 from ssg.config import SiteConfig
+from ssg.reads import executed_files
 
 REASON = "an imported module changed"
 """The full render's reason, followed by the module's path."""
@@ -96,6 +97,9 @@ def save_library_stamps(
             name = os.path.abspath(name)
             if (name.startswith(kept) or not name.startswith(skipped)) and name not in inputs:
                 names.add(name)
+    # Modules loaded by path (spec_from_file_location + exec_module), which sys.modules
+    # need not hold.
+    names.update(name for name in list(executed_files) if name not in inputs)
     rows = [[name, *(_stamp(name) or (None, None))] for name in sorted(names)]
     if rows == previous:
         return

@@ -837,26 +837,38 @@ async def test_an_edit_of_a_module_the_body_filter_calls_parses_the_posts_again(
     assert all("MARKED" in (site / f"out/blog/{slug}.html").read_text() for slug in ("a", "b", "c"))
 
 
-@pytest.mark.parametrize("how", ["by name", "by a computed name", "both ways"])
+@pytest.mark.parametrize("how", ["by name", "by a computed name", "both ways", "by path"])
 async def test_an_edit_of_a_site_module_renders_the_pages_that_import_it(
     make_site: MakeSite, how: str
 ) -> None:
-    # A module a page imports by name is an input of that page alone; one it reaches with
-    # importlib.import_module is not followed, so its edit renders every page, also when
-    # another route imports the same module by name.
-    module = {"by name": "helper_by_name", "by a computed name": "helper_computed"}.get(
-        how, "helper_both"
-    )
+    # A module a page imports by name, or loads by path while it renders, is an input of
+    # that page alone; one it reaches with importlib.import_module is not followed, so its
+    # edit renders every page, also when another route imports the same module by name.
+    module = {
+        "by name": "helper_by_name",
+        "by a computed name": "helper_computed",
+        "by path": "helper_by_path",
+    }.get(how, "helper_both")
     by_name = f"import {module}\ndef load(params):\n    return {{'v': {module}.VALUE}}\n"
     computed = (
         "import importlib\n"
         f"def load(params):\n    return {{'v': importlib.import_module('{module}').VALUE}}\n"
     )
+    by_path = (  # the plugin-loader pattern: never in sys.modules
+        "import importlib.util, pathlib\n"
+        "def load(params):\n"
+        f"    path = pathlib.Path(__file__).parents[2] / '{module}.py'\n"
+        f"    spec = importlib.util.spec_from_file_location('{module}', path)\n"
+        "    plugin = importlib.util.module_from_spec(spec)\n"
+        "    spec.loader.exec_module(plugin)\n"
+        "    return {'v': plugin.VALUE}\n"
+    )
+    page = {"by name": by_name, "by path": by_path}.get(how, computed)
     site = make_site(
         {
             **POSTS_SITE,
             f"{module}.py": "VALUE = 'v1'\n",
-            "app/helped/page.py": by_name if how == "by name" else computed,
+            "app/helped/page.py": page,
             "app/helped/page.html": "<p>{{ v }}</p>",
             **(
                 {"app/named/page.py": by_name, "app/named/page.html": "<p>{{ v }}</p>"}
@@ -868,11 +880,11 @@ async def test_an_edit_of_a_site_module_renders_the_pages_that_import_it(
     config = load_config(site)
     await build_site(config)
     (site / f"{module}.py").write_text("VALUE = 'v2, edited'\n")
-    sys.modules.pop(module)  # as a new `ssg build` process imports it again
+    sys.modules.pop(module, None)  # as a new `ssg build` process imports it again
     again = await build_site(config)
-    sys.modules.pop(module)
+    sys.modules.pop(module, None)
     assert "<p>v2, edited</p>" in (site / "out/helped.html").read_text()
-    if how == "by name":
+    if how in ("by name", "by path"):  # by path: the render read the file
         assert (again.pages_rendered, again.pages_reused) == (1, 4)
     else:
         assert (again.pages_rendered, again.full_render_reason) == (
