@@ -1,7 +1,8 @@
 """The ground floor: the render scope, the data services and the seams they name.
 
 Imported by every layer above (content, modules, data, render, builder, isr), so it
-imports nothing from ssg at run time but `ssg.errors`; the concrete types its
+imports from ssg at run time only the ground floor below it (`ssg.errors`, `ssg.reads`,
+`ssg.recorded`, `ssg.revalidate`); the concrete types its
 fields name (the memo, the data store, the request) are imported for annotations only.
 
 One `RenderScope` exists per page render (a build page, a regeneration, an
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ssg.errors import DynamicUsage, DynamicUsageError, OutsideRenderError
 from ssg.reads import ReadKind, note_read
+from ssg.recorded import recording
 from ssg.revalidate import Revalidate
 
 if TYPE_CHECKING:
@@ -266,7 +268,7 @@ class RenderScope:
         it, so its memo hits record it again.
         """
         self.revalidate = self.revalidate.lowest(revalidate)
-        collector = _collector.get()
+        collector = recording()
         if collector is not None:
             collector.revalidate = collector.revalidate.lowest(revalidate)
 
@@ -282,7 +284,7 @@ class RenderScope:
         self.record_revalidate(Revalidate.after(max(1, math.ceil(due_at - self.services.clock()))))
         self.due_at = due_at if self.due_at is None else min(self.due_at, due_at)
         self.services.schedule.note(due_at)
-        collector = _collector.get()
+        collector = recording()
         if collector is not None:
             collector.due.append(due_at)
 
@@ -294,14 +296,14 @@ class RenderScope:
         """Record cache tags used by this render (for revalidate_tag)."""
         tags = tuple(tags)
         self.tags.update(tags)
-        collector = _collector.get()
+        collector = recording()
         if collector is not None:
             collector.tags.update(tags)
 
     def record_data_key(self, data_key: str) -> None:
         """Record a data-cache key this render read or stored (revalidate_path expires it)."""
         self.data_keys.add(data_key)
-        collector = _collector.get()
+        collector = recording()
         if collector is not None:
             collector.data_keys.add(data_key)
 
@@ -356,50 +358,6 @@ class RenderScope:
 _current: contextvars.ContextVar[RenderScope | None] = contextvars.ContextVar(
     "ssg_render_scope", default=None
 )
-
-
-@dataclass(eq=False)
-class Recorded:
-    """What the code inside `collect_recorded()` recorded into its render's scope.
-
-    A memoized call (`ssg.cache`) keeps it with its value, so that every page that
-    gets the value from the memo records it too, not only the page that happened to
-    run the call first: which page that is depends on the render order, which an
-    incremental build changes. As Next.js, a page's revalidate is the lowest of
-    every fetch its render used, memoized or not.
-
-    Attributes:
-        due: `record_due` times (epoch seconds).
-        revalidate: the lowest `record_revalidate` value (NEVER when none).
-        tags: the cache tags recorded.
-        data_keys: the data-cache keys recorded.
-    """
-
-    due: list[float] = field(default_factory=list)
-    revalidate: Revalidate = Revalidate.NEVER
-    tags: set[str] = field(default_factory=set)
-    data_keys: set[str] = field(default_factory=set)
-
-
-_collector: contextvars.ContextVar[Recorded | None] = contextvars.ContextVar(
-    "ssg_recorded_collector", default=None
-)
-
-
-@contextmanager
-def collect_recorded() -> Iterator[Recorded]:
-    """Collect what the code inside the block records into the scope: due times,
-    revalidate, cache tags and data-cache keys (a nested block sees only its own).
-
-    Yields:
-        The `Recorded` that fills as the block runs.
-    """
-    found = Recorded()
-    token = _collector.set(found)
-    try:
-        yield found
-    finally:
-        _collector.reset(token)
 
 
 def current_scope() -> RenderScope | None:

@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "ssg.site_imports",
         "ssg.bytecode",
     ),
+    ("ssg.recorded",),
     ("ssg.records", "ssg.scope"),
     ("ssg.routing", "ssg.content", "ssg.config"),
     ("ssg.modules", "ssg.theme", "ssg.layout_children"),

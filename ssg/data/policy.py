@@ -18,8 +18,8 @@ from ssg.data.keys import sorted_tags
 from ssg.data.threaded import LOOP_WAIT_SECONDS
 from ssg.errors import ArgumentError
 from ssg.reads import Read, ReadKind, collect_reads, note_group, note_read
+from ssg.recorded import Recorded, collect_recorded
 from ssg.revalidate import Revalidate
-from ssg.scope import Recorded, collect_recorded
 
 if TYPE_CHECKING:
     from ssg.data.cached_value import CachedValue
