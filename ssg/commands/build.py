@@ -82,7 +82,11 @@ def run(
     with Keeper() as keeper:
         try:
             # A cold build's content parse begins here, while the renderers import.
-            with early_parse(config.site_dir, config.cache_dir, force=force):
+            with early_parse(config.site_dir, config.cache_dir, force=force) as parsing:
+                if parsing:
+                    # The summary's modules (rich) load while the content parses, which
+                    # the build waits for anyway, rather than at the end.
+                    import ssg.builder.report  # noqa: F401
                 result = build_site_in_new_loop(
                     config,
                     on_progress=on_progress,

@@ -51,7 +51,7 @@ def current_early_parse() -> EarlyParse | None:
 
 
 @contextlib.contextmanager
-def early_parse(site_dir: Path, cache_dir: Path, *, force: bool = False) -> Iterator[None]:
+def early_parse(site_dir: Path, cache_dir: Path, *, force: bool = False) -> Iterator[bool]:
     """Parse `site_dir/content` in forked processes during the block, for the build inside it.
 
     Started only for a cold build: `force`, or no content cache kept under `cache_dir`
@@ -63,6 +63,9 @@ def early_parse(site_dir: Path, cache_dir: Path, *, force: bool = False) -> Iter
         site_dir: the site folder.
         cache_dir: the build's cache folder (`SiteConfig.cache_dir`).
         force: the build ignores what earlier builds kept (`ssg build --force`).
+
+    Yields:
+        Whether the parse started (this process then waits for it, later, idle).
     """
     from ssg.content.cache import CACHE_FOLDER
 
@@ -73,7 +76,7 @@ def early_parse(site_dir: Path, cache_dir: Path, *, force: bool = False) -> Iter
         started = EarlyParse.start(content_dir.resolve())
     token = _current.set(started)
     try:
-        yield
+        yield started is not None
     finally:
         _current.reset(token)
         if started is not None:
