@@ -12,7 +12,9 @@ The parent is a child subreaper, so the CPU of the whole process tree (orphans i
 a fork server, the old-build remover) is counted. Prints per phase the wall and CPU
 seconds of the build process, the other processes' CPU, and the load average. Indented
 labels are parts of the phase above them (or of no phase: they are then in "outside
-every phase").
+every phase"). The phases are wrapped once the build's modules are imported, before the
+build starts: the early content parse of a cold `ssg build` (`ssg.content.early`), which
+runs while a plain `ssg build` imports them, overlaps no imports here.
 
 `--sched` records the scheduler's switches (`perf sched record`, which needs perf and
 root or kernel.perf_event_paranoid <= 1) and adds, per phase of the build process, the
@@ -54,6 +56,7 @@ PHASES = (
     ("plan (params, content)", "ssg.builder.planner", "plan_pages"),
     ("  scan content", "ssg.content.scan", "scan_content"),
     ("  content parse", "ssg.content.pool", "load_files"),
+    ("  early parse: wait for its parsers", "ssg.content.early", "EarlyParse.take"),
     ("  pool set-up: import parsers", "ssg.content.pool", "import_parsers"),
     ("  pool set-up: fence languages", "ssg.content.pool", "fence_languages"),
     ("  pool set-up: preload lexers", "ssg.content.highlight", "preload_lexers"),
