@@ -15,10 +15,14 @@ import contextlib
 import importlib.util
 import marshal
 import os
+import re
 import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
 from types import CodeType, ModuleType
+
+_INSTALLED = re.compile(r"/(site|dist)-packages/")
+"""Where installed packages live, also in a virtualenv inside the site folder."""
 
 _CHECKED = (0b11).to_bytes(4, "little")
 """PEP 552 flags: hash-based, checked."""
@@ -89,6 +93,8 @@ class SiteFinder:
         if spec is None or not isinstance(spec.loader, SourceFileLoader):
             return None
         origin = spec.origin or ""
+        if _INSTALLED.search(origin):  # a virtualenv kept in the site folder: not the site's
+            return None
         spec.loader = HashCheckedLoader(fullname, origin)
         return spec
 

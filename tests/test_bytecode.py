@@ -45,3 +45,25 @@ def test_an_edit_keeping_size_and_second_is_built(make_site: MakeSite, edited: s
     _build(site)
     expected = "<p>w2 p1</p>" if edited == "words.py" else "<p>w1 p2</p>"
     assert expected in (site / "out/index.html").read_text()
+
+
+def test_packages_of_a_virtualenv_in_the_site_folder_keep_their_bytecode(
+    make_site: MakeSite,
+) -> None:
+    # Only the site's own modules are imported through hash-checked .pyc files.
+    packages = ".venv/lib/python3/site-packages"
+    site = make_site(
+        {
+            "app/layout.html": ROOT_LAYOUT,
+            "app/page.html": "<p>{{ word }}</p>",
+            "app/page.py": "import sys, pathlib\n"
+            f"sys.path.append(str(pathlib.Path(__file__).parents[1] / '{packages}'))\n"
+            "def load(params):\n    import fakepkg.sub\n    return {'word': fakepkg.sub.WORD}\n",
+            f"{packages}/fakepkg/__init__.py": "",
+            f"{packages}/fakepkg/sub.py": "WORD = 'installed'\n",
+        }
+    )
+    _build(site)
+    assert "<p>installed</p>" in (site / "out/index.html").read_text()
+    cached = next((site / packages / "fakepkg/__pycache__").glob("sub.*.pyc")).read_bytes()
+    assert cached[4:8] == bytes(4)  # PEP 552 flags 0: a timestamp .pyc, as Python writes it
