@@ -62,6 +62,8 @@ def test_build_prints_the_route_table(make_site: MakeSite) -> None:
     assert any(line.startswith("ISR 60s") and "/blog/[slug]" in line for line in lines)
     assert any(line.startswith("ƒ") and "/api/x" in line for line in lines)
     assert "pages/s" in result.stdout
+    # The summary counts routes in the legend's words ("prerendered", not "ssg").
+    assert "Built 3 routes (1 dynamic, 1 ISR, 1 static)," in result.stdout
     assert (site / "out/blog/a.html").is_file()
 
 
@@ -87,7 +89,12 @@ def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> 
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if "/blog/[slug]" in line]
     assert row.startswith("●") and "ISR" not in row
-    assert "revalidate 60s applies under ssg serve only" in row
+    assert (
+        "The revalidate of 1 route applies under ssg serve only: an export's files are "
+        "never regenerated" in result.stdout
+    )
+    assert "ISR Ns" not in result.stdout  # the legend explains no ISR either
+    assert "Built 2 routes (1 prerendered, 1 static)," in result.stdout
 
 
 def test_user_error_prints_message_without_traceback(make_site: MakeSite) -> None:

@@ -108,7 +108,7 @@ class BuildResult:
         changed_inputs: what an incremental build found changed since the last build
             (`PreviousBuild.changed_inputs`: "posts/hello.md", "layout.html").
         never_kept: what pages read that no record keeps, so they are rendered every
-            build ("another program's output", "data cache <key>").
+            build ("another program's output", 'the data cache (ssg.fetch("https://api/x"))').
     """
 
     out_dir: Path

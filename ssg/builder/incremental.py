@@ -174,7 +174,7 @@ class PreviousBuild:
     def changed_inputs(self) -> tuple[list[str], list[str]]:
         """What made pages render since the last build, for the summary: (the files that
         changed: templates by name, paths relative to the site folder or the working
-        directory when inside them; what no record keeps: "data cache <key>",
+        directory when inside them; what no record keeps: 'the data cache (ssg.fetch(...))',
         "another program's output"), each sorted, each name once. Empty for a full render or
         when nothing changed."""
         if self.records is None:

@@ -22,6 +22,13 @@ LEGEND = (
     "ISR Ns: stale after N seconds, then regenerated in the background",
 )
 """Two lines, each short enough for an 80-column terminal (rich would wrap one mid-sentence)."""
+KIND_WORDS = {
+    RenderKind.STATIC: "static",
+    RenderKind.SSG: "prerendered",
+    RenderKind.ISR: "ISR",
+    RenderKind.DYNAMIC: "dynamic",
+}
+"""How the summary line counts routes of each kind, in the legend's words."""
 
 
 def route_symbol(result: RouteResult, *, exported: bool = False) -> str:
@@ -71,14 +78,17 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
     rows: list[tuple[str, str, str, str, str]] = []
     counts: dict[RenderKind, int] = {}
     due_dates = _due_dates(result)
+    serve_only = 0  # an export's ISR routes: their revalidate applies under ssg serve only
     for row in result.routes:
-        counts[row.render] = counts.get(row.render, 0) + 1
+        kind = row.render
+        if result.exported and kind is RenderKind.ISR and row.revalidate.is_timed:
+            serve_only += 1
+            kind = RenderKind.SSG if row.route.is_dynamic_pattern else RenderKind.STATIC
+        counts[kind] = counts.get(kind, 0) + 1
         notes = []
         due = due_dates.get(row.route.route_pattern)
         if due is not None and not result.exported:
             notes.append(f"stale when a scheduled post falls due ({_day(due)})")
-        if result.exported and row.render is RenderKind.ISR and row.revalidate.is_timed:
-            notes.append(f"revalidate {row.revalidate} applies under ssg serve only")
         if row.dynamic_reason:
             notes.append(f"dynamic: used {row.dynamic_reason}")
         if row.route.is_dynamic_pattern and row.render != RenderKind.DYNAMIC and not row.url_paths:
@@ -98,9 +108,16 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
             )
         )
     _print(console, _route_table(rows, console.width))
-    for line in LEGEND:
+    # An export regenerates nothing: no ISR line in its legend.
+    for line in LEGEND[:1] if result.exported else LEGEND:
         _print(console, f"[dim]{line}[/dim]")
-    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    if serve_only:
+        _print(
+            console,
+            f"[dim]The revalidate of {plural(serve_only, 'route')} applies under ssg serve "
+            "only: an export's files are never regenerated[/dim]",
+        )
+    summary = ", ".join(f"{n} {KIND_WORDS[kind]}" for kind, n in sorted(counts.items()))
     broken = len(result.broken_links)
     _print(
         console,

@@ -83,7 +83,12 @@ def cache(
         except (TypeError, ValueError):  # some builtins have no signature: key by the raw call
             signature = None
         dynamic_call = f"{function.__qualname__}() with @ssg.cache(revalidate=0)"
-        describe = f"@ssg.cache {function_id}"
+        # Site modules loaded by path have generated names (ssg_site_app_page_1a2b3c4d).
+        describe = (
+            f"@ssg.cache {function.__qualname__}"
+            if function.__module__.startswith("ssg_site_")
+            else f"@ssg.cache {function_id}"
+        )
         # A call without arguments keys the same every time when the function takes no
         # named parameters (a default could be a mutable object that changes).
         constant_call = signature is not None and all(

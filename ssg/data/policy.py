@@ -236,7 +236,7 @@ async def run_cached(
         outcome = await load()
     else:
         outcome = await scope.memo.get_or_run(memo_key, load)
-    _record(scope, policy, outcome, data_key)
+    _record(scope, policy, outcome, data_key, describe)
     return outcome.value
 
 
@@ -270,7 +270,7 @@ def run_cached_sync(
         return _with_recorded(outcome, recorded, reads.flat())
 
     outcome: _Outcome = scope.memo.get_or_call(memo_key, load)
-    _record(scope, policy, outcome, data_key)
+    _record(scope, policy, outcome, data_key, describe)
     return outcome.value
 
 
@@ -372,14 +372,18 @@ def _not_stored(describe: str, exc: TypeError) -> None:
     )
 
 
-def _record(scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key: str) -> None:
+def _record(
+    scope: RenderScope, policy: CachePolicy, outcome: _Outcome, data_key: str, describe: str
+) -> None:
     """Record revalidate, tags and the data-cache key into the scope (memo hits record too,
-    with what the producer's own fetches recorded when it ran for another page)."""
+    with what the producer's own fetches recorded when it ran for another page).
+    `describe` names the call in the build summary ('ssg.fetch("https://api/x")')."""
     if policy.stored:
         scope.record_revalidate(policy.revalidate)
         scope.record_data_key(data_key)
         # A data-cache entry may be refreshed between builds: no record proves it unchanged.
-        note_read((ReadKind.VOLATILE, f"data cache {data_key}"))
+        # Named by the call, not by its key (a digest): the build summary lists these.
+        note_read((ReadKind.VOLATILE, f"the data cache ({describe})"))
     note_group(outcome.reads)
     scope.record_tags(outcome.tags | outcome.inner_tags)
     scope.record_revalidate(outcome.revalidate)

@@ -763,6 +763,34 @@ async def test_a_page_that_runs_another_program_is_rendered_every_build(
     )
 
 
+async def test_a_page_that_reads_the_data_cache_is_named_by_the_call_it_made(
+    make_site: MakeSite,
+) -> None:
+    # The data cache may be refreshed between builds: such a page renders every build, and
+    # the summary says which call read it (not the entry's key, a digest).
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/number/page.py": (
+                "import ssg\n"
+                "@ssg.cache(revalidate=60)\n"
+                "def number():\n"
+                "    return 7\n"
+                "def load(params):\n"
+                "    return {'n': number()}\n"
+            ),
+            "app/number/page.html": "<p>{{ n }}</p>",
+        }
+    )
+    config = load_config(site)
+    await build_site(config)
+    again = await build_site(config)
+    assert render_counts(again) == (
+        "Rendered 1 page, reused 4 (rendered every build, as pages read the data cache "
+        "(@ssg.cache number))"
+    )
+
+
 def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
     tmp_path: Path, make_site: MakeSite
 ) -> None:
