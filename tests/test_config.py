@@ -51,6 +51,20 @@ PROBLEMS = [
         id="nextjs-spelling",
     ),
     pytest.param(
+        'site_name = "Docs"\n',
+        "site_name",
+        "unknown key 'site_name'",
+        "did you mean 'title'?",
+        id="mkdocs-site-name",
+    ),
+    pytest.param(
+        'SITEURL = "https://a.example"\n',
+        "SITEURL",
+        "unknown key 'SITEURL'",
+        "did you mean 'base_url'?",
+        id="pelican-siteurl",
+    ),
+    pytest.param(
         'color = "red"\n',
         "color",
         "unknown key 'color'",

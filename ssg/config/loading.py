@@ -67,7 +67,26 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
+OTHER_TOOLS_KEYS = {
+    "site_name": "title",  # MkDocs
+    "sitename": "title",  # Pelican SITENAME
+    "siteurl": "base_url",  # Pelican SITEURL
+    "site_url": "base_url",  # MkDocs
+    "baseurl": "base_url",  # Hugo baseURL
+    "site_description": "description",  # MkDocs
+    "site_author": "author",  # MkDocs
+    "languagecode": "language",  # Hugo languageCode
+    "default_lang": "language",  # Pelican DEFAULT_LANG
+    "basepath": "base_path",  # Next.js basePath
+    "trailingslash": "trailing_slash",  # Next.js trailingSlash
+}
+"""Keys of other generators' config files, lower-cased, and the ssg.toml key that means the same."""
+
+
 def _unknown_key(key: str) -> ConfigProblem:
+    same = OTHER_TOOLS_KEYS.get(key.lower())
+    if same is not None:
+        return ConfigProblem(key, f"unknown key {key!r}", f"did you mean {same!r}?")
     close = difflib.get_close_matches(key, list(SETTINGS_BY_KEY), n=1, cutoff=0.6)
     if not close:
         # Users coming from Hugo or Next.js write baseURL, trailingSlash...

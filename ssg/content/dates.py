@@ -74,7 +74,9 @@ def parse_date_detailed(value: object) -> ParsedDate:
     if isinstance(value, date):
         return ParsedDate(datetime(value.year, value.month, value.day, tzinfo=UTC))
     if not isinstance(value, str):
-        return ParsedDate(None, f"date {value!r} is a {type(value).__name__}, not a date; {_FIX}")
+        kind = type(value).__name__
+        article = "an" if kind[:1] in "aeiou" else "a"  # "an int", "a float"
+        return ParsedDate(None, f"date {value!r} is {article} {kind}, not a date; {_FIX}")
     text = value.strip()
     try:
         return ParsedDate(_as_utc(datetime.fromisoformat(text)))

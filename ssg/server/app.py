@@ -13,6 +13,7 @@ from aiohttp import web
 from ssg.config import SiteConfig
 from ssg.isr.backend import CacheBackend, open_backend
 from ssg.isr.scheduler import PREWARM_INTERVAL_SECONDS
+from ssg.plural import plural
 from ssg.scope import Clock
 from ssg.server.builds import BuildSwitch
 from ssg.server.endpoints import SECRET_ENV
@@ -20,6 +21,9 @@ from ssg.server.purge import PurgeWebhook, Sleep
 from ssg.server.served_build import BuildOptions, load_build
 
 logger = logging.getLogger("ssg.server")
+
+SHORT_SECRET_CHARS = 16
+"""A revalidation secret shorter than this is warned of at start (a placeholder such as "x")."""
 
 CONFIG_KEY = web.AppKey("config", SiteConfig)
 SWITCH_KEY = web.AppKey("builds", BuildSwitch)
@@ -77,12 +81,20 @@ def create_app(
         else None
     )
     backend = open_backend(config)
+    secret = revalidate_secret or os.environ.get(SECRET_ENV) or None
+    if secret is not None and len(secret) < SHORT_SECRET_CHARS:
+        logger.warning(
+            "%s is %s long: whoever guesses it can mark every page stale. Use a long "
+            "random one (openssl rand -hex 32).",
+            SECRET_ENV,
+            plural(len(secret), "character"),
+        )
     options = BuildOptions(
         clock=clock,
         backend=backend,
         prewarm=prewarm,
         prewarm_interval_seconds=prewarm_interval_seconds,
-        secret=revalidate_secret or os.environ.get(SECRET_ENV) or None,
+        secret=secret,
         on_revalidate=webhook.notify if webhook is not None else None,
     )
     first = load_build(config, options)

@@ -90,10 +90,11 @@ async def run_route_handler(
     except Exception as exc:
         digest = make_digest()
         logger.error(
-            "Route handler %s %s in %s raised: %s [digest %s]",
+            "Route handler %s %s in %s raised %s: %s [digest %s]",
             method,
             page_label(match.route.route_pattern, match.url_path),
             site.relative(module.source_file),
+            type(exc).__name__,
             exc,
             digest,
             exc_info=exc,

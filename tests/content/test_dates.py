@@ -85,3 +85,14 @@ def test_unreadable_dates_carry_a_problem(value: object) -> None:
 @pytest.mark.parametrize("value", ["2023-06-28", dt.date(2023, 6, 28), None])
 def test_well_formed_or_missing_dates_have_no_problem(value: object) -> None:
     assert parse_date_detailed(value).problem is None
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(1704189600, "is an int, not a date"), (2024.5, "is a float, not a date")],
+    ids=["int", "float"],
+)
+def test_a_date_of_another_type_is_named_with_its_article(value: object, words: str) -> None:
+    parsed = parse_date_detailed(value)
+    assert parsed.value is None
+    assert words in str(parsed.problem)

@@ -300,3 +300,14 @@ async def test_a_revalidation_that_marks_nothing_says_why(
     assert reply.status == 200
     assert reply.json()["marked"] == 0
     assert reply.json()["hint"] == hint
+
+
+async def test_a_short_revalidation_secret_is_warned_of_at_start(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="ssg.server"):
+        await serve_site(tagged_site(make_site), revalidate_secret="x")
+    assert (
+        "SSG_REVALIDATE_SECRET is 1 character long: whoever guesses it can mark every page "
+        "stale. Use a long random one (openssl rand -hex 32)." in caplog.text
+    )
