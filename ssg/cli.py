@@ -60,7 +60,8 @@ def cli() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Ignore what earlier builds kept (parsed content) and build cold; rewrites it.",
+    help="Ignore what earlier builds kept (parsed content, page records) and build cold; "
+    "the data cache is kept (delete .ssg/data/ to fetch again).",
 )
 def build(
     site: Path,
