@@ -364,3 +364,24 @@ def test_a_base_url_path_from_the_environment_names_the_variable(make_site: Make
         'miss /docs while feeds and sitemaps carry it: set base_path = "/docs" if the site is '
         "served under /docs (a GitHub Pages project site), or drop the path from base_url",
     ]
+
+
+@pytest.mark.parametrize(
+    ("toml", "line"),
+    [
+        (
+            'title = "a"\nbase_url = "https://x.org"\ntitle = "b"\n',
+            "  - line 3: title is set twice, on lines 1 and 3",
+        ),
+        ("[params]\nx = 1\nx = 2\n", "  - line 3: params.x is set twice, on lines 2 and 3"),
+    ],
+    ids=["top-level", "in-a-table"],
+)
+def test_a_key_set_twice_is_named_with_both_lines(
+    make_site: MakeSite, toml: str, line: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(make_site, toml)
+    assert str(caught.value).splitlines()[1] == (
+        f"{line}: keep one of them (TOML allows a key once in a table)"
+    )

@@ -30,19 +30,25 @@ def _read_toml(config_file: Path) -> tuple[dict[str, Any], str]:
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            config_file,
-            [
-                ConfigProblem(
-                    "",
-                    f"not valid TOML: {exc}",
-                    # tomllib names a line and column, or only "at end of document".
-                    "fix the syntax at that line"
-                    if "line" in str(exc)
-                    else "fix the syntax near the end of the file (an unclosed quote or bracket?)",
-                )
-            ],
-        ) from exc
+        twice = _key_set_twice(text) if "overwrite" in str(exc) else None
+        if twice is not None:  # tomllib says "Cannot overwrite a value": name the key
+            key, first, again = twice
+            problem = ConfigProblem(
+                key,
+                f"{key} is set twice, on lines {first} and {again}",
+                "keep one of them (TOML allows a key once in a table)",
+                again,
+            )
+        else:
+            problem = ConfigProblem(
+                "",
+                f"not valid TOML: {exc}",
+                # tomllib names a line and column, or only "at end of document".
+                "fix the syntax at that line"
+                if "line" in str(exc)
+                else "fix the syntax near the end of the file (an unclosed quote or bracket?)",
+            )
+        raise ConfigError(config_file, [problem]) from exc
 
 
 # A top-level `key = value` line of TOML (a bare or quoted key), and a table header.
@@ -81,6 +87,32 @@ OTHER_TOOLS_KEYS = {
     "trailingslash": "trailing_slash",  # Next.js trailingSlash
 }
 """Keys of other generators' config files, lower-cased, and the ssg.toml key that means the same."""
+
+
+def _key_set_twice(text: str) -> tuple[str, int, int] | None:
+    """The first key a TOML text sets twice in one table, and both lines (1-based).
+
+    | text | result |
+    | --- | --- |
+    | 'title = "a"\\ntitle = "b"' | ("title", 1, 2) |
+    | '[params]\\nx = 1\\nx = 2' | ("params.x", 2, 3) |
+    """
+    seen: dict[str, int] = {}
+    table: str | None = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _TABLE_LINE.match(line):
+            header = line.strip()
+            # An array of tables ([[x]]) starts a new table each time: not followed.
+            table = None if header.startswith("[[") else header.strip("[]").strip()
+            continue
+        found = _KEY_LINE.match(line)
+        if found and table is not None:
+            key = next(group for group in found.groups() if group)
+            name = f"{table}.{key}" if table else key
+            if name in seen:
+                return name, seen[name], number
+            seen[name] = number
+    return None
 
 
 def _unknown_key(key: str) -> ConfigProblem:
