@@ -81,6 +81,17 @@ def test_a_one_page_build_is_summed_up_in_the_singular(make_site: MakeSite) -> N
     assert not re.search(r"(?<![\d.,])1 pages\b|\(s\)", result.stdout + result.stderr)
 
 
+def test_a_revalidate_longer_than_expire_seconds_is_warned_of(make_site: MakeSite) -> None:
+    site = make_site({**ISR_SITE, "ssg.toml": "expire_seconds = 10\n"})
+    result = run_ssg("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Warning: /blog/[slug]: revalidate 60s is longer than expire_seconds = 10 in "
+        "ssg.toml, so its pages expire before they go stale; raise expire_seconds or lower "
+        "the revalidate" in " ".join(result.stdout.split())
+    )
+
+
 def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> None:
     # Files on a static host are never regenerated: "ISR 60s" would promise what an
     # export cannot do.

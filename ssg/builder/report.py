@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from rich.cells import cell_len
@@ -70,10 +71,18 @@ def _day(when: float) -> str:
     return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d")
 
 
-def print_report(result: BuildResult, console: Console, *, drafts: bool = False) -> None:
+def print_report(
+    result: BuildResult,
+    console: Console,
+    *,
+    drafts: bool = False,
+    expire_seconds: float | None = None,
+) -> None:
     """Print the route table, counts, total time and pages/s.
 
     `drafts`: the build included drafts and scheduled posts (`ssg build --drafts`).
+    `expire_seconds`: the site's setting; an ISR route whose revalidate is longer is
+    warned of (its pages would expire before they go stale).
     """
     rows: list[tuple[str, str, str, str, str]] = []
     counts: dict[RenderKind, int] = {}
@@ -133,6 +142,30 @@ def print_report(result: BuildResult, console: Console, *, drafts: bool = False)
     )
     if result.next_due_at is not None:
         _print(console, schedule_note(result, drafts=drafts))
+    if expire_seconds is not None and not result.exported:
+        for line in expire_warnings(result.routes, expire_seconds):
+            _print(console, f"[yellow]Warning:[/] {escape(line)}")
+
+
+def expire_warnings(routes: Iterable[RouteResult], expire_seconds: float) -> list[str]:
+    """One line per ISR route whose revalidate exceeds `expire_seconds`: its pages would
+    expire before going stale, so a CDN gets no stale-while-revalidate window.
+
+    | revalidate, expire_seconds | line |
+    | --- | --- |
+    | 60, 10 | "/blog/[slug]: revalidate 60s is longer than expire_seconds = 10 ..." |
+    | 60, 31536000 | none |
+    """
+    lines = []
+    for row in routes:
+        timed = row.render is RenderKind.ISR and row.revalidate.is_timed
+        if timed and row.revalidate.seconds > expire_seconds:
+            lines.append(
+                f"{row.route.route_pattern}: revalidate {row.revalidate} is longer than "
+                f"expire_seconds = {expire_seconds:g} in ssg.toml, so its pages expire "
+                "before they go stale; raise expire_seconds or lower the revalidate"
+            )
+    return lines
 
 
 _HEADER = ("", "Route", "Kind", "Pages", "Notes")

@@ -102,7 +102,7 @@ def run(
                 progress.stop()
         from ssg.builder.report import print_report
 
-        print_report(result, _console(console), drafts=drafts)
+        print_report(result, _console(console), drafts=drafts, expire_seconds=config.expire_seconds)
     return result
 
 
