@@ -92,6 +92,23 @@ def test_a_revalidate_longer_than_expire_seconds_is_warned_of(make_site: MakeSit
     )
 
 
+def test_urls_that_differ_only_in_case_are_warned_of(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            **ISR_SITE,
+            "app/blog/[slug]/page.py": "def generate_static_params(params):\n"
+            "    return [{'slug': 'Governance-wg'}, {'slug': 'governance-wg'}, {'slug': 'b'}]\n",
+        }
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Warning: /blog/Governance-wg and /blog/governance-wg differ only in case: on a "
+        "case-insensitive file system (macOS, Windows) one file overwrites the other; "
+        "rename one" in " ".join(result.stdout.split())
+    )
+
+
 def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> None:
     # Files on a static host are never regenerated: "ISR 60s" would promise what an
     # export cannot do.

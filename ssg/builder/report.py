@@ -145,6 +145,28 @@ def print_report(
     if expire_seconds is not None and not result.exported:
         for line in expire_warnings(result.routes, expire_seconds):
             _print(console, f"[yellow]Warning:[/] {escape(line)}")
+    for line in case_warnings(result.routes):
+        _print(console, f"[yellow]Warning:[/] {escape(line)}")
+
+
+def case_warnings(routes: Iterable[RouteResult], shown: int = 5) -> list[str]:
+    """URLs of the build that differ only in case ("/blog/Governance-wg", "/blog/governance-wg"):
+    their files are one file on a case-insensitive file system (macOS, Windows, many
+    CDNs' storage), so one overwrites the other there. At most `shown` lines, then a count.
+    """
+    by_folded: dict[str, list[str]] = {}
+    for row in routes:
+        for url_path in row.url_paths:
+            by_folded.setdefault(url_path.casefold(), []).append(url_path)
+    clashes = [urls for urls in by_folded.values() if len(urls) > 1]
+    lines = [
+        f"{' and '.join(urls)} differ only in case: on a case-insensitive file system (macOS, "
+        "Windows) one file overwrites the other; rename one"
+        for urls in clashes[:shown]
+    ]
+    if len(clashes) > shown:
+        lines.append(f"... and {plural(len(clashes) - shown, 'more such URL', 'more such URLs')}")
+    return lines
 
 
 def expire_warnings(routes: Iterable[RouteResult], expire_seconds: float) -> list[str]:
