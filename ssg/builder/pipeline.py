@@ -98,7 +98,7 @@ async def run_build(
             logging.getLogger(name).removeHandler(content_warnings)
 
 
-_REPEATED_LOGGERS = ("ssg.content", "ssg.layouts")
+_REPEATED_LOGGERS = ("ssg.content", "ssg.layouts", "ssg.routing")
 """The warnings about the sources (content problems, layouts without children) that a build
 keeps, so a build that finds nothing changed repeats them."""
 

@@ -7,6 +7,7 @@ cross-route checks (duplicate URLs, param names per level, ...) live in `conflic
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,10 @@ from ssg.routing.definitions import (
 )
 from ssg.routing.segments import join_route_pattern, parse_segment, sort_key
 
+logger = logging.getLogger("ssg.routing")
+"""Warnings about files in app/ that do nothing (a build repeats them when it finds nothing
+changed)."""
+
 SPECIAL_FILES = frozenset(
     {
         "page.html",
@@ -38,6 +43,22 @@ SPECIAL_FILES = frozenset(
         "loading.html",
     }
 )
+
+_PUBLIC = "put it in public/ (served at the same URL under the site's root)"
+_NEXT_JS_FILES = {
+    "favicon.ico": _PUBLIC,
+    "icon.*": _PUBLIC + " and link it from app/layout.html",
+    "apple-icon.*": _PUBLIC + " and link it from app/layout.html",
+    "robots.txt": _PUBLIC + ", or write app/robots.txt/route.py",
+    "sitemap.xml": "write app/sitemap.xml/route.py returning ssg.sitemap()",
+    "manifest.json": _PUBLIC,
+    "manifest.webmanifest": _PUBLIC,
+    "opengraph-image.*": _PUBLIC + " and set its URL in metadata (image)",
+    "twitter-image.*": _PUBLIC + " and set its URL in metadata (image)",
+    "template.html": "use layout.html (ssg renders layouts afresh for every page anyway)",
+}
+"""Next.js file conventions ssg does not follow, by name ("icon.*": any extension), with
+what to do instead (nextjs.org/docs/app/api-reference/file-conventions/metadata)."""
 
 # Folders the walk does not enter for routes: private ones, slots (scanned with
 # their layout) and intercepting routes, which never match a full page load.
@@ -136,6 +157,7 @@ class _Scanner:
         """Collect the route, layout and error files of one folder, then its children."""
         files, subdirs = _list_dir(segment_dir)
         self._check_misnamed(segment_dir, files)
+        self._warn_next_js_files(segment_dir, files)
         children = [
             (segment_dir / name, segment)
             for name in subdirs
@@ -306,6 +328,19 @@ class _Scanner:
                 "the slot beside an existing layout.",
                 slot_dir,
             )
+
+    def _warn_next_js_files(self, segment_dir: Path, files: frozenset[str]) -> None:
+        """Next.js's metadata files (app/favicon.ico, icon.png, robots.txt...) and
+        template.js: ssg does nothing with them, so each gets a warning with the fix."""
+        for name in sorted(files):
+            stem, _, suffix = name.partition(".")
+            fix = _NEXT_JS_FILES.get(name) or _NEXT_JS_FILES.get(stem + ".*")
+            if fix is not None and suffix:
+                logger.warning(
+                    "%s is a Next.js file convention that ssg ignores: %s.",
+                    self.rel(segment_dir / name),
+                    fix,
+                )
 
     def _check_misnamed(self, segment_dir: Path, files: frozenset[str]) -> None:
         """`Page.html`, `not_found.html`: special files that would silently do nothing."""

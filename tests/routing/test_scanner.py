@@ -422,3 +422,25 @@ def test_intercepting_folders_are_accepted_and_add_no_route(make_site: MakeSite)
     assert sorted(_by_pattern(routes)) == ["/", "/feed", "/photo/[id]"]
     slot = _by_pattern(routes)["/"].layouts[0].slots["modal"]
     assert slot.pages == {}
+
+
+def test_next_js_metadata_files_are_warned_of_with_the_fix(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = {
+        "app/layout.html": "{{ children }}",
+        "app/page.html": "home",
+        "app/favicon.ico": "",
+        "app/blog/page.html": "blog",
+        "app/blog/opengraph-image.png": "",
+        "app/blog/notes.txt": "",
+    }
+    with caplog.at_level("WARNING", logger="ssg.routing"):
+        _scan(make_site, files)
+    assert [r.getMessage() for r in caplog.records] == [
+        "app/favicon.ico is a Next.js file convention that ssg ignores: put it in public/ "
+        "(served at the same URL under the site's root).",
+        "app/blog/opengraph-image.png is a Next.js file convention that ssg ignores: put it "
+        "in public/ (served at the same URL under the site's root) and set its URL in "
+        "metadata (image).",
+    ]
