@@ -158,3 +158,38 @@ def _reads_children(env: jinja2.Environment, name: str, seen: set[str]) -> bool:
         if _reads_children(env, target.value, seen):
             return True
     return False
+
+
+_WHOLE_DOCUMENT = re.compile(
+    r"""\{%-?\s*extends\s+["']theme/base\.html["']|<html[\s>]""", re.IGNORECASE
+)
+"""A page template that extends the theme's whole-document template, or writes <html>."""
+
+
+def warn_pages_with_a_document(routes: Iterable[RouteDefinition], site_dir: Path) -> list[Path]:
+    """Warn of each page.html that renders a whole document (`{% extends "theme/base.html" %}`,
+    `<html>`): pages render inside app/layout.html, which gives them `<html>` and `<body>`,
+    so such a page nests a second document inside the first. Returns those files."""
+    found = []
+    for route in routes:
+        page = route.page_file
+        if page is None or page.suffix != ".html":
+            continue
+        try:
+            text = page.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # its render reports it
+        if _WHOLE_DOCUMENT.search(text):
+            found.append(page)
+            try:
+                name = page.relative_to(site_dir).as_posix()
+            except ValueError:
+                name = str(page)
+            logger.warning(
+                "%s renders a whole document (<html>): pages render inside app/layout.html, "
+                "which gives them <html> and <body>, so this page would nest a second one. "
+                "Drop its {%% extends %%} (or its <html> and <body>) and keep only the "
+                "page's content.",
+                name,
+            )
+    return found

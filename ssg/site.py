@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from ssg.config import SiteConfig
-from ssg.layout_children import warn_childless_layouts
+from ssg.layout_children import warn_childless_layouts, warn_pages_with_a_document
 from ssg.modules import SiteModule, load_site_modules
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind, SlotDefinition
@@ -101,6 +101,7 @@ class Site:
         theme = load_theme(config)
         env = make_environment(config, theme)
         warn_childless_layouts(env, routes, config.app_dir, config.site_dir)
+        warn_pages_with_a_document(routes, config.site_dir)
         return cls(config, theme, env, routes, modules)
 
     def relative(self, file: Path) -> str:

@@ -129,3 +129,32 @@ def test_a_slot_layout_without_children_is_named_with_its_slot(make_site: MakeSi
     [layout] = find_childless_layouts(site.env, site.routes, site.config.app_dir)
     assert site.relative(layout.template_file) == "app/dash/@team/layout.html"
     assert "so the @team slot's pages (1 route: /dash)" in layout.message(site.config.site_dir)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '{% extends "theme/base.html" %}{% block content %}x{% endblock %}',
+        "<html><body>x</body></html>",
+    ],
+    ids=["extends-the-theme", "writes-html"],
+)
+def test_a_page_that_renders_a_whole_document_is_warned_of(
+    make_site: MakeSite, caplog: pytest.LogCaptureFixture, page: str
+) -> None:
+    site_dir = make_site(
+        {
+            "app/layout.html": '{% extends "theme/base.html" %}',
+            "app/page.html": "home",
+            "app/sub/page.html": page,
+            "app/doc/page.md": "<html> in Markdown is text",
+        }
+    )
+    with caplog.at_level("WARNING", logger="ssg.layouts"):
+        Site.load(load_config(site_dir, environ={}))
+    assert [r.getMessage() for r in caplog.records] == [
+        "app/sub/page.html renders a whole document (<html>): pages render inside "
+        "app/layout.html, which gives them <html> and <body>, so this page would nest a "
+        "second one. Drop its {% extends %} (or its <html> and <body>) and keep only the "
+        "page's content."
+    ]
