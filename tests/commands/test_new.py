@@ -102,3 +102,19 @@ def test_new_site_builds_strictly_under_a_base_path(tmp_path: Path, template: st
     assert built.returncode == 0, built.stderr + built.stdout
     home = (site / "out" / "index.html").read_text(encoding="utf-8")
     assert 'href="/repo/' in home
+
+
+def test_the_blog_starter_builds_posts_tagged_with_a_slash(tmp_path: Path) -> None:
+    # A tag is one URL segment, which cannot hold "/": the starter's own code must not
+    # fail its user's first post tagged "CI/CD".
+    site = tmp_path / "my-site"
+    assert ssg("new", str(site), "--template", "blog").returncode == 0
+    post = site / "content/posts/hello-world/index.md"
+    post.write_text(post.read_text().replace("tags: [welcome]", 'tags: [welcome, "CI/CD", C++]'))
+
+    built = ssg("build", str(site), "--strict")
+
+    assert built.returncode == 0, built.stderr + built.stdout
+    assert "Tagged “CI/CD”" in (site / "out/tags/CI-CD.html").read_text()
+    page = (site / "out/blog/hello-world.html").read_text()
+    assert 'href="/tags/CI-CD"' in page and 'href="/tags/C%2B%2B"' in page

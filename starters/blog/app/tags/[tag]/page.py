@@ -8,15 +8,17 @@ dynamic_params = False  # a tag no post has is a 404
 
 
 def generate_static_params(params):
-    return [{"tag": tag} for tag in tags()]
+    return [{"tag": slug} for slug in tags()]  # "CI/CD" is at /tags/CI-CD
 
 
 def load(params):
-    tagged = tags().get(params["tag"])
-    if tagged is None:
+    found = tags().get(params["tag"])
+    if found is None:
         ssg.not_found()
-    return {"tag": params["tag"], "posts": [card(post) for post in tagged]}
+    name, tagged = found
+    return {"tag": name, "posts": [card(post) for post in tagged]}
 
 
 def generate_metadata(params):
-    return {"title": f"Tagged “{params['tag']}”"}
+    name = tags().get(params["tag"], (params["tag"], []))[0]
+    return {"title": f"Tagged “{name}”"}
