@@ -160,8 +160,8 @@ def case_warnings(routes: Iterable[RouteResult], shown: int = 5) -> list[str]:
             by_folded.setdefault(url_path.casefold(), []).append(url_path)
     clashes = [urls for urls in by_folded.values() if len(urls) > 1]
     lines = [
-        f"{' and '.join(urls)} differ only in case: on a case-insensitive file system (macOS, "
-        "Windows) one file overwrites the other; rename one"
+        f"{' and '.join(urls)} differ only in case: one file overwrites the other on macOS "
+        "and Windows; rename one"
         for urls in clashes[:shown]
     ]
     if len(clashes) > shown:
