@@ -128,6 +128,12 @@ def _validate(module: ModuleType, source_file: Path, relative: Path) -> SiteModu
         problems.append(
             "found a Next.js spelling: use dynamic_params / generate_static_params in Python"
         )
+    if hasattr(module, "metadata") and callable(getattr(module, "generate_metadata", None)):
+        # As Next.js: "metadata and generateMetadata cannot be exported at the same time".
+        problems.append(
+            "sets both metadata and generate_metadata, and generate_metadata's answer would "
+            "silently win: keep one (put static values in what generate_metadata returns)"
+        )
     metadata = getattr(module, "metadata", {})
     if not isinstance(metadata, dict):
         problems.append(f"metadata = {metadata!r}: use a dict such as {{'title': 'Blog'}}")

@@ -108,6 +108,28 @@ def test_urls_that_differ_only_in_case_are_warned_of(make_site: MakeSite) -> Non
     )
 
 
+def test_a_page_module_with_metadata_and_generate_metadata_fails_naming_both(
+    make_site: MakeSite,
+) -> None:
+    # As Next.js: "metadata and generateMetadata cannot be exported at the same time".
+    site = make_site(
+        {
+            **ISR_SITE,
+            "app/about/page.html": "about",
+            "app/about/page.py": "metadata = {'title': 'A'}\n"
+            "def generate_metadata(params):\n    return {'title': 'B'}\n",
+        }
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: 1 site module could not be loaded:",
+        "  - app/about/page.py: sets both metadata and generate_metadata, and "
+        "generate_metadata's answer would silently win: keep one (put static values in what "
+        "generate_metadata returns)",
+    ]
+
+
 def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> None:
     # Files on a static host are never regenerated: "ISR 60s" would promise what an
     # export cannot do.
