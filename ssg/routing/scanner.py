@@ -217,9 +217,10 @@ class _Scanner:
             )
         if pages and route_file is not None:
             # Next.js: "Conflicting route and page at /x".
+            child = "json" if where.endswith("/data") else "data"
             self.problem(
                 f"{where} has both {pages[0].name} and route.py: a URL is a page or a route "
-                f"handler, not both. Move route.py into a child folder (e.g. {where}/api/"
+                f"handler, not both. Move route.py into a child folder (e.g. {where}/{child}/"
                 f"route.py) or remove {pages[0].name}.",
                 pages[0],
                 route_file,

@@ -216,7 +216,7 @@ def test_page_beside_route_handler_is_a_problem(make_site: MakeSite) -> None:
     (problem,) = _problems(
         make_site,
         {**ROOT, "app/api/page.html": "", "app/api/route.py": ""},
-        re.escape("Move route.py into a child folder (e.g. app/api/api/route.py)"),
+        re.escape("Move route.py into a child folder (e.g. app/api/data/route.py)"),
     )
     assert problem.source_files == ("app/api/page.html", "app/api/route.py")
 
