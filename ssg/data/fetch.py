@@ -150,7 +150,7 @@ async def fetch(
         policy=policy,
         produce=produce,
         should_store=lambda value: _should_store(url, value),
-        describe=f'ssg.fetch("{url}")',
+        describe=f'ssg.fetch("{_shown(url)}")',
     )
     return response
 
@@ -308,3 +308,12 @@ def _where(scope: RenderScope | None) -> str:
     if scope is None:
         return ""
     return f" while rendering {page_label(scope.route_pattern, scope.url_path)}"
+
+
+def _shown(url: str) -> str:
+    """`url` as logs and build summaries show it: without its query, fragment and user
+    info, which may hold an API key or a password ("https://api.example/x?…")."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    shown = parts._replace(netloc=host, query="", fragment="").geturl()
+    return shown + ("?…" if parts.query else "")

@@ -791,6 +791,28 @@ async def test_a_page_that_reads_the_data_cache_is_named_by_the_call_it_made(
     )
 
 
+async def test_the_summary_shows_a_fetched_url_without_its_query(make_site: MakeSite) -> None:
+    # A query string may hold an API key: CI logs and the page records must not (the
+    # data cache keeps the response, as Next.js's fetch cache does).
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/api/x/route.py": "def GET(request, params):\n    return {'n': 7}\n",
+            "app/number/page.py": "import ssg\n"
+            "async def load(params):\n"
+            "    response = await ssg.fetch('/api/x?api_key=SECRET123', revalidate=60)\n"
+            "    return {'n': response.json()['n']}\n",
+            "app/number/page.html": "<p>{{ n }}</p>",
+        }
+    )
+    config = load_config(site)
+    await build_site(config)
+    again = await build_site(config)
+    assert render_counts(again).endswith('(ssg.fetch("/api/x?…")))')
+    records = [p.read_bytes() for p in (site / ".ssg/build").rglob("*") if p.is_file()]
+    assert records and not any(b"SECRET123" in data for data in records)
+
+
 def test_an_edit_of_a_module_imported_from_outside_the_site_renders_every_page(
     tmp_path: Path, make_site: MakeSite
 ) -> None:
