@@ -224,7 +224,7 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         if (
             isinstance(code_file, str)
             and code_file.endswith(".py")  # not a template's code (Jinja names it by its file)
-            and code_file.startswith("/")
+            and os.path.isabs(code_file)
             and not code_file.startswith(_NOT_SITE)
         ):
             executed_files.add(code_file)
@@ -245,7 +245,9 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
 executed_files: set[str] = set()
 """Every file outside Python's folders and ssg whose code this process ran (absolute paths):
 the modules a build imported, however it loaded them (`ssg.builder.libraries` keeps their
-stamps)."""
+stamps). Process-wide, as the audit hook that fills it is (PEP 578 hooks cannot be
+removed): a second build in one process also lists the first one's files, which can only
+add stamps to check."""
 
 _NOT_SITE = tuple(
     os.path.join(os.path.abspath(folder), "")
