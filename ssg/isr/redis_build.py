@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,8 @@ from ssg.scope import Clock
 
 if TYPE_CHECKING:
     from ssg.isr.redis_backend import RedisBackend
+
+logger = logging.getLogger("ssg.isr")
 
 LOCAL_FOLDER = "isr-shared"
 """This instance's copy of the shared entries, under cache_dir."""
@@ -81,6 +85,10 @@ class RedisBuild:
         self._written: dict[str, asyncio.Event] = {}  # url -> set on its entry event
         self._write_entry = self.client.register_script(redis_scripts.WRITE_ENTRY)
         self._commit_marks = self.client.register_script(redis_scripts.COMMIT_MARKS)
+        self._raise_counter = self.client.register_script(redis_scripts.RAISE_COUNTER)
+        self._epoch: str | None = None  # the build's epoch key as last read
+        self._resync_lock = asyncio.Lock()
+        self.resets = 0  # times Redis was found to have lost the build's state
 
     def load(self) -> None:
         """Nothing to read up front: the marks come from Redis once the reader starts."""
@@ -126,8 +134,14 @@ class RedisBuild:
 
     # -- entries ---------------------------------------------------------------
 
-    async def begin_render(self, url_path: str, clock: Clock) -> RenderStart:
-        """A fencing version (INCR ver) and the revalidation sequence now (GET rev)."""
+    async def begin_render(
+        self, url_path: str, clock: Clock, *, restarted: bool = False
+    ) -> RenderStart:
+        """A fencing version (INCR ver) and the revalidation sequence now (GET rev).
+
+        A counter lower than one seen before means Redis lost the build's state:
+        the marks are read again from scratch first (see `resync`).
+        """
         if not self.health.down:
             try:
                 async with self.client.pipeline(transaction=False) as pipe:
@@ -138,6 +152,10 @@ class RedisBuild:
                 self.health.failed("starting a render", exc)
             else:
                 seq = int(rev or 0)
+                if seq < self.sequence.known and not restarted:
+                    # The counter went back: Redis lost its state. Start over, then again.
+                    await self._resync_reporting("starting a render")
+                    return await self.begin_render(url_path, clock, restarted=True)
                 self.sequence.known = max(self.sequence.known, seq)
                 return RenderStart(started_at=seq + 0.5, seq=self.marks.seq, version=int(version))
         return RenderStart(started_at=self.sequence.known + 0.5, seq=self.marks.seq, version=0)
@@ -256,6 +274,9 @@ class RedisBuild:
             self.sequence.give_back(tags)
             self.health.failed("saving a revalidation", exc)
             return
+        if seq <= self.sequence.known:
+            # A new number no higher than one seen before: Redis lost the build's state.
+            await self._resync_reporting("saving a revalidation")
         # The pages here were marked when the mark was made: nothing to notify.
         self.sequence.merge(dict.fromkeys(tags, float(seq)), notify=False)
 
@@ -288,21 +309,73 @@ class RedisBuild:
         self.backend.detach(self)
 
     async def resync(self) -> None:
-        """Reload every mark and the stream position (start, reconnection, and every RESYNC_SECONDS)."""
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.xrevrange(self.keys.events, count=1)
-            pipe.hgetall(self.keys.marks)
-            pipe.hgetall(self.keys.stats)
-            newest, marks, stats = await pipe.execute()
-        if self.stream_last_id == "0-0" and newest:
-            self.stream_last_id = text(newest[0][0])
-        self.sequence.merge({text(tag): float(seq) for tag, seq in marks.items()})
-        for counter in (self.regenerations_rendered, self.on_demand_rendered):
-            if isinstance(counter, RedisCounter):
-                counter.known = max(counter.known, int(stats.get(counter.field.encode(), 0)))
+        """Reload every mark and the stream position (start, reconnection, and every RESYNC_SECONDS).
+
+        Also finds out whether Redis lost the build's state since the last look
+        (restarted empty, FLUSHALL, restored from an older snapshot, an evicted
+        key): the build's epoch key (a random value set with SET NX) changed, or
+        the revalidation counter is lower than a number seen before. Marks kept
+        here are then replaced by Redis's (see SequenceMarks.restart), the
+        counter is raised to the highest number seen here (so new marks come
+        after every page rendered before), and a counter that went back gets a
+        new epoch so the other instances start over too.
+
+        Raises:
+            RedisError, OSError: Redis failed (the stream reader reports it).
+        """
+        async with self._resync_lock:
+            await self._resync()
         if self.sequence.has_pending:
             await self.save_marks()
         self._apply()
+
+    async def _resync(self) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.set(self.keys.epoch, uuid.uuid4().hex, nx=True)
+            pipe.get(self.keys.epoch)
+            pipe.get(self.keys.rev)
+            pipe.xrevrange(self.keys.events, count=1)
+            pipe.hgetall(self.keys.marks)
+            pipe.hgetall(self.keys.stats)
+            _set, epoch_value, rev, newest, marks, stats = await pipe.execute()
+        epoch = text(epoch_value) if epoch_value is not None else None
+        rev_now = int(rev or 0)
+        current = {text(tag): float(seq) for tag, seq in marks.items()}
+        if self.stream_last_id == "0-0" and newest:
+            self.stream_last_id = text(newest[0][0])
+        if rev_now < self.sequence.known:
+            why = f"its revalidation counter went back from {self.sequence.known} to {rev_now}"
+            epoch = uuid.uuid4().hex  # tell the other instances, whose counters may not say
+            await self.client.set(self.keys.epoch, epoch)
+            await self._start_over(current, why)
+        elif self._epoch is not None and epoch != self._epoch:
+            await self._start_over(current, "it was emptied or restored")
+        else:
+            self.sequence.merge(current)
+        self._epoch = epoch
+        for counter in (self.regenerations_rendered, self.on_demand_rendered):
+            if isinstance(counter, RedisCounter):
+                counter.known = max(counter.known, int(stats.get(counter.field.encode(), 0)))
+
+    async def _start_over(self, marks: dict[str, float], why: str) -> None:
+        """Take Redis's marks from scratch and raise its counter past every number seen here."""
+        highest = self.sequence.known
+        raised = int(await self._raise_counter(keys=[self.keys.rev], args=[highest]))
+        self.sequence.restart(marks, known=max(raised, highest))
+        self.resets += 1
+        logger.warning(
+            "Redis lost the ISR state of build %s (%s): revalidation marks read again "
+            "from scratch; pages revalidated since are regenerated once.",
+            self.build_id[:8],
+            why,
+        )
+
+    async def _resync_reporting(self, doing: str) -> None:
+        """`resync` now; a Redis failure is reported (the reader resyncs again later)."""
+        try:
+            await self.resync()
+        except REDIS_ERRORS as exc:
+            self.health.failed(doing, exc)
 
     def _apply(self) -> None:
         if self._on_marks is not None:

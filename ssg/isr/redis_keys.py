@@ -72,6 +72,7 @@ class BuildKeys:
         self.marks = base + "marks"
         self.stats = base + "stats"
         self.events = base + "events"
+        self.epoch = base + "epoch"
 
     @staticmethod
     def url_hash(url_path: str) -> str:
@@ -93,4 +94,4 @@ class BuildKeys:
     @property
     def long_lived(self) -> tuple[str, ...]:
         """Keys that live as long as the build is served (their TTL is renewed by heartbeats)."""
-        return (self.ver, self.rev, self.marks, self.stats, self.events)
+        return (self.ver, self.rev, self.marks, self.stats, self.events, self.epoch)

@@ -62,3 +62,17 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms - window)
 redis.call('PEXPIRE', KEYS[1], window * 4)
 return redis.call('ZCARD', KEYS[1])
 """
+
+RAISE_COUNTER = """
+-- Raise a counter to at least a value (after Redis lost it: see RedisBuild.resync),
+-- keeping its TTL; returns the counter's value after.
+-- KEYS: the counter
+-- ARGV: the least value
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local least = tonumber(ARGV[1])
+if current >= least then
+  return current
+end
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+return least
+"""

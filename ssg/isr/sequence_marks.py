@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 
@@ -61,6 +62,22 @@ class SequenceMarks:
                 if notify:
                     self._newer[tag] = max(position, self._newer.get(tag, 0.0))
             self.known = max(self.known, int(position))
+
+    def restart(self, marks: dict[str, float], known: int) -> None:
+        """Start over from Redis's marks after the shared sequence was reset.
+
+        Redis lost the build's state (restarted empty, FLUSHALL, restored from an
+        older snapshot): its counter is lower than numbers seen before, so the
+        positions kept here cannot be compared with its new ones. They are
+        replaced by `marks` (tag -> sequence number), `known` becomes the counter's
+        value (raised by the caller to at least the old `known`), and every tag in
+        `marks` is reported by the next `take_newer` as newer than any page here:
+        a page carrying one is regenerated once, as a mark made since the reset
+        may be one this process never compared.
+        """
+        self._positions = dict(marks)
+        self.known = known
+        self._newer = dict.fromkeys(marks, math.inf)
 
     def take_newer(self) -> dict[str, float]:
         """The marks merged since the last call (tag -> position)."""

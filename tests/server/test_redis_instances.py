@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from ssg.config import load_config
-from ssg.isr import redis_backend
+from ssg.isr import redis_backend, redis_build
 from ssg.isr.redis_backend import RedisBackend
 from ssg.server.app import BACKEND_KEY, create_app
 from tests.conftest import MakeSite, RedisServer
@@ -351,3 +351,55 @@ async def test_entries_rendered_or_copied_with_redis_are_served_from_disk_once_r
     assert [(r.status, r.body) for r in after] == [(r.status, r.body) for r in rendered] * 2
     assert {r.headers["X-SSG-Cache"] for r in after} == {"HIT"}
     assert sorted(total_renders([first, second], built)) == sorted(s[len("/blog/") :] for s in urls)
+
+
+async def revalidate_everywhere(servers: list[Server], url_path: str) -> None:
+    """Revalidate `url_path` on the first instance; every instance regenerates it."""
+    await servers[0].request("POST", "/_ssg/revalidate", json={"path": url_path}, headers=AUTH)
+    for server in servers:
+        await wait_marked(server, url_path)
+        await server.get(url_path)  # stale: starts its regeneration (or adopts another's)
+        await settle([server])
+
+
+@pytest.mark.parametrize("loss", ["flushall", "restart", "restore"])
+async def test_revalidations_after_redis_lost_its_data_reach_every_instance_and_settle(
+    make_site: MakeSite,
+    instances: Instances,
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    loss: str,
+) -> None:
+    monkeypatch.setattr(redis_build, "RESYNC_SECONDS", 0.2)  # the fallback resync, sooner
+    site_dir = isr_site(make_site)
+    sender, other = servers = await instances(site_dir, 2)
+    for count in range(3):  # the counter at 3: both copies of /blog/a rendered after mark 3
+        if count == 1 and loss == "restore":
+            redis_server.client().save()  # a snapshot with the counter at 1
+        await revalidate_everywhere(servers, "/blog/a")
+    if loss == "flushall":
+        redis_server.client().flushall()
+    else:  # restarted empty (no persistence), or from the older snapshot (a crash)
+        redis_server.kill()
+        redis_server.start()
+    for server in servers:
+        (server.site_dir / "content" / "version.txt").write_text("2")
+
+    reply = await sender.request("POST", "/_ssg/revalidate", json={"path": "/blog/a"}, headers=AUTH)
+    await wait_marked(other, "/blog/a", timeout=10)  # 0.2 s resyncs; a restart reconnects
+    seen = {}
+    for name, server in (("sender", sender), ("other", other)):
+        first = await server.get("/blog/a")
+        await settle([server])
+        then = [await server.get("/blog/a") for _ in range(3)]
+        seen[name] = [first.headers["X-SSG-Cache"]] + [
+            f"{r.headers['X-SSG-Cache']} {'v=2' in r.text}" for r in then
+        ]
+
+    assert reply.json()["marked"] == 1
+    assert seen == {
+        "sender": ["STALE", "HIT True", "HIT True", "HIT True"],
+        "other": ["STALE", "HIT True", "HIT True", "HIT True"],
+    }
+    assert "Redis lost the ISR state of build" in caplog.text
