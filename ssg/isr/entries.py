@@ -153,7 +153,13 @@ class EntryStore:
                 # Data before the name: a rename over an older entry must not commit
                 # ahead of the new bytes (else a power loss could tear both versions).
                 durable = os.path.exists(target)
-                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                try:
+                    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                except FileNotFoundError:
+                    # The folder was removed under the server (`rm -rf .ssg/isr`, a
+                    # tmp cleaner): entries are a cache, so it is made again.
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
                 try:
                     _write_all(fd, head + b"\n")
                     _write_all(fd, body)

@@ -74,7 +74,7 @@ class RenderLocks:
             return None
         fd = self._fds.pop(stripe, None)
         if fd is None:
-            fd = os.open(self._files[stripe], os.O_RDWR | os.O_CREAT, 0o644)
+            fd = self._open(stripe)
         self._fds[stripe] = fd  # most recently used last
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -84,6 +84,15 @@ class RenderLocks:
         self._held.add(stripe)  # before trimming: a held stripe's file stays open
         self._trim()
         return RenderLock(self, stripe)
+
+    def _open(self, stripe: int) -> int:
+        try:
+            return os.open(self._files[stripe], os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:
+            # The folder was removed under the server (`rm -rf .ssg/isr`, a tmp
+            # cleaner): it is a cache, so it is made again.
+            self.directory.mkdir(parents=True, exist_ok=True)
+            return os.open(self._files[stripe], os.O_RDWR | os.O_CREAT, 0o644)
 
     async def acquire(self, url_path: str) -> RenderLock:
         """Wait for the URL's lock (polling, so no thread is parked on a blocking flock)."""
@@ -141,7 +150,12 @@ class SharedCounter:
     def add(self) -> None:
         """Count one event."""
         if self._fd is None:
-            self._fd = os.open(self.counter_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+            try:
+                self._fd = os.open(self.counter_file, flags, 0o644)
+            except FileNotFoundError:  # its folder was removed under the server
+                self.counter_file.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.counter_file, flags, 0o644)
             self._finalizer = weakref.finalize(self, os.close, self._fd)
         os.write(self._fd, b".")
 

@@ -76,6 +76,8 @@ class RevalidationMarks:
         into this process here: `refresh` does that, and applies them to pages.
         Blocks: call through to_thread.
         """
+        # The folder may have been removed under the server (a cache cleaner): make it again.
+        self.file.parent.mkdir(parents=True, exist_ok=True)
         with open(self.file.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             merged = self._read()

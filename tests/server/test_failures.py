@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 
 import pytest
 
@@ -188,3 +189,34 @@ async def test_an_on_demand_render_that_never_returns_fails_with_the_error_page(
     assert failure.route_pattern == "/slow/[slug]"
     assert "render_timeout_seconds = 0.2 s" in failure.error
     assert "rendering /slow/x (route /slow/[slug]) took longer" in caplog.text
+
+
+async def test_the_isr_folder_removed_under_the_server_is_made_again(
+    make_site: MakeSite, serve_site: ServeSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    site_dir = isr_site(make_site, settings="revalidate = 10")
+    server = await serve_site(site_dir, revalidate_secret="s")
+    await server.get("/blog/unlisted")  # on demand: the lock files and an entry exist
+    isr_folder = server.config.cache_dir / "isr"
+    shutil.rmtree(isr_folder)  # an operator clearing the cache, or a tmp cleaner
+    (site_dir / "content" / "version.txt").write_text("2")
+    server.clock.advance(11)
+
+    with caplog.at_level(logging.ERROR):
+        stale = await server.get("/blog/a")
+        await server.engine.regenerator.wait_idle()
+        regenerated = await server.get("/blog/a")
+        on_demand = await server.get("/blog/new")
+        marked = await server.request(
+            "POST",
+            "/_ssg/revalidate",
+            json={"path": "/blog/b"},
+            headers={"Authorization": "Bearer s"},
+        )
+
+    assert stale.headers["X-SSG-Cache"] == "STALE"
+    assert (regenerated.headers["X-SSG-Cache"], "a v=2" in regenerated.text) == ("HIT", True)
+    assert (on_demand.status, on_demand.headers["X-SSG-Cache"]) == (200, "MISS")
+    assert (marked.status, marked.json()["marked"]) == (200, 1)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(isr_folder.glob("*.entry"))  # the regenerated and the new page, kept again
