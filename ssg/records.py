@@ -250,6 +250,8 @@ class Manifest:
         not_found_file: the 404 page, relative to out/.
         base_path: the URL prefix the build's links carry ("" or "/docs"); the
             server serves under it whatever ssg.toml says now.
+        export: the build is a static export (output = "export"): `ssg serve`
+            serves its files only, as a static host would.
     """
 
     build_id: str
@@ -259,6 +261,7 @@ class Manifest:
     indexed_pages: tuple[str, ...] = ()
     not_found_file: str = "404.html"
     base_path: str = ""
+    export: bool = False
 
     @property
     def redirects(self) -> dict[str, PageRecord]:
@@ -266,7 +269,8 @@ class Manifest:
         return {url: page for url, page in self.pages.items() if page.location is not None}
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (`version` first; `base_path` only when set)."""
+        """A JSON-ready dict (`version` first; `base_path` only when set, `output` only
+        for an export)."""
         data: dict[str, Any] = {
             "version": MANIFEST_VERSION,
             "build_id": self.build_id,
@@ -278,6 +282,8 @@ class Manifest:
         }
         if self.base_path:
             data["base_path"] = self.base_path
+        if self.export:
+            data["output"] = "export"
         return data
 
     @classmethod
@@ -299,6 +305,7 @@ class Manifest:
                 indexed_pages=tuple(str(url) for url in data.get("indexed_pages", ())),
                 not_found_file=str(data.get("not_found_file", "404.html")),
                 base_path=str(data.get("base_path", "")),
+                export=data.get("output") == "export",
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"bad manifest field: {exc!r}") from exc

@@ -28,8 +28,10 @@ Schema (version 2; `ssg.records.Manifest` reads and writes it)::
       "indexed_pages": ["/", "/blog/hello"],   # pages a sitemap lists: no handlers,
                                                # redirects, 404s or robots "noindex"
       "not_found_file": "404.html",
-      "base_path": "/docs"                     # only with a base path: the prefix
+      "base_path": "/docs",                    # only with a base path: the prefix
                                                # the pages' links carry
+      "output": "export"                       # only for a static export (ssg serve
+                                               # then serves its files only)
     }
 """
 
@@ -309,4 +311,5 @@ def build_manifest(
         ),
         indexed_pages=tuple(sorted(indexed)),
         base_path=site.config.base_path,
+        export=site.config.output == "export",
     )

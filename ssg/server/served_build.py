@@ -26,9 +26,11 @@ from ssg.isr.backend import CacheBackend
 from ssg.isr.engine import IsrEngine
 from ssg.isr.scheduler import make_scheduler
 from ssg.plural import plural
+from ssg.records import Manifest
 from ssg.render.services import make_services
 from ssg.render.special_pages import DEFAULT_NOT_FOUND
 from ssg.render.templates import compile_templates
+from ssg.revalidate import Revalidate
 from ssg.scope import Clock, ServiceMode
 from ssg.server.endpoints import Endpoints
 from ssg.server.not_found import NotFoundPages
@@ -129,6 +131,15 @@ def load_build(config: SiteConfig, options: BuildOptions) -> ServedBuild:
         raise
 
 
+def never_revalidated(manifest: Manifest) -> Manifest:
+    """`manifest` with every page's revalidate False: an export's pages never go stale."""
+    pages = {
+        url: dataclasses.replace(page, revalidate=Revalidate.NEVER)
+        for url, page in manifest.pages.items()
+    }
+    return dataclasses.replace(manifest, pages=pages)
+
+
 def _load_build(config: SiteConfig, options: BuildOptions, pin: Path | None) -> ServedBuild:
     files_dir = config.out_dir if pin is None else pin
     manifest = load_manifest(files_dir)
@@ -146,6 +157,16 @@ def _load_build(config: SiteConfig, options: BuildOptions, pin: Path | None) -> 
             built_base_path,
         )
         config = dataclasses.replace(config, base_path=built_base_path)
+    if manifest.export:
+        # A static host serves an export's bytes as they are: never stale, nothing
+        # rendered on demand (as Next.js, which refuses `next start` on an export).
+        manifest = never_revalidated(manifest)
+        logger.info(
+            'Build %s is a static export (output = "export"): serving its files only, '
+            "as a static host would: no on-demand renders, no regeneration, 404 for "
+            "unlisted params.",
+            manifest.build_id[:8],
+        )
     site = Site.load(config)
     services = make_services(
         site,
@@ -183,10 +204,11 @@ def _load_build(config: SiteConfig, options: BuildOptions, pin: Path | None) -> 
         ),
         not_found_pages=NotFoundPages(site, not_found_body),
         body_limit_bytes=config.body_limit_bytes,
+        files_only=manifest.export,
     )
     scheduler = make_scheduler(
         engine,
-        prewarm=options.prewarm,
+        prewarm=options.prewarm and not manifest.export,
         prewarm_interval_seconds=options.prewarm_interval_seconds,
     )
     return ServedBuild(build_id, config, engine, scheduler, static, handler, pin)

@@ -65,6 +65,9 @@ class SiteHandler:
         endpoints: the /_ssg/ endpoints.
         not_found_pages: the 404 bodies (out/404.html and nested not-found.html).
         body_limit_bytes: largest request body accepted (413 beyond).
+        files_only: serve the build's files and pages only, as a static host
+            serves an export: never regenerated, and a URL the build did not
+            write (an unlisted param, a route handler, a dynamic page) is a 404.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class SiteHandler:
         endpoints: Endpoints,
         not_found_pages: NotFoundPages,
         body_limit_bytes: int,
+        files_only: bool = False,
     ) -> None:
         self.engine = engine
         self.site = engine.site
@@ -82,6 +86,7 @@ class SiteHandler:
         self.endpoints = endpoints
         self.not_found_pages = not_found_pages
         self.body_limit_bytes = body_limit_bytes
+        self.files_only = files_only
         self.trailing_slash = engine.site.config.trailing_slash
         self.base_path = engine.site.config.base_path
         self.pages = PageResponses(engine)
@@ -129,7 +134,7 @@ class SiteHandler:
             if not static_file.file.is_file():  # deleted by a build since the server started
                 return await self.not_found_under(request, url_path)
             return self.static.response(static_file)
-        match = self.site.table.match(url_path)
+        match = None if self.files_only else self.site.table.match(url_path)
         if match is None:
             bundle_file = self._bundle_file(url_path)
             if bundle_file is not None and method in READ_METHODS:
@@ -195,7 +200,7 @@ class SiteHandler:
     async def _cached(
         self, request: web.Request, page: CachedPage, freshness: Freshness, raw_target: str
     ) -> web.StreamResponse:
-        if freshness is Freshness.FRESH:
+        if freshness is Freshness.FRESH or self.files_only:
             state = CacheState.HIT
         elif freshness is Freshness.STALE:
             # As Next.js: the stale page now, one regeneration in the background.
@@ -212,7 +217,7 @@ class SiteHandler:
 
     async def _render_missing(self, request: web.Request, url_path: str) -> web.StreamResponse:
         """A cached page that is past expire_seconds or unreadable: render it while waiting."""
-        match = self.site.table.match(url_path)
+        match = None if self.files_only else self.site.table.match(url_path)
         if match is None:
             return await self.not_found_under(request, url_path)
         return await self._on_demand(request, match)
