@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from multiprocessing.connection import wait
@@ -25,7 +26,7 @@ from ssg.builder.out_folder import recover_output
 from ssg.config import load_config
 from ssg.errors import ListenError, ShutdownError, SsgError, WorkerExitError
 from ssg.server.access_log import ACCESS_LOGGER, AccessLogBuffer, access_logger_class
-from ssg.server.app import CONFIG_KEY, create_app
+from ssg.server.app import BACKEND_KEY, CONFIG_KEY, backend_line, create_app
 from ssg.server.runner import run_server
 from ssg.syscalls import die_with_parent, sigint_blocked
 
@@ -79,6 +80,7 @@ def run(
     """
     # SIGHUP means "reload" once serving; before that it must not end the process.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    stamp_logs()
     # A bad --cache-url is reported as the flag's, before it goes on to the workers.
     config = load_config(site_dir, cache_url=cache_url)
     if cache_url is not None:
@@ -130,6 +132,7 @@ def serve_worker(
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     config = load_config(site_dir)
     app = create_app(config, prewarm=prewarm, watch_builds=True)
+    logger.info("ISR state: %s.", backend_line(app[BACKEND_KEY], config))
     access_buffer = AccessLogBuffer(logging.getLogger(ACCESS_LOGGER))
     app.cleanup_ctx.append(access_buffer.run)
 
@@ -244,6 +247,7 @@ def _worker_main(
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("ssg").setLevel(logging.INFO)
+    stamp_logs()
     try:
         serve_worker(
             site_dir,
@@ -341,6 +345,20 @@ def _announce(
     many = f", {workers} workers" if workers > 1 else ""
     url = f"http://{host}:{port}{base_path}"
     print(f"ssg serving {site_dir} on {url}{many}{extra}", file=sys.stderr)
+
+
+def stamp_logs() -> None:
+    """Start every log line with the UTC time (ISO 8601, ms) and level when stderr is not a
+    terminal (`docker logs`, a file, a pipe), so lines can be matched with other systems'
+    (journald adds its own time, a terminal has none)."""
+    if sys.stderr.isatty():
+        return
+    formatter = logging.Formatter(
+        "%(asctime)s.%(msecs)03dZ %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S"
+    )
+    formatter.converter = time.gmtime
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
 
 
 def _quiet_scheduler_logs() -> None:

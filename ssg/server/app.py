@@ -136,3 +136,13 @@ async def _watching(app: web.Application) -> AsyncIterator[None]:
     finally:
         stop.set()
         await asyncio.gather(watch, return_exceptions=True)
+
+
+def backend_line(backend: CacheBackend, config: SiteConfig) -> str:
+    """Where ISR state is kept, for the start-up log: Redis (URL without its password, key
+    prefix) or this machine's disk (the folder)."""
+    status = backend.status()
+    detail = status.detail or {}
+    if status.backend == "redis":
+        return f"shared through Redis at {detail.get('url')} (key prefix {detail.get('prefix')})"
+    return f"kept on this machine in {config.cache_dir / 'isr'} (no cache_url)"

@@ -90,6 +90,10 @@ class BuildSwitch:
         """
         return self.current.handler.pages.prebuilt(raw_target)
 
+    def running_renders(self) -> int:
+        """Regenerations and on-demand renders running now, in every live build."""
+        return sum(len(build.engine.regenerator.in_flight) for build in self.live)
+
     def busy_connections(self) -> list[Any]:
         """The connections with a request being answered, by any live build."""
         return [c for build in self.live for c in build.handler.in_flight.busy_connections()]

@@ -203,6 +203,11 @@ async def _serve(
         await web.TCPSite(runner, host, port, reuse_port=reuse_port).start()
         on_ready(runner.addresses[0][1])
         await stop.wait()
+        logger.info(
+            "Shutting down (%s running, %s in progress).",
+            plural(handler.running_renders(), "regeneration"),
+            plural(len(handler.busy_connections()), "request"),
+        )
         abandon = loop.call_later(config.shutdown_grace_seconds, handler.abandon_in_flight)
     finally:
         loop.remove_signal_handler(signal.SIGHUP)
@@ -217,6 +222,8 @@ async def _serve(
         regenerations=handler.cancelled_regenerations,
         threads=tuple(threads.running(config.site_dir)),
     )
+    if not report.abandoned:
+        logger.info("Stopped.")
     if report.threads:
         # A site's sync function still running (a slow load()): the interpreter would
         # join its thread at exit, however long it takes. Stop now, as a kill would.

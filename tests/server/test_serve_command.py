@@ -431,3 +431,34 @@ def test_a_bad_cache_url_flag_is_named_as_the_flag(make_site: MakeSite) -> None:
         "  - cache_url = 'rediss//bad' is not a Redis URL (from the command line's "
         '--cache-url): write it as "redis://host:6379/0" (or rediss://, unix://)',
     ]
+
+
+ISO_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (INFO|WARNING|ERROR) ")
+
+
+async def test_serve_logs_its_backend_its_times_and_a_clean_stop(make_site: MakeSite) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>served</h1>"})
+    port = free_port()
+    process = await start_serve(site_dir, port)  # stderr is a pipe, as under docker logs
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/") as response,
+        ):
+            await response.read()
+        process.send_signal(signal.SIGTERM)
+        rest = await stop_serve(process)
+    finally:
+        await stop_serve(process)
+    logged = [line for line in "".join(seen).splitlines() + rest.splitlines() if line]
+    stamped = [line for line in logged if ISO_LINE.match(line)]
+
+    isr_state = f"ISR state: kept on this machine in {site_dir.resolve() / '.ssg' / 'isr'}"
+    assert any(line.endswith(isr_state + " (no cache_url).") for line in stamped)
+    assert any('"GET /"' in line for line in stamped)  # the access log too
+    shutting_down = "INFO Shutting down (0 regenerations running, 0 requests in progress)."
+    assert any(line.endswith(shutting_down) for line in stamped)
+    assert stamped[-1].endswith(" INFO Stopped.")
+    assert process.returncode == 0
