@@ -113,6 +113,12 @@ def build(
     help="Share ISR state with other instances through Redis, e.g. redis://host:6379/0 "
     "(overrides cache_url and SSG_CACHE_URL).",
 )
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="The build folder to serve (as `ssg build --out DIR` wrote it; default out_dir).",
+)
 def serve(
     site: Path,
     host: str,
@@ -121,6 +127,7 @@ def serve(
     no_access_log: bool,
     workers: int,
     cache_url: str | None,
+    out_dir: Path | None,
 ) -> None:
     """Serve SITE's build with ISR (builds first when out/ holds no build)."""
     from ssg.commands import serve as command
@@ -133,6 +140,7 @@ def serve(
         access_log=not no_access_log,
         workers=workers,
         cache_url=cache_url,
+        out_dir=out_dir,
     )
 
 

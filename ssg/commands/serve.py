@@ -48,6 +48,7 @@ def run(
     access_log: bool = True,
     workers: int = DEFAULT_WORKERS,
     cache_url: str | None = None,
+    out_dir: Path | None = None,
 ) -> None:
     """Serve `site_dir` until SIGINT or SIGTERM; switch to each new build without a restart.
 
@@ -73,6 +74,8 @@ def run(
         workers: server processes sharing the port; 1 serves in this process.
         cache_url: share ISR state through this Redis URL (overrides the
             `cache_url` setting and $SSG_CACHE_URL; workers inherit it).
+        out_dir: the build folder to serve (`--out`; relative to the cwd), instead
+            of the config's out_dir.
 
     Raises:
         SsgError: the config, the build or the site is broken (the CLI prints
@@ -82,7 +85,7 @@ def run(
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     stamp_logs()
     # A bad --cache-url is reported as the flag's, before it goes on to the workers.
-    config = load_config(site_dir, cache_url=cache_url)
+    config = load_config(site_dir, cache_url=cache_url, out_dir=out_dir)
     if cache_url is not None:
         # Through the environment, so the workers' load_config sees it too.
         os.environ[CACHE_URL_ENV] = cache_url
@@ -93,14 +96,14 @@ def run(
         from ssg.commands import build
 
         logger.info("No build in %s yet: building the site first.", config.out_dir)
-        build.run(site_dir)
+        build.run(site_dir, out_dir=out_dir)
         manifest = load_manifest(config.out_dir)
     if workers <= 1:
-        serve_worker(site_dir, host, port, prewarm, access_log, reuse_port=False)
+        serve_worker(site_dir, host, port, prewarm, access_log, reuse_port=False, out_dir=out_dir)
         return
     # The workers serve the build's base path (see served_build), announced here.
     base_path = manifest.base_path if manifest is not None else config.base_path
-    _supervise(site_dir, host, port, base_path, prewarm, access_log, workers)
+    _supervise(site_dir, host, port, base_path, prewarm, access_log, workers, out_dir)
 
 
 def serve_worker(
@@ -112,6 +115,7 @@ def serve_worker(
     *,
     reuse_port: bool,
     on_ready: Callable[[int], None] | None = None,
+    out_dir: Path | None = None,
 ) -> None:
     """Run one server process until a signal stops it.
 
@@ -130,7 +134,7 @@ def serve_worker(
     # SIGHUP's default is to end the process: until the server listens (and handles
     # it as "reload"), a SIGHUP is ignored, since the build being loaded is out/'s.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    config = load_config(site_dir)
+    config = load_config(site_dir, out_dir=out_dir)
     app = create_app(config, prewarm=prewarm, watch_builds=True)
     logger.info("ISR state: %s.", backend_line(app[BACKEND_KEY], config))
     access_buffer = AccessLogBuffer(logging.getLogger(ACCESS_LOGGER))
@@ -233,6 +237,7 @@ def _worker_main(
     access_log: bool,
     ready: EventType,
     supervisor_pid: int,
+    out_dir: Path | None,
 ) -> None:
     """Entry point of a spawned worker: logging as the CLI sets it, then serve.
 
@@ -257,6 +262,7 @@ def _worker_main(
             access_log,
             reuse_port=True,
             on_ready=lambda _port: ready.set(),
+            out_dir=out_dir,
         )
     except SsgError as exc:
         print(f"Error: {exc}", file=sys.stderr)
@@ -271,6 +277,7 @@ def _supervise(
     prewarm: bool,
     access_log: bool,
     workers: int,
+    out_dir: Path | None,
 ) -> None:
     """Start `workers` processes and wait; a signal or one worker's exit stops them all.
 
@@ -304,7 +311,16 @@ def _supervise(
             processes.extend(
                 context.Process(
                     target=_worker_main,
-                    args=(site_dir, host, port, prewarm, access_log, ready[index], os.getpid()),
+                    args=(
+                        site_dir,
+                        host,
+                        port,
+                        prewarm,
+                        access_log,
+                        ready[index],
+                        os.getpid(),
+                        out_dir,
+                    ),
                     name=f"ssg-worker-{index}",
                 )
                 for index in range(workers)

@@ -9,6 +9,7 @@ import re
 import resource
 import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -462,3 +463,45 @@ async def test_serve_logs_its_backend_its_times_and_a_clean_stop(make_site: Make
     assert any(line.endswith(shutting_down) for line in stamped)
     assert stamped[-1].endswith(" INFO Stopped.")
     assert process.returncode == 0
+
+
+async def test_serve_out_serves_the_folder_build_out_wrote(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    site_dir = make_site({"app/layout.html": LAYOUT, "app/page.html": "<h1>elsewhere</h1>"})
+    elsewhere = tmp_path / "custom-out"
+    built = subprocess.run(
+        [sys.executable, "-m", "ssg", "build", str(site_dir), "--out", str(elsewhere)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ssg",
+        "serve",
+        str(site_dir),
+        "--port",
+        str(port),
+        "--out",
+        str(elsewhere),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "ssg serving", seen), timeout=60)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/") as response,
+        ):
+            body = await response.text()
+    finally:
+        rest = await stop_serve(process)
+
+    assert "<h1>elsewhere</h1>" in body
+    assert "building the site first" not in "".join(seen) + rest
+    assert not (site_dir / "out").exists()
