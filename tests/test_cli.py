@@ -130,6 +130,23 @@ def test_a_page_module_with_metadata_and_generate_metadata_fails_naming_both(
     ]
 
 
+def test_a_misspelt_include_gets_the_closest_template_name(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "app/layout.html": LAYOUT,
+            "app/footer.html": "footer",
+            "app/page.html": "{% include 'footr.html' %}",
+        }
+    )
+    result = run_ssg("build", str(site))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: /: app/page.html:1: template 'footr.html' not found in app/ or the theme "
+        "(default/templates); check the name in {% extends %} / {% include %}; did you mean "
+        "'footer.html'?"
+    ]
+
+
 def test_an_export_shows_isr_routes_as_prerendered_once(make_site: MakeSite) -> None:
     # Files on a static host are never regenerated: "ISR 60s" would promise what an
     # export cannot do.

@@ -49,7 +49,7 @@ def render_template(
         raise TemplateError(
             f"template {exc.name!r} not found in app/ or the theme "
             f"({site.theme.theme_dir.name}/templates); check the name in "
-            "{% extends %} / {% include %}",
+            f"{{% extends %}} / {{% include %}}{_closest_template(site, exc.name)}",
             template_file=file or site.relative(template_file),
             line=line,
         ) from exc
@@ -62,6 +62,18 @@ def render_template(
             template_file=file or site.relative(template_file),
             line=line,
         ) from exc
+
+
+def _closest_template(site: Site, name: object) -> str:
+    """ "; did you mean 'footer.html'?" for a misspelt template name, or ""."""
+    import difflib  # here: only a missing template needs it
+
+    try:
+        names = site.env.list_templates()
+    except (TypeError, OSError):  # a loader that cannot list its templates
+        return ""
+    close = difflib.get_close_matches(str(name), names, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def load_templates(site: Site, template_files: Iterable[Path]) -> None:
