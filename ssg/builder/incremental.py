@@ -198,8 +198,13 @@ class PreviousBuild:
             elif len(read) > 1:
                 files.add(self._shown(str(read[1])))
         # A template of the site is also a file of its routes (app/layout.html): named once.
-        files.update(t for t in templates if os.path.join("app", t) not in files)
-        files.update(f"{name} (added)" for name in self._added_app_files)
+        added = set(self._added_app_files)
+        files.update(
+            t
+            for t in templates
+            if os.path.join("app", t) not in files and os.path.join("app", t) not in added
+        )
+        files.update(f"{name} (added)" for name in added)
         return sorted(files), sorted(volatile)
 
     def _shown(self, path: str) -> str:

@@ -389,8 +389,8 @@ def _outputs(site: Path) -> dict[str, bytes]:
         ),
         (
             "app/blog/[slug]/.page.html.swp",
-            3,
-            "Rendered 3 pages, reused 1 (changed: app/blog/[slug]/.page.html.swp (added))",
+            0,
+            "Rendered 0 pages, reused 4 (changed: app/blog/[slug]/.page.html.swp (added))",
         ),
         (
             "app/_drafts/ideas.md",
@@ -418,6 +418,24 @@ async def test_a_file_added_under_app_that_is_no_route_renders_only_the_routes_i
     cold = await build_site(load_config(site), force=True)
     assert cold.pages_rendered == 4
     assert _outputs(site) == incremental
+
+
+async def test_a_template_added_under_app_is_named_once(make_site: MakeSite, build: Build) -> None:
+    site = make_site(
+        {
+            **POSTS_SITE,
+            "app/page.html": '{% include "_partials/promo.html" ignore missing %}'
+            + POSTS_SITE["app/page.html"],
+        }
+    )
+    await build(site)
+    (site / "app/_partials").mkdir()
+    (site / "app/_partials/promo.html").write_text("<p>promo</p>")
+    second = await build(site)
+    assert render_counts(second) == (
+        "Rendered 1 page, reused 3 (changed: app/_partials/promo.html (added))"
+    )
+    assert "<p>promo</p>" in (site / "out/index.html").read_text()
 
 
 async def test_a_page_that_reads_a_file_added_under_app_is_rendered_with_it(
