@@ -40,7 +40,7 @@ from ssg.content.references import scan_bundle
 
 logger = logging.getLogger("ssg.content")
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 """Bump when what a cache file holds changes shape (LoadedFile, Entry, the bodies)."""
 
 BACKGROUND_WRITE_DELAY_SECONDS = 0.5

@@ -12,9 +12,16 @@ from typing import TYPE_CHECKING, overload
 
 from markupsafe import Markup
 
-from ssg.content.entry import Entry
+from ssg.base_path import with_base_path
+from ssg.content.entry import Entry, unrecorded_field
 from ssg.content.problems import ContentProblem
-from ssg.content.references import point_at
+from ssg.content.references import (
+    has_markdown_links,
+    markdown_path,
+    point_at,
+    point_markdown_links,
+    sibling_url,
+)
 from ssg.reads import Read, ReadKind, note_group, note_read
 from ssg.scope import current_scope
 
@@ -59,6 +66,9 @@ class Collection(Sequence[Entry]):
     _tag_index: tuple[dict[str, tuple[Entry, ...]], frozenset[Read]] | None = field(
         init=False, repr=False, compare=False
     )
+    # get(): source file -> entry (Markdown links) and Entry.path -> entry, made on first use.
+    _by_file: dict[str, Entry] | None = field(init=False, repr=False, compare=False)
+    _by_path: dict[str, Entry] | None = field(init=False, repr=False, compare=False)
 
     def __getattribute__(self, name: str) -> object:
         # Every way to the entries (iteration, len, index, filter, tags) goes through
@@ -77,10 +87,19 @@ class Collection(Sequence[Entry]):
         object.__setattr__(self, "_release_dates", None)
         object.__setattr__(self, "_views", {})
         object.__setattr__(self, "_tag_index", None)
+        object.__setattr__(self, "_by_file", None)
+        object.__setattr__(self, "_by_path", None)
 
     def __getstate__(self) -> dict[str, object]:
         # The kept views are this process's cache: a pickle (ssg dev's parsed content) drops them.
-        return {**self.__dict__, "_release_dates": None, "_views": {}, "_tag_index": None}
+        return {
+            **self.__dict__,
+            "_release_dates": None,
+            "_views": {},
+            "_tag_index": None,
+            "_by_file": None,
+            "_by_path": None,
+        }
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -95,32 +114,93 @@ class Collection(Sequence[Entry]):
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
 
-    def get(self, slug: str) -> Entry | None:
-        """Return the entry with this slug, or None (`ssg.not_found()` is the caller's call).
+    def get(self, slug: str | None = None, *, path: str | None = None) -> Entry | None:
+        """Return the entry with this slug (or, with `path`, this `Entry.path`), or None
+        (`ssg.not_found()` is the caller's call).
 
-        During a render, looking an entry up by slug makes the page its page:
+        During a render, looking an entry up makes the page its page:
         a page bundle's files (`hello/index.md` + `diagram.png`) are published
         next to the page's URL (`/blog/hello/diagram.png`), and the returned
         entry's `html` refers to them there (with the site's `base_path`), so
         `![](diagram.png)` works whatever the URL and trailing-slash style.
+        Links to other Markdown files of the collection (`[next](install.md)`,
+        `[home](../index.md#top)`, Zola's `@/guide/install.md`) point at their
+        pages when the key ends this page's URL (a `[slug]` or `[...path]` route):
+        the URL with the other entry's key in its place; others are left as
+        written (the link check reports them).
         The page of a draft or a future-dated entry (`--drafts`) is kept out
         of `ssg.sitemap()`.
+
+        Raises:
+            TypeError: neither or both of `slug` and `path` are given.
         """
-        entry = self._by_slug.get(slug)
-        if self.origin is not None:
-            note_read((ReadKind.SLUG, self.origin, slug))
+        if (slug is None) == (path is None):
+            raise TypeError("Collection.get takes a slug or path=..., not both")
+        if path is not None:
+            entry = self._paths().get(path.strip("/"))  # noted: the members (paths follow them)
+            key, key_field = path.strip("/"), "path"
+        else:
+            assert slug is not None
+            entry = self._by_slug.get(slug)
+            if self.origin is not None:
+                note_read((ReadKind.SLUG, self.origin, slug))
+            key, key_field = slug, "slug"
         scope = current_scope()
         if entry is None or scope is None:
             return entry
         if entry.draft or entry.is_scheduled(scope.services.clock()):
             scope.shows_unpublished = True  # its page is built by --drafts, never in a sitemap
-        if not entry.bundle_files:
-            return entry
-        scope.record_bundle(entry.source_file.parent, entry.bundle_files)
+        bundle_files = object.__getattribute__(entry, "bundle_files")
+        body = unrecorded_field(entry, "html")  # the page's own reads of it are noted
+        html: str = body
         base_path = str(scope.services.site_values.get("base_path") or "").rstrip("/")
-        prefix = base_path + scope.url_path.rstrip("/")
-        html = point_at(entry.html, frozenset(entry.bundle_files), prefix)
+        if bundle_files:
+            scope.record_bundle(entry.source_file.parent, bundle_files)
+            prefix = base_path + scope.url_path.rstrip("/")
+            html = point_at(html, frozenset(bundle_files), prefix)
+        if has_markdown_links(html):
+            trailing_slash = bool(scope.services.site_values.get("trailing_slash"))
+            url_of = self._markdown_urls(entry, key, key_field, scope.url_path)
+            html = point_markdown_links(
+                html, lambda target: _page_href(url_of(target), base_path, trailing_slash)
+            )
+        if html is body:
+            return entry
         return replace(entry, html=Markup(html))
+
+    def _paths(self) -> dict[str, Entry]:
+        """`Entry.path` -> entry, made on first use (the members are noted on every call)."""
+        entries = self.entries
+        found = self._by_path
+        if found is None:
+            found = {}
+            for entry in entries:
+                found.setdefault(object.__getattribute__(entry, "path"), entry)
+            object.__setattr__(self, "_by_path", found)
+        return found
+
+    def _markdown_urls(
+        self, entry: Entry, key: str, key_field: str, url_path: str
+    ) -> Callable[[str], str | None]:
+        """`url_of(target)` for the Markdown links of `entry`'s page at `url_path`, found
+        through `key` (its slug or path): the page URL of the collection's entry that
+        file is, noting that entry's key read (an added, removed or re-slugged target
+        changes this page)."""
+        by_file = self._by_file
+        if by_file is None:
+            by_file = {str(object.__getattribute__(e, "source_file")): e for e in self.entries}
+            object.__setattr__(self, "_by_file", by_file)
+        source_dir = object.__getattribute__(entry, "source_file").parent
+
+        def url_of(target: str) -> str | None:
+            name = str(markdown_path(target, source_dir, self.content_dir))
+            note_read((ReadKind.FIELD, name, key_field))
+            found = by_file.get(name)
+            if found is None:
+                return None
+            return sibling_url(url_path, key, str(object.__getattribute__(found, key_field)))
+
+        return url_of
 
     def published(self, now: float) -> tuple[Collection, float | None]:
         """The collection without drafts and entries dated after `now`, and the next such date.
@@ -207,6 +287,11 @@ class Collection(Sequence[Entry]):
     def authors(self) -> dict[str, int]:
         """Return author -> number of entries, most prolific first (ties by name)."""
         return _ranked(author for entry in self.entries for author in entry.authors)
+
+
+def _page_href(url: str | None, base_path: str, trailing_slash: bool) -> str | None:
+    """A page URL as a link in a body: as `url()` writes it (base path, trailing slash)."""
+    return None if url is None else with_base_path(url, base_path, trailing_slash=trailing_slash)
 
 
 def newest_first(entry: Entry) -> tuple[bool, float, str]:

@@ -44,6 +44,12 @@ class Entry:
         bundle_files: for a page bundle (`hello/index.md`), the files beside it
             (relative POSIX names, e.g. "diagram.png"), published next to the
             post's URL by `Collection.get` during a render; else ().
+        path: the file's path relative to the collection's folder, without its
+            suffix, in POSIX form ("guide/install" for guide/install.md); an
+            `index.md` (or `_index.md`) stands for its folder ("guide" for
+            guide/index.md, "" for the collection's own index.md). Unique in a
+            collection, where slugs of nested folders may clash: a docs site's
+            `[[...path]]` route looks entries up with `Collection.get(path=...)`.
     """
 
     slug: str
@@ -62,6 +68,7 @@ class Entry:
     aliases: tuple[str, ...] = ()
     draft: bool = False
     bundle_files: tuple[str, ...] = ()
+    path: str = ""
 
     def is_scheduled(self, now: float) -> bool:
         """True when the entry is dated after `now` (epoch seconds): published at its date."""

@@ -83,6 +83,8 @@ def render_markdown(
     text: bodies never go through Jinja. Fenced code with a language Pygments
     knows is highlighted (`<div class="highlight">`); other code is escaped.
     Every h1-h6 gets a GitHub-style `id`, deduplicated with -1, -2, ...
+    GitHub's alerts (`> [!NOTE]`, `[!TIP]`, `[!IMPORTANT]`, `[!WARNING]`,
+    `[!CAUTION]`) get GitHub's markup (`ssg.content.alerts`).
     With a base path, root-relative link and image targets get it in front
     (`[x](/blog/y)` -> `href="/docs/blog/y"`), as Next.js `basePath` does
     for every URL the site makes.
@@ -132,6 +134,10 @@ def render_markdown(
 
     body = _BLOCKS.sub(replace, raw)
     body = prefix_root_links(body, base_path, trailing_slash=trailing_slash)
+    if "<p>[!" in body:  # GitHub's alerts (`> [!NOTE]`): rare, so looked for first
+        from ssg.content.alerts import render_alerts
+
+        body = render_alerts(body)
     # Counted on cmark's output, before highlighting multiplies the tags; tags go without
     # a space ("<em>x</em>." is one word): cmark puts a newline between blocks anyway.
     word_count = _count_words(raw)

@@ -4,6 +4,7 @@ problems a file has (`load_entry`, `load_entries`; the content pool runs them)."
 from __future__ import annotations
 
 import hashlib
+import html
 import importlib
 import os
 import re
@@ -20,8 +21,15 @@ from ssg.content.dates import parse_date, parse_date_detailed
 from ssg.content.entry import Entry
 from ssg.content.frontmatter import parse_front_matter_tolerant
 from ssg.content.markdown import render_markdown
-from ssg.content.problems import ContentProblem
-from ssg.content.references import is_file_reference, line_of, relative_targets, scan_bundle
+from ssg.content.problems import ContentProblem, site_relative
+from ssg.content.references import (
+    is_file_reference,
+    is_markdown_target,
+    line_of,
+    markdown_path,
+    relative_targets,
+    scan_bundle,
+)
 
 WORDS_PER_MINUTE = 200
 SUMMARY_MAX_CHARS = 280
@@ -146,13 +154,19 @@ def load_entry(
 
     body = body_filter(front.body) if body_filter is not None else front.body
     rendered = render_markdown(body)
-    missing, file_checks = _missing_files(rendered.html, source_file, front.body, front.body_line)
+    missing, file_checks = _missing_files(
+        rendered.html, source_file, content_dir, front.body, front.body_line
+    )
     problems += missing
     problems += _empty_headings(source_file, front.body, front.body_line)
     is_bundle = is_bundle_index(source_file, content_dir)
     slug = _slug(meta, source_file, content_dir)
     first_h1 = next((h.text for h in rendered.toc if h.level == 1), None)
     summary = _text(meta.get("summary")) or _text(meta.get("description"))
+    if not summary and "more" in front.body:
+        summary = _before_more(rendered.html)
+    if "{{" in front.body:
+        problems += _shortcodes(source_file, rendered.html, front.body, front.body_line)
     taxonomies = meta.get("taxonomies")
     zola_tags = taxonomies.get("tags") if isinstance(taxonomies, Mapping) else None
     entry = Entry(
@@ -173,6 +187,7 @@ def load_entry(
         aliases=_strings(meta.get("aliases")),
         draft=_is_draft(meta),
         bundle_files=scan_bundle(source_file.parent) if is_bundle else (),
+        path=entry_path(source_file, content_dir),
     )
     return LoadedFile(
         source_file, entry, tuple(problems), digest, file_checks, trusted_stamp(found)
@@ -203,6 +218,19 @@ def _read_with_stat(source_file: Path) -> tuple[os.stat_result, bytes]:
 def is_bundle_index(source_file: Path, content_dir: Path) -> bool:
     """True for a page bundle's post (`hello/index.md` below `content_dir`): its folder's files publish with it."""
     return source_file.name in _BUNDLE_INDEXES and source_file.parent != content_dir
+
+
+def entry_path(source_file: Path, content_dir: Path) -> str:
+    """`Entry.path`: "guide/install" for content/guide/install.md, "guide" for
+    content/guide/index.md, "" for content/index.md (a file outside `content_dir`: its stem)."""
+    try:
+        relative = source_file.relative_to(content_dir)
+    except ValueError:
+        return source_file.stem
+    parts = relative.with_suffix("").parts
+    if source_file.name in _BUNDLE_INDEXES:
+        parts = parts[:-1]
+    return "/".join(parts)
 
 
 def load_entries(
@@ -253,20 +281,27 @@ _PELICAN_PLACEHOLDERS = ("{filename}", "{static}", "{attach}", "|filename|", "|s
 
 
 def _missing_files(
-    body_html: str, source_file: Path, body: str, body_line: int
+    body_html: str, source_file: Path, content_dir: Path, body: str, body_line: int
 ) -> tuple[list[ContentProblem], tuple[tuple[str, bool], ...]]:
-    """A problem per relative image or link to a file that is not there (`![](gone.png)`).
+    """A problem per relative image or link to a file that is not there (`![](gone.png)`,
+    `[next](gone.md)`, Zola's `@/gone.md`).
 
     Returns:
-        (the problems, each file reference checked with whether it exists).
+        (the problems, each file reference checked, as a path from the file's folder,
+        with whether it exists).
     """
     problems = []
     checks = []
     for target in relative_targets(body_html):
         if not is_file_reference(target):
             continue
-        exists = (source_file.parent / target).is_file()
-        checks.append((target, exists))
+        if is_markdown_target(target):
+            resolved = markdown_path(target, source_file.parent, content_dir)
+            checked = os.path.relpath(resolved, source_file.parent)
+        else:
+            resolved, checked = source_file.parent / target, target
+        exists = resolved.is_file()
+        checks.append((checked, exists))
         if exists:
             continue
         if target.startswith(_PELICAN_PLACEHOLDERS):
@@ -276,13 +311,66 @@ def _missing_files(
                 "'/images/a.png') or rewrite them with a body_filter (docs: Coming from "
                 "Pelican)"
             )
+        elif is_markdown_target(target):
+            start = "the collection's folder" if target.startswith("@/") else "the file's folder"
+            message = (
+                f"links to {target!r}, but {site_relative(resolved, content_dir)} does not "
+                f"exist; fix the link (it starts at {start})"
+            )
         else:
             message = (
-                f"refers to {target!r}, which is not in {source_file.parent}; add the file "
-                "there or fix the link (a relative link starts at the post's folder)"
+                f"refers to {target!r}, which is not in "
+                f"{site_relative(source_file.parent, content_dir)}; add the file there, put "
+                "it in public/ and link it from the site's root ('/img/a.png'), or fix the "
+                "link (a relative link starts at the post's folder)"
             )
         problems.append(ContentProblem(source_file, line_of(target, body, body_line), message))
     return problems, tuple(checks)
+
+
+_MORE = re.compile(r"<!--\s*more\s*-->")
+_CODE = re.compile(r"<pre\b.*?</pre>|<code\b.*?</code>", re.DOTALL)
+_SHORTCODE = re.compile(r"\{\{(&lt;|%)\s*([A-Za-z][\w.-]*)")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _before_more(body_html: str) -> str:
+    """The plain text before Hugo's summary divider `<!--more-->` (as Hugo's `.Summary`),
+    or "" without one."""
+    found = _MORE.search(body_html)
+    if found is None:
+        return ""
+    return " ".join(html.unescape(_TAG.sub("", body_html[: found.start()])).split())
+
+
+def _shortcodes(
+    source_file: Path, body_html: str, body: str, body_line: int
+) -> list[ContentProblem]:
+    """One problem for the Hugo shortcodes (`{{< youtube x >}}`, `{{% notice %}}`) a body
+    shows as text, outside code: naming the first, counting the others."""
+    if "{{&lt;" not in body_html and "{{%" not in body_html:
+        return []
+    names: dict[str, str] = {}
+    for match in _SHORTCODE.finditer(_CODE.sub("", body_html)):
+        opener = "<" if match.group(1) == "&lt;" else "%"
+        names.setdefault(match.group(2), opener)
+    if not names:
+        return []
+    (first, opener), *others = names.items()
+    closer = ">" if opener == "<" else "%"
+    more = f" (and {', '.join(name for name, _ in others)})" if others else ""
+    line = next(
+        (
+            body_line + body.count("\n", 0, found.start())
+            for found in re.finditer(r"\{\{[<%]\s*" + re.escape(first), body)
+        ),
+        None,
+    )
+    message = (
+        f"Hugo shortcode {{{{{opener} {first} {closer}}}}}{more} left as text: rewrite it "
+        "with a body_filter (docs: Coming from Hugo)"
+    )
+    return [ContentProblem(source_file, line, message)]
 
 
 def _empty_headings(source_file: Path, body: str, body_line: int) -> list[ContentProblem]:

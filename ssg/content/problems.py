@@ -3,6 +3,7 @@ strict build, an error (`strict_error`)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,12 +30,32 @@ class ContentProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.source_file}:{self.line}" if self.line else str(self.source_file)
+        name = site_relative(self.source_file)
+        where = f"{name}:{self.line}" if self.line else name
         return f"{where}: {self.message}"
 
     def to_error(self) -> ContentError:
         """Return the `ContentError` a strict build raises for this problem."""
         return ContentError(self.message, source_file=self.source_file, line=self.line)
+
+
+def site_relative(path: Path, start: Path | None = None) -> str:
+    """`path` as a user names it, as the build errors do: relative to the site's folder
+    (the nearest folder at or above `start`, else `path`'s folder, holding ssg.toml),
+    else to the current folder, else absolute ("content/guide/missing.md")."""
+    root = _site_dir(start if start is not None else path.parent)
+    for base in (root, Path.cwd()):
+        if base is not None and path.is_relative_to(base):
+            return path.relative_to(base).as_posix() or "."
+    return str(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _site_dir(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / "ssg.toml").is_file():
+            return folder
+    return None
 
 
 PROBLEMS_SHOWN = 20

@@ -8,7 +8,9 @@ leaf bundles and Zola's colocated assets) refers to its files relatively
 from __future__ import annotations
 
 import html
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote
 
@@ -167,3 +169,78 @@ def _file_part(raw: str) -> str | None:
     if target.startswith("./"):
         target = target[2:]
     return target or None
+
+
+def has_markdown_links(body_html: str) -> bool:
+    """True when `body_html` may hold a link to a Markdown file (a cheap first test)."""
+    return ".md" in body_html or ".markdown" in body_html
+
+
+def markdown_path(target: str, source_dir: Path, content_dir: Path) -> Path:
+    """The file a relative link to a Markdown file names (without `..` parts).
+
+    | target              | from                          | file                      |
+    | ------------------- | ----------------------------- | ------------------------- |
+    | configure.md        | content/guide/install.md      | content/guide/configure.md |
+    | ../index.md         | content/guide/install.md      | content/index.md          |
+    | @/guide/install.md  | anywhere below content/       | content/guide/install.md  |
+
+    `@/` starts at the collection's folder, as Zola's internal links do.
+    """
+    if target.startswith("@/"):
+        return Path(os.path.normpath(content_dir / target[2:]))
+    return Path(os.path.normpath(source_dir / target))
+
+
+def is_markdown_target(target: str) -> bool:
+    """True for a relative target naming a Markdown file (`configure.md`, `a.markdown`)."""
+    return PurePosixPath(target).suffix.lower() in _MARKDOWN_SUFFIXES
+
+
+def point_markdown_links(body_html: str, url_of: Callable[[str], str | None]) -> str:
+    """Rewrite `href`s to Markdown files (`configure.md#options`) as the URL `url_of` gives
+    for the decoded target ("configure.md"), keeping the fragment; a target it gives None
+    for is left as written (the link check reports it).
+
+    Example: ('<a href="configure.md#x">', {"configure.md": "/guide/configure"}.get)
+    -> '<a href="/guide/configure#x">'.
+    """
+    body_html = str(body_html)  # a Markup would escape the pieces joined to it
+    parts = []
+    done = 0
+    for match in _matches(body_html):
+        if not match.group(0).startswith("href"):
+            continue
+        raw = match.group(1)
+        target = _file_part(raw)
+        if target is None or not is_markdown_target(target):
+            continue
+        url = url_of(target)
+        if url is None:
+            continue
+        fragment = raw[len(raw.split("#", 1)[0]) :]
+        parts += [body_html[done : match.start(1)], html.escape(url + fragment)]
+        done = match.end(1)
+    return "".join(parts) + body_html[done:] if parts else body_html
+
+
+def sibling_url(url_path: str, key: str, other_key: str) -> str | None:
+    """The URL of the page for `other_key` when the page at `url_path` is the one for `key`
+    and the key ends its URL (a `[slug]` or `[...path]` route); else None.
+
+    | url_path             | key            | other_key      | result               |
+    | -------------------- | -------------- | -------------- | -------------------- |
+    | /blog/hello          | hello          | world          | /blog/world          |
+    | /docs/guide/install  | guide/install  | reference/api  | /docs/reference/api  |
+    | /docs                | (empty)        | guide          | /docs/guide          |
+    | /docs/guide          | guide          | (empty)        | /docs                |
+    | /blog/hello/comments | hello          | world          | None                 |
+    """
+    path = url_path.rstrip("/")
+    if key:
+        if not path.endswith("/" + key):
+            return None
+        path = path[: -len(key) - 1]
+    if not other_key:
+        return path or "/"
+    return f"{path}/{other_key}"
