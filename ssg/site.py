@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import jinja2
 from ssg.config import SiteConfig
 from ssg.layout_children import warn_childless_layouts, warn_pages_with_a_document
 from ssg.modules import SiteModule, load_site_modules
+from ssg.reads import ReadKind, note_read
 from ssg.revalidate import Revalidate
 from ssg.routing.definitions import LayoutDefinition, RouteDefinition, RouteKind, SlotDefinition
 from ssg.routing.scanner import scan_routes
@@ -75,6 +77,27 @@ class Site:
         # Template file -> its Jinja2 name: every render asks for the page's and each
         # layout's, and the files are the routes' own (a bounded set).
         self._template_names: dict[Path, str] = {}
+        env.globals["site_has"] = self.has
+
+    def has(self, url_path: str) -> bool:
+        """True when the site answers `url_path` ("/feed.xml") from a route without dynamic
+        segments (a page or route handler) or a file in public/; a URL that is not
+        root-relative is taken as answered. Templates call it as `site_has(url_path)`:
+        the default theme links its `feed_url` only then.
+
+        The file check is noted as a read of the file, so an incremental build renders
+        again the pages that asked when it comes or goes; the routes are the build's own
+        (a change of them renders every page).
+        """
+        if not url_path.startswith("/") or url_path.startswith("//"):
+            return True
+        path = url_path.split("?", 1)[0].split("#", 1)[0]
+        match = self.table.match(path)
+        if match is not None and not match.route.is_dynamic_pattern:
+            return True
+        public_file = self.config.public_dir / path.lstrip("/")
+        note_read((ReadKind.FILE, os.path.abspath(public_file)))  # as the audit hook notes files
+        return public_file.is_file()
 
     @classmethod
     def load(cls, config: SiteConfig) -> Site:

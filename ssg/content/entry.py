@@ -30,8 +30,9 @@ class Entry:
         toc: the body's headings, in order.
         metadata: the whole front matter as decoded.
         source_file: the Markdown file.
-        summary: front-matter `summary`/`description`, else the first
-            paragraph as plain text, cut to ~280 characters.
+        summary: front-matter `summary`/`description`, else the text before
+            Hugo's summary divider `<!--more-->` (as Hugo's `.Summary`), else the
+            first paragraph as plain text, cut to ~280 characters.
         tags: from `tags` (list or comma-separated) or Zola `taxonomies.tags`.
         authors: from `authors`, `by` or `author`.
         word_count: words in the rendered body.

@@ -17,10 +17,15 @@ from ssg.base_path import with_base_path
 _EXTENSIONS = ("table", "autolink", "strikethrough", "tasklist")
 
 # One pass over cmark's output: fenced code blocks with a language, and bare headings
-# (cmark writes exactly `<hN>`; a raw-HTML heading with attributes is left alone).
+# (cmark writes exactly `<hN>`; a raw-HTML heading with attributes is left alone). The same
+# pass notes the rare marks a later step looks for (GitHub's alerts, Hugo's summary divider),
+# so a body without them costs no search of its own. (Every alternative starts with a
+# literal "<", outside any group: re then tries a match only at a "<"; a group or another
+# first character in front would make it try every position.)
 _BLOCKS = re.compile(
     r'<pre lang="(?P<lang>[^"]*)"><code>(?P<code>.*?)</code></pre>\n?'
-    r"|<h(?P<level>[1-6])>(?P<heading>.*?)</h(?P=level)>",
+    r"|<h(?P<level>[1-6])>(?P<heading>.*?)</h(?P=level)>"
+    r"|<(?P<mark>blockquote>\n<p>\[!|!--more-->)",
     re.DOTALL,
 )
 _TAG = re.compile(r"<[^>]*>")
@@ -64,12 +69,14 @@ class RenderedMarkdown:
         toc: the headings in document order.
         word_count: words of visible text (tags stripped, code included).
         first_paragraph: the first non-empty paragraph as plain text ("" if none).
+        has_more: the body holds Hugo's summary divider `<!--more-->`.
     """
 
     html: str
     toc: tuple[Heading, ...]
     word_count: int
     first_paragraph: str
+    has_more: bool = False
 
 
 def render_markdown(
@@ -117,7 +124,13 @@ def render_markdown(
     toc: list[Heading] = []
     used_ids: set[str] = set()
 
+    marks: set[str] = set()
+
     def replace(match: re.Match[str]) -> str:
+        mark = match.group("mark")
+        if mark is not None:
+            marks.add(mark[0])  # "b"lockquote, "!"-- (more)
+            return match.group(0)
         if match.group("level") is None:
             # Pygments loads with the first fenced block: a body without code never imports it.
             from ssg.content.highlight import render_code_block
@@ -134,14 +147,14 @@ def render_markdown(
 
     body = _BLOCKS.sub(replace, raw)
     body = prefix_root_links(body, base_path, trailing_slash=trailing_slash)
-    if "<p>[!" in body:  # GitHub's alerts (`> [!NOTE]`): rare, so looked for first
+    if "b" in marks:  # GitHub's alerts (`> [!NOTE]`)
         from ssg.content.alerts import render_alerts
 
         body = render_alerts(body)
     # Counted on cmark's output, before highlighting multiplies the tags; tags go without
     # a space ("<em>x</em>." is one word): cmark puts a newline between blocks anyway.
     word_count = _count_words(raw)
-    return RenderedMarkdown(body, tuple(toc), word_count, _first_paragraph(raw))
+    return RenderedMarkdown(body, tuple(toc), word_count, _first_paragraph(raw), "!" in marks)
 
 
 def prefix_root_links(html_text: str, base_path: str, *, trailing_slash: bool = False) -> str:

@@ -163,9 +163,9 @@ def load_entry(
     slug = _slug(meta, source_file, content_dir)
     first_h1 = next((h.text for h in rendered.toc if h.level == 1), None)
     summary = _text(meta.get("summary")) or _text(meta.get("description"))
-    if not summary and "more" in front.body:
+    if not summary and rendered.has_more:
         summary = _before_more(rendered.html)
-    if "{{" in front.body:
+    if "{{" in front.body:  # maybe Hugo shortcodes (the body is shorter than its HTML)
         problems += _shortcodes(source_file, rendered.html, front.body, front.body_line)
     taxonomies = meta.get("taxonomies")
     zola_tags = taxonomies.get("tags") if isinstance(taxonomies, Mapping) else None
@@ -223,14 +223,14 @@ def is_bundle_index(source_file: Path, content_dir: Path) -> bool:
 def entry_path(source_file: Path, content_dir: Path) -> str:
     """`Entry.path`: "guide/install" for content/guide/install.md, "guide" for
     content/guide/index.md, "" for content/index.md (a file outside `content_dir`: its stem)."""
-    try:
-        relative = source_file.relative_to(content_dir)
-    except ValueError:
+    # String operations, not pathlib's: every post of every collection gets one.
+    name, folder = str(source_file), str(content_dir) + os.sep
+    if not name.startswith(folder):
         return source_file.stem
-    parts = relative.with_suffix("").parts
+    relative = os.path.splitext(name[len(folder) :])[0]
     if source_file.name in _BUNDLE_INDEXES:
-        parts = parts[:-1]
-    return "/".join(parts)
+        relative = os.path.dirname(relative)
+    return relative.replace(os.sep, "/")
 
 
 def load_entries(
@@ -328,7 +328,7 @@ def _missing_files(
     return problems, tuple(checks)
 
 
-_MORE = re.compile(r"<!--\s*more\s*-->")
+_MORE = re.compile(r"<!--more-->")
 _CODE = re.compile(r"<pre\b.*?</pre>|<code\b.*?</code>", re.DOTALL)
 _SHORTCODE = re.compile(r"\{\{(&lt;|%)\s*([A-Za-z][\w.-]*)")
 _TAG = re.compile(r"<[^>]*>")

@@ -118,3 +118,33 @@ def test_the_blog_starter_builds_posts_tagged_with_a_slash(tmp_path: Path) -> No
     assert "Tagged “CI/CD”" in (site / "out/tags/CI-CD.html").read_text()
     page = (site / "out/blog/hello-world.html").read_text()
     assert 'href="/tags/CI-CD"' in page and 'href="/tags/C%2B%2B"' in page
+
+
+async def test_the_blog_starter_redirects_a_post_s_hugo_aliases(tmp_path: Path) -> None:
+    site = tmp_path / "blog"
+    assert ssg("new", str(site), "--template", "blog").returncode == 0
+    post = site / "content/posts/hello-world/index.md"
+    post.write_text(
+        post.read_text().replace("tags: [welcome]", "tags: [welcome]\naliases: [/2019/01/hello]")
+    )
+
+    exported = ssg("build", str(site), "--strict", "--export")
+
+    assert exported.returncode == 0, exported.stderr + exported.stdout
+    assert "/2019/01/hello /blog/hello-world 308" in (site / "out/_redirects").read_text()
+    app = create_app(load_config(site), clock=time.time)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    server = web.TCPSite(runner, "127.0.0.1", 0)
+    await server.start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}/2019/01/hello"
+            async with session.get(url, allow_redirects=False) as response:
+                assert response.status == 308
+                assert response.headers["Location"] == "/blog/hello-world"
+            async with session.get(f"http://127.0.0.1:{port}/2019/01/other") as response:
+                assert response.status == 404
+    finally:
+        await runner.cleanup()
