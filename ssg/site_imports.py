@@ -8,12 +8,18 @@ Read from the compiled code, so nothing is imported. Routes' inputs
 from __future__ import annotations
 
 import dis
+import importlib.util
+import marshal
 from collections.abc import Iterable
 from pathlib import Path
 from types import CodeType
 
+_IMPORT_NAME = bytes([dis.opmap["IMPORT_NAME"]])
 
-def imported_site_modules(files: Iterable[Path], site_dir: Path) -> set[Path]:
+
+def imported_site_modules(
+    files: Iterable[Path], site_dir: Path, imports: dict[Path, list[str]] | None = None
+) -> set[Path]:
     """The site's own modules (files under `site_dir`) these Python files import, transitively.
 
     Imports are read from the compiled source (`import blog`, `from blog_archive
@@ -24,21 +30,61 @@ def imported_site_modules(files: Iterable[Path], site_dir: Path) -> set[Path]:
     constructor's recursion depth per interpreter, so two threads building ASTs at
     once can fail with "SystemError: AST constructor recursion depth mismatch"
     (https://github.com/python/cpython/issues/106905).
+
+    The code is the import system's own when its bytecode cache (`__pycache__`) is
+    current for the file, as `importlib` checks it (the source's mtime and size in the
+    header); else the source is compiled. `imports` (file -> the module names it
+    imports) memoizes each file's names for the caller: the files must not change
+    while it is used (one build).
     """
     seen: set[Path] = set()
     todo = list(files)
+    memo: dict[Path, list[str]] = {} if imports is None else imports
     while todo:
         file = todo.pop()
-        try:
-            code = compile(file.read_bytes(), str(file), "exec", dont_inherit=True)
-        except (OSError, SyntaxError, ValueError):
-            continue
-        for name in _imported_names(code, file, site_dir):
+        names = memo.get(file)
+        if names is None:
+            code = _code(file)
+            names = memo[file] = [] if code is None else list(_imported_names(code, file, site_dir))
+        for name in names:
             for candidate in _module_candidates(name, site_dir):
                 if candidate.is_file() and candidate not in seen:
                     seen.add(candidate)
                     todo.append(candidate)
     return seen
+
+
+def _code(file: Path) -> CodeType | None:
+    """The module code of `file`: its current bytecode cache, else compiled; None when it
+    cannot be read or compiled.
+
+    A cache is current when it has this Python's magic number, is checked by
+    timestamp (flags 0; a hash-checked one is not read) and holds the source's
+    mtime (whole seconds) and size, each modulo 2**32 (PEP 552, as `importlib` checks it).
+    """
+    try:
+        found = file.stat()
+        cached = Path(importlib.util.cache_from_source(str(file))).read_bytes()
+    except (OSError, ValueError, NotImplementedError):
+        cached = b""
+    else:
+        header = (
+            importlib.util.MAGIC_NUMBER
+            + (0).to_bytes(4, "little")
+            + (int(found.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+            + (found.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+        )
+        if cached[:16] == header:
+            try:
+                code = marshal.loads(memoryview(cached)[16:])
+            except (EOFError, ValueError, TypeError):
+                code = None
+            if isinstance(code, CodeType):
+                return code
+    try:
+        return compile(file.read_bytes(), str(file), "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):
+        return None
 
 
 def _imported_names(code: CodeType, file: Path, site_dir: Path) -> Iterable[str]:
@@ -47,7 +93,9 @@ def _imported_names(code: CodeType, file: Path, site_dir: Path) -> Iterable[str]
     An import compiles to the level and the from-list as constants, then
     IMPORT_NAME with the module: `from ..a import b` is (2, ("b",), "a").
     """
-    instructions = list(dis.get_instructions(code))
+    # Most functions import nothing: their bytecode (opcodes at even offsets) is checked
+    # for IMPORT_NAME before `dis` makes an Instruction of each of their instructions.
+    instructions = list(dis.get_instructions(code)) if _IMPORT_NAME in code.co_code[::2] else []
     for index, instruction in enumerate(instructions):
         if instruction.opname != "IMPORT_NAME" or index < 2:
             continue

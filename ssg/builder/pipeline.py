@@ -151,6 +151,11 @@ async def _build(
                 site, services, force=force, include_drafts=include_drafts, strict=strict
             )
             recorder = RecordsWriter(site, previous)
+            # What changed since the last build (planning asks it first) loads the content
+            # the records' digests read. The records and that content are frozen before
+            # the collector runs again: its next young collections would walk them all.
+            previous.changed_ids()
+            heap.freeze()
         results, planned, params_calls = await plan_pages(site, services, previous, recorder)
         # The site, its modules and the content planned from live to the build's end.
         heap.freeze()

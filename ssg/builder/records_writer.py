@@ -57,6 +57,7 @@ class RecordsWriter:
             self._base = len(records.keys)
         self._groups: dict[int, tuple[frozenset[Read], int]] = {}
         self._route_files: dict[str, frozenset[Read]] = {}
+        self._imports: dict[Path, list[str]] = {}  # the site modules' imports (`route_files`)
         self.pages: dict[str, KeptPage] = {}
         self.params: dict[str, KeptParams] = {}
         self.links: tuple[str, list[BrokenLink]] = ("", [])
@@ -91,7 +92,7 @@ class RecordsWriter:
         found = self._route_files.get(route.route_pattern)
         if found is None:
             found = self._route_files[route.route_pattern] = frozenset(
-                (ReadKind.FILE, name) for name in route_files(self.site, route)
+                (ReadKind.FILE, name) for name in route_files(self.site, route, self._imports)
             )
         return found
 

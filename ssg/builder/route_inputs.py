@@ -19,7 +19,9 @@ def _is_editor_file(name: str) -> bool:
     return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swo", ".tmp"))
 
 
-def route_files(site: Site, route: RouteDefinition) -> list[str]:
+def route_files(
+    site: Site, route: RouteDefinition, imports: dict[Path, list[str]] | None = None
+) -> list[str]:
     """The files a route's render may use besides templates and content, relative to the site.
 
     Every file in the route's own folder (but hidden files and editors' leftovers:
@@ -27,6 +29,8 @@ def route_files(site: Site, route: RouteDefinition) -> list[str]:
     another route's page and route files (layouts, not-found and error pages, their
     modules); everything under the @slot folders of its layouts; and the site
     modules (outside app/) those Python files import, followed through imports.
+    `imports` is `imported_site_modules`' memo (one build's routes share their layouts'
+    modules and the site's).
     """
     config = site.config
     found: set[Path] = set()
@@ -47,5 +51,5 @@ def route_files(site: Site, route: RouteDefinition) -> list[str]:
                 if path.is_file() and not _is_editor_file(path.name):
                     found.add(path)
     modules = [path for path in found if path.suffix == ".py"]
-    found.update(imported_site_modules(modules, config.site_dir))
+    found.update(imported_site_modules(modules, config.site_dir, imports))
     return sorted(site.relative(path) for path in found)

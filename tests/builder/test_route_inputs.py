@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import py_compile
 from pathlib import Path
+from py_compile import PycInvalidationMode
 
 from ssg.site_imports import imported_site_modules
 
@@ -13,6 +16,10 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
 
+
+TIMESTAMP = (
+    PycInvalidationMode.TIMESTAMP
+)  # as the import system writes it (SOURCE_DATE_EPOCH aside)
 
 SITE = {
     "app/blog/page.py": (
@@ -51,3 +58,27 @@ def test_a_module_that_does_not_compile_is_not_followed(tmp_path: Path) -> None:
     write(tmp_path, {**SITE, "app/page.py": "import broken\n"})
     found = imported_site_modules([tmp_path / "app/page.py"], tmp_path)
     assert found == {tmp_path / "broken.py"}
+
+
+def test_the_imports_are_read_from_a_current_bytecode_cache(tmp_path: Path) -> None:
+    write(tmp_path, {"app/page.py": "import other\n", "blog.py": "", "other.py": ""})
+    page = tmp_path / "app/page.py"
+    py_compile.compile(
+        str(page), doraise=True, invalidation_mode=TIMESTAMP
+    )  # as the import system caches it
+    stamp = page.stat()
+    # Edited without changing its size or mtime: the cache still looks current, so it is
+    # what the import system would run, and its imports are the ones found.
+    page.write_text("import blog \n")
+    os.utime(page, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    found = imported_site_modules([page], tmp_path)
+    assert found == {tmp_path / "other.py"}
+
+
+def test_a_bytecode_cache_older_than_the_source_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path, {"app/page.py": "import other\n", "blog.py": "", "other.py": ""})
+    page = tmp_path / "app/page.py"
+    py_compile.compile(str(page), doraise=True, invalidation_mode=TIMESTAMP)
+    page.write_text("import blog  # edited\n")  # another size: the cache is stale
+    found = imported_site_modules([page], tmp_path)
+    assert found == {tmp_path / "blog.py"}
