@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from ssg.builder.build_result import BuildResult, RouteResult
 from ssg.plural import plural
 from ssg.records import RenderKind
 from ssg.routing.definitions import RouteKind
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 DAY_SECONDS = 86_400
 SYMBOLS = {RenderKind.STATIC: "○", RenderKind.SSG: "●", RenderKind.DYNAMIC: "ƒ"}
@@ -203,6 +206,9 @@ def _route_table(rows: list[tuple[str, str, str, str, str]], width: int) -> Text
     table = [_HEADER, *rows]
     widths = [max(cell_len(cell) for cell in column) for column in zip(*table, strict=True)]
     if sum(widths) + len(_GAP) * (len(widths) - 1) > width:
+        # Only here: rich.table loads fractions and decimal, for a table that rarely wraps.
+        from rich.table import Table
+
         wrapped = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
         for index, name in enumerate(_HEADER):
             wrapped.add_column(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +35,8 @@ def one_of(key: str, choices: tuple[str, ...]) -> Check:
     def check(value: str) -> tuple[str, str] | None:
         if value not in choices:
             listed = " or ".join(f'"{c}"' for c in choices)
+            import difflib  # for this mistake only
+
             close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
             fix = f'did you mean "{close[0]}"?' if close else f"use {listed}"
             return f"{key} = {value!r} must be {listed}", fix

@@ -4,7 +4,6 @@ report every problem at once."""
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import tomllib
@@ -119,6 +118,8 @@ def _unknown_key(key: str) -> ConfigProblem:
     same = OTHER_TOOLS_KEYS.get(key.lower())
     if same is not None:
         return ConfigProblem(key, f"unknown key {key!r}", f"did you mean {same!r}?")
+    import difflib  # for this mistake only
+
     close = difflib.get_close_matches(key, list(SETTINGS_BY_KEY), n=1, cutoff=0.6)
     if not close:
         # Users coming from Hugo or Next.js write baseURL, trailingSlash...

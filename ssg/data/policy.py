@@ -7,7 +7,6 @@ disk, then the producer (the upstream request or the decorated function).
 from __future__ import annotations
 
 import asyncio
-import difflib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Hashable, Iterable
@@ -84,6 +83,8 @@ def make_policy(
     """
     parsed = _parse_revalidate(revalidate)
     if cache is not None and cache not in CACHE_MODES:
+        import difflib  # for this mistake only
+
         close = difflib.get_close_matches(str(cache), CACHE_MODES, n=1)
         hint = f' Did you mean cache="{close[0]}"?' if close else ""
         modes = ", ".join(f'"{m}"' for m in CACHE_MODES)
