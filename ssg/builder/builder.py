@@ -8,7 +8,7 @@ from typing import Any, TypedDict, Unpack
 
 from ssg.builder.build_result import BuildResult
 from ssg.builder.keeper import Keeper
-from ssg.builder.unchanged import unchanged_build
+from ssg.builder.unchanged import Taken, short_cut
 from ssg.config import SiteConfig
 from ssg.scope import Clock
 
@@ -111,14 +111,15 @@ def _quiet_interrupts(loop: Any, context: dict[str, Any]) -> None:
 def _short_cut_or_build(
     config: SiteConfig, options: BuildOptions
 ) -> BuildResult | Coroutine[Any, Any, BuildResult]:
-    """The short cut's result (`unchanged_build`) when no input changed, else the build to run."""
+    """The short cut's result (`short_cut`) when no input changed, else the build to run."""
     started = time.perf_counter()
     clock = options.get("clock", time.time)
     strict = options.get("strict", False)
     include_drafts = options.get("include_drafts", False)
     force = options.get("force", False)
+    taken: Taken | None = None
     if not force:
-        kept = unchanged_build(
+        kept, taken = short_cut(
             config, now=clock(), include_drafts=include_drafts, strict=strict, started=started
         )
         if kept is not None:
@@ -136,4 +137,5 @@ def _short_cut_or_build(
         remove_old_in_background=options.get("remove_old_in_background", False),
         started=started,
         keeper=options.get("keeper"),
+        taken=taken,
     )

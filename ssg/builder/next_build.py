@@ -14,7 +14,7 @@ from ssg.builder.build_records import BuildRecords
 from ssg.builder.build_result import BuildResult
 from ssg.builder.links import write_known_links
 from ssg.builder.records_writer import RecordsWriter
-from ssg.builder.unchanged import BuildSummary, write_snapshot
+from ssg.builder.unchanged import BuildSummary, Taken, write_snapshot
 from ssg.content.memo import collections_read
 from ssg.content.specs import CollectionOrigin, write_collection_specs
 from ssg.reads import COLLECTION_READS, ReadKind
@@ -35,6 +35,7 @@ def keep_for_next_build(
     started_ns: int | None,
     settings: str,
     warnings: tuple[str, ...],
+    taken: Taken | None = None,
 ) -> None:
     """Write, under the cache folder, what the next build (or `ssg serve`) reads from this one.
 
@@ -44,7 +45,7 @@ def keep_for_next_build(
 
     Args:
         links: (page ETag, its links) of the pages written (`write_known_links`).
-        outputs, started_ns, settings, warnings: see `keep_snapshot`.
+        outputs, started_ns, settings, warnings, taken: see `keep_snapshot`.
     """
     config = site.config
     try:
@@ -69,6 +70,7 @@ def keep_for_next_build(
             started_ns=started_ns,
             settings=settings,
             warnings=warnings,
+            taken=taken,
         )
     # A route result a site made unpicklable costs the short cut, never the build.
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -85,6 +87,7 @@ def keep_snapshot(
     started_ns: int | None,
     settings: str,
     warnings: tuple[str, ...],
+    taken: Taken | None = None,
 ) -> None:
     """Keep the stamps of this build's inputs for the next build's short cut (`ssg.builder.unchanged`).
 
@@ -93,6 +96,7 @@ def keep_snapshot(
         started_ns: `start_marker` at the build's start.
         settings: `build_settings` of the build.
         warnings: the content problems it logged (an unchanged build logs them again).
+        taken: what the short cut stamped before the build (`write_snapshot`).
     """
     config = site.config
     records = recorder.saved
@@ -121,6 +125,7 @@ def keep_snapshot(
             exported=result.exported,
             warnings=warnings,
         ),
+        taken=taken,
     )
 
 

@@ -26,7 +26,7 @@ from ssg.builder.planner import plan_pages
 from ssg.builder.records_writer import RecordsWriter
 from ssg.builder.rendering import render_pages
 from ssg.builder.site_files import write_site_files
-from ssg.builder.unchanged import build_settings
+from ssg.builder.unchanged import Taken, build_settings
 from ssg.builder.writer import OutputWriter
 from ssg.config import SiteConfig
 from ssg.content.cache import ContentCache
@@ -58,10 +58,12 @@ async def run_build(
     remove_old_in_background: bool,
     started: float,
     keeper: Keeper | None = None,
+    taken: Taken | None = None,
 ) -> BuildResult:
     """Build the site into config.out_dir (`ssg.builder.builder.build_site` without its short cut).
 
-    Arguments and errors are build_site's; `started` is `time.perf_counter()` at its start.
+    Arguments and errors are build_site's; `started` is `time.perf_counter()` at its start;
+    `taken` is what the short cut stamped before it (`ssg.builder.unchanged.short_cut`).
     With a `keeper` and BACKGROUND_KEEP_MIN_PAGES pages rendered, what the next build
     reads is written by its forked child (`Keeper.start`): forked once the pages are
     rendered, it digests what they read while this process finishes the build, and
@@ -92,6 +94,7 @@ async def run_build(
                 started_ns=started_ns,
                 content_warnings=content_warnings,
                 keeper=keeper,
+                taken=taken,
             )
     finally:
         for name in _REPEATED_LOGGERS:
@@ -128,6 +131,7 @@ async def _build(
     started_ns: int | None,
     content_warnings: _Collected,
     keeper: Keeper | None,
+    taken: Taken | None,
 ) -> BuildResult:
     site = Site.load(config)
     services = make_services(
@@ -194,6 +198,7 @@ async def _build(
                     rendered,
                     started_ns=started_ns,
                     settings=build_settings(config, include_drafts=include_drafts, strict=strict),
+                    taken=taken,
                 ),
             )
         if config.output == "export":
@@ -281,6 +286,7 @@ async def _build(
         started_ns=started_ns,
         settings=build_settings(config, include_drafts=include_drafts, strict=strict),
         warnings=warnings,
+        taken=taken,
     )
     return result
 
@@ -306,6 +312,7 @@ def _keep_handed(
     *,
     started_ns: int | None,
     settings: str,
+    taken: Taken | None,
 ) -> None:
     """`keep_for_next_build` in the Keeper's child, with what the build process handed it."""
     recorder.links, result, warnings, outputs = pickle.loads(data)
@@ -319,6 +326,7 @@ def _keep_handed(
         started_ns=started_ns,
         settings=settings,
         warnings=warnings,
+        taken=taken,
     )
 
 

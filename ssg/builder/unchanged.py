@@ -53,6 +53,11 @@ SNAPSHOT_FORMAT = 7
 
 _MANIFEST_FOLDER = "_ssg"
 
+Taken = tuple[tuple[str, ...], tuple[str, ...], dict[str, Stamp | None]]
+"""What the short cut stamped before a build that found a change: the snapshot's roots and
+files, and their stamps then (`write_snapshot` keeps them when its roots and files are the
+same: taken before the build read anything, they are as old as any it read)."""
+
 
 def records_file(config: SiteConfig) -> Path:
     """Where the page records of builds into `config.out_dir` are kept (see `ssg.builder.build_records`)."""
@@ -193,6 +198,7 @@ def write_snapshot(
     volatile: bool,
     next_due_at: float | None,
     summary: BuildSummary,
+    taken: Taken | None = None,
 ) -> bool:
     """Keep the stamps of the build's inputs for the next build's short cut, once out/ is in place.
 
@@ -207,6 +213,8 @@ def write_snapshot(
             uncached fetch): keep no snapshot.
         next_due_at: when the next scheduled post falls due (epoch seconds), or None.
         summary: the build report's figures.
+        taken: the stamps the short cut took before this build (`short_cut`), kept
+            when they are of the same roots and files; else every file is stamped now.
 
     Returns:
         True when a snapshot was written. Without one (volatile reads, a file
@@ -234,7 +242,10 @@ def write_snapshot(
     output_names = tuple(outputs)
     stamped_outputs = None
     if started_ns is not None and output is not None and not volatile:
-        stamps = take_stamps(root_names, file_names, skipped)
+        if taken is not None and taken[:2] == (root_names, file_names):
+            stamps = taken[2]
+        else:
+            stamps = take_stamps(root_names, file_names, skipped)
         stamped_outputs = output_stamps(config.out_dir, output_names)
         # Changed while the build ran, or in its first clock tick: not proven.
         if stamps is not None and any(
@@ -302,6 +313,21 @@ def unchanged_build(
     strict: bool,
     started: float,
 ) -> BuildResult | None:
+    """The result of a build whose inputs are all as the last build left them, or None
+    (`short_cut` without the stamps it took)."""
+    return short_cut(
+        config, now=now, include_drafts=include_drafts, strict=strict, started=started
+    )[0]
+
+
+def short_cut(
+    config: SiteConfig,
+    *,
+    now: float,
+    include_drafts: bool,
+    strict: bool,
+    started: float,
+) -> tuple[BuildResult | None, Taken | None]:
     """The result of a build whose inputs are all as the last build left them, or None.
 
     When every stamp, the settings and the output are as the last build's snapshot
@@ -317,36 +343,38 @@ def unchanged_build(
         started: `time.perf_counter()` at the build's start.
 
     Returns:
-        The BuildResult (nothing rendered, every page reused), or None: build normally.
+        The BuildResult (nothing rendered, every page reused), or None: build normally;
+        and, when it stamped the snapshot's roots and files, their stamps (`Taken`).
     """
     if journal_file(config.out_dir).exists():
-        return None  # a killed build's update of out/ to finish first (ssg.builder.journal)
+        return None, None  # a killed build's update of out/ to finish first (ssg.builder.journal)
     snapshot = _load_snapshot(config)
     if snapshot is None:
-        return None
+        return None, None
     if snapshot.settings != build_settings(config, include_drafts=include_drafts, strict=strict):
-        return None
+        return None, None
     if snapshot.next_due_at is not None and now >= snapshot.next_due_at:
-        return None
+        return None, None
     output = output_stamp(config)
     if output is None or output != snapshot.output or read_output_stamp(config) != output:
-        return None
+        return None, None
     if snapshot.records is None or _records_stamp(config) != snapshot.records:
-        return None
+        return None, None
     stamps = take_stamps(snapshot.roots, snapshot.files, _skipped(config))
+    taken = None if stamps is None else (snapshot.roots, snapshot.files, stamps)
     if stamps != snapshot.stamps:
-        return None
+        return None, taken
     if output_stamps(config.out_dir, snapshot.outputs) != snapshot.outputs:  # a file removed, say
-        return None
+        return None, taken
     build_id = uuid.uuid4().hex
     manifest_file = config.out_dir / MANIFEST_FILE
     try:
         text = manifest_file.read_text(encoding="utf-8")
     except OSError:
-        return None
+        return None, taken
     restamped = restamped_manifest_text(text, build_id=build_id, generated_at=now)
     if restamped is None:
-        return None
+        return None, taken
     summary = snapshot.summary
     manifest = replace(
         summary.manifest, build_id=build_id, generated_at=now, pages=PagesFromText(restamped)
@@ -371,7 +399,7 @@ def unchanged_build(
         from ssg.builder.links import broken_links_message  # only when there are some
 
         log.warning("%s", broken_links_message(summary.broken_links))
-    return BuildResult(
+    result = BuildResult(
         out_dir=config.out_dir,
         routes=summary.routes,
         pages_written=summary.pages_written,
@@ -383,3 +411,4 @@ def unchanged_build(
         pages_rendered=0,
         pages_reused=summary.pages_written,
     )
+    return result, None
