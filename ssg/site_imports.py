@@ -15,6 +15,8 @@ from pathlib import Path
 from types import CodeType
 
 _IMPORT_NAME = bytes([dis.opmap["IMPORT_NAME"]])
+_CHECKED = (0b11).to_bytes(4, "little")
+"""PEP 552 flags: hash-based, checked (as `ssg.bytecode` writes the site's modules)."""
 
 
 def imported_site_modules(
@@ -31,9 +33,8 @@ def imported_site_modules(
     once can fail with "SystemError: AST constructor recursion depth mismatch"
     (https://github.com/python/cpython/issues/106905).
 
-    The code is the import system's own when its bytecode cache (`__pycache__`) is
-    current for the file, as `importlib` checks it (the source's mtime and size in the
-    header); else the source is compiled. `imports` (file -> the module names it
+    The code is the import system's own when its bytecode cache (`__pycache__`) holds
+    the source's hash (`_code`); else the source is compiled. `imports` (file -> the module names it
     imports) memoizes each file's names for the caller: the files must not change
     while it is used (one build).
     """
@@ -55,35 +56,32 @@ def imported_site_modules(
 
 
 def _code(file: Path) -> CodeType | None:
-    """The module code of `file`: its current bytecode cache, else compiled; None when it
-    cannot be read or compiled.
+    """The module code of `file`: its bytecode cache when that holds this source's hash,
+    else compiled; None when it cannot be read or compiled.
 
-    A cache is current when it has this Python's magic number, is checked by
-    timestamp (flags 0; a hash-checked one is not read) and holds the source's
-    mtime (whole seconds) and size, each modulo 2**32 (PEP 552, as `importlib` checks it).
+    The site's modules are imported from checked hash-based bytecode (`ssg.bytecode`,
+    PEP 552): a cache with this Python's magic number, the checked flags and the
+    source's hash is the code an import runs. Nothing is written.
     """
     try:
-        found = file.stat()
+        source = file.read_bytes()
+    except OSError:
+        return None
+    header = importlib.util.MAGIC_NUMBER + _CHECKED + importlib.util.source_hash(source)
+    try:
         cached = Path(importlib.util.cache_from_source(str(file))).read_bytes()
     except (OSError, ValueError, NotImplementedError):
         cached = b""
-    else:
-        header = (
-            importlib.util.MAGIC_NUMBER
-            + (0).to_bytes(4, "little")
-            + (int(found.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
-            + (found.st_size & 0xFFFFFFFF).to_bytes(4, "little")
-        )
-        if cached[:16] == header:
-            try:
-                code = marshal.loads(memoryview(cached)[16:])
-            except (EOFError, ValueError, TypeError):
-                code = None
-            if isinstance(code, CodeType):
-                return code
+    if cached.startswith(header):
+        try:
+            code = marshal.loads(memoryview(cached)[len(header) :])
+        except (EOFError, ValueError, TypeError):
+            code = None
+        if isinstance(code, CodeType):
+            return code
     try:
-        return compile(file.read_bytes(), str(file), "exec", dont_inherit=True)
-    except (OSError, SyntaxError, ValueError):
+        return compile(source, str(file), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
         return None
 
 

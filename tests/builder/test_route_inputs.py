@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import marshal
 import os
 import py_compile
 from pathlib import Path
@@ -17,9 +19,9 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-TIMESTAMP = (
-    PycInvalidationMode.TIMESTAMP
-)  # as the import system writes it (SOURCE_DATE_EPOCH aside)
+# Explicit: SOURCE_DATE_EPOCH changes py_compile's default.
+TIMESTAMP = PycInvalidationMode.TIMESTAMP
+CHECKED_HASH = PycInvalidationMode.CHECKED_HASH
 
 SITE = {
     "app/blog/page.py": (
@@ -60,25 +62,38 @@ def test_a_module_that_does_not_compile_is_not_followed(tmp_path: Path) -> None:
     assert found == {tmp_path / "broken.py"}
 
 
-def test_the_imports_are_read_from_a_current_bytecode_cache(tmp_path: Path) -> None:
-    write(tmp_path, {"app/page.py": "import other\n", "blog.py": "", "other.py": ""})
+def test_the_imports_are_read_from_a_bytecode_cache_that_holds_the_sources_hash(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, {"app/page.py": "import blog\n", "blog.py": "", "other.py": ""})
     page = tmp_path / "app/page.py"
-    py_compile.compile(
-        str(page), doraise=True, invalidation_mode=TIMESTAMP
-    )  # as the import system caches it
-    stamp = page.stat()
-    # Edited without changing its size or mtime: the cache still looks current, so it is
-    # what the import system would run, and its imports are the ones found.
-    page.write_text("import blog \n")
-    os.utime(page, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    # A cache as the site's imports write it (checked hash-based), holding other code
+    # than the source compiles to: found imports come from the cache, as an import's code.
+    header = importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little")
+    header += importlib.util.source_hash(page.read_bytes())
+    cached = Path(importlib.util.cache_from_source(str(page)))
+    cached.parent.mkdir()
+    cached.write_bytes(header + marshal.dumps(compile("import other\n", str(page), "exec")))
     found = imported_site_modules([page], tmp_path)
     assert found == {tmp_path / "other.py"}
 
 
-def test_a_bytecode_cache_older_than_the_source_is_not_read(tmp_path: Path) -> None:
+def test_a_bytecode_cache_of_an_older_source_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path, {"app/page.py": "import other\n", "blog.py": "", "other.py": ""})
+    page = tmp_path / "app/page.py"
+    py_compile.compile(str(page), doraise=True, invalidation_mode=CHECKED_HASH)
+    page.write_text("import blog\n")
+    found = imported_site_modules([page], tmp_path)
+    assert found == {tmp_path / "blog.py"}
+
+
+def test_a_timestamp_bytecode_cache_is_not_trusted(tmp_path: Path) -> None:
     write(tmp_path, {"app/page.py": "import other\n", "blog.py": "", "other.py": ""})
     page = tmp_path / "app/page.py"
     py_compile.compile(str(page), doraise=True, invalidation_mode=TIMESTAMP)
-    page.write_text("import blog  # edited\n")  # another size: the cache is stale
+    stamp = page.stat()
+    # Edited within the same second, keeping the size: the timestamp cache looks current.
+    page.write_text("import blog \n")
+    os.utime(page, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     found = imported_site_modules([page], tmp_path)
     assert found == {tmp_path / "blog.py"}
