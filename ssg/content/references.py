@@ -171,9 +171,16 @@ def _file_part(raw: str) -> str | None:
     return target or None
 
 
+_MARKDOWN_HREF = re.compile(
+    r'href="(?![A-Za-z][A-Za-z0-9+.-]*:|//)[^"#?]*\.(?:md|markdown)[#?"]', re.IGNORECASE
+)
+"""An href whose target is a Markdown file and has no scheme (`https://.../README.md`, a
+link many posts have, is no file of the site)."""
+
+
 def has_markdown_links(body_html: str) -> bool:
     """True when `body_html` may hold a link to a Markdown file (a cheap first test)."""
-    return ".md" in body_html or ".markdown" in body_html
+    return _MARKDOWN_HREF.search(body_html) is not None
 
 
 def markdown_path(target: str, source_dir: Path, content_dir: Path) -> Path:
