@@ -171,9 +171,7 @@ def _file_part(raw: str) -> str | None:
     return target or None
 
 
-_MARKDOWN_HREF = re.compile(
-    r'href="(?![A-Za-z][A-Za-z0-9+.-]*:|//)[^"#?]*\.(?:md|markdown)[#?"]', re.IGNORECASE
-)
+_MARKDOWN_HREF = re.compile(r'href="(?![A-Za-z][A-Za-z0-9+.-]*:|//)[^"#?]*\.(?i:md|markdown)[#?"]')
 """An href whose target is a Markdown file and has no scheme (`https://.../README.md`, a
 link many posts have, is no file of the site)."""
 
