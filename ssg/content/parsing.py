@@ -4,10 +4,8 @@ problems a file has (`load_entry`, `load_entries`; the content pool runs them)."
 from __future__ import annotations
 
 import hashlib
-import html
 import importlib
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,28 +15,19 @@ from typing import Any, cast
 
 from markupsafe import Markup
 
+from ssg.content.body_checks import before_more, empty_headings, missing_files, shortcodes
 from ssg.content.dates import parse_date, parse_date_detailed
 from ssg.content.entry import Entry
 from ssg.content.frontmatter import parse_front_matter_tolerant
 from ssg.content.markdown import render_markdown
-from ssg.content.problems import ContentProblem, site_relative
+from ssg.content.problems import ContentProblem
 from ssg.content.references import (
-    is_file_reference,
-    is_markdown_target,
-    line_of,
-    markdown_path,
-    relative_targets,
     scan_bundle,
 )
 
 WORDS_PER_MINUTE = 200
 SUMMARY_MAX_CHARS = 280
 _BUNDLE_INDEXES = frozenset({"index.md", "index.markdown", "_index.md"})
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_EMPTY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+#*)?[ \t]*$", re.MULTILINE)
-# What every empty heading's line ends with: a search with a literal start (re finds a `#`
-# fast), where `_EMPTY_HEADING`'s `^` is tried at every position of the body.
-_HASH_AT_LINE_END = re.compile(r"#[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -154,19 +143,19 @@ def load_entry(
 
     body = body_filter(front.body) if body_filter is not None else front.body
     rendered = render_markdown(body)
-    missing, file_checks = _missing_files(
+    missing, file_checks = missing_files(
         rendered.html, source_file, content_dir, front.body, front.body_line
     )
     problems += missing
-    problems += _empty_headings(source_file, front.body, front.body_line)
+    problems += empty_headings(source_file, front.body, front.body_line)
     is_bundle = is_bundle_index(source_file, content_dir)
     slug = _slug(meta, source_file, content_dir)
     first_h1 = next((h.text for h in rendered.toc if h.level == 1), None)
     summary = _text(meta.get("summary")) or _text(meta.get("description"))
     if not summary and rendered.has_more:
-        summary = _before_more(rendered.html)
+        summary = before_more(rendered.html)
     if "{{" in front.body:  # maybe Hugo shortcodes (the body is shorter than its HTML)
-        problems += _shortcodes(source_file, rendered.html, front.body, front.body_line)
+        problems += shortcodes(source_file, rendered.html, front.body, front.body_line)
     taxonomies = meta.get("taxonomies")
     zola_tags = taxonomies.get("tags") if isinstance(taxonomies, Mapping) else None
     entry = Entry(
@@ -274,130 +263,6 @@ def _slug(meta: Mapping[str, Any], source_file: Path, content_dir: Path) -> str:
         # A page bundle (`Rust-1.12/index.md`) is named by its folder.
         return source_file.parent.name if source_file.parent != content_dir else "index"
     return source_file.stem
-
-
-_PELICAN_PLACEHOLDERS = ("{filename}", "{static}", "{attach}", "|filename|", "|static|")
-"""Pelican's intra-site link syntax (and its older |filename| form)."""
-
-
-def _missing_files(
-    body_html: str, source_file: Path, content_dir: Path, body: str, body_line: int
-) -> tuple[list[ContentProblem], tuple[tuple[str, bool], ...]]:
-    """A problem per relative image or link to a file that is not there (`![](gone.png)`,
-    `[next](gone.md)`, Zola's `@/gone.md`).
-
-    Returns:
-        (the problems, each file reference checked, as a path from the file's folder,
-        with whether it exists).
-    """
-    problems = []
-    checks = []
-    for target in relative_targets(body_html):
-        if not is_file_reference(target):
-            continue
-        if is_markdown_target(target):
-            resolved = markdown_path(target, source_file.parent, content_dir)
-            checked = os.path.relpath(resolved, source_file.parent)
-        else:
-            resolved, checked = source_file.parent / target, target
-        exists = resolved.is_file()
-        checks.append((checked, exists))
-        if exists:
-            continue
-        if target.startswith(_PELICAN_PLACEHOLDERS):
-            message = (
-                f"refers to {target!r}: Pelican's {{filename}}, {{static}} and {{attach}} "
-                "links are not rewritten; link to the URL itself ('/blog/<slug>', "
-                "'/images/a.png') or rewrite them with a body_filter (docs: Coming from "
-                "Pelican)"
-            )
-        elif is_markdown_target(target):
-            start = "the collection's folder" if target.startswith("@/") else "the file's folder"
-            message = (
-                f"links to {target!r}, but {site_relative(resolved, content_dir)} does not "
-                f"exist; fix the link (it starts at {start})"
-            )
-        else:
-            message = (
-                f"refers to {target!r}, which is not in "
-                f"{site_relative(source_file.parent, content_dir)}; add the file there, put "
-                "it in public/ and link it from the site's root ('/img/a.png'), or fix the "
-                "link (a relative link starts at the post's folder)"
-            )
-        problems.append(ContentProblem(source_file, line_of(target, body, body_line), message))
-    return problems, tuple(checks)
-
-
-_MORE = re.compile(r"<!--more-->")
-_CODE = re.compile(r"<pre\b.*?</pre>|<code\b.*?</code>", re.DOTALL)
-_SHORTCODE = re.compile(r"\{\{(&lt;|%)\s*([A-Za-z][\w.-]*)")
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _before_more(body_html: str) -> str:
-    """The plain text before Hugo's summary divider `<!--more-->` (as Hugo's `.Summary`),
-    or "" without one."""
-    found = _MORE.search(body_html)
-    if found is None:
-        return ""
-    return " ".join(html.unescape(_TAG.sub("", body_html[: found.start()])).split())
-
-
-def _shortcodes(
-    source_file: Path, body_html: str, body: str, body_line: int
-) -> list[ContentProblem]:
-    """One problem for the Hugo shortcodes (`{{< youtube x >}}`, `{{% notice %}}`) a body
-    shows as text, outside code: naming the first, counting the others."""
-    if "{{&lt;" not in body_html and "{{%" not in body_html:
-        return []
-    names: dict[str, str] = {}
-    for match in _SHORTCODE.finditer(_CODE.sub("", body_html)):
-        opener = "<" if match.group(1) == "&lt;" else "%"
-        names.setdefault(match.group(2), opener)
-    if not names:
-        return []
-    (first, opener), *others = names.items()
-    closer = ">" if opener == "<" else "%"
-    more = f" (and {', '.join(name for name, _ in others)})" if others else ""
-    line = next(
-        (
-            body_line + body.count("\n", 0, found.start())
-            for found in re.finditer(r"\{\{[<%]\s*" + re.escape(first), body)
-        ),
-        None,
-    )
-    message = (
-        f"Hugo shortcode {{{{{opener} {first} {closer}}}}}{more} left as text: rewrite it "
-        "with a body_filter (docs: Coming from Hugo)"
-    )
-    return [ContentProblem(source_file, line, message)]
-
-
-def _empty_headings(source_file: Path, body: str, body_line: int) -> list[ContentProblem]:
-    """A problem per ATX heading with no text (`##` alone on its line), outside code fences."""
-    if _HASH_AT_LINE_END.search(body) is None or _EMPTY_HEADING.search(body) is None:
-        return []  # the usual case, found by a search instead of a walk over the lines
-    problems = []
-    fence: str | None = None
-    for number, line in enumerate(body.splitlines(), start=body_line):
-        opening = _FENCE.match(line)
-        if opening is not None:
-            marker = opening.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is None and _EMPTY_HEADING.match(line):
-            problems.append(
-                ContentProblem(
-                    source_file,
-                    number,
-                    f"has a heading without text ({line.strip()!r}); write its text or "
-                    "remove the line",
-                )
-            )
-    return problems
 
 
 def _is_draft(meta: Mapping[str, Any]) -> bool:
