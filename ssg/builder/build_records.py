@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ssg.builder.finish import FinishedPage
+from ssg.builder.kept_files import output_stamp, read_output_stamp, records_file
 from ssg.builder.links import BrokenLink
-from ssg.builder.unchanged import output_stamp, read_output_stamp, records_file
 from ssg.config import SiteConfig
 from ssg.content.cache_file import collector_paused
 from ssg.reads import Read

@@ -27,7 +27,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from ssg.builder.unchanged import records_file
+from ssg.builder.kept_files import records_file
 from ssg.config import SiteConfig
 from ssg.reads import executed_files
 

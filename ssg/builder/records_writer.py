@@ -21,10 +21,10 @@ from ssg.builder.build_records import (
 from ssg.builder.build_result import PlannedPage
 from ssg.builder.finish import FinishedPage
 from ssg.builder.incremental import PreviousBuild
+from ssg.builder.kept_files import output_stamp, records_file, write_output_stamp
 from ssg.builder.libraries import save_library_stamps
 from ssg.builder.links import BrokenLink
 from ssg.builder.route_inputs import route_files
-from ssg.builder.unchanged import output_stamp, records_file, write_output_stamp
 from ssg.config import SiteConfig
 from ssg.reads import ENTRY_PART_READS, Read, ReadKind, Reads
 from ssg.routing.definitions import Params, RouteDefinition

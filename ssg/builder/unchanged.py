@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from ssg.builder.build_result import BuildResult, RouteResult
 from ssg.builder.file_stamps import Stamp, module_files, output_stamps, stamp_of, take_stamps
 from ssg.builder.journal import journal_file
+from ssg.builder.kept_files import output_stamp, read_output_stamp, records_file, write_output_stamp
 from ssg.config import SiteConfig
 from ssg.records import MANIFEST_FILE, Manifest, PagesFromText, restamped_manifest_text
 
@@ -44,9 +45,6 @@ if TYPE_CHECKING:  # the link checker (and its HTML parser) is the full build's 
     from ssg.builder.links import BrokenLink
 
 log = logging.getLogger("ssg.builder")
-
-RECORDS_FOLDER = "build"
-"""Under the site's cache folder, beside the link check's `links.json`."""
 
 SNAPSHOT_FORMAT = 7
 """Bump when `InputSnapshot` changes shape (7: `outputs` stamps out/'s folders, not its pages)."""
@@ -59,49 +57,9 @@ files, and their stamps then (`write_snapshot` keeps them when its roots and fil
 same: taken before the build read anything, they are as old as any it read)."""
 
 
-def records_file(config: SiteConfig) -> Path:
-    """Where the page records of builds into `config.out_dir` are kept (see `ssg.builder.build_records`)."""
-    key = hashlib.blake2b(str(config.out_dir).encode(), digest_size=8).hexdigest()
-    return config.cache_dir / RECORDS_FOLDER / f"pages-{key}.pickle"
-
-
 def snapshot_file(config: SiteConfig) -> Path:
     """Where the input snapshot of builds into `config.out_dir` is kept, beside the records."""
     return records_file(config).with_suffix(".inputs")
-
-
-def output_stamp(config: SiteConfig) -> str | None:
-    """(inode, size, mtime in ns) of out/_ssg/manifest.json as text, or None without one.
-
-    Records and snapshots are used only with the output they describe: a build
-    into the same folder by anything else (another ssg, a copy) changes it.
-    """
-    try:
-        found = (config.out_dir / MANIFEST_FILE).stat()
-    except OSError:
-        return None
-    return f"{found.st_ino} {found.st_size} {found.st_mtime_ns}"
-
-
-def write_output_stamp(config: SiteConfig, stamp: str) -> None:
-    """Keep the output's stamp beside the records (`pages-<key>.stamp`, temp file + rename).
-
-    Raises:
-        OSError: the cache folder cannot be written.
-    """
-    target = records_file(config).with_suffix(".stamp")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temp.write_text(stamp)
-    os.replace(temp, target)
-
-
-def read_output_stamp(config: SiteConfig) -> str | None:
-    """The output stamp kept beside the records, or None."""
-    try:
-        return records_file(config).with_suffix(".stamp").read_text()
-    except OSError:
-        return None
 
 
 def build_environment() -> tuple[list[tuple[str, str]], str, str | None]:

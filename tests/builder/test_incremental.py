@@ -21,8 +21,9 @@ import pytest
 from ssg.builder.build_records import RECORDS_FORMAT, load_records
 from ssg.builder.builder import build_site
 from ssg.builder.incremental import holds_any
+from ssg.builder.kept_files import records_file
 from ssg.builder.report import render_counts
-from ssg.builder.unchanged import records_file, unchanged_build
+from ssg.builder.unchanged import unchanged_build
 from ssg.config import load_config
 from ssg.errors import SsgError
 from tests.builder.conftest import ROOT_LAYOUT, Build

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ssg.builder.build_records import LOG_MAX_ENTRIES, load_records, log_file
-from ssg.builder.unchanged import records_file
+from ssg.builder.kept_files import records_file
 from ssg.config import load_config
 from tests.builder.conftest import Build
 from tests.builder.test_incremental import POSTS_SITE
